@@ -1,0 +1,90 @@
+import { z } from 'zod';
+
+/**
+ * Every setting Tenantry reads from the environment, validated once at startup.
+ * `.env.example` lists the same variables with their defaults; keep the two in step.
+ */
+const booleanFlag = z
+	.enum(['true', 'false', '1', '0', 'yes', 'no'], {
+		error: 'expected one of true, false, 1, 0, yes, no'
+	})
+	.transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const port = (fallback: number) =>
+	z.coerce
+		.number({ error: 'expected a port number' })
+		.int({ error: 'expected a whole port number' })
+		.min(1, { error: 'expected a port between 1 and 65535' })
+		.max(65535, { error: 'expected a port between 1 and 65535' })
+		.default(fallback);
+
+const postgresUrl = z
+	.string()
+	.refine((value) => /^postgres(ql)?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+		error: 'expected a URL like postgresql://user:password@host:5432/postgres'
+	});
+
+const schema = z
+	.object({
+		NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+		HOST: z.string().min(1).default('127.0.0.1'),
+		PORT: port(3000),
+		DB_ENGINE: z
+			.enum(['embedded', 'server'], { error: 'expected "embedded" or "server"' })
+			.optional(),
+		DATABASE_URL: postgresUrl.optional(),
+		DB_POOL_MAX: z.coerce
+			.number({ error: 'expected a number of connections' })
+			.int()
+			.min(1, { error: 'expected at least 1 connection' })
+			.max(500, { error: 'expected at most 500 connections' })
+			.default(10),
+		DATA_DIR: z.string().min(1).default('.data/pglite'),
+		DB_SERVE: booleanFlag.default(true),
+		DB_SERVE_HOST: z.string().min(1).default('127.0.0.1'),
+		DB_SERVE_PORT: port(54322),
+		DB_SERVE_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(100),
+		SUPABASE_COMPAT: z
+			.enum(['auto', 'on', 'off'], { error: 'expected "auto", "on" or "off"' })
+			.default('auto'),
+		MIGRATE_ON_START: booleanFlag.default(true),
+		SEED_ON_FIRST_START: booleanFlag.default(true),
+		MIGRATIONS_DIR: z.string().min(1).default('supabase/migrations'),
+		SEED_FILE: z.string().min(1).default('supabase/seed.sql')
+	})
+	.transform((env, ctx) => {
+		const engine = env.DB_ENGINE ?? (env.DATABASE_URL ? 'server' : 'embedded');
+		if (engine === 'server' && !env.DATABASE_URL) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['DATABASE_URL'],
+				message: 'is required when DB_ENGINE=server'
+			});
+		}
+		return { ...env, DB_ENGINE: engine };
+	});
+
+export type Config = z.output<typeof schema>;
+
+export class ConfigError extends Error {
+	constructor(readonly problems: string[]) {
+		super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+		this.name = 'ConfigError';
+	}
+}
+
+/** Parses the environment; throws a ConfigError with one line per bad value. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+	const input = Object.fromEntries(
+		Object.entries(env).filter(([, value]) => value !== undefined && value !== '')
+	);
+	const result = schema.safeParse(input);
+	if (result.success) return result.data;
+	throw new ConfigError(
+		result.error.issues.map((issue) => {
+			const key = String(issue.path[0] ?? 'environment');
+			const given = key in input ? ` (got ${JSON.stringify(input[key])})` : '';
+			return `${key}: ${issue.message}${given}`;
+		})
+	);
+}

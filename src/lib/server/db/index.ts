@@ -1,0 +1,115 @@
+/**
+ * The database of this process: opened, migrated, seeded and (embedded) served once, shared by
+ * the start script and the SvelteKit server through a global, so both use the same PGlite.
+ */
+import type { Transaction } from 'kysely';
+import type { Config } from '../config';
+import type { DB } from './database';
+import type { Engine } from './engine';
+import { openEmbedded, MEMORY, type EmbeddedEngine } from './embedded';
+import { appliedMigrations, loadMigrations, migrate, prepare, seed, type CompatMode } from './migrate';
+import { runAsServiceRole, runWithClaims, type Claims, type RequestContext, type SystemJob } from './rls';
+import { openServer, type ServerEngine } from './server';
+import { serveWire, type WireServer } from './wire';
+
+export type { Claims, RequestContext, SystemJob };
+
+export interface Runtime {
+	engine: Engine;
+	config: Config;
+	/** The embedded engine's wire server, when it is being served. */
+	wire: WireServer | null;
+	/** The role migrations and seeds run as (null on Supabase, where the connection's own role does). */
+	owner: string | null;
+}
+
+export function openEngine(config: Config): Promise<EmbeddedEngine | ServerEngine> | ServerEngine {
+	return config.DB_ENGINE === 'server'
+		? openServer(config.DATABASE_URL!, config.DB_POOL_MAX)
+		: openEmbedded(config.DATA_DIR === 'memory://' ? MEMORY : config.DATA_DIR);
+}
+
+export async function bootstrap(
+	config: Config,
+	log: (line: string) => void = () => {}
+): Promise<Runtime> {
+	const engine = await openEngine(config);
+	try {
+		const compat = config.SUPABASE_COMPAT as CompatMode;
+		const owner = config.MIGRATE_ON_START
+			? (await migrate(engine, { dir: config.MIGRATIONS_DIR, compat, log })).owner
+			: await engine.session((s) => prepare(s, compat));
+		if (config.SEED_ON_FIRST_START && config.DB_ENGINE === 'embedded') {
+			const result = await seed(engine, { file: config.SEED_FILE, owner });
+			if (result.seeded) log(`seeded demo data from ${config.SEED_FILE}`);
+		}
+		let wire: WireServer | null = null;
+		if (engine.kind === 'embedded' && config.DB_SERVE) {
+			wire = await serveWire({
+				pglite: engine.pglite,
+				lock: engine.lock,
+				host: config.DB_SERVE_HOST,
+				port: config.DB_SERVE_PORT,
+				maxConnections: config.DB_SERVE_MAX_CONNECTIONS
+			});
+		}
+		return { engine, config, wire, owner };
+	} catch (error) {
+		await engine.close();
+		throw error;
+	}
+}
+
+const RUNTIME = Symbol.for('tenantry.runtime');
+type Holder = { [RUNTIME]?: Promise<Runtime> };
+
+/** Installs the process-wide runtime (called once by the start script or the server's init hook). */
+export function setRuntime(runtime: Promise<Runtime>): Promise<Runtime> {
+	(globalThis as Holder)[RUNTIME] = runtime;
+	return runtime;
+}
+
+export function getRuntime(): Promise<Runtime> | undefined {
+	return (globalThis as Holder)[RUNTIME];
+}
+
+async function runtime(): Promise<Runtime> {
+	const current = getRuntime();
+	if (!current) throw new Error('The database has not been started: call bootstrap() first.');
+	return current;
+}
+
+/** One request as the caller: a transaction as `authenticated` (or `anon`) with their claims. */
+export async function withClaims<T>(
+	claims: Claims | null,
+	fn: (trx: Transaction<DB>) => Promise<T>,
+	context?: RequestContext
+): Promise<T> {
+	return runWithClaims((await runtime()).engine.db, claims, fn, context);
+}
+
+/** A named system job as `service_role`. Never used to serve a user's read. */
+export async function asServiceRole<T>(
+	job: SystemJob,
+	fn: (trx: Transaction<DB>) => Promise<T>
+): Promise<T> {
+	return runAsServiceRole((await runtime()).engine.db, job, fn);
+}
+
+export interface MigrationStatus {
+	applied: number;
+	latest: string | null;
+	expected: number;
+	expectedLatest: string | null;
+}
+
+export async function migrationStatus(engine: Engine, dir: string): Promise<MigrationStatus> {
+	const files = loadMigrations(dir);
+	const applied = await engine.session((s) => appliedMigrations(s));
+	return {
+		applied: applied.length,
+		latest: applied.at(-1)?.version ?? null,
+		expected: files.length,
+		expectedLatest: files.at(-1)?.version ?? null
+	};
+}

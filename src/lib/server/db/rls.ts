@@ -1,0 +1,85 @@
+/**
+ * One request, one transaction — what PostgREST does for every request: set the caller's JWT
+ * claims and request headers as transaction-local settings, switch to the caller's role, run the
+ * queries. Everything is `local`, so nothing survives the transaction on a pooled connection.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { z } from 'zod';
+import type { DB } from './database';
+
+/** The JWT claims of Supabase Auth that SQL reads through auth.uid(), auth.jwt() and friends. */
+export const claimsSchema = z
+	.object({
+		sub: z.uuid(),
+		role: z.enum(['authenticated', 'anon']).default('authenticated'),
+		aud: z.string().optional(),
+		email: z.string().optional(),
+		session_id: z.string().optional(),
+		aal: z.enum(['aal1', 'aal2']).optional(),
+		exp: z.number().optional(),
+		app_metadata: z.record(z.string(), z.unknown()).optional(),
+		user_metadata: z.record(z.string(), z.unknown()).optional()
+	})
+	.loose();
+
+export type Claims = z.input<typeof claimsSchema>;
+
+export interface RequestContext {
+	/** Request headers as PostgREST exposes them in `request.headers` (lower-case names). */
+	headers?: Record<string, string>;
+	method?: string;
+	path?: string;
+}
+
+/**
+ * Runs `fn` in one transaction as `authenticated` with the given claims, or as `anon` when there
+ * are none. A throw inside rolls the whole transaction back.
+ */
+export async function runWithClaims<T>(
+	db: Kysely<DB>,
+	claims: Claims | null,
+	fn: (trx: Transaction<DB>) => Promise<T>,
+	context: RequestContext = {}
+): Promise<T> {
+	const parsed = claims ? claimsSchema.parse(claims) : { role: 'anon' as const };
+	return db.transaction().execute(async (trx) => {
+		await setRequest(trx, parsed.role, parsed, context);
+		return fn(trx);
+	});
+}
+
+/**
+ * The names of the system jobs allowed to run as `service_role`. A job that needs the service role
+ * is added here by name, so every use of the role is greppable and shows in the audit trail
+ * (`request.jwt.claims` carries the job name as `job`).
+ */
+export const SYSTEM_JOBS = ['db.seed'] as const;
+export type SystemJob = (typeof SYSTEM_JOBS)[number];
+
+export async function runAsServiceRole<T>(
+	db: Kysely<DB>,
+	job: SystemJob,
+	fn: (trx: Transaction<DB>) => Promise<T>
+): Promise<T> {
+	if (!(SYSTEM_JOBS as readonly string[]).includes(job)) {
+		throw new Error(`"${job}" is not a registered system job; add it to SYSTEM_JOBS in rls.ts.`);
+	}
+	return db.transaction().execute(async (trx) => {
+		await setRequest(trx, 'service_role', { role: 'service_role', job }, {});
+		return fn(trx);
+	});
+}
+
+async function setRequest(
+	trx: Transaction<DB>,
+	role: 'authenticated' | 'anon' | 'service_role',
+	claims: Record<string, unknown>,
+	context: RequestContext
+) {
+	await sql`select
+		set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
+		set_config('request.headers', ${JSON.stringify(context.headers ?? {})}, true),
+		set_config('request.method', ${context.method ?? ''}, true),
+		set_config('request.path', ${context.path ?? ''}, true),
+		set_config('role', ${role}, true)`.execute(trx);
+}
