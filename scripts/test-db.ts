@@ -1,11 +1,13 @@
 /**
  * npm run test:db — runs every supabase/tests/**\/*.test.sql against a migrated database and exits
- * non-zero on any failed assertion, plan mismatch or SQL error.
+ * non-zero on any failed assertion, plan mismatch or SQL error. `supabase/tests/setup.sql` (shared
+ * helpers such as personas) is applied first, once, to the database every file starts from.
  *
  * Embedded (default): each file runs on its own in-memory copy of one migrated database, so no file
  * can see another's leftovers. With DATABASE_URL: the database is migrated, then each file runs on a
  * connection of its own and is rolled back afterwards if it left a transaction open.
  */
+import { existsSync, readFileSync } from 'node:fs';
 import { loadConfig } from '../src/lib/server/config';
 import { openEmbedded, MEMORY } from '../src/lib/server/db/embedded';
 import type { Engine } from '../src/lib/server/db/engine';
@@ -20,6 +22,8 @@ import {
 import { openServer } from '../src/lib/server/db/server';
 
 const TEST_DIR = 'supabase/tests';
+/** Shared test helpers (personas, fixtures), installed once into the database every file starts from. */
+const SETUP_FILE = 'supabase/tests/setup.sql';
 const filter = process.argv[2];
 
 async function main(): Promise<number> {
@@ -37,7 +41,10 @@ async function main(): Promise<number> {
 	const results: FileResult[] = [];
 	try {
 		await migrate(engine, { dir: config.MIGRATIONS_DIR, compat: config.SUPABASE_COMPAT });
-		await engine.session((s) => s.exec(INSTALL_PGTAP));
+		await engine.session(async (s) => {
+			await s.exec(INSTALL_PGTAP);
+			if (existsSync(SETUP_FILE)) await s.transaction(() => s.exec(readFileSync(SETUP_FILE, 'utf8')));
+		});
 		for (const file of files) {
 			const result =
 				engine.kind === 'embedded' && 'clone' in engine
