@@ -109,6 +109,15 @@ class WireQueue {
 	}
 }
 
+/** A FATAL ErrorResponse message, sent before closing a connection that cannot be served. */
+function errorResponse(code: string, message: string): Buffer {
+	const fields = Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${message}\0\0`, 'utf8');
+	const header = Buffer.alloc(5);
+	header.write('E', 0);
+	header.writeInt32BE(fields.length + 4, 1);
+	return Buffer.concat([header, fields]);
+}
+
 export interface WireServer {
 	readonly host: string;
 	readonly port: number;
@@ -126,9 +135,14 @@ export async function serveWire(options: {
 }): Promise<WireServer> {
 	const queue = new WireQueue(options.pglite, options.lock);
 	const handlers = new Set<PGLiteSocketHandler>();
+	const sockets = new Set<Socket>();
 	const server: Server = createServer((socket: Socket) => {
+		sockets.add(socket);
+		socket.once('close', () => sockets.delete(socket));
+		socket.on('error', () => socket.destroy());
 		if (handlers.size >= options.maxConnections) {
-			socket.end();
+			socket.end(errorResponse('53300', 'sorry, too many clients already'));
+			setTimeout(() => socket.destroy(), 1000).unref();
 			return;
 		}
 		const handler = new PGLiteSocketHandler({
@@ -169,6 +183,7 @@ export async function serveWire(options: {
 		async stop() {
 			for (const handler of handlers) await handler.detach(true);
 			handlers.clear();
+			for (const socket of sockets) socket.destroy();
 			await new Promise<void>((resolve) => server.close(() => resolve()));
 		}
 	};

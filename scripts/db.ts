@@ -1,0 +1,105 @@
+/**
+ * npm run db:migrate | db:reset | db:serve | db:types
+ *
+ *   migrate  apply pending migrations to the configured database (embedded DATA_DIR or DATABASE_URL)
+ *   reset    embedded only: delete DATA_DIR, migrate from scratch, load supabase/seed.sql
+ *   serve    migrate and seed, then serve the embedded database on DB_SERVE_HOST:DB_SERVE_PORT
+ *   types    regenerate src/lib/server/db/database.ts from a freshly migrated database
+ *            (`types --verify` exits 1 when the committed file is stale)
+ */
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError, loadConfig, type Config } from '../src/lib/server/config';
+import { bootstrap, openEngine } from '../src/lib/server/db';
+import { migrate, seed } from '../src/lib/server/db/migrate';
+import { generateTypes, TYPES_FILE } from './typegen';
+
+const log = (line: string) => console.log(`[db] ${line}`);
+
+async function migrateCommand(config: Config) {
+	const engine = await openEngine(config);
+	try {
+		const result = await migrate(engine, {
+			dir: config.MIGRATIONS_DIR,
+			compat: config.SUPABASE_COMPAT,
+			log
+		});
+		log(
+			result.applied.length === 0
+				? `up to date: ${result.total} migrations applied (${engine.location})`
+				: `applied ${result.applied.length}; ${result.total} migrations in all (${engine.location})`
+		);
+	} finally {
+		await engine.close();
+	}
+}
+
+async function resetCommand(config: Config) {
+	if (config.DB_ENGINE !== 'embedded') {
+		throw new Error(
+			'db:reset only resets the embedded database. For a Supabase project use `npx supabase db reset`; ' +
+				'for another server, drop and recreate the database yourself.'
+		);
+	}
+	if (config.DATA_DIR !== 'memory://') {
+		rmSync(resolve(config.DATA_DIR), { recursive: true, force: true });
+		log(`removed ${config.DATA_DIR}`);
+	}
+	const engine = await openEngine(config);
+	try {
+		const { owner, total } = await migrate(engine, {
+			dir: config.MIGRATIONS_DIR,
+			compat: config.SUPABASE_COMPAT,
+			log
+		});
+		const seeded = await seed(engine, { file: config.SEED_FILE, owner, force: true });
+		log(`reset ${config.DATA_DIR}: ${total} migrations, seed ${seeded.reason}`);
+	} finally {
+		await engine.close();
+	}
+}
+
+async function serveCommand(config: Config) {
+	if (config.DB_ENGINE !== 'embedded') {
+		throw new Error('db:serve serves the embedded database; with DATABASE_URL, connect to it directly.');
+	}
+	const runtime = await bootstrap({ ...config, DB_SERVE: true }, log);
+	log(`serving ${runtime.engine.location} — psql ${runtime.wire!.url}`);
+	const stop = async () => {
+		await runtime.wire?.stop();
+		await runtime.engine.close();
+		process.exit(0);
+	};
+	process.once('SIGINT', () => void stop());
+	process.once('SIGTERM', () => void stop());
+}
+
+async function typesCommand(config: Config, verify: boolean) {
+	const { changed } = await generateTypes({ migrationsDir: config.MIGRATIONS_DIR, write: !verify });
+	if (verify && changed) {
+		throw new Error(`${TYPES_FILE} is stale: run \`npm run db:types\` and commit the result.`);
+	}
+	log(verify ? `${TYPES_FILE} is up to date` : `${changed ? 'wrote' : 'unchanged:'} ${TYPES_FILE}`);
+}
+
+async function main() {
+	const [command, ...rest] = process.argv.slice(2);
+	const config = loadConfig();
+	switch (command) {
+		case 'migrate':
+			return migrateCommand(config);
+		case 'reset':
+			return resetCommand(config);
+		case 'serve':
+			return serveCommand(config);
+		case 'types':
+			return typesCommand(config, rest.includes('--verify'));
+		default:
+			throw new Error(`Unknown command "${command}". Use migrate, reset, serve or types.`);
+	}
+}
+
+main().catch((error: Error) => {
+	console.error(error instanceof ConfigError ? error.message : error.message);
+	process.exit(1);
+});

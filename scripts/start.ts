@@ -1,0 +1,47 @@
+/**
+ * npm start — the app on the embedded database with zero configuration: validates the
+ * environment, opens (or creates) the database, migrates, seeds demo data on first start, serves
+ * the database on 127.0.0.1:54322, then runs the SvelteKit app on the Vite dev server in this same
+ * process, so the app and the wire server share one PGlite.
+ */
+import { createServer } from 'vite';
+import { ConfigError, loadConfig } from '../src/lib/server/config';
+import { bootstrap, setRuntime } from '../src/lib/server/db';
+import { redactUrl } from '../src/lib/server/db/engine';
+
+const started = performance.now();
+const log = (line: string) => console.log(`[tenantry] ${line}`);
+
+async function main() {
+	const config = loadConfig();
+	const runtime = await setRuntime(bootstrap(config, log));
+	const vite = await createServer({
+		server: { host: config.HOST, port: config.PORT, strictPort: true },
+		clearScreen: false,
+		logLevel: 'warn'
+	});
+	await vite.listen();
+	const host = config.HOST === '127.0.0.1' || config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
+	const where =
+		runtime.engine.kind === 'embedded'
+			? `embedded (${runtime.engine.location})`
+			: `server (${redactUrl(config.DATABASE_URL!)})`;
+	log(`database: ${where}`);
+	if (runtime.wire) log(`psql: psql ${runtime.wire.url}`);
+	log(`ready in ${Math.round(performance.now() - started)} ms at http://${host}:${config.PORT}`);
+
+	const stop = async (signal: string) => {
+		log(`${signal} received, shutting down`);
+		await vite.close();
+		await runtime.wire?.stop();
+		await runtime.engine.close();
+		process.exit(0);
+	};
+	process.once('SIGINT', () => void stop('SIGINT'));
+	process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((error: Error) => {
+	console.error(error instanceof ConfigError ? error.message : `Tenantry did not start:\n${error.message}`);
+	process.exit(1);
+});

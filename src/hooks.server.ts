@@ -1,0 +1,16 @@
+import type { Handle, ServerInit } from '@sveltejs/kit';
+import { ensureRuntime } from '$lib/server/runtime';
+
+export const init: ServerInit = async () => {
+	await ensureRuntime();
+};
+
+const securityHeaders: Handle = async ({ event, resolve }) => {
+	const response = await resolve(event);
+	response.headers.set('x-content-type-options', 'nosniff');
+	response.headers.set('referrer-policy', 'strict-origin-when-cross-origin');
+	response.headers.set('x-frame-options', 'DENY');
+	return response;
+};
+
+export const handle = securityHeaders;
