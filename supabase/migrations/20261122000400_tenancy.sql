@@ -1,0 +1,714 @@
+-- Tenancy and RBAC: who belongs to a tenant and what they may do there.
+--
+-- tenants          the organisation: slug, settings (timezone, region, branding, MFA), lifecycle
+--                  pending → active → suspended → archived
+-- memberships      user ↔ tenant, with the owner flag (ownership is the flag, not a role)
+-- permissions      the catalog of permission codes, global
+-- roles            system roles (tenant_id null) and tenant-defined custom roles, scoped to the
+--                  tenant or to a project
+-- role_permissions which codes a role grants
+-- role_assignments which roles a member holds, tenant-wide or on one project
+--
+-- The helpers below are what every policy in Tenantry calls. They answer only about the caller
+-- (auth.uid()); nothing takes a user id, so nothing is an oracle about someone else's rights.
+-- They return sets so policies can say `tenant_id in (select private.user_tenant_ids())`: the
+-- planner evaluates the set once per statement as a hashed filter and keeps the
+-- (tenant_id, created_at) index order for pages (see docs/tenancy.md, "the page-order trap").
+--
+-- Only ACTIVE tenants grant anything. Members of a pending, suspended or archived tenant see the
+-- tenant row and their own membership, nothing else. Owners hold every permission in the catalog.
+
+create type public.tenant_status as enum ('pending', 'active', 'suspended', 'archived');
+create type public.membership_status as enum ('invited', 'active', 'suspended');
+create type public.role_scope as enum ('tenant', 'project');
+
+-- ---------------------------------------------------------------------------------------------
+-- Validation used by check constraints
+-- ---------------------------------------------------------------------------------------------
+
+create or replace function private.is_valid_timezone(p_timezone text)
+returns boolean
+language plpgsql
+immutable
+set search_path = ''
+as $$
+begin
+  if p_timezone is null or p_timezone !~ '^[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9_+-]+)*$' then
+    return false;
+  end if;
+  perform now() at time zone p_timezone;
+  return true;
+exception when others then
+  return false;
+end
+$$;
+comment on function private.is_valid_timezone(text) is 'True for an IANA time zone name Postgres knows (Europe/Paris, UTC).';
+
+create or replace function private.is_valid_branding(p_branding jsonb)
+returns boolean
+language sql
+immutable
+set search_path = ''
+as $$
+  select jsonb_typeof(p_branding) = 'object'
+     and pg_catalog.octet_length(p_branding::text) <= 4096
+     and not exists (
+       select 1 from jsonb_each(p_branding) e
+       where not (
+         (e.key in ('primary_color', 'accent_color')
+            and jsonb_typeof(e.value) = 'string' and e.value #>> '{}' ~ '^#[0-9a-fA-F]{6}$')
+         or (e.key in ('logo_url', 'favicon_url')
+            and jsonb_typeof(e.value) = 'string' and e.value #>> '{}' ~ '^https://[^\s"<>]{1,2040}$')
+         or (e.key = 'theme' and e.value #>> '{}' in ('light', 'dark', 'system'))))
+$$;
+comment on function private.is_valid_branding(jsonb) is
+  'Branding is an object of primary_color/accent_color (#rrggbb), logo_url/favicon_url (https) and theme (light|dark|system).';
+
+-- ---------------------------------------------------------------------------------------------
+-- Tables
+-- ---------------------------------------------------------------------------------------------
+
+create table public.tenants (
+  id uuid primary key default gen_random_uuid(),
+  slug text not null unique
+    constraint tenants_slug_format check (
+      slug ~ '^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$' and slug !~ '--'
+      and slug not in ('admin', 'api', 'app', 'auth', 'www', 'mail', 'static', 'assets', 'status',
+                       'support', 'billing', 'login', 'signup', 'settings', 'tenantry')),
+  name text not null check (char_length(btrim(name)) between 1 and 100),
+  timezone text not null default 'UTC' constraint tenants_timezone_valid check (private.is_valid_timezone(timezone)),
+  data_region text not null default 'us' check (data_region in ('us', 'eu', 'uk', 'ca', 'au', 'ap')),
+  branding jsonb not null default '{}' constraint tenants_branding_valid check (private.is_valid_branding(branding)),
+  require_mfa boolean not null default false,
+  status public.tenant_status not null default 'pending',
+  status_reason text check (char_length(status_reason) <= 500),
+  created_by uuid default auth.uid(),
+  approved_at timestamptz,
+  approved_by uuid,
+  suspended_at timestamptz,
+  archived_at timestamptz,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now()
+);
+alter table public.tenants enable row level security;
+comment on table public.tenants is
+  'A customer organisation and its settings (timezone, data region, branding, MFA requirement). '
+  'Created by create_tenant(); status changes only through the lifecycle RPCs.';
+comment on column public.tenants.created_by is 'The user who created the tenant; no foreign key so the record outlives the user.';
+create index tenants_status_idx on public.tenants (status);
+
+create table public.memberships (
+  id uuid primary key default gen_random_uuid(),
+  tenant_id uuid not null references public.tenants (id) on delete cascade,
+  user_id uuid not null references public.profiles (id) on delete cascade,
+  is_owner boolean not null default false,
+  status public.membership_status not null default 'active',
+  invited_by uuid,
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  unique (tenant_id, user_id)
+);
+alter table public.memberships enable row level security;
+comment on table public.memberships is
+  'A user''s membership of a tenant. is_owner makes them an owner (every permission). Written only by the member RPCs.';
+create index memberships_user_id_idx on public.memberships (user_id, tenant_id);
+
+create table public.permissions (
+  code text primary key check (code ~ '^[a-z][a-z_]*(\.[a-z][a-z_]*)+$'),
+  module text not null,
+  description text not null,
+  project_scoped boolean not null default false
+);
+alter table public.permissions enable row level security;
+comment on table public.permissions is
+  'The permission catalog. Codes are module.action; project_scoped codes may also be granted by project roles. Maintained by migrations.';
+
+create table public.roles (
+  id uuid primary key default gen_random_uuid(),
+  tenant_id uuid references public.tenants (id) on delete cascade,
+  key text not null check (key ~ '^[a-z][a-z0-9_]{1,47}$'),
+  name text not null check (char_length(btrim(name)) between 1 and 80),
+  description text not null default '' check (char_length(description) <= 500),
+  scope public.role_scope not null default 'tenant',
+  is_system boolean generated always as (tenant_id is null) stored,
+  created_by uuid default auth.uid(),
+  created_at timestamptz not null default now(),
+  updated_at timestamptz not null default now(),
+  unique nulls not distinct (tenant_id, key),
+  unique (tenant_id, id)
+);
+alter table public.roles enable row level security;
+comment on table public.roles is
+  'System roles (tenant_id null: owner, admin, developer, viewer, billing_admin, project_owner/editor/viewer) '
+  'and custom roles a tenant defines. A role is scoped to the tenant or to a project.';
+
+create table public.role_permissions (
+  role_id uuid not null references public.roles (id) on delete cascade,
+  permission_code text not null references public.permissions (code) on delete cascade,
+  tenant_id uuid references public.tenants (id) on delete cascade,
+  created_at timestamptz not null default now(),
+  primary key (role_id, permission_code),
+  foreign key (tenant_id, role_id) references public.roles (tenant_id, id) on delete cascade
+);
+alter table public.role_permissions enable row level security;
+comment on table public.role_permissions is
+  'The permission codes a role grants. tenant_id is the role''s tenant (null for system roles) and must match it.';
+create index role_permissions_tenant_id_idx on public.role_permissions (tenant_id) where tenant_id is not null;
+
+create table public.role_assignments (
+  id uuid primary key default gen_random_uuid(),
+  tenant_id uuid not null,
+  user_id uuid not null,
+  role_id uuid not null references public.roles (id),
+  project_id uuid,
+  created_by uuid default auth.uid(),
+  created_at timestamptz not null default now(),
+  foreign key (tenant_id, user_id) references public.memberships (tenant_id, user_id) on delete cascade,
+  unique nulls not distinct (tenant_id, user_id, role_id, project_id)
+);
+alter table public.role_assignments enable row level security;
+comment on table public.role_assignments is
+  'A member holds a role tenant-wide (project_id null) or on one project. Removed with the membership. Written only by RPCs.';
+comment on column public.role_assignments.role_id is
+  'A system role or one of this tenant''s custom roles (checked by trigger: system roles have no tenant to compose with).';
+create index role_assignments_user_idx on public.role_assignments (user_id, tenant_id);
+create index role_assignments_role_id_idx on public.role_assignments (role_id);
+
+-- ---------------------------------------------------------------------------------------------
+-- Triggers
+-- ---------------------------------------------------------------------------------------------
+
+create trigger tenants_set_updated_at before update on public.tenants
+  for each row execute function private.set_updated_at();
+create trigger tenants_immutable_columns before update on public.tenants
+  for each row execute function private.forbid_column_changes('id', 'created_by', 'created_at');
+create trigger tenants_rpc_only_columns before update on public.tenants
+  for each row execute function private.restrict_column_changes_to_rpc(
+    'status', 'status_reason', 'approved_at', 'approved_by', 'suspended_at', 'archived_at');
+
+create or replace function private.check_tenant_update()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.status is distinct from old.status then
+    if not ((old.status, new.status) in (('pending', 'active'), ('pending', 'archived'), ('active', 'suspended'),
+                                         ('suspended', 'active'), ('active', 'archived'), ('suspended', 'archived'))) then
+      raise exception 'a tenant cannot go from % to %', old.status, new.status using errcode = 'TN060';
+    end if;
+    case new.status
+      when 'active' then
+        new.approved_at := coalesce(old.approved_at, now());
+        new.approved_by := coalesce(old.approved_by, auth.uid());
+        new.suspended_at := null;
+      when 'suspended' then new.suspended_at := now();
+      when 'archived' then new.archived_at := now();
+      else null;
+    end case;
+  end if;
+  if new.require_mfa is distinct from old.require_mfa and not private.is_privileged_context() then
+    if not private.user_has_permission('tenant.security.manage', new.id) then
+      raise exception 'changing the MFA requirement needs tenant.security.manage' using errcode = 'TN002';
+    end if;
+    if new.require_mfa and coalesce(auth.jwt() ->> 'aal', 'aal1') <> 'aal2' then
+      raise exception 'turn on the MFA requirement from a session that used MFA (aal2)' using errcode = 'TN004';
+    end if;
+  end if;
+  return new;
+end
+$$;
+comment on function private.check_tenant_update() is
+  'BEFORE UPDATE trigger on tenants: legal status transitions (TN060) with their timestamps; '
+  'require_mfa needs tenant.security.manage and, to switch on, an aal2 session.';
+
+create trigger tenants_check_update before update on public.tenants
+  for each row execute function private.check_tenant_update();
+
+create trigger memberships_set_updated_at before update on public.memberships
+  for each row execute function private.set_updated_at();
+create trigger memberships_immutable_columns before update on public.memberships
+  for each row execute function private.forbid_column_changes('id', 'tenant_id', 'user_id', 'invited_by', 'created_at');
+create trigger memberships_rpc_only_columns before update on public.memberships
+  for each row execute function private.restrict_column_changes_to_rpc('is_owner', 'status');
+
+-- The last active owner of a live tenant cannot be demoted, suspended or removed, whoever asks
+-- (an RPC, service_role, a cascade from deleting the user). Locking the tenant row serialises
+-- concurrent ownership changes, so two owners cannot demote each other at once.
+create or replace function private.protect_last_owner()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_status public.tenant_status;
+begin
+  if not (old.is_owner and old.status = 'active') then
+    return coalesce(new, old);
+  end if;
+  if tg_op = 'UPDATE' and new.is_owner and new.status = 'active' then
+    return new;
+  end if;
+  select t.status into v_status from public.tenants t where t.id = old.tenant_id for update;
+  if v_status is not null and v_status <> 'archived' and not exists (
+    select 1 from public.memberships m
+    where m.tenant_id = old.tenant_id and m.user_id <> old.user_id and m.is_owner and m.status = 'active') then
+    raise exception 'the last owner of a tenant cannot be removed or demoted'
+      using errcode = 'TN031', hint = 'Transfer ownership or make another member an owner first.';
+  end if;
+  return coalesce(new, old);
+end
+$$;
+comment on function private.protect_last_owner() is
+  'BEFORE UPDATE/DELETE trigger on memberships (TN031). Security definer to lock the tenant row.';
+
+create trigger memberships_protect_last_owner before update or delete on public.memberships
+  for each row execute function private.protect_last_owner();
+
+create trigger roles_set_updated_at before update on public.roles
+  for each row execute function private.set_updated_at();
+create trigger roles_immutable_columns before update on public.roles
+  for each row execute function private.forbid_column_changes('id', 'tenant_id', 'key', 'scope', 'created_by', 'created_at');
+
+-- A role referenced from a tenant's row is a system role or that tenant's own custom role, of
+-- the right scope. System roles have no tenant, so a composite foreign key cannot say this.
+create or replace function private.check_role_reference()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_role public.roles;
+  v_project_id uuid := case when tg_table_name in ('role_assignments', 'invitations') then (to_jsonb(new) ->> 'project_id')::uuid end;
+begin
+  if new.role_id is null then
+    return new;
+  end if;
+  select * into v_role from public.roles r where r.id = new.role_id;
+  if not found then
+    return new; -- the foreign key reports it
+  end if;
+  if v_role.tenant_id is not null and v_role.tenant_id is distinct from new.tenant_id then
+    raise exception 'role % belongs to another tenant', new.role_id using errcode = 'TN035';
+  end if;
+  if tg_table_name = 'role_permissions' then
+    if v_role.tenant_id is distinct from new.tenant_id then
+      raise exception 'role_permissions.tenant_id must be the role''s tenant' using errcode = 'TN035';
+    end if;
+    if v_role.scope = 'project' and not exists (
+      select 1 from public.permissions p where p.code = new.permission_code and p.project_scoped) then
+      raise exception 'permission % cannot be granted by a project role', new.permission_code using errcode = 'TN035';
+    end if;
+    return new;
+  end if;
+  if (v_role.scope = 'project') <> (v_project_id is not null) then
+    raise exception 'a % role cannot be assigned %', v_role.scope,
+      case when v_project_id is null then 'tenant-wide' else 'on a project' end using errcode = 'TN035';
+  end if;
+  if tg_table_name = 'role_assignments' and v_role.key = 'owner' and v_role.tenant_id is null then
+    raise exception 'ownership is not a role assignment; use change_member_role or transfer_ownership'
+      using errcode = 'TN036';
+  end if;
+  return new;
+end
+$$;
+comment on function private.check_role_reference() is
+  'BEFORE INSERT/UPDATE trigger: the referenced role is a system role or this tenant''s, of the right scope (TN035); '
+  'owner is never assigned (TN036). Security definer to see every role regardless of RLS.';
+
+create trigger role_permissions_check_role before insert or update on public.role_permissions
+  for each row execute function private.check_role_reference();
+create trigger role_assignments_check_role before insert or update on public.role_assignments
+  for each row execute function private.check_role_reference();
+create trigger role_assignments_immutable_columns before update on public.role_assignments
+  for each row execute function private.forbid_column_changes('id', 'tenant_id', 'user_id', 'created_by', 'created_at');
+
+-- ---------------------------------------------------------------------------------------------
+-- Helpers (security definer: they read memberships and roles the caller may not see directly)
+-- ---------------------------------------------------------------------------------------------
+
+create or replace function private.user_tenant_ids()
+returns setof uuid
+language sql
+stable
+security definer
+set search_path = ''
+rows 5
+as $$
+  select m.tenant_id
+  from public.memberships m
+  join public.tenants t on t.id = m.tenant_id
+  where m.user_id = (select auth.uid()) and m.status = 'active' and t.status = 'active'
+$$;
+comment on function private.user_tenant_ids() is
+  'Active tenants where the caller is an active member. Policies: tenant_id in (select private.user_tenant_ids()).';
+
+create or replace function private.user_membership_tenant_ids()
+returns setof uuid
+language sql
+stable
+security definer
+set search_path = ''
+rows 5
+as $$
+  select m.tenant_id from public.memberships m
+  where m.user_id = (select auth.uid()) and m.status = 'active'
+$$;
+comment on function private.user_membership_tenant_ids() is
+  'Tenants of any status where the caller is an active member: what the tenants table shows them.';
+
+create or replace function private.is_tenant_owner(p_tenant_id uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select exists (
+    select 1 from public.memberships m
+    where m.tenant_id = p_tenant_id and m.user_id = (select auth.uid()) and m.is_owner and m.status = 'active')
+$$;
+comment on function private.is_tenant_owner(uuid) is 'Is the caller an active owner of the tenant (of any status)?';
+
+create or replace function private.user_has_permission(p_code text, p_tenant_id uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select exists (
+    select 1
+    from public.memberships m
+    join public.tenants t on t.id = m.tenant_id and t.status = 'active'
+    where m.tenant_id = p_tenant_id and m.user_id = (select auth.uid()) and m.status = 'active'
+      and (
+        (m.is_owner and exists (select 1 from public.permissions p where p.code = p_code))
+        or exists (
+          select 1 from public.role_assignments ra
+          join public.role_permissions rp on rp.role_id = ra.role_id
+          where ra.tenant_id = m.tenant_id and ra.user_id = m.user_id and ra.project_id is null
+            and rp.permission_code = p_code)))
+$$;
+comment on function private.user_has_permission(text, uuid) is
+  'Does the caller hold permission p_code tenant-wide in this active tenant? For RPCs and point checks; '
+  'policies use the set form tenants_with_permission().';
+
+create or replace function private.tenants_with_permission(p_code text)
+returns setof uuid
+language sql
+stable
+security definer
+set search_path = ''
+rows 5
+as $$
+  select m.tenant_id
+  from public.memberships m
+  join public.tenants t on t.id = m.tenant_id and t.status = 'active'
+  where m.user_id = (select auth.uid()) and m.status = 'active'
+    and (
+      (m.is_owner and exists (select 1 from public.permissions p where p.code = p_code))
+      or exists (
+        select 1 from public.role_assignments ra
+        join public.role_permissions rp on rp.role_id = ra.role_id
+        where ra.tenant_id = m.tenant_id and ra.user_id = m.user_id and ra.project_id is null
+          and rp.permission_code = p_code))
+$$;
+comment on function private.tenants_with_permission(text) is
+  'Active tenants where the caller holds p_code tenant-wide. Policies: tenant_id in (select private.tenants_with_permission(''x.y'')).';
+
+create or replace function private.user_permissions(p_tenant_id uuid)
+returns setof text
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select p.code
+  from public.memberships m
+  join public.tenants t on t.id = m.tenant_id and t.status = 'active'
+  join public.permissions p on m.is_owner or exists (
+    select 1 from public.role_assignments ra
+    join public.role_permissions rp on rp.role_id = ra.role_id
+    where ra.tenant_id = m.tenant_id and ra.user_id = m.user_id and ra.project_id is null
+      and rp.permission_code = p.code)
+  where m.tenant_id = p_tenant_id and m.user_id = (select auth.uid()) and m.status = 'active'
+$$;
+comment on function private.user_permissions(uuid) is 'The caller''s tenant-wide permission codes in an active tenant.';
+
+-- Not granted to any API role: it names a user, so exposing it would be an oracle.
+create or replace function private.member_permissions(p_tenant_id uuid, p_user_id uuid)
+returns setof text
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select p.code
+  from public.memberships m
+  join public.permissions p on m.is_owner or exists (
+    select 1 from public.role_assignments ra
+    join public.role_permissions rp on rp.role_id = ra.role_id
+    where ra.tenant_id = m.tenant_id and ra.user_id = m.user_id and rp.permission_code = p.code)
+  where m.tenant_id = p_tenant_id and m.user_id = p_user_id
+$$;
+comment on function private.member_permissions(uuid, uuid) is
+  'Every permission a member holds, tenant-wide or on any project. For the RPCs only (TN034 checks); never granted.';
+
+create or replace function private.mfa_blocked_tenant_ids()
+returns setof uuid
+language sql
+stable
+security definer
+set search_path = ''
+rows 1
+as $$
+  select m.tenant_id
+  from public.memberships m
+  join public.tenants t on t.id = m.tenant_id
+  where coalesce((select auth.jwt()) ->> 'aal', 'aal1') <> 'aal2'
+    and m.user_id = (select auth.uid()) and t.require_mfa
+$$;
+comment on function private.mfa_blocked_tenant_ids() is
+  'Tenants of the caller that require MFA while the session is not aal2; restrictive policies refuse their rows.';
+
+create or replace function private.co_member_ids()
+returns setof uuid
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select distinct m.user_id from public.memberships m
+  where m.tenant_id in (select private.user_tenant_ids())
+$$;
+comment on function private.co_member_ids() is 'Users who share an active tenant with the caller (whose profiles the caller may see).';
+
+grant execute on function
+  private.is_valid_timezone(text),
+  private.is_valid_branding(jsonb),
+  private.user_tenant_ids(),
+  private.user_membership_tenant_ids(),
+  private.is_tenant_owner(uuid),
+  private.user_has_permission(text, uuid),
+  private.tenants_with_permission(text),
+  private.user_permissions(uuid),
+  private.mfa_blocked_tenant_ids(),
+  private.co_member_ids()
+to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- The catalog and the system roles
+-- ---------------------------------------------------------------------------------------------
+
+insert into public.permissions (code, module, description, project_scoped) values
+  ('tenant.update',            'tenancy',       'Edit the tenant''s name, timezone, data region and branding', false),
+  ('tenant.security.manage',   'tenancy',       'Require MFA and manage security settings', false),
+  ('members.read',             'tenancy',       'See members, teams and their roles', false),
+  ('members.invite',           'tenancy',       'Invite people and revoke invitations', false),
+  ('members.manage',           'tenancy',       'Change members'' roles and remove members', false),
+  ('teams.manage',             'tenancy',       'Create teams and manage who is in them', false),
+  ('roles.manage',             'tenancy',       'Create and edit custom roles', false),
+  ('audit.read',               'audit',         'Read the audit log and verify its chain', false),
+  ('projects.read',            'projects',      'See projects (workspaces) and their environments', true),
+  ('projects.create',          'projects',      'Create projects', false),
+  ('projects.update',          'projects',      'Rename and configure projects', true),
+  ('projects.delete',          'projects',      'Delete projects', true),
+  ('projects.members.manage',  'projects',      'Give people roles on a project', true),
+  ('environments.manage',      'projects',      'Create and configure environments', true),
+  ('api_keys.read',            'api_keys',      'See API keys (never their secrets)', true),
+  ('api_keys.manage',          'api_keys',      'Create, rotate and revoke API keys', true),
+  ('billing.read',             'billing',       'See plans, subscriptions and invoices', false),
+  ('billing.manage',           'billing',       'Change plans, payment methods and billing details', false),
+  ('usage.read',               'billing',       'See usage against limits', false),
+  ('integrations.read',        'integrations',  'See configured integrations', true),
+  ('integrations.manage',      'integrations',  'Connect and configure integrations', true),
+  ('webhooks.manage',          'integrations',  'Manage outbound webhooks and see deliveries', true),
+  ('secrets.read',             'secrets',       'Read secret values', true),
+  ('secrets.manage',           'secrets',       'Create and rotate secrets', true),
+  ('sso.manage',               'identity',      'Configure SSO providers', false),
+  ('scim.manage',              'identity',      'Configure SCIM provisioning and its tokens', false),
+  ('dashboards.read',          'analytics',     'View dashboards and widgets', true),
+  ('dashboards.manage',        'analytics',     'Create and edit dashboards and widgets', true),
+  ('data_sources.manage',      'analytics',     'Configure data sources', true),
+  ('queries.manage',           'analytics',     'Write and run saved queries', true),
+  ('alerts.manage',            'analytics',     'Configure alerts and their channels', true),
+  ('ai.use',                   'ai',            'Run prompts and search documents', true),
+  ('ai.manage',                'ai',            'Configure model providers, models and prompt templates', false),
+  ('documents.manage',         'ai',            'Upload and index documents (RAG, OCR)', true),
+  ('tickets.read',             'support',       'See support tickets', false),
+  ('tickets.manage',           'support',       'Open, comment on and close support tickets', false),
+  ('workflows.manage',         'workflows',     'Define and run workflows', true),
+  ('tasks.read',               'tasks',         'See tasks and boards', true),
+  ('tasks.manage',             'tasks',         'Create, assign and move tasks', true),
+  ('notifications.manage',     'notifications', 'Configure the tenant''s notification channels', false),
+  ('domains.manage',           'domains',       'Manage custom domains, DNS records and certificates', false),
+  ('privacy.manage',           'privacy',       'Handle GDPR requests, consents and retention policies', false);
+
+insert into public.roles (key, name, description, scope) values
+  ('owner',          'Owner',          'Every permission; ownership is held through memberships.is_owner', 'tenant'),
+  ('admin',          'Admin',          'Runs the tenant: everything except billing changes and ownership', 'tenant'),
+  ('developer',      'Developer',      'Builds: projects, environments, API keys, integrations, analytics, AI', 'tenant'),
+  ('viewer',         'Viewer',         'Reads projects, dashboards, tasks and members', 'tenant'),
+  ('billing_admin',  'Billing Admin',  'Manages plans, invoices and payment methods', 'tenant'),
+  ('project_owner',  'Project Owner',  'Everything on one project, including who works on it', 'project'),
+  ('project_editor', 'Project Editor', 'Edits one project''s content', 'project'),
+  ('project_viewer', 'Project Viewer', 'Reads one project', 'project');
+
+insert into public.role_permissions (role_id, permission_code)
+select r.id, p.code
+from public.roles r
+join public.permissions p on case r.key
+  when 'admin' then p.code <> 'billing.manage'
+  when 'developer' then p.code in (
+    'members.read', 'projects.read', 'projects.create', 'projects.update', 'environments.manage',
+    'api_keys.read', 'api_keys.manage', 'integrations.read', 'integrations.manage', 'webhooks.manage',
+    'secrets.read', 'secrets.manage', 'dashboards.read', 'dashboards.manage', 'data_sources.manage',
+    'queries.manage', 'alerts.manage', 'ai.use', 'documents.manage', 'tickets.read', 'tickets.manage',
+    'workflows.manage', 'tasks.read', 'tasks.manage', 'usage.read')
+  when 'viewer' then p.code in (
+    'members.read', 'projects.read', 'dashboards.read', 'tasks.read', 'tickets.read', 'usage.read')
+  when 'billing_admin' then p.code in (
+    'members.read', 'projects.read', 'billing.read', 'billing.manage', 'usage.read')
+  when 'project_owner' then p.project_scoped
+  when 'project_editor' then p.code in (
+    'projects.read', 'projects.update', 'api_keys.read', 'dashboards.read', 'dashboards.manage',
+    'queries.manage', 'ai.use', 'documents.manage', 'tasks.read', 'tasks.manage', 'integrations.read')
+  when 'project_viewer' then p.code in ('projects.read', 'dashboards.read', 'tasks.read')
+  else false
+end
+where r.tenant_id is null;
+
+-- ---------------------------------------------------------------------------------------------
+-- Grants
+-- ---------------------------------------------------------------------------------------------
+
+revoke all on public.tenants, public.memberships, public.permissions, public.roles,
+  public.role_permissions, public.role_assignments from anon, authenticated, service_role;
+
+grant select on public.tenants to authenticated, service_role;
+grant update (name, slug, timezone, data_region, branding, require_mfa) on public.tenants to authenticated, service_role;
+grant select on public.memberships, public.role_assignments to authenticated, service_role;
+grant select on public.permissions to authenticated, service_role;
+grant select, delete on public.roles, public.role_permissions to authenticated, service_role;
+grant insert (tenant_id, key, name, description, scope) on public.roles to authenticated, service_role;
+grant update (name, description) on public.roles to authenticated, service_role;
+grant insert (role_id, permission_code, tenant_id) on public.role_permissions to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- Policies
+-- ---------------------------------------------------------------------------------------------
+
+create policy tenants_select_member on public.tenants
+  for select to authenticated
+  using (id in (select private.user_membership_tenant_ids()));
+create policy tenants_select_staff on public.tenants
+  for select to authenticated
+  using ((select private.is_platform_staff()));
+create policy tenants_update_permitted on public.tenants
+  for update to authenticated
+  using (id in (select private.tenants_with_permission('tenant.update')))
+  with check (id in (select private.tenants_with_permission('tenant.update')));
+create policy tenants_update_mfa on public.tenants
+  as restrictive for update to authenticated
+  using (id not in (select private.mfa_blocked_tenant_ids()));
+
+create policy memberships_select_member on public.memberships
+  for select to authenticated
+  using (tenant_id in (select private.user_tenant_ids()));
+create policy memberships_select_self on public.memberships
+  for select to authenticated
+  using (user_id = (select auth.uid()));
+create policy memberships_select_staff on public.memberships
+  for select to authenticated
+  using ((select private.is_platform_staff()));
+create policy memberships_select_mfa on public.memberships
+  as restrictive for select to authenticated
+  using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
+
+create policy permissions_select_authenticated on public.permissions
+  for select to authenticated
+  using (true);
+
+create policy roles_select_system on public.roles
+  for select to authenticated
+  using (tenant_id is null);
+create policy roles_select_member on public.roles
+  for select to authenticated
+  using (tenant_id in (select private.user_tenant_ids()));
+create policy roles_select_staff on public.roles
+  for select to authenticated
+  using ((select private.is_platform_staff('support')));
+create policy roles_insert_permitted on public.roles
+  for insert to authenticated
+  with check (tenant_id in (select private.tenants_with_permission('roles.manage')));
+create policy roles_update_permitted on public.roles
+  for update to authenticated
+  using (tenant_id in (select private.tenants_with_permission('roles.manage')))
+  with check (tenant_id in (select private.tenants_with_permission('roles.manage')));
+create policy roles_delete_permitted on public.roles
+  for delete to authenticated
+  using (tenant_id in (select private.tenants_with_permission('roles.manage')));
+create policy roles_select_mfa on public.roles
+  as restrictive for select to authenticated
+  using (tenant_id is null or tenant_id not in (select private.mfa_blocked_tenant_ids()));
+create policy roles_insert_mfa on public.roles
+  as restrictive for insert to authenticated
+  with check (tenant_id not in (select private.mfa_blocked_tenant_ids()));
+create policy roles_update_mfa on public.roles
+  as restrictive for update to authenticated
+  using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
+create policy roles_delete_mfa on public.roles
+  as restrictive for delete to authenticated
+  using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
+
+create policy role_permissions_select_system on public.role_permissions
+  for select to authenticated
+  using (tenant_id is null);
+create policy role_permissions_select_member on public.role_permissions
+  for select to authenticated
+  using (tenant_id in (select private.user_tenant_ids()));
+create policy role_permissions_select_staff on public.role_permissions
+  for select to authenticated
+  using ((select private.is_platform_staff('support')));
+-- Nobody grants what they do not hold: the code itself must be one of the caller's permissions.
+create policy role_permissions_insert_permitted on public.role_permissions
+  for insert to authenticated
+  with check (
+    tenant_id in (select private.tenants_with_permission('roles.manage'))
+    and permission_code in (select private.user_permissions(tenant_id)));
+create policy role_permissions_delete_permitted on public.role_permissions
+  for delete to authenticated
+  using (tenant_id in (select private.tenants_with_permission('roles.manage')));
+create policy role_permissions_select_mfa on public.role_permissions
+  as restrictive for select to authenticated
+  using (tenant_id is null or tenant_id not in (select private.mfa_blocked_tenant_ids()));
+create policy role_permissions_insert_mfa on public.role_permissions
+  as restrictive for insert to authenticated
+  with check (tenant_id not in (select private.mfa_blocked_tenant_ids()));
+create policy role_permissions_delete_mfa on public.role_permissions
+  as restrictive for delete to authenticated
+  using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
+
+create policy role_assignments_select_member on public.role_assignments
+  for select to authenticated
+  using (tenant_id in (select private.user_tenant_ids()));
+create policy role_assignments_select_self on public.role_assignments
+  for select to authenticated
+  using (user_id = (select auth.uid()));
+create policy role_assignments_select_staff on public.role_assignments
+  for select to authenticated
+  using ((select private.is_platform_staff('support')));
+create policy role_assignments_select_mfa on public.role_assignments
+  as restrictive for select to authenticated
+  using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
+
+-- People who share an active tenant see each other's profiles.
+create policy profiles_select_member on public.profiles
+  for select to authenticated
+  using (id in (select private.co_member_ids()));
+create policy profiles_select_staff on public.profiles
+  for select to authenticated
+  using ((select private.is_platform_staff()));
