@@ -11,6 +11,7 @@ alter default privileges in schema public revoke truncate on tables from anon, a
 create or replace function private.set_updated_at()
 returns trigger
 language plpgsql
+set search_path = ''
 as $$
 begin
   new.updated_at := now();

@@ -99,7 +99,7 @@ create policy platform_staff_delete_super_admin on public.platform_staff
   for delete to authenticated
   using ((select private.is_platform_staff('super_admin')));
 
-create policy system_settings_select_member on public.system_settings
+create policy system_settings_select_public on public.system_settings
   for select to authenticated
   using (is_public);
 create policy system_settings_select_staff on public.system_settings

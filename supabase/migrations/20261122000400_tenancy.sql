@@ -58,7 +58,8 @@ as $$
          (e.key in ('primary_color', 'accent_color')
             and jsonb_typeof(e.value) = 'string' and e.value #>> '{}' ~ '^#[0-9a-fA-F]{6}$')
          or (e.key in ('logo_url', 'favicon_url')
-            and jsonb_typeof(e.value) = 'string' and e.value #>> '{}' ~ '^https://[^\s"<>]{1,2040}$')
+            and jsonb_typeof(e.value) = 'string' and e.value #>> '{}' ~ '^https://[^\s"<>]+$'
+            and char_length(e.value #>> '{}') <= 2048)
          or (e.key = 'theme' and e.value #>> '{}' in ('light', 'dark', 'system'))))
 $$;
 comment on function private.is_valid_branding(jsonb) is
@@ -318,6 +319,8 @@ comment on function private.check_role_reference() is
   'BEFORE INSERT/UPDATE trigger: the referenced role is a system role or this tenant''s, of the right scope (TN035); '
   'owner is never assigned (TN036). Security definer to see every role regardless of RLS.';
 
+create trigger role_permissions_immutable_columns before update on public.role_permissions
+  for each row execute function private.forbid_column_changes('role_id', 'permission_code', 'tenant_id', 'created_at');
 create trigger role_permissions_check_role before insert or update on public.role_permissions
   for each row execute function private.check_role_reference();
 create trigger role_assignments_check_role before insert or update on public.role_assignments

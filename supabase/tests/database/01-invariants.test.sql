@@ -1,0 +1,177 @@
+-- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
+-- later without following docs/adding-a-tenant-table.md makes this file fail.
+begin;
+select plan(40);
+
+-- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
+select tables_are('public', array[
+  'audit_log_seals', 'audit_logs', 'environments', 'invitations', 'memberships', 'permissions',
+  'platform_staff', 'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles',
+  'system_settings', 'team_members', 'teams', 'tenants'], 'the tables of schema public are the pinned list');
+
+-- RLS on every table of the exposed schema (and of private, which API roles can USE).
+select is(
+  (select array_agg(c.relname::text order by c.relname) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+   where n.nspname in ('public', 'private') and c.relkind in ('r', 'p') and not c.relrowsecurity),
+  null, 'every table in public and private has row level security enabled');
+
+-- Views would bypass RLS unless security_invoker; there are none yet, and any must be invoker.
+select is(
+  (select array_agg(c.relname::text) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+   where n.nspname = 'public' and c.relkind in ('v', 'm')
+     and not coalesce(c.reloptions @> array['security_invoker=true'], false)),
+  null, 'no view in public runs with its owner''s rights');
+
+-- Policies pinned per table.
+select policies_are('public', 'audit_log_seals', array['audit_log_seals_select_mfa', 'audit_log_seals_select_permitted', 'audit_log_seals_select_staff']);
+select policies_are('public', 'audit_logs', array['audit_logs_select_mfa', 'audit_logs_select_permitted', 'audit_logs_select_staff']);
+select policies_are('public', 'environments', array['environments_delete_mfa', 'environments_delete_permitted', 'environments_insert_mfa', 'environments_insert_permitted', 'environments_select_mfa', 'environments_select_permitted', 'environments_select_staff', 'environments_update_mfa', 'environments_update_permitted']);
+select policies_are('public', 'invitations', array['invitations_select_invitee', 'invitations_select_mfa', 'invitations_select_permitted', 'invitations_select_staff']);
+select policies_are('public', 'memberships', array['memberships_select_member', 'memberships_select_mfa', 'memberships_select_self', 'memberships_select_staff']);
+select policies_are('public', 'permissions', array['permissions_select_authenticated']);
+select policies_are('public', 'platform_staff', array['platform_staff_delete_super_admin', 'platform_staff_insert_super_admin', 'platform_staff_select_self', 'platform_staff_select_staff', 'platform_staff_update_super_admin']);
+select policies_are('public', 'profiles', array['profiles_select_member', 'profiles_select_self', 'profiles_select_staff', 'profiles_update_self']);
+select policies_are('public', 'projects', array['projects_delete_mfa', 'projects_delete_permitted', 'projects_insert_mfa', 'projects_insert_permitted', 'projects_select_mfa', 'projects_select_permitted', 'projects_select_staff', 'projects_update_mfa', 'projects_update_permitted']);
+select policies_are('public', 'role_assignments', array['role_assignments_select_member', 'role_assignments_select_mfa', 'role_assignments_select_self', 'role_assignments_select_staff']);
+select policies_are('public', 'role_permissions', array['role_permissions_delete_mfa', 'role_permissions_delete_permitted', 'role_permissions_insert_mfa', 'role_permissions_insert_permitted', 'role_permissions_select_member', 'role_permissions_select_mfa', 'role_permissions_select_staff', 'role_permissions_select_system']);
+select policies_are('public', 'roles', array['roles_delete_mfa', 'roles_delete_permitted', 'roles_insert_mfa', 'roles_insert_permitted', 'roles_select_member', 'roles_select_mfa', 'roles_select_staff', 'roles_select_system', 'roles_update_mfa', 'roles_update_permitted']);
+select policies_are('public', 'system_settings', array['system_settings_select_public', 'system_settings_select_staff', 'system_settings_update_super_admin']);
+select policies_are('public', 'team_members', array['team_members_delete_mfa', 'team_members_delete_permitted', 'team_members_insert_mfa', 'team_members_insert_permitted', 'team_members_select_member', 'team_members_select_mfa', 'team_members_select_staff']);
+select policies_are('public', 'teams', array['teams_delete_mfa', 'teams_delete_permitted', 'teams_insert_mfa', 'teams_insert_permitted', 'teams_select_member', 'teams_select_mfa', 'teams_select_staff', 'teams_update_mfa', 'teams_update_permitted']);
+select policies_are('public', 'tenants', array['tenants_select_member', 'tenants_select_staff', 'tenants_update_mfa', 'tenants_update_permitted']);
+
+-- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
+-- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
+select is(
+  (select array_agg(tablename || '.' || policyname) from pg_policies
+   where schemaname = 'public' and (cmd = 'ALL' or roles = '{public}'
+     or policyname !~ ('^' || tablename || '_' || lower(cmd) || '_[a-z_]+$'))),
+  null, 'every policy covers one operation, names a role and is named <table>_<op>_<who>');
+select is(
+  (select array_agg(tablename || '.' || policyname) from pg_policies
+   where schemaname = 'public'
+     and (coalesce(qual, '') ~ '(?<!SELECT )private\.' or coalesce(with_check, '') ~ '(?<!SELECT )private\.')),
+  null, 'every helper call in a policy is wrapped in a sub-select');
+select is(
+  (select array_agg(tablename || '.' || policyname) from pg_policies
+   where schemaname = 'public' and permissive = 'RESTRICTIVE' and policyname !~ '_mfa$'),
+  null, 'the only restrictive policies are the MFA requirement');
+
+-- Every table with a tenant_id column carries the MFA requirement for each operation it allows.
+select is(
+  (select array_agg(distinct p.tablename || '.' || p.cmd) from pg_policies p
+   join information_schema.columns c on c.table_schema = 'public' and c.table_name = p.tablename and c.column_name = 'tenant_id'
+   where p.schemaname = 'public' and p.permissive = 'PERMISSIVE'
+     and not exists (select 1 from pg_policies r where r.schemaname = 'public' and r.tablename = p.tablename
+                     and r.cmd = p.cmd and r.permissive = 'RESTRICTIVE')),
+  null, 'every operation allowed on a tenant table has its restrictive MFA policy');
+
+-- Functions: definer rights always come with a pinned search_path; nothing in public or private
+-- runs for anon; nothing granted to an API role takes a user id (no oracle about others).
+select is(
+  (select array_agg(p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'private') and p.prosecdef
+     and not coalesce(p.proconfig @> array['search_path=""'], false)),
+  null, 'every security definer function sets search_path = ''''');
+select is(
+  (select array_agg(p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'private') and p.prokind in ('f', 'p')
+     and not coalesce(p.proconfig @> array['search_path=""'], false)
+     and p.prolang = (select oid from pg_language where lanname = 'plpgsql')),
+  null, 'every plpgsql function in public and private sets search_path = ''''');
+select is(
+  (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'private') and has_function_privilege('anon', p.oid, 'execute')),
+  null, 'no function in public or private is executable by anon (allow-list: none)');
+select is(
+  (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname in ('public', 'private') and p.prorettype <> 'trigger'::regtype
+     and has_function_privilege('authenticated', p.oid, 'execute')
+     and exists (select 1 from unnest(p.proargnames) a where a ~ 'user')
+     and p.oid::regprocedure::text not in (
+       'change_member_role(uuid,uuid,uuid)', 'transfer_ownership(uuid,uuid)', 'remove_member(uuid,uuid)',
+       'set_project_role(uuid,uuid,uuid)')),
+  null, 'no function callable by authenticated takes a user id, except the member RPCs that act on one');
+select ok(not has_function_privilege('authenticated', 'private.member_permissions(uuid, uuid)', 'execute'),
+  'private.member_permissions (which names a user) is not callable by authenticated');
+select is(
+  (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+   where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
+  array['accept_invitation(text)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
+        'change_member_role(uuid,uuid,uuid)', 'create_tenant(text,text,text,text)', 'invite_member(uuid,text,uuid)',
+        'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid)', 'remove_member(uuid,uuid)',
+        'revoke_invitation(uuid)', 'set_project_role(uuid,uuid,uuid)', 'suspend_tenant(uuid,text)',
+        'transfer_ownership(uuid,uuid)', 'verify_audit_chain(uuid)'],
+  'the RPCs authenticated may call are the pinned list');
+
+-- Privileges: no TRUNCATE for API roles anywhere; the audit tables are read-only for all of them.
+select is(
+  (select array_agg(c.oid::regclass::text || ':' || r.rolname) from pg_class c
+   join pg_namespace n on n.oid = c.relnamespace
+   cross join (values ('anon'), ('authenticated'), ('service_role')) r(rolname)
+   where n.nspname in ('public', 'private') and c.relkind in ('r', 'p')
+     and has_table_privilege(r.rolname, c.oid, 'truncate')),
+  null, 'no API role may TRUNCATE any table');
+select is(
+  (select array_agg(t || ':' || r || ':' || p)
+   from unnest(array['public.audit_logs', 'public.audit_log_seals']) t,
+        unnest(array['anon', 'authenticated', 'service_role']) r,
+        unnest(array['insert', 'update', 'delete', 'truncate']) p
+   where has_table_privilege(r, t, p)),
+  null, 'no API role may write to the audit tables');
+select is(
+  (select array_agg(c.oid::regclass::text) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+   where n.nspname in ('public', 'private') and c.relkind = 'r'
+     and (has_table_privilege('anon', c.oid, 'select') or has_table_privilege('anon', c.oid, 'insert')
+          or has_table_privilege('anon', c.oid, 'update') or has_table_privilege('anon', c.oid, 'delete'))),
+  null, 'anon holds no privilege on any table');
+select ok(not has_column_privilege('authenticated', 'public.invitations', 'token_hash', 'select'),
+  'invitation token hashes are not readable by authenticated');
+
+-- Tenant-owned tables: composite foreign keys and an index led by tenant_id.
+select is(
+  (select array_agg(c.conrelid::regclass::text || ' -> ' || c.confrelid::regclass::text)
+   from pg_constraint c
+   where c.contype = 'f' and c.connamespace = 'public'::regnamespace
+     and c.confrelid <> 'public.tenants'::regclass
+     and exists (select 1 from pg_attribute a where a.attrelid = c.conrelid and a.attname = 'tenant_id')
+     and exists (select 1 from pg_attribute a where a.attrelid = c.confrelid and a.attname = 'tenant_id')
+     and not exists (select 1 from pg_attribute a where a.attrelid = c.conrelid and a.attname = 'tenant_id'
+                     and a.attnum = any (c.conkey))
+     -- system roles have no tenant: role references are checked by trigger (TN035) instead
+     and not (c.confrelid = 'public.roles'::regclass and c.conkey = array[(select attnum from pg_attribute
+              where attrelid = c.conrelid and attname = 'role_id')])),
+  null, 'every foreign key between tenant tables includes tenant_id (roles excepted, checked by trigger)');
+select is(
+  (select array_agg(distinct a.attrelid::regclass::text) from pg_attribute a
+   join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+   where n.nspname = 'public' and c.relkind = 'r' and a.attname = 'tenant_id'
+     and not exists (select 1 from pg_index i where i.indrelid = a.attrelid and i.indkey[0] = a.attnum)),
+  null, 'every tenant_id column leads an index');
+select is(
+  (select array_agg(c.relname::text) from pg_class c
+   where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
+     and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id')
+     and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = 'audit_update')
+     and c.relname not in ('audit_logs')),
+  null, 'every tenant table is audited');
+select is(
+  (select array_agg(c.relname::text) from pg_class c
+   where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
+     and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id')
+     and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname ~ '_immutable_columns$')
+     and c.relname not in ('audit_logs')),
+  null, 'every tenant table guards its tenant_id against updates');
+select is(
+  (select array_agg(c.relname::text) from pg_class c join pg_namespace n on n.oid = c.relnamespace
+   where n.nspname in ('public', 'private') and c.relkind = 'r' and obj_description(c.oid, 'pg_class') is null),
+  null, 'every table has a comment');
+select is(
+  (select count(*)::int from public.permissions), 42, 'the permission catalog holds 42 codes');
+select results_eq(
+  $$select key from public.roles where tenant_id is null order by key$$,
+  $$values ('admin'), ('billing_admin'), ('developer'), ('owner'), ('project_editor'), ('project_owner'), ('project_viewer'), ('viewer')$$,
+  'the system roles are seeded');
+
+select * from finish();
+rollback;
