@@ -107,6 +107,32 @@ begin
 end
 $$;
 
+-- Like try_as, but a statement that succeeds is kept (for multi-step scenarios).
+create or replace function tests.do_as(p_persona text, p_sql text, p_aal text default 'aal1')
+returns text
+language plpgsql
+as $$
+declare
+  v_count bigint;
+begin
+  begin
+    if p_persona = 'anon' then
+      perform tests.authenticate_as_anon();
+    elsif p_persona = 'service_role' then
+      perform tests.authenticate_as_service_role();
+    else
+      perform tests.authenticate_as(p_persona, p_aal);
+    end if;
+    execute p_sql;
+    get diagnostics v_count = row_count;
+    perform tests.clear_authentication();
+    return 'ok:' || v_count;
+  exception when others then
+    return 'error:' || sqlstate;
+  end;
+end
+$$;
+
 create or replace function tests.tenant_id(p_slug text)
 returns uuid
 language sql
