@@ -168,11 +168,27 @@ comment on function private.is_service_role() is
 
 -- Trigger functions need no grant (EXECUTE is checked when the trigger is created); these are
 -- called from triggers and policies running as the caller.
+-- True for an operator at a direct connection: no role switch happened and the session user
+-- bypasses RLS anyway (a superuser, or the schema owner running migrations or psql). Usable inside
+-- security definer functions, which change current_user but not the role setting.
+create or replace function private.is_operator()
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(nullif(current_setting('role', true), ''), 'none') = 'none'
+     and coalesce((select r.rolsuper or r.rolbypassrls from pg_catalog.pg_roles r where r.rolname = session_user), false)
+$$;
+comment on function private.is_operator() is
+  'True at a direct connection of a superuser or the schema owner (no SET ROLE): operators may run staff RPCs and verify chains.';
+
 grant execute on function
   private.is_privileged_context(),
   private.request_claims(),
   private.try_uuid(text),
   private.request_ip(),
   private.request_user_agent(),
-  private.is_service_role()
+  private.is_service_role(),
+  private.is_operator()
 to authenticated, service_role;

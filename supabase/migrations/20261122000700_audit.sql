@@ -351,7 +351,7 @@ as $$
 declare
   v_chain uuid := coalesce(p_tenant_id, '00000000-0000-0000-0000-000000000000'::uuid);
 begin
-  if not (private.is_service_role()
+  if not (private.is_service_role() or private.is_operator()
           or private.is_platform_staff('support')
           or (p_tenant_id is not null and private.user_has_permission('audit.read', p_tenant_id))) then
     raise exception 'verifying this audit chain needs audit.read' using errcode = 'TN002';

@@ -130,7 +130,8 @@ declare
   v_user_id uuid := private.authorize('members.invite', p_tenant_id);
   v_role public.roles;
   v_lacking text;
-  v_email extensions.citext := btrim(p_email);
+  -- Lower-cased here: with search_path = '' citext's operators are not found, so compare text.
+  v_email text := lower(btrim(p_email));
 begin
   if p_role_id is null then
     select * into v_role from public.roles r where r.tenant_id is null and r.key = 'viewer';
@@ -151,13 +152,13 @@ begin
     raise exception 'not an email address' using errcode = 'TN027';
   end if;
   if exists (select 1 from public.memberships m join public.profiles p on p.id = m.user_id
-             where m.tenant_id = p_tenant_id and p.email = v_email) then
+             where m.tenant_id = p_tenant_id and lower(p.email::text) = v_email) then
     raise exception '% is already a member', v_email using errcode = 'TN026';
   end if;
 
   -- Inviting again replaces the pending invitation (and its token).
   update public.invitations i set revoked_at = now(), revoked_by = v_user_id
-  where i.tenant_id = p_tenant_id and i.email = v_email and i.accepted_at is null and i.revoked_at is null;
+  where i.tenant_id = p_tenant_id and lower(i.email::text) = v_email and i.accepted_at is null and i.revoked_at is null;
 
   token := encode(extensions.gen_random_bytes(32), 'hex');
   insert into public.invitations (tenant_id, email, role_id, token_hash, expires_at, invited_by)
@@ -186,7 +187,7 @@ declare
   v_user_id uuid := auth.uid();
   v_invitation public.invitations;
   v_role public.roles;
-  v_email extensions.citext;
+  v_email text;
 begin
   if v_user_id is null then
     raise exception 'sign in first' using errcode = 'TN001';
@@ -211,7 +212,7 @@ begin
   if v_email is null then
     raise exception 'confirm your email address first' using errcode = 'TN025';
   end if;
-  if v_email <> v_invitation.email then
+  if lower(v_email) <> lower(v_invitation.email::text) then
     raise exception 'this invitation is for another email address' using errcode = 'TN024';
   end if;
   if not exists (select 1 from public.tenants t where t.id = v_invitation.tenant_id and t.status = 'active') then

@@ -90,12 +90,12 @@ security definer
 set search_path = ''
 as $$
 begin
-  if not (private.is_service_role() or private.is_platform_staff(p_role)) then
+  if not (private.is_service_role() or private.is_operator() or private.is_platform_staff(p_role)) then
     raise exception 'platform staff (%) only', p_role using errcode = 'TN061';
   end if;
 end
 $$;
-comment on function private.require_staff(text) is 'Raises TN061 unless the caller is staff with the role (or super_admin) or a system job.';
+comment on function private.require_staff(text) is 'Raises TN061 unless the caller is staff with the role (or super_admin), a system job or an operator.';
 
 create or replace function public.approve_tenant(p_tenant_id uuid)
 returns void
@@ -147,7 +147,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  if not (private.is_service_role() or private.is_platform_staff('super_admin')) then
+  if not (private.is_service_role() or private.is_operator() or private.is_platform_staff('super_admin')) then
     perform private.authorize(null, p_tenant_id);
     if not private.is_tenant_owner(p_tenant_id) then
       raise exception 'only an owner or a super_admin can archive a tenant' using errcode = 'TN033';
