@@ -1,0 +1,246 @@
+/**
+ * npm run bench -- rls [--rows N]
+ *
+ * What RLS costs. A tenant-scoped table of N rows (default 1,000,000) across 1,000 tenants, one
+ * of them holding a tenth of the rows (100k by default); 2,000 users belonging to 1–3 tenants.
+ * The table follows docs/adding-a-tenant-table.md: policy `tenant_id in (select
+ * private.user_tenant_ids())`, index (tenant_id, created_at).
+ *
+ * Each query runs (a) through runWithClaims as a member, under RLS, and (b) as the service role
+ * with the same explicit tenant filter, alternately on the same data; medians and a/b are
+ * printed. Then: the page query on the big tenant against a small one (it must not grow with the
+ * tenant), the `= any(array)` form that loses index order, and 10k-row writes under a
+ * permission-checked WITH CHECK in a per-row helper form and a set-based form, against the
+ * service role.
+ */
+import { sql } from 'kysely';
+import { runWithClaims } from '../src/lib/server/db/rls';
+import type { Engine } from '../src/lib/server/db/engine';
+import { argValue, asServiceRole, compare, fmt, forEachEngine, table, type Trx } from './_setup';
+
+const TENANTS = 1000;
+const USERS = 2000;
+
+export async function run(args: string[]): Promise<void> {
+	const rows = Number(argValue(args, '--rows') ?? 1_000_000);
+	const big = Math.round(rows / 10);
+	console.log(`bench rls: ${rows.toLocaleString('en')} rows, ${TENANTS} tenants (one with ${big.toLocaleString('en')}), ${USERS} users`);
+	await forEachEngine('rls', async (engine, name) => {
+		console.log(`\n=== ${name} ===`);
+		const started = performance.now();
+		await load(engine, rows, big);
+		console.log(`loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+		await reads(engine);
+		await writes(engine);
+	});
+}
+
+const userId = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+async function load(engine: Engine, rows: number, big: number) {
+	await engine.session(async (s) => {
+		await s.exec(`
+			insert into auth.users (id, aud, role, email, email_confirmed_at, created_at, updated_at)
+			select ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid, 'authenticated', 'authenticated',
+			       'bench' || g || '@example.test', now(), now(), now()
+			from generate_series(0, ${USERS - 1}) g;
+			insert into public.tenants (slug, name, status)
+			select 'bench-' || g, 'Bench ' || g, 'active' from generate_series(0, ${TENANTS - 1}) g;
+			-- user u belongs to tenant u % 1000, and to one or two more for u % 3 = 1, 2
+			insert into public.memberships (tenant_id, user_id)
+			select t.id, ('00000000-0000-4000-8000-' || lpad(m.u::text, 12, '0'))::uuid
+			from (select u, (u % ${TENANTS}) as k from generate_series(0, ${USERS - 1}) u
+			      union select u, (u * 7 + 1) % ${TENANTS} from generate_series(0, ${USERS - 1}) u where u % 3 >= 1
+			      union select u, (u * 13 + 2) % ${TENANTS} from generate_series(0, ${USERS - 1}) u where u % 3 = 2) m
+			join public.tenants t on t.slug = 'bench-' || m.k
+			on conflict do nothing;
+			insert into public.role_assignments (tenant_id, user_id, role_id)
+			select m.tenant_id, m.user_id, r.id from public.memberships m, public.roles r
+			where r.tenant_id is null and r.key = 'developer';
+
+			create table public.bench_events (
+			  id bigint generated always as identity primary key,
+			  tenant_id uuid not null references public.tenants (id),
+			  created_at timestamptz not null,
+			  kind text not null,
+			  amount integer not null
+			);
+			insert into public.bench_events (tenant_id, created_at, kind, amount)
+			select t.id, now() - g * interval '1 second', (array['a', 'b', 'c', 'd'])[1 + g % 4], g % 1000
+			from generate_series(1, ${big}) g, public.tenants t where t.slug = 'bench-0';
+			insert into public.bench_events (tenant_id, created_at, kind, amount)
+			select ids.a[1 + g % ${TENANTS - 1}], now() - g * interval '1 second', (array['a', 'b', 'c', 'd'])[1 + g % 4], g % 1000
+			from generate_series(1, ${rows - big}) g,
+			     (select array_agg(id order by slug) as a from public.tenants where slug like 'bench-%' and slug <> 'bench-0') ids;
+			create index bench_events_tenant_created_idx on public.bench_events (tenant_id, created_at);
+			alter table public.bench_events enable row level security;
+			create policy bench_events_select_member on public.bench_events
+			  for select to authenticated using (tenant_id in (select private.user_tenant_ids()));
+			grant select on public.bench_events to authenticated, service_role;
+
+			create table public.bench_writes_per_row (
+			  id bigint generated always as identity primary key,
+			  tenant_id uuid not null references public.tenants (id),
+			  created_at timestamptz not null default now(),
+			  amount integer not null
+			);
+			create table public.bench_writes_set (like public.bench_writes_per_row including all);
+			alter table public.bench_writes_per_row enable row level security;
+			alter table public.bench_writes_set enable row level security;
+			create index on public.bench_writes_per_row (tenant_id, created_at);
+			create index on public.bench_writes_set (tenant_id, created_at);
+			grant select, insert (tenant_id, amount), update (amount) on public.bench_writes_per_row, public.bench_writes_set
+			  to authenticated, service_role;
+			create policy bench_writes_per_row_select_member on public.bench_writes_per_row
+			  for select to authenticated using (tenant_id in (select private.user_tenant_ids()));
+			create policy bench_writes_per_row_insert_permitted on public.bench_writes_per_row
+			  for insert to authenticated with check (private.user_has_permission('projects.update', tenant_id));
+			create policy bench_writes_per_row_update_permitted on public.bench_writes_per_row
+			  for update to authenticated using (private.user_has_permission('projects.update', tenant_id))
+			  with check (private.user_has_permission('projects.update', tenant_id));
+			create policy bench_writes_set_select_member on public.bench_writes_set
+			  for select to authenticated using (tenant_id in (select private.user_tenant_ids()));
+			create policy bench_writes_set_insert_permitted on public.bench_writes_set
+			  for insert to authenticated with check (tenant_id in (select private.tenants_with_permission('projects.update')));
+			create policy bench_writes_set_update_permitted on public.bench_writes_set
+			  for update to authenticated using (tenant_id in (select private.tenants_with_permission('projects.update')))
+			  with check (tenant_id in (select private.tenants_with_permission('projects.update')));
+			insert into public.bench_writes_per_row (tenant_id, amount)
+			select t.id, g from generate_series(1, 10000) g, public.tenants t where t.slug = 'bench-0';
+			insert into public.bench_writes_set (tenant_id, amount)
+			select t.id, g from generate_series(1, 10000) g, public.tenants t where t.slug = 'bench-0';
+			analyze;
+		`);
+	});
+}
+
+interface Subject {
+	label: string;
+	user: string;
+	tenant: string;
+	pointId: string;
+}
+
+async function subjects(engine: Engine): Promise<Subject[]> {
+	return engine.session(async (s) => {
+		const pick = async (slug: string, user: number, label: string) => {
+			const [row] = await s.query<{ tenant: string; point: string; n: string }>(
+				`select t.id as tenant, (select max(e.id) from public.bench_events e where e.tenant_id = t.id)::text as point,
+				        (select count(*) from public.bench_events e where e.tenant_id = t.id)::text as n
+				 from public.tenants t where t.slug = $1`,
+				[slug]
+			);
+			return { label: `${label} (${Number(row!.n).toLocaleString('en')} rows)`, user: userId(user), tenant: row!.tenant, pointId: row!.point };
+		};
+		// user 0 belongs to bench-0 only; user 1 to bench-1 and bench-8
+		return [await pick('bench-0', 0, 'big tenant'), await pick('bench-1', 1, 'small tenant')];
+	});
+}
+
+const queries: { name: string; iterations: (big: boolean) => number; sql: (s: Subject) => ReturnType<typeof sql> }[] = [
+	{
+		name: 'page of 50 by time',
+		iterations: () => 200,
+		sql: (s) => sql`select id, created_at, kind, amount from public.bench_events
+			where tenant_id = ${s.tenant} order by created_at desc limit 50`
+	},
+	{
+		name: 'count',
+		iterations: (big) => (big ? 30 : 200),
+		sql: (s) => sql`select count(*) from public.bench_events where tenant_id = ${s.tenant}`
+	},
+	{
+		name: 'aggregate by kind',
+		iterations: (big) => (big ? 30 : 200),
+		sql: (s) => sql`select kind, sum(amount), avg(amount) from public.bench_events
+			where tenant_id = ${s.tenant} group by kind`
+	},
+	{
+		name: 'point lookup',
+		iterations: () => 300,
+		sql: (s) => sql`select * from public.bench_events where tenant_id = ${s.tenant} and id = ${s.pointId}`
+	}
+];
+
+async function reads(engine: Engine) {
+	const db = engine.db;
+	const subs = await subjects(engine);
+	const rows: (string | number)[][] = [['query', 'tenant', 'a: RLS ms', 'b: service ms', 'a/b']];
+	const pages: number[] = [];
+	for (const q of queries) {
+		for (const s of subs) {
+			const big = s === subs[0];
+			const result = await compare(
+				q.iterations(big),
+				() => runWithClaims(db, { sub: s.user, role: 'authenticated' }, (trx) => q.sql(s).execute(trx)),
+				() => asServiceRole(db, 'bench.rls', (trx: Trx) => q.sql(s).execute(trx))
+			);
+			if (q.name.startsWith('page')) pages.push(result.a);
+			rows.push([q.name, s.label, fmt(result.a), fmt(result.b), result.ratio.toFixed(2)]);
+		}
+	}
+	console.log(`\nreads: (a) as a member through RLS vs (b) service role, same filter; medians`);
+	console.log(table(rows));
+	console.log(`page under RLS, big tenant / small tenant: ${(pages[0]! / pages[1]!).toFixed(2)}×`);
+
+	const [s] = subs;
+	const plan = await runWithClaims(db, { sub: s!.user, role: 'authenticated' }, (trx) =>
+		sql<{ 'QUERY PLAN': string }>`explain (costs off) select id, created_at, kind, amount from public.bench_events
+			where tenant_id = ${s!.tenant} order by created_at desc limit 50`.execute(trx)
+	);
+	console.log(`plan of the page on the big tenant under RLS:\n  ${plan.rows.map((r) => r['QUERY PLAN']).join('\n  ')}`);
+
+	// The trap, written into the query as a policy of the form tenant_id = any(array(...)) would add it.
+	const trap = await compare(
+		30,
+		() =>
+			runWithClaims(db, { sub: s!.user, role: 'authenticated' }, (trx) =>
+				sql`select id, created_at from public.bench_events
+					where tenant_id = ${s!.tenant} and tenant_id = any (array(select private.user_tenant_ids()))
+					order by created_at desc limit 50`.execute(trx)
+			),
+		() =>
+			runWithClaims(db, { sub: s!.user, role: 'authenticated' }, (trx) =>
+				sql`select id, created_at from public.bench_events
+					where tenant_id = ${s!.tenant} order by created_at desc limit 50`.execute(trx)
+			)
+	);
+	console.log(
+		`page with an extra "tenant_id = any(array(...))" predicate vs the shipped policy alone, big tenant: ` +
+			`${fmt(trap.a)} ms vs ${fmt(trap.b)} ms (${trap.ratio.toFixed(2)}×)`
+	);
+}
+
+const ROLLBACK = new Error('rollback');
+
+async function rolledBack(fn: () => Promise<unknown>) {
+	try {
+		await fn();
+	} catch (error) {
+		if (error !== ROLLBACK) throw error;
+	}
+}
+
+async function writes(engine: Engine) {
+	const db = engine.db;
+	const [s] = await subjects(engine);
+	const claims = { sub: s!.user, role: 'authenticated' as const };
+	const insert = (tableName: string) => (trx: Trx) =>
+		sql`insert into ${sql.table(tableName)} (tenant_id, amount) select ${s!.tenant}::uuid, g from generate_series(1, 10000) g`.execute(trx);
+	const update = (tableName: string) => (trx: Trx) =>
+		sql`update ${sql.table(tableName)} set amount = amount + 1 where tenant_id = ${s!.tenant}`.execute(trx);
+	const asUser = (op: (trx: Trx) => Promise<unknown>) => () =>
+		rolledBack(() => runWithClaims(db, claims, async (trx) => { await op(trx); throw ROLLBACK; }));
+	const asService = (op: (trx: Trx) => Promise<unknown>) => () =>
+		rolledBack(() => asServiceRole(db, 'bench.rls', async (trx) => { await op(trx); throw ROLLBACK; }));
+
+	const rows: (string | number)[][] = [['10k rows', 'WITH CHECK form', 'a: RLS ms', 'b: service ms', 'a/b']];
+	for (const [label, op] of [['insert', insert], ['update', update]] as const) {
+		const perRow = await compare(7, asUser(op('public.bench_writes_per_row')), asService(op('public.bench_writes_per_row')));
+		const setBased = await compare(7, asUser(op('public.bench_writes_set')), asService(op('public.bench_writes_set')));
+		rows.push([label, 'per-row user_has_permission(code, tenant_id)', fmt(perRow.a), fmt(perRow.b), perRow.ratio.toFixed(2)]);
+		rows.push([label, 'set: tenant_id in (select tenants_with_permission(code))', fmt(setBased.a), fmt(setBased.b), setBased.ratio.toFixed(2)]);
+	}
+	console.log(`\nwrites: 10,000 rows in one statement, (a) as a developer under RLS vs (b) service role; medians of 7, rolled back`);
+	console.log(table(rows));
+}
