@@ -41,7 +41,9 @@ export async function forEachEngine(
 		const server = openServer(target.toString(), 8);
 		try {
 			await migrate(server, { dir: 'supabase/migrations', compat: 'auto' });
-			const [version] = await server.session((s) => s.query<{ v: string }>("select current_setting('server_version') as v"));
+			const [version] = await server.session((s) =>
+				s.query<{ v: string }>("select current_setting('server_version') as v")
+			);
 			await fn(server, `Postgres ${version?.v ?? ''}`.trim());
 		} finally {
 			await server.close();
@@ -56,7 +58,11 @@ export async function forEachEngine(
  * A transaction as the service role, set up exactly like runWithClaims sets up a user's (one
  * statement of set_config calls), so the two sides of a ratio pay the same fixed cost.
  */
-export async function asServiceRole<T>(db: Kysely<DB>, job: string, fn: (trx: Trx) => Promise<T>): Promise<T> {
+export async function asServiceRole<T>(
+	db: Kysely<DB>,
+	job: string,
+	fn: (trx: Trx) => Promise<T>
+): Promise<T> {
 	return db.transaction().execute(async (trx) => {
 		await sql`select
 			set_config('request.jwt.claims', ${JSON.stringify({ role: 'service_role', job })}, true),

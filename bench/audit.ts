@@ -78,12 +78,20 @@ async function load(engine: Engine): Promise<Member[]> {
 
 async function insertOne(engine: Engine, table: string, m: Member, i: number) {
 	await runWithClaims(engine.db, { sub: m.user, role: 'authenticated' }, (trx) =>
-		sql`insert into ${sql.table(`public.${table}`)} (tenant_id, name, amount) values (${m.tenant}, ${`item ${i}`}, ${i})`.execute(trx)
+		sql`insert into ${sql.table(`public.${table}`)} (tenant_id, name, amount) values (${m.tenant}, ${`item ${i}`}, ${i})`.execute(
+			trx
+		)
 	);
 }
 
 /** Rows per second for `perWorker` single-row transactions on each of `workers` connections. */
-async function batch(engine: Engine, table: string, members: (w: number) => Member, workers: number, perWorker: number) {
+async function batch(
+	engine: Engine,
+	table: string,
+	members: (w: number) => Member,
+	workers: number,
+	perWorker: number
+) {
 	const started = performance.now();
 	await Promise.all(
 		Array.from({ length: workers }, async (_, w) => {
@@ -95,7 +103,9 @@ async function batch(engine: Engine, table: string, members: (w: number) => Memb
 
 async function writeRates(engine: Engine, tenants: Member[], workers: number, rounds: number) {
 	const perWorker = engine.kind === 'server' ? 150 : 300;
-	const rows: (string | number)[][] = [['workload', 'unaudited rows/s', 'audited rows/s', 'audited/unaudited']];
+	const rows: (string | number)[][] = [
+		['workload', 'unaudited rows/s', 'audited rows/s', 'audited/unaudited']
+	];
 	for (const [label, pick] of [
 		['one hot tenant', () => tenants[0]!],
 		['many tenants', (w: number) => tenants[(w * 7 + 1) % tenants.length]!]
@@ -117,12 +127,16 @@ async function writeRates(engine: Engine, tenants: Member[], workers: number, ro
 		const a = median(audited);
 		rows.push([label, p.toFixed(0), a.toFixed(0), (a / p).toFixed(2)]);
 	}
-	console.log(`\nwrite rate: single-row insert transactions as a member, medians of ${rounds} alternating batches`);
+	console.log(
+		`\nwrite rate: single-row insert transactions as a member, medians of ${rounds} alternating batches`
+	);
 	console.log(table(rows));
 }
 
 async function bulk(engine: Engine, m: Member) {
-	const rows: (string | number)[][] = [['rows', 'unaudited ms', 'audited ms', 'audited µs/row', 'audited/unaudited']];
+	const rows: (string | number)[][] = [
+		['rows', 'unaudited ms', 'audited ms', 'audited µs/row', 'audited/unaudited']
+	];
 	for (const n of [10_000, 50_000, 100_000]) {
 		const times = { plain: [] as number[], audited: [] as number[] };
 		for (let r = 0; r < 3; r++) {
@@ -137,7 +151,13 @@ async function bulk(engine: Engine, m: Member) {
 		}
 		const p = median(times.plain);
 		const a = median(times.audited);
-		rows.push([n.toLocaleString('en'), fmt(p), fmt(a), ((a * 1000) / n).toFixed(2), (a / p).toFixed(2)]);
+		rows.push([
+			n.toLocaleString('en'),
+			fmt(p),
+			fmt(a),
+			((a * 1000) / n).toFixed(2),
+			(a / p).toFixed(2)
+		]);
 	}
 	console.log(`\nbulk insert in one statement (committed), medians of 3`);
 	console.log(table(rows));
@@ -166,7 +186,11 @@ async function sealing(engine: Engine) {
 		)
 	);
 	const verifyStarted = performance.now();
-	await engine.session((s) => s.query(`select * from public.verify_audit_chain((select id from public.tenants where slug = 'audit-1'))`));
+	await engine.session((s) =>
+		s.query(
+			`select * from public.verify_audit_chain((select id from public.tenants where slug = 'audit-1'))`
+		)
+	);
 	console.log(
 		`\nsealing: ${sealed.toLocaleString('en')} of ${Number(pending!.n).toLocaleString('en')} pending rows in ${seconds.toFixed(2)} s ` +
 			`(${Math.round(sealed / seconds).toLocaleString('en')} rows/s); hot tenant chain verifies ` +

@@ -24,7 +24,9 @@ const USERS = 2000;
 export async function run(args: string[]): Promise<void> {
 	const rows = Number(argValue(args, '--rows') ?? 1_000_000);
 	const big = Math.round(rows / 10);
-	console.log(`bench rls: ${rows.toLocaleString('en')} rows, ${TENANTS} tenants (one with ${big.toLocaleString('en')}), ${USERS} users`);
+	console.log(
+		`bench rls: ${rows.toLocaleString('en')} rows, ${TENANTS} tenants (one with ${big.toLocaleString('en')}), ${USERS} users`
+	);
 	await forEachEngine('rls', async (engine, name) => {
 		console.log(`\n=== ${name} ===`);
 		const started = performance.now();
@@ -130,14 +132,23 @@ async function subjects(engine: Engine): Promise<Subject[]> {
 				 from public.tenants t where t.slug = $1`,
 				[slug]
 			);
-			return { label: `${label} (${Number(row!.n).toLocaleString('en')} rows)`, user: userId(user), tenant: row!.tenant, pointId: row!.point };
+			return {
+				label: `${label} (${Number(row!.n).toLocaleString('en')} rows)`,
+				user: userId(user),
+				tenant: row!.tenant,
+				pointId: row!.point
+			};
 		};
 		// user 0 belongs to bench-0 only; user 1 to bench-1 and bench-8
 		return [await pick('bench-0', 0, 'big tenant'), await pick('bench-1', 1, 'small tenant')];
 	});
 }
 
-const queries: { name: string; iterations: (big: boolean) => number; sql: (s: Subject) => ReturnType<typeof sql> }[] = [
+const queries: {
+	name: string;
+	iterations: (big: boolean) => number;
+	sql: (s: Subject) => ReturnType<typeof sql>;
+}[] = [
 	{
 		name: 'page of 50 by time',
 		iterations: () => 200,
@@ -158,7 +169,8 @@ const queries: { name: string; iterations: (big: boolean) => number; sql: (s: Su
 	{
 		name: 'point lookup',
 		iterations: () => 300,
-		sql: (s) => sql`select * from public.bench_events where tenant_id = ${s.tenant} and id = ${s.pointId}`
+		sql: (s) =>
+			sql`select * from public.bench_events where tenant_id = ${s.tenant} and id = ${s.pointId}`
 	}
 ];
 
@@ -172,7 +184,8 @@ async function reads(engine: Engine) {
 			const big = s === subs[0];
 			const result = await compare(
 				q.iterations(big),
-				() => runWithClaims(db, { sub: s.user, role: 'authenticated' }, (trx) => q.sql(s).execute(trx)),
+				() =>
+					runWithClaims(db, { sub: s.user, role: 'authenticated' }, (trx) => q.sql(s).execute(trx)),
 				() => asServiceRole(db, 'bench.rls', (trx: Trx) => q.sql(s).execute(trx))
 			);
 			if (q.name.startsWith('page')) pages.push(result.a);
@@ -185,10 +198,14 @@ async function reads(engine: Engine) {
 
 	const [s] = subs;
 	const plan = await runWithClaims(db, { sub: s!.user, role: 'authenticated' }, (trx) =>
-		sql<{ 'QUERY PLAN': string }>`explain (costs off) select id, created_at, kind, amount from public.bench_events
+		sql<{
+			'QUERY PLAN': string;
+		}>`explain (costs off) select id, created_at, kind, amount from public.bench_events
 			where tenant_id = ${s!.tenant} order by created_at desc limit 50`.execute(trx)
 	);
-	console.log(`plan of the page on the big tenant under RLS:\n  ${plan.rows.map((r) => r['QUERY PLAN']).join('\n  ')}`);
+	console.log(
+		`plan of the page on the big tenant under RLS:\n  ${plan.rows.map((r) => r['QUERY PLAN']).join('\n  ')}`
+	);
 
 	// The trap, written into the query as a policy of the form tenant_id = any(array(...)) would add it.
 	const trap = await compare(
@@ -226,21 +243,62 @@ async function writes(engine: Engine) {
 	const [s] = await subjects(engine);
 	const claims = { sub: s!.user, role: 'authenticated' as const };
 	const insert = (tableName: string) => (trx: Trx) =>
-		sql`insert into ${sql.table(tableName)} (tenant_id, amount) select ${s!.tenant}::uuid, g from generate_series(1, 10000) g`.execute(trx);
+		sql`insert into ${sql.table(tableName)} (tenant_id, amount) select ${s!.tenant}::uuid, g from generate_series(1, 10000) g`.execute(
+			trx
+		);
 	const update = (tableName: string) => (trx: Trx) =>
-		sql`update ${sql.table(tableName)} set amount = amount + 1 where tenant_id = ${s!.tenant}`.execute(trx);
+		sql`update ${sql.table(tableName)} set amount = amount + 1 where tenant_id = ${s!.tenant}`.execute(
+			trx
+		);
 	const asUser = (op: (trx: Trx) => Promise<unknown>) => () =>
-		rolledBack(() => runWithClaims(db, claims, async (trx) => { await op(trx); throw ROLLBACK; }));
+		rolledBack(() =>
+			runWithClaims(db, claims, async (trx) => {
+				await op(trx);
+				throw ROLLBACK;
+			})
+		);
 	const asService = (op: (trx: Trx) => Promise<unknown>) => () =>
-		rolledBack(() => asServiceRole(db, 'bench.rls', async (trx) => { await op(trx); throw ROLLBACK; }));
+		rolledBack(() =>
+			asServiceRole(db, 'bench.rls', async (trx) => {
+				await op(trx);
+				throw ROLLBACK;
+			})
+		);
 
-	const rows: (string | number)[][] = [['10k rows', 'WITH CHECK form', 'a: RLS ms', 'b: service ms', 'a/b']];
-	for (const [label, op] of [['insert', insert], ['update', update]] as const) {
-		const perRow = await compare(7, asUser(op('public.bench_writes_per_row')), asService(op('public.bench_writes_per_row')));
-		const setBased = await compare(7, asUser(op('public.bench_writes_set')), asService(op('public.bench_writes_set')));
-		rows.push([label, 'per-row user_has_permission(code, tenant_id)', fmt(perRow.a), fmt(perRow.b), perRow.ratio.toFixed(2)]);
-		rows.push([label, 'set: tenant_id in (select tenants_with_permission(code))', fmt(setBased.a), fmt(setBased.b), setBased.ratio.toFixed(2)]);
+	const rows: (string | number)[][] = [
+		['10k rows', 'WITH CHECK form', 'a: RLS ms', 'b: service ms', 'a/b']
+	];
+	for (const [label, op] of [
+		['insert', insert],
+		['update', update]
+	] as const) {
+		const perRow = await compare(
+			7,
+			asUser(op('public.bench_writes_per_row')),
+			asService(op('public.bench_writes_per_row'))
+		);
+		const setBased = await compare(
+			7,
+			asUser(op('public.bench_writes_set')),
+			asService(op('public.bench_writes_set'))
+		);
+		rows.push([
+			label,
+			'per-row user_has_permission(code, tenant_id)',
+			fmt(perRow.a),
+			fmt(perRow.b),
+			perRow.ratio.toFixed(2)
+		]);
+		rows.push([
+			label,
+			'set: tenant_id in (select tenants_with_permission(code))',
+			fmt(setBased.a),
+			fmt(setBased.b),
+			setBased.ratio.toFixed(2)
+		]);
 	}
-	console.log(`\nwrites: 10,000 rows in one statement, (a) as a developer under RLS vs (b) service role; medians of 7, rolled back`);
+	console.log(
+		`\nwrites: 10,000 rows in one statement, (a) as a developer under RLS vs (b) service role; medians of 7, rolled back`
+	);
 	console.log(table(rows));
 }
