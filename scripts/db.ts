@@ -61,7 +61,9 @@ async function resetCommand(config: Config) {
 
 async function serveCommand(config: Config) {
 	if (config.DB_ENGINE !== 'embedded') {
-		throw new Error('db:serve serves the embedded database; with DATABASE_URL, connect to it directly.');
+		throw new Error(
+			'db:serve serves the embedded database; with DATABASE_URL, connect to it directly.'
+		);
 	}
 	const runtime = await bootstrap({ ...config, DB_SERVE: true }, log);
 	log(`serving ${runtime.engine.location} — psql ${runtime.wire!.url}`);

@@ -4,6 +4,7 @@
  * the database on 127.0.0.1:54322, then runs the SvelteKit app on the Vite dev server in this same
  * process, so the app and the wire server share one PGlite.
  */
+import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'vite';
 import { ConfigError, loadConfig } from '../src/lib/server/config';
 import { bootstrap, setRuntime } from '../src/lib/server/db';
@@ -15,12 +16,28 @@ const log = (line: string) => console.log(`[tenantry] ${line}`);
 async function main() {
 	const config = loadConfig();
 	const runtime = await setRuntime(bootstrap(config, log));
+	// Middleware mode: this script owns the HTTP server and the process's signals, so shutdown
+	// always closes the database cleanly (Vite's own listener would exit before it).
+	const http = createHttpServer();
 	const vite = await createServer({
-		server: { host: config.HOST, port: config.PORT, strictPort: true },
+		server: { middlewareMode: true, hmr: { server: http } },
+		appType: 'custom',
 		clearScreen: false,
 		logLevel: 'warn'
 	});
-	await vite.listen();
+	http.on('request', vite.middlewares);
+	await new Promise<void>((resolve, reject) => {
+		http.once('error', (error: NodeJS.ErrnoException) =>
+			reject(
+				error.code === 'EADDRINUSE'
+					? new Error(
+							`Port ${config.PORT} on ${config.HOST} is already in use: set PORT to a free port.`
+						)
+					: error
+			)
+		);
+		http.listen(config.PORT, config.HOST, resolve);
+	});
 	const host = config.HOST === '127.0.0.1' || config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
 	const where =
 		runtime.engine.kind === 'embedded'
@@ -33,6 +50,8 @@ async function main() {
 	const stop = async (signal: string) => {
 		log(`${signal} received, shutting down`);
 		await vite.close();
+		http.closeAllConnections();
+		await new Promise((resolve) => http.close(resolve));
 		await runtime.wire?.stop();
 		await runtime.engine.close();
 		process.exit(0);
@@ -42,6 +61,8 @@ async function main() {
 }
 
 main().catch((error: Error) => {
-	console.error(error instanceof ConfigError ? error.message : `Tenantry did not start:\n${error.message}`);
+	console.error(
+		error instanceof ConfigError ? error.message : `Tenantry did not start:\n${error.message}`
+	);
 	process.exit(1);
 });

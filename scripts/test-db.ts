@@ -43,7 +43,8 @@ async function main(): Promise<number> {
 		await migrate(engine, { dir: config.MIGRATIONS_DIR, compat: config.SUPABASE_COMPAT });
 		await engine.session(async (s) => {
 			await s.exec(INSTALL_PGTAP);
-			if (existsSync(SETUP_FILE)) await s.transaction(() => s.exec(readFileSync(SETUP_FILE, 'utf8')));
+			if (existsSync(SETUP_FILE))
+				await s.transaction(() => s.exec(readFileSync(SETUP_FILE, 'utf8')));
 		});
 		for (const file of files) {
 			const result =

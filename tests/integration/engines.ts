@@ -44,7 +44,9 @@ export const serverFactory = async (poolMax = 4): Promise<TestEngine> => {
 /** [name, factory] pairs for `describe.each`: the server profile only when it is configured. */
 export const engineFactories: [string, EngineFactory][] = [
 	['embedded', embeddedFactory],
-	...(serverUrl ? ([['server (Postgres)', () => serverFactory()]] as [string, EngineFactory][]) : [])
+	...(serverUrl
+		? ([['server (Postgres)', () => serverFactory()]] as [string, EngineFactory][])
+		: [])
 ];
 
 async function admin(url: string, statement: string) {

@@ -67,7 +67,10 @@ describe.each(engineFactories)('migration runner on %s', (_name, factory) => {
 
 	it('refuses to run when an applied migration was edited, naming the file', async () => {
 		await migrate(t.engine, { dir, compat: 'auto' });
-		writeFileSync(join(dir, '20260101000000_widgets.sql'), `${FIRST}\ncreate index on public.widgets (id);`);
+		writeFileSync(
+			join(dir, '20260101000000_widgets.sql'),
+			`${FIRST}\ncreate index on public.widgets (id);`
+		);
 		writeFileSync(join(dir, '20260101000300_more.sql'), 'create table public.more (id int);');
 		await expect(migrate(t.engine, { dir, compat: 'auto' })).rejects.toThrow(
 			/20260101000000_widgets\.sql was changed after it was applied/
@@ -92,7 +95,9 @@ describe.each(engineFactories)('migration runner on %s', (_name, factory) => {
 
 	it('runs migrations as a non-superuser owner, so superuser-only SQL fails here first', async () => {
 		writeFileSync(join(dir, '20260101000200_superuser.sql'), 'create role sneaky superuser;');
-		const error = (await migrate(t.engine, { dir, compat: 'auto' }).catch((e: unknown) => e)) as Error;
+		const error = (await migrate(t.engine, { dir, compat: 'auto' }).catch(
+			(e: unknown) => e
+		)) as Error;
 		expect(error.message).toContain('20260101000200_superuser.sql');
 		expect(error.message).toMatch(/42501/);
 		expect(error.message).toContain('non-superuser role tenantry_owner');

@@ -30,7 +30,8 @@ interface Row {
 	owner_id: string;
 	body: string;
 }
-const notes = (trx: Kysely<DB>) => sql<Row>`select owner_id, body from public.notes order by id`.execute(trx);
+const notes = (trx: Kysely<DB>) =>
+	sql<Row>`select owner_id, body from public.notes order by id`.execute(trx);
 const insertNote = (trx: Kysely<DB>, body: string, owner?: string) =>
 	owner
 		? sql`insert into public.notes (owner_id, body) values (${owner}, ${body})`.execute(trx)
@@ -83,7 +84,11 @@ describe.each(setups)('the request transaction on %s', (_name, open) => {
 		).rows;
 		expect(me!.role).toBe('authenticated');
 		expect(me!.uid).toBe(ALICE);
-		expect(JSON.parse(me!.claims!)).toMatchObject({ sub: ALICE, role: 'authenticated', aal: 'aal2' });
+		expect(JSON.parse(me!.claims!)).toMatchObject({
+			sub: ALICE,
+			role: 'authenticated',
+			aal: 'aal2'
+		});
 	});
 
 	it('refuses a write the policy does not allow', async () => {
@@ -147,9 +152,9 @@ describe.each(setups)('the request transaction on %s', (_name, open) => {
 	});
 
 	it('refuses unnamed jobs and claims that try to become service_role', async () => {
-		await expect(
-			runAsServiceRole(engine.db, 'anything' as SystemJob, notes)
-		).rejects.toThrow(/not a registered system job/);
+		await expect(runAsServiceRole(engine.db, 'anything' as SystemJob, notes)).rejects.toThrow(
+			/not a registered system job/
+		);
 		await expect(
 			runWithClaims(engine.db, { sub: ALICE, role: 'service_role' as 'authenticated' }, notes)
 		).rejects.toThrow();

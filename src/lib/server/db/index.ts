@@ -7,8 +7,21 @@ import type { Config } from '../config';
 import type { DB } from './database';
 import type { Engine } from './engine';
 import { openEmbedded, MEMORY, type EmbeddedEngine } from './embedded';
-import { appliedMigrations, loadMigrations, migrate, prepare, seed, type CompatMode } from './migrate';
-import { runAsServiceRole, runWithClaims, type Claims, type RequestContext, type SystemJob } from './rls';
+import {
+	appliedMigrations,
+	loadMigrations,
+	migrate,
+	prepare,
+	seed,
+	type CompatMode
+} from './migrate';
+import {
+	runAsServiceRole,
+	runWithClaims,
+	type Claims,
+	type RequestContext,
+	type SystemJob
+} from './rls';
 import { openServer, type ServerEngine } from './server';
 import { serveWire, type WireServer } from './wire';
 

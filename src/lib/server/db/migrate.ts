@@ -231,7 +231,8 @@ export async function seed(
 	engine: Engine,
 	options: { file: string; owner: string | null; force?: boolean }
 ): Promise<SeedResult> {
-	if (!existsSync(options.file)) return { seeded: false, reason: `no seed file at ${options.file}` };
+	if (!existsSync(options.file))
+		return { seeded: false, reason: `no seed file at ${options.file}` };
 	const text = readFileSync(options.file, 'utf8');
 	const hash = createHash('sha256').update(text).digest('hex');
 	const path = basename(options.file);

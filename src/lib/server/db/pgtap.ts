@@ -100,7 +100,11 @@ export interface FileResult {
 }
 
 /** Runs one test file on a session that is already migrated and has pgTAP installed. */
-export async function runTestFile(session: Session, file: string, root: string): Promise<FileResult> {
+export async function runTestFile(
+	session: Session,
+	file: string,
+	root: string
+): Promise<FileResult> {
 	const started = performance.now();
 	const name = relative(root, file);
 	try {

@@ -45,9 +45,10 @@ function serverSession(client: pg.PoolClient): Session {
 		async exec(sql) {
 			const result = (await client.query(sql)) as pg.QueryResult | pg.QueryResult[];
 			const list = Array.isArray(result) ? result : [result];
-			return list.map(
-				(r): ResultSet => ({ rows: r.rows ?? [], affectedRows: r.rowCount ?? undefined })
-			);
+			return list.map((r): ResultSet => ({
+				rows: r.rows ?? [],
+				affectedRows: r.rowCount ?? undefined
+			}));
 		},
 		async query<Row>(sql: string, params: unknown[] = []) {
 			return (await client.query(sql, params)).rows as Row[];

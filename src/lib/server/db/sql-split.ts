@@ -89,7 +89,12 @@ function skipBlockComment(script: string, from: number): number {
 	return i;
 }
 
-function skipQuoted(script: string, from: number, quote: string, backslashEscapes: boolean): number {
+function skipQuoted(
+	script: string,
+	from: number,
+	quote: string,
+	backslashEscapes: boolean
+): number {
 	let i = from + 1;
 	while (i < script.length) {
 		const c = script[i];
