@@ -30,6 +30,13 @@ export default ts.config(
 		}
 	},
 	{
-		ignores: ['build/', '.svelte-kit/', '.data/', 'node_modules/', 'supabase/functions/', 'test-results/']
+		ignores: [
+			'build/',
+			'.svelte-kit/',
+			'.data/',
+			'node_modules/',
+			'supabase/functions/',
+			'test-results/'
+		]
 	}
 );
