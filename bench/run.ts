@@ -10,7 +10,9 @@ const available = readdirSync('bench')
 	.map((f) => f.replace(/\.ts$/, ''));
 
 if (!name || !available.includes(name)) {
-	console.error(`Usage: npm run bench -- <name> [args]\nAvailable: ${available.join(', ') || 'none'}`);
+	console.error(
+		`Usage: npm run bench -- <name> [args]\nAvailable: ${available.join(', ') || 'none'}`
+	);
 	process.exit(1);
 }
 

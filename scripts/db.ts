@@ -68,8 +68,7 @@ async function serveCommand(config: Config) {
 	const runtime = await bootstrap({ ...config, DB_SERVE: true }, log);
 	log(`serving ${runtime.engine.location} — psql ${runtime.wire!.url}`);
 	const stop = async () => {
-		await runtime.wire?.stop();
-		await runtime.engine.close();
+		await runtime.shutdown();
 		process.exit(0);
 	};
 	process.once('SIGINT', () => void stop());

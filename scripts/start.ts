@@ -52,8 +52,7 @@ async function main() {
 		await vite.close();
 		http.closeAllConnections();
 		await new Promise((resolve) => http.close(resolve));
-		await runtime.wire?.stop();
-		await runtime.engine.close();
+		await runtime.shutdown();
 		process.exit(0);
 	};
 	process.once('SIGINT', () => void stop('SIGINT'));

@@ -49,6 +49,11 @@ const schema = z
 			.default('auto'),
 		MIGRATE_ON_START: booleanFlag.default(true),
 		SEED_ON_FIRST_START: booleanFlag.default(true),
+		AUDIT_SEAL_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(5000),
 		MIGRATIONS_DIR: z.string().min(1).default('supabase/migrations'),
 		SEED_FILE: z.string().min(1).default('supabase/seed.sql')
 	})

@@ -5,9 +5,15 @@
 
 import type { ColumnType } from "kysely";
 
+export type AuditActorType = "api_key" | "system" | "user";
+
+export type EnvironmentKind = "development" | "production" | "staging";
+
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
   ? ColumnType<S, I | undefined, U>
   : ColumnType<T, T | undefined, T>;
+
+export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;
 
 export type Json = JsonValue;
 
@@ -21,7 +27,46 @@ export type JsonPrimitive = boolean | number | string | null;
 
 export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
+export type MembershipStatus = "active" | "invited" | "suspended";
+
+export type ProfileStatus = "active" | "disabled";
+
+export type RoleScope = "project" | "tenant";
+
+export type StaffRole = "billing_admin" | "super_admin" | "support";
+
+export type TenantStatus = "active" | "archived" | "pending" | "suspended";
+
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface AuditLogs {
+  action: string;
+  actor_id: string | null;
+  actor_job: string | null;
+  actor_type: AuditActorType;
+  created_at: Generated<Timestamp>;
+  id: Generated<Int8>;
+  ip: string | null;
+  new_values: Json | null;
+  old_values: Json | null;
+  target_id: string | null;
+  target_type: string | null;
+  tenant_id: string | null;
+  user_agent: string | null;
+  /**
+   * Writing transaction; the sealer chains only rows of finished transactions.
+   */
+  xid: Generated<string>;
+}
+
+export interface AuditLogSeals {
+  chain: string;
+  hash: Buffer;
+  log_id: Int8;
+  prev_hash: Buffer;
+  sealed_at: Generated<Timestamp>;
+  seq: Int8;
+}
 
 export interface AuthUsers {
   aud: string | null;
@@ -61,6 +106,177 @@ export interface AuthUsers {
   updated_at: Timestamp | null;
 }
 
+export interface Environments {
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  kind: EnvironmentKind;
+  name: string;
+  project_id: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface Invitations {
+  accepted_at: Timestamp | null;
+  accepted_by: string | null;
+  created_at: Generated<Timestamp>;
+  email: string;
+  expires_at: Timestamp;
+  id: Generated<string>;
+  invited_by: string | null;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+  role_id: string | null;
+  tenant_id: string;
+  token_hash: Buffer;
+}
+
+export interface Memberships {
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  invited_by: string | null;
+  is_owner: Generated<boolean>;
+  status: Generated<MembershipStatus>;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface Permissions {
+  code: string;
+  description: string;
+  module: string;
+  project_scoped: Generated<boolean>;
+}
+
+export interface PlatformStaff {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  role: StaffRole;
+  user_id: string;
+}
+
+export interface Profiles {
+  avatar_url: string | null;
+  created_at: Generated<Timestamp>;
+  email: string;
+  full_name: string | null;
+  id: string;
+  last_login_at: Timestamp | null;
+  status: Generated<ProfileStatus>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface Projects {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  description: Generated<string>;
+  id: Generated<string>;
+  name: string;
+  slug: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface RoleAssignments {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  id: Generated<string>;
+  project_id: string | null;
+  /**
+   * A system role or one of this tenant's custom roles (checked by trigger: system roles have no tenant to compose with).
+   */
+  role_id: string;
+  tenant_id: string;
+  user_id: string;
+}
+
+export interface RolePermissions {
+  created_at: Generated<Timestamp>;
+  permission_code: string;
+  role_id: string;
+  tenant_id: string | null;
+}
+
+export interface Roles {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  description: Generated<string>;
+  id: Generated<string>;
+  is_system: Generated<boolean | null>;
+  key: string;
+  name: string;
+  scope: Generated<RoleScope>;
+  tenant_id: string | null;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface SystemSettings {
+  category: Generated<string>;
+  description: Generated<string>;
+  is_public: Generated<boolean>;
+  key: string;
+  updated_at: Generated<Timestamp>;
+  updated_by: Generated<string | null>;
+  value: Json;
+}
+
+export interface TeamMembers {
+  added_by: Generated<string | null>;
+  created_at: Generated<Timestamp>;
+  team_id: string;
+  tenant_id: string;
+  user_id: string;
+}
+
+export interface Teams {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  description: Generated<string>;
+  id: Generated<string>;
+  name: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface Tenants {
+  approved_at: Timestamp | null;
+  approved_by: string | null;
+  archived_at: Timestamp | null;
+  branding: Generated<Json>;
+  created_at: Generated<Timestamp>;
+  /**
+   * The user who created the tenant; no foreign key so the record outlives the user.
+   */
+  created_by: Generated<string | null>;
+  data_region: Generated<string>;
+  id: Generated<string>;
+  name: string;
+  require_mfa: Generated<boolean>;
+  slug: string;
+  status: Generated<TenantStatus>;
+  status_reason: string | null;
+  suspended_at: Timestamp | null;
+  timezone: Generated<string>;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface DB {
+  audit_log_seals: AuditLogSeals;
+  audit_logs: AuditLogs;
   "auth.users": AuthUsers;
+  environments: Environments;
+  invitations: Invitations;
+  memberships: Memberships;
+  permissions: Permissions;
+  platform_staff: PlatformStaff;
+  profiles: Profiles;
+  projects: Projects;
+  role_assignments: RoleAssignments;
+  role_permissions: RolePermissions;
+  roles: Roles;
+  system_settings: SystemSettings;
+  team_members: TeamMembers;
+  teams: Teams;
+  tenants: Tenants;
 }

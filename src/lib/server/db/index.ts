@@ -24,6 +24,7 @@ import {
 } from './rls';
 import { openServer, type ServerEngine } from './server';
 import { serveWire, type WireServer } from './wire';
+import { startAuditSealer } from '../jobs/audit-seal';
 
 export type { Claims, RequestContext, SystemJob };
 
@@ -34,6 +35,8 @@ export interface Runtime {
 	wire: WireServer | null;
 	/** The role migrations and seeds run as (null on Supabase, where the connection's own role does). */
 	owner: string | null;
+	/** Stops the background jobs, the wire server and the database, in that order. */
+	shutdown(): Promise<void>;
 }
 
 export function openEngine(config: Config): Promise<EmbeddedEngine | ServerEngine> | ServerEngine {
@@ -66,7 +69,21 @@ export async function bootstrap(
 				maxConnections: config.DB_SERVE_MAX_CONNECTIONS
 			});
 		}
-		return { engine, config, wire, owner };
+		const stopSealer =
+			config.AUDIT_SEAL_INTERVAL_MS > 0
+				? startAuditSealer(engine.db, config.AUDIT_SEAL_INTERVAL_MS, log)
+				: async () => {};
+		return {
+			engine,
+			config,
+			wire,
+			owner,
+			async shutdown() {
+				await stopSealer();
+				await wire?.stop();
+				await engine.close();
+			}
+		};
 	} catch (error) {
 		await engine.close();
 		throw error;
