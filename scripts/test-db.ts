@@ -1,5 +1,5 @@
 /**
- * npm run test:db — runs every supabase/tests/**\/*.test.sql against a migrated database and exits
+ * npm run test:db [filter] [--dir <dir>] — runs every supabase/tests/**\/*.test.sql against a migrated database and exits
  * non-zero on any failed assertion, plan mismatch or SQL error. `supabase/tests/setup.sql` (shared
  * helpers such as personas) is applied first, once, to the database every file starts from.
  *
@@ -21,10 +21,13 @@ import {
 } from '../src/lib/server/db/pgtap';
 import { openServer } from '../src/lib/server/db/server';
 
-const TEST_DIR = 'supabase/tests';
+const dirFlag = process.argv.indexOf('--dir');
+const TEST_DIR = dirFlag > -1 ? process.argv[dirFlag + 1]! : 'supabase/tests';
 /** Shared test helpers (personas, fixtures), installed once into the database every file starts from. */
 const SETUP_FILE = 'supabase/tests/setup.sql';
-const filter = process.argv[2];
+const filter = process.argv
+	.slice(2)
+	.find((arg, i, all) => !arg.startsWith('--') && all[i - 1] !== '--dir');
 
 async function main(): Promise<number> {
 	const config = loadConfig({ ...process.env, DATA_DIR: 'memory://', DB_SERVE: 'false' });
