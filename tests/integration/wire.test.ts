@@ -66,16 +66,18 @@ describe('the embedded database served over the wire', () => {
 
 	it('serves many clients at once without mixing their statements', async () => {
 		const clients = await Promise.all(Array.from({ length: 6 }, client));
-		const answers = await Promise.all(
-			clients.flatMap((c, i) =>
-				Array.from({ length: 10 }, (_, j) =>
-					c.query('select $1::int * 100 + $2::int as v', [i, j]).then((r) => ({
-						want: i * 100 + j,
-						got: r.rows[0].v as number
-					}))
-				)
+		const answers = (
+			await Promise.all(
+				clients.map(async (c, i) => {
+					const mine: { want: number; got: number }[] = [];
+					for (let j = 0; j < 10; j++) {
+						const r = await c.query('select $1::int * 100 + $2::int as v', [i, j]);
+						mine.push({ want: i * 100 + j, got: r.rows[0].v as number });
+					}
+					return mine;
+				})
 			)
-		);
+		).flat();
 		for (const a of answers) expect(a.got).toBe(a.want);
 		await Promise.all(clients.map((c) => c.end()));
 	});
