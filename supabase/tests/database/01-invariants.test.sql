@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(40);
+select plan(42);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -52,6 +52,19 @@ select is(
    where schemaname = 'public'
      and (coalesce(qual, '') ~ '(?<!SELECT )private\.' or coalesce(with_check, '') ~ '(?<!SELECT )private\.')),
   null, 'every helper call in a policy is wrapped in a sub-select');
+-- The pinned policy form (docs/tenancy.md, "the page-order trap"): a tenant-scoped policy tests
+-- set membership, `tenant_id in (select private.helper())`, never `= any (array(select …))` or
+-- `= any ((select helper_returning_an_array()))`, which become index conditions the planner
+-- estimates at ~10/n_distinct of the tenant and so lose the index order of pages.
+select is(
+  (select array_agg(tablename || '.' || policyname) from pg_policies
+   where schemaname = 'public' and (coalesce(qual, '') ~ '= ANY \((ARRAY)?\( SELECT' or coalesce(with_check, '') ~ '= ANY \((ARRAY)?\( SELECT')),
+  null, 'no policy compares tenant_id with = any (array(select …)) or = any ((select …))');
+select is(
+  (select array_agg(tablename || '.' || policyname) from pg_policies
+   where schemaname = 'public'
+     and (coalesce(qual, '') || ' ' || coalesce(with_check, '')) ~ '(tenant_id|chain|\mid) (=|<>)[^=]*SELECT private\.'),
+  null, 'tenant helpers are used only through IN / NOT IN (select …), never compared with =');
 select is(
   (select array_agg(tablename || '.' || policyname) from pg_policies
    where schemaname = 'public' and permissive = 'RESTRICTIVE' and policyname !~ '_mfa$'),
