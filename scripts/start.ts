@@ -45,6 +45,18 @@ async function main() {
 			: `server (${redactUrl(config.DATABASE_URL!)})`;
 	log(`database: ${where}`);
 	if (runtime.wire) log(`psql: psql ${runtime.wire.url}`);
+	// The first request compiles the server routes; make it ours, so "ready" means ready.
+	const probe =
+		config.HOST === '0.0.0.0'
+			? '127.0.0.1'
+			: config.HOST.includes(':')
+				? `[${config.HOST}]`
+				: config.HOST;
+	const health = await fetch(`http://${probe}:${config.PORT}/api/health`).then(
+		(r) => r.json() as Promise<{ status: string }>,
+		(error: Error) => ({ status: error.message })
+	);
+	if (health.status !== 'ok') log(`warning: /api/health answers ${health.status}`);
 	log(`ready in ${Math.round(performance.now() - started)} ms at http://${host}:${config.PORT}`);
 
 	const stop = async (signal: string) => {
