@@ -44,6 +44,15 @@ async function main() {
 		run({ name: 'lint and format', command: ['npm', 'run', '--silent', 'lint'] }),
 		run({ name: 'type check (svelte-check)', command: ['npm', 'run', '--silent', 'check'] }),
 		run({
+			name: 'edge functions: deno fmt, lint and check',
+			command: [
+				'bash',
+				'-c',
+				'shopt -s globstar && cd supabase/functions && deno fmt --check && deno lint && deno check **/*.ts'
+			],
+			env: { PATH: `${process.cwd()}/node_modules/.bin:${process.env.PATH}` }
+		}),
+		run({
 			name: 'pgTAP, embedded engine',
 			command: [...tsx, 'scripts/test-db.ts'],
 			env: embeddedEnv

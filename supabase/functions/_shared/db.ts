@@ -1,0 +1,39 @@
+/**
+ * Database access for edge functions: one transaction per unit of work, as a named system job
+ * (`service_role` with the job in the claims, so the audit log names it) — what
+ * `runAsServiceRole` does in the app. Connects to `SUPABASE_DB_URL`, which Supabase sets for every
+ * edge function, and locally to the embedded database served on 54322.
+ */
+import postgres from 'npm:postgres@3.4.9';
+
+export type Sql = postgres.Sql;
+export type TransactionSql = postgres.TransactionSql;
+
+let client: Sql | undefined;
+
+export function database(): Sql {
+	if (!client) {
+		const url = Deno.env.get('SUPABASE_DB_URL');
+		if (!url) {
+			throw new Error('SUPABASE_DB_URL is not set: the function cannot reach the database.');
+		}
+		// No named prepared statements: Supabase's pooler in transaction mode does not keep them.
+		client = postgres(url, { prepare: false, max: 4, idle_timeout: 20, onnotice: () => {} });
+	}
+	return client;
+}
+
+export async function closeDatabase(): Promise<void> {
+	await client?.end({ timeout: 5 });
+	client = undefined;
+}
+
+/** Runs `fn` in one transaction as `service_role` on behalf of the named system job. */
+export function asSystemJob<T>(job: string, fn: (trx: TransactionSql) => Promise<T>): Promise<T> {
+	return database().begin(async (trx) => {
+		await trx`select
+			set_config('request.jwt.claims', ${JSON.stringify({ role: 'service_role', job })}, true),
+			set_config('role', 'service_role', true)`;
+		return fn(trx);
+	}) as Promise<T>;
+}
