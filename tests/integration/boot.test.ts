@@ -71,6 +71,11 @@ describe('npm start', () => {
 		const page = await fetch(`http://127.0.0.1:${port}/`);
 		expect(page.status).toBe(200);
 		expect(await page.text()).toContain('Tenantry');
+		const csp = page.headers.get('content-security-policy') ?? '';
+		expect(csp).toContain("frame-ancestors 'none'");
+		expect(csp).toMatch(/script-src 'self' 'nonce-[^']+'/);
+		expect(page.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin');
+		expect(page.headers.get('x-content-type-options')).toBe('nosniff');
 
 		const clients = [
 			new pg.Client(`postgresql://postgres@127.0.0.1:${dbPort}/postgres`),
