@@ -1,13 +1,15 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(42);
+select plan(54);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
   'audit_log_seals', 'audit_logs', 'environments', 'invitations', 'memberships', 'permissions',
   'platform_staff', 'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles',
-  'system_settings', 'team_members', 'teams', 'tenants'], 'the tables of schema public are the pinned list');
+  'system_settings', 'team_members', 'teams', 'tenants',
+  'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
+  'subscriptions', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(
@@ -39,6 +41,20 @@ select policies_are('public', 'system_settings', array['system_settings_select_p
 select policies_are('public', 'team_members', array['team_members_delete_mfa', 'team_members_delete_permitted', 'team_members_insert_mfa', 'team_members_insert_permitted', 'team_members_select_member', 'team_members_select_mfa', 'team_members_select_staff']);
 select policies_are('public', 'teams', array['teams_delete_mfa', 'teams_delete_permitted', 'teams_insert_mfa', 'teams_insert_permitted', 'teams_select_member', 'teams_select_mfa', 'teams_select_staff', 'teams_update_mfa', 'teams_update_permitted']);
 select policies_are('public', 'tenants', array['tenants_select_member', 'tenants_select_staff', 'tenants_update_mfa', 'tenants_update_permitted']);
+-- Billing and usage (20261122002000…2400): catalogue public, tenant rows read with billing.read / usage.read,
+-- written only by RPCs, the lifecycle job and the Stripe ledger (billing accounts' details by billing.manage).
+select policies_are('public', 'plans', array['plans_insert_staff', 'plans_select_public', 'plans_select_staff', 'plans_update_staff']);
+select policies_are('public', 'plan_limits', array['plan_limits_delete_staff', 'plan_limits_insert_staff', 'plan_limits_select_public', 'plan_limits_update_staff']);
+select policies_are('public', 'usage_metrics', array['usage_metrics_select_public']);
+select policies_are('public', 'billing_accounts', array['billing_accounts_insert_mfa', 'billing_accounts_insert_permitted', 'billing_accounts_select_mfa', 'billing_accounts_select_permitted', 'billing_accounts_select_staff', 'billing_accounts_update_mfa', 'billing_accounts_update_permitted']);
+select policies_are('public', 'subscriptions', array['subscriptions_select_mfa', 'subscriptions_select_permitted', 'subscriptions_select_staff']);
+select policies_are('public', 'invoices', array['invoices_select_mfa', 'invoices_select_permitted', 'invoices_select_staff']);
+select policies_are('public', 'invoice_lines', array['invoice_lines_select_mfa', 'invoice_lines_select_permitted', 'invoice_lines_select_staff']);
+select policies_are('public', 'payments', array['payments_select_mfa', 'payments_select_permitted', 'payments_select_staff']);
+select policies_are('public', 'payment_methods', array['payment_methods_select_mfa', 'payment_methods_select_permitted', 'payment_methods_select_staff']);
+select policies_are('public', 'usage_events', array['usage_events_select_mfa', 'usage_events_select_permitted', 'usage_events_select_staff']);
+select policies_are('public', 'usage_counters', array['usage_counters_select_mfa', 'usage_counters_select_permitted', 'usage_counters_select_staff']);
+select policies_are('public', 'usage_daily', array['usage_daily_select_mfa', 'usage_daily_select_permitted', 'usage_daily_select_staff']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -111,10 +127,13 @@ select is(
   (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
   array['accept_invitation(text)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
+        'cancel_subscription(uuid,boolean)',
         'change_member_role(uuid,uuid,uuid)', 'create_tenant(text,text,text,text)', 'invite_member(uuid,text,uuid)',
-        'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid)', 'remove_member(uuid,uuid)',
-        'revoke_invitation(uuid)', 'set_project_role(uuid,uuid,uuid)', 'suspend_tenant(uuid,text)',
-        'transfer_ownership(uuid,uuid)', 'verify_audit_chain(uuid)'],
+        'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid)',
+        'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
+        'revoke_invitation(uuid)', 'set_project_role(uuid,uuid,uuid)',
+        'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
+        'transfer_ownership(uuid,uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text)'],
   'the RPCs authenticated may call are the pinned list');
 
 -- Privileges: no TRUNCATE for API roles anywhere; the audit tables are read-only for all of them.
@@ -136,8 +155,12 @@ select is(
   (select array_agg(c.oid::regclass::text) from pg_class c join pg_namespace n on n.oid = c.relnamespace
    where n.nspname in ('public', 'private') and c.relkind = 'r'
      and (has_table_privilege('anon', c.oid, 'select') or has_table_privilege('anon', c.oid, 'insert')
-          or has_table_privilege('anon', c.oid, 'update') or has_table_privilege('anon', c.oid, 'delete'))),
-  null, 'anon holds no privilege on any table');
+          or has_table_privilege('anon', c.oid, 'update') or has_table_privilege('anon', c.oid, 'delete'))
+     -- allow-list: the plan catalogue is public (pricing page before sign-in), read-only
+     and not (c.oid in ('public.plans'::regclass, 'public.plan_limits'::regclass, 'public.usage_metrics'::regclass)
+              and not has_table_privilege('anon', c.oid, 'insert') and not has_table_privilege('anon', c.oid, 'update')
+              and not has_table_privilege('anon', c.oid, 'delete'))),
+  null, 'anon holds no privilege on any table (but SELECT on the plan catalogue)');
 select ok(not has_column_privilege('authenticated', 'public.invitations', 'token_hash', 'select'),
   'invitation token hashes are not readable by authenticated');
 
@@ -166,7 +189,8 @@ select is(
    where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
      and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id')
      and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = 'audit_update')
-     and c.relname not in ('audit_logs')),
+     -- usage_events is itself an append-only ledger (TN072); counters and daily rows are derived from it
+     and c.relname not in ('audit_logs', 'usage_events', 'usage_counters', 'usage_daily')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c
