@@ -100,6 +100,124 @@ comment on table auth.users is 'Auth: stores user login data within a secure sch
 grant select, insert, update, delete, references, trigger on auth.users to ${OWNER_ROLE};
 grant all on auth.users to service_role;
 
+-- The embedded auth's tables (src/lib/server/auth/embedded.ts): GoTrue's sessions, refresh tokens
+-- and MFA tables with GoTrue's names, plus two of Tenantry's own (recovery codes, sign-in
+-- failures). Only service_role (the auth.embedded system job) and the owner touch them; RLS is on
+-- with no policy, so no API role could read them even if granted.
+do $auth_types$
+begin
+  if not exists (select 1 from pg_type where typname = 'aal_level' and typnamespace = 'auth'::regnamespace) then
+    create type auth.aal_level as enum ('aal1', 'aal2', 'aal3');
+  end if;
+  if not exists (select 1 from pg_type where typname = 'factor_type' and typnamespace = 'auth'::regnamespace) then
+    create type auth.factor_type as enum ('totp', 'webauthn', 'phone');
+  end if;
+  if not exists (select 1 from pg_type where typname = 'factor_status' and typnamespace = 'auth'::regnamespace) then
+    create type auth.factor_status as enum ('unverified', 'verified');
+  end if;
+end
+$auth_types$;
+
+create table if not exists auth.sessions (
+  id uuid primary key,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  created_at timestamptz,
+  updated_at timestamptz,
+  factor_id uuid,
+  aal auth.aal_level,
+  not_after timestamptz,
+  refreshed_at timestamptz,
+  user_agent text,
+  ip inet,
+  tag text
+);
+create index if not exists sessions_user_id_idx on auth.sessions (user_id);
+comment on table auth.sessions is 'Auth: stores session data associated to a user (GoTrue shape; tag is the device name).';
+
+create table if not exists auth.refresh_tokens (
+  instance_id uuid,
+  id bigserial primary key,
+  token varchar(255) unique,
+  user_id uuid references auth.users (id) on delete cascade,
+  revoked boolean,
+  created_at timestamptz,
+  updated_at timestamptz,
+  parent varchar(255),
+  session_id uuid references auth.sessions (id) on delete cascade
+);
+create index if not exists refresh_tokens_session_id_revoked_idx on auth.refresh_tokens (session_id, revoked);
+create index if not exists refresh_tokens_parent_idx on auth.refresh_tokens (parent);
+comment on table auth.refresh_tokens is 'Auth: refresh tokens (sha256 of the token only), rotated on every use; parent links a rotation chain.';
+
+create table if not exists auth.mfa_factors (
+  id uuid primary key,
+  user_id uuid not null references auth.users (id) on delete cascade,
+  friendly_name text,
+  factor_type auth.factor_type not null,
+  status auth.factor_status not null,
+  created_at timestamptz not null,
+  updated_at timestamptz not null,
+  secret text,
+  last_challenged_at timestamptz,
+  last_totp_step bigint
+);
+create index if not exists mfa_factors_user_id_idx on auth.mfa_factors (user_id);
+create unique index if not exists mfa_factors_user_friendly_name_unique on auth.mfa_factors (friendly_name, user_id)
+  where trim(friendly_name) <> '';
+comment on table auth.mfa_factors is 'Auth: MFA factors (GoTrue shape). secret is pgp_sym_encrypt ciphertext; last_totp_step stops a code being used twice.';
+
+create table if not exists auth.mfa_challenges (
+  id uuid primary key,
+  factor_id uuid not null references auth.mfa_factors (id) on delete cascade,
+  created_at timestamptz not null,
+  verified_at timestamptz,
+  ip_address inet
+);
+create index if not exists mfa_challenges_factor_id_idx on auth.mfa_challenges (factor_id);
+comment on table auth.mfa_challenges is 'Auth: a pending or verified MFA challenge (GoTrue shape).';
+
+create table if not exists auth.mfa_amr_claims (
+  session_id uuid not null references auth.sessions (id) on delete cascade,
+  created_at timestamptz not null,
+  updated_at timestamptz not null,
+  authentication_method text not null,
+  id uuid primary key,
+  unique (session_id, authentication_method)
+);
+comment on table auth.mfa_amr_claims is 'Auth: how each session was authenticated, the amr claim of its access tokens (GoTrue shape).';
+
+create table if not exists auth.mfa_recovery_codes (
+  id uuid primary key default gen_random_uuid(),
+  user_id uuid not null references auth.users (id) on delete cascade,
+  code_hash text not null unique,
+  created_at timestamptz not null default now(),
+  used_at timestamptz
+);
+create index if not exists mfa_recovery_codes_user_id_idx on auth.mfa_recovery_codes (user_id);
+comment on table auth.mfa_recovery_codes is 'Tenantry embedded auth: TOTP recovery codes, sha256 only, each usable once.';
+
+create table if not exists auth.sign_in_failures (
+  email text primary key,
+  failed_attempts integer not null default 0,
+  last_failed_at timestamptz,
+  locked_until timestamptz
+);
+comment on table auth.sign_in_failures is 'Tenantry embedded auth: failed sign-ins per normalised email (known or not), and the lockout they cause.';
+
+do $auth_grants$
+declare
+  v_table text;
+begin
+  foreach v_table in array array['sessions', 'refresh_tokens', 'mfa_factors', 'mfa_challenges',
+                                 'mfa_amr_claims', 'mfa_recovery_codes', 'sign_in_failures'] loop
+    execute format('alter table auth.%I enable row level security', v_table);
+    execute format('revoke all on auth.%I from public, anon, authenticated', v_table);
+    execute format('grant select, insert, update, delete on auth.%I to service_role, ${OWNER_ROLE}', v_table);
+  end loop;
+end
+$auth_grants$;
+grant usage on sequence auth.refresh_tokens_id_seq to service_role, ${OWNER_ROLE};
+
 create or replace function auth.uid() returns uuid
 language sql stable
 as $$
