@@ -53,4 +53,33 @@ describe('loadConfig', () => {
 			/DB_SERVE_PORT: expected a port between 1 and 65535/
 		);
 	});
+
+	it('defaults PUBLIC_APP_URL to localhost on PORT and leaves AUTH_JWT_SECRET to development', () => {
+		expect(loadConfig({}).PUBLIC_APP_URL).toBe('http://localhost:3000');
+		expect(loadConfig({ PORT: '8080' }).PUBLIC_APP_URL).toBe('http://localhost:8080');
+		expect(loadConfig({ PUBLIC_APP_URL: 'https://app.example.com/' }).PUBLIC_APP_URL).toBe(
+			'https://app.example.com'
+		);
+		expect(loadConfig({}).AUTH_JWT_SECRET).toBeUndefined();
+		expect(() => loadConfig({ PUBLIC_APP_URL: 'app.example.com' })).toThrow(/PUBLIC_APP_URL/);
+	});
+
+	it('requires AUTH_JWT_SECRET of 32+ characters in production, and never echoes it', () => {
+		expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
+			/AUTH_JWT_SECRET: is required in production/
+		);
+		let error: unknown;
+		try {
+			loadConfig({ AUTH_JWT_SECRET: 'too-short-secret' });
+		} catch (e) {
+			error = e;
+		}
+		expect((error as ConfigError).problems).toEqual([
+			'AUTH_JWT_SECRET: expected at least 32 characters (openssl rand -base64 48) (got 16 characters)'
+		]);
+		const secret = 's'.repeat(32);
+		expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: secret }).AUTH_JWT_SECRET).toBe(
+			secret
+		);
+	});
 });

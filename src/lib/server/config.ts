@@ -54,6 +54,16 @@ const schema = z
 			.int()
 			.min(0, { error: 'expected 0 (off) or more milliseconds' })
 			.default(5000),
+		AUTH_JWT_SECRET: z
+			.string()
+			.min(32, { error: 'expected at least 32 characters (openssl rand -base64 48)' })
+			.optional(),
+		PUBLIC_APP_URL: z
+			.string()
+			.refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+				error: 'expected an http(s) URL like https://app.example.com'
+			})
+			.optional(),
 		MIGRATIONS_DIR: z.string().min(1).default('supabase/migrations'),
 		SEED_FILE: z.string().min(1).default('supabase/seed.sql')
 	})
@@ -66,10 +76,21 @@ const schema = z
 				message: 'is required when DB_ENGINE=server'
 			});
 		}
-		return { ...env, DB_ENGINE: engine };
+		if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['AUTH_JWT_SECRET'],
+				message: 'is required in production (at least 32 characters: openssl rand -base64 48)'
+			});
+		}
+		const appUrl = (env.PUBLIC_APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+		return { ...env, DB_ENGINE: engine, PUBLIC_APP_URL: appUrl };
 	});
 
 export type Config = z.output<typeof schema>;
+
+/** Variables whose values are never echoed in an error message. */
+const SECRET_KEYS = new Set(['AUTH_JWT_SECRET']);
 
 export class ConfigError extends Error {
 	constructor(readonly problems: string[]) {
@@ -88,7 +109,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 	throw new ConfigError(
 		result.error.issues.map((issue) => {
 			const key = String(issue.path[0] ?? 'environment');
-			const given = key in input ? ` (got ${JSON.stringify(input[key])})` : '';
+			const given = !(key in input)
+				? ''
+				: SECRET_KEYS.has(key)
+					? ` (got ${input[key]!.length} characters)`
+					: ` (got ${JSON.stringify(input[key])})`;
 			return `${key}: ${issue.message}${given}`;
 		})
 	);
