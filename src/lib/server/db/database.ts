@@ -7,6 +7,8 @@ import type { ColumnType } from "kysely";
 
 export type AuditActorType = "api_key" | "system" | "user";
 
+export type BillingInterval = "month" | "year";
+
 export type EnvironmentKind = "development" | "production" | "staging";
 
 export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
@@ -14,6 +16,8 @@ export type Generated<T> = T extends ColumnType<infer S, infer I, infer U>
   : ColumnType<T, T | undefined, T>;
 
 export type Int8 = ColumnType<string, bigint | number | string, bigint | number | string>;
+
+export type InvoiceStatus = "draft" | "open" | "paid" | "uncollectible" | "void";
 
 export type Json = JsonValue;
 
@@ -29,15 +33,27 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type MembershipStatus = "active" | "invited" | "suspended";
 
+export type Numeric = ColumnType<string, number | string, number | string>;
+
+export type PaymentProvider = "manual" | "stripe";
+
+export type PaymentStatus = "failed" | "pending" | "refunded" | "succeeded";
+
 export type ProfileStatus = "active" | "disabled";
 
 export type RoleScope = "project" | "tenant";
 
 export type StaffRole = "billing_admin" | "super_admin" | "support";
 
+export type SubscriptionStatus = "active" | "cancelled" | "expired" | "past_due" | "pending_verification" | "trialing";
+
 export type TenantStatus = "active" | "archived" | "pending" | "suspended";
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export type UsageMetricKind = "counted" | "metered";
+
+export type UsageReset = "month" | "never";
 
 export interface AuditLogs {
   action: string;
@@ -106,6 +122,20 @@ export interface AuthUsers {
   updated_at: Timestamp | null;
 }
 
+export interface BillingAccounts {
+  address: Generated<Json>;
+  billing_email: string | null;
+  company_name: string | null;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  currency: Generated<string>;
+  id: Generated<string>;
+  stripe_customer_id: string | null;
+  tax_id: string | null;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Environments {
   created_at: Generated<Timestamp>;
   id: Generated<string>;
@@ -131,6 +161,45 @@ export interface Invitations {
   token_hash: Buffer;
 }
 
+export interface InvoiceLines {
+  amount: Int8;
+  created_at: Generated<Timestamp>;
+  description: string;
+  id: Generated<string>;
+  invoice_id: string;
+  metric: string | null;
+  period_end: Timestamp | null;
+  period_start: Timestamp | null;
+  quantity: Generated<Numeric>;
+  tenant_id: string;
+  unit_amount: Int8 | null;
+}
+
+export interface Invoices {
+  amount_due: Generated<Int8>;
+  amount_paid: Generated<Int8>;
+  created_at: Generated<Timestamp>;
+  currency: string;
+  due_at: Timestamp | null;
+  hosted_invoice_url: string | null;
+  id: Generated<string>;
+  issued_at: Timestamp | null;
+  number: string | null;
+  paid_at: Timestamp | null;
+  pdf_url: string | null;
+  period_end: Timestamp | null;
+  period_start: Timestamp | null;
+  status: Generated<InvoiceStatus>;
+  stripe_event_created: Timestamp | null;
+  stripe_invoice_id: string | null;
+  subscription_id: string | null;
+  subtotal: Generated<Int8>;
+  tax: Generated<Int8>;
+  tenant_id: string;
+  total: Generated<Int8>;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Memberships {
   created_at: Generated<Timestamp>;
   id: Generated<string>;
@@ -142,11 +211,79 @@ export interface Memberships {
   user_id: string;
 }
 
+export interface PaymentMethods {
+  brand: Generated<string>;
+  created_at: Generated<Timestamp>;
+  exp_month: number;
+  exp_year: number;
+  id: Generated<string>;
+  is_default: Generated<boolean>;
+  last4: string;
+  stripe_event_created: Timestamp | null;
+  stripe_payment_method_id: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface Payments {
+  amount: Int8;
+  billing_interval: BillingInterval | null;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  currency: string;
+  failure_reason: string | null;
+  id: Generated<string>;
+  invoice_id: string | null;
+  note: string | null;
+  period_end: Timestamp | null;
+  period_start: Timestamp | null;
+  plan_id: string | null;
+  /**
+   * Storage path of the payment proof, under the tenant's folder: <tenant_id>/…
+   */
+  proof_path: string | null;
+  provider: PaymentProvider;
+  status: Generated<PaymentStatus>;
+  stripe_invoice_id: string | null;
+  stripe_payment_intent_id: string | null;
+  subscription_id: string | null;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  verified_at: Timestamp | null;
+  verified_by: string | null;
+}
+
 export interface Permissions {
   code: string;
   description: string;
   module: string;
   project_scoped: Generated<boolean>;
+}
+
+export interface PlanLimits {
+  hard_limit: Int8 | null;
+  metric: string;
+  plan_id: string;
+  soft_limit: Int8 | null;
+}
+
+export interface Plans {
+  code: string;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  currency: Generated<string>;
+  description: Generated<string>;
+  features: Generated<Json>;
+  id: Generated<string>;
+  is_active: Generated<boolean>;
+  name: string;
+  price_monthly: Generated<Int8>;
+  price_yearly: Generated<Int8>;
+  sort_order: Generated<number>;
+  stripe_price_monthly: string | null;
+  stripe_price_yearly: string | null;
+  trial_days: Generated<number>;
+  updated_at: Generated<Timestamp>;
 }
 
 export interface PlatformStaff {
@@ -211,6 +348,32 @@ export interface Roles {
   updated_at: Generated<Timestamp>;
 }
 
+export interface Subscriptions {
+  billing_interval: Generated<BillingInterval>;
+  cancel_at_period_end: Generated<boolean>;
+  cancelled_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  current_period_end: Timestamp | null;
+  current_period_start: Timestamp | null;
+  ended_at: Timestamp | null;
+  id: Generated<string>;
+  /**
+   * Start of the grace period (billing.grace_days) before expiry.
+   */
+  past_due_since: Timestamp | null;
+  plan_id: string;
+  status: SubscriptionStatus;
+  /**
+   * created time of the newest Stripe event applied to this row; older events are stale and change nothing.
+   */
+  stripe_event_created: Timestamp | null;
+  stripe_subscription_id: string | null;
+  tenant_id: string;
+  trial_end: Timestamp | null;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface SystemSettings {
   category: Generated<string>;
   description: Generated<string>;
@@ -261,22 +424,73 @@ export interface Tenants {
   updated_at: Generated<Timestamp>;
 }
 
+export interface UsageCounters {
+  metric: string;
+  period_start: Timestamp;
+  quantity: Generated<Int8>;
+  soft_limit_reached_at: Timestamp | null;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface UsageDaily {
+  day: Timestamp;
+  events: Int8;
+  metric: string;
+  quantity: Int8;
+  rolled_up_at: Generated<Timestamp>;
+  tenant_id: string;
+}
+
+export interface UsageEvents {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  id: Generated<Int8>;
+  idempotency_key: string;
+  metric: string;
+  occurred_at: Generated<Timestamp>;
+  properties: Generated<Json>;
+  quantity: Int8;
+  tenant_id: string;
+}
+
+export interface UsageMetrics {
+  description: Generated<string>;
+  key: string;
+  kind: UsageMetricKind;
+  name: string;
+  reset: Generated<UsageReset>;
+  unit: string;
+}
+
 export interface DB {
   audit_log_seals: AuditLogSeals;
   audit_logs: AuditLogs;
   "auth.users": AuthUsers;
+  billing_accounts: BillingAccounts;
   environments: Environments;
   invitations: Invitations;
+  invoice_lines: InvoiceLines;
+  invoices: Invoices;
   memberships: Memberships;
+  payment_methods: PaymentMethods;
+  payments: Payments;
   permissions: Permissions;
+  plan_limits: PlanLimits;
+  plans: Plans;
   platform_staff: PlatformStaff;
   profiles: Profiles;
   projects: Projects;
   role_assignments: RoleAssignments;
   role_permissions: RolePermissions;
   roles: Roles;
+  subscriptions: Subscriptions;
   system_settings: SystemSettings;
   team_members: TeamMembers;
   teams: Teams;
   tenants: Tenants;
+  usage_counters: UsageCounters;
+  usage_daily: UsageDaily;
+  usage_events: UsageEvents;
+  usage_metrics: UsageMetrics;
 }
