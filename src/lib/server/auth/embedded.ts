@@ -1,0 +1,735 @@
+/**
+ * The embedded auth provider: GoTrue's data model (`auth.users`, `auth.sessions`,
+ * `auth.refresh_tokens`, `auth.mfa_*`, created by the compat layer) in this database, and access
+ * tokens with Supabase Auth's claims. Every operation is one transaction of the `auth.embedded`
+ * system job; bcrypt and pgcrypto run in SQL, so passwords never leave the database hashed
+ * differently from GoTrue's.
+ *
+ * Nothing secret rests in plaintext: passwords are bcrypt, confirmation/recovery/refresh tokens
+ * and recovery codes are sha256, TOTP secrets are pgp_sym_encrypt ciphertext under a key derived
+ * from the auth secret.
+ */
+import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../db/database';
+import { runAsServiceRole } from '../db/rls';
+import {
+	emailSchema,
+	normaliseEmail,
+	passwordForEmail,
+	passwordSchema,
+	recoveryCodeSchema,
+	signUpSchema
+} from '../../schemas/auth';
+import {
+	alreadyRegisteredEmail,
+	confirmSignupEmail,
+	passwordChangedEmail,
+	resetPasswordEmail
+} from './emails';
+import { AuthError, type AuthErrorCode } from './errors';
+import {
+	ACCESS_TOKEN_TTL_SECONDS,
+	signAccessToken,
+	verifyAccessToken,
+	type AccessClaims,
+	type Aal,
+	type AmrMethod
+} from './jwt';
+import { queueEmail } from './outbox';
+import type {
+	AssuranceLevel,
+	AuthProvider,
+	AuthSession,
+	DeviceInfo,
+	MfaChallenge,
+	MfaFactor,
+	SessionInfo,
+	SignUpResult,
+	TotpEnrolment
+} from './provider';
+import { RateLimiter } from './rate-limit';
+import { base32Encode, generateTotpSecret, matchTotp, otpauthUri } from './totp';
+import { deriveKey, hashToken, randomToken } from './secret';
+
+/** GoTrue's cost; pgcrypto's default (6) is 16 times cheaper to brute-force. */
+const BCRYPT_COST = 10;
+/** A bcrypt hash no password matches, checked when the email is unknown so timing does not tell. */
+const DUMMY_HASH = '$2a$10$D9FSYG2hQHMSebr6DiL7jOMn1Wg2ppbiZCqtKbDRFhQBqMud/9oBm';
+const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
+const MAX_FAILURES = 5;
+const LOCK_MINUTES = 15;
+const SESSION_DAYS = 30;
+const CHALLENGE_MINUTES = 5;
+/** No second confirmation or reset email to one address within this many seconds. */
+const RESEND_SECONDS = 60;
+const RECOVERY_CODES = 10;
+
+export interface EmbeddedAuthOptions {
+	db: Kysely<DB>;
+	/** AUTH_JWT_SECRET (or the development one, see secret.ts). */
+	secret: string;
+	/** PUBLIC_APP_URL: links in emails and the tokens' issuer (`${appUrl}/auth/v1`, as Supabase's). */
+	appUrl: string;
+	/** The issuer name authenticator apps show. */
+	totpIssuer?: string;
+	/** Failed second-factor attempts allowed per user per five minutes. */
+	mfaAttemptLimit?: number;
+}
+
+/** Returned from a transaction to commit it and then throw: the failure is itself a change to keep. */
+class CommitThenThrow {
+	constructor(readonly error: AuthError) {}
+}
+const fail = (code: AuthErrorCode, retryAfterMs?: number) =>
+	new CommitThenThrow(new AuthError(code, [], retryAfterMs));
+
+interface UserRow {
+	id: string;
+	email: string;
+	phone: string | null;
+	email_confirmed_at: Date | null;
+	last_sign_in_at: Date | null;
+	raw_app_meta_data: Record<string, unknown> | null;
+	raw_user_meta_data: Record<string, unknown> | null;
+}
+
+const USER_COLUMNS = sql`u.id, u.email, u.phone, u.email_confirmed_at, u.last_sign_in_at,
+	u.raw_app_meta_data, u.raw_user_meta_data`;
+
+type Trx = Transaction<DB>;
+
+export class EmbeddedAuth implements AuthProvider {
+	private readonly db: Kysely<DB>;
+	private readonly secret: string;
+	private readonly appUrl: string;
+	private readonly issuer: string;
+	private readonly totpIssuer: string;
+	private readonly factorKey: string;
+	private readonly mfaAttempts: RateLimiter;
+
+	constructor(options: EmbeddedAuthOptions) {
+		if (options.secret.length < 32)
+			throw new Error('The auth secret needs at least 32 characters.');
+		this.db = options.db;
+		this.secret = options.secret;
+		this.appUrl = options.appUrl.replace(/\/+$/, '');
+		this.issuer = `${this.appUrl}/auth/v1`;
+		this.totpIssuer = options.totpIssuer ?? 'Tenantry';
+		this.factorKey = deriveKey(options.secret, 'mfa-factor-secret');
+		this.mfaAttempts = new RateLimiter({
+			limit: options.mfaAttemptLimit ?? 10,
+			windowMs: 5 * 60_000
+		});
+	}
+
+	/** One transaction as the auth.embedded job; a returned CommitThenThrow commits, then throws. */
+	private async run<T>(fn: (trx: Trx) => Promise<T | CommitThenThrow>): Promise<T> {
+		const result = await runAsServiceRole(this.db, 'auth.embedded', fn);
+		if (result instanceof CommitThenThrow) throw result.error;
+		return result;
+	}
+
+	// ---------------------------------------------------------------- sign-up and confirmation
+
+	async signUp(input: {
+		email: string;
+		password: string;
+		userMetadata?: Record<string, unknown>;
+	}): Promise<SignUpResult> {
+		const parsed = signUpSchema.safeParse(input);
+		if (!parsed.success) {
+			const emailIssue = parsed.error.issues.some((i) => i.path[0] === 'email');
+			throw new AuthError(
+				emailIssue ? 'invalid_credentials' : 'weak_password',
+				parsed.error.issues.map((i) => i.message)
+			);
+		}
+		const { email, password } = parsed.data;
+		const token = randomToken();
+		await this.run(async (trx) => {
+			const existing = (
+				await sql<{ id: string; confirmed: boolean; resend: boolean }>`
+					select id, email_confirmed_at is not null as confirmed,
+					       coalesce(confirmation_sent_at < now() - make_interval(secs => ${RESEND_SECONDS}), true) as resend
+					  from auth.users where email = ${email} for update`.execute(trx)
+			).rows[0];
+			// Hash whatever happens, so the answer takes as long for a known address as for a new one.
+			const hash = (
+				await sql<{ hash: string }>`
+					select extensions.crypt(${password}, extensions.gen_salt('bf', ${BCRYPT_COST})) as hash`.execute(
+					trx
+				)
+			).rows[0]!.hash;
+			if (!existing) {
+				await sql`insert into auth.users (instance_id, id, aud, role, email, encrypted_password,
+				            confirmation_token, confirmation_sent_at, recovery_token, email_change_token_new,
+				            email_change, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+					values (${ZERO_UUID}, gen_random_uuid(), 'authenticated', 'authenticated', ${email}, ${hash},
+					        ${hashToken(token)}, now(), '', '', '',
+					        '{"provider": "email", "providers": ["email"]}'::jsonb,
+					        ${JSON.stringify(input.userMetadata ?? {})}::jsonb, now(), now())`.execute(trx);
+				await queueEmail(trx, confirmSignupEmail(email, this.link('/auth/confirm', token)));
+			} else if (!existing.confirmed) {
+				// Resend the confirmation; the password stays the one chosen first, so nobody can set
+				// the password of an account whose owner is about to confirm it.
+				if (existing.resend) {
+					await sql`update auth.users set confirmation_token = ${hashToken(token)},
+					            confirmation_sent_at = now(), updated_at = now() where id = ${existing.id}`.execute(
+						trx
+					);
+					await queueEmail(trx, confirmSignupEmail(email, this.link('/auth/confirm', token)));
+				}
+			} else {
+				await queueEmail(trx, alreadyRegisteredEmail(email, `${this.appUrl}/auth/forgot-password`));
+			}
+		});
+		return { email };
+	}
+
+	async confirmEmail(token: string): Promise<{ userId: string; email: string }> {
+		if (!token || token.length > 512) throw new AuthError('token_invalid');
+		return this.run(async (trx) => {
+			const row = (
+				await sql<{ id: string; email: string; fresh: boolean }>`
+					select id, email, confirmation_sent_at > now() - interval '24 hours' as fresh
+					  from auth.users where confirmation_token = ${hashToken(token)} for update`.execute(trx)
+			).rows[0];
+			if (!row) return fail('token_invalid');
+			if (!row.fresh) return fail('token_expired');
+			await sql`update auth.users set email_confirmed_at = coalesce(email_confirmed_at, now()),
+			            confirmation_token = '', updated_at = now() where id = ${row.id}`.execute(trx);
+			return { userId: row.id, email: row.email };
+		});
+	}
+
+	// ---------------------------------------------------------------- sign-in and sessions
+
+	async signIn(email: string, password: string, device: DeviceInfo = {}): Promise<AuthSession> {
+		const address = normaliseEmail(email);
+		if (!address || !password || password.length > 1024) throw new AuthError('invalid_credentials');
+		return this.run(async (trx) => {
+			const lock = (
+				await sql<{ wait_ms: number }>`
+					select ceil(extract(epoch from locked_until - now()) * 1000)::float8 as wait_ms
+					  from auth.sign_in_failures where email = ${address} and locked_until > now()
+					   for update`.execute(trx)
+			).rows[0];
+			if (lock) return fail('user_locked', Number(lock.wait_ms));
+			const user = (
+				await sql<UserRow & { ok: boolean | null; banned: boolean }>`
+					select ${USER_COLUMNS},
+					       u.encrypted_password = extensions.crypt(${password}, u.encrypted_password) as ok,
+					       coalesce(u.banned_until > now(), false) as banned
+					  from auth.users u where u.email = ${address} and u.deleted_at is null
+					   for update`.execute(trx)
+			).rows[0];
+			if (!user) {
+				await sql`select extensions.crypt(${password}, ${DUMMY_HASH})`.execute(trx);
+			}
+			if (!user || !user.ok || user.banned) {
+				const locked = await this.recordFailure(trx, address);
+				return fail('invalid_credentials', locked ? LOCK_MINUTES * 60_000 : undefined);
+			}
+			if (!user.email_confirmed_at) return fail('email_not_confirmed');
+			await sql`delete from auth.sign_in_failures where email = ${address}`.execute(trx);
+			await sql`update auth.users set last_sign_in_at = now(), updated_at = now()
+			          where id = ${user.id}`.execute(trx);
+			const sessionId = (
+				await sql<{ id: string }>`
+					insert into auth.sessions (id, user_id, created_at, updated_at, refreshed_at, aal, not_after,
+					                           user_agent, ip, tag)
+					values (gen_random_uuid(), ${user.id}, now(), now(), now(), 'aal1',
+					        now() + make_interval(days => ${SESSION_DAYS}),
+					        ${device.userAgent?.slice(0, 512) ?? null}, ${validIp(device.ip)}::inet,
+					        ${device.name?.trim().slice(0, 100) || null})
+					returning id`.execute(trx)
+			).rows[0]!.id;
+			await this.addAmr(trx, sessionId, 'password');
+			return this.issue(trx, sessionId, null);
+		});
+	}
+
+	/** Counts a failure against an address; the fifth within 15 minutes locks it. True if now locked. */
+	private async recordFailure(trx: Trx, email: string): Promise<boolean> {
+		const { failed_attempts } = (
+			await sql<{ failed_attempts: number }>`
+				insert into auth.sign_in_failures as f (email, failed_attempts, last_failed_at)
+				values (${email}, 1, now())
+				on conflict (email) do update set
+				  failed_attempts = case when f.last_failed_at < now() - make_interval(mins => ${LOCK_MINUTES})
+				                         then 1 else f.failed_attempts + 1 end,
+				  last_failed_at = now()
+				returning failed_attempts`.execute(trx)
+		).rows[0]!;
+		if (failed_attempts < MAX_FAILURES) return false;
+		await sql`update auth.sign_in_failures
+		             set locked_until = now() + make_interval(mins => ${LOCK_MINUTES}), failed_attempts = 0
+		           where email = ${email}`.execute(trx);
+		return true;
+	}
+
+	async refresh(refreshToken: string): Promise<AuthSession> {
+		if (!refreshToken || refreshToken.length > 512) throw new AuthError('token_invalid');
+		const tokenHash = hashToken(refreshToken);
+		return this.run(async (trx) => {
+			const row = (
+				await sql<{
+					id: string;
+					session_id: string;
+					revoked: boolean;
+					expired: boolean;
+					usable: boolean;
+				}>`
+					select rt.id, rt.session_id, rt.revoked,
+					       coalesce(s.not_after <= now(), false) as expired,
+					       u.deleted_at is null and coalesce(u.banned_until <= now(), true) as usable
+					  from auth.refresh_tokens rt
+					  join auth.sessions s on s.id = rt.session_id
+					  join auth.users u on u.id = s.user_id
+					 where rt.token = ${tokenHash}
+					   for update of rt, s`.execute(trx)
+			).rows[0];
+			if (!row) return fail('token_invalid');
+			if (row.revoked || row.expired || !row.usable) {
+				// A rotated token used again means two holders of one session: end it for both.
+				await sql`delete from auth.sessions where id = ${row.session_id}`.execute(trx);
+				return fail(row.expired && !row.revoked ? 'token_expired' : 'token_invalid');
+			}
+			await sql`update auth.refresh_tokens set revoked = true, updated_at = now()
+			          where id = ${row.id}`.execute(trx);
+			await sql`update auth.sessions set refreshed_at = now(), updated_at = now()
+			          where id = ${row.session_id}`.execute(trx);
+			return this.issue(trx, row.session_id, tokenHash);
+		});
+	}
+
+	async signOut(claims: AccessClaims): Promise<void> {
+		await this.run((trx) =>
+			sql`delete from auth.sessions where id = ${claims.session_id} and user_id = ${claims.sub}`.execute(
+				trx
+			)
+		);
+	}
+
+	async listSessions(claims: AccessClaims): Promise<SessionInfo[]> {
+		return this.run(async (trx) => {
+			await this.currentSession(trx, claims);
+			const rows = await sql<{
+				id: string;
+				tag: string | null;
+				user_agent: string | null;
+				ip: string | null;
+				aal: Aal;
+				created_at: Date;
+				last_used_at: Date;
+			}>`select id, tag, user_agent, host(ip) as ip, aal::text as aal, created_at,
+			          coalesce(refreshed_at, created_at) as last_used_at
+			     from auth.sessions
+			    where user_id = ${claims.sub} and (not_after is null or not_after > now())
+			    order by coalesce(refreshed_at, created_at) desc, id`.execute(trx);
+			return rows.rows.map((r) => ({
+				id: r.id,
+				deviceName: r.tag,
+				userAgent: r.user_agent,
+				ip: r.ip,
+				aal: r.aal,
+				createdAt: r.created_at,
+				lastUsedAt: r.last_used_at,
+				current: r.id === claims.session_id
+			}));
+		});
+	}
+
+	async revokeSession(claims: AccessClaims, sessionId: string): Promise<boolean> {
+		if (!isUuid(sessionId)) return false;
+		return this.run(async (trx) => {
+			await this.currentSession(trx, claims);
+			const result = await sql`delete from auth.sessions
+			                          where id = ${sessionId} and user_id = ${claims.sub}`.execute(trx);
+			return Number(result.numAffectedRows ?? 0) > 0;
+		});
+	}
+
+	async revokeOtherSessions(claims: AccessClaims): Promise<number> {
+		return this.run(async (trx) => {
+			await this.currentSession(trx, claims);
+			const result = await sql`delete from auth.sessions
+			                          where user_id = ${claims.sub} and id <> ${claims.session_id}`.execute(
+				trx
+			);
+			return Number(result.numAffectedRows ?? 0);
+		});
+	}
+
+	// ---------------------------------------------------------------- password reset
+
+	async requestPasswordReset(email: string): Promise<void> {
+		const parsed = emailSchema.safeParse(email);
+		if (!parsed.success) return;
+		const address = parsed.data;
+		const token = randomToken();
+		await this.run(async (trx) => {
+			const updated = await sql`update auth.users
+				   set recovery_token = ${hashToken(token)}, recovery_sent_at = now(), updated_at = now()
+				 where email = ${address} and deleted_at is null
+				   and coalesce(recovery_sent_at < now() - make_interval(secs => ${RESEND_SECONDS}), true)`.execute(
+				trx
+			);
+			if (Number(updated.numAffectedRows ?? 0) > 0) {
+				await queueEmail(
+					trx,
+					resetPasswordEmail(address, this.link('/auth/reset-password', token))
+				);
+			}
+		});
+	}
+
+	async resetPassword(token: string, newPassword: string): Promise<void> {
+		if (!token || token.length > 512) throw new AuthError('token_invalid');
+		const rules = passwordSchema.safeParse(newPassword);
+		if (!rules.success) {
+			throw new AuthError(
+				'weak_password',
+				rules.error.issues.map((i) => i.message)
+			);
+		}
+		await this.run(async (trx) => {
+			const user = (
+				await sql<{ id: string; email: string; fresh: boolean }>`
+					select id, email, recovery_sent_at > now() - interval '1 hour' as fresh
+					  from auth.users where recovery_token = ${hashToken(token)} and deleted_at is null
+					   for update`.execute(trx)
+			).rows[0];
+			if (!user) return fail('token_invalid');
+			if (!user.fresh) return fail('token_expired');
+			const forEmail = passwordForEmail(user.email).safeParse(newPassword);
+			if (!forEmail.success) {
+				throw new AuthError(
+					'weak_password',
+					forEmail.error.issues.map((i) => i.message)
+				);
+			}
+			// The link proved the address, so it confirms it too (as GoTrue's recovery does).
+			await sql`update auth.users
+			             set encrypted_password = extensions.crypt(${newPassword}, extensions.gen_salt('bf', ${BCRYPT_COST})),
+			                 recovery_token = '', email_confirmed_at = coalesce(email_confirmed_at, now()),
+			                 updated_at = now()
+			           where id = ${user.id}`.execute(trx);
+			await sql`delete from auth.sessions where user_id = ${user.id}`.execute(trx);
+			await sql`delete from auth.sign_in_failures where email = ${user.email}`.execute(trx);
+			await queueEmail(trx, passwordChangedEmail(user.email));
+		});
+	}
+
+	// ---------------------------------------------------------------- TOTP
+
+	async getAssuranceLevel(claims: AccessClaims): Promise<AssuranceLevel> {
+		const verified = await this.run(async (trx) => this.hasVerifiedFactor(trx, claims.sub));
+		return { current: claims.aal, next: verified ? 'aal2' : 'aal1' };
+	}
+
+	async listFactors(claims: AccessClaims): Promise<MfaFactor[]> {
+		return this.run(async (trx) => {
+			const rows = await sql<{
+				id: string;
+				friendly_name: string | null;
+				status: 'unverified' | 'verified';
+				created_at: Date;
+			}>`select id, friendly_name, status::text as status, created_at from auth.mfa_factors
+			    where user_id = ${claims.sub} and factor_type = 'totp' order by created_at, id`.execute(trx);
+			return rows.rows.map((r) => ({
+				id: r.id,
+				friendlyName: r.friendly_name,
+				factorType: 'totp' as const,
+				status: r.status,
+				createdAt: r.created_at
+			}));
+		});
+	}
+
+	async enrolTotp(claims: AccessClaims, friendlyName?: string): Promise<TotpEnrolment> {
+		const secret = generateTotpSecret();
+		return this.run(async (trx) => {
+			const session = await this.currentSession(trx, claims);
+			if (session.aal !== 'aal2' && (await this.hasVerifiedFactor(trx, claims.sub))) {
+				return fail('mfa_required');
+			}
+			// One enrolment in progress at a time: an abandoned QR code stops being usable.
+			await sql`delete from auth.mfa_factors
+			           where user_id = ${claims.sub} and status = 'unverified'`.execute(trx);
+			const factorId = (
+				await sql<{ id: string }>`
+					insert into auth.mfa_factors (id, user_id, friendly_name, factor_type, status, created_at,
+					                              updated_at, secret)
+					values (gen_random_uuid(), ${claims.sub}, ${friendlyName?.trim().slice(0, 100) || null},
+					        'totp', 'unverified', now(), now(),
+					        extensions.armor(extensions.pgp_sym_encrypt(${secret}, ${this.factorKey})))
+					returning id`.execute(trx)
+			).rows[0]!.id;
+			return { factorId, secret, uri: otpauthUri(secret, session.email, this.totpIssuer) };
+		});
+	}
+
+	async verifyTotpEnrolment(
+		claims: AccessClaims,
+		factorId: string,
+		code: string
+	): Promise<{ session: AuthSession; recoveryCodes: string[] }> {
+		this.mfaAttempts.consume(claims.sub);
+		const recoveryCodes = Array.from({ length: RECOVERY_CODES }, makeRecoveryCode);
+		return this.run(async (trx) => {
+			await this.currentSession(trx, claims);
+			const factor = await this.factor(trx, claims.sub, factorId, 'unverified');
+			if (!factor) return fail('token_invalid');
+			const step = this.acceptableStep(factor, code);
+			if (step === null) return fail('mfa_invalid_code');
+			await sql`update auth.mfa_factors set status = 'verified', last_totp_step = ${step},
+			            updated_at = now() where id = ${factorId}`.execute(trx);
+			await sql`delete from auth.mfa_recovery_codes where user_id = ${claims.sub}`.execute(trx);
+			for (const recoveryCode of recoveryCodes) {
+				await sql`insert into auth.mfa_recovery_codes (user_id, code_hash)
+				          values (${claims.sub}, ${hashToken(recoveryCode)})`.execute(trx);
+			}
+			this.mfaAttempts.reset(claims.sub);
+			return { session: await this.raiseToAal2(trx, claims.session_id, 'totp'), recoveryCodes };
+		});
+	}
+
+	async challengeTotp(claims: AccessClaims, factorId: string): Promise<MfaChallenge> {
+		return this.run(async (trx) => {
+			await this.currentSession(trx, claims);
+			if (!(await this.factor(trx, claims.sub, factorId, 'verified'))) return fail('token_invalid');
+			const row = (
+				await sql<{ id: string; expires_at: Date }>`
+					insert into auth.mfa_challenges (id, factor_id, created_at)
+					values (gen_random_uuid(), ${factorId}, now())
+					returning id, created_at + make_interval(mins => ${CHALLENGE_MINUTES}) as expires_at`.execute(trx)
+			).rows[0]!;
+			await sql`update auth.mfa_factors set last_challenged_at = now() where id = ${factorId}`.execute(
+				trx
+			);
+			return { challengeId: row.id, expiresAt: row.expires_at };
+		});
+	}
+
+	async verifyTotp(
+		claims: AccessClaims,
+		input: { factorId: string; challengeId: string; code: string }
+	): Promise<AuthSession> {
+		this.mfaAttempts.consume(claims.sub);
+		if (!isUuid(input.challengeId)) throw new AuthError('token_invalid');
+		return this.run(async (trx) => {
+			await this.currentSession(trx, claims);
+			const factor = await this.factor(trx, claims.sub, input.factorId, 'verified');
+			if (!factor) return fail('token_invalid');
+			const challenge = (
+				await sql<{ used: boolean; fresh: boolean }>`
+					select verified_at is not null as used,
+					       created_at > now() - make_interval(mins => ${CHALLENGE_MINUTES}) as fresh
+					  from auth.mfa_challenges where id = ${input.challengeId} and factor_id = ${input.factorId}
+					   for update`.execute(trx)
+			).rows[0];
+			if (!challenge || challenge.used) return fail('token_invalid');
+			if (!challenge.fresh) return fail('token_expired');
+			const step = this.acceptableStep(factor, input.code);
+			if (step === null) return fail('mfa_invalid_code');
+			await sql`update auth.mfa_challenges set verified_at = now() where id = ${input.challengeId}`.execute(
+				trx
+			);
+			await sql`update auth.mfa_factors set last_totp_step = ${step}, updated_at = now()
+			          where id = ${input.factorId}`.execute(trx);
+			this.mfaAttempts.reset(claims.sub);
+			return this.raiseToAal2(trx, claims.session_id, 'totp');
+		});
+	}
+
+	async verifyRecoveryCode(claims: AccessClaims, code: string): Promise<AuthSession> {
+		this.mfaAttempts.consume(claims.sub);
+		const parsed = recoveryCodeSchema.safeParse(code);
+		if (!parsed.success) throw new AuthError('mfa_invalid_code');
+		return this.run(async (trx) => {
+			await this.currentSession(trx, claims);
+			if (!(await this.hasVerifiedFactor(trx, claims.sub))) return fail('mfa_invalid_code');
+			const used = await sql`update auth.mfa_recovery_codes set used_at = now()
+			                        where user_id = ${claims.sub} and code_hash = ${hashToken(parsed.data)}
+			                          and used_at is null`.execute(trx);
+			if (Number(used.numAffectedRows ?? 0) === 0) return fail('mfa_invalid_code');
+			this.mfaAttempts.reset(claims.sub);
+			return this.raiseToAal2(trx, claims.session_id, 'recovery');
+		});
+	}
+
+	async unenrolTotp(claims: AccessClaims, factorId: string): Promise<void> {
+		if (!isUuid(factorId)) throw new AuthError('token_invalid');
+		await this.run(async (trx) => {
+			const session = await this.currentSession(trx, claims);
+			const factor = (
+				await sql<{ status: string }>`select status::text as status from auth.mfa_factors
+				    where id = ${factorId} and user_id = ${claims.sub} for update`.execute(trx)
+			).rows[0];
+			if (!factor) return fail('token_invalid');
+			if (factor.status === 'verified' && session.aal !== 'aal2') return fail('mfa_required');
+			await sql`delete from auth.mfa_factors where id = ${factorId}`.execute(trx);
+			if (!(await this.hasVerifiedFactor(trx, claims.sub))) {
+				await sql`delete from auth.mfa_recovery_codes where user_id = ${claims.sub}`.execute(trx);
+			}
+		});
+	}
+
+	async verifyAccessToken(jwt: string): Promise<AccessClaims> {
+		return verifyAccessToken(jwt, this.secret, { issuer: this.issuer });
+	}
+
+	// ---------------------------------------------------------------- internals
+
+	private link(path: string, token: string): string {
+		return `${this.appUrl}${path}?token=${encodeURIComponent(token)}`;
+	}
+
+	/** The session the claims name, if it still exists and is the claims' user's; else token_invalid. */
+	private async currentSession(
+		trx: Trx,
+		claims: AccessClaims
+	): Promise<{ aal: Aal; email: string }> {
+		const row = (
+			await sql<{ aal: Aal; email: string }>`
+				select s.aal::text as aal, u.email from auth.sessions s join auth.users u on u.id = s.user_id
+				 where s.id = ${claims.session_id} and s.user_id = ${claims.sub}
+				   and (s.not_after is null or s.not_after > now())`.execute(trx)
+		).rows[0];
+		if (!row) throw new AuthError('token_invalid');
+		return row;
+	}
+
+	private async hasVerifiedFactor(trx: Trx, userId: string): Promise<boolean> {
+		const rows = await sql`select 1 from auth.mfa_factors
+		                        where user_id = ${userId} and status = 'verified' limit 1`.execute(trx);
+		return rows.rows.length > 0;
+	}
+
+	private async factor(
+		trx: Trx,
+		userId: string,
+		factorId: string,
+		status: 'unverified' | 'verified'
+	): Promise<{ secret: string; last_totp_step: string | null } | undefined> {
+		if (!isUuid(factorId)) return undefined;
+		return (
+			await sql<{ secret: string; last_totp_step: string | null }>`
+				select extensions.pgp_sym_decrypt(extensions.dearmor(secret), ${this.factorKey}) as secret,
+				       last_totp_step
+				  from auth.mfa_factors
+				 where id = ${factorId} and user_id = ${userId} and factor_type = 'totp' and status = ${status}::auth.factor_status
+				   for update`.execute(trx)
+		).rows[0];
+	}
+
+	/** The step of `code` if it is valid now and later than every step this factor has accepted. */
+	private acceptableStep(
+		factor: { secret: string; last_totp_step: string | null },
+		code: string
+	): number | null {
+		const step = matchTotp(factor.secret, code.replace(/\s+/g, ''), Date.now());
+		if (step === null) return null;
+		if (factor.last_totp_step !== null && step <= Number(factor.last_totp_step)) return null;
+		return step;
+	}
+
+	private async addAmr(trx: Trx, sessionId: string, method: AmrMethod) {
+		await sql`insert into auth.mfa_amr_claims (session_id, created_at, updated_at, authentication_method, id)
+		          values (${sessionId}, now(), now(), ${method}, gen_random_uuid())
+		          on conflict (session_id, authentication_method) do update set updated_at = now()`.execute(
+			trx
+		);
+	}
+
+	/** Raises a session to aal2 and rotates its refresh token (a privilege change gets new tokens). */
+	private async raiseToAal2(trx: Trx, sessionId: string, method: AmrMethod): Promise<AuthSession> {
+		await sql`update auth.sessions set aal = 'aal2', updated_at = now(), refreshed_at = now()
+		          where id = ${sessionId}`.execute(trx);
+		await this.addAmr(trx, sessionId, method);
+		const revoked = await sql<{ token: string }>`
+			update auth.refresh_tokens set revoked = true, updated_at = now()
+			 where session_id = ${sessionId} and not revoked
+			returning token`.execute(trx);
+		return this.issue(trx, sessionId, revoked.rows.at(-1)?.token ?? null);
+	}
+
+	/** A new refresh token for the session (child of `parentHash`) and an access token for it. */
+	private async issue(
+		trx: Trx,
+		sessionId: string,
+		parentHash: string | null
+	): Promise<AuthSession> {
+		const refreshToken = randomToken();
+		const row = (
+			await sql<
+				UserRow & {
+					session_id: string;
+					aal: Aal;
+					amr: { method: string; timestamp: number }[];
+				}
+			>`
+				select ${USER_COLUMNS}, s.id as session_id, s.aal::text as aal,
+				       coalesce((select jsonb_agg(jsonb_build_object('method', a.authentication_method,
+				                                   'timestamp', floor(extract(epoch from a.updated_at))::bigint)
+				                                  order by a.updated_at desc, a.authentication_method)
+				                   from auth.mfa_amr_claims a where a.session_id = s.id), '[]'::jsonb) as amr
+				  from auth.sessions s join auth.users u on u.id = s.user_id
+				 where s.id = ${sessionId}`.execute(trx)
+		).rows[0]!;
+		await sql`insert into auth.refresh_tokens (instance_id, token, user_id, revoked, created_at, updated_at,
+		                                         parent, session_id)
+		          values (${ZERO_UUID}, ${hashToken(refreshToken)}, ${row.id}, false, now(), now(),
+		                  ${parentHash}, ${sessionId})`.execute(trx);
+		const iat = Math.floor(Date.now() / 1000);
+		const claims: AccessClaims = {
+			iss: this.issuer,
+			sub: row.id,
+			aud: 'authenticated',
+			exp: iat + ACCESS_TOKEN_TTL_SECONDS,
+			iat,
+			role: 'authenticated',
+			email: row.email,
+			phone: row.phone ?? '',
+			app_metadata: row.raw_app_meta_data ?? { provider: 'email', providers: ['email'] },
+			user_metadata: row.raw_user_meta_data ?? {},
+			session_id: sessionId,
+			aal: row.aal,
+			amr: row.amr.map((a) => ({ method: a.method, timestamp: Number(a.timestamp) })),
+			is_anonymous: false
+		};
+		return {
+			accessToken: signAccessToken(claims, this.secret),
+			tokenType: 'bearer',
+			expiresIn: ACCESS_TOKEN_TTL_SECONDS,
+			expiresAt: claims.exp,
+			refreshToken,
+			sessionId,
+			aal: row.aal,
+			user: {
+				id: row.id,
+				email: row.email,
+				emailConfirmedAt: row.email_confirmed_at,
+				lastSignInAt: row.last_sign_in_at,
+				userMetadata: claims.user_metadata
+			}
+		};
+	}
+}
+
+/** Ten base32 characters (50 bits) shown as xxxxx-xxxxx. */
+function makeRecoveryCode(): string {
+	const code = base32Encode(randomBytes(7)).slice(0, 10).toLowerCase();
+	return `${code.slice(0, 5)}-${code.slice(5)}`;
+}
+
+function validIp(ip: string | undefined): string | null {
+	return ip && isIP(ip) ? ip : null;
+}
+
+function isUuid(value: string): boolean {
+	return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
