@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../../src/lib/server/db/database';
 import { migrate, seed } from '../../src/lib/server/db/migrate';
 import { runWithClaims } from '../../src/lib/server/db/rls';
+import { createAuthProvider } from '../../src/lib/server/auth';
 import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
+import { loadConfig } from '../../src/lib/server/config';
 import { AuthError, type AuthErrorCode } from '../../src/lib/server/auth/errors';
 import { listOutbox } from '../../src/lib/server/auth/outbox';
 import type { AccessClaims, AuthSession } from '../../src/lib/server/auth/provider';
@@ -234,6 +236,19 @@ describe.each(engineFactories)('embedded auth on %s', (_name, factory) => {
 				sql<{ slug: string }>`select slug from public.tenants order by slug`.execute(trx)
 			);
 			expect(slugs.rows).toEqual([{ slug: 'acme' }]);
+		});
+
+		it('come from the provider the configuration picks, with its issuer', async () => {
+			const provider = createAuthProvider(
+				db,
+				loadConfig({ DATA_DIR: 'memory://', PUBLIC_APP_URL: 'https://app.example.com' })
+			);
+			const session = await provider.signIn('owner@acme.test', 'password123!');
+			keep(session.refreshToken);
+			expect((await provider.verifyAccessToken(session.accessToken)).iss).toBe(
+				'https://app.example.com/auth/v1'
+			);
+			expect(await codeOf(auth.verifyAccessToken(session.accessToken))).toBe('token_invalid');
 		});
 
 		it('record the last sign-in on the user and its profile', async () => {
