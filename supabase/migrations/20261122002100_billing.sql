@@ -508,7 +508,7 @@ begin
   if p_amount is null or p_amount <= 0 then
     raise exception 'the amount must be positive' using errcode = 'TN075';
   end if;
-  if p_proof_path is null or p_proof_path !~ ('^' || p_tenant_id::text || '/[A-Za-z0-9._/-]{1,400}$')
+  if p_proof_path is null or char_length(p_proof_path) > 500 or p_proof_path !~ ('^' || p_tenant_id::text || '/[A-Za-z0-9._/-]+$')
      or p_proof_path ~ '(^|/)\.\.?(/|$)' then
     raise exception 'the proof must be a file under the tenant''s folder (%/…)', p_tenant_id using errcode = 'TN075';
   end if;

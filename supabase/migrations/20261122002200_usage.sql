@@ -212,7 +212,8 @@ begin
          + (select count(*) from public.invitations i where i.tenant_id = new.tenant_id
             and i.accepted_at is null and i.revoked_at is null and i.expires_at > now()
             and (tg_table_name <> 'memberships'
-                 or lower(i.email::text) <> coalesce((select lower(p.email::text) from public.profiles p where p.id = new.user_id), '')))
+                 or lower(i.email::text) <> coalesce((select lower(p.email::text) from public.profiles p
+                                                      where p.id = (to_jsonb(new) ->> 'user_id')::uuid), '')))
       into v_count;
   end if;
   if v_count >= v_limit then

@@ -67,7 +67,7 @@ begin
       perform private.billing_transition(v_sub.tenant_id, v_sub.id,
         case v_new when 'expired' then 'subscription.trial_end' else 'subscription.end' end, v_sub.status, v_new,
         case v_new when 'expired' then 'Your trial ended' else 'Your subscription ended' end, '{}');
-      v_counts := jsonb_set(v_counts, case v_new when 'expired' then '{trial_ended}' else '{cancelled}' end,
+      v_counts := jsonb_set(v_counts, case v_new when 'expired' then '{trial_ended}'::text[] else '{cancelled}'::text[] end,
         to_jsonb((v_counts ->> case v_new when 'expired' then 'trial_ended' else 'cancelled' end)::int + 1));
     elsif v_sub.status = 'trialing' then
       update public.subscriptions s set status = 'past_due', past_due_since = s.trial_end where s.id = v_sub.id;

@@ -227,3 +227,37 @@ end
 $$;
 
 grant execute on all functions in schema tests to anon, authenticated, service_role;
+
+-- Billing (20261122002000…2400): puts a tenant on a plan directly, as the operator. A tenant the
+-- fixture creates has no subscription (unbilled, no limits) until a test gives it one.
+create or replace function tests.subscribe(
+  p_tenant_slug text, p_plan_code text, p_status public.subscription_status default 'active',
+  p_period_end timestamptz default now() + interval '20 days', p_trial_end timestamptz default null)
+returns uuid
+language sql
+as $$
+  insert into public.subscriptions (tenant_id, plan_id, status, current_period_start, current_period_end, trial_end,
+                                    past_due_since)
+  select tests.tenant_id(p_tenant_slug), p.id, p_status, p_period_end - interval '1 month', p_period_end, p_trial_end,
+         case when p_status = 'past_due' then p_period_end end
+  from public.plans p where p.code = p_plan_code
+  returning id
+$$;
+
+-- A tenant with one owner, created by the operator (unbilled until subscribed).
+create or replace function tests.create_tenant(p_slug text, p_owner text)
+returns uuid
+language plpgsql
+as $$
+declare
+  v_id uuid;
+begin
+  perform tests.create_user(p_owner);
+  insert into public.tenants (slug, name, status) values (p_slug, initcap(p_slug), 'active') returning id into v_id;
+  insert into public.memberships (tenant_id, user_id, is_owner) values (v_id, tests.user_id(p_owner), true);
+  return v_id;
+end
+$$;
+
+grant execute on function tests.subscribe(text, text, public.subscription_status, timestamptz, timestamptz),
+  tests.create_tenant(text, text) to anon, authenticated, service_role;
