@@ -2,7 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, seed } from '../../src/lib/server/db/migrate';
 import { runAsServiceRole } from '../../src/lib/server/db/rls';
-import { sealAuditChain, startAuditSealer } from '../../src/lib/server/jobs/audit-seal';
+import { sealAuditChain } from '../../src/lib/server/jobs/audit-seal';
+import { every } from '../../src/lib/server/jobs/schedule';
 import { engineFactories, type TestEngine } from './engines';
 
 interface Verification {
@@ -57,7 +58,12 @@ describe.each(engineFactories)('the audit.seal job on %s', (_name, factory) => {
 			s.exec(`update public.tenants set name = name || '!' where id = '${tenants[1]}'`)
 		);
 		const logs: string[] = [];
-		const stop = startAuditSealer(t.engine.db, 50, (line) => logs.push(line));
+		const stop = every(
+			'audit.seal',
+			50,
+			() => sealAuditChain(t.engine.db),
+			(line) => logs.push(line)
+		);
 		const deadline = Date.now() + 10_000;
 		while (Number((await verify(tenants[1]!)).unsealed_rows) > 0 && Date.now() < deadline) {
 			await new Promise((r) => setTimeout(r, 50));

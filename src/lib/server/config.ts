@@ -64,6 +64,11 @@ const schema = z
 				error: 'expected an http(s) URL like https://app.example.com'
 			})
 			.optional(),
+		BILLING_LIFECYCLE_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(60_000),
 		MIGRATIONS_DIR: z.string().min(1).default('supabase/migrations'),
 		SEED_FILE: z.string().min(1).default('supabase/seed.sql')
 	})

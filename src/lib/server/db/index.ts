@@ -24,7 +24,9 @@ import {
 } from './rls';
 import { openServer, type ServerEngine } from './server';
 import { serveWire, type WireServer } from './wire';
-import { startAuditSealer } from '../jobs/audit-seal';
+import { sealAuditChain } from '../jobs/audit-seal';
+import { runBillingLifecycle } from '../jobs/billing-lifecycle';
+import { every } from '../jobs/schedule';
 
 export type { Claims, RequestContext, SystemJob };
 
@@ -69,17 +71,24 @@ export async function bootstrap(
 				maxConnections: config.DB_SERVE_MAX_CONNECTIONS
 			});
 		}
-		const stopSealer =
-			config.AUDIT_SEAL_INTERVAL_MS > 0
-				? startAuditSealer(engine.db, config.AUDIT_SEAL_INTERVAL_MS, log)
-				: async () => {};
+		const jobs = [
+			config.AUDIT_SEAL_INTERVAL_MS > 0 &&
+				every('audit.seal', config.AUDIT_SEAL_INTERVAL_MS, () => sealAuditChain(engine.db), log),
+			config.BILLING_LIFECYCLE_INTERVAL_MS > 0 &&
+				every(
+					'billing.lifecycle',
+					config.BILLING_LIFECYCLE_INTERVAL_MS,
+					() => runBillingLifecycle(engine.db),
+					log
+				)
+		].filter((job) => job !== false);
 		return {
 			engine,
 			config,
 			wire,
 			owner,
 			async shutdown() {
-				await stopSealer();
+				await Promise.all(jobs.map((stop) => stop()));
 				await wire?.stop();
 				await engine.close();
 			}

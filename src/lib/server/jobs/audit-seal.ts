@@ -23,30 +23,3 @@ export async function sealAuditChain(db: Kysely<DB>): Promise<number> {
 		if (sealed < SEAL_BATCH) return total;
 	}
 }
-
-/** Runs the job every `intervalMs` until the returned function is called (which waits for a run in progress). */
-export function startAuditSealer(
-	db: Kysely<DB>,
-	intervalMs: number,
-	log: (line: string) => void
-): () => Promise<void> {
-	let stopped = false;
-	let timer: NodeJS.Timeout | undefined;
-	let running: Promise<void> = Promise.resolve();
-	const tick = () => {
-		running = sealAuditChain(db)
-			.then(
-				() => undefined,
-				(error: Error) => log(`audit.seal failed: ${error.message}`)
-			)
-			.finally(() => {
-				if (!stopped) timer = setTimeout(tick, intervalMs).unref();
-			});
-	};
-	timer = setTimeout(tick, 0).unref();
-	return async () => {
-		stopped = true;
-		clearTimeout(timer);
-		await running;
-	};
-}
