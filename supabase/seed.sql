@@ -109,4 +109,65 @@ select 'b0000000-0000-4000-8000-000000000001', 'newhire@acme.test', r.id, sha256
 from public.roles r where r.tenant_id is null and r.key = 'developer'
 on conflict do nothing;
 
+-- Billing (docs/billing.md): Acme pays for Pro monthly through Stripe-like records (a paid invoice, a
+-- card); Globex is on Business with a manual transfer waiting for the platform to verify it (the
+-- admin console's queue). Both have 30 days of API-call usage, rolled up daily.
+insert into public.billing_accounts (tenant_id, billing_email, company_name, currency, tax_id, address) values
+  ('b0000000-0000-4000-8000-000000000001', 'billing@acme.test', 'Acme Inc', 'usd', 'US12-3456789',
+   '{"line1": "1 Road Runner Way", "city": "Phoenix", "postal_code": "85001", "country": "US"}'),
+  ('b0000000-0000-4000-8000-000000000002', 'billing@globex.test', 'Globex Corporation', 'eur', 'DE123456789',
+   '{"line1": "Hauptstrasse 1", "city": "Berlin", "postal_code": "10115", "country": "DE"}')
+on conflict do nothing;
+
+insert into public.subscriptions (id, tenant_id, plan_id, billing_interval, status, current_period_start, current_period_end)
+select 'f0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', p.id, 'month', 'active',
+       date_trunc('day', now()) - interval '10 days', date_trunc('day', now()) + interval '20 days'
+from public.plans p where p.code = 'pro'
+on conflict do nothing;
+insert into public.subscriptions (id, tenant_id, plan_id, billing_interval, status, current_period_start, current_period_end, trial_end)
+select 'f0000000-0000-4000-8000-000000000002', 'b0000000-0000-4000-8000-000000000002', p.id, 'year', 'pending_verification',
+       date_trunc('day', now()) - interval '12 days', date_trunc('day', now()) + interval '2 days', date_trunc('day', now()) + interval '2 days'
+from public.plans p where p.code = 'business'
+on conflict do nothing;
+
+insert into public.invoices (id, tenant_id, subscription_id, number, status, currency, subtotal, total, amount_due, amount_paid,
+                             period_start, period_end, issued_at, paid_at)
+values ('f1000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001',
+        'ACME-2026-0001', 'paid', 'usd', 2900, 2900, 2900, 2900, date_trunc('day', now()) - interval '10 days',
+        date_trunc('day', now()) + interval '20 days', date_trunc('day', now()) - interval '10 days', date_trunc('day', now()) - interval '10 days')
+on conflict do nothing;
+insert into public.invoice_lines (id, tenant_id, invoice_id, description, quantity, unit_amount, amount)
+values ('f2000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', 'f1000000-0000-4000-8000-000000000001',
+        'Pro (monthly)', 1, 2900, 2900)
+on conflict do nothing;
+insert into public.payments (id, tenant_id, subscription_id, invoice_id, plan_id, billing_interval, provider, amount, currency, status)
+select 'f3000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', 'f0000000-0000-4000-8000-000000000001',
+       'f1000000-0000-4000-8000-000000000001', p.id, 'month', 'stripe', 2900, 'usd', 'succeeded'
+from public.plans p where p.code = 'pro'
+on conflict do nothing;
+insert into public.payments (id, tenant_id, subscription_id, plan_id, billing_interval, provider, amount, currency, status, proof_path,
+                             created_by)
+select 'f3000000-0000-4000-8000-000000000002', 'b0000000-0000-4000-8000-000000000002', 'f0000000-0000-4000-8000-000000000002',
+       p.id, 'year', 'manual', 99000, 'usd', 'pending', 'b0000000-0000-4000-8000-000000000002/proofs/wire-transfer.pdf',
+       'a0000000-0000-4000-8000-000000000023'
+from public.plans p where p.code = 'business'
+on conflict do nothing;
+insert into public.payment_methods (tenant_id, stripe_payment_method_id, brand, last4, exp_month, exp_year, is_default)
+values ('b0000000-0000-4000-8000-000000000001', 'pm_1DemoAcmeVisa4242', 'visa', '4242', 8, 2029, true)
+on conflict do nothing;
+
+-- Usage: a weekday-shaped curve of API calls for the last 30 days, and some storage.
+insert into public.usage_events (tenant_id, metric, quantity, idempotency_key, occurred_at)
+select t.id, 'api_calls', (t.scale * (400 + 300 * sin(d / 3.0) + case when extract(isodow from day) > 5 then -250 else 0 end))::bigint,
+       'seed-api-' || d, day + interval '12 hours'
+from (values ('b0000000-0000-4000-8000-000000000001'::uuid, 1.0), ('b0000000-0000-4000-8000-000000000002'::uuid, 3.0)) t(id, scale)
+cross join generate_series(0, 29) d
+cross join lateral (select date_trunc('day', now()) - make_interval(days => 29 - d) as day) x
+on conflict do nothing;
+insert into public.usage_events (tenant_id, metric, quantity, idempotency_key)
+values ('b0000000-0000-4000-8000-000000000001', 'storage_bytes', 3221225472, 'seed-storage'),
+       ('b0000000-0000-4000-8000-000000000002', 'storage_bytes', 21474836480, 'seed-storage')
+on conflict do nothing;
+select private.rollup_usage_daily((now() at time zone 'UTC')::date - 31, null);
+
 select private.seal_audit_chain();
