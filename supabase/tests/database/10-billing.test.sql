@@ -5,7 +5,7 @@
 -- billing.manage), carol viewer and dave auditor (neither); erin a stranger; staff sam super_admin,
 -- sue support, bill billing_admin.
 begin;
-select plan(64);
+select plan(66);
 select tests.seed_fixture();
 select tests.subscribe('acme', 'pro');
 insert into public.billing_accounts (tenant_id, billing_email, tax_id) values (tests.tenant_id('acme'), 'ap@acme.test', 'DE123');
@@ -84,6 +84,11 @@ select is((select status::text || ':' || (verified_by = tests.user_id('bill'))::
 select is(tests.try_as('bill', format($$select public.verify_payment(%L, false)$$, (select id from public.payments where tenant_id = tests.tenant_id('acme')))), 'error:TN074', 'a payment is verified once');
 select is((select count(*)::int from public.audit_logs where tenant_id = tests.tenant_id('acme') and action in ('payment.submit', 'payment.approve')), 2, 'submission and approval are audited');
 select is((select count(*)::int from private.notifications_outbox where tenant_id = tests.tenant_id('acme') and kind = 'billing.payment_approved'), 1, 'the tenant is notified');
+select is((select array_agg(to_address order by to_address) from private.email_outbox where template = 'billing_payment_approved'),
+  array['alice@example.test', 'ap@acme.test'], 'by email, to the billing contact and the owners');
+select ok(not has_function_privilege('authenticated', 'private.tenant_plan_id(uuid)', 'execute')
+          and not has_function_privilege('authenticated', 'private.can_manage_billing(uuid)', 'execute'),
+  'the billing helpers that answer about any tenant are not callable by users');
 
 -- Rejection: globex has no subscription yet.
 select is(tests.do_as('frank', format($$select public.submit_payment_proof(%L, 'business', 'year', 99000, %L)$$, tests.tenant_id('globex'), tests.tenant_id('globex') || '/wire.png')), 'ok:1', 'globex''s owner pays for business');
