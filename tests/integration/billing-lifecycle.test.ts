@@ -16,7 +16,9 @@ describe.each(engineFactories)('the billing.lifecycle job on %s', (_name, factor
 	});
 	afterAll(() => t.dispose());
 
-	it('runs as the billing.lifecycle job, and a second run at the same moment changes nothing', async () => {
+	it('runs as the billing.lifecycle job, and settles: once nothing is due, a run changes nothing', async () => {
+		// Each run moves a subscription one step (trial → past due → expired …); a year later,
+		// the seeded subscriptions need a few runs to settle, and then runs change nothing.
 		const later = new Date(Date.now() + 400 * 86_400_000);
 		const first = await runBillingLifecycle(t.engine.db, later);
 		expect(Object.keys(first).sort()).toEqual(
@@ -30,7 +32,12 @@ describe.each(engineFactories)('the billing.lifecycle job on %s', (_name, factor
 				'trial_ended'
 			].sort()
 		);
-		const second = await runBillingLifecycle(t.engine.db, later);
-		expect(total(second)).toBe(0);
+		expect(total(first)).toBeGreaterThan(0);
+		const moves = [total(first)];
+		while (moves.at(-1)! > 0 && moves.length < 6) {
+			moves.push(total(await runBillingLifecycle(t.engine.db, later)));
+		}
+		expect(moves.at(-1), `moves per run: ${moves.join(', ')}`).toBe(0);
+		expect(total(await runBillingLifecycle(t.engine.db, later))).toBe(0);
 	});
 });
