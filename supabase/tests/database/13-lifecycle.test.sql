@@ -9,7 +9,7 @@
 --   wayne     pro, cancel at period end, period ended          → cancelled
 --   stark     pro, period ends yesterday, next month paid      → renewed into the paid period
 begin;
-select plan(32);
+select plan(35);
 select tests.seed_fixture();
 select tests.create_tenant('hooli', 'gavin');
 select tests.create_tenant('umbrella', 'wesker');
@@ -95,9 +95,19 @@ select is((select array_agg(slug order by slug) from public.tenants where status
   array['acme', 'globex'], 'and their tenants are suspended');
 select is((select code from public.plans where id = private.tenant_plan_id(tests.tenant_id('acme'))), 'free', 'an ended subscription leaves the default plan''s limits');
 
+-- A run far in the future does every step at once: the next run has nothing left.
+select tests.authenticate_as_service_role('billing.lifecycle');
+select ok((select sum(value::int) from jsonb_each_text(private.run_billing_lifecycle(now() + interval '400 days'))) > 0,
+  'a run 400 days later moves what is due (renewals, unpaid periods, expiries)');
+select is(private.run_billing_lifecycle(now() + interval '400 days'),
+  '{"trial_ended": 0, "renewed": 0, "past_due": 0, "cancelled": 0, "expired": 0, "suspended": 0, "reactivated": 0}'::jsonb,
+  'and leaves nothing for a second run at the same moment');
+select is((pg_temp.sub('stark')).status::text, 'expired', 'a prepaid period that also ran out ends in expired, in one run');
+select tests.clear_authentication();
+
 -- Guards.
-select is((select count(*)::int from public.subscriptions where tenant_id = tests.tenant_id('stark') and status = 'active'), 1, 'one live subscription per tenant');
-select throws_ok($$select tests.subscribe('stark', 'pro', 'active')$$, '23505', null, 'a second live subscription is refused');
+select is((select count(*)::int from public.subscriptions where tenant_id = tests.tenant_id('hooli') and status = 'active'), 1, 'one live subscription per tenant (a free plan renews forever)');
+select throws_ok($$select tests.subscribe('hooli', 'pro', 'active')$$, '23505', null, 'a second live subscription is refused');
 select is(tests.try_as('service_role', 'select private.run_billing_lifecycle(now())'), 'rows:1', 'the service role runs the job');
 
 select * from finish();
