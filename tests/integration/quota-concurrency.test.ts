@@ -6,10 +6,11 @@
  *
  * Without TEST_DATABASE_URL the suite is skipped (npm test says the server profile was not exercised).
  */
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { DB } from '../../src/lib/server/db/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../src/lib/server/db/migrate';
-import { runWithClaims } from '../../src/lib/server/db/rls';
+import { runWithClaims, type Claims } from '../../src/lib/server/db/rls';
 import { serverFactory, serverUrl, type TestEngine } from './engines';
 
 const RACERS = 24;
@@ -37,9 +38,22 @@ interface Outcome {
 	codes: Record<string, number>;
 }
 
-/** Starts every attempt at once and tallies successes and SQLSTATEs. */
-async function race(attempts: (() => Promise<unknown>)[]): Promise<Outcome> {
-	const results = await Promise.allSettled(attempts.map((attempt) => attempt()));
+/**
+ * Runs every attempt at once and tallies successes and SQLSTATEs. Each attempt receives `ready`:
+ * awaiting it inside its transaction (claims set, connection held) holds every attempt until all of
+ * them are open, so the statements that race really are concurrent.
+ */
+async function race(
+	attempts: ((ready: () => Promise<void>) => Promise<unknown>)[]
+): Promise<Outcome> {
+	let arrived = 0;
+	let release!: () => void;
+	const allReady = new Promise<void>((resolve) => (release = resolve));
+	const ready = () => {
+		if (++arrived === attempts.length) release();
+		return allReady;
+	};
+	const results = await Promise.allSettled(attempts.map((attempt) => attempt(ready)));
 	const outcome: Outcome = { ok: 0, codes: {} };
 	for (const result of results) {
 		if (result.status === 'fulfilled') outcome.ok++;
@@ -58,6 +72,15 @@ describe.runIf(!!serverUrl)('quotas under concurrency (Postgres server)', () => 
 		return Number(rows[0]!.n);
 	};
 
+	/** One racer: a request as `claims` that waits, inside its transaction, until all racers are in theirs. */
+	const attempt =
+		(claims: Claims, query: (trx: Transaction<DB>) => Promise<unknown>) =>
+		(ready: () => Promise<void>) =>
+			runWithClaims(t.engine.db, claims, async (trx) => {
+				await ready();
+				return query(trx);
+			});
+
 	beforeAll(async () => {
 		t = await serverFactory(RACERS + 4);
 		await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
@@ -75,13 +98,11 @@ describe.runIf(!!serverUrl)('quotas under concurrency (Postgres server)', () => 
 			)
 		);
 		const outcome = await race(
-			Array.from(
-				{ length: RACERS },
-				(_, i) => () =>
-					runWithClaims(t.engine.db, owner, (trx) =>
-						sql`insert into public.projects (tenant_id, slug, name)
+			Array.from({ length: RACERS }, (_, i) =>
+				attempt(owner, (trx) =>
+					sql`insert into public.projects (tenant_id, slug, name)
 						    values (${TENANT}, ${`p-${i}`}, ${`Project ${i}`})`.execute(trx)
-					)
+				)
 			)
 		);
 		expect(outcome).toEqual({ ok: 1, codes: { TN070: RACERS - 1 } });
@@ -97,14 +118,12 @@ describe.runIf(!!serverUrl)('quotas under concurrency (Postgres server)', () => 
 			)
 		);
 		const invites = await race(
-			Array.from(
-				{ length: RACERS },
-				(_, i) => () =>
-					runWithClaims(t.engine.db, owner, (trx) =>
-						sql`select public.invite_member(${TENANT}, ${i === 0 ? 'invitee@race.test' : `someone${i}@race.test`})`.execute(
-							trx
-						)
+			Array.from({ length: RACERS }, (_, i) =>
+				attempt(owner, (trx) =>
+					sql`select public.invite_member(${TENANT}, ${i === 0 ? 'invitee@race.test' : `someone${i}@race.test`})`.execute(
+						trx
 					)
+				)
 			)
 		);
 		expect(invites).toEqual({ ok: 1, codes: { TN070: RACERS - 1 } });
@@ -120,16 +139,11 @@ describe.runIf(!!serverUrl)('quotas under concurrency (Postgres server)', () => 
 		);
 		const joiner = { sub: INVITEE, role: 'authenticated' as const, email: 'invitee@race.test' };
 		const mixed = await race([
-			() =>
-				runWithClaims(t.engine.db, joiner, (trx) =>
-					sql`select public.accept_invitation('race-token')`.execute(trx)
-				),
-			...Array.from(
-				{ length: RACERS - 1 },
-				(_, i) => () =>
-					runWithClaims(t.engine.db, owner, (trx) =>
-						sql`select public.invite_member(${TENANT}, ${`late${i}@race.test`})`.execute(trx)
-					)
+			attempt(joiner, (trx) => sql`select public.accept_invitation('race-token')`.execute(trx)),
+			...Array.from({ length: RACERS - 1 }, (_, i) =>
+				attempt(owner, (trx) =>
+					sql`select public.invite_member(${TENANT}, ${`late${i}@race.test`})`.execute(trx)
+				)
 			)
 		]);
 		expect(mixed).toEqual({ ok: 1, codes: { TN070: RACERS - 1 } });
@@ -145,14 +159,12 @@ describe.runIf(!!serverUrl)('quotas under concurrency (Postgres server)', () => 
 			  values ('${TENANT}', 'api_calls', 9999, 'bulk')`)
 		);
 		const outcome = await race(
-			Array.from(
-				{ length: RACERS },
-				(_, i) => () =>
-					runWithClaims(t.engine.db, owner, (trx) =>
-						sql`select * from public.record_usage(${TENANT}, 'api_calls', 1, ${`call-${i}`})`.execute(
-							trx
-						)
+			Array.from({ length: RACERS }, (_, i) =>
+				attempt(owner, (trx) =>
+					sql`select * from public.record_usage(${TENANT}, 'api_calls', 1, ${`call-${i}`})`.execute(
+						trx
 					)
+				)
 			)
 		);
 		expect(outcome).toEqual({ ok: 1, codes: { TN071: RACERS - 1 } });
