@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, seed } from '../../src/lib/server/db/migrate';
-import { runBillingLifecycle } from '../../src/lib/server/jobs/billing-lifecycle';
+import {
+	runBillingLifecycle,
+	type LifecycleResult
+} from '../../src/lib/server/jobs/billing-lifecycle';
 import { engineFactories, type TestEngine } from './engines';
 
-const total = (result: Record<string, number>) =>
+const total = (result: LifecycleResult) =>
 	Object.values(result).reduce((sum, n) => sum + Number(n), 0);
 
 describe.each(engineFactories)('the billing.lifecycle job on %s', (_name, factory) => {

@@ -8,8 +8,11 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/database';
 import { runAsServiceRole } from '../db/rls';
 
-/** How many subscriptions each transition moved, keyed by transition. */
-export type LifecycleResult = Record<string, number>;
+/**
+ * How many subscriptions each transition moved, keyed by transition, or `skipped` (why) when
+ * another run held the lifecycle's lock.
+ */
+export type LifecycleResult = Record<string, number> | { skipped: string };
 
 export async function runBillingLifecycle(db: Kysely<DB>, now?: Date): Promise<LifecycleResult> {
 	const { rows } = await runAsServiceRole(db, 'billing.lifecycle', (trx) =>
