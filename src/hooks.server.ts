@@ -1,8 +1,17 @@
 import type { Handle, ServerInit } from '@sveltejs/kit';
-import { ensureRuntime } from '$lib/server/runtime';
+import { sequence } from '@sveltejs/kit/hooks';
+import { readSession } from '$lib/server/auth/cookies';
+import { ensureRuntime, getAuth } from '$lib/server/runtime';
 
 export const init: ServerInit = async () => {
 	await ensureRuntime();
+};
+
+const authenticate: Handle = async ({ event, resolve }) => {
+	event.locals.claims = event.url.pathname.startsWith('/api/health')
+		? null
+		: await readSession(await getAuth(), event.cookies, event.url);
+	return resolve(event);
 };
 
 const securityHeaders: Handle = async ({ event, resolve }) => {
@@ -15,4 +24,4 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle = securityHeaders;
+export const handle = sequence(securityHeaders, authenticate);

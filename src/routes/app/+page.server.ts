@@ -1,0 +1,33 @@
+import { error, redirect } from '@sveltejs/kit';
+import { sql } from 'kysely';
+import { createTenantSchema } from '$lib/schemas/tenant';
+import { withClaims } from '$lib/server/db';
+import { describeDbError } from '$lib/server/db/errors';
+import { listMyTenants } from '$lib/server/db/tenants';
+import { fieldError, formError, parseForm } from '$lib/server/web/forms';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals }) => {
+	if (!locals.claims) error(401, 'Sign in first.');
+	return { tenants: await withClaims(locals.claims, (trx) => listMyTenants(trx)) };
+};
+
+export const actions: Actions = {
+	createTenant: async ({ request, locals }) => {
+		if (!locals.claims) error(401, 'Sign in first.');
+		const form = await parseForm(request, createTenantSchema);
+		if (!form.ok) return form.failure;
+		try {
+			await withClaims(locals.claims, (trx) =>
+				sql`select public.create_tenant(${form.data.slug}, ${form.data.name})`.execute(trx)
+			);
+		} catch (e) {
+			const known = describeDbError(e);
+			if (!known) throw e;
+			return known.field
+				? fieldError(known.field, known.message, form.values)
+				: formError(400, known.message, form.values);
+		}
+		redirect(303, '/app');
+	}
+};

@@ -1,0 +1,40 @@
+import { redirect } from '@sveltejs/kit';
+import { signInSchema } from '$lib/schemas/auth';
+import { isAuthError } from '$lib/server/auth';
+import { setSessionCookies } from '$lib/server/auth/cookies';
+import {
+	clientAddress,
+	formError,
+	parseForm,
+	rateLimited,
+	safeRedirect
+} from '$lib/server/web/forms';
+import { getAuth } from '$lib/server/runtime';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = ({ locals, url }) => {
+	if (locals.claims) redirect(303, safeRedirect(url.searchParams.get('redirectTo')));
+};
+
+export const actions: Actions = {
+	default: async (event) => {
+		const form = await parseForm(event.request, signInSchema);
+		if (!form.ok) return form.failure;
+		if (rateLimited(event, 'sign-in', form.data.email)) {
+			return formError(429, 'Too many attempts. Wait a moment and try again.', form.values);
+		}
+		try {
+			const session = await (
+				await getAuth()
+			).signIn(form.data.email, form.data.password, {
+				userAgent: event.request.headers.get('user-agent') ?? undefined,
+				ip: clientAddress(event)
+			});
+			setSessionCookies(event.cookies, event.url, session);
+		} catch (error) {
+			if (isAuthError(error)) return formError(400, error.message, form.values);
+			throw error;
+		}
+		redirect(303, safeRedirect(event.url.searchParams.get('redirectTo')));
+	}
+};
