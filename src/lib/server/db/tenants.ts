@@ -17,3 +17,55 @@ export function listMyTenants(trx: Transaction<DB>): Promise<TenantSummary[]> {
 		.orderBy('name')
 		.execute() as Promise<TenantSummary[]>;
 }
+
+/** A tenant by its slug, if the caller may see it (RLS decides); undefined otherwise. */
+export function findTenantBySlug(
+	trx: Transaction<DB>,
+	slug: string
+): Promise<TenantSummary | undefined> {
+	return trx
+		.selectFrom('tenants')
+		.select(['id', 'slug', 'name', 'status'])
+		.where('slug', '=', slug)
+		.executeTakeFirst() as Promise<TenantSummary | undefined>;
+}
+
+export interface TenantDashboard {
+	members: number;
+	projects: { id: string; slug: string; name: string }[];
+	activity: { id: string; action: string; targetType: string | null; createdAt: Date }[];
+}
+
+/** The dashboard's figures; rows the caller may not read (the audit log without audit.read) are simply absent. */
+export async function getTenantDashboard(
+	trx: Transaction<DB>,
+	tenantId: string
+): Promise<TenantDashboard> {
+	const [members, projects, activity] = await Promise.all([
+		trx
+			.selectFrom('memberships')
+			.select((eb) => eb.fn.countAll<string>().as('n'))
+			.where('tenant_id', '=', tenantId)
+			.where('status', '=', 'active')
+			.executeTakeFirstOrThrow(),
+		trx
+			.selectFrom('projects')
+			.select(['id', 'slug', 'name'])
+			.where('tenant_id', '=', tenantId)
+			.orderBy('name')
+			.execute(),
+		trx
+			.selectFrom('audit_logs')
+			.select(['id', 'action', 'target_type as targetType', 'created_at as createdAt'])
+			.where('tenant_id', '=', tenantId)
+			.orderBy('created_at', 'desc')
+			.orderBy('id', 'desc')
+			.limit(10)
+			.execute()
+	]);
+	return {
+		members: Number(members.n),
+		projects,
+		activity: activity.map((a) => ({ ...a, id: String(a.id) }))
+	};
+}

@@ -1,0 +1,59 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshot, startApp, type App } from './harness';
+
+/** The seeded demo people (supabase/seed.sql); every password is password123!. */
+async function signIn(browser: Browser, app: App, email: string): Promise<Page> {
+	const page = await (await browser.newContext({ baseURL: app.url })).newPage();
+	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Password').fill('password123!');
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
+	return page;
+}
+
+describe('two people in two tenants', () => {
+	let app: App;
+	let browser: Browser;
+
+	beforeAll(async () => {
+		app = await startApp();
+		browser = await launchBrowser();
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await app?.stop();
+	});
+
+	it('each sees their own tenant and gets the same 404 for the other and for one that does not exist', async () => {
+		const acme = await signIn(browser, app, 'owner@acme.test');
+		expect(await acme.getByRole('link', { name: 'Acme Inc' }).count()).toBe(1);
+		expect(await acme.getByText('Globex').count()).toBe(0);
+
+		await acme.getByRole('link', { name: 'Acme Inc' }).click();
+		await acme.getByRole('heading', { name: 'Acme Inc', level: 1 }).waitFor();
+		expect(Number(await acme.locator('dt:has-text("Members") + dd').textContent())).toBeGreaterThan(
+			1
+		);
+		await screenshot(acme, '08-tenant-dashboard');
+
+		const foreign = await acme.goto('/t/globex');
+		const missing = await acme.request.get('/t/no-such-tenant');
+		expect(foreign?.status()).toBe(404);
+		expect(missing.status()).toBe(404);
+		const foreignText = await acme.locator('body').innerText();
+		await screenshot(acme, '09-foreign-tenant-404');
+		await acme.goto('/t/no-such-tenant');
+		expect(await acme.locator('body').innerText()).toBe(foreignText);
+
+		const globex = await signIn(browser, app, 'owner@globex.test');
+		expect((await globex.goto('/t/acme'))?.status()).toBe(404);
+		expect((await globex.goto('/t/globex'))?.status()).toBe(200);
+		expect(await globex.getByRole('heading', { level: 1 }).textContent()).toContain('Globex');
+
+		const anonymous = await (await browser.newContext({ baseURL: app.url })).newPage();
+		await anonymous.goto('/t/acme');
+		expect(anonymous.url()).toContain('/auth/sign-in?redirectTo=%2Ft%2Facme');
+	});
+});
