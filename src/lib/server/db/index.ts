@@ -7,14 +7,7 @@ import type { Config } from '../config';
 import type { DB } from './database';
 import type { Engine } from './engine';
 import { openEmbedded, MEMORY, type EmbeddedEngine } from './embedded';
-import {
-	appliedMigrations,
-	loadMigrations,
-	migrate,
-	prepare,
-	seed,
-	type CompatMode
-} from './migrate';
+import { migrate, migrationVersions, prepare, seed, type CompatMode } from './migrate';
 import {
 	runAsServiceRole,
 	runWithClaims,
@@ -143,12 +136,16 @@ export interface MigrationStatus {
 }
 
 export async function migrationStatus(engine: Engine, dir: string): Promise<MigrationStatus> {
-	const files = loadMigrations(dir);
-	const applied = await engine.session((s) => appliedMigrations(s));
+	const versions = migrationVersions(dir);
+	const [row] = await engine.session((s) =>
+		s.query<{ applied: number; latest: string | null }>(
+			`select count(*)::int as applied, max(version) as latest from supabase_migrations.schema_migrations`
+		)
+	);
 	return {
-		applied: applied.length,
-		latest: applied.at(-1)?.version ?? null,
-		expected: files.length,
-		expectedLatest: files.at(-1)?.version ?? null
+		applied: row?.applied ?? 0,
+		latest: row?.latest ?? null,
+		expected: versions.length,
+		expectedLatest: versions.at(-1) ?? null
 	};
 }

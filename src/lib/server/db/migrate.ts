@@ -59,6 +59,15 @@ export function loadMigrations(dir: string): MigrationFile[] {
 		});
 }
 
+/** The versions of the migration files, in order, without reading them (for health checks). */
+export function migrationVersions(dir: string): string[] {
+	if (!existsSync(dir)) throw new MigrationError(`The migrations directory ${dir} does not exist.`);
+	return readdirSync(dir)
+		.map((f) => FILE_PATTERN.exec(f)?.[1])
+		.filter((v): v is string => v !== undefined)
+		.sort();
+}
+
 const HISTORY_SQL = `
 create schema if not exists supabase_migrations;
 create table if not exists supabase_migrations.schema_migrations (version text not null primary key);
