@@ -388,8 +388,8 @@ comment on function private.start_default_subscription() is
 create trigger tenants_start_subscription after insert on public.tenants
   for each row execute function private.start_default_subscription();
 
-grant execute on function private.tenant_plan_id(uuid), private.tenant_limit(uuid, text),
-  private.can_manage_billing(uuid), private.billing_suspension_reason() to authenticated, service_role;
+-- These helpers answer about any tenant (its plan, its limits, whether the caller may pay for it),
+-- so no API role may call them: they run inside the security definer triggers and RPCs, as the owner.
 
 -- ---------------------------------------------------------------------------------------------
 -- Grants and policies
