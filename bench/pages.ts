@@ -3,7 +3,7 @@
  * embedded database (the app as `npm start` runs it: Vite dev server), signed in as a demo owner:
  * p50 and p95 per page from a short local load, all pages interleaved in one run.
  */
-import { startApp } from '../tests/e2e/harness';
+import { startApp } from '../tests/support/app';
 
 const PAGES = ['/', '/api/health', '/app', '/t/acme'];
 

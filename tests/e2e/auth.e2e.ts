@@ -1,6 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot, startApp, type App } from './harness';
+import { startApp, type App } from '../support/app';
+import { launchBrowser, screenshot } from './harness';
 
 describe('sign up, confirm through the dev mailbox, sign in, create an organisation', () => {
 	let app: App;

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshot, startApp, type App } from './harness';
+import { startApp, type App } from '../support/app';
+import { launchBrowser, screenshot } from './harness';
 
 /** The seeded demo people (supabase/seed.sql); every password is password123!. */
 async function signIn(browser: Browser, app: App, email: string): Promise<Page> {

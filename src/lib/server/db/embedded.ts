@@ -30,6 +30,8 @@ const parsers = {
 	[types.NUMERIC]: (value: string) => value
 };
 
+const extensions = { pgcrypto, citext, vector, pgtap };
+
 export interface EmbeddedEngine extends Engine {
 	readonly kind: 'embedded';
 	readonly pglite: PGlite;
@@ -43,7 +45,7 @@ export async function openEmbedded(dataDir: string): Promise<EmbeddedEngine> {
 	if (dataDir !== MEMORY) mkdirSync(dataDir, { recursive: true });
 	const pglite = await PGlite.create({
 		dataDir: dataDir === MEMORY ? undefined : dataDir,
-		extensions: { pgcrypto, citext, vector, pgtap },
+		extensions,
 		parsers
 	});
 	return wrap(pglite, dataDir === MEMORY ? 'memory' : dataDir);
@@ -83,7 +85,7 @@ async function wrap(pglite: PGlite, location: string): Promise<EmbeddedEngine> {
 			try {
 				const copy = await PGlite.create({
 					loadDataDir: await pglite.dumpDataDir('none'),
-					extensions: { pgcrypto, citext, vector, pgtap },
+					extensions,
 					parsers
 				});
 				return wrap(copy, 'memory');

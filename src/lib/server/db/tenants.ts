@@ -41,28 +41,27 @@ export async function getTenantDashboard(
 	trx: Transaction<DB>,
 	tenantId: string
 ): Promise<TenantDashboard> {
-	const [members, projects, activity] = await Promise.all([
-		trx
-			.selectFrom('memberships')
-			.select((eb) => eb.fn.countAll<string>().as('n'))
-			.where('tenant_id', '=', tenantId)
-			.where('status', '=', 'active')
-			.executeTakeFirstOrThrow(),
-		trx
-			.selectFrom('projects')
-			.select(['id', 'slug', 'name'])
-			.where('tenant_id', '=', tenantId)
-			.orderBy('name')
-			.execute(),
-		trx
-			.selectFrom('audit_logs')
-			.select(['id', 'action', 'target_type as targetType', 'created_at as createdAt'])
-			.where('tenant_id', '=', tenantId)
-			.orderBy('created_at', 'desc')
-			.orderBy('id', 'desc')
-			.limit(10)
-			.execute()
-	]);
+	// One after another: a transaction is one connection, which runs one query at a time.
+	const members = await trx
+		.selectFrom('memberships')
+		.select((eb) => eb.fn.countAll<string>().as('n'))
+		.where('tenant_id', '=', tenantId)
+		.where('status', '=', 'active')
+		.executeTakeFirstOrThrow();
+	const projects = await trx
+		.selectFrom('projects')
+		.select(['id', 'slug', 'name'])
+		.where('tenant_id', '=', tenantId)
+		.orderBy('name')
+		.execute();
+	const activity = await trx
+		.selectFrom('audit_logs')
+		.select(['id', 'action', 'target_type as targetType', 'created_at as createdAt'])
+		.where('tenant_id', '=', tenantId)
+		.orderBy('created_at', 'desc')
+		.orderBy('id', 'desc')
+		.limit(10)
+		.execute();
 	return {
 		members: Number(members.n),
 		projects,
