@@ -3,6 +3,14 @@
  * and what a person is told for each; the only place these sentences live in the app.
  */
 export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string }> = {
+	TN001: { message: 'Sign in first.' },
+	TN002: { message: 'You do not have permission to do that.' },
+	TN003: { message: 'No such member or organisation.' },
+	TN004: {
+		message:
+			'This organisation requires two-factor authentication: verify a code from your app first.'
+	},
+	TN005: { message: 'This organisation is not active (pending approval, suspended or archived).' },
 	TN010: {
 		field: 'slug',
 		message:
@@ -11,7 +19,43 @@ export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string
 	TN011: { field: 'slug', message: 'That address is taken.' },
 	TN012: { field: 'timezone', message: 'Unknown time zone (use a name such as Europe/Paris).' },
 	TN013: { field: 'name', message: 'Give the organisation a name of 1–100 characters.' },
-	TN014: { field: 'region', message: 'Choose one of the listed data regions.' }
+	TN014: { field: 'region', message: 'Choose one of the listed data regions.' },
+	TN020: { message: 'This invitation link is not valid.' },
+	TN021: { message: 'This invitation was already used.' },
+	TN022: { message: 'This invitation was revoked.' },
+	TN023: { message: 'This invitation has expired: ask for a new one.' },
+	TN024: {
+		message: 'This invitation was sent to another email address: sign in with that address.'
+	},
+	TN025: { message: 'Confirm your email address first.' },
+	TN026: { field: 'email', message: 'Already a member of this organisation.' },
+	TN027: { field: 'email', message: 'Enter an email address such as name@example.com.' },
+	TN030: { field: 'role', message: 'That role grants a permission you do not hold.' },
+	TN031: {
+		message: 'An organisation keeps at least one owner: make someone else an owner first.'
+	},
+	TN032: { message: 'You cannot change your own role or remove yourself here.' },
+	TN033: { field: 'role', message: 'Only owners can make, change, invite or remove owners.' },
+	TN034: { message: 'That member holds permissions you do not: ask an owner.' },
+	TN035: { field: 'role', message: 'That role cannot be used here.' },
+	TN036: { field: 'role', message: 'Ownership is given by transferring it, not as a role.' },
+	TN040: { message: 'That value can never change.' },
+	TN041: { message: 'That can only be changed through its own action.' },
+	TN050: { message: 'The audit trail is append-only.' },
+	TN060: { message: 'The organisation cannot move to that status from its current one.' },
+	TN061: { message: 'Only platform staff can do that.' },
+	TN070: { message: 'Your plan’s limit is reached: upgrade the plan to add more.' },
+	TN071: {
+		message: 'This would go past the plan’s hard limit for the period; nothing was recorded.'
+	},
+	TN072: { message: 'Usage events are never changed or deleted.' },
+	TN074: { message: 'A payment is already waiting for verification, or was already verified.' },
+	TN075: { message: 'Check the plan, the amount and the proof file.' },
+	TN076: { message: 'That metric cannot be recorded, or the time is outside the last 35 days.' },
+	TN077: { message: 'This subscription is managed in Stripe: change it in the customer portal.' },
+	TN078: { message: 'That is not a Stripe event.' },
+	'23505': { message: 'That name is already used here: choose another.' },
+	'23514': { message: 'One of the values is not allowed: check the fields.' }
 };
 
 /** The message (and field) for a database error with a known code, or null for anything else. */

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { applyCompat, isSupabase, OWNER_ROLE } from './compat';
 import type { Engine, Session } from './engine';
 import { splitSql } from './sql-split';
@@ -233,8 +233,25 @@ export interface SeedResult {
 }
 
 /**
- * Runs the seed file once per database, recorded in `supabase_migrations.seed_files` (the CLI's
- * table) by content hash; `force` runs it again regardless (db:reset on a fresh database).
+ * The seed files in the order they run: `seed.sql`, then `seeds/*.sql` beside it by name — the
+ * order `sql_paths = ["./seed.sql", "./seeds/*.sql"]` gives the Supabase CLI. Each module keeps its
+ * demo data in a file of its own.
+ */
+export function seedFiles(file: string): string[] {
+	const dir = join(dirname(file), 'seeds');
+	const modules = existsSync(dir)
+		? readdirSync(dir)
+				.filter((name) => name.endsWith('.sql'))
+				.sort()
+				.map((name) => join(dir, name))
+		: [];
+	return [file, ...modules];
+}
+
+/**
+ * Runs the seed files once per database, in one transaction, recorded in
+ * `supabase_migrations.seed_files` (the CLI's table) under the main file's name with the hash of
+ * them all; `force` runs them again regardless (db:reset on a fresh database).
  */
 export async function seed(
 	engine: Engine,
@@ -242,8 +259,10 @@ export async function seed(
 ): Promise<SeedResult> {
 	if (!existsSync(options.file))
 		return { seeded: false, reason: `no seed file at ${options.file}` };
-	const text = readFileSync(options.file, 'utf8');
-	const hash = createHash('sha256').update(text).digest('hex');
+	const files = seedFiles(options.file).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+	const hash = createHash('sha256');
+	for (const { text } of files) hash.update(text);
+	const digest = hash.digest('hex');
 	const path = basename(options.file);
 	return engine.session(async (session) => {
 		const [done] = await session.query<{ hash: string }>(
@@ -253,20 +272,22 @@ export async function seed(
 		if (done && !options.force) return { seeded: false, reason: 'already seeded' };
 		await session.transaction(async () => {
 			if (options.owner) await session.exec(`set local role ${options.owner}`);
-			for (const statement of splitSql(text)) {
-				try {
-					await session.exec(statement.text);
-				} catch (error) {
-					throw new MigrationError(
-						`Seed ${options.file} failed at line ${statement.line}: ${(error as Error).message}`,
-						options.file
-					);
+			for (const { file, text } of files) {
+				for (const statement of splitSql(text)) {
+					try {
+						await session.exec(statement.text);
+					} catch (error) {
+						throw new MigrationError(
+							`Seed ${file} failed at line ${statement.line}: ${(error as Error).message}`,
+							file
+						);
+					}
 				}
 			}
 			await session.query(
 				`insert into supabase_migrations.seed_files (path, hash) values ($1, $2)
 				 on conflict (path) do update set hash = excluded.hash`,
-				[path, hash]
+				[path, digest]
 			);
 		});
 		return { seeded: true, reason: 'seeded' };

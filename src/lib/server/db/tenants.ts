@@ -1,5 +1,5 @@
 /** Tenant queries; every one runs in the caller's request transaction, under RLS. */
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { DB } from './database';
 
 export interface TenantSummary {
@@ -7,6 +7,22 @@ export interface TenantSummary {
 	slug: string;
 	name: string;
 	status: string;
+}
+
+export interface TenantDetail extends TenantSummary {
+	statusReason: string | null;
+	timezone: string;
+	dataRegion: string;
+	requireMfa: boolean;
+	branding: { primary_color?: string; logo_url?: string } & Record<string, unknown>;
+}
+
+/** The caller's tenant-wide permission codes in a tenant (none when not a member). */
+export async function myPermissions(trx: Transaction<DB>, tenantId: string): Promise<string[]> {
+	const { rows } = await sql<{
+		code: string;
+	}>`select public.my_permissions(${tenantId}) as code`.execute(trx);
+	return rows.map((r) => r.code).sort();
 }
 
 /** The tenants the caller may see (RLS decides), by name. */
@@ -22,12 +38,22 @@ export function listMyTenants(trx: Transaction<DB>): Promise<TenantSummary[]> {
 export function findTenantBySlug(
 	trx: Transaction<DB>,
 	slug: string
-): Promise<TenantSummary | undefined> {
+): Promise<TenantDetail | undefined> {
 	return trx
 		.selectFrom('tenants')
-		.select(['id', 'slug', 'name', 'status'])
+		.select([
+			'id',
+			'slug',
+			'name',
+			'status',
+			'status_reason as statusReason',
+			'timezone',
+			'data_region as dataRegion',
+			'require_mfa as requireMfa',
+			'branding'
+		])
 		.where('slug', '=', slug)
-		.executeTakeFirst() as Promise<TenantSummary | undefined>;
+		.executeTakeFirst() as Promise<TenantDetail | undefined>;
 }
 
 export interface TenantDashboard {
