@@ -130,7 +130,7 @@ select is(
         'cancel_subscription(uuid,boolean)',
         'change_member_role(uuid,uuid,uuid)', 'create_tenant(text,text,text,text)', 'invitation_preview(text)',
         'invite_member(uuid,text,uuid)',
-        'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid)',
+        'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
         'revoke_invitation(uuid)', 'set_project_role(uuid,uuid,uuid)',
         'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
