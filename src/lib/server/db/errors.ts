@@ -54,6 +54,7 @@ export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string
 	TN076: { message: 'That metric cannot be recorded, or the time is outside the last 35 days.' },
 	TN077: { message: 'This subscription is managed in Stripe: change it in the customer portal.' },
 	TN078: { message: 'That is not a Stripe event.' },
+	TN131: { field: 'reason', message: 'Give a reason of 1–500 characters.' },
 	'23505': { message: 'That name is already used here: choose another.' },
 	'23514': { message: 'One of the values is not allowed: check the fields.' }
 };
