@@ -20,7 +20,16 @@ async function main() {
 	// always closes the database cleanly (Vite's own listener would exit before it).
 	const http = createHttpServer();
 	const vite = await createServer({
-		server: { middlewareMode: true, hmr: { server: http } },
+		server: {
+			middlewareMode: true,
+			hmr: { server: http },
+			// Vite answers only known Host headers (DNS-rebinding guard): localhost and its
+			// subdomains, the app's host and its subdomains (tenant hosts), and custom domains listed.
+			allowedHosts: [
+				`.${new URL(config.PUBLIC_APP_URL).hostname}`,
+				...(config.ALLOWED_HOSTS?.split(',') ?? [])
+			]
+		},
 		appType: 'custom',
 		clearScreen: false,
 		logLevel: 'warn'

@@ -8,7 +8,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 
 export const SCREENSHOTS = 'test-results/screenshots';
 
-export async function launchBrowser(): Promise<Browser> {
+/** `extraArgs` add Chromium switches, e.g. `--host-resolver-rules` to send a test domain to 127.0.0.1. */
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
 	const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 	if (!existsSync(executablePath)) {
 		throw new Error(
@@ -24,7 +25,8 @@ export async function launchBrowser(): Promise<Browser> {
 			'--no-first-run',
 			'--disable-background-networking',
 			'--disable-component-update',
-			'--disable-sync'
+			'--disable-sync',
+			...extraArgs
 		]
 	});
 }

@@ -69,6 +69,18 @@ const schema = z
 			.int()
 			.min(0, { error: 'expected 0 (off) or more milliseconds' })
 			.default(60_000),
+		DOMAIN_DNS_SERVERS: z
+			.string()
+			.regex(/^[\w.:[\]-]+(,[\w.:[\]-]+)*$/, {
+				error: 'expected comma-separated DNS servers like 1.1.1.1,8.8.8.8:53'
+			})
+			.optional(),
+		ALLOWED_HOSTS: z
+			.string()
+			.regex(/^\.?[\w.-]+(,\.?[\w.-]+)*$/, {
+				error: 'expected comma-separated host names like portal.example.com,.example.org'
+			})
+			.optional(),
 		MIGRATIONS_DIR: z.string().min(1).default('supabase/migrations'),
 		SEED_FILE: z.string().min(1).default('supabase/seed.sql')
 	})

@@ -7,7 +7,7 @@ select plan(54);
 select tables_are('public', array[
   'audit_log_seals', 'audit_logs', 'environments', 'invitations', 'memberships', 'permissions',
   'platform_staff', 'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles',
-  'system_settings', 'team_members', 'teams', 'tenants',
+  'system_settings', 'team_members', 'teams', 'tenant_domains', 'tenants',
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
   'subscriptions', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics'], 'the tables of schema public are the pinned list');
 

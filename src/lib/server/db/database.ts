@@ -402,6 +402,18 @@ export interface Teams {
   updated_at: Generated<Timestamp>;
 }
 
+export interface TenantDomains {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  domain: string;
+  id: Generated<string>;
+  last_check_error: string | null;
+  last_checked_at: Timestamp | null;
+  tenant_id: string;
+  verification_token: Generated<string>;
+  verified_at: Timestamp | null;
+}
+
 export interface Tenants {
   approved_at: Timestamp | null;
   approved_by: string | null;
@@ -488,6 +500,7 @@ export interface DB {
   system_settings: SystemSettings;
   team_members: TeamMembers;
   teams: Teams;
+  tenant_domains: TenantDomains;
   tenants: Tenants;
   usage_counters: UsageCounters;
   usage_daily: UsageDaily;

@@ -53,7 +53,15 @@ export async function runWithClaims<T>(
  * is added here by name, so every use of the role is greppable and shows in the audit trail
  * (`request.jwt.claims` carries the job name as `job`).
  */
-export const SYSTEM_JOBS = ['db.seed', 'audit.seal', 'auth.embedded', 'billing.lifecycle'] as const;
+export const SYSTEM_JOBS = [
+	'db.seed',
+	'audit.seal',
+	'auth.embedded',
+	'billing.lifecycle',
+	'domains.verify',
+	'domains.resolve',
+	'members.invitation_email'
+] as const;
 export type SystemJob = (typeof SYSTEM_JOBS)[number];
 
 export async function runAsServiceRole<T>(
