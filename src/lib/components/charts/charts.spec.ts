@@ -1,0 +1,53 @@
+import { render } from 'svelte/server';
+import { describe, expect, it } from 'vitest';
+import BarChart from './BarChart.svelte';
+import LineChart from './LineChart.svelte';
+import { niceStep, yAxis } from './scale';
+
+const series = [
+	{
+		label: 'API calls',
+		points: [
+			{ x: '2026-11-01', y: 120 },
+			{ x: '2026-11-02', y: 340 },
+			{ x: '2026-11-03', y: 90 }
+		]
+	}
+];
+const limits = [
+	{ label: 'Soft', value: 400, kind: 'soft' as const },
+	{ label: 'Hard', value: 500, kind: 'hard' as const }
+];
+
+describe('charts', () => {
+	it('pick round ticks that cover the data and the limits', () => {
+		expect([niceStep(0.3), niceStep(7), niceStep(130), niceStep(2100)]).toEqual([
+			0.5, 10, 200, 5000
+		]);
+		expect(yAxis(series, limits)).toEqual({ top: 600, ticks: [0, 200, 400, 600] });
+		expect(yAxis([], [])).toEqual({ top: 1, ticks: [0, 1] });
+	});
+
+	it('render on the server: a labelled SVG, the limit lines and a table of the data', () => {
+		const { body } = render(LineChart, {
+			props: { series, limits, title: 'API calls per day', yLabel: 'calls' }
+		});
+		expect(body).toMatch(/<svg[^>]*viewBox="0 0 640 240"[^>]*role="img"/);
+		expect(body).toContain('<title');
+		expect(body).toContain('API calls per day</title>');
+		expect(body).toContain('highest 340, latest 90');
+		expect(body.match(/data-limit="(soft|hard)"/g)).toEqual([
+			'data-limit="soft"',
+			'data-limit="hard"'
+		]);
+		expect(body).toMatch(/<polyline[^>]*points="56,[\d.]+ 304,[\d.]+ 552,[\d.]+"/);
+		expect(body.replace(/<!--[^>]*-->/g, '')).toContain('<th scope="row">Nov 2</th><td>340</td>');
+	});
+
+	it('draw one bar per point, as tall as its share of the axis', () => {
+		const { body } = render(BarChart, { props: { series, title: 'Daily calls', height: 232 } });
+		const heights = [...body.matchAll(/<rect[^>]*height="([\d.]+)"/g)].map((m) => Number(m[1]));
+		// plot height 232 − 16 − 32 = 184; axis top 400 (ticks of 100).
+		expect(heights).toEqual([55.2, 156.4, 41.4]);
+	});
+});
