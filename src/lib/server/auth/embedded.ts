@@ -108,6 +108,7 @@ export class EmbeddedAuth implements AuthProvider {
 	private readonly totpIssuer: string;
 	private readonly factorKey: string;
 	private readonly mfaAttempts: RateLimiter;
+	private readonly passwordAttempts = new RateLimiter({ limit: 5, windowMs: 15 * 60_000 });
 
 	constructor(options: EmbeddedAuthOptions) {
 		if (options.secret.length < 32)
@@ -420,6 +421,44 @@ export class EmbeddedAuth implements AuthProvider {
 			await sql`delete from auth.sessions where user_id = ${user.id}`.execute(trx);
 			await sql`delete from auth.sign_in_failures where email = ${user.email}`.execute(trx);
 			await queueEmail(trx, passwordChangedEmail(user.email));
+		});
+	}
+
+	async changePassword(
+		claims: AccessClaims,
+		currentPassword: string,
+		newPassword: string
+	): Promise<number> {
+		if (!currentPassword || currentPassword.length > 1024)
+			throw new AuthError('invalid_credentials');
+		this.passwordAttempts.consume(claims.sub);
+		const rules = passwordForEmail(claims.email).safeParse(newPassword);
+		if (!rules.success) {
+			throw new AuthError(
+				'weak_password',
+				rules.error.issues.map((i) => i.message)
+			);
+		}
+		return this.run(async (trx) => {
+			const session = await this.currentSession(trx, claims);
+			if (session.aal !== 'aal2' && (await this.hasVerifiedFactor(trx, claims.sub))) {
+				return fail('mfa_required');
+			}
+			const ok = (
+				await sql<{ ok: boolean }>`
+					select encrypted_password = extensions.crypt(${currentPassword}, encrypted_password) as ok
+					  from auth.users where id = ${claims.sub} for update`.execute(trx)
+			).rows[0]?.ok;
+			if (!ok) return fail('invalid_credentials');
+			await sql`update auth.users
+			             set encrypted_password = extensions.crypt(${newPassword}, extensions.gen_salt('bf', ${BCRYPT_COST})),
+			                 updated_at = now()
+			           where id = ${claims.sub}`.execute(trx);
+			const ended = await sql`delete from auth.sessions
+			                         where user_id = ${claims.sub} and id <> ${claims.session_id}`.execute(trx);
+			await queueEmail(trx, passwordChangedEmail(session.email));
+			this.passwordAttempts.reset(claims.sub);
+			return Number(ended.numAffectedRows ?? 0);
 		});
 	}
 

@@ -117,6 +117,17 @@ export interface AuthProvider {
 	requestPasswordReset(email: string): Promise<void>;
 	/** Uses a reset token (once, within 1 h), sets the password, ends every session. */
 	resetPassword(token: string, newPassword: string): Promise<void>;
+	/**
+	 * Changes the signed-in person's password: the current one must be right (`invalid_credentials`,
+	 * 5 wrong ones per 15 minutes then `rate_limited`), the new one must follow the rules
+	 * (`weak_password`), and with a verified factor the session must be aal2 (`mfa_required`).
+	 * Ends every other session of the person and returns how many.
+	 */
+	changePassword(
+		claims: AccessClaims,
+		currentPassword: string,
+		newPassword: string
+	): Promise<number>;
 	getAssuranceLevel(claims: AccessClaims): Promise<AssuranceLevel>;
 	listFactors(claims: AccessClaims): Promise<MfaFactor[]>;
 	/** Starts TOTP enrolment (needs aal2 if a factor is already verified: `mfa_required`). */

@@ -14,6 +14,7 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, url }) => {
 	if (locals.claims) redirect(303, safeRedirect(url.searchParams.get('redirectTo')));
+	return { reset: url.searchParams.has('reset') };
 };
 
 export const actions: Actions = {
@@ -23,18 +24,24 @@ export const actions: Actions = {
 		if (rateLimited(event, 'sign-in', form.data.email)) {
 			return formError(429, 'Too many attempts. Wait a moment and try again.', form.values);
 		}
+		const auth = await getAuth();
+		const target = safeRedirect(event.url.searchParams.get('redirectTo'));
+		let level;
 		try {
-			const session = await (
-				await getAuth()
-			).signIn(form.data.email, form.data.password, {
+			const session = await auth.signIn(form.data.email, form.data.password, {
 				userAgent: event.request.headers.get('user-agent') ?? undefined,
 				ip: clientAddress(event)
 			});
 			setSessionCookies(event.cookies, event.url, session);
+			level = await auth.getAssuranceLevel(await auth.verifyAccessToken(session.accessToken));
 		} catch (error) {
 			if (isAuthError(error)) return formError(400, error.message, form.values);
 			throw error;
 		}
-		redirect(303, safeRedirect(event.url.searchParams.get('redirectTo')));
+		// A person with a verified factor is signed in at aal1 and asked for the second step.
+		if (level.next === 'aal2' && level.current !== 'aal2') {
+			redirect(303, `/auth/mfa?redirectTo=${encodeURIComponent(target)}`);
+		}
+		redirect(303, target);
 	}
 };

@@ -1,0 +1,100 @@
+/**
+ * The audit log's filters and page cursor, read from the query string (the filter form is a GET
+ * form, so a filtered view is a link that can be shared or bookmarked).
+ */
+import { z } from 'zod';
+
+/** Empty inputs of a GET form arrive as '': they mean "no filter". */
+const optionalText = (max: number, message: string) =>
+	z
+		.string()
+		.trim()
+		.max(max, { error: message })
+		.transform((value) => value || undefined)
+		.optional();
+
+const optionalDate = z
+	.string()
+	.trim()
+	.refine((value) => value === '' || /^\d{4}-\d{2}-\d{2}$/.test(value), {
+		error: 'Use a date like 2026-11-22.'
+	})
+	.refine((value) => value === '' || !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), {
+		error: 'That date does not exist.'
+	})
+	.transform((value) => value || undefined)
+	.optional();
+
+/**
+ * A page boundary: a row's created_at to the microsecond (as Postgres prints it in UTC) and id.
+ * JavaScript dates keep milliseconds only, so the timestamp stays text end to end.
+ */
+export const auditCursorSchema = z
+	.string()
+	.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z_\d{1,19}$/)
+	.transform((value) => {
+		const [at, id] = value.split('_') as [string, string];
+		return { at, id };
+	});
+
+export type AuditCursor = z.output<typeof auditCursorSchema>;
+
+export const auditFilterSchema = z
+	.object({
+		actor: optionalText(255, 'Use at most 255 characters.'),
+		action: optionalText(100, 'Use at most 100 characters.'),
+		target_type: optionalText(100, 'Use at most 100 characters.'),
+		target_id: optionalText(200, 'Use at most 200 characters.'),
+		from: optionalDate,
+		to: optionalDate
+	})
+	.refine((f) => !f.from || !f.to || f.from <= f.to, {
+		path: ['to'],
+		error: 'The end date is before the start date.'
+	});
+
+export type AuditFilter = z.output<typeof auditFilterSchema>;
+
+export const AUDIT_FILTER_FIELDS = [
+	'actor',
+	'action',
+	'target_type',
+	'target_id',
+	'from',
+	'to'
+] as const;
+
+export const AUDIT_EXPORT_FORMATS = ['csv', 'ndjson'] as const;
+export type AuditExportFormat = (typeof AUDIT_EXPORT_FORMATS)[number];
+
+/** The filter fields of a query string, as the form sent them (for keeping them in the form). */
+export function filterValues(params: URLSearchParams): Record<string, string> {
+	return Object.fromEntries(AUDIT_FILTER_FIELDS.map((f) => [f, params.get(f) ?? '']));
+}
+
+/** Parses the filters and the cursor of a query string; bad filters come back as field errors. */
+export function parseAuditQuery(params: URLSearchParams):
+	| {
+			ok: true;
+			filter: AuditFilter;
+			before?: AuditCursor;
+			after?: AuditCursor;
+	  }
+	| { ok: false; errors: Record<string, string[]> } {
+	const parsed = auditFilterSchema.safeParse(filterValues(params));
+	if (!parsed.success) {
+		const errors: Record<string, string[]> = {};
+		for (const issue of parsed.error.issues) {
+			(errors[String(issue.path[0] ?? 'form')] ??= []).push(issue.message);
+		}
+		return { ok: false, errors };
+	}
+	const before = auditCursorSchema.safeParse(params.get('before') ?? '');
+	const after = auditCursorSchema.safeParse(params.get('after') ?? '');
+	return {
+		ok: true,
+		filter: parsed.data,
+		before: before.success ? before.data : undefined,
+		after: !before.success && after.success ? after.data : undefined
+	};
+}

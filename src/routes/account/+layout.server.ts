@@ -1,0 +1,10 @@
+import { redirect } from '@sveltejs/kit';
+import type { LayoutServerLoad } from './$types';
+
+/** The account pages are the signed-in person's own. */
+export const load: LayoutServerLoad = ({ locals, url }) => {
+	if (!locals.claims) {
+		redirect(303, `/auth/sign-in?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
+	}
+	return { email: locals.claims.email };
+};
