@@ -59,7 +59,14 @@ export function findTenantBySlug(
 export interface TenantDashboard {
 	members: number;
 	projects: { id: string; slug: string; name: string }[];
-	activity: { id: string; action: string; targetType: string | null; createdAt: Date }[];
+	activity: {
+		id: string;
+		action: string;
+		targetType: string | null;
+		actor: string | null;
+		actorJob: string | null;
+		createdAt: Date;
+	}[];
 }
 
 /** The dashboard's figures; rows the caller may not read (the audit log without audit.read) are simply absent. */
@@ -81,11 +88,19 @@ export async function getTenantDashboard(
 		.orderBy('name')
 		.execute();
 	const activity = await trx
-		.selectFrom('audit_logs')
-		.select(['id', 'action', 'target_type as targetType', 'created_at as createdAt'])
-		.where('tenant_id', '=', tenantId)
-		.orderBy('created_at', 'desc')
-		.orderBy('id', 'desc')
+		.selectFrom('audit_logs as a')
+		.leftJoin('profiles as p', 'p.id', 'a.actor_id')
+		.select([
+			'a.id',
+			'a.action',
+			'a.target_type as targetType',
+			'a.actor_job as actorJob',
+			'a.created_at as createdAt',
+			(eb) => eb.fn.coalesce('p.full_name', eb.cast<string>('p.email', 'text')).as('actor')
+		])
+		.where('a.tenant_id', '=', tenantId)
+		.orderBy('a.created_at', 'desc')
+		.orderBy('a.id', 'desc')
 		.limit(10)
 		.execute();
 	return {
