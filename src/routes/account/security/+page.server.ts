@@ -1,4 +1,4 @@
-import { fail, type RequestEvent } from '@sveltejs/kit';
+import { fail, redirect, type RequestEvent } from '@sveltejs/kit';
 import {
 	changePasswordSchema,
 	factorSchema,
@@ -8,7 +8,7 @@ import {
 	totpVerifySchema
 } from '$lib/schemas/account';
 import { isAuthError, type AuthError } from '$lib/server/auth';
-import { setSessionCookies } from '$lib/server/auth/cookies';
+import { clearSessionCookies, setSessionCookies } from '$lib/server/auth/cookies';
 import { qrSvg } from '$lib/server/account/qr';
 import { stepUp } from '$lib/server/account/step-up';
 import { requireClaims } from '$lib/server/web/actions';
@@ -16,16 +16,24 @@ import { fieldError, formError, parseForm, rateLimited } from '$lib/server/web/f
 import { getAuth } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals }) => {
+export const load: PageServerLoad = async ({ locals, cookies, url }) => {
 	const claims = requireClaims(locals);
 	const auth = await getAuth();
-	const factors = await auth.listFactors(claims);
-	const sessions = await auth.listSessions(claims);
-	return {
-		aal: claims.aal,
-		factors: factors.filter((f) => f.status === 'verified'),
-		sessions
-	};
+	try {
+		const sessions = await auth.listSessions(claims);
+		const factors = await auth.listFactors(claims);
+		return {
+			aal: claims.aal,
+			factors: factors.filter((f) => f.status === 'verified'),
+			sessions
+		};
+	} catch (error) {
+		// The access token outlives a revoked session by up to an hour; this page asks the provider,
+		// which knows the session is gone, so the browser is signed out here and now.
+		if (!isAuthError(error, 'token_invalid')) throw error;
+		clearSessionCookies(cookies, url);
+		redirect(303, `/auth/sign-in?redirectTo=${encodeURIComponent(url.pathname)}`);
+	}
 };
 
 /** An auth refusal as a form failure: a code about one field lands on that field. */
