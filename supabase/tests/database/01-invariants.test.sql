@@ -127,7 +127,7 @@ select is(
   (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
   array['accept_invitation(text)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
-        'cancel_subscription(uuid,boolean)',
+        'billing_invoice(uuid,uuid)', 'billing_overview(uuid)', 'cancel_subscription(uuid,boolean)',
         'change_member_role(uuid,uuid,uuid)', 'create_tenant(text,text,text,text)', 'invitation_preview(text)',
         'invite_member(uuid,text,uuid)',
         'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
