@@ -60,7 +60,9 @@ export const SYSTEM_JOBS = [
 	'billing.lifecycle',
 	'domains.verify',
 	'domains.resolve',
-	'members.invitation_email'
+	'members.invitation_email',
+	'stripe.webhook',
+	'usage.rollup'
 ] as const;
 export type SystemJob = (typeof SYSTEM_JOBS)[number];
 
