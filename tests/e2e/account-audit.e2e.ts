@@ -67,13 +67,13 @@ describe('account, security and the audit log', () => {
 		await page.getByRole('status').filter({ hasText: 'Your name is saved.' }).waitFor();
 		await page.reload({ waitUntil: 'networkidle' });
 		expect(await page.getByLabel('Display name').inputValue()).toBe('Vint V. Viewer');
-		await screenshot(page, '40-account-profile');
+		await screenshot(page, '70-account-profile');
 
 		// A second browser, to be signed out by the password change.
 		const other = await signIn(browser, app, email);
 
 		await security(page);
-		await screenshot(page, '41-account-security');
+		await screenshot(page, '71-account-security');
 		await page.getByLabel('Current password').fill(SEEDED_PASSWORD);
 		await page.getByLabel('New password').fill('short');
 		await page.getByRole('button', { name: 'Change password' }).click();
@@ -98,7 +98,7 @@ describe('account, security and the audit log', () => {
 		const secret = (await page.getByTestId('totp-secret').textContent())!.trim();
 		expect(secret).toMatch(/^[A-Z2-7]{32}$/);
 		expect(await page.locator('figure.qr svg path').count()).toBeGreaterThan(0);
-		await screenshot(page, '42-account-totp-enrol');
+		await screenshot(page, '72-account-totp-enrol');
 		await page.getByLabel('6-digit code').fill(totpCode(secret));
 		await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
 		const codes = page.getByRole('list', { name: 'Recovery codes' }).locator('code');
@@ -106,7 +106,7 @@ describe('account, security and the audit log', () => {
 		const recoveryCodes = await codes.allTextContents();
 		expect(recoveryCodes).toHaveLength(10);
 		expect(await page.getByText('verified with a second factor (aal2)').count()).toBe(1);
-		await screenshot(page, '43-account-recovery-codes');
+		await screenshot(page, '73-account-recovery-codes');
 		// The raised session's new cookies were set: a fresh load still says aal2.
 		await security(page);
 		expect(await page.getByText('verified with a second factor (aal2)').count()).toBe(1);
@@ -117,7 +117,7 @@ describe('account, security and the audit log', () => {
 		await page.waitForURL((url) => url.pathname === '/');
 		await submitSignIn(page, email, NEW_PASSWORD);
 		await page.getByRole('heading', { name: 'Two-factor check' }).waitFor();
-		await screenshot(page, '44-auth-mfa');
+		await screenshot(page, '74-auth-mfa');
 		await page.getByLabel('Code').fill('12345');
 		await page.getByRole('button', { name: 'Verify' }).click();
 		await page.getByText('Enter the 6-digit code from your app, or a recovery code').waitFor();
@@ -143,7 +143,7 @@ describe('account, security and the audit log', () => {
 		await security(page);
 		expect(await sessionRows(page).count()).toBeGreaterThanOrEqual(2);
 		expect(await sessionRows(page).filter({ hasText: 'this session' }).count()).toBe(1);
-		await screenshot(page, '45-account-sessions');
+		await screenshot(page, '75-account-sessions');
 		await page.getByRole('button', { name: 'Sign out all other sessions' }).click();
 		await page.getByRole('status').filter({ hasText: 'other session' }).waitFor();
 		expect(await sessionRows(page).count()).toBe(1);
@@ -167,7 +167,7 @@ describe('account, security and the audit log', () => {
 		expect(known!.replace('admin@acme.test', 'X')).toBe(
 			unknown!.replace('nobody@nowhere.test', 'X')
 		);
-		await screenshot(page, '46-auth-forgot-password');
+		await screenshot(page, '76-auth-forgot-password');
 
 		await page.goto('/dev/mailbox', { waitUntil: 'networkidle' });
 		const mail = page.getByRole('article').filter({ hasText: 'to admin@acme.test' }).first();
@@ -180,7 +180,7 @@ describe('account, security and the audit log', () => {
 		await page.getByRole('button', { name: 'Set the password' }).click();
 		await page.getByText('Use at least 10 characters.').waitFor();
 		await page.getByLabel('New password').fill(RESET_PASSWORD);
-		await screenshot(page, '47-auth-reset-password');
+		await screenshot(page, '77-auth-reset-password');
 		await page.getByRole('button', { name: 'Set the password' }).click();
 		await page.getByText('Your new password is set. Sign in with it.').waitFor();
 
@@ -204,7 +204,7 @@ describe('account, security and the audit log', () => {
 		expect(first).toHaveLength(50);
 		expect([...first].sort((a, b) => b - a)).toEqual(first);
 		expect(await owner.getByRole('button', { name: '← Newer' }).count()).toBe(0);
-		await screenshot(owner, '48-audit-log');
+		await screenshot(owner, '78-audit-log');
 
 		await owner.getByRole('button', { name: 'Older →' }).click();
 		await owner.waitForURL(/before=/);
@@ -231,7 +231,7 @@ describe('account, security and the audit log', () => {
 		await diff.waitFor();
 		expect(await diff.locator('th[scope="row"]', { hasText: 'name' }).count()).toBe(1);
 		expect(await diff.textContent()).toContain('Squad');
-		await screenshot(owner, '49-audit-filtered');
+		await screenshot(owner, '79-audit-filtered');
 
 		const [csv] = await Promise.all([
 			owner.waitForEvent('download'),
@@ -277,7 +277,7 @@ describe('account, security and the audit log', () => {
 		const refused = await developer.goto('/t/acme/audit');
 		expect(refused?.status()).toBe(403);
 		expect(await developer.locator('body').innerText()).toContain('audit.read');
-		await screenshot(developer, '50-audit-refused');
+		await screenshot(developer, '80-audit-refused');
 		expect((await developer.request.get('/t/acme/audit/export?format=csv')).status()).toBe(403);
 	});
 });
