@@ -69,6 +69,28 @@ const schema = z
 			.int()
 			.min(0, { error: 'expected 0 (off) or more milliseconds' })
 			.default(60_000),
+		USAGE_ROLLUP_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(300_000),
+		STRIPE_SECRET_KEY: z
+			.string()
+			.regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, {
+				error: 'expected a Stripe secret key like sk_test_…'
+			})
+			.optional(),
+		STRIPE_WEBHOOK_SIGNING_SECRET: z
+			.string()
+			.regex(/^whsec_[A-Za-z0-9]+$/, { error: 'expected a webhook signing secret like whsec_…' })
+			.optional(),
+		STRIPE_WEBHOOK_FORWARD_URL: z
+			.string()
+			.refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+				error:
+					'expected the URL of the stripe-webhook function, like http://127.0.0.1:54321/functions/v1/stripe-webhook'
+			})
+			.optional(),
 		DOMAIN_DNS_SERVERS: z
 			.string()
 			.regex(/^[\w.:[\]-]+(,[\w.:[\]-]+)*$/, {
@@ -100,6 +122,13 @@ const schema = z
 				message: 'is required in production (at least 32 characters: openssl rand -base64 48)'
 			});
 		}
+		if (env.STRIPE_WEBHOOK_FORWARD_URL && !env.STRIPE_WEBHOOK_SIGNING_SECRET) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['STRIPE_WEBHOOK_SIGNING_SECRET'],
+				message: 'is required with STRIPE_WEBHOOK_FORWARD_URL (the function verifies every event)'
+			});
+		}
 		const appUrl = (env.PUBLIC_APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
 		return { ...env, DB_ENGINE: engine, PUBLIC_APP_URL: appUrl };
 	});
@@ -107,7 +136,11 @@ const schema = z
 export type Config = z.output<typeof schema>;
 
 /** Variables whose values are never echoed in an error message. */
-const SECRET_KEYS = new Set(['AUTH_JWT_SECRET']);
+const SECRET_KEYS = new Set([
+	'AUTH_JWT_SECRET',
+	'STRIPE_SECRET_KEY',
+	'STRIPE_WEBHOOK_SIGNING_SECRET'
+]);
 
 export class ConfigError extends Error {
 	constructor(readonly problems: string[]) {

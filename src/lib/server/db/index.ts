@@ -20,6 +20,7 @@ import { serveWire, type WireServer } from './wire';
 import { sealAuditChain } from '../jobs/audit-seal';
 import { runBillingLifecycle } from '../jobs/billing-lifecycle';
 import { every } from '../jobs/schedule';
+import { rollupUsage } from '../jobs/usage-rollup';
 
 export type { Claims, RequestContext, SystemJob };
 
@@ -73,7 +74,9 @@ export async function bootstrap(
 					config.BILLING_LIFECYCLE_INTERVAL_MS,
 					() => runBillingLifecycle(engine.db),
 					log
-				)
+				),
+			config.USAGE_ROLLUP_INTERVAL_MS > 0 &&
+				every('usage.rollup', config.USAGE_ROLLUP_INTERVAL_MS, () => rollupUsage(engine.db), log)
 		].filter((job) => job !== false);
 		return {
 			engine,
