@@ -1,0 +1,93 @@
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
+import { AuthError, type AuthErrorCode } from '../../src/lib/server/auth/errors';
+import { listOutbox } from '../../src/lib/server/auth/outbox';
+import { totpCode } from '../../src/lib/server/auth/totp';
+import type { DB } from '../../src/lib/server/db/database';
+import { migrate, seed } from '../../src/lib/server/db/migrate';
+import { engineFactories, type TestEngine } from './engines';
+
+const SECRET = 'integration-test-secret-of-more-than-32-characters';
+const SEEDED = 'password123!';
+
+async function codeOf(promise: Promise<unknown>): Promise<AuthErrorCode | 'ok'> {
+	try {
+		await promise;
+		return 'ok';
+	} catch (error) {
+		if (error instanceof AuthError) return error.code;
+		throw error;
+	}
+}
+
+describe.each(engineFactories)('changePassword on %s', (_name, factory) => {
+	let t: TestEngine;
+	let db: Kysely<DB>;
+	let auth: EmbeddedAuth;
+
+	const signIn = async (email: string, password: string) =>
+		auth.verifyAccessToken((await auth.signIn(email, password)).accessToken);
+	const sessionsOf = async (email: string) =>
+		Number(
+			(
+				await sql<{ n: string }>`select count(*) as n from auth.sessions s
+				   join auth.users u on u.id = s.user_id where u.email = ${email}`.execute(db)
+			).rows[0]!.n
+		);
+
+	beforeAll(async () => {
+		t = await factory();
+		db = t.engine.db;
+		const { owner } = await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
+		await seed(t.engine, { file: 'supabase/seed.sql', owner });
+		auth = new EmbeddedAuth({ db, secret: SECRET, appUrl: 'http://localhost:3000' });
+	});
+	afterAll(() => t.dispose());
+
+	it('checks the current password and the rules, then ends every other session', async () => {
+		const email = 'viewer@acme.test';
+		const claims = await signIn(email, SEEDED);
+		await signIn(email, SEEDED);
+		await signIn(email, SEEDED);
+		expect(await sessionsOf(email)).toBe(3);
+
+		expect(await codeOf(auth.changePassword(claims, 'wrong', 'Brand-New-42'))).toBe(
+			'invalid_credentials'
+		);
+		expect(await codeOf(auth.changePassword(claims, SEEDED, 'short'))).toBe('weak_password');
+		expect(await codeOf(auth.changePassword(claims, SEEDED, 'viewer@acme.test'))).toBe(
+			'weak_password'
+		);
+		expect(await auth.changePassword(claims, SEEDED, 'Brand-New-42')).toBe(2);
+		expect(await sessionsOf(email)).toBe(1);
+		expect(await codeOf(auth.signIn(email, SEEDED))).toBe('invalid_credentials');
+		expect(await codeOf(signIn(email, 'Brand-New-42'))).toBe('ok');
+		const mail = (await listOutbox(db, 50)).find((m) => m.toAddress === email);
+		expect(mail?.template).toBe('password_changed');
+	});
+
+	it('refuses a sixth wrong current password within 15 minutes, even before checking it', async () => {
+		const claims = await signIn('auditor@acme.test', SEEDED);
+		for (let i = 0; i < 5; i++) {
+			expect(await codeOf(auth.changePassword(claims, 'wrong', 'Brand-New-42'))).toBe(
+				'invalid_credentials'
+			);
+		}
+		expect(await codeOf(auth.changePassword(claims, SEEDED, 'Brand-New-42'))).toBe('rate_limited');
+	});
+
+	it('needs an aal2 session once a factor is verified, and a revoked session cannot use it', async () => {
+		const email = 'dev@acme.test';
+		const first = await signIn(email, SEEDED);
+		const enrolment = await auth.enrolTotp(first, 'phone');
+		await auth.verifyTotpEnrolment(first, enrolment.factorId, totpCode(enrolment.secret));
+
+		const aal1 = await signIn(email, SEEDED);
+		expect(aal1.aal).toBe('aal1');
+		expect(await codeOf(auth.changePassword(aal1, SEEDED, 'Brand-New-42'))).toBe('mfa_required');
+
+		await auth.signOut(aal1);
+		expect(await codeOf(auth.changePassword(aal1, SEEDED, 'Brand-New-42'))).toBe('token_invalid');
+	});
+});
