@@ -1,0 +1,190 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type App } from '../support/app';
+import { launchBrowser, screenshot } from './harness';
+
+/** A fresh browser context signed in as `email` (password123! for the seeded demo people). */
+async function signIn(
+	browser: Browser,
+	app: App,
+	email: string,
+	password = 'password123!'
+): Promise<Page> {
+	const page = await (await browser.newContext({ baseURL: app.url })).newPage();
+	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Password').fill(password);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
+	return page;
+}
+
+/** The first link of the newest email to `to` whose subject contains `subject`, from the dev mailbox. */
+async function mailLink(page: Page, to: string, subject: string): Promise<string> {
+	await page.goto('/dev/mailbox', { waitUntil: 'networkidle' });
+	const mail = page.getByRole('article').filter({ hasText: to }).filter({ hasText: subject });
+	await mail.first().waitFor();
+	const href = await mail.first().getByRole('link').first().getAttribute('href');
+	expect(href).toBeTruthy();
+	return href!;
+}
+
+describe('members, invitations and teams', () => {
+	let app: App;
+	let browser: Browser;
+
+	beforeAll(async () => {
+		app = await startApp();
+		browser = await launchBrowser();
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await app?.stop();
+	});
+
+	it('invites by email, the invitee signs up and joins, the owner changes their role and removes them', async () => {
+		const newcomer = `lin.${Date.now()}@example.test`;
+		const password = 'correct horse 42';
+		const owner = await signIn(browser, app, 'owner@acme.test');
+		await owner.goto('/t/acme/members', { waitUntil: 'networkidle' });
+		await owner.getByRole('heading', { name: 'Members', level: 1 }).waitFor();
+		expect(await owner.getByRole('row').filter({ hasText: 'Grace Developer' }).count()).toBe(1);
+		expect(
+			await owner.getByRole('row').filter({ hasText: 'newhire@acme.test' }).textContent()
+		).toContain('pending');
+		expect(
+			await owner.getByRole('row').filter({ hasText: 'late@acme.test' }).textContent()
+		).toContain('expired');
+
+		// Bad input: a field error, the value kept.
+		await owner.getByLabel('Email', { exact: true }).fill('lin@localhost');
+		await owner.getByLabel('Role', { exact: true }).selectOption({ label: 'Developer' });
+		await owner.getByRole('button', { name: 'Send invitation' }).click();
+		await owner.locator('#field-invite-email-errors').waitFor();
+		await owner.waitForLoadState('networkidle');
+		expect(await owner.getByLabel('Email', { exact: true }).inputValue()).toBe('lin@localhost');
+
+		await owner.getByLabel('Email', { exact: true }).fill(newcomer);
+		await owner.getByLabel('Role', { exact: true }).selectOption({ label: 'Developer' });
+		await owner.getByRole('button', { name: 'Send invitation' }).click();
+		await owner
+			.getByRole('status')
+			.filter({ hasText: `Invitation sent to ${newcomer}` })
+			.waitFor();
+		const invited = owner.getByRole('row').filter({ hasText: newcomer });
+		expect(await invited.textContent()).toContain('Developer');
+		await screenshot(owner, '40-members');
+
+		// The invitee: the email, sign-up and confirmation through the dev mailbox.
+		const invitee = await (await browser.newContext({ baseURL: app.url })).newPage();
+		const inviteLink = await mailLink(invitee, newcomer, 'invited you to Acme Inc');
+		expect(inviteLink).toMatch(new RegExp(`^${app.url}/invite/[0-9a-f]{64}$`));
+		await invitee.goto('/auth/sign-up', { waitUntil: 'networkidle' });
+		await invitee.getByLabel('Email').fill(newcomer);
+		await invitee.getByLabel('Password').fill(password);
+		await invitee.getByRole('button', { name: 'Create account' }).click();
+		await invitee.getByRole('heading', { name: 'Check your email' }).waitFor();
+		await invitee.goto(await mailLink(invitee, newcomer, 'Confirm your email'));
+		await invitee.getByRole('heading', { name: 'Email confirmed' }).waitFor();
+
+		// Anonymous at the link: sign in, come back, accept.
+		await invitee.goto(inviteLink, { waitUntil: 'networkidle' });
+		await invitee.getByRole('button', { name: 'Sign in to accept' }).click();
+		await invitee.getByRole('heading', { name: 'Sign in' }).waitFor();
+		await invitee.waitForLoadState('networkidle');
+		await invitee.getByLabel('Email').fill(newcomer);
+		await invitee.getByLabel('Password').fill(password);
+		await invitee.getByRole('button', { name: 'Sign in' }).click();
+		await invitee.getByRole('button', { name: 'Accept and join Acme Inc' }).waitFor();
+		await invitee.waitForLoadState('networkidle');
+		expect(await invitee.locator('main').textContent()).toContain(`Acme Inc invites ${newcomer}`);
+		await screenshot(invitee, '41-invite-accept');
+		await invitee.getByRole('button', { name: 'Accept and join Acme Inc' }).click();
+		await invitee.getByRole('heading', { name: 'Acme Inc', level: 1 }).waitFor();
+		expect(new URL(invitee.url()).pathname).toBe('/t/acme');
+
+		// Used once: the link now says so.
+		await invitee.goto(inviteLink, { waitUntil: 'networkidle' });
+		expect(await invitee.getByRole('alert').textContent()).toContain('already used');
+
+		// The owner changes the newcomer's role, then removes them.
+		await owner.goto('/t/acme/members', { waitUntil: 'networkidle' });
+		const row = owner.getByRole('row').filter({ hasText: newcomer });
+		expect(await row.textContent()).toContain('Developer');
+		expect(await owner.getByRole('row').filter({ hasText: newcomer }).count()).toBe(1);
+		await row.getByRole('combobox').selectOption({ label: 'Viewer' });
+		await row.getByRole('button', { name: 'Change role' }).click();
+		await owner.getByRole('status').filter({ hasText: 'Role changed.' }).waitFor();
+		expect(await row.locator('.badge').allTextContents()).toEqual(['Viewer']);
+		await row.getByRole('button', { name: /^Remove/ }).click();
+		await owner.getByRole('status').filter({ hasText: 'Member removed.' }).waitFor();
+		expect(await owner.getByRole('row').filter({ hasText: newcomer }).count()).toBe(0);
+	});
+
+	it('shows a viewer the members but no controls, and refuses their invite POST', async () => {
+		const viewer = await signIn(browser, app, 'viewer@acme.test');
+		await viewer.goto('/t/acme/members', { waitUntil: 'networkidle' });
+		expect(await viewer.getByRole('row').filter({ hasText: 'Ada Owner' }).count()).toBe(1);
+		expect(await viewer.getByRole('button', { name: 'Send invitation' }).count()).toBe(0);
+		expect(await viewer.getByRole('button', { name: 'Change role' }).count()).toBe(0);
+		expect(await viewer.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
+		expect(await viewer.getByRole('heading', { name: 'Pending invitations' }).count()).toBe(0);
+		expect(await viewer.getByRole('button', { name: 'Leave Acme Inc' }).count()).toBe(1);
+		await screenshot(viewer, '42-members-viewer');
+
+		// What a browser without JavaScript would send, had the form been there.
+		const refused = await viewer.request.post('/t/acme/members?/invite', {
+			headers: { origin: app.url, accept: 'text/html' },
+			form: { email: 'sneaky@example.test', role: '00000000-0000-4000-8000-000000000000' }
+		});
+		expect(refused.status()).toBe(400);
+		expect(await refused.text()).toContain('You do not have permission to do that.');
+
+		const owner = await signIn(browser, app, 'owner@acme.test');
+		await owner.goto('/t/acme/members', { waitUntil: 'networkidle' });
+		expect(await owner.getByRole('row').filter({ hasText: 'sneaky@example.test' }).count()).toBe(0);
+	});
+
+	it('creates a team, adds a member and removes them', async () => {
+		const name = `Growth ${Date.now() % 100000}`;
+		const owner = await signIn(browser, app, 'owner@acme.test');
+		await owner.goto('/t/acme/teams', { waitUntil: 'networkidle' });
+		await owner.getByRole('heading', { name: 'Teams', level: 1 }).waitFor();
+		expect(await owner.getByRole('row').filter({ hasText: 'Platform' }).textContent()).toContain(
+			'2'
+		);
+		expect(await owner.getByText('Operations').count()).toBe(0);
+
+		await owner.getByLabel('Team name').fill('   ');
+		await owner.getByRole('button', { name: 'Create team' }).click();
+		await owner.locator('#field-create-name-errors').waitFor();
+		await owner.waitForLoadState('networkidle');
+		await owner.getByLabel('Team name').fill(name);
+		await owner.getByRole('button', { name: 'Create team' }).click();
+		await owner
+			.getByRole('status')
+			.filter({ hasText: `Team “${name}” created.` })
+			.waitFor();
+		await screenshot(owner, '43-teams');
+
+		await owner.getByRole('link', { name }).click();
+		await owner.getByRole('heading', { name, level: 1 }).waitFor();
+		await owner.waitForLoadState('networkidle');
+		expect(await owner.getByText('Nobody is in this team yet.').count()).toBe(1);
+		await owner.getByLabel('Member', { exact: true }).selectOption({ label: 'Grace Developer' });
+		await owner.getByRole('button', { name: 'Add to team' }).click();
+		await owner.getByRole('status').filter({ hasText: 'Added to the team.' }).waitFor();
+		const grace = owner.getByRole('row').filter({ hasText: 'Grace Developer' });
+		expect(await grace.count()).toBe(1);
+		await screenshot(owner, '44-team-detail');
+
+		await grace.getByRole('button', { name: /^Remove/ }).click();
+		await owner.getByRole('status').filter({ hasText: 'Removed from the team.' }).waitFor();
+		expect(await owner.getByText('Nobody is in this team yet.').count()).toBe(1);
+
+		const viewer = await signIn(browser, app, 'viewer@acme.test');
+		await viewer.goto('/t/acme/teams', { waitUntil: 'networkidle' });
+		expect(await viewer.getByRole('link', { name }).count()).toBe(1);
+		expect(await viewer.getByRole('button', { name: 'Create team' }).count()).toBe(0);
+	});
+});
