@@ -1,4 +1,4 @@
--- The tenant billing page's reads (src/routes/t/[slug]/billing).
+-- The tenant billing and usage pages' reads (src/routes/t/[slug]/billing, …/usage).
 --
 -- Billing must stay visible to a tenant that billing itself suspended, so its owners can see what
 -- is owed and pay to get back in (submit_payment_proof already allows that). The table policies use
@@ -120,6 +120,53 @@ comment on function public.billing_invoice(uuid, uuid) is
   'One invoice of a tenant with its lines and the billing details to print on it. billing.read or billing.manage, '
   'also while billing suspended the tenant (TN002 otherwise; TN003 for an invoice of no such tenant).';
 
+-- The usage page: every metric with the tenant's limits and where it stands now. The plan and its
+-- limits are billing rows (billing.read), the counts span rows the reader may not see (members,
+-- invitations): this answers usage.read holders with the totals only.
+create or replace function public.usage_summary(p_tenant_id uuid)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_plan uuid := private.tenant_plan_id(p_tenant_id);
+begin
+  if p_tenant_id not in (select private.tenants_with_permission('usage.read'))
+     and p_tenant_id not in (select private.tenants_with_permission('billing.read')) then
+    raise exception 'permission usage.read needed' using errcode = 'TN002';
+  end if;
+  if p_tenant_id in (select private.mfa_blocked_tenant_ids()) then
+    raise exception 'this tenant requires two-factor authentication' using errcode = 'TN002';
+  end if;
+  return jsonb_build_object(
+    'plan', (select jsonb_build_object('code', p.code, 'name', p.name) from public.plans p where p.id = v_plan),
+    'metrics', (select jsonb_agg(jsonb_build_object(
+        'key', m.key, 'name', m.name, 'unit', m.unit, 'kind', m.kind, 'reset', m.reset,
+        'soft_limit', l.soft_limit, 'hard_limit', l.hard_limit,
+        'period_start', private.usage_period(m.reset, now()),
+        'soft_limit_reached_at', c.soft_limit_reached_at,
+        'current', case m.key
+          when 'projects' then (select count(*) from public.projects x where x.tenant_id = p_tenant_id)
+          when 'members' then (select count(*) from public.memberships x where x.tenant_id = p_tenant_id)
+            + (select count(*) from public.invitations i where i.tenant_id = p_tenant_id
+               and i.accepted_at is null and i.revoked_at is null and i.expires_at > now())
+          else coalesce(c.quantity, 0) end)
+        order by m.kind desc, m.key)
+      from public.usage_metrics m
+      left join public.plan_limits l on l.plan_id = v_plan and l.metric = m.key
+      left join public.usage_counters c on c.tenant_id = p_tenant_id and c.metric = m.key
+        and c.period_start = private.usage_period(m.reset, now())));
+end
+$$;
+comment on function public.usage_summary(uuid) is
+  'The usage page of a tenant: its plan, and per metric the soft and hard limit and the current total (this '
+  'period''s counter; members with pending invitations and projects counted as the quotas count them). usage.read '
+  'or billing.read in an active tenant (TN002 otherwise).';
+
 revoke all on function private.can_read_billing(uuid) from public, anon, authenticated, service_role;
-revoke all on function public.billing_overview(uuid), public.billing_invoice(uuid, uuid) from public, anon;
-grant execute on function public.billing_overview(uuid), public.billing_invoice(uuid, uuid) to authenticated;
+revoke all on function public.billing_overview(uuid), public.billing_invoice(uuid, uuid), public.usage_summary(uuid)
+  from public, anon;
+grant execute on function public.billing_overview(uuid), public.billing_invoice(uuid, uuid), public.usage_summary(uuid)
+  to authenticated;

@@ -134,7 +134,7 @@ select is(
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
         'revoke_invitation(uuid)', 'set_project_role(uuid,uuid,uuid)',
         'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
-        'transfer_ownership(uuid,uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text)'],
+        'transfer_ownership(uuid,uuid)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text)'],
   'the RPCs authenticated may call are the pinned list');
 
 -- Privileges: no TRUNCATE for API roles anywhere; the audit tables are read-only for all of them.

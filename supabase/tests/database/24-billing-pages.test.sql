@@ -5,7 +5,7 @@
 -- acme on pro: alice owner (billing.manage), bob admin (billing.read only), carol viewer (neither);
 -- frank owns globex; erin is a stranger; bill is platform billing staff.
 begin;
-select plan(24);
+select plan(31);
 select tests.seed_fixture();
 select tests.subscribe('acme', 'pro');
 insert into public.invoices (tenant_id, subscription_id, number, status, currency, total, amount_due)
@@ -41,6 +41,21 @@ select is(tests.try_as('carol', format('select * from public.billing_invoice(%L,
   'error:TN002', 'a viewer reads no invoice');
 select is(tests.try_as('alice', format('select * from private.can_read_billing(%L)', tests.tenant_id('acme'))), 'error:42501',
   'the helper is not callable by API roles');
+
+-- usage_summary: usage.read holders (carol the viewer too) read limits and totals, nobody else.
+select tests.authenticate_as('carol');
+select is((select x ->> 'hard_limit' from jsonb_array_elements(public.usage_summary(tests.tenant_id('acme')) -> 'metrics') x
+           where x ->> 'key' = 'projects'), '20', 'a viewer reads the plan''s project limit');
+select is((select (x ->> 'current')::int from jsonb_array_elements(public.usage_summary(tests.tenant_id('acme')) -> 'metrics') x
+           where x ->> 'key' = 'projects'), 2, 'and the project count');
+select is((select (x ->> 'current')::int from jsonb_array_elements(public.usage_summary(tests.tenant_id('acme')) -> 'metrics') x
+           where x ->> 'key' = 'members'), (select count(*)::int + 1 from public.memberships where tenant_id = tests.tenant_id('acme')),
+  'members count the pending invitation''s seat');
+select is(public.usage_summary(tests.tenant_id('acme')) #>> '{plan,code}', 'pro', 'and the plan');
+select tests.clear_authentication();
+select is(tests.try_as('erin', format('select * from public.usage_summary(%L)', tests.tenant_id('acme'))), 'error:TN002', 'a stranger reads no usage');
+select is(tests.try_as('frank', format('select * from public.usage_summary(%L)', tests.tenant_id('acme'))), 'error:TN002', 'nor another tenant''s owner');
+select is(tests.try_as('anon', format('select * from public.usage_summary(%L)', tests.tenant_id('acme'))), 'error:42501', 'nor anon');
 
 -- Suspended by billing: the policies hide every row, the page still reads, the owner may still pay.
 update public.tenants set status = 'suspended', status_reason = private.billing_suspension_reason() where slug = 'acme';
