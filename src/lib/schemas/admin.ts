@@ -1,0 +1,176 @@
+import { z } from 'zod';
+
+/** The staff roles of public.staff_role; super_admin satisfies every role. */
+export const STAFF_ROLES = ['super_admin', 'support', 'billing_admin'] as const;
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** Does `role` include `needed`? super_admin includes every role, as private.is_platform_staff says. */
+export function hasStaffRole(role: StaffRole | null, needed: StaffRole): boolean {
+	return role === 'super_admin' || (role !== null && role === needed);
+}
+
+export const TENANT_STATUSES = ['pending', 'active', 'suspended', 'archived'] as const;
+export const SUBSCRIPTION_STATUSES = [
+	'trialing',
+	'active',
+	'past_due',
+	'pending_verification',
+	'cancelled',
+	'expired'
+] as const;
+
+/** The metrics a plan limits (public.usage_metrics, fixed by migration). */
+export const LIMIT_METRICS = [
+	'members',
+	'projects',
+	'storage_bytes',
+	'api_calls',
+	'compute_minutes'
+] as const;
+
+const uuid = z.uuid({ error: 'Unknown item.' });
+
+/** Tenant list filters, from the query string: anything unknown falls back to "all". */
+export const tenantFilterSchema = z.object({
+	q: z.string().trim().max(100).catch(''),
+	status: z.enum(TENANT_STATUSES).optional().catch(undefined),
+	page: z.coerce.number().int().min(1).max(1000).catch(1)
+});
+
+export const subscriptionFilterSchema = z.object({
+	status: z.enum(SUBSCRIPTION_STATUSES).optional().catch(undefined),
+	page: z.coerce.number().int().min(1).max(1000).catch(1)
+});
+
+/** The same bounds as private.require_status_reason (TN131). */
+const reason = z
+	.string()
+	.trim()
+	.min(1, { error: 'Give a reason: the organisation’s members see it.' })
+	.max(500, { error: 'Keep the reason under 500 characters.' });
+
+export const approveTenantSchema = z.object({});
+export const suspendTenantSchema = z.object({ reason });
+export const reactivateTenantSchema = z.object({ reason });
+
+export const verifyPaymentSchema = z.object({
+	paymentId: uuid,
+	decision: z.enum(['approve', 'reject'], { error: 'Approve or reject the payment.' }),
+	note: z.string().trim().max(2000, { error: 'Keep the note under 2,000 characters.' })
+});
+
+export const addStaffSchema = z.object({
+	email: z
+		.email({ error: 'Enter an email address such as name@example.com.' })
+		.trim()
+		.toLowerCase(),
+	role: z.enum(STAFF_ROLES, { error: 'Choose a staff role.' })
+});
+export const changeStaffSchema = z.object({
+	userId: uuid,
+	role: z.enum(STAFF_ROLES, { error: 'Choose a staff role.' })
+});
+export const removeStaffSchema = z.object({ userId: uuid });
+
+/** "29.00" → 2900 minor units; empty is 0. */
+const money = z
+	.string()
+	.trim()
+	.regex(/^\d{1,9}(\.\d{1,2})?$|^$/, { error: 'Enter an amount such as 29 or 29.00.' })
+	.transform((v) => (v === '' ? 0 : Math.round(Number(v) * 100)));
+
+/** An optional whole number: empty means "no limit". */
+const limit = z
+	.string()
+	.trim()
+	.regex(/^\d{0,15}$/, { error: 'Enter a whole number, or leave empty for no limit.' })
+	.transform((v) => (v === '' ? null : Number(v)));
+
+const stripePrice = z
+	.string()
+	.trim()
+	.regex(/^(price_[A-Za-z0-9_]+)?$/, {
+		error: 'Stripe price ids look like price_… (or leave empty).'
+	})
+	.transform((v) => (v === '' ? null : v));
+
+const features = z
+	.string()
+	.trim()
+	.transform((text, ctx) => {
+		if (text === '') return {};
+		try {
+			const value: unknown = JSON.parse(text);
+			if (value && typeof value === 'object' && !Array.isArray(value))
+				return value as Record<string, unknown>;
+		} catch {
+			// reported below
+		}
+		ctx.addIssue({
+			code: 'custom',
+			message: 'Write the feature flags as a JSON object, e.g. {"sso": true}.'
+		});
+		return z.NEVER;
+	});
+
+const limitFields = Object.fromEntries(
+	LIMIT_METRICS.flatMap((m) => [
+		[`soft_${m}`, limit],
+		[`hard_${m}`, limit]
+	])
+) as Record<
+	`soft_${(typeof LIMIT_METRICS)[number]}` | `hard_${(typeof LIMIT_METRICS)[number]}`,
+	typeof limit
+>;
+
+/** The plans editor: one form for a plan and its limit per metric (public.plans, plan_limits). */
+export const planSchema = z
+	.object({
+		id: z.union([z.literal(''), uuid]).transform((v) => v || null),
+		code: z
+			.string()
+			.trim()
+			.regex(/^[a-z][a-z0-9_-]{1,39}$/, {
+				error: 'Use 2–40 lowercase letters, digits, _ or -, starting with a letter.'
+			}),
+		name: z
+			.string()
+			.trim()
+			.min(1, { error: 'Give the plan a name.' })
+			.max(80, { error: 'Keep the name under 80 characters.' }),
+		description: z.string().trim().max(1000, { error: 'Keep it under 1,000 characters.' }),
+		currency: z
+			.string()
+			.trim()
+			.toLowerCase()
+			.regex(/^[a-z]{3}$/, { error: 'Use a three-letter currency code such as usd.' }),
+		priceMonthly: money,
+		priceYearly: money,
+		trialDays: z.coerce
+			.number({ error: 'Enter a number of days.' })
+			.int({ error: 'Enter a whole number of days.' })
+			.min(0, { error: 'Between 0 and 365 days.' })
+			.max(365, { error: 'Between 0 and 365 days.' }),
+		features,
+		stripePriceMonthly: stripePrice,
+		stripePriceYearly: stripePrice,
+		active: z
+			.string()
+			.optional()
+			.transform((v) => v === 'on'),
+		...limitFields
+	})
+	.superRefine((plan, ctx) => {
+		for (const m of LIMIT_METRICS) {
+			const soft = plan[`soft_${m}`];
+			const hard = plan[`hard_${m}`];
+			if (soft !== null && hard !== null && soft > hard)
+				ctx.addIssue({
+					code: 'custom',
+					path: [`soft_${m}`],
+					message: 'The soft limit cannot be above the hard limit.'
+				});
+		}
+	});
+
+export type PlanInput = z.output<typeof planSchema>;

@@ -1,0 +1,31 @@
+import { verifyPaymentSchema } from '$lib/schemas/admin';
+import { withClaims } from '$lib/server/db';
+import { listPayments, verifyPayment } from '$lib/server/db/admin';
+import { mutate } from '$lib/server/web/actions';
+import { parseForm } from '$lib/server/web/forms';
+import { requireRole, requireStaff } from '../guard.server';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals, parent }) => {
+	requireRole((await parent()).role, 'billing_admin');
+	return await withClaims(locals.claims, listPayments);
+};
+
+/** verify_payment does the rest in one transaction: payment, subscription, audit, the tenant's notification. */
+export const actions: Actions = {
+	verify: async ({ locals, request, url }) => {
+		await requireStaff(locals, url, 'billing_admin');
+		const form = await parseForm(request, verifyPaymentSchema);
+		if (!form.ok) return form.failure;
+		const approve = form.data.decision === 'approve';
+		const result = await mutate(locals, form.values, (trx) =>
+			verifyPayment(trx, form.data.paymentId, approve, form.data.note || null)
+		);
+		if (!result.ok) return result.failure;
+		return {
+			ok: approve
+				? `Payment approved: the subscription is ${result.value.replace('_', ' ')}.`
+				: `Payment rejected: the subscription is ${result.value.replace('_', ' ')}.`
+		};
+	}
+};
