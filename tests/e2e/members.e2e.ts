@@ -145,7 +145,7 @@ describe('members, invitations and teams', () => {
 		expect(await owner.getByRole('row').filter({ hasText: 'sneaky@example.test' }).count()).toBe(0);
 	});
 
-	it('creates a team, adds a member and removes them', async () => {
+	it('creates a team (field errors first), adds and removes a member, renames and deletes it; a viewer only reads', async () => {
 		const name = `Growth ${Date.now() % 100000}`;
 		const owner = await signIn(browser, app, 'owner@acme.test');
 		await owner.goto('/t/acme/teams', { waitUntil: 'networkidle' });
@@ -159,6 +159,10 @@ describe('members, invitations and teams', () => {
 		await owner.getByRole('button', { name: 'Create team' }).click();
 		await owner.locator('#field-create-name-errors').waitFor();
 		await owner.waitForLoadState('networkidle');
+		await owner.getByLabel('Team name').fill('Platform');
+		await owner.getByRole('button', { name: 'Create team' }).click();
+		await owner.getByText('Another team already has this name.').waitFor();
+		expect(await owner.getByLabel('Team name').inputValue()).toBe('Platform');
 		await owner.getByLabel('Team name').fill(name);
 		await owner.getByRole('button', { name: 'Create team' }).click();
 		await owner
@@ -186,5 +190,24 @@ describe('members, invitations and teams', () => {
 		await viewer.goto('/t/acme/teams', { waitUntil: 'networkidle' });
 		expect(await viewer.getByRole('link', { name }).count()).toBe(1);
 		expect(await viewer.getByRole('button', { name: 'Create team' }).count()).toBe(0);
+		expect(await viewer.getByText('Rename or delete').count()).toBe(0);
+
+		// Rename, then delete.
+		await owner.getByRole('link', { name: '← All teams' }).click();
+		await owner.getByRole('heading', { name: 'Teams', level: 1 }).waitFor();
+		await owner.waitForLoadState('networkidle');
+		const row = owner.getByRole('row').filter({ hasText: name });
+		await row.getByText('Rename or delete').click();
+		await row.getByLabel('New name').fill(`${name} renamed`);
+		await row.getByRole('button', { name: 'Save' }).click();
+		await owner
+			.getByRole('status')
+			.filter({ hasText: `Team renamed to “${name} renamed”.` })
+			.waitFor();
+		const renamed = owner.getByRole('row').filter({ hasText: `${name} renamed` });
+		await renamed.getByText('Rename or delete').click();
+		await renamed.getByRole('button', { name: 'Delete team' }).click();
+		await owner.getByRole('status').filter({ hasText: 'Team deleted.' }).waitFor();
+		expect(await owner.getByRole('link', { name: `${name} renamed` }).count()).toBe(0);
 	});
 });

@@ -1,10 +1,11 @@
 import { error } from '@sveltejs/kit';
 import { createTeamSchema, renameTeamSchema, teamSchema } from '$lib/schemas/teams';
 import { withClaims } from '$lib/server/db';
-import { findTenantBySlug } from '$lib/server/db/tenants';
-import { createTeam, deleteTeam, listTeams, updateTeam } from '$lib/server/db/teams';
+import { DB_ERROR_MESSAGES } from '$lib/server/db/errors';
+import { findTenantBySlug, myPermissions } from '$lib/server/db/tenants';
+import { createTeam, deleteTeam, listTeams, teamNameTaken, updateTeam } from '$lib/server/db/teams';
 import { mutate, requireClaims } from '$lib/server/web/actions';
-import { formError, parseForm } from '$lib/server/web/forms';
+import { fieldError, formError, parseForm } from '$lib/server/web/forms';
 import { can } from '$lib/web/tenant-nav';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -18,6 +19,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 
 /** Rename and delete match no row when the team is gone or the caller lacks teams.manage. */
 const NOT_CHANGED = 'No such team, or you may not change it (teams.manage).';
+const NAME_TAKEN = 'Another team already has this name.';
 
 export const actions: Actions = {
 	create: async ({ request, locals, params }) => {
@@ -26,9 +28,17 @@ export const actions: Actions = {
 		const done = await mutate(locals, form.values, async (trx) => {
 			const tenant = await findTenantBySlug(trx, params.slug);
 			if (!tenant) error(404, 'Not found');
-			return createTeam(trx, tenant.id, form.data);
+			// The insert's policy would refuse with a bare RLS error; say it in words instead.
+			if (!can(await myPermissions(trx, tenant.id), 'teams.manage')) return 'forbidden';
+			if (await teamNameTaken(trx, tenant.id, form.data.name)) return 'taken';
+			await createTeam(trx, tenant.id, form.data);
+			return 'created';
 		});
 		if (!done.ok) return done.failure;
+		if (done.value === 'forbidden') {
+			return formError(403, DB_ERROR_MESSAGES.TN002!.message, form.values);
+		}
+		if (done.value === 'taken') return fieldError('name', NAME_TAKEN, form.values);
 		return { ok: `Team “${form.data.name}” created.` };
 	},
 
@@ -37,10 +47,13 @@ export const actions: Actions = {
 		if (!form.ok) return form.failure;
 		const done = await mutate(locals, form.values, async (trx) => {
 			const tenant = await findTenantBySlug(trx, params.slug);
-			return !!tenant && updateTeam(trx, tenant.id, form.data.team, form.data);
+			if (!tenant) return 'missing';
+			if (await teamNameTaken(trx, tenant.id, form.data.name, form.data.team)) return 'taken';
+			return (await updateTeam(trx, tenant.id, form.data.team, form.data)) ? 'renamed' : 'missing';
 		});
 		if (!done.ok) return done.failure;
-		if (!done.value) return formError(404, NOT_CHANGED, form.values);
+		if (done.value === 'taken') return fieldError('name', NAME_TAKEN, form.values);
+		if (done.value === 'missing') return formError(404, NOT_CHANGED, form.values);
 		return { ok: `Team renamed to “${form.data.name}”.` };
 	},
 
