@@ -140,15 +140,32 @@ describe('account, security and the audit log', () => {
 		await security(second);
 		expect(await second.getByText('verified with a second factor (aal2)').count()).toBe(1);
 
+		const third = await newPage(browser, app);
+		await submitSignIn(third, email, NEW_PASSWORD);
+		await third.getByRole('heading', { name: 'Two-factor check' }).waitFor();
+
 		await security(page);
-		expect(await sessionRows(page).count()).toBeGreaterThanOrEqual(2);
+		expect(await sessionRows(page).count()).toBe(3);
 		expect(await sessionRows(page).filter({ hasText: 'this session' }).count()).toBe(1);
 		await screenshot(page, '75-account-sessions');
+		await sessionRows(page).getByRole('button', { name: 'Sign out' }).first().click();
+		await page.getByRole('status').filter({ hasText: 'The session was signed out.' }).waitFor();
+		expect(await sessionRows(page).count()).toBe(2);
 		await page.getByRole('button', { name: 'Sign out all other sessions' }).click();
-		await page.getByRole('status').filter({ hasText: 'other session' }).waitFor();
+		await page.getByRole('status').filter({ hasText: '1 other session was signed out.' }).waitFor();
 		expect(await sessionRows(page).count()).toBe(1);
-		await second.goto('/account/security');
-		expect(new URL(second.url()).pathname).toBe('/auth/sign-in');
+		for (const gone of [second, third]) {
+			await gone.goto('/account/security');
+			expect(new URL(gone.url()).pathname).toBe('/auth/sign-in');
+		}
+
+		// Removing the app (this session is aal2) turns two-factor authentication off again.
+		await page.getByRole('button', { name: 'Remove' }).click();
+		await page
+			.getByRole('status')
+			.filter({ hasText: 'The authenticator app was removed.' })
+			.waitFor();
+		await page.getByRole('button', { name: 'Set up an authenticator app' }).waitFor();
 	});
 
 	it('forgot and reset password through the dev mailbox, the same answer for unknown addresses', async () => {
