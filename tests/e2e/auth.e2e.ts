@@ -83,6 +83,8 @@ describe('sign up, confirm through the dev mailbox, sign in, create an organisat
 		await page.getByText('That address is taken.').waitFor();
 		await page.getByLabel('Address').fill(`initech-${Date.now() % 100000}`);
 		await page.getByRole('button', { name: 'Create organisation' }).click();
+		await page.getByRole('heading', { name: 'Initech', level: 1 }).waitFor();
+		await page.goto('/app', { waitUntil: 'networkidle' });
 		await page.getByRole('listitem').filter({ hasText: 'Initech' }).waitFor();
 		await screenshot(page, '07-app-with-tenant');
 

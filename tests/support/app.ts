@@ -16,16 +16,19 @@ export async function freePort(): Promise<number> {
 
 export interface App {
 	url: string;
+	/** The embedded database as served on the wire, for a test's own setup (a platform setting …). */
+	databaseUrl: string;
 	stop(): Promise<void>;
 }
 
 export async function startApp(env: Record<string, string> = {}): Promise<App> {
 	const port = await freePort();
+	const dbPort = await freePort();
 	const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
 		env: {
 			...process.env,
 			PORT: String(port),
-			DB_SERVE_PORT: String(await freePort()),
+			DB_SERVE_PORT: String(dbPort),
 			DATA_DIR: 'memory://',
 			...env
 		},
@@ -44,6 +47,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
 	}
 	return {
 		url: `http://localhost:${port}`,
+		databaseUrl: `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`,
 		async stop() {
 			const exited = new Promise((r) => child.once('exit', r));
 			child.kill('SIGTERM');

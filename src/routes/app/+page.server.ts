@@ -28,6 +28,7 @@ export const actions: Actions = {
 				? fieldError(known.field, known.message, form.values)
 				: formError(400, known.message, form.values);
 		}
-		redirect(303, '/app');
+		// Straight into it: the dashboard, or the waiting screen while approval is pending.
+		redirect(303, `/t/${form.data.slug}`);
 	}
 };
