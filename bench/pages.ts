@@ -5,7 +5,21 @@
  */
 import { startApp } from '../tests/support/app';
 
-const PAGES = ['/', '/api/health', '/app', '/t/acme'];
+const PAGES = [
+	'/',
+	'/api/health',
+	'/app',
+	'/t/acme',
+	'/t/acme/members',
+	'/t/acme/teams',
+	'/t/acme/roles',
+	'/t/acme/projects',
+	'/t/acme/audit',
+	'/t/acme/billing',
+	'/t/acme/usage',
+	'/t/acme/settings',
+	'/account/security'
+];
 
 async function signIn(base: string): Promise<string> {
 	const response = await fetch(`${base}/auth/sign-in`, {
@@ -50,7 +64,7 @@ export async function run(args: string[]) {
 		for (const [page, list] of timings) {
 			const sorted = [...list].sort((a, b) => a - b);
 			console.log(
-				`  ${page.padEnd(12)} p50 ${percentile(sorted, 50).toFixed(1).padStart(7)}  p95 ${percentile(sorted, 95).toFixed(1).padStart(7)}`
+				`  ${page.padEnd(18)} p50 ${percentile(sorted, 50).toFixed(1).padStart(7)}  p95 ${percentile(sorted, 95).toFixed(1).padStart(7)}`
 			);
 		}
 	} finally {
