@@ -82,8 +82,13 @@ const money = z
 /** An optional whole number: empty means "no limit". */
 const limit = z
 	.string()
-	.trim()
-	.regex(/^\d{0,15}$/, { error: 'Enter a whole number, or leave empty for no limit.' })
+	.default('')
+	.pipe(
+		z
+			.string()
+			.trim()
+			.regex(/^\d{0,15}$/, { error: 'Enter a whole number, or leave empty for no limit.' })
+	)
 	.transform((v) => (v === '' ? null : Number(v)));
 
 const stripePrice = z
@@ -160,17 +165,24 @@ export const planSchema = z
 			.transform((v) => v === 'on'),
 		...limitFields
 	})
-	.superRefine((plan, ctx) => {
-		for (const m of LIMIT_METRICS) {
-			const soft = plan[`soft_${m}`];
-			const hard = plan[`hard_${m}`];
-			if (soft !== null && hard !== null && soft > hard)
-				ctx.addIssue({
-					code: 'custom',
-					path: [`soft_${m}`],
-					message: 'The soft limit cannot be above the hard limit.'
-				});
-		}
-	});
+	.superRefine(
+		(plan, ctx) => {
+			// A limit pair is compared only once both of its values parsed.
+			const failed = new Set(ctx.issues.map((i) => String(i.path?.[0])));
+			for (const m of LIMIT_METRICS) {
+				const soft: unknown = plan[`soft_${m}`];
+				const hard: unknown = plan[`hard_${m}`];
+				if (failed.has(`soft_${m}`) || failed.has(`hard_${m}`)) continue;
+				if (typeof soft === 'number' && typeof hard === 'number' && soft > hard)
+					ctx.addIssue({
+						code: 'custom',
+						path: [`soft_${m}`],
+						message: 'The soft limit cannot be above the hard limit.'
+					});
+			}
+		},
+		// Also when other fields failed, so every error shows at once.
+		{ when: () => true }
+	);
 
 export type PlanInput = z.output<typeof planSchema>;

@@ -1,0 +1,208 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type App } from '../support/app';
+import { launchBrowser, screenshot } from './harness';
+
+/** Seeded in supabase/seed.sql and supabase/seeds/23_admin.sql; every password is password123!. */
+const ACME_ID = 'b0000000-0000-4000-8000-000000000001';
+
+async function signIn(browser: Browser, app: App, email: string): Promise<Page> {
+	const page = await (await browser.newContext({ baseURL: app.url })).newPage();
+	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Password').fill('password123!');
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
+	return page;
+}
+
+async function open(page: Page, path: string): Promise<void> {
+	await page.goto(path, { waitUntil: 'networkidle' });
+}
+
+function status(page: Page) {
+	return page.getByTestId('tenant-status');
+}
+
+describe('the admin console', () => {
+	let app: App;
+	let browser: Browser;
+	let admin: Page;
+
+	beforeAll(async () => {
+		app = await startApp();
+		browser = await launchBrowser();
+		admin = await signIn(browser, app, 'admin@tenantry.test');
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await app?.stop();
+	});
+
+	it('shows staff what waits, and lets them find, approve, suspend and reactivate tenants', async () => {
+		await open(admin, '/admin');
+		await admin.getByRole('heading', { name: 'Platform overview', level: 1 }).waitFor();
+		expect(await admin.getByTestId('pending-tenants').textContent()).toBe('1');
+		expect(await admin.getByTestId('payments-awaiting').textContent()).toBe('1');
+		const nav = admin.getByRole('navigation', { name: 'Admin sections' });
+		for (const section of ['Tenants', 'Staff', 'Plans', 'Payments', 'Subscriptions', 'Revenue'])
+			expect(await nav.getByRole('link', { name: section }).count()).toBe(1);
+		await screenshot(admin, '30-admin-overview');
+
+		await admin.getByRole('button', { name: 'tenant waits for approval' }).click();
+		await admin.getByRole('heading', { name: 'Tenants', level: 1 }).waitFor();
+		expect(admin.url()).toContain('status=pending');
+		expect(await admin.locator('table.data tbody tr').count()).toBe(1);
+
+		await open(admin, '/admin/tenants');
+		await admin.getByLabel('Name or address').fill('INITECH');
+		await admin.getByRole('button', { name: 'Search' }).click();
+		await admin.waitForURL(/q=INITECH/);
+		const rows = admin.locator('table.data tbody tr');
+		expect(await rows.count()).toBe(1);
+		expect(await rows.first().innerText()).toContain('pending');
+		await screenshot(admin, '31-admin-tenants-search');
+
+		await admin.getByLabel('Name or address').fill('no such company');
+		await admin.getByRole('button', { name: 'Search' }).click();
+		await admin.getByText('No tenant matches “no such company”').waitFor();
+
+		await open(admin, '/admin/tenants?q=initech');
+		await admin.getByRole('link', { name: 'Initech' }).click();
+		await admin.getByRole('heading', { name: 'Initech', level: 1 }).waitFor();
+		await admin.waitForLoadState('networkidle');
+		expect(await status(admin).textContent()).toBe('pending');
+		expect(await admin.getByRole('cell', { name: 'Owner', exact: true }).count()).toBe(1);
+		await admin.getByRole('button', { name: 'Approve tenant' }).click();
+		await admin.getByRole('status').filter({ hasText: 'Approved' }).waitFor();
+		expect(await status(admin).textContent()).toBe('active');
+		expect(await admin.getByRole('cell', { name: 'tenant.approve' }).count()).toBe(1);
+
+		await open(admin, `/admin/tenants/${ACME_ID}`);
+		await admin.getByLabel('Reason for suspending').fill('   ');
+		await admin.getByRole('button', { name: 'Suspend tenant' }).click();
+		await admin.getByText('Give a reason: the organisation’s members see it.').waitFor();
+		expect(await status(admin).textContent()).toBe('active');
+		await admin.getByLabel('Reason for suspending').fill('Invoice ACME-2026-0001 is unpaid');
+		await admin.getByRole('button', { name: 'Suspend tenant' }).click();
+		await admin.getByRole('status').filter({ hasText: 'Suspended' }).waitFor();
+		expect(await status(admin).textContent()).toBe('suspended');
+		await screenshot(admin, '32-admin-tenant-detail');
+
+		const owner = await signIn(browser, app, 'owner@acme.test');
+		await open(owner, '/t/acme');
+		await owner.getByRole('heading', { name: 'This organisation is suspended' }).waitFor();
+		expect(await owner.getByText('Reason: Invoice ACME-2026-0001 is unpaid').count()).toBe(1);
+		await screenshot(owner, '33-tenant-suspended-by-staff');
+
+		await admin.getByLabel('Reason for reactivating').fill('Paid by wire on the phone');
+		await admin.getByRole('button', { name: 'Reactivate tenant' }).click();
+		await admin.getByRole('status').filter({ hasText: 'Reactivated' }).waitFor();
+		expect(await status(admin).textContent()).toBe('active');
+		await open(owner, '/t/acme');
+		await owner.getByRole('heading', { name: 'Acme Inc', level: 1 }).waitFor();
+		expect(await owner.getByText('This organisation is suspended').count()).toBe(0);
+	});
+
+	it('verifies a manual payment with a note, which makes the subscription active', async () => {
+		await open(admin, '/admin/payments');
+		const card = admin.getByRole('article').filter({ hasText: 'Globex Corporation' });
+		expect(await card.getByText('proofs/wire-transfer.pdf').count()).toBe(1);
+		await screenshot(admin, '34-admin-payments');
+		await card.getByLabel('Note for the tenant and the audit trail').fill('Wire ref 991 received');
+		await card.getByRole('button', { name: 'Approve payment' }).click();
+		await admin
+			.getByRole('status')
+			.filter({ hasText: 'Payment approved: the subscription is active.' })
+			.waitFor();
+		await admin.getByText('No manual payment is waiting').waitFor();
+		const verified = admin.locator('table.data tbody tr').filter({ hasText: 'Globex' });
+		expect(await verified.innerText()).toContain('Wire ref 991 received');
+		expect(await verified.innerText()).toContain('succeeded');
+
+		await open(admin, '/admin/subscriptions?status=active');
+		const globex = admin.locator('table.data tbody tr').filter({ hasText: 'Globex Corporation' });
+		expect(await globex.count()).toBe(1);
+		expect(await globex.innerText()).toContain('Business');
+		expect(
+			await admin.getByRole('button', { name: 'pending verification 0' }).count(),
+			'no subscription waits any more'
+		).toBe(1);
+		await screenshot(admin, '35-admin-subscriptions');
+	});
+
+	it('edits a plan, and answers bad input with field errors and the values kept', async () => {
+		await open(admin, '/admin/plans');
+		await screenshot(admin, '36-admin-plans');
+		await admin.getByRole('link', { name: 'Pro' }).click();
+		await admin.getByRole('heading', { name: 'Edit Pro' }).waitFor();
+		await admin.waitForLoadState('networkidle');
+		expect(await admin.getByLabel('Monthly price', { exact: true }).inputValue()).toBe('29.00');
+
+		await admin.getByLabel('Monthly price', { exact: true }).fill('abc');
+		await admin.getByLabel('Feature flags (JSON)').fill('[1, 2]');
+		await admin.getByLabel('soft limit for members').fill('50');
+		await admin.getByLabel('hard limit for members').fill('20');
+		await admin.getByRole('button', { name: 'Save plan' }).click();
+		await admin.getByText('Enter an amount such as 29 or 29.00.').waitFor();
+		expect(await admin.getByText('Write the feature flags as a JSON object').count()).toBe(1);
+		expect(await admin.getByText('The soft limit cannot be above the hard limit.').count()).toBe(1);
+		expect(await admin.getByLabel('Monthly price', { exact: true }).inputValue()).toBe('abc');
+		expect(await admin.getByLabel('soft limit for members').inputValue()).toBe('50');
+		await screenshot(admin, '37-admin-plan-errors');
+
+		await admin.getByLabel('Monthly price', { exact: true }).fill('35.00');
+		await admin.getByLabel('Feature flags (JSON)').fill('{"sso": true, "support": "email"}');
+		await admin.getByLabel('soft limit for members').fill('');
+		await admin.getByLabel('hard limit for members').fill('25');
+		await admin.getByRole('button', { name: 'Save plan' }).click();
+		await admin.getByText('Plan pro saved.').waitFor();
+		const pro = admin.locator('table.data tbody tr').filter({ hasText: 'pro' }).first();
+		expect(await pro.innerText()).toContain('$35.00');
+
+		await admin.getByRole('link', { name: 'Pro' }).click();
+		await admin.getByRole('heading', { name: 'Edit Pro' }).waitFor();
+		expect(await admin.getByLabel('hard limit for members').inputValue()).toBe('25');
+		expect(await admin.getByLabel('Feature flags (JSON)').inputValue()).toContain('"sso": true');
+	});
+
+	it('shows the staff list and the revenue and usage charts', async () => {
+		await open(admin, '/admin/staff');
+		const staff = admin.locator('table.data tbody tr');
+		expect(await staff.count()).toBe(3);
+		expect(await staff.filter({ hasText: 'support@tenantry.test' }).count()).toBe(1);
+		await screenshot(admin, '38-admin-staff');
+
+		await open(admin, '/admin/revenue');
+		await admin.getByRole('heading', { name: 'Revenue and usage', level: 1 }).waitFor();
+		expect(await admin.getByText('Revenue in USD, last 12 months').count()).toBe(1);
+		expect(await admin.locator('figure svg rect').count()).toBeGreaterThan(12);
+		expect(await admin.getByTestId('mrr-usd').textContent()).not.toBe('$0.00');
+		await screenshot(admin, '39-admin-revenue');
+	});
+
+	it('support staff see no billing; a tenant owner gets the same 404 as a missing page', async () => {
+		const support = await signIn(browser, app, 'support@tenantry.test');
+		await open(support, '/admin');
+		const nav = support.getByRole('navigation', { name: 'Admin sections' });
+		expect(await nav.getByRole('link', { name: 'Tenants' }).count()).toBe(1);
+		expect(await nav.getByRole('link', { name: 'Payments' }).count()).toBe(0);
+		expect((await support.goto('/admin/payments'))?.status()).toBe(403);
+		await open(support, `/admin/tenants/${ACME_ID}`);
+		expect(await support.getByRole('button', { name: 'Suspend tenant' }).count()).toBe(0);
+
+		const owner = await signIn(browser, app, 'owner@acme.test');
+		const missing = await owner.goto('/no-such-page');
+		expect(missing?.status()).toBe(404);
+		const missingText = await owner.locator('body').innerText();
+		for (const path of ['/admin', `/admin/tenants/${ACME_ID}`, '/admin/payments']) {
+			expect((await owner.goto(path))?.status(), path).toBe(404);
+			expect(await owner.locator('body').innerText(), path).toBe(missingText);
+		}
+		await screenshot(owner, '40-admin-404-for-tenant-owner');
+
+		const anonymous = await (await browser.newContext({ baseURL: app.url })).newPage();
+		await anonymous.goto('/admin/tenants');
+		expect(anonymous.url()).toContain('/auth/sign-in?redirectTo=%2Fadmin%2Ftenants');
+	});
+});
