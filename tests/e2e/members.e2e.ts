@@ -42,7 +42,7 @@ describe('members, invitations and teams', () => {
 		await app?.stop();
 	});
 
-	it('invites by email, the invitee signs up and joins, the owner changes their role and removes them', async () => {
+	it('invites by email (resend, revoke), the invitee signs up and joins, the owner changes their role and removes them', async () => {
 		const newcomer = `lin.${Date.now()}@example.test`;
 		const password = 'correct horse 42';
 		const owner = await signIn(browser, app, 'owner@acme.test');
@@ -77,7 +77,18 @@ describe('members, invitations and teams', () => {
 
 		// The invitee: the email, sign-up and confirmation through the dev mailbox.
 		const invitee = await (await browser.newContext({ baseURL: app.url })).newPage();
+		const firstLink = await mailLink(invitee, newcomer, 'invited you to Acme Inc');
+
+		// Resend replaces the link; revoke takes an invitation off the list.
+		await invited.getByRole('button', { name: /^Resend/ }).click();
+		await owner.getByRole('status').filter({ hasText: 'sent again' }).waitFor();
+		const contractor = owner.getByRole('row').filter({ hasText: 'contractor@acme.test' });
+		await contractor.getByRole('button', { name: /^Revoke/ }).click();
+		await owner.getByRole('status').filter({ hasText: 'Invitation revoked.' }).waitFor();
+		expect(await contractor.count()).toBe(0);
+
 		const inviteLink = await mailLink(invitee, newcomer, 'invited you to Acme Inc');
+		expect(inviteLink).not.toBe(firstLink);
 		expect(inviteLink).toMatch(new RegExp(`^${app.url}/invite/[0-9a-f]{64}$`));
 		await invitee.goto('/auth/sign-up', { waitUntil: 'networkidle' });
 		await invitee.getByLabel('Email').fill(newcomer);
@@ -102,6 +113,9 @@ describe('members, invitations and teams', () => {
 		await invitee.getByRole('button', { name: 'Accept and join Acme Inc' }).click();
 		await invitee.getByRole('heading', { name: 'Acme Inc', level: 1 }).waitFor();
 		expect(new URL(invitee.url()).pathname).toBe('/t/acme');
+
+		await invitee.goto(firstLink, { waitUntil: 'networkidle' });
+		expect(await invitee.getByRole('alert').textContent()).toContain('revoked');
 
 		// Used once: the link now says so.
 		await invitee.goto(inviteLink, { waitUntil: 'networkidle' });

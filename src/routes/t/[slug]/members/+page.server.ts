@@ -1,4 +1,5 @@
-import { error, type RequestEvent } from '@sveltejs/kit';
+import { error, redirect, type RequestEvent } from '@sveltejs/kit';
+import type { Transaction } from 'kysely';
 import {
 	changeRoleSchema,
 	invitationSchema,
@@ -25,8 +26,6 @@ import { mutate, requireClaims } from '$lib/server/web/actions';
 import { formError, parseForm } from '$lib/server/web/forms';
 import { ensureRuntime } from '$lib/server/runtime';
 import { can } from '$lib/web/tenant-nav';
-import { redirect } from '@sveltejs/kit';
-import type { Transaction } from 'kysely';
 import type { DB } from '$lib/server/db/database';
 import type { Actions, PageServerLoad } from './$types';
 
