@@ -1,0 +1,66 @@
+import { z } from 'zod';
+
+/**
+ * The custom role editor's form. A checkbox per permission is named `perm:<code>` rather than
+ * sharing one name, because a form posts repeated names as separate entries and the shared form
+ * parser keeps one value per name; distinct names also let the page re-tick exactly what was sent.
+ */
+export const PERMISSION_FIELD = 'perm:';
+
+function permissionsOf(values: Record<string, unknown>): string[] {
+	return Object.keys(values)
+		.filter((key) => key.startsWith(PERMISSION_FIELD) && values[key] === 'on')
+		.map((key) => key.slice(PERMISSION_FIELD.length))
+		.sort();
+}
+
+const name = z
+	.string()
+	.trim()
+	.min(1, { error: 'Give the role a name.' })
+	.max(80, { error: 'Keep the name under 80 characters.' });
+const description = z
+	.string()
+	.trim()
+	.max(500, { error: 'Keep the description under 500 characters.' })
+	.default('');
+
+export const createRoleSchema = z
+	.object({
+		name,
+		description,
+		scope: z.enum(['tenant', 'project'], { error: 'Choose where the role applies.' })
+	})
+	.loose()
+	.transform((v) => ({
+		name: v.name,
+		description: v.description,
+		scope: v.scope,
+		permissions: permissionsOf(v)
+	}));
+
+export const updateRoleSchema = z
+	.object({ roleId: z.uuid({ error: 'No such role.' }), name, description })
+	.loose()
+	.transform((v) => ({
+		roleId: v.roleId,
+		name: v.name,
+		description: v.description,
+		permissions: permissionsOf(v)
+	}));
+
+export const deleteRoleSchema = z.object({ roleId: z.uuid({ error: 'No such role.' }) });
+
+/**
+ * The stable key of a custom role, derived from its name (roles.key: `^[a-z][a-z0-9_]{1,47}$`).
+ * Keys are what seeds and invitations refer to, so a rename keeps the key.
+ */
+export function roleKey(roleName: string): string {
+	const base = roleName
+		.normalize('NFKD')
+		.toLowerCase()
+		.replace(/[^a-z0-9]+/g, '_')
+		.replace(/^_+|_+$/g, '')
+		.slice(0, 40);
+	return /^[a-z][a-z0-9_]+$/.test(base) ? base : `role_${base}`.replace(/_+$/, '').slice(0, 40);
+}

@@ -1,0 +1,25 @@
+-- Roles and projects demo data (docs/projects-and-roles.md), after supabase/seed.sql:
+--   Acme's custom role "QA" (reads projects, dashboards and tasks; manages tasks), held by nobody yet,
+--   a "Preview" environment on Acme's web app and a "QA" one on its mobile app (each project already
+--   has development, staging and production from the projects_initialise trigger), and
+--   viewer@acme.test as Project Viewer on the web app.
+
+insert into public.roles (id, tenant_id, key, name, description, created_by)
+values ('c0000000-0000-4000-8000-000000000021', 'b0000000-0000-4000-8000-000000000001', 'qa', 'QA',
+        'Tests releases: reads projects and dashboards, manages tasks', 'a0000000-0000-4000-8000-000000000011')
+on conflict (id) do nothing;
+insert into public.role_permissions (role_id, permission_code, tenant_id)
+select 'c0000000-0000-4000-8000-000000000021', code, 'b0000000-0000-4000-8000-000000000001'
+from unnest(array['projects.read', 'dashboards.read', 'tasks.read', 'tasks.manage']) code
+on conflict do nothing;
+
+insert into public.environments (tenant_id, project_id, kind, name) values
+  ('b0000000-0000-4000-8000-000000000001', 'e0000000-0000-4000-8000-000000000001', 'development', 'Preview'),
+  ('b0000000-0000-4000-8000-000000000001', 'e0000000-0000-4000-8000-000000000002', 'staging', 'QA')
+on conflict (project_id, name) do nothing;
+
+insert into public.role_assignments (tenant_id, user_id, role_id, project_id)
+select 'b0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000014', r.id,
+       'e0000000-0000-4000-8000-000000000001'
+from public.roles r where r.tenant_id is null and r.key = 'project_viewer'
+on conflict do nothing;

@@ -1,0 +1,190 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type App } from '../support/app';
+import { launchBrowser, screenshot } from './harness';
+
+/** The seeded demo people (supabase/seed.sql); every password is password123!. */
+async function signIn(browser: Browser, app: App, email: string): Promise<Page> {
+	const page = await (await browser.newContext({ baseURL: app.url })).newPage();
+	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Password').fill('password123!');
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
+	return page;
+}
+
+describe('roles, projects and organisation settings', () => {
+	let app: App;
+	let browser: Browser;
+
+	beforeAll(async () => {
+		app = await startApp();
+		browser = await launchBrowser();
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await app?.stop();
+	});
+
+	it('the owner creates a custom role, with field errors for a blank name', async () => {
+		const owner = await signIn(browser, app, 'owner@acme.test');
+		await owner.goto('/t/acme/roles', { waitUntil: 'networkidle' });
+		await owner.getByRole('heading', { name: 'Roles and permissions', level: 1 }).waitFor();
+		expect(await owner.getByText('QA', { exact: true }).count()).toBe(1);
+		await screenshot(owner, '50-roles');
+
+		const create = owner.locator('form[action="?/create"]');
+		await create.getByLabel('Name', { exact: true }).fill('   ');
+		await create.getByLabel('Description', { exact: true }).fill('Ships releases');
+		await create.getByRole('checkbox', { name: /projects\.read/ }).check();
+		await create.getByRole('checkbox', { name: /environments\.manage/ }).check();
+		await create.getByRole('button', { name: 'Create role' }).click();
+		await owner.getByText('Give the role a name.').waitFor();
+		const kept = owner.locator('form[action="?/create"]');
+		expect(await kept.getByLabel('Description', { exact: true }).inputValue()).toBe(
+			'Ships releases'
+		);
+		expect(await kept.getByRole('checkbox', { name: /projects\.read/ }).isChecked()).toBe(true);
+		expect(await kept.getByRole('checkbox', { name: /billing\.manage/ }).isChecked()).toBe(false);
+		await screenshot(owner, '51-role-errors');
+
+		await kept.getByLabel('Name', { exact: true }).fill('Release Manager');
+		await kept.getByRole('button', { name: 'Create role' }).click();
+		await owner.getByRole('status').getByText('Role “Release Manager” created.').waitFor();
+		const summary = owner.locator('summary', { hasText: 'Release Manager' });
+		expect(await summary.innerText()).toContain('0 members · 2 permissions');
+		expect(await owner.locator('summary', { hasText: 'Auditor' }).innerText()).toContain(
+			'1 member · 3 permissions'
+		);
+
+		await owner.goto('/t/acme/roles', { waitUntil: 'networkidle' });
+		await owner.locator('summary', { hasText: 'Release Manager' }).click();
+		const edit = owner
+			.locator('details', { hasText: 'Release Manager' })
+			.locator('form[action="?/update"]');
+		await edit.getByRole('checkbox', { name: /audit\.read/ }).check();
+		await edit.getByRole('button', { name: 'Save Release Manager' }).click();
+		await owner.getByRole('status').getByText('Role “Release Manager” saved.').waitFor();
+		expect(await owner.locator('summary', { hasText: 'Release Manager' }).innerText()).toContain(
+			'3 permissions'
+		);
+	});
+
+	it('the owner creates a project, adds an environment and gives a member a project role', async () => {
+		const owner = await signIn(browser, app, 'owner@acme.test');
+		await owner.goto('/t/acme/projects', { waitUntil: 'networkidle' });
+		await owner.getByRole('link', { name: 'Web app' }).waitFor();
+		await screenshot(owner, '52-projects');
+
+		await owner.getByLabel('Name').fill('Payments');
+		await owner.getByLabel('Address').fill('Bad Slug!');
+		await owner.getByRole('button', { name: 'Create project' }).click();
+		await owner.getByText(/Use up to 63 lowercase letters/).waitFor();
+		expect(await owner.getByLabel('Name').inputValue()).toBe('Payments');
+		expect(await owner.getByLabel('Address').inputValue()).toBe('Bad Slug!');
+		await screenshot(owner, '53-project-errors');
+
+		await owner.getByLabel('Address').fill('payments');
+		await owner.getByRole('button', { name: 'Create project' }).click();
+		await owner.getByRole('heading', { name: 'Payments', level: 1 }).waitFor();
+		expect(owner.url()).toContain('/t/acme/projects/payments');
+		await owner.waitForLoadState('networkidle');
+		const environments = owner.locator('section', {
+			has: owner.getByRole('heading', { name: 'Environments' })
+		});
+		for (const kind of ['development', 'staging', 'production']) {
+			expect(await environments.getByText(kind, { exact: true }).count()).toBe(1);
+		}
+
+		await owner.getByLabel('Environment name').fill('QA');
+		await owner.getByLabel('Kind').selectOption('staging');
+		await owner.getByRole('button', { name: 'Add environment' }).click();
+		await owner.getByRole('button', { name: 'Delete QA' }).waitFor();
+
+		await owner.getByLabel('Environment name').fill('QA');
+		await owner.getByRole('button', { name: 'Add environment' }).click();
+		await owner.getByText('This project has an environment with that name already.').waitFor();
+		expect(await owner.getByLabel('Environment name').inputValue()).toBe('QA');
+
+		const members = owner.locator('form', {
+			has: owner.getByRole('button', { name: 'Give project role' })
+		});
+		await members.getByLabel('Member').selectOption({ label: 'Grace Developer (dev@acme.test)' });
+		await members.getByLabel('Project role').selectOption({ label: 'Project Editor' });
+		await members.getByRole('button', { name: 'Give project role' }).click();
+		await owner.getByRole('button', { name: 'Remove dev@acme.test' }).waitFor();
+		expect(await owner.getByLabel('Project role of dev@acme.test').inputValue()).toBe(
+			await members
+				.getByLabel('Project role')
+				.locator('option', { hasText: 'Project Editor' })
+				.getAttribute('value')
+		);
+		await screenshot(owner, '54-project');
+	});
+
+	it('the owner changes name and branding colour, with field errors for a bad address', async () => {
+		const owner = await signIn(browser, app, 'owner@acme.test');
+		await owner.goto('/t/acme/settings', { waitUntil: 'networkidle' });
+		await owner.getByRole('heading', { name: 'Organisation settings', level: 1 }).waitFor();
+		expect(await owner.getByRole('link', { name: 'Custom domains →' }).getAttribute('href')).toBe(
+			'/t/acme/settings/domains'
+		);
+		await screenshot(owner, '55-settings');
+
+		await owner.getByLabel('Name').fill('Acme Corporation');
+		await owner.getByLabel('Address').fill('Not A Slug');
+		await owner.getByRole('button', { name: 'Save settings' }).click();
+		await owner.getByText(/Use 3–63 lowercase letters/).waitFor();
+		expect(await owner.getByLabel('Name').inputValue()).toBe('Acme Corporation');
+		expect(await owner.getByLabel('Address').inputValue()).toBe('Not A Slug');
+		await screenshot(owner, '56-settings-errors');
+
+		await owner.getByLabel('Address').fill('acme');
+		await owner.getByLabel('Primary colour').fill('#123abc');
+		await owner.getByRole('button', { name: 'Save settings' }).click();
+		await owner.getByRole('status').getByText('Settings saved.').waitFor();
+		await owner.goto('/t/acme/settings', { waitUntil: 'networkidle' });
+		expect(await owner.getByLabel('Name').inputValue()).toBe('Acme Corporation');
+		expect(await owner.getByLabel('Primary colour').inputValue()).toBe('#123abc');
+		expect(await owner.locator('summary[aria-label="Switch organisation"]').innerText()).toContain(
+			'Acme Corporation'
+		);
+		expect(await owner.locator('.shell').getAttribute('style')).toContain('#123abc');
+	});
+
+	it('a viewer reads projects and roles without editing controls; a developer cannot open settings', async () => {
+		const viewer = await signIn(browser, app, 'viewer@acme.test');
+		await viewer.goto('/t/acme/projects', { waitUntil: 'networkidle' });
+		await viewer.getByRole('link', { name: 'Web app' }).waitFor();
+		expect(await viewer.getByRole('button', { name: 'Create project' }).count()).toBe(0);
+		await screenshot(viewer, '57-viewer-projects');
+		await viewer.getByRole('link', { name: 'Web app' }).click();
+		await viewer.getByRole('heading', { name: 'Web app', level: 1 }).waitFor();
+		expect(await viewer.getByText('Preview', { exact: true }).count()).toBe(1);
+		expect(
+			await viewer
+				.getByRole('button')
+				.filter({ hasText: /Add environment|Rename|Delete|Give project role|Save project/ })
+				.count()
+		).toBe(0);
+
+		await viewer.goto('/t/acme/roles', { waitUntil: 'networkidle' });
+		await viewer.getByRole('heading', { name: 'Roles and permissions' }).waitFor();
+		expect(
+			await viewer
+				.locator('form')
+				.filter({ has: viewer.getByRole('button', { name: /Create role|Save|Delete/ }) })
+				.count()
+		).toBe(0);
+		await screenshot(viewer, '58-viewer-roles');
+		expect(await viewer.getByRole('link', { name: 'Settings' }).count()).toBe(0);
+		expect((await viewer.goto('/t/acme/settings'))?.status()).toBe(403);
+
+		const developer = await signIn(browser, app, 'dev@acme.test');
+		const refused = await developer.goto('/t/acme/settings');
+		expect(refused?.status()).toBe(403);
+		expect(await developer.getByRole('button', { name: 'Save settings' }).count()).toBe(0);
+		await screenshot(developer, '59-developer-settings-refused');
+	});
+});
