@@ -64,6 +64,19 @@ const schema = z
 				error: 'expected an http(s) URL like https://app.example.com'
 			})
 			.optional(),
+		AUTH_PROVIDER: z
+			.enum(['embedded', 'supabase'], { error: 'expected "embedded" or "supabase"' })
+			.default('embedded'),
+		SUPABASE_URL: z
+			.string()
+			.refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+				error: 'expected the project URL like https://<project-ref>.supabase.co'
+			})
+			.optional(),
+		SUPABASE_ANON_KEY: z
+			.string()
+			.min(20, { error: "expected the project's anon (publishable) key" })
+			.optional(),
 		BILLING_LIFECYCLE_INTERVAL_MS: z.coerce
 			.number({ error: 'expected milliseconds' })
 			.int()
@@ -129,8 +142,20 @@ const schema = z
 				message: 'is required with STRIPE_WEBHOOK_FORWARD_URL (the function verifies every event)'
 			});
 		}
+		if (env.AUTH_PROVIDER === 'supabase') {
+			for (const key of ['SUPABASE_URL', 'SUPABASE_ANON_KEY'] as const) {
+				if (!env[key]) {
+					ctx.addIssue({
+						code: 'custom',
+						path: [key],
+						message: 'is required when AUTH_PROVIDER=supabase (Project Settings → API)'
+					});
+				}
+			}
+		}
 		const appUrl = (env.PUBLIC_APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
-		return { ...env, DB_ENGINE: engine, PUBLIC_APP_URL: appUrl };
+		const supabaseUrl = env.SUPABASE_URL?.replace(/\/+$/, '');
+		return { ...env, DB_ENGINE: engine, PUBLIC_APP_URL: appUrl, SUPABASE_URL: supabaseUrl };
 	});
 
 export type Config = z.output<typeof schema>;

@@ -12,7 +12,8 @@ export const AUTH_ERROR_CODES = [
 	'mfa_required',
 	'mfa_invalid_code',
 	'rate_limited',
-	'email_taken'
+	'email_taken',
+	'not_supported'
 ] as const;
 
 export type AuthErrorCode = (typeof AUTH_ERROR_CODES)[number];
@@ -28,7 +29,8 @@ export const AUTH_ERROR_MESSAGES: Record<AuthErrorCode, string> = {
 	mfa_required: 'Verify with your authenticator app first.',
 	mfa_invalid_code: 'That code is not correct.',
 	rate_limited: 'Too many attempts. Wait a moment and try again.',
-	email_taken: 'That email address is already in use.'
+	email_taken: 'That email address is already in use.',
+	not_supported: 'This is not available with the sign-in service this site uses.'
 };
 
 export class AuthError extends Error {

@@ -8,6 +8,7 @@ import type { DB } from '../db/database';
 import { EmbeddedAuth } from './embedded';
 import type { AuthProvider } from './provider';
 import { resolveAuthSecret } from './secret';
+import { SupabaseAuth } from './supabase';
 
 export * from './provider';
 export { AuthError, AUTH_ERROR_CODES, AUTH_ERROR_MESSAGES, isAuthError } from './errors';
@@ -15,10 +16,20 @@ export type { AuthErrorCode } from './errors';
 export { RateLimiter, type RateLimitResult } from './rate-limit';
 export { listOutbox, type OutboxEmail } from './outbox';
 
-/** The embedded provider on this process's database (the Supabase provider will join it here). */
+/**
+ * The provider AUTH_PROVIDER names: the embedded one on this process's database, or Supabase Auth
+ * of SUPABASE_URL (whose database `db` then is, for the session list).
+ */
 export function createAuthProvider(
 	db: Kysely<DB>,
-	config: Pick<Config, 'AUTH_JWT_SECRET' | 'DATA_DIR' | 'NODE_ENV' | 'PUBLIC_APP_URL'>
+	config: Pick<Config, 'AUTH_JWT_SECRET' | 'DATA_DIR' | 'NODE_ENV' | 'PUBLIC_APP_URL'> &
+		Partial<Pick<Config, 'AUTH_PROVIDER' | 'SUPABASE_URL' | 'SUPABASE_ANON_KEY'>>
 ): AuthProvider {
+	if (config.AUTH_PROVIDER === 'supabase') {
+		if (!config.SUPABASE_URL || !config.SUPABASE_ANON_KEY) {
+			throw new Error('AUTH_PROVIDER=supabase needs SUPABASE_URL and SUPABASE_ANON_KEY.');
+		}
+		return new SupabaseAuth({ url: config.SUPABASE_URL, anonKey: config.SUPABASE_ANON_KEY, db });
+	}
 	return new EmbeddedAuth({ db, secret: resolveAuthSecret(config), appUrl: config.PUBLIC_APP_URL });
 }

@@ -1,6 +1,6 @@
 /**
  * What the app knows of authentication. The embedded provider (GoTrue's data model in this
- * database) and the Supabase provider (Supabase Auth through @supabase/ssr) both implement it, and
+ * database) and the Supabase provider (Supabase Auth through supabase-js) both implement it, and
  * nothing outside `src/lib/server/auth/` may tell which one is running.
  *
  * Operations on behalf of a signed-in person take the claims `verifyAccessToken` returned: they
