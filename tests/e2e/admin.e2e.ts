@@ -175,8 +175,16 @@ describe('the admin console', () => {
 
 		await open(admin, '/admin/revenue');
 		await admin.getByRole('heading', { name: 'Revenue and usage', level: 1 }).waitFor();
-		expect(await admin.getByText('Revenue in USD, last 12 months').count()).toBe(1);
-		expect(await admin.locator('figure svg rect').count()).toBeGreaterThan(12);
+		expect(await admin.getByRole('img', { name: /Revenue in USD, last 12 months/ }).count()).toBe(
+			1
+		);
+		expect(await admin.locator('rect.bar').count(), 'a bar per month').toBe(12);
+		expect(
+			await admin
+				.getByRole('img', { name: /API calls \(calls\) per day/ })
+				.locator('polyline.line')
+				.count()
+		).toBe(1);
 		expect(await admin.getByTestId('mrr-usd').textContent()).not.toBe('$0.00');
 		await screenshot(admin, '39-admin-revenue');
 	});
