@@ -69,6 +69,23 @@ describe('roles, projects and organisation settings', () => {
 		expect(await owner.locator('summary', { hasText: 'Release Manager' }).innerText()).toContain(
 			'3 permissions'
 		);
+
+		await owner.locator('summary', { hasText: 'Auditor' }).click();
+		await owner.getByRole('button', { name: 'Delete Auditor' }).click();
+		await owner.getByText('Members still hold this role: give them another role first.').waitFor();
+		await owner.goto('/t/acme/roles', { waitUntil: 'networkidle' });
+		await owner.locator('summary', { hasText: 'Release Manager' }).click();
+		await owner.getByRole('button', { name: 'Delete Release Manager' }).click();
+		await owner.getByRole('status').getByText('Role deleted.').waitFor();
+		expect(await owner.locator('summary', { hasText: 'Release Manager' }).count()).toBe(0);
+	});
+
+	it('an admin cannot tick a permission they lack', async () => {
+		const admin = await signIn(browser, app, 'admin@acme.test');
+		await admin.goto('/t/acme/roles', { waitUntil: 'networkidle' });
+		const create = admin.locator('form[action="?/create"]');
+		expect(await create.getByRole('checkbox', { name: /billing\.manage/ }).isDisabled()).toBe(true);
+		expect(await create.getByRole('checkbox', { name: /billing\.read/ }).isDisabled()).toBe(false);
 	});
 
 	it('the owner creates a project, adds an environment and gives a member a project role', async () => {
@@ -141,6 +158,15 @@ describe('roles, projects and organisation settings', () => {
 		await screenshot(owner, '56-settings-errors');
 
 		await owner.getByLabel('Address').fill('acme');
+		await owner.getByLabel(/Require two-factor authentication/).check();
+		await owner.getByRole('button', { name: 'Save settings' }).click();
+		await owner.getByText(/needs a session that used it/).waitFor();
+		expect(
+			await owner.getByRole('link', { name: 'Go to your Security page' }).getAttribute('href')
+		).toBe('/account/security');
+		expect(await owner.getByLabel('Name').inputValue()).toBe('Acme Corporation');
+
+		await owner.getByLabel(/Require two-factor authentication/).uncheck();
 		await owner.getByLabel('Primary colour').fill('#123abc');
 		await owner.getByRole('button', { name: 'Save settings' }).click();
 		await owner.getByRole('status').getByText('Settings saved.').waitFor();

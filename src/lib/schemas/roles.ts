@@ -58,6 +58,7 @@ export const deleteRoleSchema = z.object({ roleId: z.uuid({ error: 'No such role
 export function roleKey(roleName: string): string {
 	const base = roleName
 		.normalize('NFKD')
+		.replace(/[\u0300-\u036f]/g, '')
 		.toLowerCase()
 		.replace(/[^a-z0-9]+/g, '_')
 		.replace(/^_+|_+$/g, '')
