@@ -120,6 +120,7 @@ export interface InvoiceDetail {
 		subtotal: number;
 		tax: number;
 		dueAt: string | null;
+		createdAt: string;
 		stripeInvoiceId: string | null;
 	};
 	tenantName: string;

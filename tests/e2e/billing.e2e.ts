@@ -1,0 +1,144 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApp, type App } from '../support/app';
+import { launchBrowser, screenshot } from './harness';
+
+/** The seeded demo people (supabase/seed.sql); every password is password123!. */
+async function signIn(browser: Browser, app: App, email: string): Promise<Page> {
+	const page = await (await browser.newContext({ baseURL: app.url })).newPage();
+	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Password').fill('password123!');
+	await page.getByRole('button', { name: 'Sign in' }).click();
+	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
+	return page;
+}
+
+const PDF = Buffer.from(
+	'%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'
+);
+
+describe('billing and usage pages, with the fake Stripe', () => {
+	let app: App;
+	let browser: Browser;
+	let owner: Page;
+
+	beforeAll(async () => {
+		app = await startApp();
+		browser = await launchBrowser();
+		owner = await signIn(browser, app, 'owner@acme.test');
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await app?.stop();
+	});
+
+	it('usage: a chart per metric over 30 days with its limit lines, current totals against the plan', async () => {
+		await owner.goto('/t/acme/usage', { waitUntil: 'networkidle' });
+		await owner.getByRole('heading', { name: 'Usage', level: 1 }).waitFor();
+		const apiChart = owner.getByRole('img', {
+			name: /API calls, total since the start of each month/
+		});
+		expect(await apiChart.count()).toBe(1);
+		expect(await apiChart.locator('[data-limit="hard"]').count()).toBe(1);
+		expect(await apiChart.locator('[data-limit="soft"]').count()).toBe(1);
+		expect(await apiChart.locator('polyline').count()).toBe(1);
+		expect(
+			await owner.getByRole('img', { name: 'API calls per day' }).locator('rect').count()
+		).toBe(30);
+		expect(await owner.getByTestId('current-projects').innerText()).toMatch(/^2 projects/);
+		await owner.getByText('API calls as a table').click();
+		expect(await owner.locator('details[open] tbody tr').count()).toBe(30);
+		await screenshot(owner, '24-usage');
+	});
+
+	it('a tenant owner uploads a payment proof: checked by its bytes, then pending verification', async () => {
+		await owner.goto('/t/acme/billing', { waitUntil: 'networkidle' });
+		expect(await owner.getByTestId('plan-name').innerText()).toBe('Pro');
+		expect(await owner.getByTestId('next-invoice').innerText()).toMatch(/^\$29\.00 on /);
+		await screenshot(owner, '24-billing');
+
+		const file = owner.locator('#field-proof-file');
+		await file.setInputFiles({
+			name: 'receipt.pdf',
+			mimeType: 'application/pdf',
+			buffer: Buffer.from('not a pdf')
+		});
+		await owner.getByRole('button', { name: 'Submit payment proof' }).click();
+		await owner.getByText('Attach a PDF, PNG or JPEG file.').waitFor();
+
+		await owner.locator('#field-proof-amount').fill('29.00');
+		await file.setInputFiles({ name: 'receipt.pdf', mimeType: 'application/pdf', buffer: PDF });
+		await owner.getByRole('button', { name: 'Submit payment proof' }).click();
+		await owner.getByText('Payment proof received: it is pending verification').waitFor();
+		await owner.reload({ waitUntil: 'networkidle' });
+		expect(await owner.getByTestId('subscription-status').innerText()).toBe('Pending verification');
+		expect(await owner.getByTestId('pending-payment').innerText()).toMatch(
+			/\$29\.00 for Pro is pending verification/
+		);
+	});
+
+	it('the owner upgrades through the fake checkout, then downgrades with the proration shown first', async () => {
+		await owner.goto('/t/acme/billing', { waitUntil: 'networkidle' });
+		await owner.locator('#field-change-plan').selectOption('business');
+		await owner.locator('#field-change-interval').selectOption('month');
+		await owner.getByRole('button', { name: 'Preview the change' }).click();
+		await owner.getByRole('heading', { name: 'Subscribe to Business (monthly)' }).waitFor();
+		expect(await owner.getByTestId('amount-due').innerText()).toBe('$99.00');
+		await owner.getByRole('button', { name: 'Continue to payment' }).click();
+
+		await owner.waitForURL(/\/dev\/stripe\/checkout\/cs_test_/);
+		await owner.waitForLoadState('networkidle');
+		await owner.getByRole('heading', { name: 'Subscribe to Business' }).waitFor();
+		await screenshot(owner, '24-fake-checkout');
+		await owner.getByLabel('Card number').fill('4000 0000 0000 0002');
+		await owner.getByRole('button', { name: 'Pay $99.00' }).click();
+		await owner.getByText('Your card was declined.').waitFor();
+		await owner.getByLabel('Card number').fill('4242 4242 4242 4242');
+		await owner.getByRole('button', { name: 'Pay $99.00' }).click();
+
+		await owner.waitForURL(/\/t\/acme\/billing\?checkout=cs_test_/);
+		await owner.getByText('Payment received').waitFor();
+		expect(await owner.getByTestId('plan-name').innerText()).toBe('Business');
+		expect(await owner.getByTestId('subscription-status').innerText()).toBe('Active');
+		expect(await owner.getByText('$99.00 per month (card, through Stripe)').count()).toBe(1);
+		expect(
+			await owner.locator('table.data tbody tr', { hasText: '$99.00' }).count()
+		).toBeGreaterThan(0);
+
+		await owner.locator('#field-change-plan').selectOption('pro');
+		await owner.getByRole('button', { name: 'Preview the change' }).click();
+		await owner.getByRole('heading', { name: 'Change to Pro (monthly)' }).waitFor();
+		await owner.getByText(/^Unused time on Business after /).waitFor();
+		await owner.getByText(/^Remaining time on Pro after /).waitFor();
+		expect(await owner.getByTestId('proration-total').innerText()).toMatch(/^-\$\d+\.\d\d$/);
+		expect(await owner.getByTestId('amount-due').innerText()).toBe('$0.00');
+		await screenshot(owner, '24-billing-proration');
+		await owner.getByRole('button', { name: 'Confirm the change' }).click();
+		await owner.getByText('Your plan was changed.').waitFor();
+		expect(await owner.getByTestId('plan-name').innerText()).toBe('Pro');
+
+		await owner.getByRole('button', { name: 'Cancel at period end' }).click();
+		await owner.getByText('Your subscription ends at the end of this period.').waitFor();
+		await owner.getByRole('button', { name: 'Resume subscription' }).waitFor();
+	});
+
+	it('billing is read-only without billing.manage, and closed without billing.read', async () => {
+		const admin = await signIn(browser, app, 'admin@acme.test');
+		await admin.goto('/t/acme/billing', { waitUntil: 'networkidle' });
+		expect(await admin.getByTestId('plan-name').innerText()).toBe('Pro');
+		await admin.getByText('You can see billing but not change it').waitFor();
+		for (const name of ['Preview the change', 'Resume subscription', 'Submit payment proof']) {
+			expect(await admin.getByRole('button', { name }).count()).toBe(0);
+		}
+		await screenshot(admin, '24-billing-read-only');
+		const refused = await admin.request.post('/t/acme/billing?/cancel', {
+			form: { cancel: 'true' },
+			headers: { origin: app.url }
+		});
+		expect(refused.status()).toBe(403);
+
+		const viewer = await signIn(browser, app, 'viewer@acme.test');
+		expect((await viewer.goto('/t/acme/billing'))?.status()).toBe(403);
+	});
+});
