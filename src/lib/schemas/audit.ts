@@ -13,15 +13,28 @@ const optionalText = (max: number, message: string) =>
 		.transform((value) => value || undefined)
 		.optional();
 
+/** A real calendar day (2026-02-30 is not), within what Postgres and JavaScript both handle. */
+function isDay(value: string): boolean {
+	const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+	if (!match) return false;
+	const [year, month, day] = match.slice(1).map(Number) as [number, number, number];
+	const date = new Date(Date.UTC(year, month - 1, day));
+	return (
+		year >= 1 &&
+		date.getUTCFullYear() === year &&
+		date.getUTCMonth() === month - 1 &&
+		date.getUTCDate() === day
+	);
+}
+
 const optionalDate = z
 	.string()
 	.trim()
 	.refine((value) => value === '' || /^\d{4}-\d{2}-\d{2}$/.test(value), {
-		error: 'Use a date like 2026-11-22.'
+		error: 'Use a date like 2026-11-22.',
+		abort: true
 	})
-	.refine((value) => value === '' || !Number.isNaN(Date.parse(`${value}T00:00:00Z`)), {
-		error: 'That date does not exist.'
-	})
+	.refine((value) => value === '' || isDay(value), { error: 'That date does not exist.' })
 	.transform((value) => value || undefined)
 	.optional();
 
@@ -31,7 +44,8 @@ const optionalDate = z
  */
 export const auditCursorSchema = z
 	.string()
-	.regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z_\d{1,19}$/)
+	.regex(/^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{6}Z_\d{1,18}$/)
+	.refine((value) => isDay(value.slice(0, 10)))
 	.transform((value) => {
 		const [at, id] = value.split('_') as [string, string];
 		return { at, id };
