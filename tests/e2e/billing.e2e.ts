@@ -118,6 +118,24 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		await owner.getByText('Your plan was changed.').waitFor();
 		expect(await owner.getByTestId('plan-name').innerText()).toBe('Pro');
 
+		await owner.getByRole('button', { name: 'Manage cards in the customer portal' }).click();
+		await owner.waitForURL(/\/dev\/stripe\/portal\/bps_/);
+		await owner.waitForLoadState('networkidle');
+		await owner.getByRole('button', { name: 'Add card' }).click();
+		await owner.getByText('Card added and made the default.').waitFor();
+		await screenshot(owner, '24-fake-portal');
+		await owner.getByRole('button', { name: 'Return to Tenantry' }).click();
+		await owner.waitForURL(/\/t\/acme\/billing$/);
+		await owner.getByText(/mastercard\s+•••• 4444/i).waitFor();
+
+		await owner.getByRole('link', { name: 'ACME-2026-0001' }).click();
+		await owner.getByRole('heading', { name: 'Invoice ACME-2026-0001', level: 1 }).waitFor();
+		expect(
+			await owner.getByRole('row', { name: /Pro \(monthly\) 1 \$29\.00 \$29\.00/ }).count()
+		).toBe(1);
+		await screenshot(owner, '24-invoice');
+		await owner.goBack({ waitUntil: 'networkidle' });
+
 		await owner.getByRole('button', { name: 'Cancel at period end' }).click();
 		await owner.getByText('Your subscription ends at the end of this period.').waitFor();
 		await owner.getByRole('button', { name: 'Resume subscription' }).waitFor();
