@@ -118,10 +118,10 @@ export interface AuthProvider {
 	/** Uses a reset token (once, within 1 h), sets the password, ends every session. */
 	resetPassword(token: string, newPassword: string): Promise<void>;
 	/**
-	 * Changes the signed-in person's password: the current one must be right (`invalid_credentials`,
-	 * 5 wrong ones per 15 minutes then `rate_limited`), the new one must follow the rules
-	 * (`weak_password`), and with a verified factor the session must be aal2 (`mfa_required`).
-	 * Ends every other session of the person and returns how many.
+	 * Changes the signed-in person's password: the current one must be right (`invalid_credentials`;
+	 * at most 5 attempts per 15 minutes until one succeeds, then `rate_limited`), the new one must
+	 * follow the rules (`weak_password`), and with a verified factor the session must be aal2
+	 * (`mfa_required`). Ends every other session of the person and returns how many.
 	 */
 	changePassword(
 		claims: AccessClaims,
