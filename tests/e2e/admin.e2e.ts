@@ -172,6 +172,29 @@ describe('the admin console', () => {
 		expect(await staff.count()).toBe(3);
 		expect(await staff.filter({ hasText: 'support@tenantry.test' }).count()).toBe(1);
 		await screenshot(admin, '38-admin-staff');
+		expect(
+			await staff.filter({ hasText: 'admin@tenantry.test' }).getByRole('button').count(),
+			'nobody removes or demotes themselves here'
+		).toBe(0);
+
+		await admin.getByLabel('Email').fill('nobody@example.test');
+		await admin.getByRole('button', { name: 'Add to staff' }).click();
+		await admin.getByText('Nobody has an account with that email').waitFor();
+		expect(await admin.getByLabel('Email').inputValue()).toBe('nobody@example.test');
+
+		await admin.getByLabel('Email').fill('viewer@acme.test');
+		await admin.getByLabel('Role', { exact: true }).selectOption('billing_admin');
+		await admin.getByRole('button', { name: 'Add to staff' }).click();
+		await admin
+			.getByRole('status')
+			.filter({ hasText: 'viewer@acme.test joined the staff.' })
+			.waitFor();
+		const added = staff.filter({ hasText: 'viewer@acme.test' });
+		expect(await added.getByLabel('Role of viewer@acme.test').inputValue()).toBe('billing_admin');
+		await added.getByRole('button', { name: 'Remove viewer@acme.test' }).click();
+		await admin.getByRole('status').filter({ hasText: 'Removed from the staff.' }).waitFor();
+		expect(await staff.filter({ hasText: 'viewer@acme.test' }).count()).toBe(0);
+		expect(await staff.count()).toBe(3);
 
 		await open(admin, '/admin/revenue');
 		await admin.getByRole('heading', { name: 'Revenue and usage', level: 1 }).waitFor();
