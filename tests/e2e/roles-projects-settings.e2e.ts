@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
@@ -212,5 +213,29 @@ describe('roles, projects and organisation settings', () => {
 		expect(refused?.status()).toBe(403);
 		expect(await developer.getByRole('button', { name: 'Save settings' }).count()).toBe(0);
 		await screenshot(developer, '59-developer-settings-refused');
+	});
+
+	it('at the plan’s project limit, creating a project points to billing', async () => {
+		// Acme's plan (Pro) is lowered to the projects it has, as a plan change would.
+		const db = new pg.Client({ connectionString: app.databaseUrl });
+		await db.connect();
+		await db.query(
+			`update public.plan_limits set hard_limit = (select count(*) from public.projects p
+			   join public.tenants t on t.id = p.tenant_id where t.slug = 'acme')
+			 where metric = 'projects' and plan_id = (select id from public.plans where code = 'pro')`
+		);
+		await db.end();
+
+		const owner = await signIn(browser, app, 'owner@acme.test');
+		await owner.goto('/t/acme/projects', { waitUntil: 'networkidle' });
+		await owner.getByLabel('Name').fill('One too many');
+		await owner.getByLabel('Address').fill('one-too-many');
+		await owner.getByRole('button', { name: 'Create project' }).click();
+		await owner.getByText(/project limit is reached/).waitFor();
+		expect(
+			await owner.getByRole('link', { name: 'See plans and billing' }).getAttribute('href')
+		).toBe('/t/acme/billing');
+		expect(await owner.getByLabel('Address').inputValue()).toBe('one-too-many');
+		await screenshot(owner, '60-project-quota');
 	});
 });
