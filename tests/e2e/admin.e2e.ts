@@ -8,6 +8,9 @@ const ACME_ID = 'b0000000-0000-4000-8000-000000000001';
 
 async function signIn(browser: Browser, app: App, email: string): Promise<Page> {
 	const page = await (await browser.newContext({ baseURL: app.url })).newPage();
+	// The dev server compiles each route on its first visit: on a busy machine that alone can take
+	// most of Playwright's default 30 s.
+	page.setDefaultTimeout(60_000);
 	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
 	await page.getByLabel('Email').fill(email);
 	await page.getByLabel('Password').fill('password123!');
