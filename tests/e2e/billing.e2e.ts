@@ -1,3 +1,4 @@
+import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
@@ -97,7 +98,7 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		await owner.getByLabel('Card number').fill('4242 4242 4242 4242');
 		await owner.getByRole('button', { name: 'Pay $99.00' }).click();
 
-		await owner.waitForURL(/\/t\/acme\/billing\?checkout=cs_test_/);
+		await owner.waitForURL(/\/t\/acme\/billing\?checkout=cs_test_/, { waitUntil: 'networkidle' });
 		await owner.getByText('Payment received').waitFor();
 		expect(await owner.getByTestId('plan-name').innerText()).toBe('Business');
 		expect(await owner.getByTestId('subscription-status').innerText()).toBe('Active');
@@ -158,5 +159,36 @@ describe('billing and usage pages, with the fake Stripe', () => {
 
 		const viewer = await signIn(browser, app, 'viewer@acme.test');
 		expect((await viewer.goto('/t/acme/billing'))?.status()).toBe(403);
+	});
+
+	it('a tenant that billing suspended still sees its billing, pays by card and is active again', async () => {
+		const db = new pg.Client({ connectionString: app.databaseUrl });
+		await db.connect();
+		try {
+			await db.query(`select private.set_tenant_status(t.id, 'suspended', private.billing_suspension_reason(),
+				'tenant.suspend') from public.tenants t where t.slug = 'globex'`);
+		} finally {
+			await db.end();
+		}
+		const billing = await signIn(browser, app, 'billing@globex.test');
+		await billing.goto('/t/globex/billing', { waitUntil: 'networkidle' });
+		await billing.getByRole('heading', { name: 'This organisation is suspended' }).waitFor();
+		await billing.getByText('Billing suspended Globex').waitFor();
+		expect(await billing.getByTestId('plan-name').innerText()).toBe('Business');
+		await screenshot(billing, '24-billing-suspended');
+
+		expect(await billing.getByRole('button', { name: 'Cancel at period end' }).count()).toBe(0);
+		await billing.locator('#field-change-plan').selectOption('pro');
+		await billing.locator('#field-change-interval').selectOption('month');
+		await billing.getByRole('button', { name: 'Preview the change' }).click();
+		await billing.getByRole('button', { name: 'Continue to payment' }).click();
+		await billing.waitForURL(/\/dev\/stripe\/checkout\/cs_test_/);
+		await billing.waitForLoadState('networkidle');
+		await billing.getByRole('button', { name: 'Pay $29.00' }).click();
+		await billing.waitForURL(/\/t\/globex\/billing\?checkout=/);
+		expect(await billing.getByTestId('subscription-status').innerText()).toBe('Active');
+		expect(
+			await billing.getByRole('heading', { name: 'This organisation is suspended' }).count()
+		).toBe(0);
 	});
 });
