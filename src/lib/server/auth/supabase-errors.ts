@@ -4,13 +4,12 @@
  * AuthApiError whose `code` is `error_code`. A refusal GoTrue has no code for keeps its HTTP status
  * as the only hint; a server that is down or broken stays an ordinary Error (a 500 page, not a
  * form message).
+ *
+ * supabase-js is only imported as types here: its entry point warns on Node 20 when loaded, which
+ * the embedded profile must not print. Its errors are recognised as supabase-js's own `isAuthError`
+ * does, by `__isAuthError`, and by their `name`.
  */
-import {
-	AuthInvalidJwtError,
-	isAuthError as isSupabaseError,
-	isAuthWeakPasswordError,
-	type AuthError as SupabaseError
-} from '@supabase/supabase-js';
+import type { AuthError as SupabaseError } from '@supabase/supabase-js';
 import { AuthError, type AuthErrorCode } from './errors';
 
 const BY_GOTRUE_CODE: Record<string, AuthErrorCode> = {
@@ -49,7 +48,7 @@ const BY_GOTRUE_CODE: Record<string, AuthErrorCode> = {
 export function toAuthError(error: unknown): AuthError {
 	if (error instanceof AuthError) return error;
 	if (!isSupabaseError(error)) throw error;
-	if (error instanceof AuthInvalidJwtError) {
+	if (error.name === 'AuthInvalidJwtError') {
 		return new AuthError(/expired/i.test(error.message) ? 'token_expired' : 'token_invalid');
 	}
 	const code = error.code ? BY_GOTRUE_CODE[error.code] : undefined;
@@ -63,10 +62,14 @@ export function toAuthError(error: unknown): AuthError {
 	throw error;
 }
 
+function isSupabaseError(error: unknown): error is SupabaseError {
+	return typeof error === 'object' && error !== null && '__isAuthError' in error;
+}
+
 /** GoTrue's sentence, which says what the project's password policy wants. */
 function weakPasswordIssues(error: SupabaseError): string[] {
 	if (error.code === 'same_password') return ['Choose a password different from your current one.'];
-	const reasons = isAuthWeakPasswordError(error) ? error.reasons : [];
+	const reasons = 'reasons' in error && Array.isArray(error.reasons) ? error.reasons : [];
 	return error.message ? [error.message] : reasons.map((r) => `Password rule not met: ${r}.`);
 }
 

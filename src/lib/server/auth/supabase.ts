@@ -11,7 +11,7 @@
  * `auth.sessions` of the project's database instead, `supabase-sessions.ts`), recovery codes
  * (`not_supported`) and device names (sessions have no tag).
  */
-import { GoTrueClient, type Factor, type Session, type User } from '@supabase/supabase-js';
+import type { Factor, GoTrueClient, Session, User } from '@supabase/supabase-js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/database';
 import {
@@ -41,6 +41,13 @@ import { SupabaseSessions } from './supabase-sessions';
 /** The key under which an operation's client keeps its session, in its own storage only. */
 const STORAGE_KEY = 'sb-tenantry-auth-token';
 const CLIENT_INFO = 'tenantry-supabase-auth';
+
+/**
+ * supabase-js, loaded the first time a Supabase provider is made: its entry point warns on Node 20
+ * as it loads, which processes on the embedded provider must not print.
+ */
+let sdk: Promise<typeof import('@supabase/supabase-js')> | undefined;
+const loadSdk = () => (sdk ??= import('@supabase/supabase-js'));
 
 export interface SupabaseAuthOptions {
 	/** SUPABASE_URL: https://<project-ref>.supabase.co */
@@ -72,6 +79,7 @@ export class SupabaseAuth implements AuthProvider {
 		this.issuer = `${this.url}/auth/v1`;
 		this.totpIssuer = options.totpIssuer ?? 'Tenantry';
 		this.sessions = new SupabaseSessions(options.db);
+		void loadSdk();
 		this.mfaAttempts = new RateLimiter({
 			limit: options.mfaAttemptLimit ?? 10,
 			windowMs: 5 * 60_000
@@ -95,8 +103,9 @@ export class SupabaseAuth implements AuthProvider {
 			);
 		}
 		const { email, password } = parsed.data;
+		const gotrue = await this.client();
 		unwrap(
-			await this.client().signUp({
+			await gotrue.signUp({
 				email,
 				password,
 				options: { data: input.userMetadata ?? {} }
@@ -107,9 +116,8 @@ export class SupabaseAuth implements AuthProvider {
 
 	async confirmEmail(token: string): Promise<{ userId: string; email: string }> {
 		if (!token || token.length > 512) throw new AuthError('token_invalid');
-		const { user, session } = unwrap(
-			await this.client().verifyOtp({ token_hash: token, type: 'email' })
-		);
+		const gotrue = await this.client();
+		const { user, session } = unwrap(await gotrue.verifyOtp({ token_hash: token, type: 'email' }));
 		if (!user) throw new AuthError('token_invalid');
 		// GoTrue signs the person in on confirmation; here confirming is not signing in.
 		if (session) await this.endSession(session.access_token, 'local');
@@ -121,15 +129,15 @@ export class SupabaseAuth implements AuthProvider {
 	async signIn(email: string, password: string, device: DeviceInfo = {}): Promise<AuthSession> {
 		const address = normaliseEmail(email);
 		if (!address || !password || password.length > 1024) throw new AuthError('invalid_credentials');
-		const { session } = unwrap(
-			await this.client(undefined, device).signInWithPassword({ email: address, password })
-		);
+		const gotrue = await this.client(undefined, device);
+		const { session } = unwrap(await gotrue.signInWithPassword({ email: address, password }));
 		return this.toAuthSession(session);
 	}
 
 	async refresh(refreshToken: string): Promise<AuthSession> {
 		if (!refreshToken || refreshToken.length > 512) throw new AuthError('token_invalid');
-		const { session } = unwrap(await this.client().refreshSession({ refresh_token: refreshToken }));
+		const gotrue = await this.client();
+		const { session } = unwrap(await gotrue.refreshSession({ refresh_token: refreshToken }));
 		return this.toAuthSession(session);
 	}
 
@@ -154,7 +162,8 @@ export class SupabaseAuth implements AuthProvider {
 	async requestPasswordReset(email: string): Promise<void> {
 		const parsed = emailSchema.safeParse(email);
 		if (!parsed.success) return;
-		const { error } = await this.client().resetPasswordForEmail(parsed.data);
+		const gotrue = await this.client();
+		const { error } = await gotrue.resetPasswordForEmail(parsed.data);
 		// Silence either way, as the embedded provider's: GoTrue's per-address send limit included.
 		if (error && toAuthError(error).code !== 'rate_limited') throw toAuthError(error);
 	}
@@ -169,14 +178,15 @@ export class SupabaseAuth implements AuthProvider {
 				rules.error.issues.map((i) => i.message)
 			);
 		}
+		const gotrue = await this.client();
 		const { user, session } = unwrap(
-			await this.client().verifyOtp({ token_hash: token, type: 'recovery' })
+			await gotrue.verifyOtp({ token_hash: token, type: 'recovery' })
 		);
 		if (!user || !session) throw new AuthError('token_invalid');
 		try {
 			this.checkPassword(user.email ?? '', newPassword);
-			const client = this.client(sessionForStorage(session.access_token, session.user));
-			unwrap(await client.updateUser({ password: newPassword }));
+			const recovering = await this.client(sessionForStorage(session.access_token, session.user));
+			unwrap(await recovering.updateUser({ password: newPassword }));
 		} finally {
 			// The recovery link's session is not a sign-in, and a new password ends every session.
 			await this.endSession(session.access_token, 'global');
@@ -198,15 +208,16 @@ export class SupabaseAuth implements AuthProvider {
 		}
 		// GoTrue checks a current password only when the project turns that setting on, so it is
 		// proved here by a sign-in whose session ends at once.
-		const probe = await this.client().signInWithPassword({
+		const gotrue = await this.client();
+		const probe = await gotrue.signInWithPassword({
 			email: claims.email,
 			password: currentPassword
 		});
 		if (probe.error) throw toAuthError(probe.error);
 		await this.endSession(probe.data.session.access_token, 'local');
 		const others = await this.sessions.countOthers(claims);
-		const client = this.client(sessionForStorage(jwt, userOfClaims(claims)));
-		unwrap(await client.updateUser({ password: newPassword }));
+		const person = await this.userClient(claims);
+		unwrap(await person.updateUser({ password: newPassword }));
 		await this.endSession(jwt, 'others');
 		this.passwordAttempts.reset(claims.sub);
 		return others;
@@ -220,7 +231,8 @@ export class SupabaseAuth implements AuthProvider {
 	}
 
 	async listFactors(claims: AccessClaims): Promise<MfaFactor[]> {
-		const { user } = unwrap(await this.client().getUser(this.tokenOf(claims)));
+		const gotrue = await this.client();
+		const { user } = unwrap(await gotrue.getUser(this.tokenOf(claims)));
 		return (user.factors ?? [])
 			.filter((f) => f.factor_type === 'totp')
 			.map((f) => ({
@@ -235,18 +247,19 @@ export class SupabaseAuth implements AuthProvider {
 
 	async enrolTotp(claims: AccessClaims, friendlyName?: string): Promise<TotpEnrolment> {
 		const jwt = this.tokenOf(claims);
-		const { user } = unwrap(await this.client().getUser(jwt));
+		const gotrue = await this.client();
+		const { user } = unwrap(await gotrue.getUser(jwt));
 		const factors = (user.factors ?? []).filter((f) => f.factor_type === 'totp');
 		if (claims.aal !== 'aal2' && factors.some((f) => f.status === 'verified')) {
 			throw new AuthError('mfa_required');
 		}
-		const client = this.userClient(claims);
+		const person = await this.userClient(claims);
 		// One enrolment in progress at a time: an abandoned QR code stops being usable.
 		for (const factor of factors.filter((f) => f.status !== 'verified')) {
-			unwrap(await client.mfa.unenroll({ factorId: factor.id }));
+			unwrap(await person.mfa.unenroll({ factorId: factor.id }));
 		}
 		const enrolled = unwrap(
-			await client.mfa.enroll({
+			await person.mfa.enroll({
 				factorType: 'totp',
 				friendlyName: friendlyName?.trim().slice(0, 100) || undefined,
 				issuer: this.totpIssuer
@@ -269,7 +282,8 @@ export class SupabaseAuth implements AuthProvider {
 	}
 
 	async challengeTotp(claims: AccessClaims, factorId: string): Promise<MfaChallenge> {
-		const challenge = unwrap(await this.userClient(claims).mfa.challenge({ factorId }));
+		const person = await this.userClient(claims);
+		const challenge = unwrap(await person.mfa.challenge({ factorId }));
 		return { challengeId: challenge.id, expiresAt: new Date(challenge.expires_at * 1000) };
 	}
 
@@ -278,8 +292,9 @@ export class SupabaseAuth implements AuthProvider {
 		input: { factorId: string; challengeId: string; code: string }
 	): Promise<AuthSession> {
 		this.mfaAttempts.consume(claims.sub);
+		const person = await this.userClient(claims);
 		const session = unwrap(
-			await this.userClient(claims).mfa.verify({
+			await person.mfa.verify({
 				factorId: input.factorId,
 				challengeId: input.challengeId,
 				code: input.code.replace(/\s+/g, '')
@@ -298,12 +313,14 @@ export class SupabaseAuth implements AuthProvider {
 		const factor = (await this.listFactors(claims)).find((f) => f.id === factorId);
 		if (!factor) throw new AuthError('token_invalid');
 		if (factor.status === 'verified' && claims.aal !== 'aal2') throw new AuthError('mfa_required');
-		unwrap(await this.userClient(claims).mfa.unenroll({ factorId }));
+		const person = await this.userClient(claims);
+		unwrap(await person.mfa.unenroll({ factorId }));
 	}
 
 	async verifyAccessToken(jwt: string): Promise<AccessClaims> {
 		if (!jwt || jwt.length > 8192) throw new AuthError('token_invalid');
-		const verified = unwrap(await this.client().getClaims(jwt));
+		const gotrue = await this.client();
+		const verified = unwrap(await gotrue.getClaims(jwt));
 		const claims = accessClaimsSchema.safeParse(verified?.claims);
 		if (!claims.success || claims.data.iss !== this.issuer) throw new AuthError('token_invalid');
 		this.tokens.set(claims.data, jwt);
@@ -316,7 +333,8 @@ export class SupabaseAuth implements AuthProvider {
 	 * An auth client for one operation. Its storage starts with `session` (if any) and is dropped
 	 * with it: the tokens an operation returns reach the browser through cookies.ts only.
 	 */
-	private client(session?: StoredSession, device: DeviceInfo = {}): GoTrueClient {
+	private async client(session?: StoredSession, device: DeviceInfo = {}): Promise<GoTrueClient> {
+		const { GoTrueClient } = await loadSdk();
 		const store = new Map<string, string>();
 		if (session) store.set(STORAGE_KEY, JSON.stringify(session));
 		const headers: Record<string, string> = { apikey: this.anonKey, 'x-client-info': CLIENT_INFO };
@@ -338,7 +356,7 @@ export class SupabaseAuth implements AuthProvider {
 	}
 
 	/** A client holding the session the claims came from (for the calls that use the stored one). */
-	private userClient(claims: AccessClaims): GoTrueClient {
+	private userClient(claims: AccessClaims): Promise<GoTrueClient> {
 		return this.client(sessionForStorage(this.tokenOf(claims), userOfClaims(claims)));
 	}
 
@@ -350,13 +368,15 @@ export class SupabaseAuth implements AuthProvider {
 	}
 
 	private async verifiedFactors(jwt: string): Promise<Factor[]> {
-		const { user } = unwrap(await this.client().getUser(jwt));
+		const gotrue = await this.client();
+		const { user } = unwrap(await gotrue.getUser(jwt));
 		return (user.factors ?? []).filter((f) => f.status === 'verified');
 	}
 
 	/** GoTrue's logout; a session that is already gone is fine (supabase-js ignores 401/403/404). */
 	private async endSession(jwt: string, scope: 'local' | 'others' | 'global'): Promise<void> {
-		const { error } = await this.client().admin.signOut(jwt, scope);
+		const gotrue = await this.client();
+		const { error } = await gotrue.admin.signOut(jwt, scope);
 		if (error) throw toAuthError(error);
 	}
 
