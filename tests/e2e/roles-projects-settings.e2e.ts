@@ -5,8 +5,13 @@ import { startApp, type App } from '../support/app';
 import { launchBrowser, screenshot } from './harness';
 
 /** The seeded demo people (supabase/seed.sql); every password is password123!. */
-async function signIn(browser: Browser, app: App, email: string): Promise<Page> {
-	const page = await (await browser.newContext({ baseURL: app.url })).newPage();
+async function signIn(
+	browser: Browser,
+	app: App,
+	email: string,
+	javaScriptEnabled = true
+): Promise<Page> {
+	const page = await (await browser.newContext({ baseURL: app.url, javaScriptEnabled })).newPage();
 	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
 	await page.getByLabel('Email').fill(email);
 	await page.getByLabel('Password').fill('password123!');
@@ -213,6 +218,27 @@ describe('roles, projects and organisation settings', () => {
 		expect(refused?.status()).toBe(403);
 		expect(await developer.getByRole('button', { name: 'Save settings' }).count()).toBe(0);
 		await screenshot(developer, '59-developer-settings-refused');
+	});
+
+	it('works without JavaScript: a role, an environment and a refused save', async () => {
+		const owner = await signIn(browser, app, 'owner@acme.test', false);
+		await owner.goto('/t/acme/roles');
+		const create = owner.locator('form[action="?/create"]');
+		await create.getByLabel('Name', { exact: true }).fill('Support Desk');
+		await create.getByRole('checkbox', { name: /tickets\.manage/ }).check();
+		await create.getByRole('button', { name: 'Create role' }).click();
+		await owner.getByRole('status').getByText('Role “Support Desk” created.').waitFor();
+
+		await owner.goto('/t/acme/projects/mobile');
+		await owner.getByLabel('Environment name').fill('Load test');
+		await owner.getByRole('button', { name: 'Add environment' }).click();
+		await owner.getByRole('button', { name: 'Delete Load test' }).waitFor();
+
+		await owner.goto('/t/acme/settings');
+		await owner.getByLabel('Primary colour').fill('blue');
+		await owner.getByRole('button', { name: 'Save settings' }).click();
+		await owner.getByText('Use a colour such as #d9480f.').waitFor();
+		expect(await owner.getByLabel('Primary colour').inputValue()).toBe('blue');
 	});
 
 	it('at the plan’s project limit, creating a project points to billing', async () => {

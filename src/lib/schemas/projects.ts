@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ENVIRONMENT_KINDS } from './options';
 
 /** Projects and environments: the rules of 20261122000600_projects.sql, checked before the write. */
 const name = z
@@ -20,8 +21,6 @@ const description = z
 	.default('');
 
 export const projectSchema = z.object({ name, slug, description });
-
-export const ENVIRONMENT_KINDS = ['development', 'staging', 'production'] as const;
 
 const environmentName = z
 	.string()

@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { PERMISSION_FIELD } from './options';
 
 /**
  * The custom role editor's form. A checkbox per permission is named `perm:<code>` rather than
  * sharing one name, because a form posts repeated names as separate entries and the shared form
  * parser keeps one value per name; distinct names also let the page re-tick exactly what was sent.
  */
-export const PERMISSION_FIELD = 'perm:';
 
 function permissionsOf(values: Record<string, unknown>): string[] {
 	return Object.keys(values)

@@ -1,15 +1,6 @@
 import { z } from 'zod';
+import { DATA_REGIONS } from './options';
 import { createTenantSchema } from './tenant';
-
-/** The data regions tenants.data_region accepts. */
-export const DATA_REGIONS = [
-	{ value: 'us', label: 'United States' },
-	{ value: 'eu', label: 'European Union' },
-	{ value: 'uk', label: 'United Kingdom' },
-	{ value: 'ca', label: 'Canada' },
-	{ value: 'au', label: 'Australia' },
-	{ value: 'ap', label: 'Asia Pacific' }
-] as const;
 
 /** Words tenants_slug_format refuses as an organisation's address. */
 const RESERVED_SLUGS = new Set(
