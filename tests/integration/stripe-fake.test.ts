@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
+import { resolve } from 'node:path';
 import { sql } from 'kysely';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +8,10 @@ import { applyThroughWebhookPath, forwardSigned } from '../../src/lib/server/bil
 import { FakeStripe, type StripeEvent } from '../../src/lib/server/billing/fake';
 import type { PlanPrice } from '../../src/lib/server/billing/gateway';
 import { addInterval, prorate } from '../../src/lib/server/billing/proration';
+import { MEMORY, openEmbedded, type EmbeddedEngine } from '../../src/lib/server/db/embedded';
 import { migrate, seed } from '../../src/lib/server/db/migrate';
+import { serveWire, type WireServer } from '../../src/lib/server/db/wire';
+import { freePort } from '../support/app';
 import { embeddedFactory, type TestEngine } from './engines';
 
 const ACME = 'b0000000-0000-4000-8000-000000000001';
@@ -286,5 +291,83 @@ describe('the fake Stripe, applied through the webhook path', () => {
 		} finally {
 			server.close();
 		}
+	});
+});
+
+describe('the fake Stripe forwarding to the served stripe-webhook function (Deno)', () => {
+	const secret = 'whsec_fakeforwardtest';
+	let engine: EmbeddedEngine;
+	let wire: WireServer;
+	let functions: ChildProcess;
+	let url: string;
+
+	beforeAll(async () => {
+		engine = await openEmbedded(MEMORY);
+		const { owner } = await migrate(engine, { dir: 'supabase/migrations', compat: 'auto' });
+		await seed(engine, { file: 'supabase/seed.sql', owner });
+		wire = await serveWire({
+			pglite: engine.pglite,
+			lock: engine.lock,
+			host: '127.0.0.1',
+			port: 0,
+			maxConnections: 8
+		});
+		const port = await freePort();
+		url = `http://127.0.0.1:${port}/functions/v1/stripe-webhook`;
+		functions = spawn(
+			resolve('node_modules/.bin/deno'),
+			['run', '--allow-net', '--allow-env', '--allow-read', '_dev/serve.ts'],
+			{
+				cwd: 'supabase/functions',
+				env: {
+					...process.env,
+					SUPABASE_DB_URL: wire.url,
+					STRIPE_WEBHOOK_SIGNING_SECRET: secret,
+					FUNCTIONS_PORT: String(port),
+					NO_COLOR: '1'
+				},
+				stdio: ['ignore', 'pipe', 'pipe']
+			}
+		);
+		let output = '';
+		functions.stdout!.on('data', (d) => (output += d));
+		functions.stderr!.on('data', (d) => (output += d));
+		const deadline = Date.now() + 120_000;
+		while (!output.includes('edge functions:')) {
+			if (functions.exitCode !== null || Date.now() > deadline) throw new Error(output);
+			await new Promise((r) => setTimeout(r, 100));
+		}
+	}, 180_000);
+	afterAll(async () => {
+		functions?.kill('SIGTERM');
+		await wire?.stop();
+		await engine?.close();
+	});
+
+	it('a checkout reaches the database through the function, signature checked', async () => {
+		const GLOBEX = 'b0000000-0000-4000-8000-000000000002';
+		const stripe = new FakeStripe({
+			appUrl: 'http://localhost:3000',
+			deliver: forwardSigned(url, secret)
+		});
+		const session = await stripe.createCheckoutSession({
+			tenantId: GLOBEX,
+			customerId: null,
+			email: 'billing@globex.test',
+			price: PRO,
+			successUrl: 'http://localhost:3000/t/globex/billing',
+			cancelUrl: 'http://localhost:3000/t/globex/billing'
+		});
+		await stripe.completeCheckout(session.id, {
+			number: '4242424242424242',
+			expMonth: 1,
+			expYear: 2035
+		});
+		expect(stripe.sent.map((s) => s.outcome)).toContain('applied');
+		const { rows } = await sql<{ code: string; status: string }>`
+			select p.code, s.status from public.subscriptions s join public.plans p on p.id = s.plan_id
+			where s.tenant_id = ${GLOBEX} and s.stripe_subscription_id is not null`.execute(engine.db);
+		expect(rows).toEqual([{ code: 'pro', status: 'active' }]);
+		await expect(forwardSigned(url, 'whsec_wrong')(stripe.sent[0]!.event)).rejects.toThrow(/400/);
 	});
 });
