@@ -124,6 +124,7 @@ describe('roles, projects and organisation settings', () => {
 		await owner.getByLabel('Kind').selectOption('staging');
 		await owner.getByRole('button', { name: 'Add environment' }).click();
 		await owner.getByRole('button', { name: 'Delete QA' }).waitFor();
+		expect(await owner.getByRole('status').innerText()).toBe('Environment added.');
 
 		await owner.getByLabel('Environment name').fill('QA');
 		await owner.getByRole('button', { name: 'Add environment' }).click();
@@ -137,6 +138,7 @@ describe('roles, projects and organisation settings', () => {
 		await members.getByLabel('Project role').selectOption({ label: 'Project Editor' });
 		await members.getByRole('button', { name: 'Give project role' }).click();
 		await owner.getByRole('button', { name: 'Remove dev@acme.test' }).waitFor();
+		expect(await owner.getByRole('status').innerText()).toBe('Project members updated.');
 		expect(await owner.getByLabel('Project role of dev@acme.test').inputValue()).toBe(
 			await members
 				.getByLabel('Project role')

@@ -62,20 +62,21 @@ type Project = { id: string; tenantId: string; slug: string };
 async function act<S extends z.ZodType>(
 	{ request, locals, params }: RequestEvent,
 	schema: S,
+	done: string,
 	run: (trx: Transaction<DB>, project: Project, data: z.output<S>) => Promise<boolean | void>
 ) {
 	const form = await parseForm(request, schema);
 	if (!form.ok) return form.failure;
 	try {
-		const done = await withClaims(requireClaims(locals), async (trx) => {
+		const allowed = await withClaims(requireClaims(locals), async (trx) => {
 			const tenant = await findTenantBySlug(trx, params.slug);
 			const project = tenant && (await findProject(trx, tenant.id, params.project));
 			if (!tenant || !project) error(404, 'No such project.');
 			return run(trx, { id: project.id, tenantId: tenant.id, slug: project.slug }, form.data);
 		});
-		if (done === false)
+		if (allowed === false)
 			return formError(403, 'You do not have permission to do that.', form.values);
-		return { ok: true as const, values: form.values };
+		return { ok: done, values: form.values };
 	} catch (e) {
 		const known = explainProjectError(e) ?? describeDbError(e);
 		if (!known) throw e;
@@ -89,23 +90,23 @@ async function act<S extends z.ZodType>(
 
 export const actions: Actions = {
 	addEnvironment: (event) =>
-		act(event, createEnvironmentSchema, (trx, project, data) =>
+		act(event, createEnvironmentSchema, 'Environment added.', (trx, project, data) =>
 			createEnvironment(trx, project, data)
 		),
 	renameEnvironment: (event) =>
-		act(event, renameEnvironmentSchema, (trx, project, data) =>
+		act(event, renameEnvironmentSchema, 'Environment renamed.', (trx, project, data) =>
 			renameEnvironment(trx, project.id, data.environmentId, data.name)
 		),
 	deleteEnvironment: (event) =>
-		act(event, environmentIdSchema, (trx, project, data) =>
+		act(event, environmentIdSchema, 'Environment deleted.', (trx, project, data) =>
 			deleteEnvironment(trx, project.id, data.environmentId)
 		),
 	setMember: (event) =>
-		act(event, projectMemberSchema, (trx, project, data) =>
+		act(event, projectMemberSchema, 'Project members updated.', (trx, project, data) =>
 			setProjectRole(trx, project.id, data.userId, data.roleId)
 		),
 	update: async (event) => {
-		const result = await act(event, projectSchema, (trx, project, data) =>
+		const result = await act(event, projectSchema, 'Project saved.', (trx, project, data) =>
 			updateProject(trx, project.id, data)
 		);
 		const slug = 'ok' in result ? result.values.slug?.trim().toLowerCase() : undefined;
@@ -119,7 +120,9 @@ export const actions: Actions = {
 			path: ['confirm'],
 			error: `Type the project’s address, ${event.params.project}, to confirm.`
 		});
-		const result = await act(event, confirmed, (trx, project) => deleteProject(trx, project.id));
+		const result = await act(event, confirmed, 'Project deleted.', (trx, project) =>
+			deleteProject(trx, project.id)
+		);
 		if ('ok' in result) redirect(303, `/t/${event.params.slug}/projects`);
 		return result;
 	}
