@@ -158,7 +158,7 @@ on conflict do nothing;
 
 -- Usage: a weekday-shaped curve of API calls for the last 30 days, and some storage.
 insert into public.usage_events (tenant_id, metric, quantity, idempotency_key, occurred_at)
-select t.id, 'api_calls', (t.scale * (400 + 300 * sin(d / 3.0) + case when extract(isodow from day) > 5 then -250 else 0 end))::bigint,
+select t.id, 'api_calls', (t.scale * greatest(20, 400 + 300 * sin(d / 3.0) + case when extract(isodow from day) > 5 then -250 else 0 end))::bigint,
        'seed-api-' || d, day + interval '12 hours'
 from (values ('b0000000-0000-4000-8000-000000000001'::uuid, 1.0), ('b0000000-0000-4000-8000-000000000002'::uuid, 3.0)) t(id, scale)
 cross join generate_series(0, 29) d

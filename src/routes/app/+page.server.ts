@@ -3,13 +3,17 @@ import { sql } from 'kysely';
 import { createTenantSchema } from '$lib/schemas/tenant';
 import { withClaims } from '$lib/server/db';
 import { describeDbError } from '$lib/server/db/errors';
+import { myStaffRole } from '$lib/server/db/admin';
 import { listMyTenants } from '$lib/server/db/tenants';
 import { fieldError, formError, parseForm } from '$lib/server/web/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
 	if (!locals.claims) error(401, 'Sign in first.');
-	return { tenants: await withClaims(locals.claims, (trx) => listMyTenants(trx)) };
+	return withClaims(locals.claims, async (trx) => ({
+		tenants: await listMyTenants(trx),
+		staffRole: await myStaffRole(trx)
+	}));
 };
 
 export const actions: Actions = {

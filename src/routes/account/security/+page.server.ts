@@ -12,7 +12,7 @@ import { clearSessionCookies, setSessionCookies } from '$lib/server/auth/cookies
 import { qrSvg } from '$lib/server/account/qr';
 import { stepUp } from '$lib/server/account/step-up';
 import { requireClaims } from '$lib/server/web/actions';
-import { fieldError, formError, parseForm, rateLimited } from '$lib/server/web/forms';
+import { fieldError, formError, parseForm, rateLimited, safeRedirect } from '$lib/server/web/forms';
 import { getAuth } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -140,12 +140,14 @@ export const actions: Actions = {
 		if (limited) return limited;
 		try {
 			await stepUp(await getAuth(), claims, form.data.code, event);
-			return { ok: 'Verified: this session now has two-factor assurance (aal2).' };
 		} catch (error) {
 			if (isAuthError(error, 'mfa_invalid_code')) return refused(error, form.values, 'code');
 			if (isAuthError(error)) return refused(error, form.values);
 			throw error;
 		}
+		// Back to the organisation that asked for the step-up, when it sent the person here.
+		if (form.values.redirectTo) redirect(303, safeRedirect(form.values.redirectTo));
+		return { ok: 'Verified: this session now has two-factor assurance (aal2).' };
 	},
 
 	unenrol: async (event) => {
