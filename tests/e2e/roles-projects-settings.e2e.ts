@@ -185,6 +185,16 @@ describe('roles, projects and organisation settings', () => {
 			'Acme Corporation'
 		);
 		expect(await owner.locator('.shell').getAttribute('style')).toContain('#123abc');
+
+		await owner.getByLabel('Address').fill('acme-corp');
+		await owner.getByRole('button', { name: 'Save settings' }).click();
+		await owner.waitForURL('**/t/acme-corp/settings?saved=1');
+		await owner.getByRole('status').getByText('Settings saved.').waitFor();
+		expect((await owner.request.get('/t/acme/settings')).status()).toBe(404);
+		await owner.waitForLoadState('networkidle');
+		await owner.getByLabel('Address').fill('acme');
+		await owner.getByRole('button', { name: 'Save settings' }).click();
+		await owner.waitForURL('**/t/acme/settings?saved=1');
 	});
 
 	it('a viewer reads projects and roles without editing controls; a developer cannot open settings', async () => {
