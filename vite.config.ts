@@ -4,6 +4,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
 	plugins: [sveltekit()],
 	server: { fs: { allow: ['supabase'] } },
+	// Bundled for the browser up front: found on a first visit instead, Vite would re-optimise and
+	// reload the page under a person (or a browser test) mid-form.
+	optimizeDeps: { include: ['zod'] },
 	test: {
 		include: ['src/**/*.spec.ts', 'tests/integration/**/*.test.ts'],
 		environment: 'node',
