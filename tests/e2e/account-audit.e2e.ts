@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/lib/server/auth/totp';
 import { startApp, type App } from '../support/app';
-import { launchBrowser, screenshot } from './harness';
+import { launchBrowser, screenshot, signIn, submitSignIn } from './harness';
 
 const SEEDED_PASSWORD = 'password123!';
 const NEW_PASSWORD = 'Correct-Horse-42';
@@ -11,21 +11,6 @@ const RESET_PASSWORD = 'Battery-Staple-77';
 
 async function newPage(browser: Browser, app: App): Promise<Page> {
 	return (await browser.newContext({ baseURL: app.url, acceptDownloads: true })).newPage();
-}
-
-/** Fills the sign-in form; where it lands depends on the person (organisations or the MFA step). */
-async function submitSignIn(page: Page, email: string, password: string): Promise<void> {
-	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill(password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-async function signIn(browser: Browser, app: App, email: string, password = SEEDED_PASSWORD) {
-	const page = await newPage(browser, app);
-	await submitSignIn(page, email, password);
-	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
-	return page;
 }
 
 async function security(page: Page): Promise<void> {
@@ -58,7 +43,7 @@ describe('account, security and the audit log', () => {
 
 	it('profile, password change, TOTP enrolment, MFA at sign-in, step-up and sessions', async () => {
 		const email = 'viewer@acme.test';
-		const page = await signIn(browser, app, email);
+		const page = await signIn(browser, app.url, email, { acceptDownloads: true });
 
 		await page.goto('/account', { waitUntil: 'networkidle' });
 		expect(await page.getByText(email, { exact: true }).count()).toBeGreaterThan(0);
@@ -70,7 +55,7 @@ describe('account, security and the audit log', () => {
 		await screenshot(page, '70-account-profile');
 
 		// A second browser, to be signed out by the password change.
-		const other = await signIn(browser, app, email);
+		const other = await signIn(browser, app.url, email, { acceptDownloads: true });
 
 		await security(page);
 		await screenshot(page, '71-account-security');
@@ -206,11 +191,14 @@ describe('account, security and the audit log', () => {
 		await page.getByRole('button', { name: 'Set the password' }).click();
 		await page.getByRole('alert').filter({ hasText: 'not valid' }).waitFor();
 
-		await signIn(browser, app, 'admin@acme.test', RESET_PASSWORD);
+		await signIn(browser, app.url, 'admin@acme.test', {
+			password: RESET_PASSWORD,
+			acceptDownloads: true
+		});
 	});
 
 	it('audit log: chain status, filters, keyset pages and exports for audit.read holders only', async () => {
-		const owner = await signIn(browser, app, 'owner@acme.test');
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
 		await owner.goto('/t/acme/audit', { waitUntil: 'networkidle' });
 		await owner.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
 		const chain = owner.getByRole('region', { name: 'Tamper evidence' });
@@ -292,7 +280,7 @@ describe('account, security and the audit log', () => {
 		await owner.getByText('The end date is before the start date.').waitFor();
 		expect(await owner.getByLabel('From').inputValue()).toBe('2026-12-02');
 
-		const developer = await signIn(browser, app, 'dev@acme.test');
+		const developer = await signIn(browser, app.url, 'dev@acme.test');
 		await developer.goto('/t/acme', { waitUntil: 'networkidle' });
 		expect(await developer.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
 		const refused = await developer.goto('/t/acme/audit');

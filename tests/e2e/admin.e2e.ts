@@ -1,27 +1,10 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
-import { launchBrowser, screenshot } from './harness';
+import { launchBrowser, open, screenshot, signIn } from './harness';
 
 /** Seeded in supabase/seed.sql and supabase/seeds/23_admin.sql; every password is password123!. */
 const ACME_ID = 'b0000000-0000-4000-8000-000000000001';
-
-async function signIn(browser: Browser, app: App, email: string): Promise<Page> {
-	const page = await (await browser.newContext({ baseURL: app.url })).newPage();
-	// The dev server compiles each route on its first visit: on a busy machine that alone can take
-	// most of Playwright's default 30 s.
-	page.setDefaultTimeout(60_000);
-	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill('password123!');
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
-	return page;
-}
-
-async function open(page: Page, path: string): Promise<void> {
-	await page.goto(path, { waitUntil: 'networkidle' });
-}
 
 function status(page: Page) {
 	return page.getByTestId('tenant-status');
@@ -35,7 +18,7 @@ describe('the admin console', () => {
 	beforeAll(async () => {
 		app = await startApp();
 		browser = await launchBrowser();
-		admin = await signIn(browser, app, 'admin@tenantry.test');
+		admin = await signIn(browser, app.url, 'admin@tenantry.test');
 	});
 	afterAll(async () => {
 		await browser?.close();
@@ -92,7 +75,7 @@ describe('the admin console', () => {
 		expect(await status(admin).textContent()).toBe('suspended');
 		await screenshot(admin, '32-admin-tenant-detail');
 
-		const owner = await signIn(browser, app, 'owner@acme.test');
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
 		await open(owner, '/t/acme');
 		await owner.getByRole('heading', { name: 'This organisation is suspended' }).waitFor();
 		expect(await owner.getByText('Reason: Invoice ACME-2026-0001 is unpaid').count()).toBe(1);
@@ -216,7 +199,7 @@ describe('the admin console', () => {
 	});
 
 	it('support staff see no billing; a tenant owner gets the same 404 as a missing page', async () => {
-		const support = await signIn(browser, app, 'support@tenantry.test');
+		const support = await signIn(browser, app.url, 'support@tenantry.test');
 		await open(support, '/admin');
 		const nav = support.getByRole('navigation', { name: 'Admin sections' });
 		expect(await nav.getByRole('link', { name: 'Tenants' }).count()).toBe(1);
@@ -225,7 +208,7 @@ describe('the admin console', () => {
 		await open(support, `/admin/tenants/${ACME_ID}`);
 		expect(await support.getByRole('button', { name: 'Suspend tenant' }).count()).toBe(0);
 
-		const owner = await signIn(browser, app, 'owner@acme.test');
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
 		const missing = await owner.goto('/no-such-page');
 		expect(missing?.status()).toBe(404);
 		const missingText = await owner.locator('body').innerText();

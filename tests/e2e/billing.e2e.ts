@@ -2,18 +2,7 @@ import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
-import { launchBrowser, screenshot } from './harness';
-
-/** The seeded demo people (supabase/seed.sql); every password is password123!. */
-async function signIn(browser: Browser, app: App, email: string): Promise<Page> {
-	const page = await (await browser.newContext({ baseURL: app.url })).newPage();
-	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill('password123!');
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
-	return page;
-}
+import { launchBrowser, screenshot, signIn } from './harness';
 
 const PDF = Buffer.from(
 	'%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'
@@ -27,7 +16,7 @@ describe('billing and usage pages, with the fake Stripe', () => {
 	beforeAll(async () => {
 		app = await startApp();
 		browser = await launchBrowser();
-		owner = await signIn(browser, app, 'owner@acme.test');
+		owner = await signIn(browser, app.url, 'owner@acme.test');
 	});
 	afterAll(async () => {
 		await browser?.close();
@@ -143,7 +132,7 @@ describe('billing and usage pages, with the fake Stripe', () => {
 	});
 
 	it('billing is read-only without billing.manage, and closed without billing.read', async () => {
-		const admin = await signIn(browser, app, 'admin@acme.test');
+		const admin = await signIn(browser, app.url, 'admin@acme.test');
 		await admin.goto('/t/acme/billing', { waitUntil: 'networkidle' });
 		expect(await admin.getByTestId('plan-name').innerText()).toBe('Pro');
 		await admin.getByText('You can see billing but not change it').waitFor();
@@ -157,7 +146,7 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		});
 		expect(refused.status()).toBe(403);
 
-		const viewer = await signIn(browser, app, 'viewer@acme.test');
+		const viewer = await signIn(browser, app.url, 'viewer@acme.test');
 		expect((await viewer.goto('/t/acme/billing'))?.status()).toBe(403);
 	});
 
@@ -170,7 +159,7 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		} finally {
 			await db.end();
 		}
-		const billing = await signIn(browser, app, 'billing@globex.test');
+		const billing = await signIn(browser, app.url, 'billing@globex.test');
 		await billing.goto('/t/globex/billing', { waitUntil: 'networkidle' });
 		await billing.getByRole('heading', { name: 'This organisation is suspended' }).waitFor();
 		await billing.getByText('Billing suspended Globex').waitFor();

@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const SCREENSHOTS = 'test-results/screenshots';
 
@@ -34,4 +35,51 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
 export async function screenshot(page: Page, name: string): Promise<void> {
 	mkdirSync(SCREENSHOTS, { recursive: true });
 	await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Every seeded demo person's password (supabase/seed.sql). */
+export const DEMO_PASSWORD = 'password123!';
+
+/** Goes to a page and waits until it is hydrated, so what the test types is not lost. */
+export async function open(page: Page, path: string): Promise<void> {
+	await page.goto(path, { waitUntil: 'networkidle' });
+}
+
+/** Fills the sign-in form; where it lands depends on the person (organisations or the MFA step). */
+export async function submitSignIn(
+	page: Page,
+	email: string,
+	password = DEMO_PASSWORD
+): Promise<void> {
+	await open(page, '/auth/sign-in');
+	await page.getByLabel('Email').fill(email);
+	await page.getByLabel('Password').fill(password);
+	await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** A new browser context on `origin` (cookies are per host), signed in as `email`. */
+export async function signIn(
+	browser: Browser,
+	origin: string,
+	email: string,
+	options: { password?: string; javaScriptEnabled?: boolean; acceptDownloads?: boolean } = {}
+): Promise<Page> {
+	const { password, ...context } = options;
+	const page = await (await browser.newContext({ baseURL: origin, ...context })).newPage();
+	// The dev server compiles each route on its first visit: on a busy machine that alone can take
+	// most of Playwright's default 30 s.
+	page.setDefaultTimeout(60_000);
+	await submitSignIn(page, email, password);
+	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
+	return page;
+}
+
+/** The first link of the newest email to `to` whose subject contains `subject`, from the dev mailbox. */
+export async function mailLink(page: Page, to: string, subject: string): Promise<string> {
+	await open(page, '/dev/mailbox');
+	const mail = page.getByRole('article').filter({ hasText: to }).filter({ hasText: subject });
+	await mail.first().waitFor();
+	const href = await mail.first().getByRole('link').first().getAttribute('href');
+	expect(href).toBeTruthy();
+	return href!;
 }

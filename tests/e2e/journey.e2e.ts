@@ -9,26 +9,12 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/lib/server/auth/totp';
 import { startApp, type App } from '../support/app';
-import { launchBrowser, screenshot } from './harness';
+import { launchBrowser, mailLink, open, screenshot, submitSignIn } from './harness';
 
 const PASSWORD = 'journey horse 42!';
 
-async function open(page: Page, path: string): Promise<void> {
-	await page.goto(path, { waitUntil: 'networkidle' });
-}
-
-async function mailLink(page: Page, to: string, subject: string): Promise<string> {
-	await open(page, '/dev/mailbox');
-	const mail = page.getByRole('article').filter({ hasText: to }).filter({ hasText: subject });
-	await mail.first().waitFor();
-	return (await mail.first().getByRole('link').first().getAttribute('href'))!;
-}
-
 async function signIn(page: Page, email: string, password = PASSWORD): Promise<void> {
-	await open(page, '/auth/sign-in');
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill(password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
+	await submitSignIn(page, email, password);
 	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
 }
 

@@ -1,33 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
-import { launchBrowser, screenshot } from './harness';
-
-/** A fresh browser context signed in as `email` (password123! for the seeded demo people). */
-async function signIn(
-	browser: Browser,
-	app: App,
-	email: string,
-	password = 'password123!'
-): Promise<Page> {
-	const page = await (await browser.newContext({ baseURL: app.url })).newPage();
-	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill(password);
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
-	return page;
-}
-
-/** The first link of the newest email to `to` whose subject contains `subject`, from the dev mailbox. */
-async function mailLink(page: Page, to: string, subject: string): Promise<string> {
-	await page.goto('/dev/mailbox', { waitUntil: 'networkidle' });
-	const mail = page.getByRole('article').filter({ hasText: to }).filter({ hasText: subject });
-	await mail.first().waitFor();
-	const href = await mail.first().getByRole('link').first().getAttribute('href');
-	expect(href).toBeTruthy();
-	return href!;
-}
+import { launchBrowser, mailLink, screenshot, signIn } from './harness';
 
 describe('members, invitations and teams', () => {
 	let app: App;
@@ -45,7 +19,7 @@ describe('members, invitations and teams', () => {
 	it('invites by email (resend, revoke), the invitee signs up and joins, the owner changes their role and removes them', async () => {
 		const newcomer = `lin.${Date.now()}@example.test`;
 		const password = 'correct horse 42';
-		const owner = await signIn(browser, app, 'owner@acme.test');
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
 		await owner.goto('/t/acme/members', { waitUntil: 'networkidle' });
 		await owner.getByRole('heading', { name: 'Members', level: 1 }).waitFor();
 		expect(await owner.getByRole('row').filter({ hasText: 'Grace Developer' }).count()).toBe(1);
@@ -136,7 +110,7 @@ describe('members, invitations and teams', () => {
 	});
 
 	it('shows a viewer the members but no controls, and refuses their invite POST', async () => {
-		const viewer = await signIn(browser, app, 'viewer@acme.test');
+		const viewer = await signIn(browser, app.url, 'viewer@acme.test');
 		await viewer.goto('/t/acme/members', { waitUntil: 'networkidle' });
 		expect(await viewer.getByRole('row').filter({ hasText: 'Ada Owner' }).count()).toBe(1);
 		expect(await viewer.getByRole('button', { name: 'Send invitation' }).count()).toBe(0);
@@ -154,14 +128,14 @@ describe('members, invitations and teams', () => {
 		expect(refused.status()).toBe(400);
 		expect(await refused.text()).toContain('You do not have permission to do that.');
 
-		const owner = await signIn(browser, app, 'owner@acme.test');
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
 		await owner.goto('/t/acme/members', { waitUntil: 'networkidle' });
 		expect(await owner.getByRole('row').filter({ hasText: 'sneaky@example.test' }).count()).toBe(0);
 	});
 
 	it('creates a team (field errors first), adds and removes a member, renames and deletes it; a viewer only reads', async () => {
 		const name = `Growth ${Date.now() % 100000}`;
-		const owner = await signIn(browser, app, 'owner@acme.test');
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
 		await owner.goto('/t/acme/teams', { waitUntil: 'networkidle' });
 		await owner.getByRole('heading', { name: 'Teams', level: 1 }).waitFor();
 		expect(await owner.getByRole('row').filter({ hasText: 'Platform' }).textContent()).toContain(
@@ -200,7 +174,7 @@ describe('members, invitations and teams', () => {
 		await owner.getByRole('status').filter({ hasText: 'Removed from the team.' }).waitFor();
 		expect(await owner.getByText('Nobody is in this team yet.').count()).toBe(1);
 
-		const viewer = await signIn(browser, app, 'viewer@acme.test');
+		const viewer = await signIn(browser, app.url, 'viewer@acme.test');
 		await viewer.goto('/t/acme/teams', { waitUntil: 'networkidle' });
 		expect(await viewer.getByRole('link', { name }).count()).toBe(1);
 		expect(await viewer.getByRole('button', { name: 'Create team' }).count()).toBe(0);

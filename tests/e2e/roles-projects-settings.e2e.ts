@@ -1,24 +1,8 @@
 import pg from 'pg';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
-import { launchBrowser, screenshot } from './harness';
-
-/** The seeded demo people (supabase/seed.sql); every password is password123!. */
-async function signIn(
-	browser: Browser,
-	app: App,
-	email: string,
-	javaScriptEnabled = true
-): Promise<Page> {
-	const page = await (await browser.newContext({ baseURL: app.url, javaScriptEnabled })).newPage();
-	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill('password123!');
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
-	return page;
-}
+import { launchBrowser, screenshot, signIn } from './harness';
 
 describe('roles, projects and organisation settings', () => {
 	let app: App;
@@ -34,7 +18,7 @@ describe('roles, projects and organisation settings', () => {
 	});
 
 	it('the owner creates a custom role, with field errors for a blank name', async () => {
-		const owner = await signIn(browser, app, 'owner@acme.test');
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
 		await owner.goto('/t/acme/roles', { waitUntil: 'networkidle' });
 		await owner.getByRole('heading', { name: 'Roles and permissions', level: 1 }).waitFor();
 		expect(await owner.getByText('QA', { exact: true }).count()).toBe(1);
@@ -87,7 +71,7 @@ describe('roles, projects and organisation settings', () => {
 	});
 
 	it('an admin cannot tick a permission they lack', async () => {
-		const admin = await signIn(browser, app, 'admin@acme.test');
+		const admin = await signIn(browser, app.url, 'admin@acme.test');
 		await admin.goto('/t/acme/roles', { waitUntil: 'networkidle' });
 		const create = admin.locator('form[action="?/create"]');
 		expect(await create.getByRole('checkbox', { name: /billing\.manage/ }).isDisabled()).toBe(true);
@@ -95,7 +79,7 @@ describe('roles, projects and organisation settings', () => {
 	});
 
 	it('the owner creates a project, adds an environment and gives a member a project role', async () => {
-		const owner = await signIn(browser, app, 'owner@acme.test');
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
 		await owner.goto('/t/acme/projects', { waitUntil: 'networkidle' });
 		await owner.getByRole('link', { name: 'Web app' }).waitFor();
 		await screenshot(owner, '52-projects');
@@ -149,7 +133,7 @@ describe('roles, projects and organisation settings', () => {
 	});
 
 	it('the owner changes name and branding colour, with field errors for a bad address', async () => {
-		const owner = await signIn(browser, app, 'owner@acme.test');
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
 		await owner.goto('/t/acme/settings', { waitUntil: 'networkidle' });
 		await owner.getByRole('heading', { name: 'Organisation settings', level: 1 }).waitFor();
 		expect(await owner.getByRole('link', { name: 'Custom domains →' }).getAttribute('href')).toBe(
@@ -198,7 +182,7 @@ describe('roles, projects and organisation settings', () => {
 	});
 
 	it('a viewer reads projects and roles without editing controls; a developer cannot open settings', async () => {
-		const viewer = await signIn(browser, app, 'viewer@acme.test');
+		const viewer = await signIn(browser, app.url, 'viewer@acme.test');
 		await viewer.goto('/t/acme/projects', { waitUntil: 'networkidle' });
 		await viewer.getByRole('link', { name: 'Web app' }).waitFor();
 		expect(await viewer.getByRole('button', { name: 'Create project' }).count()).toBe(0);
@@ -225,7 +209,7 @@ describe('roles, projects and organisation settings', () => {
 		expect(await viewer.getByRole('link', { name: 'Settings' }).count()).toBe(0);
 		expect((await viewer.goto('/t/acme/settings'))?.status()).toBe(403);
 
-		const developer = await signIn(browser, app, 'dev@acme.test');
+		const developer = await signIn(browser, app.url, 'dev@acme.test');
 		const refused = await developer.goto('/t/acme/settings');
 		expect(refused?.status()).toBe(403);
 		expect(await developer.getByRole('button', { name: 'Save settings' }).count()).toBe(0);
@@ -233,7 +217,7 @@ describe('roles, projects and organisation settings', () => {
 	});
 
 	it('works without JavaScript: a role, an environment and a refused save', async () => {
-		const owner = await signIn(browser, app, 'owner@acme.test', false);
+		const owner = await signIn(browser, app.url, 'owner@acme.test', { javaScriptEnabled: false });
 		await owner.goto('/t/acme/roles');
 		const create = owner.locator('form[action="?/create"]');
 		await create.getByLabel('Name', { exact: true }).fill('Support Desk');
@@ -264,7 +248,7 @@ describe('roles, projects and organisation settings', () => {
 		);
 		await db.end();
 
-		const owner = await signIn(browser, app, 'owner@acme.test');
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
 		await owner.goto('/t/acme/projects', { waitUntil: 'networkidle' });
 		await owner.getByLabel('Name').fill('One too many');
 		await owner.getByLabel('Address').fill('one-too-many');

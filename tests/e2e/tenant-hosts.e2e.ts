@@ -1,19 +1,8 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
 import { startDnsServer, type DnsServer } from '../support/dns-server';
-import { launchBrowser, screenshot } from './harness';
-
-/** A signed-in page on one origin (cookies are per host: each tenant host signs in on its own). */
-async function signIn(browser: Browser, origin: string, email: string): Promise<Page> {
-	const page = await (await browser.newContext({ baseURL: origin })).newPage();
-	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill('password123!');
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
-	return page;
-}
+import { launchBrowser, screenshot, signIn } from './harness';
 
 describe('tenant resolution by host', () => {
 	let app: App;

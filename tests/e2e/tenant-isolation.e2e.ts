@@ -1,18 +1,7 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
-import { launchBrowser, screenshot } from './harness';
-
-/** The seeded demo people (supabase/seed.sql); every password is password123!. */
-async function signIn(browser: Browser, app: App, email: string): Promise<Page> {
-	const page = await (await browser.newContext({ baseURL: app.url })).newPage();
-	await page.goto('/auth/sign-in', { waitUntil: 'networkidle' });
-	await page.getByLabel('Email').fill(email);
-	await page.getByLabel('Password').fill('password123!');
-	await page.getByRole('button', { name: 'Sign in' }).click();
-	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
-	return page;
-}
+import { launchBrowser, screenshot, signIn } from './harness';
 
 describe('two people in two tenants', () => {
 	let app: App;
@@ -28,7 +17,7 @@ describe('two people in two tenants', () => {
 	});
 
 	it('each sees their own tenant and gets the same 404 for the other and for one that does not exist', async () => {
-		const acme = await signIn(browser, app, 'owner@acme.test');
+		const acme = await signIn(browser, app.url, 'owner@acme.test');
 		expect(await acme.getByRole('link', { name: 'Acme Inc' }).count()).toBe(1);
 		expect(await acme.getByText('Globex').count()).toBe(0);
 
@@ -48,7 +37,7 @@ describe('two people in two tenants', () => {
 		await acme.goto('/t/no-such-tenant');
 		expect(await acme.locator('body').innerText()).toBe(foreignText);
 
-		const globex = await signIn(browser, app, 'owner@globex.test');
+		const globex = await signIn(browser, app.url, 'owner@globex.test');
 		expect((await globex.goto('/t/acme'))?.status()).toBe(404);
 		expect((await globex.goto('/t/globex'))?.status()).toBe(200);
 		expect(await globex.getByRole('heading', { level: 1 }).textContent()).toContain('Globex');
