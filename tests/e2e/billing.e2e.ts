@@ -66,6 +66,29 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		expect(await owner.getByTestId('pending-payment').innerText()).toMatch(
 			/\$29\.00 for Pro is pending verification/
 		);
+
+		// Billing staff open the very file, approve it, and the tenant is active on Pro.
+		const finance = await signIn(browser, app.url, 'finance@tenantry.test');
+		await finance.goto('/admin/payments', { waitUntil: 'networkidle' });
+		const card = finance.getByRole('article').filter({ hasText: 'Acme Inc' });
+		const [download] = await Promise.all([
+			finance.waitForEvent('download'),
+			card.getByRole('link', { name: 'Download the proof' }).click()
+		]);
+		const saved = await download.createReadStream();
+		const chunks: Buffer[] = [];
+		for await (const chunk of saved) chunks.push(chunk as Buffer);
+		expect(Buffer.concat(chunks).equals(PDF)).toBe(true);
+		await card
+			.getByLabel('Note for the tenant and the audit trail')
+			.fill('Transfer seen on the statement');
+		await card.getByRole('button', { name: 'Approve payment' }).click();
+		await finance
+			.getByRole('status')
+			.filter({ hasText: 'Payment approved: the subscription is active.' })
+			.waitFor();
+		await owner.reload({ waitUntil: 'networkidle' });
+		expect(await owner.getByTestId('subscription-status').innerText()).toBe('Active');
 	});
 
 	it('the owner upgrades through the fake checkout, then downgrades with the proration shown first', async () => {
