@@ -2,7 +2,7 @@ import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
 import BarChart from './BarChart.svelte';
 import LineChart from './LineChart.svelte';
-import { niceStep, yAxis } from './scale';
+import { formatX, niceStep, yAxis } from './scale';
 
 const series = [
 	{
@@ -49,5 +49,14 @@ describe('charts', () => {
 		const heights = [...body.matchAll(/<rect[^>]*height="([\d.]+)"/g)].map((m) => Number(m[1]));
 		// plot height 232 − 16 − 32 = 184; axis top 400 (ticks of 100).
 		expect(heights).toEqual([55.2, 156.4, 41.4]);
+	});
+});
+
+describe('formatX', () => {
+	it('reads days as days and months as months', () => {
+		expect(formatX('2026-06-14')).toBe('Jun 14');
+		expect(formatX(new Date(Date.UTC(2026, 5, 1)))).toBe('Jun 1');
+		expect(formatX('2026-06')).toBe('Jun 2026');
+		expect(formatX('not a date')).toBe('not a date');
 	});
 });

@@ -69,10 +69,13 @@ export function formatNumber(value: number, short = true): string {
 }
 
 const day = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', timeZone: 'UTC' });
+const month = new Intl.DateTimeFormat('en', { month: 'short', year: 'numeric', timeZone: 'UTC' });
 
+/** A day ('2026-06-14', a Date) reads "Jun 14"; a month ('2026-06') reads "Jun 2026". */
 export function formatX(x: string | Date): string {
 	const date = toDate(x);
-	return Number.isNaN(date.getTime()) ? String(x) : day.format(date);
+	if (Number.isNaN(date.getTime())) return String(x);
+	return typeof x === 'string' && /^\d{4}-\d{2}$/.test(x) ? month.format(date) : day.format(date);
 }
 
 /** A sentence for screen readers: what is drawn, its range and the latest value of each series. */
