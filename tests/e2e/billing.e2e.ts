@@ -107,6 +107,8 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		await owner.getByLabel('Card number').fill('4000 0000 0000 0002');
 		await owner.getByRole('button', { name: 'Pay $99.00' }).click();
 		await owner.getByText('Your card was declined.').waitFor();
+		// The refusal is a fresh page: typing before it hydrates would be reset to the kept value.
+		await owner.waitForLoadState('networkidle');
 		await owner.getByLabel('Card number').fill('4242 4242 4242 4242');
 		await owner.getByRole('button', { name: 'Pay $99.00' }).click();
 
