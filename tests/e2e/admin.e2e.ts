@@ -1,7 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
-import { launchBrowser, open, screenshot, signIn } from './harness';
+import { totpCode } from '../../src/lib/server/auth/totp';
+import { launchBrowser, open, screenshot, signIn, submitSignIn } from './harness';
 
 /** Seeded in supabase/seed.sql and supabase/seeds/23_admin.sql; every password is password123!. */
 const ACME_ID = 'b0000000-0000-4000-8000-000000000001';
@@ -221,5 +222,32 @@ describe('the admin console', () => {
 		const anonymous = await (await browser.newContext({ baseURL: app.url })).newPage();
 		await anonymous.goto('/admin/tenants');
 		expect(anonymous.url()).toContain('/auth/sign-in?redirectTo=%2Fadmin%2Ftenants');
+	});
+
+	it('staff with an authenticator app use the console only after the second step', async () => {
+		const finance = await signIn(browser, app.url, 'finance@tenantry.test');
+		await open(finance, '/account/security');
+		await finance.getByRole('button', { name: 'Set up an authenticator app' }).click();
+		const secret = (await finance.getByTestId('totp-secret').textContent())!.trim();
+		await finance.getByLabel('6-digit code').fill(totpCode(secret));
+		await finance.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+		await finance.getByRole('list', { name: 'Recovery codes' }).waitFor();
+
+		// A new sign-in stops at aal1: the console sends it to verify, then back.
+		const later = await (await browser.newContext({ baseURL: app.url })).newPage();
+		later.setDefaultTimeout(60_000);
+		await submitSignIn(later, 'finance@tenantry.test');
+		await later.getByRole('heading', { name: 'Two-factor check' }).waitFor();
+		await open(later, '/admin/payments');
+		expect(new URL(later.url()).pathname).toBe('/account/security');
+		expect(new URL(later.url()).searchParams.get('redirectTo')).toBe('/admin/payments');
+		await later
+			.getByLabel('Code from your app or a recovery code')
+			.fill(totpCode(secret, Date.now() + 30_000));
+		await later.getByRole('button', { name: 'Verify' }).click();
+		await later
+			.getByRole('heading', { name: 'Payments awaiting verification', level: 1 })
+			.waitFor();
+		expect(new URL(later.url()).pathname).toBe('/admin/payments');
 	});
 });

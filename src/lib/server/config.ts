@@ -49,6 +49,7 @@ const schema = z
 			.default('auto'),
 		MIGRATE_ON_START: booleanFlag.default(true),
 		SEED_ON_FIRST_START: booleanFlag.default(true),
+		ADMIN_REQUIRE_MFA: booleanFlag.default(false),
 		AUDIT_SEAL_INTERVAL_MS: z.coerce
 			.number({ error: 'expected milliseconds' })
 			.int()

@@ -9,6 +9,7 @@ import type { AccessClaims } from '$lib/server/auth';
 import { withClaims } from '$lib/server/db';
 import { myStaffRole } from '$lib/server/db/admin';
 import { hasStaffRole, type StaffRole } from '$lib/schemas/admin';
+import { ensureRuntime, getAuth } from '$lib/server/runtime';
 
 /** SvelteKit's own message for a route that does not exist. */
 export const NOT_FOUND = 'Not Found';
@@ -23,8 +24,24 @@ export async function requireStaff(
 	}
 	const role = await withClaims(locals.claims, myStaffRole);
 	if (!role) error(404, NOT_FOUND);
+	await requireSecondFactor(locals.claims, url);
 	if (needed) requireRole(role, needed);
 	return { claims: locals.claims, role };
+}
+
+/**
+ * Staff with an authenticator app use the console only from a verified (aal2) session; with
+ * ADMIN_REQUIRE_MFA on (set it in production) staff without one are sent to enrol first.
+ */
+async function requireSecondFactor(claims: AccessClaims, url: URL): Promise<void> {
+	if (claims.aal === 'aal2') return;
+	const [{ next }, { config }] = await Promise.all([
+		(await getAuth()).getAssuranceLevel(claims),
+		ensureRuntime()
+	]);
+	if (next === 'aal2' || config.ADMIN_REQUIRE_MFA) {
+		redirect(303, `/account/security?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
+	}
 }
 
 export function requireRole(role: StaffRole, needed: StaffRole): void {
