@@ -7,8 +7,15 @@ export const init: ServerInit = async () => {
 	await ensureRuntime();
 };
 
+/**
+ * Endpoints that serve no person, so never read (or refresh) the session: the health probe, and the
+ * host lookup the `reroute` hook fetches on the same request — refreshing there would spend the
+ * single-use refresh token the request itself is about to use.
+ */
+const ANONYMOUS = /^\/api\/(health|hosts)(\/|$)/;
+
 const authenticate: Handle = async ({ event, resolve }) => {
-	event.locals.claims = event.url.pathname.startsWith('/api/health')
+	event.locals.claims = ANONYMOUS.test(event.url.pathname)
 		? null
 		: await readSession(await getAuth(), event.cookies, event.url);
 	return resolve(event);

@@ -9,6 +9,8 @@ import { resolveTenantHost } from '../db/domains';
 
 const SLUG = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const TTL_MS = 60_000;
+/** Host headers are the client's to choose: the cache forgets everything past this many names. */
+const CACHE_LIMIT = 10_000;
 const cache = new Map<string, { slug: string | null; until: number }>();
 
 /** The tenant slug a host's name routes to, if any. `appHost` is PUBLIC_APP_URL's host name. */
@@ -25,6 +27,7 @@ export async function tenantSlugForHost(host: string, appHost: string): Promise<
 	const hit = cache.get(name);
 	if (hit && hit.until > Date.now()) return hit.slug;
 	const slug = await asServiceRole('domains.resolve', (trx) => resolveTenantHost(trx, name));
+	if (cache.size >= CACHE_LIMIT) cache.clear();
 	cache.set(name, { slug, until: Date.now() + TTL_MS });
 	return slug;
 }
