@@ -12,18 +12,20 @@ export interface TenantDomain {
 	createdAt: Date;
 }
 
+const DOMAIN_COLUMNS = [
+	'id',
+	'domain',
+	'verification_token as verificationToken',
+	'verified_at as verifiedAt',
+	'last_checked_at as lastCheckedAt',
+	'last_check_error as lastCheckError',
+	'created_at as createdAt'
+] as const;
+
 export function listDomains(trx: Transaction<DB>, tenantId: string): Promise<TenantDomain[]> {
 	return trx
 		.selectFrom('tenant_domains')
-		.select([
-			'id',
-			'domain',
-			'verification_token as verificationToken',
-			'verified_at as verifiedAt',
-			'last_checked_at as lastCheckedAt',
-			'last_check_error as lastCheckError',
-			'created_at as createdAt'
-		])
+		.select(DOMAIN_COLUMNS)
 		.where('tenant_id', '=', tenantId)
 		.orderBy('created_at')
 		.execute();
@@ -36,15 +38,7 @@ export function findDomain(
 ): Promise<TenantDomain | undefined> {
 	return trx
 		.selectFrom('tenant_domains')
-		.select([
-			'id',
-			'domain',
-			'verification_token as verificationToken',
-			'verified_at as verifiedAt',
-			'last_checked_at as lastCheckedAt',
-			'last_check_error as lastCheckError',
-			'created_at as createdAt'
-		])
+		.select(DOMAIN_COLUMNS)
 		.where('tenant_id', '=', tenantId)
 		.where('id', '=', id)
 		.executeTakeFirst();
