@@ -13,7 +13,9 @@ create table public.tenant_domains (
     constraint tenant_domains_domain_format check (
       char_length(domain) <= 253
       and domain ~ '^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$'
-      and domain = lower(domain)),
+      and domain = lower(domain)
+      -- *.localhost already routes by subdomain and can never carry a DNS record.
+      and domain !~ '(^|\.)localhost$'),
   verification_token text not null default encode(extensions.gen_random_bytes(16), 'hex'),
   verified_at timestamptz,
   last_checked_at timestamptz,

@@ -1,7 +1,7 @@
 -- Custom domains: who may claim, see and drop them; only the domains.verify job verifies; a host
 -- routes to a tenant only once verified; two tenants may claim one name, only one can verify it.
 begin;
-select plan(21);
+select plan(22);
 select tests.seed_fixture();
 
 -- Claiming
@@ -13,6 +13,8 @@ select is(tests.try_as('frank', format($$insert into public.tenant_domains (tena
   tests.tenant_id('acme'))), 'error:42501', 'another tenant''s owner cannot claim one for acme');
 select is(tests.try_as('alice', format($$insert into public.tenant_domains (tenant_id, domain) values (%L, 'Not A Domain')$$,
   tests.tenant_id('acme'))), 'error:23514', 'a malformed name is refused by a constraint');
+select is(tests.try_as('alice', format($$insert into public.tenant_domains (tenant_id, domain) values (%L, 'globex.localhost')$$,
+  tests.tenant_id('acme'))), 'error:23514', 'a subdomain of localhost cannot be claimed');
 select is(tests.do_as('frank', format($$insert into public.tenant_domains (tenant_id, domain) values (%L, 'portal.acme.example')$$,
   tests.tenant_id('globex'))), 'ok:1', 'a second tenant may claim the same name while it is unverified (no squatting)');
 
