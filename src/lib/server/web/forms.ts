@@ -4,15 +4,10 @@
  */
 import { fail, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
 import type { z } from 'zod';
+import type { FieldErrors, FormFailure } from '../../web/form-failure';
 import { RateLimiter } from '../auth';
 
-export type FieldErrors = Record<string, string[]>;
-
-export interface FormFailure {
-	errors: FieldErrors;
-	values: Record<string, string>;
-	message?: string;
-}
+export type { FieldErrors, FormFailure };
 
 const SECRET_FIELDS = new Set(['password', 'code']);
 
