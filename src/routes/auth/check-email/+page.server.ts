@@ -2,9 +2,10 @@ import { ensureRuntime } from '$lib/server/runtime';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ url }) => {
-	const { config } = await ensureRuntime();
+	const { mail } = await ensureRuntime();
 	return {
 		email: url.searchParams.get('email') ?? '',
-		devMailbox: config.DB_ENGINE === 'embedded' && config.NODE_ENV !== 'production'
+		/** The local mail catcher's inbox (embedded profile), on its own port: never this origin. */
+		mailCatcher: mail?.url ?? null
 	};
 };
