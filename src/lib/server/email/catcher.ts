@@ -13,6 +13,7 @@
  * its configured host, so a web page elsewhere cannot read it through DNS rebinding.
  */
 import { randomUUID } from 'node:crypto';
+import type { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Server as NetServer } from 'node:net';
 import { simpleParser, type AddressObject } from 'mailparser';
@@ -134,8 +135,18 @@ ${items || '<p>No mail yet.</p>'}
 </html>`;
 }
 
-/** Listens on `server` (the HTTP server, or the SMTP server's net.Server), saying which port is taken. */
-function listen(server: NetServer, port: number, host: string, what: string, variable: string) {
+/**
+ * Listens on `server` (the HTTP server, or the SMTP server's net.Server, whose errors `errors`
+ * re-emits), saying which port is taken.
+ */
+function listen(
+	server: NetServer,
+	errors: EventEmitter,
+	port: number,
+	host: string,
+	what: string,
+	variable: string
+) {
 	return new Promise<AddressInfo>((resolve, reject) => {
 		const onError = (error: NodeJS.ErrnoException) =>
 			reject(
@@ -145,9 +156,9 @@ function listen(server: NetServer, port: number, host: string, what: string, var
 						)
 					: error
 			);
-		server.once('error', onError);
+		errors.once('error', onError);
 		server.listen(port, host, () => {
-			server.off('error', onError);
+			errors.off('error', onError);
 			resolve(server.address() as AddressInfo);
 		});
 	});
@@ -241,8 +252,11 @@ export async function startMailCatcher(options: MailCatcherOptions): Promise<Mai
 		return json(404, { error: 'Not found' });
 	});
 
+	// A client that drops its connection is the client's problem, not a reason to stop the process.
+	smtp.on('error', () => {});
 	const smtpAddress = await listen(
 		smtp.server,
+		smtp,
 		options.smtpPort,
 		host,
 		'SMTP port',
@@ -250,7 +264,7 @@ export async function startMailCatcher(options: MailCatcherOptions): Promise<Mai
 	);
 	let webAddress: AddressInfo;
 	try {
-		webAddress = await listen(web, options.port, host, 'inbox port', 'MAIL_CATCHER_PORT');
+		webAddress = await listen(web, web, options.port, host, 'inbox port', 'MAIL_CATCHER_PORT');
 	} catch (error) {
 		await new Promise<void>((resolve) => smtp.close(() => resolve()));
 		throw error;
