@@ -113,8 +113,6 @@ export async function bootstrap(
 			sender !== null &&
 				every('email.send', config.EMAIL_SEND_INTERVAL_MS, () => sender.drain(), log)
 		].filter((job) => job !== false);
-		const catcher = mail;
-		const served = wire;
 		return {
 			engine,
 			config,
@@ -124,8 +122,8 @@ export async function bootstrap(
 			async shutdown() {
 				await Promise.all(jobs.map((stop) => stop()));
 				sender?.close();
-				await catcher?.stop();
-				await served?.stop();
+				await mail?.stop();
+				await wire?.stop();
 				await engine.close();
 			}
 		};

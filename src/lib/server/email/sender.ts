@@ -121,9 +121,9 @@ export function renderBody(email: Pick<ClaimedEmail, 'bodyText' | 'payload'>, pu
 }
 
 /** One line for logs and `last_error`: nodemailer's message with its SMTP response code. */
-function describe(error: unknown): string {
+function reasonOf(error: unknown): string {
 	if (!(error instanceof Error)) return String(error);
-	const code = (error as { responseCode?: number; code?: string }).responseCode;
+	const code = (error as { responseCode?: number }).responseCode;
 	return code ? `${code}: ${error.message}` : error.message;
 }
 
@@ -168,7 +168,7 @@ export class EmailSender {
 					headers: { 'Auto-Submitted': 'auto-generated' }
 				});
 			} catch (error) {
-				const reason = describe(error);
+				const reason = reasonOf(error);
 				const status = await failEmail(this.db, email, reason, this.retry);
 				if (status === 'dead') {
 					report.dead++;
