@@ -179,7 +179,7 @@ grant execute on function private.claim_email_outbox(integer, integer, integer, 
 grant execute on function private.complete_email_outbox(uuid, uuid) to service_role;
 grant execute on function private.fail_email_outbox(uuid, uuid, text, integer, integer, integer) to service_role;
 
--- State changes only through the functions: the dev mailbox that stamped sent_at is gone.
+-- State changes only through the functions: the column grant on sent_at (20261122001000) is withdrawn.
 revoke update on private.email_outbox from service_role;
 
 -- ---------------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 -- lease, completion by the current claim only, exponential backoff, dead letters, lease expiry.
 -- now() is fixed inside this transaction, so time passing is simulated by moving the timestamps.
 begin;
-select plan(32);
+select plan(33);
 
 -- Rows already in the database (a seeded one) are moved out of the way: the claims below see only ours.
 update private.email_outbox set next_attempt_at = 'infinity' where status = 'pending';
@@ -43,6 +43,8 @@ select is(tests.try_as('service_role', 'select * from private.email_outbox where
   'rows:3', 'the service role (the sender job) reads it');
 select is(tests.try_as('service_role', 'update private.email_outbox set status = ''sent'''), 'error:42501',
   'not even the service role changes a row''s state except through the sender''s functions');
+select is(tests.try_as('service_role', 'update private.email_outbox set sent_at = now()'), 'error:42501',
+  'nor stamps sent_at itself (its old column grant is withdrawn)');
 select is(tests.try_as('alice', $$select * from private.claim_email_outbox(10, 1000, 3, 'x.test')$$), 'error:42501',
   'a signed-in person cannot claim mail');
 select is(tests.try_as('anon', $$select private.complete_email_outbox(gen_random_uuid(), gen_random_uuid())$$),
