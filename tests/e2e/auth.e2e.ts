@@ -1,9 +1,9 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
-import { launchBrowser, screenshot } from './harness';
+import { launchBrowser, screenshot, waitForMail } from './harness';
 
-describe('sign up, confirm through the dev mailbox, sign in, create an organisation', () => {
+describe('sign up, confirm through the mail catcher, sign in, create an organisation', () => {
 	let app: App;
 	let browser: Browser;
 
@@ -50,9 +50,13 @@ describe('sign up, confirm through the dev mailbox, sign in, create an organisat
 		await page.getByRole('alert').waitFor();
 		expect(await page.getByRole('alert').textContent()).toContain('Confirm your email');
 
-		await page.goto('/dev/mailbox', { waitUntil: 'networkidle' });
-		await screenshot(page, '04-dev-mailbox');
-		const mail = page.getByRole('article').filter({ hasText: email }).first();
+		// The mail arrived over SMTP at the catcher, whose inbox is on its own port, not the app's.
+		const caught = await waitForMail(app.mailUrl, email, 'Confirm your email');
+		expect(caught.links[0]).toMatch(new RegExp(`^${app.url}/auth/confirm\\?token=`));
+		expect(new URL(app.mailUrl).port).not.toBe(new URL(app.url).port);
+		await page.goto(`${app.mailUrl}/?to=${encodeURIComponent(email)}`);
+		await screenshot(page, '04-mail-catcher');
+		const mail = page.getByRole('article').filter({ hasText: 'Confirm your email' }).first();
 		await mail.getByRole('link').first().click();
 		await page.getByRole('heading', { name: 'Email confirmed' }).waitFor();
 		await page.waitForLoadState('networkidle');

@@ -74,12 +74,63 @@ export async function signIn(
 	return page;
 }
 
-/** The first link of the newest email to `to` whose subject contains `subject`, from the dev mailbox. */
-export async function mailLink(page: Page, to: string, subject: string): Promise<string> {
-	await open(page, '/dev/mailbox');
-	const mail = page.getByRole('article').filter({ hasText: to }).filter({ hasText: subject });
-	await mail.first().waitFor();
-	const href = await mail.first().getByRole('link').first().getAttribute('href');
-	expect(href).toBeTruthy();
-	return href!;
+/** An email as the mail catcher's JSON API returns it (src/lib/server/email/catcher.ts). */
+export interface CaughtMail {
+	id: string;
+	messageId: string | null;
+	from: string;
+	to: string[];
+	subject: string;
+	text: string;
+	links: string[];
+	receivedAt: string;
+}
+
+/** Every email the catcher holds for `to`, newest first. */
+export async function caughtMail(mailUrl: string, to: string): Promise<CaughtMail[]> {
+	const response = await fetch(`${mailUrl}/api/messages?to=${encodeURIComponent(to)}`);
+	if (!response.ok) throw new Error(`the mail catcher at ${mailUrl} answered ${response.status}`);
+	return (await response.json()) as CaughtMail[];
+}
+
+/** Messages a waitForMail call already returned (or passed over as older), per address and subject. */
+const taken = new Map<string, Set<string>>();
+
+/**
+ * Waits until the mail catcher (the app's `mailUrl`) holds an email to `to` whose subject contains
+ * `subject` that no earlier call returned, and returns the newest such: the sender sends on a
+ * timer, so a test that asks right after the action waits for its own email, not the previous one.
+ */
+export async function waitForMail(
+	mailUrl: string,
+	to: string,
+	subject: string,
+	timeoutMs = 30_000
+): Promise<CaughtMail> {
+	const key = `${to.toLowerCase()}\n${subject}`;
+	const seen = taken.get(key) ?? new Set<string>();
+	taken.set(key, seen);
+	const deadline = Date.now() + timeoutMs;
+	for (;;) {
+		const fresh = (await caughtMail(mailUrl, to)).filter(
+			(m) => m.subject.includes(subject) && !seen.has(m.id)
+		);
+		if (fresh.length > 0) {
+			for (const m of fresh) seen.add(m.id);
+			return fresh[0]!;
+		}
+		if (Date.now() > deadline) {
+			throw new Error(
+				`no new email to ${to} with "${subject}" reached the mail catcher at ${mailUrl} within ${timeoutMs} ms`
+			);
+		}
+		await new Promise((resolve) => setTimeout(resolve, 200));
+	}
+}
+
+/** The first link of the next email to `to` whose subject contains `subject` (see waitForMail). */
+export async function mailLink(mailUrl: string, to: string, subject: string): Promise<string> {
+	const mail = await waitForMail(mailUrl, to, subject);
+	expect(mail.links[0], `the email "${mail.subject}" to ${to} has a link`).toBeTruthy();
+	return mail.links[0]!;
 }

@@ -1,6 +1,6 @@
 /**
- * The whole journey of issue 4, by two new people: each signs up, confirms through the dev
- * mailbox and creates an organisation that waits for the platform's approval; staff approve; one
+ * The whole journey of issue 4, by two new people: each signs up, confirms through the mail
+ * catcher and creates an organisation that waits for the platform's approval; staff approve; one
  * invites the other, who accepts; the inviter changes the invitee's role; the invitee turns on
  * TOTP; and each proves they cannot reach the other's organisation by URL, id or subdomain.
  */
@@ -18,14 +18,20 @@ async function signIn(page: Page, email: string, password = PASSWORD): Promise<v
 	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
 }
 
-/** Sign-up, confirmation from the mailbox, sign-in, and an organisation of their own. */
-async function onboard(page: Page, email: string, name: string, slug: string): Promise<void> {
+/** Sign-up, confirmation from the mail catcher, sign-in, and an organisation of their own. */
+async function onboard(
+	page: Page,
+	mailUrl: string,
+	email: string,
+	name: string,
+	slug: string
+): Promise<void> {
 	await open(page, '/auth/sign-up');
 	await page.getByLabel('Email').fill(email);
 	await page.getByLabel('Password').fill(PASSWORD);
 	await page.getByRole('button', { name: 'Create account' }).click();
 	await page.getByRole('heading', { name: 'Check your email' }).waitFor();
-	await page.goto(await mailLink(page, email, 'Confirm your email'));
+	await page.goto(await mailLink(mailUrl, email, 'Confirm your email'));
 	await page.getByRole('heading', { name: 'Email confirmed' }).waitFor();
 	await signIn(page, email);
 	await page.getByText('You are not in any organisation yet').waitFor();
@@ -65,9 +71,9 @@ describe('two new people, two new organisations, one invitation', () => {
 		const benPage = await (await browser.newContext({ baseURL: app.url })).newPage();
 
 		// Onboarding: both wait for approval, and their organisations' pages stay closed.
-		await onboard(annPage, ann, alpha.name, alpha.slug);
+		await onboard(annPage, app.mailUrl, ann, alpha.name, alpha.slug);
 		await screenshot(annPage, '90-journey-waiting-for-approval');
-		await onboard(benPage, ben, beta.name, beta.slug);
+		await onboard(benPage, app.mailUrl, ben, beta.name, beta.slug);
 
 		// Staff approve both.
 		const staff = await (await browser.newContext({ baseURL: app.url })).newPage();
@@ -93,7 +99,7 @@ describe('two new people, two new organisations, one invitation', () => {
 			.getByRole('status')
 			.filter({ hasText: `Invitation sent to ${ben}` })
 			.waitFor();
-		await benPage.goto(await mailLink(benPage, ben, `invited you to ${alpha.name}`));
+		await benPage.goto(await mailLink(app.mailUrl, ben, `invited you to ${alpha.name}`));
 		await benPage.waitForLoadState('networkidle');
 		await benPage.getByRole('button', { name: `Accept and join ${alpha.name}` }).click();
 		await benPage.getByRole('heading', { name: alpha.name, level: 1 }).waitFor();

@@ -49,9 +49,9 @@ describe('members, invitations and teams', () => {
 		expect(await invited.textContent()).toContain('Developer');
 		await screenshot(owner, '40-members');
 
-		// The invitee: the email, sign-up and confirmation through the dev mailbox.
+		// The invitee: the email, sign-up and confirmation, read from the mail catcher.
 		const invitee = await (await browser.newContext({ baseURL: app.url })).newPage();
-		const firstLink = await mailLink(invitee, newcomer, 'invited you to Acme Inc');
+		const firstLink = await mailLink(app.mailUrl, newcomer, 'invited you to Acme Inc');
 
 		// Resend replaces the link; revoke takes an invitation off the list.
 		await invited.getByRole('button', { name: /^Resend/ }).click();
@@ -61,7 +61,7 @@ describe('members, invitations and teams', () => {
 		await owner.getByRole('status').filter({ hasText: 'Invitation revoked.' }).waitFor();
 		expect(await contractor.count()).toBe(0);
 
-		const inviteLink = await mailLink(invitee, newcomer, 'invited you to Acme Inc');
+		const inviteLink = await mailLink(app.mailUrl, newcomer, 'invited you to Acme Inc');
 		expect(inviteLink).not.toBe(firstLink);
 		expect(inviteLink).toMatch(new RegExp(`^${app.url}/invite/[0-9a-f]{64}$`));
 		await invitee.goto('/auth/sign-up', { waitUntil: 'networkidle' });
@@ -69,7 +69,7 @@ describe('members, invitations and teams', () => {
 		await invitee.getByLabel('Password').fill(password);
 		await invitee.getByRole('button', { name: 'Create account' }).click();
 		await invitee.getByRole('heading', { name: 'Check your email' }).waitFor();
-		await invitee.goto(await mailLink(invitee, newcomer, 'Confirm your email'));
+		await invitee.goto(await mailLink(app.mailUrl, newcomer, 'Confirm your email'));
 		await invitee.getByRole('heading', { name: 'Email confirmed' }).waitFor();
 
 		// Anonymous at the link: sign in, come back, accept.

@@ -16,6 +16,7 @@ describe('health', () => {
 			engine,
 			config: loadConfig({ MIGRATIONS_DIR: dir }),
 			wire: null,
+			mail: null,
 			owner: null,
 			shutdown: () => engine.close()
 		});

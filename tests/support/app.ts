@@ -18,17 +18,23 @@ export interface App {
 	url: string;
 	/** The embedded database as served on the wire, for a test's own setup (a platform setting …). */
 	databaseUrl: string;
+	/** The mail catcher's inbox (src/lib/server/email/catcher.ts): GET /api/messages?to=… */
+	mailUrl: string;
 	stop(): Promise<void>;
 }
 
 export async function startApp(env: Record<string, string> = {}): Promise<App> {
-	const port = await freePort();
+	const port = env.PORT ? Number(env.PORT) : await freePort();
 	const dbPort = await freePort();
+	const mailPort = env.MAIL_CATCHER_PORT ? Number(env.MAIL_CATCHER_PORT) : await freePort();
+	const smtpPort = await freePort();
 	const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
 		env: {
 			...process.env,
 			PORT: String(port),
 			DB_SERVE_PORT: String(dbPort),
+			MAIL_CATCHER_PORT: String(mailPort),
+			MAIL_CATCHER_SMTP_PORT: String(smtpPort),
 			DATA_DIR: 'memory://',
 			...env
 		},
@@ -48,6 +54,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
 	return {
 		url: `http://localhost:${port}`,
 		databaseUrl: `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`,
+		mailUrl: `http://127.0.0.1:${mailPort}`,
 		async stop() {
 			const exited = new Promise((r) => child.once('exit', r));
 			child.kill('SIGTERM');

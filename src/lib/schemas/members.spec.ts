@@ -36,7 +36,7 @@ describe('team forms', () => {
 });
 
 describe('invitation email', () => {
-	it('carries the link on a line of its own, which the dev mailbox turns into a link', () => {
+	it('carries the link on a line of its own, which mail clients (and the mail catcher) turn into a link', () => {
 		const link = `https://app.example.com/invite/${'b'.repeat(64)}`;
 		const email = invitationEmail({
 			to: 'lin@example.com',

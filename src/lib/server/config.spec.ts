@@ -64,6 +64,51 @@ describe('loadConfig', () => {
 		expect(() => loadConfig({ PUBLIC_APP_URL: 'app.example.com' })).toThrow(/PUBLIC_APP_URL/);
 	});
 
+	it('reads PUBLIC_URL, with PUBLIC_APP_URL as its earlier name, and refuses the two disagreeing', () => {
+		expect(loadConfig({ PUBLIC_URL: 'https://app.example.com/' }).PUBLIC_URL).toBe(
+			'https://app.example.com'
+		);
+		expect(loadConfig({ PUBLIC_APP_URL: 'https://old.example.com' }).PUBLIC_URL).toBe(
+			'https://old.example.com'
+		);
+		expect(
+			loadConfig({
+				PUBLIC_URL: 'https://app.example.com',
+				PUBLIC_APP_URL: 'https://app.example.com/'
+			}).PUBLIC_APP_URL
+		).toBe('https://app.example.com');
+		expect(() =>
+			loadConfig({ PUBLIC_URL: 'https://app.example.com', PUBLIC_APP_URL: 'https://evil.example' })
+		).toThrow(/PUBLIC_APP_URL: differs from PUBLIC_URL/);
+		expect(() => loadConfig({ PUBLIC_URL: 'app.example.com' })).toThrow(/PUBLIC_URL: expected/);
+	});
+
+	it('catches mail locally on the embedded profile unless SMTP_URL says where to send it', () => {
+		const embedded = loadConfig({});
+		expect([
+			embedded.MAIL_CATCHER,
+			embedded.MAIL_CATCHER_PORT,
+			embedded.MAIL_CATCHER_SMTP_PORT
+		]).toEqual([true, 54324, 54325]);
+		expect(embedded.SMTP_URL).toBeUndefined();
+		expect(embedded.EMAIL_FROM).toBe('Tenantry <no-reply@localhost>');
+		const relayed = loadConfig({ SMTP_URL: 'smtps://u:p@smtp.example.com:465' });
+		expect([relayed.MAIL_CATCHER, relayed.SMTP_URL]).toEqual([
+			false,
+			'smtps://u:p@smtp.example.com:465'
+		]);
+		const server = loadConfig({ DATABASE_URL: 'postgresql://u:p@db.example.com/postgres' });
+		expect([server.MAIL_CATCHER, server.SMTP_URL]).toEqual([false, undefined]);
+		const off = loadConfig({ MAIL_CATCHER: 'off' });
+		expect([off.MAIL_CATCHER, off.SMTP_URL]).toEqual([false, undefined]);
+		const both = loadConfig({ MAIL_CATCHER: 'on', SMTP_URL: 'smtp://127.0.0.1:2525' });
+		expect([both.MAIL_CATCHER, both.SMTP_URL]).toEqual([true, 'smtp://127.0.0.1:2525']);
+		expect(() => loadConfig({ SMTP_URL: 'http://u:secret@mail.example.com' })).toThrow(
+			/SMTP_URL: expected an SMTP URL .* \(got 32 characters\)/
+		);
+		expect(() => loadConfig({ EMAIL_MAX_ATTEMPTS: '0' })).toThrow(/EMAIL_MAX_ATTEMPTS/);
+	});
+
 	it('requires AUTH_JWT_SECRET of 32+ characters in production, and never echoes it', () => {
 		expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(
 			/AUTH_JWT_SECRET: is required in production/

@@ -24,6 +24,12 @@ const postgresUrl = z
 		error: 'expected a URL like postgresql://user:password@host:5432/postgres'
 	});
 
+const publicUrl = z
+	.string()
+	.refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+		error: 'expected an http(s) URL like https://app.example.com'
+	});
+
 const schema = z
 	.object({
 		NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -59,12 +65,45 @@ const schema = z
 			.string()
 			.min(32, { error: 'expected at least 32 characters (openssl rand -base64 48)' })
 			.optional(),
-		PUBLIC_APP_URL: z
+		PUBLIC_URL: publicUrl.optional(),
+		/** The earlier name of PUBLIC_URL, still read. */
+		PUBLIC_APP_URL: publicUrl.optional(),
+		SMTP_URL: z
 			.string()
-			.refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
-				error: 'expected an http(s) URL like https://app.example.com'
+			.refine((value) => /^smtps?:\/\/[^\s/]+\/?(\?\S*)?$/.test(value) && URL.canParse(value), {
+				error:
+					'expected an SMTP URL like smtp://user:password@smtp.example.com:587 (smtps:// for TLS)'
 			})
 			.optional(),
+		EMAIL_FROM: z
+			.string()
+			.regex(/^[^\r\n]{0,200}<?[^\s@<>]+@[^\s@<>]+>?$/, {
+				error: 'expected a sender like "Tenantry <no-reply@example.com>" or no-reply@example.com'
+			})
+			.optional(),
+		EMAIL_SEND_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(1000),
+		EMAIL_MAX_ATTEMPTS: z.coerce
+			.number({ error: 'expected a number of attempts' })
+			.int()
+			.min(1, { error: 'expected at least 1 attempt' })
+			.max(100, { error: 'expected at most 100 attempts' })
+			.default(8),
+		EMAIL_RETRY_BASE_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 or more milliseconds' })
+			.max(3_600_000, { error: 'expected at most 3600000 milliseconds (one hour)' })
+			.default(30_000),
+		MAIL_CATCHER: z
+			.enum(['auto', 'on', 'off'], { error: 'expected "auto", "on" or "off"' })
+			.default('auto'),
+		MAIL_CATCHER_HOST: z.string().min(1).default('127.0.0.1'),
+		MAIL_CATCHER_PORT: port(54324),
+		MAIL_CATCHER_SMTP_PORT: port(54325),
 		AUTH_PROVIDER: z
 			.enum(['embedded', 'supabase'], { error: 'expected "embedded" or "supabase"' })
 			.default('embedded'),
@@ -154,9 +193,30 @@ const schema = z
 				}
 			}
 		}
-		const appUrl = (env.PUBLIC_APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
-		const supabaseUrl = env.SUPABASE_URL?.replace(/\/+$/, '');
-		return { ...env, DB_ENGINE: engine, PUBLIC_APP_URL: appUrl, SUPABASE_URL: supabaseUrl };
+		const trim = (url: string | undefined) => url?.replace(/\/+$/, '');
+		if (env.PUBLIC_URL && env.PUBLIC_APP_URL && trim(env.PUBLIC_URL) !== trim(env.PUBLIC_APP_URL)) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['PUBLIC_APP_URL'],
+				message: 'differs from PUBLIC_URL (PUBLIC_APP_URL is its earlier name): set only PUBLIC_URL'
+			});
+		}
+		const appUrl = trim(env.PUBLIC_URL ?? env.PUBLIC_APP_URL) ?? `http://localhost:${env.PORT}`;
+		const supabaseUrl = trim(env.SUPABASE_URL);
+		// The embedded profile catches its own mail unless it is told where to send it; the catcher's
+		// SMTP server is then where mail goes (bootstrap knows its address once it listens).
+		const catcher =
+			env.MAIL_CATCHER === 'on' ||
+			(env.MAIL_CATCHER === 'auto' && engine === 'embedded' && !env.SMTP_URL);
+		return {
+			...env,
+			DB_ENGINE: engine,
+			PUBLIC_URL: appUrl,
+			PUBLIC_APP_URL: appUrl,
+			SUPABASE_URL: supabaseUrl,
+			EMAIL_FROM: env.EMAIL_FROM ?? `Tenantry <no-reply@${new URL(appUrl).hostname}>`,
+			MAIL_CATCHER: catcher
+		};
 	});
 
 export type Config = z.output<typeof schema>;
@@ -164,6 +224,7 @@ export type Config = z.output<typeof schema>;
 /** Variables whose values are never echoed in an error message. */
 const SECRET_KEYS = new Set([
 	'AUTH_JWT_SECRET',
+	'SMTP_URL',
 	'STRIPE_SECRET_KEY',
 	'STRIPE_WEBHOOK_SIGNING_SECRET'
 ]);

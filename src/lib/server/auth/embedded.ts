@@ -70,7 +70,7 @@ export interface EmbeddedAuthOptions {
 	db: Kysely<DB>;
 	/** AUTH_JWT_SECRET (or the development one, see secret.ts). */
 	secret: string;
-	/** PUBLIC_APP_URL: links in emails and the tokens' issuer (`${appUrl}/auth/v1`, as Supabase's). */
+	/** PUBLIC_URL: links in emails and the tokens' issuer (`${appUrl}/auth/v1`, as Supabase's). */
 	appUrl: string;
 	/** The issuer name authenticator apps show. */
 	totpIssuer?: string;

@@ -14,7 +14,6 @@ export * from './provider';
 export { AuthError, AUTH_ERROR_CODES, AUTH_ERROR_MESSAGES, isAuthError } from './errors';
 export type { AuthErrorCode } from './errors';
 export { RateLimiter, type RateLimitResult } from './rate-limit';
-export { listOutbox, type OutboxEmail } from './outbox';
 
 /**
  * The provider AUTH_PROVIDER names: the embedded one on this process's database, or Supabase Auth
@@ -22,7 +21,7 @@ export { listOutbox, type OutboxEmail } from './outbox';
  */
 export function createAuthProvider(
 	db: Kysely<DB>,
-	config: Pick<Config, 'AUTH_JWT_SECRET' | 'DATA_DIR' | 'NODE_ENV' | 'PUBLIC_APP_URL'> &
+	config: Pick<Config, 'AUTH_JWT_SECRET' | 'DATA_DIR' | 'NODE_ENV' | 'PUBLIC_URL'> &
 		Partial<Pick<Config, 'AUTH_PROVIDER' | 'SUPABASE_URL' | 'SUPABASE_ANON_KEY'>>
 ): AuthProvider {
 	if (config.AUTH_PROVIDER === 'supabase') {
@@ -31,5 +30,5 @@ export function createAuthProvider(
 		}
 		return new SupabaseAuth({ url: config.SUPABASE_URL, anonKey: config.SUPABASE_ANON_KEY, db });
 	}
-	return new EmbeddedAuth({ db, secret: resolveAuthSecret(config), appUrl: config.PUBLIC_APP_URL });
+	return new EmbeddedAuth({ db, secret: resolveAuthSecret(config), appUrl: config.PUBLIC_URL });
 }

@@ -1,6 +1,7 @@
 /**
  * The email outbox (`private.email_outbox`): messages are queued in the transaction that creates
- * what they announce, and sent (or, in the embedded profile, shown in the dev mailbox) from there.
+ * what they announce; the `email.send` job (../email/sender.ts) sends them from there over SMTP.
+ * Links in them are built on PUBLIC_URL by whoever queues them, never on a request's host.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/database';
@@ -23,6 +24,10 @@ export interface OutboxEmail {
 	payload: Record<string, unknown>;
 	createdAt: Date;
 	sentAt: Date | null;
+	status: 'pending' | 'sending' | 'sent' | 'dead';
+	attempts: number;
+	messageId: string | null;
+	lastError: string | null;
 }
 
 /** Queues an email in the caller's transaction (which must run as service_role). */
@@ -32,11 +37,12 @@ export async function queueEmail(trx: Transaction<DB>, email: OutgoingEmail): Pr
 		        ${JSON.stringify(email.payload ?? {})}::jsonb)`.execute(trx);
 }
 
-/** The latest `limit` emails, newest first: what the dev mailbox page shows. */
+/** The latest `limit` emails with their sending state, newest first (what tests read). */
 export async function listOutbox(db: Kysely<DB>, limit = 50): Promise<OutboxEmail[]> {
-	const rows = await runAsServiceRole(db, 'auth.embedded', (trx) =>
+	const rows = await runAsServiceRole(db, 'email.send', (trx) =>
 		sql<OutboxEmail>`select id, to_address as "toAddress", template, subject, body_text as "bodyText",
-		       payload, created_at as "createdAt", sent_at as "sentAt"
+		       payload, created_at as "createdAt", sent_at as "sentAt", status, attempts,
+		       message_id as "messageId", last_error as "lastError"
 		  from private.email_outbox
 		 order by created_at desc, id
 		 limit ${Math.max(1, Math.min(limit, 500))}`.execute(trx)

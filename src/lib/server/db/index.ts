@@ -5,7 +5,7 @@
 import type { Transaction } from 'kysely';
 import type { Config } from '../config';
 import type { DB } from './database';
-import type { Engine } from './engine';
+import { redactUrl, type Engine } from './engine';
 import { openEmbedded, MEMORY, type EmbeddedEngine } from './embedded';
 import { migrate, migrationVersions, prepare, seed, type CompatMode } from './migrate';
 import {
@@ -17,6 +17,8 @@ import {
 } from './rls';
 import { openServer, type ServerEngine } from './server';
 import { serveWire, type WireServer } from './wire';
+import { startMailCatcher, type MailCatcher } from '../email/catcher';
+import { AUTH_TEMPLATES, EmailSender } from '../email/sender';
 import { sealAuditChain } from '../jobs/audit-seal';
 import { runBillingLifecycle } from '../jobs/billing-lifecycle';
 import { every } from '../jobs/schedule';
@@ -29,9 +31,11 @@ export interface Runtime {
 	config: Config;
 	/** The embedded engine's wire server, when it is being served. */
 	wire: WireServer | null;
+	/** The local mail catcher (MAIL_CATCHER), when it runs. */
+	mail: MailCatcher | null;
 	/** The role migrations and seeds run as (null on Supabase, where the connection's own role does). */
 	owner: string | null;
-	/** Stops the background jobs, the wire server and the database, in that order. */
+	/** Stops the background jobs, the mail catcher, the wire server and the database, in that order. */
 	shutdown(): Promise<void>;
 }
 
@@ -46,6 +50,8 @@ export async function bootstrap(
 	log: (line: string) => void = () => {}
 ): Promise<Runtime> {
 	const engine = await openEngine(config);
+	let wire: WireServer | null = null;
+	let mail: MailCatcher | null = null;
 	try {
 		const compat = config.SUPABASE_COMPAT as CompatMode;
 		const owner = config.MIGRATE_ON_START
@@ -55,7 +61,6 @@ export async function bootstrap(
 			const result = await seed(engine, { file: config.SEED_FILE, owner });
 			if (result.seeded) log(`seeded demo data from ${config.SEED_FILE}`);
 		}
-		let wire: WireServer | null = null;
 		if (engine.kind === 'embedded' && config.DB_SERVE) {
 			wire = await serveWire({
 				pglite: engine.pglite,
@@ -65,6 +70,34 @@ export async function bootstrap(
 				maxConnections: config.DB_SERVE_MAX_CONNECTIONS
 			});
 		}
+		if (config.MAIL_CATCHER) {
+			mail = await startMailCatcher({
+				host: config.MAIL_CATCHER_HOST,
+				port: config.MAIL_CATCHER_PORT,
+				smtpPort: config.MAIL_CATCHER_SMTP_PORT
+			});
+			log(`mail: ${mail.url}`);
+		}
+		// SMTP_URL, or else the catcher's SMTP server.
+		const smtpUrl = config.SMTP_URL ?? mail?.smtpUrl;
+		if (!smtpUrl) log('mail: not sent (set SMTP_URL): it waits in private.email_outbox');
+		else if (!mail || config.SMTP_URL) log(`mail: sent through ${redactUrl(smtpUrl)}`);
+		const sender =
+			smtpUrl && config.EMAIL_SEND_INTERVAL_MS > 0
+				? new EmailSender(
+						engine.db,
+						{
+							smtpUrl,
+							from: config.EMAIL_FROM,
+							publicUrl: config.PUBLIC_URL,
+							maxAttempts: config.EMAIL_MAX_ATTEMPTS,
+							retryBaseMs: config.EMAIL_RETRY_BASE_MS,
+							// Supabase Auth sends its own confirmation and reset mail.
+							excludeTemplates: config.AUTH_PROVIDER === 'supabase' ? AUTH_TEMPLATES : []
+						},
+						log
+					)
+				: null;
 		const jobs = [
 			config.AUDIT_SEAL_INTERVAL_MS > 0 &&
 				every('audit.seal', config.AUDIT_SEAL_INTERVAL_MS, () => sealAuditChain(engine.db), log),
@@ -76,20 +109,27 @@ export async function bootstrap(
 					log
 				),
 			config.USAGE_ROLLUP_INTERVAL_MS > 0 &&
-				every('usage.rollup', config.USAGE_ROLLUP_INTERVAL_MS, () => rollupUsage(engine.db), log)
+				every('usage.rollup', config.USAGE_ROLLUP_INTERVAL_MS, () => rollupUsage(engine.db), log),
+			sender !== null &&
+				every('email.send', config.EMAIL_SEND_INTERVAL_MS, () => sender.drain(), log)
 		].filter((job) => job !== false);
 		return {
 			engine,
 			config,
 			wire,
+			mail,
 			owner,
 			async shutdown() {
 				await Promise.all(jobs.map((stop) => stop()));
+				sender?.close();
+				await mail?.stop();
 				await wire?.stop();
 				await engine.close();
 			}
 		};
 	} catch (error) {
+		await mail?.stop();
+		await wire?.stop();
 		await engine.close();
 		throw error;
 	}

@@ -60,6 +60,7 @@ export const SYSTEM_JOBS = [
 	'billing.lifecycle',
 	'domains.verify',
 	'domains.resolve',
+	'email.send',
 	'members.invitation_email',
 	'stripe.webhook',
 	'usage.rollup'

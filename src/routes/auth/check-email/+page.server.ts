@@ -2,9 +2,13 @@ import { ensureRuntime } from '$lib/server/runtime';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ url }) => {
-	const { config } = await ensureRuntime();
+	const { config, mail } = await ensureRuntime();
 	return {
 		email: url.searchParams.get('email') ?? '',
-		devMailbox: config.DB_ENGINE === 'embedded' && config.NODE_ENV !== 'production'
+		/**
+		 * The local mail catcher's inbox, on its own port (never this origin), when the confirmation
+		 * goes there: not with the Supabase provider, whose Auth sends its own mail.
+		 */
+		mailCatcher: config.AUTH_PROVIDER === 'supabase' ? null : (mail?.url ?? null)
 	};
 };

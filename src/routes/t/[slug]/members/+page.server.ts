@@ -57,7 +57,7 @@ async function tenantOf(trx: Transaction<DB>, slug: string) {
 }
 
 async function appUrl(): Promise<string> {
-	return (await ensureRuntime()).config.PUBLIC_APP_URL;
+	return (await ensureRuntime()).config.PUBLIC_URL;
 }
 
 function inviterName(event: RequestEvent): string {
