@@ -465,6 +465,7 @@ class Jar {
 interface Answer {
 	status: number;
 	location: string | null;
+	headers: Record<string, string | string[] | undefined>;
 	body: string;
 	setCookies: SetCookie[];
 }
@@ -508,6 +509,7 @@ describe.each(['HS256', 'ES256'] as const)(
 							resolve({
 								status: res.statusCode ?? 0,
 								location: res.headers.location ?? null,
+								headers: res.headers,
 								body: text,
 								setCookies: jar.take(res.headers['set-cookie'] ?? [])
 							})
@@ -582,9 +584,9 @@ describe.each(['HS256', 'ES256'] as const)(
 			userId = (await provider.confirmEmail(token)).userId;
 		}, 180_000);
 		afterAll(async () => {
-			await app?.stop();
 			await fakeDb?.close();
 			await gotrue?.close();
+			await app?.stop();
 		});
 
 		it("signing in through the app's form sets @supabase/ssr's sb-<ref>-auth-token cookie, which ssr's own clients read as the same session", async () => {
@@ -703,6 +705,44 @@ describe.each(['HS256', 'ES256'] as const)(
 			expect((await ssrServer(jar).auth.getClaims()).data?.claims.session_id).toBe(
 				claims.session_id
 			);
+		});
+
+		it('a step-up at /auth/mfa on a session the same request refreshed writes the aal2 session into the cookie', async () => {
+			const email = `lee-${signing.toLowerCase()}@example.com`;
+			await provider.signUp({ email, password: PASSWORD });
+			const mail = (await listOutbox(fakeDb.db, 50)).find((m) => m.toAddress === email);
+			await provider.confirmEmail(new URL(String(mail?.payload.link)).searchParams.get('token')!);
+			const enrolling = await provider.verifyAccessToken(
+				(await provider.signIn(email, PASSWORD)).accessToken
+			);
+			const { factorId, secret } = await provider.enrolTotp(enrolling);
+			await provider.verifyTotpEnrolment(enrolling, factorId, totpCode(secret));
+
+			const jar = new Jar();
+			const signedIn = await signInForm(jar, email);
+			expect(signedIn.location).toMatch(/^\/auth\/mfa/);
+			const session = sessionIn(jar);
+			const claims = await provider.verifyAccessToken(session.access_token);
+			expect(claims.aal).toBe('aal1');
+			const now = Math.floor(Date.now() / 1000);
+			const expired = signAccessToken({ ...claims, iat: now - 3700, exp: now - 100 }, SECRET);
+			writeSession(jar, { ...session, access_token: expired, expires_at: now - 100 });
+
+			gotrue.requests.length = 0;
+			const answer = await send(jar, '/auth/mfa', {
+				method: 'POST',
+				form: { code: totpCode(secret, Date.now() + 30_000) }
+			});
+			expect(answer.status).toBe(303);
+			expect(refreshes()).toHaveLength(1);
+			expect(answer.headers['cache-control']).toBe(
+				'private, no-cache, no-store, must-revalidate, max-age=0'
+			);
+			const raised = sessionIn(jar);
+			const verified = (await ssrServer(jar).auth.getClaims()).data?.claims;
+			expect(verified).toMatchObject({ aal: 'aal2', session_id: claims.session_id });
+			expect(raised.refresh_token).not.toBe(session.refresh_token);
+			expect((await send(jar, '/account/security')).status).toBe(200);
 		});
 
 		it('signing out clears the cookie and ends the session at Supabase Auth', async () => {

@@ -118,7 +118,9 @@ export class SupabaseCookies implements SessionCookies {
 					for (const { name, value, options } of cookies) {
 						event.cookies.set(name, value, { ...options, path: '/' });
 					}
-					// No cache may keep a response that carries someone's session.
+					// No cache may keep a response that carries someone's session. @supabase/ssr hands
+					// these over once per client, and SvelteKit refuses a header set twice: one client
+					// per request is what lets a refresh and then a sign-in or step-up both write.
 					if (Object.keys(headers).length > 0) event.setHeaders(headers);
 				}
 			},
