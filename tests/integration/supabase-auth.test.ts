@@ -487,7 +487,7 @@ describe.each(['HS256', 'ES256'] as const)(
 		let provider: SupabaseAuth;
 		let userId = '';
 
-		/** One HTTP request to the app as a browser on `host` sends it, with the jar's cookies. */
+		/** One HTTP request to the app as a browser on `host` (a tenant's host) sends it, with the jar's cookies. */
 		function send(
 			jar: Jar,
 			path: string,
@@ -495,8 +495,13 @@ describe.each(['HS256', 'ES256'] as const)(
 		): Promise<Answer> {
 			const url = new URL(path, app.url);
 			const body = init.form ? new URLSearchParams(init.form).toString() : undefined;
-			const headers: Record<string, string> = { origin: url.origin, accept: 'text/html' };
-			if (init.host) headers.host = `${init.host}:${url.port}`;
+			// The browser's Host and Origin, so SvelteKit's CSRF check sees a same-origin form.
+			const host = init.host ? `${init.host}:${url.port}` : url.host;
+			const headers: Record<string, string> = {
+				host,
+				origin: `${url.protocol}//${host}`,
+				accept: 'text/html'
+			};
 			if (jar.cookies.size > 0) headers.cookie = jar.header();
 			if (init.form) headers['content-type'] = 'application/x-www-form-urlencoded';
 			return new Promise((resolve, reject) => {

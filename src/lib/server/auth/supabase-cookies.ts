@@ -96,7 +96,6 @@ export class SupabaseCookies implements SessionCookies {
 				event.cookies.delete(name, options);
 			}
 		}
-		this.clients.delete(event.cookies);
 	}
 
 	private client(event: CookieEvent): Promise<SupabaseClient> {
