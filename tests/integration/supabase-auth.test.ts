@@ -750,6 +750,21 @@ describe.each(['HS256', 'ES256'] as const)(
 			expect((await send(jar, '/account/security')).status).toBe(200);
 		});
 
+		it('a session revoked from another device is signed out here and its cookie cleared', async () => {
+			const jar = new Jar();
+			await signInForm(jar, 'ida@example.com');
+			const sessionId = String((await ssrServer(jar).auth.getClaims()).data?.claims.session_id);
+			const elsewhere = await provider.verifyAccessToken(
+				(await provider.signIn('ida@example.com', PASSWORD)).accessToken
+			);
+			expect(await provider.revokeSession(elsewhere, sessionId)).toBe(true);
+
+			const answer = await send(jar, '/account/security');
+			expect(signedOut(answer)).toBe(true);
+			expect(answer.setCookies.find((c) => c.name === COOKIE)?.attributes['max-age']).toBe('0');
+			expect(jar.cookies.size).toBe(0);
+		});
+
 		it('signing out clears the cookie and ends the session at Supabase Auth', async () => {
 			const jar = new Jar();
 			await signInForm(jar, 'ida@example.com');
