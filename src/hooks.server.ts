@@ -17,7 +17,7 @@ const ANONYMOUS = /^\/api\/(health|hosts)(\/|$)/;
 const authenticate: Handle = async ({ event, resolve }) => {
 	event.locals.claims = ANONYMOUS.test(event.url.pathname)
 		? null
-		: await readSession(await getAuth(), event.cookies, event.url);
+		: await readSession(await getAuth(), event);
 	return resolve(event);
 };
 

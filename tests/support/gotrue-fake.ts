@@ -3,22 +3,26 @@
  * Docker. It answers the endpoints supabase-js calls with GoTrue's JSON shapes, statuses and error
  * bodies (`{ code, error_code, msg }`), and keeps its state where GoTrue does: `auth.users`,
  * `auth.sessions`, `auth.refresh_tokens`, `auth.mfa_*` of a real database, through the embedded
- * provider. Its access tokens are therefore real HS256 JWTs with Supabase's claims and
- * `iss = <url>/auth/v1`, as a project with a JWT secret issues them.
+ * provider. Its access tokens are therefore real JWTs with Supabase's claims and
+ * `iss = <url>/auth/v1`: HS256 with the secret, as a project with a JWT secret issues them, or —
+ * `signingKey: 'ES256'`, as projects with asymmetric signing keys (Supabase's default for new
+ * projects) do — ES256 with a `kid` whose public key `/.well-known/jwks.json` publishes.
  *
  * Like Supabase's API gateway it refuses requests without the project's `apikey`. What it leaves
  * out: OAuth/OTP/SSO/phone, the admin API, email templates (the embedded outbox holds the
  * messages, their `token` is GoTrue's `token_hash`) and GoTrue's own rate limits.
  */
+import { generateKeyPairSync, randomUUID, sign, verify, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import QRCode from 'qrcode';
 import type { DB } from '../../src/lib/server/db/database';
 import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
-import { isAuthError, type AuthErrorCode } from '../../src/lib/server/auth/errors';
+import { AuthError, isAuthError, type AuthErrorCode } from '../../src/lib/server/auth/errors';
 import {
 	ACCESS_TOKEN_TTL_SECONDS,
+	accessClaimsSchema,
 	signAccessToken,
 	verifyAccessToken,
 	type AccessClaims
@@ -54,8 +58,18 @@ interface Route {
 	req: IncomingMessage;
 }
 
-export async function startGotrueFake(db: Kysely<DB>, secret: string): Promise<GotrueFake> {
+export interface GotrueFakeOptions {
+	/** How access tokens are signed: the JWT secret (default) or an asymmetric key in the JWKS. */
+	signingKey?: 'HS256' | 'ES256';
+}
+
+export async function startGotrueFake(
+	db: Kysely<DB>,
+	secret: string,
+	options: GotrueFakeOptions = {}
+): Promise<GotrueFake> {
 	const anonKey = `anon-${randomToken()}`;
+	const keys = options.signingKey === 'ES256' ? signingKey() : null;
 	const requests: string[] = [];
 	const server = createServer((req, res) => {
 		handle(req, res).catch((error: unknown) => {
@@ -77,7 +91,13 @@ export async function startGotrueFake(db: Kysely<DB>, secret: string): Promise<G
 		const path = url.pathname.replace(/^\/auth\/v1/, '');
 		try {
 			const body = await readJson(req);
-			const needsUser = !['/signup', '/verify', '/token', '/recover'].includes(path);
+			const needsUser = ![
+				'/signup',
+				'/verify',
+				'/token',
+				'/recover',
+				'/.well-known/jwks.json'
+			].includes(path);
 			const claims = needsUser ? await authenticate(req) : null;
 			const route: Route = { claims, body, query: url.searchParams, req };
 			const answer = await dispatch(req.method ?? 'GET', path, route);
@@ -96,7 +116,9 @@ export async function startGotrueFake(db: Kysely<DB>, secret: string): Promise<G
 
 	async function dispatch(method: string, path: string, r: Route): Promise<unknown> {
 		const factor = /^\/factors\/([^/]+)(\/challenge|\/verify)?$/.exec(path);
-		if (method === 'GET' && path === '/.well-known/jwks.json') return { keys: [] };
+		if (method === 'GET' && path === '/.well-known/jwks.json') {
+			return { keys: keys ? [keys.jwk] : [] };
+		}
 		if (method === 'POST' && path === '/signup') return signUp(r.body);
 		if (method === 'POST' && path === '/verify') return verify(r.body);
 		if (method === 'POST' && path === '/token') return token(r);
@@ -131,7 +153,9 @@ export async function startGotrueFake(db: Kysely<DB>, secret: string): Promise<G
 		let claims: AccessClaims;
 		try {
 			// GoTrue checks the signature and expiry, not the issuer: that is the verifier's job.
-			claims = verifyAccessToken(jwt, secret, { issuer: issuerOf(jwt) });
+			claims = keys
+				? verifyEs256(jwt, keys)
+				: verifyAccessToken(jwt, secret, { issuer: issuerOf(jwt) });
 		} catch (error) {
 			if (!isAuthError(error)) throw error;
 			const why = error.code === 'token_expired' ? 'token is expired' : 'signature is invalid';
@@ -391,7 +415,7 @@ export async function startGotrueFake(db: Kysely<DB>, secret: string): Promise<G
 			is_anonymous: false
 		};
 		return {
-			access_token: signAccessToken(claims, secret),
+			access_token: issue(signAccessToken(claims, secret)),
 			token_type: 'bearer',
 			expires_in: ACCESS_TOKEN_TTL_SECONDS,
 			expires_at: claims.exp,
@@ -400,9 +424,23 @@ export async function startGotrueFake(db: Kysely<DB>, secret: string): Promise<G
 		};
 	}
 
+	/** The access token as this project signs it: the embedded provider's HS256 one, or re-signed. */
+	function issue(hs256: string): string {
+		if (!keys) return hs256;
+		const header = Buffer.from(
+			JSON.stringify({ alg: 'ES256', kid: keys.jwk.kid, typ: 'JWT' })
+		).toString('base64url');
+		const input = `${header}.${hs256.split('.')[1]}`;
+		const signature = sign('sha256', Buffer.from(input), {
+			key: keys.privateKey,
+			dsaEncoding: 'ieee-p1363'
+		});
+		return `${input}.${signature.toString('base64url')}`;
+	}
+
 	async function sessionJson(session: AuthSession) {
 		return {
-			access_token: session.accessToken,
+			access_token: issue(session.accessToken),
 			token_type: 'bearer',
 			expires_in: session.expiresIn,
 			expires_at: session.expiresAt,
@@ -487,6 +525,48 @@ export async function startGotrueFake(db: Kysely<DB>, secret: string): Promise<G
 		requests,
 		close: () => new Promise<void>((resolve) => server.close(() => resolve()))
 	};
+}
+
+interface SigningKey {
+	privateKey: KeyObject;
+	/** The public key as GoTrue's JWKS lists it. */
+	jwk: Record<string, unknown> & { kid: string };
+}
+
+function signingKey(): SigningKey {
+	const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+	const jwk = publicKey.export({ format: 'jwk' });
+	return {
+		privateKey,
+		jwk: { ...jwk, kid: randomUUID(), alg: 'ES256', use: 'sig', key_ops: ['verify'] }
+	};
+}
+
+/** GoTrue's check of an ES256 token: its key, its signature, its expiry, Supabase's claims. */
+function verifyEs256(jwt: string, keys: SigningKey): AccessClaims {
+	const [header = '', payload = '', signature = ''] = jwt.split('.');
+	const parsed = (part: string): Record<string, unknown> => {
+		try {
+			return JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+		} catch {
+			throw new AuthError('token_invalid');
+		}
+	};
+	const head = parsed(header);
+	const valid =
+		head.alg === 'ES256' &&
+		head.kid === keys.jwk.kid &&
+		verify(
+			'sha256',
+			Buffer.from(`${header}.${payload}`),
+			{ key: keys.privateKey, dsaEncoding: 'ieee-p1363' },
+			Buffer.from(signature, 'base64url')
+		);
+	if (!valid) throw new AuthError('token_invalid');
+	const claims = accessClaimsSchema.safeParse(parsed(payload));
+	if (!claims.success) throw new AuthError('token_invalid');
+	if (claims.data.exp <= Date.now() / 1000) throw new AuthError('token_expired');
+	return claims.data;
 }
 
 /** How GoTrue answers the situations the embedded provider reports with these codes. */

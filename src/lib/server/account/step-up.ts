@@ -3,9 +3,14 @@
  * each verified factor, through a fresh challenge) or a recovery code. Shared by the sign-in's
  * second step and the security page's "verify now".
  */
-import type { Cookies } from '@sveltejs/kit';
-import { AuthError, isAuthError, type AccessClaims, type AuthProvider } from '../auth';
-import { setSessionCookies } from '../auth/cookies';
+import {
+	AuthError,
+	isAuthError,
+	type AccessClaims,
+	type AuthProvider,
+	type CookieEvent
+} from '../auth';
+import { writeSession } from '../auth/cookies';
 
 export type StepUpInput = { kind: 'totp' | 'recovery'; code: string };
 
@@ -13,7 +18,7 @@ export async function stepUp(
 	auth: AuthProvider,
 	claims: AccessClaims,
 	input: StepUpInput,
-	event: { cookies: Cookies; url: URL; locals: App.Locals }
+	event: CookieEvent & { locals: App.Locals }
 ): Promise<void> {
 	const session =
 		input.kind === 'recovery'
@@ -21,7 +26,7 @@ export async function stepUp(
 			: await verifyAnyFactor(auth, claims, input.code);
 	// The raised session comes with new tokens: the old refresh token is spent, so the cookies must
 	// change now, and the rest of this request (the page's load) sees the new claims.
-	setSessionCookies(event.cookies, event.url, session);
+	await writeSession(auth, event, session);
 	event.locals.claims = await auth.verifyAccessToken(session.accessToken);
 }
 

@@ -6,9 +6,26 @@
  * Operations on behalf of a signed-in person take the claims `verifyAccessToken` returned: they
  * name the user and the session, and the provider re-checks that the session still exists.
  */
+import type { RequestEvent } from '@sveltejs/kit';
 import type { AccessClaims, Aal } from './jwt';
 
 export type { AccessClaims, Aal };
+
+/** The parts of a request the session's cookies are read from and written to. */
+export type CookieEvent = Pick<RequestEvent, 'cookies' | 'url' | 'setHeaders'>;
+
+/**
+ * How a provider keeps a session in the browser, when it has a format of its own (the Supabase
+ * provider: @supabase/ssr's `sb-<ref>-auth-token` cookies). Only `cookies.ts` calls it.
+ */
+export interface SessionCookies {
+	/** The claims of the person making the request, refreshed at most once; null when nobody is signed in. */
+	read(event: CookieEvent): Promise<AccessClaims | null>;
+	/** Keeps a session that sign-in or a step-up returned. */
+	write(event: CookieEvent, session: AuthSession): Promise<void>;
+	/** Forgets the session in this browser (ending it is `signOut`'s job). */
+	clear(event: CookieEvent): Promise<void>;
+}
 
 /** Where a sign-in comes from, shown in the person's session list. */
 export interface DeviceInfo {
@@ -87,6 +104,8 @@ export interface AssuranceLevel {
 }
 
 export interface AuthProvider {
+	/** The provider's own session cookies; without them, cookies.ts's (`tenantry_access`, `tenantry_refresh`). */
+	readonly sessionCookies?: SessionCookies;
 	/**
 	 * Creates an unconfirmed account and emails a confirmation link. An address that already has
 	 * an account gets the same answer and an "already registered" email instead (`email_taken` is

@@ -1,11 +1,13 @@
 /**
  * The Supabase provider: Supabase Auth (GoTrue) of one project through supabase-js, behind the
- * same AuthProvider interface as the embedded one. Access tokens are verified with
- * `auth.getClaims(jwt)`: locally against the project's JWKS for asymmetric keys, through GoTrue's
- * `/user` for HS256 ones. `cookies.ts` stays the only owner of the browser's cookies, so
- * @supabase/ssr's cookie client is not used (docs/decisions/0004-supabase-auth-provider.md): every
- * call here makes a short-lived supabase-js `GoTrueClient` whose storage is its own and holds, at
- * most, the session of the claims it acts for.
+ * same AuthProvider interface as the embedded one. The browser's session is @supabase/ssr's
+ * (`sessionCookies`, supabase-cookies.ts: `sb-<ref>-auth-token`, refreshed by @supabase/ssr on
+ * read), so a browser supabase-js client shares it (docs/decisions/0006-supabase-ssr-sessions.md).
+ * Access tokens are verified with `auth.getClaims(jwt)`: locally against the project's JWKS for
+ * asymmetric keys, through GoTrue's `/user` for HS256 ones. The operations here make a
+ * short-lived supabase-js `GoTrueClient` per call whose storage is its own and holds, at most,
+ * the session of the claims it acts for; what they return reaches the browser through the
+ * session cookies only.
  *
  * What GoTrue's user API lacks: a session list and revoking one session by id (read and deleted in
  * `auth.sessions` of the project's database instead, `supabase-sessions.ts`), recovery codes
@@ -35,6 +37,7 @@ import type {
 	TotpEnrolment
 } from './provider';
 import { RateLimiter } from './rate-limit';
+import { SupabaseCookies } from './supabase-cookies';
 import { toAuthError, unwrap } from './supabase-errors';
 import { SupabaseSessions } from './supabase-sessions';
 
@@ -63,6 +66,7 @@ export interface SupabaseAuthOptions {
 }
 
 export class SupabaseAuth implements AuthProvider {
+	readonly sessionCookies: SupabaseCookies;
 	private readonly url: string;
 	private readonly anonKey: string;
 	private readonly issuer: string;
@@ -79,6 +83,11 @@ export class SupabaseAuth implements AuthProvider {
 		this.issuer = `${this.url}/auth/v1`;
 		this.totpIssuer = options.totpIssuer ?? 'Tenantry';
 		this.sessions = new SupabaseSessions(options.db);
+		this.sessionCookies = new SupabaseCookies({
+			url: this.url,
+			anonKey: this.anonKey,
+			verify: (gotrue, jwt) => this.claimsOf(gotrue, jwt)
+		});
 		void loadSdk();
 		this.mfaAttempts = new RateLimiter({
 			limit: options.mfaAttemptLimit ?? 10,
@@ -318,8 +327,14 @@ export class SupabaseAuth implements AuthProvider {
 	}
 
 	async verifyAccessToken(jwt: string): Promise<AccessClaims> {
+		return this.claimsOf(await this.client(), jwt);
+	}
+
+	// ---------------------------------------------------------------- internals
+
+	/** `getClaims(jwt)` with this auth client, then the claim schema and the project's issuer. */
+	private async claimsOf(gotrue: GoTrueClient, jwt: string): Promise<AccessClaims> {
 		if (!jwt || jwt.length > 8192) throw new AuthError('token_invalid');
-		const gotrue = await this.client();
 		const verified = unwrap(await gotrue.getClaims(jwt));
 		const claims = accessClaimsSchema.safeParse(verified?.claims);
 		if (!claims.success || claims.data.iss !== this.issuer) throw new AuthError('token_invalid');
@@ -327,11 +342,9 @@ export class SupabaseAuth implements AuthProvider {
 		return claims.data;
 	}
 
-	// ---------------------------------------------------------------- internals
-
 	/**
 	 * An auth client for one operation. Its storage starts with `session` (if any) and is dropped
-	 * with it: the tokens an operation returns reach the browser through cookies.ts only.
+	 * with it: the tokens an operation returns reach the browser through the session cookies only.
 	 */
 	private async client(session?: StoredSession, device: DeviceInfo = {}): Promise<GoTrueClient> {
 		const { GoTrueClient } = await loadSdk();
@@ -424,8 +437,8 @@ type StoredSession = Pick<
 
 /**
  * The session an operation's client starts with. It has no refresh token: the client never
- * refreshes (the browser's refresh token stays with cookies.ts), so an expired access token fails
- * the call, as it does with the embedded provider.
+ * refreshes (refreshing is @supabase/ssr's, on reading the cookies), so an expired access token
+ * fails the call, as it does with the embedded provider.
  */
 function sessionForStorage(accessToken: string, user: User): StoredSession {
 	const exp = decodePayload(accessToken).exp;

@@ -8,7 +8,7 @@ import {
 	totpVerifySchema
 } from '$lib/schemas/account';
 import { isAuthError, type AuthError } from '$lib/server/auth';
-import { clearSessionCookies, setSessionCookies } from '$lib/server/auth/cookies';
+import { forgetSession, writeSession } from '$lib/server/auth/cookies';
 import { qrSvg } from '$lib/server/account/qr';
 import { stepUp } from '$lib/server/account/step-up';
 import { requireClaims } from '$lib/server/web/actions';
@@ -16,7 +16,8 @@ import { fieldError, formError, parseForm, rateLimited, safeRedirect } from '$li
 import { getAuth } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, cookies, url }) => {
+export const load: PageServerLoad = async (event) => {
+	const { locals, url } = event;
 	const claims = requireClaims(locals);
 	const auth = await getAuth();
 	try {
@@ -31,7 +32,7 @@ export const load: PageServerLoad = async ({ locals, cookies, url }) => {
 		// The access token outlives a revoked session by up to an hour; this page asks the provider,
 		// which knows the session is gone, so the browser is signed out here and now.
 		if (!isAuthError(error, 'token_invalid')) throw error;
-		clearSessionCookies(cookies, url);
+		await forgetSession(auth, event);
 		redirect(303, `/auth/sign-in?redirectTo=${encodeURIComponent(url.pathname)}`);
 	}
 };
@@ -116,7 +117,7 @@ export const actions: Actions = {
 				form.data.factor_id,
 				form.data.code
 			);
-			setSessionCookies(event.cookies, event.url, session);
+			await writeSession(auth, event, session);
 			event.locals.claims = await auth.verifyAccessToken(session.accessToken);
 			return { ok: 'Two-factor authentication is on. This session is verified.', recoveryCodes };
 		} catch (error) {

@@ -1,7 +1,7 @@
 import { redirect } from '@sveltejs/kit';
 import { passwordResetSchema } from '$lib/schemas/auth';
 import { isAuthError } from '$lib/server/auth';
-import { clearSessionCookies } from '$lib/server/auth/cookies';
+import { forgetSession } from '$lib/server/auth/cookies';
 import { fieldError, formError, parseForm, rateLimited } from '$lib/server/web/forms';
 import { getAuth } from '$lib/server/runtime';
 import type { Actions, PageServerLoad } from './$types';
@@ -16,8 +16,9 @@ export const actions: Actions = {
 		if (rateLimited(event, 'reset-password', 'token')) {
 			return formError(429, 'Too many attempts. Wait a moment and try again.', form.values);
 		}
+		const auth = await getAuth();
 		try {
-			await (await getAuth()).resetPassword(form.data.token, form.data.password);
+			await auth.resetPassword(form.data.token, form.data.password);
 		} catch (error) {
 			if (isAuthError(error, 'weak_password')) {
 				return fieldError('password', error.issues.join(' ') || error.message, form.values);
@@ -26,7 +27,7 @@ export const actions: Actions = {
 			throw error;
 		}
 		// Every session of the account ended, this browser's included.
-		clearSessionCookies(event.cookies, event.url);
+		await forgetSession(auth, event);
 		redirect(303, '/auth/sign-in?reset=1');
 	}
 };

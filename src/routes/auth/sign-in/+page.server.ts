@@ -1,7 +1,7 @@
 import { redirect } from '@sveltejs/kit';
 import { signInSchema } from '$lib/schemas/auth';
 import { isAuthError } from '$lib/server/auth';
-import { setSessionCookies } from '$lib/server/auth/cookies';
+import { writeSession } from '$lib/server/auth/cookies';
 import {
 	clientAddress,
 	formError,
@@ -32,7 +32,7 @@ export const actions: Actions = {
 				userAgent: event.request.headers.get('user-agent') ?? undefined,
 				ip: clientAddress(event)
 			});
-			setSessionCookies(event.cookies, event.url, session);
+			await writeSession(auth, event, session);
 			level = await auth.getAssuranceLevel(await auth.verifyAccessToken(session.accessToken));
 		} catch (error) {
 			if (isAuthError(error)) return formError(400, error.message, form.values);
