@@ -57,14 +57,18 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		await owner.getByRole('button', { name: 'Submit payment proof' }).click();
 		await owner.getByText('Attach a PDF, PNG or JPEG file.').waitFor();
 
-		await owner.locator('#field-proof-amount').fill('29.00');
+		// Attack 3.5: a transfer of one cent for a month of Pro.
+		await owner.locator('#field-proof-amount').fill('0.01');
 		await file.setInputFiles({ name: 'receipt.pdf', mimeType: 'application/pdf', buffer: PDF });
 		await owner.getByRole('button', { name: 'Submit payment proof' }).click();
 		await owner.getByText('Payment proof received: it is pending verification').waitFor();
 		await owner.reload({ waitUntil: 'networkidle' });
 		expect(await owner.getByTestId('subscription-status').innerText()).toBe('Pending verification');
 		expect(await owner.getByTestId('pending-payment').innerText()).toMatch(
-			/\$29\.00 for Pro is pending verification/
+			/\$0\.01 for Pro is pending verification/
+		);
+		expect(await owner.getByTestId('expected-amount').innerText()).toMatch(
+			/^The amount due is \$29\.00: our billing team decides/
 		);
 
 		// Billing staff open the very file, approve it, and the tenant is active on Pro.
@@ -79,9 +83,26 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		const chunks: Buffer[] = [];
 		for await (const chunk of saved) chunks.push(chunk as Buffer);
 		expect(Buffer.concat(chunks).equals(PDF)).toBe(true);
+		expect(await card.getByTestId('declared-amount').innerText()).toBe('$0.01');
+		expect(await card.getByTestId('expected-amount').innerText()).toMatch(
+			/^\$29\.00\s*Differs from the amount due$/
+		);
 		await card
 			.getByLabel('Note for the tenant and the audit trail')
 			.fill('Transfer seen on the statement');
+		await card.getByRole('button', { name: 'Approve payment' }).click();
+		await card.getByText('The amount paid differs from the amount due').waitFor();
+		expect(
+			await card.getByLabel('Note for the tenant and the audit trail').inputValue(),
+			'the note is kept'
+		).toBe('Transfer seen on the statement');
+		await card.getByLabel('Approve $0.01 instead of the $29.00 due').check();
+		await card.getByRole('button', { name: 'Approve payment' }).click();
+		await card.getByText('Give a reason of 1–500 characters.').waitFor();
+		await card.getByLabel('Approve $0.01 instead of the $29.00 due').check();
+		await card
+			.getByLabel('Why this amount is accepted (kept in the audit trail)')
+			.fill('The rest arrived by cheque');
 		await card.getByRole('button', { name: 'Approve payment' }).click();
 		await finance
 			.getByRole('status')

@@ -29,6 +29,7 @@ describe.each(engineFactories)('the billing.lifecycle job on %s', (_name, factor
 				'cancelled',
 				'expired',
 				'past_due',
+				'proof_overdue',
 				'reactivated',
 				'renewed',
 				'suspended',

@@ -17,6 +17,7 @@ const RACERS = 24;
 const OWNER = 'c0ffee00-0000-4000-8000-000000000001';
 const MEMBER = 'c0ffee00-0000-4000-8000-000000000002';
 const INVITEE = 'c0ffee00-0000-4000-8000-000000000003';
+const STAFF = 'c0ffee00-0000-4000-8000-000000000004';
 const TENANT = 'c0ffee00-0000-4000-8000-0000000000aa';
 
 /** The free plan: 3 members, 2 projects, 10,000 API calls a month. */
@@ -24,7 +25,9 @@ const SETUP = `
 insert into auth.users (id, aud, role, email, email_confirmed_at, created_at, updated_at) values
   ('${OWNER}', 'authenticated', 'authenticated', 'owner@race.test', now(), now(), now()),
   ('${MEMBER}', 'authenticated', 'authenticated', 'member@race.test', now(), now(), now()),
-  ('${INVITEE}', 'authenticated', 'authenticated', 'invitee@race.test', now(), now(), now());
+  ('${INVITEE}', 'authenticated', 'authenticated', 'invitee@race.test', now(), now(), now()),
+  ('${STAFF}', 'authenticated', 'authenticated', 'billing@race.test', now(), now(), now());
+insert into public.platform_staff (user_id, role) values ('${STAFF}', 'billing_admin');
 insert into public.tenants (id, slug, name, status) values ('${TENANT}', 'race', 'Race', 'active');
 insert into public.memberships (tenant_id, user_id, is_owner) values ('${TENANT}', '${OWNER}', true);
 insert into public.subscriptions (tenant_id, plan_id, status, current_period_start)
@@ -32,6 +35,7 @@ select '${TENANT}', id, 'active', now() from public.plans where code = 'free';
 `;
 
 const owner = { sub: OWNER, role: 'authenticated' as const, email: 'owner@race.test' };
+const staff = { sub: STAFF, role: 'authenticated' as const, email: 'billing@race.test' };
 
 interface Outcome {
 	ok: number;
@@ -178,5 +182,27 @@ describe.runIf(!!serverUrl)('quotas under concurrency (Postgres server)', () => 
 				`select sum(quantity) as n from public.usage_events where tenant_id = '${TENANT}'`
 			)
 		).toBe(10_000);
+	});
+
+	it('usage corrections: concurrent negative corrections never take a total below zero', async () => {
+		await t.engine.session((s) =>
+			s.exec(`insert into public.usage_events (tenant_id, metric, quantity, idempotency_key)
+			  values ('${TENANT}', 'compute_minutes', 60, 'minutes')`)
+		);
+		const outcome = await race(
+			Array.from({ length: RACERS }, () =>
+				attempt(staff, (trx) =>
+					sql`select public.admin_correct_usage(${TENANT}, 'compute_minutes', -10, 'race')`.execute(
+						trx
+					)
+				)
+			)
+		);
+		expect(outcome).toEqual({ ok: 6, codes: { TN076: RACERS - 6 } });
+		expect(
+			await scalar(
+				`select quantity as n from public.usage_counters where tenant_id = '${TENANT}' and metric = 'compute_minutes'`
+			)
+		).toBe(0);
 	});
 });

@@ -56,7 +56,14 @@ export const reactivateTenantSchema = z.object({ reason });
 export const verifyPaymentSchema = z.object({
 	paymentId: uuid,
 	decision: z.enum(['approve', 'reject'], { error: 'Approve or reject the payment.' }),
-	note: z.string().trim().max(2000, { error: 'Keep the note under 2,000 characters.' })
+	note: z.string().trim().max(2000, { error: 'Keep the note under 2,000 characters.' }),
+	/** Ticked to approve a declared amount that differs from the expected one (SQL refuses it otherwise: TN079). */
+	acceptAmount: z
+		.string()
+		.optional()
+		.transform((v) => v === 'on'),
+	/** Why a different amount is approved: audited; SQL requires it with acceptAmount (TN131). */
+	reason: z.string().trim().max(500, { error: 'Keep the reason under 500 characters.' }).default('')
 });
 
 export const addStaffSchema = z.object({

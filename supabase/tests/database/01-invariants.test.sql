@@ -126,7 +126,7 @@ select ok(not has_function_privilege('authenticated', 'private.member_permission
 select is(
   (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['accept_invitation(text)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
+  array['accept_invitation(text)', 'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
         'billing_invoice(uuid,uuid)', 'billing_overview(uuid)', 'cancel_subscription(uuid,boolean)',
         'change_member_role(uuid,uuid,uuid)', 'create_tenant(text,text,text,text)', 'invitation_preview(text)',
         'invite_member(uuid,text,uuid)',
@@ -134,7 +134,7 @@ select is(
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
         'revoke_invitation(uuid)', 'set_project_role(uuid,uuid,uuid)',
         'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
-        'transfer_ownership(uuid,uuid)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text)'],
+        'transfer_ownership(uuid,uuid)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)'],
   'the RPCs authenticated may call are the pinned list');
 
 -- Privileges: no TRUNCATE for API roles anywhere; the audit tables are read-only for all of them.
@@ -205,7 +205,7 @@ select is(
    where n.nspname in ('public', 'private') and c.relkind = 'r' and obj_description(c.oid, 'pg_class') is null),
   null, 'every table has a comment');
 select is(
-  (select count(*)::int from public.permissions), 42, 'the permission catalog holds 42 codes');
+  (select count(*)::int from public.permissions), 43, 'the permission catalog holds 43 codes');
 select results_eq(
   $$select key from public.roles where tenant_id is null order by key$$,
   $$values ('admin'), ('billing_admin'), ('developer'), ('owner'), ('project_editor'), ('project_owner'), ('project_viewer'), ('viewer')$$,

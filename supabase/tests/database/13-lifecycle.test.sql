@@ -36,7 +36,7 @@ select tests.authenticate_as_service_role('billing.lifecycle');
 create temp table first_run as select private.run_billing_lifecycle(now()) as result;
 select tests.clear_authentication();
 select is((select result from first_run),
-  '{"trial_ended": 1, "renewed": 2, "past_due": 1, "cancelled": 1, "expired": 1, "suspended": 1, "reactivated": 0}'::jsonb,
+  '{"trial_ended": 1, "renewed": 2, "past_due": 1, "cancelled": 1, "expired": 1, "suspended": 1, "reactivated": 0, "proof_overdue": 0}'::jsonb,
   'the first run moves each subscription once');
 
 create function pg_temp.sub(p_slug text) returns public.subscriptions language sql as $$
@@ -65,7 +65,7 @@ select is((select count(*)::int from private.notifications_outbox where kind in
 select tests.authenticate_as_service_role('billing.lifecycle');
 create temp table audit_before as select count(*) as n from public.audit_logs;
 select is(private.run_billing_lifecycle(now()),
-  '{"trial_ended": 0, "renewed": 0, "past_due": 0, "cancelled": 0, "expired": 0, "suspended": 0, "reactivated": 0}'::jsonb,
+  '{"trial_ended": 0, "renewed": 0, "past_due": 0, "cancelled": 0, "expired": 0, "suspended": 0, "reactivated": 0, "proof_overdue": 0}'::jsonb,
   'a second run changes nothing');
 select tests.clear_authentication();
 select is((select count(*) from public.audit_logs), (select n from audit_before), 'and writes no audit row');
@@ -100,7 +100,7 @@ select tests.authenticate_as_service_role('billing.lifecycle');
 select ok((select sum(value::int) from jsonb_each_text(private.run_billing_lifecycle(now() + interval '400 days'))) > 0,
   'a run 400 days later moves what is due (renewals, unpaid periods, expiries)');
 select is(private.run_billing_lifecycle(now() + interval '400 days'),
-  '{"trial_ended": 0, "renewed": 0, "past_due": 0, "cancelled": 0, "expired": 0, "suspended": 0, "reactivated": 0}'::jsonb,
+  '{"trial_ended": 0, "renewed": 0, "past_due": 0, "cancelled": 0, "expired": 0, "suspended": 0, "reactivated": 0, "proof_overdue": 0}'::jsonb,
   'and leaves nothing for a second run at the same moment');
 select is((pg_temp.sub('stark')).status::text, 'expired', 'a prepaid period that also ran out ends in expired, in one run');
 select tests.clear_authentication();

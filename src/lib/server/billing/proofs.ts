@@ -9,6 +9,8 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 
 export const PROOF_MAX_BYTES = 5 * 1024 * 1024;
+/** The whole upload (the file, the form's other fields, multipart framing): larger is refused unread (413). */
+export const PROOF_BODY_MAX_BYTES = PROOF_MAX_BYTES + 64 * 1024;
 
 const SIGNATURES: { type: ProofType; bytes: number[] }[] = [
 	{ type: 'pdf', bytes: [0x25, 0x50, 0x44, 0x46, 0x2d] },

@@ -445,6 +445,9 @@ export interface PendingPayment {
 	interval: string | null;
 	amount: number;
 	currency: string;
+	/** The plan's price for the interval when the proof was sent (fixed in SQL). */
+	expectedAmount: number | null;
+	expectedCurrency: string | null;
 	proofPath: string | null;
 	submittedBy: string | null;
 	createdAt: Date;
@@ -479,6 +482,8 @@ export async function listPayments(
 			'pa.billing_interval as interval',
 			'pa.amount',
 			'pa.currency',
+			'pa.expected_amount as expectedAmount',
+			'pa.expected_currency as expectedCurrency',
 			'pa.proof_path as proofPath',
 			'pr.email as submittedBy',
 			'pa.created_at as createdAt'
@@ -511,22 +516,31 @@ export async function listPayments(
 		pending: pending.map((p) => ({
 			...p,
 			amount: Number(p.amount),
+			expectedAmount: p.expectedAmount === null ? null : Number(p.expectedAmount),
 			interval: p.interval === null ? null : String(p.interval)
 		})),
 		recent: recent.map((p) => ({ ...p, amount: Number(p.amount), status: String(p.status) }))
 	};
 }
 
-/** verify_payment: the subscription's new status. */
+/**
+ * verify_payment: the subscription's new status. A declared amount that differs from the expected
+ * one is approved only with `acceptAmount` and a reason (SQL: TN079, TN131), both audited.
+ */
 export async function verifyPayment(
 	trx: Trx,
 	id: string,
-	approve: boolean,
-	note: string | null
+	decision: {
+		approve: boolean;
+		note: string | null;
+		acceptAmount?: boolean;
+		amountReason?: string | null;
+	}
 ): Promise<string> {
 	const { rows } = await sql<{
 		status: string;
-	}>`select public.verify_payment(${id}, ${approve}, ${note})::text as status`.execute(trx);
+	}>`select public.verify_payment(${id}, ${decision.approve}, ${decision.note},
+		${decision.acceptAmount ?? false}, ${decision.amountReason ?? null})::text as status`.execute(trx);
 	return rows[0]!.status;
 }
 

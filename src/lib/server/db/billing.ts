@@ -59,6 +59,9 @@ export interface Payment {
 	provider: 'stripe' | 'manual';
 	amount: number;
 	currency: string;
+	/** Manual payments: the plan's price for the period, fixed in SQL when the proof was sent. */
+	expectedAmount: number | null;
+	expectedCurrency: string | null;
 	status: string;
 	createdAt: string;
 	note: string | null;

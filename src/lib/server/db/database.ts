@@ -227,10 +227,22 @@ export interface PaymentMethods {
 
 export interface Payments {
   amount: Int8;
+  /**
+   * Why billing staff approved a manual payment whose declared amount differs from the expected one.
+   */
+  amount_override_reason: string | null;
   billing_interval: BillingInterval | null;
   created_at: Generated<Timestamp>;
   created_by: Generated<string | null>;
   currency: string;
+  /**
+   * Manual payments: the plan's price for the interval when the payment was recorded (minor units), beside the declared amount. Fixed by trigger; never changes.
+   */
+  expected_amount: Int8 | null;
+  /**
+   * Manual payments: the plan's currency when the payment was recorded.
+   */
+  expected_currency: string | null;
   failure_reason: string | null;
   id: Generated<string>;
   invoice_id: string | null;
@@ -455,6 +467,10 @@ export interface UsageDaily {
 }
 
 export interface UsageEvents {
+  /**
+   * Set only on corrections (admin_correct_usage): why billing staff or a system job changed the total. Only corrections may be negative.
+   */
+  correction_reason: string | null;
   created_at: Generated<Timestamp>;
   created_by: Generated<string | null>;
   id: Generated<Int8>;

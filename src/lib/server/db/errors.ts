@@ -49,11 +49,24 @@ export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string
 		message: 'This would go past the plan’s hard limit for the period; nothing was recorded.'
 	},
 	TN072: { message: 'Usage events are never changed or deleted.' },
+	TN073: {
+		field: 'proof',
+		message:
+			'Too many of your payment proofs were rejected in the last 30 days: write to billing support before sending another.'
+	},
 	TN074: { message: 'A payment is already waiting for verification, or was already verified.' },
 	TN075: { message: 'Check the plan, the amount and the proof file.' },
-	TN076: { message: 'That metric cannot be recorded, or the time is outside the last 35 days.' },
+	TN076: {
+		message:
+			'Usage is a positive quantity of a metered metric, at most 24 hours old; a correction cannot take it below zero.'
+	},
 	TN077: { message: 'This subscription is managed in Stripe: change it in the customer portal.' },
 	TN078: { message: 'That is not a Stripe event.' },
+	TN079: {
+		field: 'acceptAmount',
+		message:
+			'The amount paid differs from the amount due: tick “Approve a different amount” and give the reason.'
+	},
 	TN131: { field: 'reason', message: 'Give a reason of 1–500 characters.' },
 	'23505': { message: 'That name is already used here: choose another.' },
 	'23514': { message: 'One of the values is not allowed: check the fields.' }

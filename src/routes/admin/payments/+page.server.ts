@@ -19,7 +19,12 @@ export const actions: Actions = {
 		if (!form.ok) return form.failure;
 		const approve = form.data.decision === 'approve';
 		const result = await mutate(locals, form.values, (trx) =>
-			verifyPayment(trx, form.data.paymentId, approve, form.data.note || null)
+			verifyPayment(trx, form.data.paymentId, {
+				approve,
+				note: form.data.note || null,
+				acceptAmount: form.data.acceptAmount,
+				amountReason: form.data.reason || null
+			})
 		);
 		if (!result.ok) return result.failure;
 		return {

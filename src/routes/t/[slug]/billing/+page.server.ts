@@ -6,7 +6,13 @@ import {
 	planChoiceSchema
 } from '$lib/schemas/billing';
 import { getStripe, StripeGatewayError, type PlanChangePreview } from '$lib/server/billing';
-import { PROOF_MAX_BYTES, proofPath, proofStore, sniffProof } from '$lib/server/billing/proofs';
+import {
+	PROOF_BODY_MAX_BYTES,
+	PROOF_MAX_BYTES,
+	proofPath,
+	proofStore,
+	sniffProof
+} from '$lib/server/billing/proofs';
 import { withClaims } from '$lib/server/db';
 import {
 	billingOverview,
@@ -20,6 +26,7 @@ import {
 } from '$lib/server/db/billing';
 import { findTenantBySlug } from '$lib/server/db/tenants';
 import { ensureRuntime } from '$lib/server/runtime';
+import { BodyTooLargeError, readFormDataCapped } from '$lib/server/web/body';
 import { formError, parseForm } from '$lib/server/web/forms';
 import { mutate, requireClaims } from '$lib/server/web/actions';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
@@ -214,8 +221,33 @@ export const actions: Actions = {
 		redirect(303, url);
 	},
 
+	/**
+	 * The session and billing.manage are checked before a byte of the body is read, and the body is
+	 * read with a cap (Content-Length first, then as it streams): a stranger's or an oversized upload
+	 * is answered without being buffered.
+	 */
 	proof: async (event) => {
-		const data = await event.request.formData();
+		if (!event.locals.claims) {
+			redirect(
+				303,
+				`/auth/sign-in?redirectTo=${encodeURIComponent(billingPath(event.params.slug))}`
+			);
+		}
+		const { tenant } = await manage(event);
+		let data: FormData;
+		try {
+			data = await readFormDataCapped(event.request, PROOF_BODY_MAX_BYTES);
+		} catch (e) {
+			if (!(e instanceof BodyTooLargeError)) throw e;
+			return fail(413, {
+				errors: {
+					proof: [
+						`The upload is too large: attach a receipt of at most ${PROOF_MAX_BYTES / 1024 / 1024} MB.`
+					]
+				},
+				values: {}
+			});
+		}
 		const values: Record<string, string> = {};
 		for (const [k, v] of data) if (typeof v === 'string') values[k] = v;
 		const parsed = paymentProofSchema.safeParse(values);
@@ -237,7 +269,6 @@ export const actions: Actions = {
 		if (bytes && !type) errors.proof = ['Attach a PDF, PNG or JPEG file.'];
 		if (!parsed.success || !bytes || !type) return fail(400, { errors, values });
 
-		const { tenant } = await manage(event);
 		const { config } = await ensureRuntime();
 		const path = proofPath(tenant.id, type);
 		// The file is written inside the transaction: if the RPC refuses, nothing is stored; if the
