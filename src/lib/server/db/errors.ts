@@ -11,6 +11,7 @@ export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string
 			'This organisation requires two-factor authentication: verify a code from your app first.'
 	},
 	TN005: { message: 'This organisation is not active (pending approval, suspended or archived).' },
+	TN006: { message: 'Your session has ended: sign in again.' },
 	TN010: {
 		field: 'slug',
 		message:
