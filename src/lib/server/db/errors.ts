@@ -56,6 +56,9 @@ export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string
 	TN077: { message: 'This subscription is managed in Stripe: change it in the customer portal.' },
 	TN078: { message: 'That is not a Stripe event.' },
 	TN131: { field: 'reason', message: 'Give a reason of 1–500 characters.' },
+	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
+	// in an organisation that requires two-factor authentication, from an aal1 session.
+	'42501': { message: 'You do not have permission to do that.' },
 	'23505': { message: 'That name is already used here: choose another.' },
 	'23514': { message: 'One of the values is not allowed: check the fields.' }
 };
