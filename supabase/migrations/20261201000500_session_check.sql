@@ -2,7 +2,9 @@
 -- until now a session ended by signing out, a password change or refresh-token reuse kept passing
 -- RLS until its token expired. The app's request transaction (runWithClaims) now starts with
 -- private.assert_session_active(): the session the JWT's `session_id` names must still exist, be
--- the token's user's, not be past its not_after, and its user must be neither deleted nor banned.
+-- the token's user's, not be past its not_after, still hold a refresh token that is not revoked
+-- (what is left of a session after GoTrue's reuse detection), and its user must be neither deleted
+-- nor banned.
 -- Otherwise TN006, which the app answers by clearing the cookies and sending the person to sign in.
 -- `auth.sessions` is GoTrue's own table on Supabase and the compat layer's elsewhere (same
 -- columns), so the check is the same for both auth providers.
@@ -32,6 +34,9 @@ begin
          and (s.not_after is null or s.not_after > now())
          and u.deleted_at is null
          and (u.banned_until is null or u.banned_until <= now())
+         -- GoTrue answers refresh-token reuse by revoking the session's tokens, not its row.
+         and exists (select 1 from auth.refresh_tokens rt
+                      where rt.session_id = s.id and rt.revoked is false)
     ) then
       return;
     end if;
