@@ -43,7 +43,7 @@ export async function run(args: string[]): Promise<void> {
 		          select gen_random_uuid(), ${claims.sub}, now(), now(), 'aal1', now() + interval '30 days'
 		            from generate_series(1, ${sessions})`.execute(db);
 		await sql`analyze auth.sessions`.execute(db);
-		const { session_id: _unchecked, ...withoutSession } = claims;
+		const withoutSession = { ...claims, session_id: undefined };
 
 		const page = async (trx: Parameters<Parameters<typeof runWithClaims>[2]>[0]) => {
 			const tenant = await findTenantBySlug(trx, 'bench-tenant');

@@ -56,7 +56,7 @@ export async function runWithClaims<T>(
 	const parsed = claims ? claimsSchema.parse(claims) : { role: 'anon' as const };
 	return db.transaction().execute(async (trx) => {
 		await setRequest(trx, parsed.role, parsed, context);
-		if (parsed.session_id !== undefined) await assertSessionActive(trx);
+		if ('session_id' in parsed && parsed.session_id !== undefined) await assertSessionActive(trx);
 		return fn(trx);
 	});
 }
