@@ -238,9 +238,11 @@ export class EmbeddedAuth implements AuthProvider {
 			if (!user.email_confirmed_at) return fail('email_not_confirmed');
 			await sql`delete from auth.sign_in_attempts
 			           where scope = 'account_address' and email = ${address} and ip = ${ip}`.execute(trx);
-			await sql`insert into auth.sign_in_attempts (scope, email, ip, window_started_at)
-			          values ('known', ${address}, ${ip}, now())
-			          on conflict (scope, email, ip) do update set window_started_at = now()`.execute(trx);
+			if (ip) {
+				await sql`insert into auth.sign_in_attempts (scope, email, ip, window_started_at)
+				          values ('known', ${address}, ${ip}, now())
+				          on conflict (scope, email, ip) do update set window_started_at = now()`.execute(trx);
+			}
 			await sql`update auth.users set last_sign_in_at = now(), updated_at = now()
 			          where id = ${user.id}`.execute(trx);
 			const sessionId = (
