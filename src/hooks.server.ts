@@ -1,6 +1,7 @@
 import type { Handle, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { readSession } from '$lib/server/auth/cookies';
+import { withRequestCookies } from '$lib/server/auth/ended-session';
 import { ensureRuntime, getAuth } from '$lib/server/runtime';
 
 export const init: ServerInit = async () => {
@@ -14,11 +15,18 @@ export const init: ServerInit = async () => {
  */
 const ANONYMOUS = /^\/api\/(health|hosts)(\/|$)/;
 
+/**
+ * The signed-in person's claims for the request. The token is checked here (signature, expiry);
+ * whether its session still exists is checked by the database at the start of every transaction
+ * the request runs (rls.ts), and a refusal there signs the request out (auth/ended-session.ts).
+ */
 const authenticate: Handle = async ({ event, resolve }) => {
+	const auth = await getAuth();
 	event.locals.claims = ANONYMOUS.test(event.url.pathname)
 		? null
-		: await readSession(await getAuth(), event);
-	return resolve(event);
+		: await readSession(auth, event);
+	const { locals, request } = event;
+	return withRequestCookies({ auth, event, locals, method: request.method }, () => resolve(event));
 };
 
 const securityHeaders: Handle = async ({ event, resolve }) => {

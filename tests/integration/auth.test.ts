@@ -263,51 +263,57 @@ describe.each(engineFactories)('embedded auth on %s', (_name, factory) => {
 	});
 
 	describe('lockout', () => {
-		it('locks an address for 15 minutes after 5 failures, even against the right password', async () => {
+		it('locks an account for one client address for 15 minutes after 5 failures from it, even against the right password', async () => {
 			await confirmedUser('lock@example.com');
+			const from = { ip: '198.51.100.7' };
 			for (let i = 1; i <= 5; i++) {
-				expect(await codeOf(auth.signIn('lock@example.com', `Wrong pass ${i}`))).toBe(
+				expect(await codeOf(auth.signIn('lock@example.com', `Wrong pass ${i}`, from))).toBe(
 					'invalid_credentials'
 				);
 				if (i === 3) {
 					const [row] = await owner(
-						sql<{ failed_attempts: number }>`select failed_attempts from auth.sign_in_failures
-						                                  where email = 'lock@example.com'`
+						sql<{ failures: number }>`select failures from auth.sign_in_attempts
+						   where scope = 'account_address' and email = 'lock@example.com' and ip = '198.51.100.7'`
 					);
-					expect(row!.failed_attempts).toBe(3);
+					expect(row!.failures).toBe(3);
 				}
 			}
-			const locked = await auth.signIn('lock@example.com', PASSWORD).catch((e: AuthError) => e);
+			const locked = await auth
+				.signIn('lock@example.com', PASSWORD, from)
+				.catch((e: AuthError) => e);
 			expect((locked as AuthError).code).toBe('user_locked');
 			expect((locked as AuthError).retryAfterMs).toBeGreaterThan(14 * 60_000);
 			const [row] = await owner(
 				sql<{
 					minutes: number;
-				}>`select round(extract(epoch from locked_until - now()) / 60)::int as minutes
-				                           from auth.sign_in_failures where email = 'lock@example.com'`
+				}>`select round(extract(epoch from blocked_until - now()) / 60)::int as minutes
+				     from auth.sign_in_attempts
+				    where scope = 'account_address' and email = 'lock@example.com' and ip = '198.51.100.7'`
 			);
 			expect(row!.minutes).toBe(15);
 
 			await owner(
-				sql`update auth.sign_in_failures set locked_until = now() - interval '1 second'
-				     where email = 'lock@example.com'`
+				sql`update auth.sign_in_attempts set blocked_until = now() - interval '1 second'
+				     where scope = 'account_address' and email = 'lock@example.com'`
 			);
-			expect(await codeOf(signIn('lock@example.com'))).toBe('ok');
+			expect(await codeOf(signIn('lock@example.com', from))).toBe('ok');
 			const [after] = await owner(
 				sql<{
 					n: number;
-				}>`select count(*)::int as n from auth.sign_in_failures where email = 'lock@example.com'`
+				}>`select count(*)::int as n from auth.sign_in_attempts
+				    where scope = 'account_address' and email = 'lock@example.com'`
 			);
 			expect(after!.n).toBe(0);
 		});
 
 		it('locks an unknown address the same way, so lockout does not reveal which addresses exist', async () => {
+			const from = { ip: '198.51.100.8' };
 			for (let i = 0; i < 5; i++) {
-				expect(await codeOf(auth.signIn('nobody@example.com', PASSWORD))).toBe(
+				expect(await codeOf(auth.signIn('nobody@example.com', PASSWORD, from))).toBe(
 					'invalid_credentials'
 				);
 			}
-			expect(await codeOf(auth.signIn('nobody@example.com', PASSWORD))).toBe('user_locked');
+			expect(await codeOf(auth.signIn('nobody@example.com', PASSWORD, from))).toBe('user_locked');
 		});
 	});
 
@@ -651,7 +657,7 @@ describe.each(engineFactories)('embedded auth on %s', (_name, factory) => {
 				'auth.mfa_challenges',
 				'auth.mfa_amr_claims',
 				'auth.mfa_recovery_codes',
-				'auth.sign_in_failures',
+				'auth.sign_in_attempts',
 				'private.email_outbox'
 			]) {
 				for (const who of [claims, null]) {
@@ -675,7 +681,7 @@ describe.each(engineFactories)('embedded auth on %s', (_name, factory) => {
 						select t::text from auth.mfa_challenges t union all
 						select t::text from auth.mfa_amr_claims t union all
 						select t::text from auth.mfa_recovery_codes t union all
-						select t::text from auth.sign_in_failures t`
+						select t::text from auth.sign_in_attempts t`
 				)
 			)
 				.map((r) => r.row)

@@ -55,7 +55,8 @@ const schema = z
 			.default('auto'),
 		MIGRATE_ON_START: booleanFlag.default(true),
 		SEED_ON_FIRST_START: booleanFlag.default(true),
-		ADMIN_REQUIRE_MFA: booleanFlag.default(false),
+		/** Unset: on, except on the seeded demo database (src/routes/admin/guard.server.ts). */
+		ADMIN_REQUIRE_MFA: booleanFlag.optional(),
 		AUDIT_SEAL_INTERVAL_MS: z.coerce
 			.number({ error: 'expected milliseconds' })
 			.int()

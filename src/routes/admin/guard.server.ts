@@ -4,7 +4,9 @@
  * not include a page get a 403. Actions check again (they do not run the layout's load); SQL
  * enforces every rule regardless.
  */
+import { basename } from 'node:path';
 import { error, redirect } from '@sveltejs/kit';
+import { sql } from 'kysely';
 import type { AccessClaims } from '$lib/server/auth';
 import { withClaims } from '$lib/server/db';
 import { myStaffRole } from '$lib/server/db/admin';
@@ -30,18 +32,38 @@ export async function requireStaff(
 }
 
 /**
- * Staff with an authenticator app use the console only from a verified (aal2) session; with
- * ADMIN_REQUIRE_MFA on (set it in production) staff without one are sent to enrol first.
+ * The console needs an aal2 session: staff with an authenticator app step up, and — whenever
+ * `staffMustEnrol()` — staff without one are sent to enrol first. Both go to /account/security
+ * and come back to the page they asked for.
  */
 async function requireSecondFactor(claims: AccessClaims, url: URL): Promise<void> {
 	if (claims.aal === 'aal2') return;
-	const [{ next }, { config }] = await Promise.all([
+	const [{ next }, mustEnrol] = await Promise.all([
 		(await getAuth()).getAssuranceLevel(claims),
-		ensureRuntime()
+		staffMustEnrol()
 	]);
-	if (next === 'aal2' || config.ADMIN_REQUIRE_MFA) {
+	if (next === 'aal2' || mustEnrol) {
 		redirect(303, `/account/security?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
 	}
+}
+
+let demoDatabase: Promise<boolean> | undefined;
+
+/**
+ * ADMIN_REQUIRE_MFA when it is set; unset, every staff member needs a second factor except on the
+ * demo database — the embedded one `npm start` seeded from SEED_FILE, whose staff accounts have a
+ * published password and no authenticator, so that the demo's console opens with the password.
+ */
+export async function staffMustEnrol(): Promise<boolean> {
+	const { config, engine } = await ensureRuntime();
+	if (config.ADMIN_REQUIRE_MFA !== undefined) return config.ADMIN_REQUIRE_MFA;
+	if (config.DB_ENGINE !== 'embedded') return true;
+	demoDatabase ??= sql<{ seeded: boolean }>`
+		select exists (select 1 from supabase_migrations.seed_files
+		                where path = ${basename(config.SEED_FILE)}) as seeded`
+		.execute(engine.db)
+		.then((result) => result.rows[0]?.seeded === true);
+	return !(await demoDatabase);
 }
 
 export function requireRole(role: StaffRole, needed: StaffRole): void {

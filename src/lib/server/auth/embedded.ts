@@ -58,8 +58,20 @@ const BCRYPT_COST = 10;
 /** A bcrypt hash no password matches, checked when the email is unknown so timing does not tell. */
 const DUMMY_HASH = '$2a$10$D9FSYG2hQHMSebr6DiL7jOMn1Wg2ppbiZCqtKbDRFhQBqMud/9oBm';
 const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
-const MAX_FAILURES = 5;
-const LOCK_MINUTES = 15;
+/**
+ * Sign-in throttling, as GoTrue and Auth0 do it: by who is asking, not only by whom they ask for.
+ * Failures count in 15-minute windows, for the account (normalised email, known or not), for the
+ * client address, and for the pair. The pair locks after PAIR_LIMIT (that address, that account:
+ * `user_locked`, even with the right password); the address after ADDRESS_LIMIT across accounts
+ * (`rate_limited`). The account's own ceiling slows a distributed attack without locking the owner
+ * out: past ACCOUNT_LIMIT failures in the window, only addresses the account has signed in from
+ * in the last KNOWN_DAYS may still try (`rate_limited` for the rest until the window ends).
+ */
+const WINDOW_MINUTES = 15;
+const PAIR_LIMIT = 5;
+const ADDRESS_LIMIT = 30;
+const ACCOUNT_LIMIT = 20;
+const KNOWN_DAYS = 30;
 const SESSION_DAYS = 30;
 const CHALLENGE_MINUTES = 5;
 /** No second confirmation or reset email to one address within this many seconds. */
@@ -151,9 +163,8 @@ export class EmbeddedAuth implements AuthProvider {
 		const token = randomToken();
 		await this.run(async (trx) => {
 			const existing = (
-				await sql<{ id: string; confirmed: boolean; resend: boolean }>`
-					select id, email_confirmed_at is not null as confirmed,
-					       coalesce(confirmation_sent_at < now() - make_interval(secs => ${RESEND_SECONDS}), true) as resend
+				await sql<{ id: string; confirmed: boolean }>`
+					select id, email_confirmed_at is not null as confirmed
 					  from auth.users where email = ${email} for update`.execute(trx)
 			).rows[0];
 			// Hash whatever happens, so the answer takes as long for a known address as for a new one.
@@ -163,28 +174,23 @@ export class EmbeddedAuth implements AuthProvider {
 					trx
 				)
 			).rows[0]!.hash;
-			if (!existing) {
-				await sql`insert into auth.users (instance_id, id, aud, role, email, encrypted_password,
-				            confirmation_token, confirmation_sent_at, recovery_token, email_change_token_new,
-				            email_change, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
-					values (${ZERO_UUID}, gen_random_uuid(), 'authenticated', 'authenticated', ${email}, ${hash},
-					        ${hashToken(token)}, now(), '', '', '',
-					        '{"provider": "email", "providers": ["email"]}'::jsonb,
-					        ${JSON.stringify(input.userMetadata ?? {})}::jsonb, now(), now())`.execute(trx);
-				await queueEmail(trx, confirmSignupEmail(email, this.link('/auth/confirm', token)));
-			} else if (!existing.confirmed) {
-				// Resend the confirmation; the password stays the one chosen first, so nobody can set
-				// the password of an account whose owner is about to confirm it.
-				if (existing.resend) {
-					await sql`update auth.users set confirmation_token = ${hashToken(token)},
-					            confirmation_sent_at = now(), updated_at = now() where id = ${existing.id}`.execute(
-						trx
-					);
-					await queueEmail(trx, confirmSignupEmail(email, this.link('/auth/confirm', token)));
-				}
-			} else {
+			if (existing?.confirmed) {
 				await queueEmail(trx, alreadyRegisteredEmail(email, `${this.appUrl}/auth/forgot-password`));
+				return;
 			}
+			// An unconfirmed account proves nothing about who made it: whoever signs up for the address
+			// last replaces it — password, name, sessions and confirmation link — so an account
+			// pre-registered by someone else is the owner's once they sign up and confirm, and the
+			// first sign-up's link no longer works.
+			if (existing) await sql`delete from auth.users where id = ${existing.id}`.execute(trx);
+			await sql`insert into auth.users (instance_id, id, aud, role, email, encrypted_password,
+			            confirmation_token, confirmation_sent_at, recovery_token, email_change_token_new,
+			            email_change, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
+				values (${ZERO_UUID}, gen_random_uuid(), 'authenticated', 'authenticated', ${email}, ${hash},
+				        ${hashToken(token)}, now(), '', '', '',
+				        '{"provider": "email", "providers": ["email"]}'::jsonb,
+				        ${JSON.stringify(input.userMetadata ?? {})}::jsonb, now(), now())`.execute(trx);
+			await queueEmail(trx, confirmSignupEmail(email, this.link('/auth/confirm', token)));
 		});
 		return { email };
 	}
@@ -210,14 +216,10 @@ export class EmbeddedAuth implements AuthProvider {
 	async signIn(email: string, password: string, device: DeviceInfo = {}): Promise<AuthSession> {
 		const address = normaliseEmail(email);
 		if (!address || !password || password.length > 1024) throw new AuthError('invalid_credentials');
+		const ip = validIp(device.ip) ?? '';
 		return this.run(async (trx) => {
-			const lock = (
-				await sql<{ wait_ms: number }>`
-					select ceil(extract(epoch from locked_until - now()) * 1000)::float8 as wait_ms
-					  from auth.sign_in_failures where email = ${address} and locked_until > now()
-					   for update`.execute(trx)
-			).rows[0];
-			if (lock) return fail('user_locked', Number(lock.wait_ms));
+			const refusal = await this.throttled(trx, address, ip);
+			if (refusal) return refusal;
 			const user = (
 				await sql<UserRow & { ok: boolean | null; banned: boolean }>`
 					select ${USER_COLUMNS},
@@ -230,11 +232,17 @@ export class EmbeddedAuth implements AuthProvider {
 				await sql`select extensions.crypt(${password}, ${DUMMY_HASH})`.execute(trx);
 			}
 			if (!user || !user.ok || user.banned) {
-				const locked = await this.recordFailure(trx, address);
-				return fail('invalid_credentials', locked ? LOCK_MINUTES * 60_000 : undefined);
+				const locked = await this.recordFailure(trx, address, ip);
+				return fail('invalid_credentials', locked ? WINDOW_MINUTES * 60_000 : undefined);
 			}
 			if (!user.email_confirmed_at) return fail('email_not_confirmed');
-			await sql`delete from auth.sign_in_failures where email = ${address}`.execute(trx);
+			await sql`delete from auth.sign_in_attempts
+			           where scope = 'account_address' and email = ${address} and ip = ${ip}`.execute(trx);
+			if (ip) {
+				await sql`insert into auth.sign_in_attempts (scope, email, ip, window_started_at)
+				          values ('known', ${address}, ${ip}, now())
+				          on conflict (scope, email, ip) do update set window_started_at = now()`.execute(trx);
+			}
 			await sql`update auth.users set last_sign_in_at = now(), updated_at = now()
 			          where id = ${user.id}`.execute(trx);
 			const sessionId = (
@@ -243,7 +251,7 @@ export class EmbeddedAuth implements AuthProvider {
 					                           user_agent, ip, tag)
 					values (gen_random_uuid(), ${user.id}, now(), now(), now(), 'aal1',
 					        now() + make_interval(days => ${SESSION_DAYS}),
-					        ${device.userAgent?.slice(0, 512) ?? null}, ${validIp(device.ip)}::inet,
+					        ${device.userAgent?.slice(0, 512) ?? null}, ${ip || null}::inet,
 					        ${device.name?.trim().slice(0, 100) || null})
 					returning id`.execute(trx)
 			).rows[0]!.id;
@@ -252,23 +260,78 @@ export class EmbeddedAuth implements AuthProvider {
 		});
 	}
 
-	/** Counts a failure against an address; the fifth within 15 minutes locks it. True if now locked. */
-	private async recordFailure(trx: Trx, email: string): Promise<boolean> {
-		const { failed_attempts } = (
-			await sql<{ failed_attempts: number }>`
-				insert into auth.sign_in_failures as f (email, failed_attempts, last_failed_at)
-				values (${email}, 1, now())
-				on conflict (email) do update set
-				  failed_attempts = case when f.last_failed_at < now() - make_interval(mins => ${LOCK_MINUTES})
-				                         then 1 else f.failed_attempts + 1 end,
-				  last_failed_at = now()
-				returning failed_attempts`.execute(trx)
-		).rows[0]!;
-		if (failed_attempts < MAX_FAILURES) return false;
-		await sql`update auth.sign_in_failures
-		             set locked_until = now() + make_interval(mins => ${LOCK_MINUTES}), failed_attempts = 0
-		           where email = ${email}`.execute(trx);
-		return true;
+	/** Why this address may not try this account now, or null (see WINDOW_MINUTES). */
+	private async throttled(trx: Trx, email: string, ip: string): Promise<CommitThenThrow | null> {
+		const rows = (
+			await sql<{ scope: string; wait_ms: number; familiar: boolean }>`
+				select a.scope,
+				       ceil(extract(epoch from
+				         case when a.scope = 'account'
+				              then a.window_started_at + make_interval(mins => ${WINDOW_MINUTES})
+				              else a.blocked_until end - now()) * 1000)::float8 as wait_ms,
+				       exists (select 1 from auth.sign_in_attempts k
+				                where k.scope = 'known' and k.email = ${email} and k.ip = ${ip}
+				                  and k.window_started_at > now() - make_interval(days => ${KNOWN_DAYS})) as familiar
+				  from auth.sign_in_attempts a
+				 where ((a.scope = 'address' and a.email = '' and a.ip = ${ip} and a.blocked_until > now())
+				     or (a.scope = 'account_address' and a.email = ${email} and a.ip = ${ip}
+				         and a.blocked_until > now())
+				     or (a.scope = 'account' and a.email = ${email} and a.ip = ''
+				         and a.failures >= ${ACCOUNT_LIMIT}
+				         and a.window_started_at > now() - make_interval(mins => ${WINDOW_MINUTES})))`.execute(trx)
+		).rows;
+		const wait = (scope: string) => rows.find((r) => r.scope === scope);
+		const address = wait('address');
+		if (address) return fail('rate_limited', Number(address.wait_ms));
+		const pair = wait('account_address');
+		if (pair) return fail('user_locked', Number(pair.wait_ms));
+		const account = wait('account');
+		if (account && !account.familiar) return fail('rate_limited', Number(account.wait_ms));
+		return null;
+	}
+
+	/**
+	 * Counts a failure for the account, the address and the pair. True if the pair is now locked.
+	 * Without an address (the adapter could not tell) there is no address count: one shared
+	 * "unknown" address would let anyone throttle everyone else without one.
+	 */
+	private async recordFailure(trx: Trx, email: string, ip: string): Promise<boolean> {
+		const counted = (
+			await sql<{ scope: string; failures: number }>`
+				insert into auth.sign_in_attempts as a (scope, email, ip, failures, window_started_at)
+				select scope, email, ip, 1, now()
+				  from (values ('address', '', ${ip}), ('account', ${email}, ''),
+				               ('account_address', ${email}, ${ip})) as v (scope, email, ip)
+				 where v.scope <> 'address' or v.ip <> ''
+				on conflict (scope, email, ip) do update set
+				  failures = case when a.window_started_at <= now() - make_interval(mins => ${WINDOW_MINUTES})
+				                  then 1 else a.failures + 1 end,
+				  window_started_at = case when a.window_started_at <= now() - make_interval(mins => ${WINDOW_MINUTES})
+				                           then now() else a.window_started_at end
+				returning a.scope, a.failures`.execute(trx)
+		).rows;
+		const reached = (scope: string, limit: number) =>
+			counted.some((r) => r.scope === scope && r.failures >= limit);
+		const pairLocked = reached('account_address', PAIR_LIMIT);
+		const addressBlocked = reached('address', ADDRESS_LIMIT);
+		if (pairLocked || addressBlocked) {
+			// A block starts a fresh window: after it, the same number of attempts again.
+			await sql`update auth.sign_in_attempts
+			             set blocked_until = now() + make_interval(mins => ${WINDOW_MINUTES}),
+			                 failures = 0, window_started_at = now()
+			           where (scope = 'account_address' and email = ${email} and ip = ${ip} and ${pairLocked})
+			              or (scope = 'address' and email = '' and ip = ${ip} and ${addressBlocked})`.execute(
+				trx
+			);
+		}
+		if (Math.random() < 0.01) {
+			await sql`delete from auth.sign_in_attempts
+			           where case when scope = 'known'
+			                      then window_started_at < now() - make_interval(days => ${KNOWN_DAYS})
+			                      else window_started_at < now() - interval '1 day'
+			                           and coalesce(blocked_until < now(), true) end`.execute(trx);
+		}
+		return pairLocked;
 	}
 
 	async refresh(refreshToken: string): Promise<AuthSession> {
@@ -415,11 +478,14 @@ export class EmbeddedAuth implements AuthProvider {
 			// The link proved the address, so it confirms it too (as GoTrue's recovery does).
 			await sql`update auth.users
 			             set encrypted_password = extensions.crypt(${newPassword}, extensions.gen_salt('bf', ${BCRYPT_COST})),
-			                 recovery_token = '', email_confirmed_at = coalesce(email_confirmed_at, now()),
+			                 recovery_token = '', confirmation_token = '',
+			                 email_confirmed_at = coalesce(email_confirmed_at, now()),
 			                 updated_at = now()
 			           where id = ${user.id}`.execute(trx);
 			await sql`delete from auth.sessions where user_id = ${user.id}`.execute(trx);
-			await sql`delete from auth.sign_in_failures where email = ${user.email}`.execute(trx);
+			// The owner proved the address: the account's counters and locks start again.
+			await sql`delete from auth.sign_in_attempts
+			           where scope in ('account', 'account_address') and email = ${user.email}`.execute(trx);
 			await queueEmail(trx, passwordChangedEmail(user.email));
 		});
 	}

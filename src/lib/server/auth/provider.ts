@@ -107,9 +107,10 @@ export interface AuthProvider {
 	/** The provider's own session cookies; without them, cookies.ts's (`tenantry_access`, `tenantry_refresh`). */
 	readonly sessionCookies?: SessionCookies;
 	/**
-	 * Creates an unconfirmed account and emails a confirmation link. An address that already has
-	 * an account gets the same answer and an "already registered" email instead (`email_taken` is
-	 * never thrown here). Throws `weak_password`.
+	 * Creates an unconfirmed account and emails a confirmation link; signing up again for an
+	 * address that is still unconfirmed replaces the account (password, name, sessions, link). An
+	 * address with a confirmed account gets the same answer and an "already registered" email
+	 * instead (`email_taken` is never thrown here). Throws `weak_password`.
 	 */
 	signUp(input: {
 		email: string;
@@ -119,8 +120,9 @@ export interface AuthProvider {
 	/** Uses a confirmation token (once, within 24 h). Throws `token_invalid`, `token_expired`. */
 	confirmEmail(token: string): Promise<{ userId: string; email: string }>;
 	/**
-	 * Throws `invalid_credentials`, `email_not_confirmed`, `user_locked` (5 failures lock the
-	 * address for 15 minutes). A person with a verified factor gets an aal1 session and must step up.
+	 * Throws `invalid_credentials`, `email_not_confirmed`, `user_locked` (too many failures for this
+	 * account from `device.ip`), `rate_limited` (too many from that address, or on the account from
+	 * unfamiliar addresses). A person with a verified factor gets an aal1 session and must step up.
 	 */
 	signIn(email: string, password: string, device?: DeviceInfo): Promise<AuthSession>;
 	/** Rotates the refresh token. Reusing a rotated one ends the session. Throws `token_invalid`, `token_expired`. */

@@ -196,20 +196,26 @@ create table if not exists auth.mfa_recovery_codes (
 create index if not exists mfa_recovery_codes_user_id_idx on auth.mfa_recovery_codes (user_id);
 comment on table auth.mfa_recovery_codes is 'Tenantry embedded auth: TOTP recovery codes, sha256 only, each usable once.';
 
-create table if not exists auth.sign_in_failures (
-  email text primary key,
-  failed_attempts integer not null default 0,
-  last_failed_at timestamptz,
-  locked_until timestamptz
+-- Replaced by auth.sign_in_attempts: one lockout per email let anyone lock anyone out.
+drop table if exists auth.sign_in_failures;
+
+create table if not exists auth.sign_in_attempts (
+  scope text not null check (scope in ('address', 'account', 'account_address', 'known')),
+  email text not null default '',
+  ip text not null default '',
+  failures integer not null default 0,
+  window_started_at timestamptz not null default now(),
+  blocked_until timestamptz,
+  primary key (scope, email, ip)
 );
-comment on table auth.sign_in_failures is 'Tenantry embedded auth: failed sign-ins per normalised email (known or not), and the lockout they cause.';
+comment on table auth.sign_in_attempts is 'Tenantry embedded auth: failed sign-ins counted per client address, per account (normalised email, known or not) and per account and address, with the blocks they cause; scope known marks an address the account signed in from (window_started_at = the last time).';
 
 do $auth_grants$
 declare
   v_table text;
 begin
   foreach v_table in array array['sessions', 'refresh_tokens', 'mfa_factors', 'mfa_challenges',
-                                 'mfa_amr_claims', 'mfa_recovery_codes', 'sign_in_failures'] loop
+                                 'mfa_amr_claims', 'mfa_recovery_codes', 'sign_in_attempts'] loop
     execute format('alter table auth.%I enable row level security', v_table);
     execute format('revoke all on auth.%I from public, anon, authenticated', v_table);
     execute format('grant select, insert, update, delete on auth.%I to service_role, ${OWNER_ROLE}', v_table);

@@ -11,6 +11,7 @@ export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string
 			'This organisation requires two-factor authentication: verify a code from your app first.'
 	},
 	TN005: { message: 'This organisation is not active (pending approval, suspended or archived).' },
+	TN006: { message: 'Your session has ended: sign in again.' },
 	TN010: {
 		field: 'slug',
 		message:
@@ -68,6 +69,9 @@ export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string
 			'The amount paid differs from the amount due: tick “Approve a different amount” and give the reason.'
 	},
 	TN131: { field: 'reason', message: 'Give a reason of 1–500 characters.' },
+	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
+	// in an organisation that requires two-factor authentication, from an aal1 session.
+	'42501': { message: 'You do not have permission to do that.' },
 	'23505': { message: 'That name is already used here: choose another.' },
 	'23514': { message: 'One of the values is not allowed: check the fields.' }
 };

@@ -8,7 +8,9 @@ import type { DB } from './database';
 import { redactUrl, type Engine } from './engine';
 import { openEmbedded, MEMORY, type EmbeddedEngine } from './embedded';
 import { migrate, migrationVersions, prepare, seed, type CompatMode } from './migrate';
+import { signOutEndedSession } from '../auth/ended-session';
 import {
+	isSessionEnded,
 	runAsServiceRole,
 	runWithClaims,
 	type Claims,
@@ -154,13 +156,23 @@ async function runtime(): Promise<Runtime> {
 	return current;
 }
 
-/** One request as the caller: a transaction as `authenticated` (or `anon`) with their claims. */
+/**
+ * One request as the caller: a transaction as `authenticated` (or `anon`) with their claims. When
+ * the claims' session has ended (signed out, password changed, refresh token reused), the request
+ * is signed out and redirected to sign in (auth/ended-session.ts).
+ */
 export async function withClaims<T>(
 	claims: Claims | null,
 	fn: (trx: Transaction<DB>) => Promise<T>,
 	context?: RequestContext
 ): Promise<T> {
-	return runWithClaims((await runtime()).engine.db, claims, fn, context);
+	const db = (await runtime()).engine.db;
+	try {
+		return await runWithClaims(db, claims, fn, context);
+	} catch (error) {
+		if (isSessionEnded(error)) await signOutEndedSession(error);
+		throw error;
+	}
 }
 
 /** A named system job as `service_role`. Never used to serve a user's read. */

@@ -31,9 +31,21 @@ export interface RequestContext {
 	path?: string;
 }
 
+/** The SQLSTATE private.assert_session_active() raises: the claims' session has ended. */
+export const SESSION_ENDED = 'TN006';
+
+export function isSessionEnded(error: unknown): boolean {
+	return (error as { code?: unknown } | null)?.code === SESSION_ENDED;
+}
+
 /**
  * Runs `fn` in one transaction as `authenticated` with the given claims, or as `anon` when there
  * are none. A throw inside rolls the whole transaction back.
+ *
+ * Claims that name a session (every access token does) are checked first, in the same
+ * transaction: a session that was signed out, ended by a password change or by refresh-token
+ * reuse, or expired, fails with SESSION_ENDED before `fn` runs, so a revoked session's access
+ * token stops working on its next request instead of when it expires.
  */
 export async function runWithClaims<T>(
 	db: Kysely<DB>,
@@ -44,8 +56,14 @@ export async function runWithClaims<T>(
 	const parsed = claims ? claimsSchema.parse(claims) : { role: 'anon' as const };
 	return db.transaction().execute(async (trx) => {
 		await setRequest(trx, parsed.role, parsed, context);
+		if ('session_id' in parsed && parsed.session_id !== undefined) await assertSessionActive(trx);
 		return fn(trx);
 	});
+}
+
+/** Raises SESSION_ENDED unless the session of the transaction's claims is still live. */
+export async function assertSessionActive(trx: Transaction<DB>): Promise<void> {
+	await sql`select private.assert_session_active()`.execute(trx);
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, url }) => {
 	if (locals.claims) redirect(303, safeRedirect(url.searchParams.get('redirectTo')));
-	return { reset: url.searchParams.has('reset') };
+	return { reset: url.searchParams.has('reset'), ended: url.searchParams.has('ended') };
 };
 
 export const actions: Actions = {
