@@ -1,88 +1,64 @@
 /**
- * npm start — the app on the embedded database with zero configuration: validates the
- * environment, opens (or creates) the database, migrates, seeds demo data on first start, serves
- * the database on 127.0.0.1:54322, then runs the SvelteKit app on the Vite dev server in this same
- * process, so the app and the wire server share one PGlite.
+ * npm start — the production server with zero configuration: builds the app when build/ is
+ * missing or was built from other sources (scripts/build.ts), validates the environment, opens (or
+ * creates) the database, migrates, seeds demo data on first start, serves the database on
+ * 127.0.0.1:54322, then mounts the adapter-node build's handler on this process's own HTTP server,
+ * so the app and the wire server share one PGlite. `npm run dev` is the same with Vite instead.
  */
-import { createServer as createHttpServer } from 'node:http';
-import { createServer } from 'vite';
-import { ConfigError, loadConfig } from '../src/lib/server/config';
-import { bootstrap, setRuntime } from '../src/lib/server/db';
-import { redactUrl } from '../src/lib/server/db/engine';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+	allowedHosts,
+	announce,
+	boot,
+	fail,
+	isAllowedHost,
+	listen,
+	log,
+	shutdownOnSignals
+} from './boot';
+import { BUILD_DIR, ensureBuild } from './build';
 
-const started = performance.now();
-const log = (line: string) => console.log(`[tenantry] ${line}`);
+/**
+ * The header this server sets on every request to tell adapter-node the scheme people use. With
+ * neither ORIGIN nor PROTOCOL_HEADER configured, adapter-node would assume https, and SvelteKit's
+ * CSRF check (Origin must equal the request's origin) would refuse every form on plain http. ORIGIN
+ * cannot be used: tenant subdomains and custom domains each have their own origin, taken from Host.
+ */
+const PROTOCOL_HEADER = 'x-tenantry-protocol';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
 
 async function main() {
-	const config = loadConfig();
-	const runtime = await setRuntime(bootstrap(config, log));
-	// Middleware mode: this script owns the HTTP server and the process's signals, so shutdown
-	// always closes the database cleanly (Vite's own listener would exit before it).
-	const http = createHttpServer();
-	const vite = await createServer({
-		server: {
-			middlewareMode: true,
-			hmr: { server: http },
-			// Vite answers only known Host headers (DNS-rebinding guard): localhost and its
-			// subdomains, the app's host and its subdomains (tenant hosts), and custom domains listed.
-			allowedHosts: [
-				`.${new URL(config.PUBLIC_APP_URL).hostname}`,
-				...(config.ALLOWED_HOSTS?.split(',') ?? [])
-			]
-		},
-		appType: 'custom',
-		clearScreen: false,
-		logLevel: 'warn'
-	});
-	http.on('request', vite.middlewares);
-	await new Promise<void>((resolve, reject) => {
-		http.once('error', (error: NodeJS.ErrnoException) =>
-			reject(
-				error.code === 'EADDRINUSE'
-					? new Error(
-							`Port ${config.PORT} on ${config.HOST} is already in use: set PORT to a free port.`
-						)
-					: error
-			)
-		);
-		http.listen(config.PORT, config.HOST, resolve);
-	});
-	const host = config.HOST === '127.0.0.1' || config.HOST === '0.0.0.0' ? 'localhost' : config.HOST;
-	const where =
-		runtime.engine.kind === 'embedded'
-			? `embedded (${runtime.engine.location})`
-			: `server (${redactUrl(config.DATABASE_URL!)})`;
-	log(`database: ${where}`);
-	if (runtime.wire) log(`psql: psql ${runtime.wire.url}`);
-	// The first request compiles the server routes; make it ours, so "ready" means ready.
-	const probe =
-		config.HOST === '0.0.0.0'
-			? '127.0.0.1'
-			: config.HOST.includes(':')
-				? `[${config.HOST}]`
-				: config.HOST;
-	const health = await fetch(`http://${probe}:${config.PORT}/api/health`).then(
-		(r) => r.json() as Promise<{ status: string }>,
-		(error: Error) => ({ status: error.message })
-	);
-	if (health.status !== 'ok') log(`warning: /api/health answers ${health.status}`);
-	log(`ready in ${Math.round(performance.now() - started)} ms at http://${host}:${config.PORT}`);
-
-	const stop = async (signal: string) => {
-		log(`${signal} received, shutting down`);
-		await vite.close();
-		http.closeAllConnections();
-		await new Promise((resolve) => http.close(resolve));
-		await runtime.shutdown();
-		process.exit(0);
+	await ensureBuild(log);
+	const { config, runtime } = await boot();
+	// Every host is served with the public URL's scheme (a TLS proxy in front serves them all),
+	// unless adapter-node is told otherwise (ORIGIN, or PROTOCOL_HEADER naming the proxy's header).
+	const ownProtocol = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
+	const protocol = new URL(config.PUBLIC_APP_URL).protocol.slice(0, -1);
+	if (ownProtocol) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
+	// adapter-node's default (512 KB) is below the payment-proof limit (5 MB and the form around it).
+	process.env.BODY_SIZE_LIMIT ??= '6M';
+	// Importing the handler runs the app's `init` hook, which finds the database started above.
+	const { handler } = (await import(pathToFileURL(resolve(BUILD_DIR, 'handler.js')).href)) as {
+		handler: Handler;
 	};
-	process.once('SIGINT', () => void stop('SIGINT'));
-	process.once('SIGTERM', () => void stop('SIGTERM'));
+	const hosts = allowedHosts(config);
+	const http = createServer((req, res) => {
+		if (!isAllowedHost(hosts, req.headers.host)) {
+			res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8' });
+			res.end('This host is not served here. Its operator can add it to ALLOWED_HOSTS.\n');
+			return;
+		}
+		if (ownProtocol) req.headers[PROTOCOL_HEADER] = protocol;
+		handler(req, res, () => {
+			res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('Not found\n');
+		});
+	});
+	await listen(http, config);
+	await announce(config, runtime, 'production server');
+	shutdownOnSignals(http, runtime);
 }
 
-main().catch((error: Error) => {
-	console.error(
-		error instanceof ConfigError ? error.message : `Tenantry did not start:\n${error.message}`
-	);
-	process.exit(1);
-});
+main().catch(fail);

@@ -1,5 +1,6 @@
 /**
- * Starting the app as `npm start` does, for tests and benchmarks: on free ports, with an
+ * Starting the app as `npm start` does (the production server; tests build it once first, in
+ * tests/support/build-once.ts), for tests and benchmarks: on free ports, with an
  * in-memory database unless told otherwise.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,13 +19,20 @@ export interface App {
 	url: string;
 	/** The embedded database as served on the wire, for a test's own setup (a platform setting …). */
 	databaseUrl: string;
+	/** What the process printed so far. */
+	output(): string;
 	stop(): Promise<void>;
 }
 
-export async function startApp(env: Record<string, string> = {}): Promise<App> {
+/** `dev` starts `npm run dev` (Vite, hot reload) instead, for comparisons. */
+export async function startApp(
+	env: Record<string, string> = {},
+	{ dev = false }: { dev?: boolean } = {}
+): Promise<App> {
 	const port = await freePort();
 	const dbPort = await freePort();
-	const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+	const script = dev ? 'scripts/dev.ts' : 'scripts/start.ts';
+	const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
 		env: {
 			...process.env,
 			PORT: String(port),
@@ -48,6 +56,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
 	return {
 		url: `http://localhost:${port}`,
 		databaseUrl: `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`,
+		output: () => output,
 		async stop() {
 			const exited = new Promise((r) => child.once('exit', r));
 			child.kill('SIGTERM');
