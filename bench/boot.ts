@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureBuild, sourceFingerprint } from '../scripts/build';
+import { ensureBuild, sourceFingerprint } from '../scripts/build.js';
 import { startApp } from '../tests/support/app';
 
 async function bootOnce(dataDir: string, dev: boolean): Promise<number> {

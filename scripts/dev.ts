@@ -1,16 +1,19 @@
 /**
  * npm run dev — for people changing the code: the same database, jobs and wire access as
- * `npm start` (scripts/boot.ts), with the app on Vite's dev server (hot reload, routes compiled on
- * first visit) in this same process, so the app and the wire server share one PGlite. Never for
- * serving others: Vite serves the project's files, and SvelteKit's own CSRF check is off in dev
- * (the app's cross-origin guard in hooks.server.ts still applies).
+ * `npm start` (started by the same `ensureRuntime()` its build's init hook calls), with the app on
+ * Vite's dev server (hot reload, routes compiled on first visit) in this same process, so the app
+ * and the wire server share one PGlite. Never for serving others: Vite serves the project's files,
+ * and SvelteKit's own CSRF check is off in dev (the app's cross-origin guard in hooks.server.ts
+ * still applies).
  */
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'vite';
-import { allowedHosts, announce, boot, fail, listen, shutdownOnSignals } from './boot';
+import { ensureRuntime } from '../src/lib/server/runtime';
+import { allowedHosts, announce, fail, listen, shutdownOnSignals } from './serve.js';
 
 async function main() {
-	const { config, runtime } = await boot();
+	const runtime = await ensureRuntime();
+	const { config } = runtime;
 	// Middleware mode: this script owns the HTTP server and the process's signals, so shutdown
 	// always closes the database cleanly (Vite's own listener would exit before it).
 	const http = createHttpServer();
@@ -23,7 +26,7 @@ async function main() {
 	http.on('request', vite.middlewares);
 	await listen(http, config);
 	// The first request compiles the server routes; the health probe makes it ours.
-	await announce(config, runtime, 'dev server, hot reload');
+	await announce(runtime, 'dev server, hot reload');
 	shutdownOnSignals(http, runtime, () => vite.close());
 }
 

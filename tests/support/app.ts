@@ -31,8 +31,8 @@ export async function startApp(
 ): Promise<App> {
 	const port = await freePort();
 	const dbPort = await freePort();
-	const script = dev ? 'scripts/dev.ts' : 'scripts/start.ts';
-	const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script], {
+	const args = dev ? ['--import', 'tsx', 'scripts/dev.ts'] : ['scripts/start.js'];
+	const child: ChildProcess = spawn(process.execPath, args, {
 		env: {
 			...process.env,
 			PORT: String(port),

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The production build (adapter-node, into build/) and the check `npm start` runs before using it.
  *
@@ -8,7 +9,8 @@
  * about 1 MB: a few milliseconds. Builds are serialised across processes by a lock directory, so
  * test files starting the app at once build once.
  *
- * `npm run build` (this file run directly) always builds.
+ * `npm run build` (this file run directly) always builds. Plain JavaScript, like start.js: `npm start`
+ * runs on Node alone, without a TypeScript loader to start first.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -31,20 +33,21 @@ export const BUILD_INPUTS = [
 	'package-lock.json'
 ];
 
-function files(path: string): string[] {
+/** @param {string} path @returns {string[]} */
+function files(path) {
 	if (!existsSync(path)) return [];
 	try {
 		return readdirSync(path, { withFileTypes: true })
 			.sort((a, b) => a.name.localeCompare(b.name))
 			.flatMap((entry) => files(join(path, entry.name)));
 	} catch (error) {
-		if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') return [path];
+		if (/** @type {NodeJS.ErrnoException} */ (error).code === 'ENOTDIR') return [path];
 		throw error;
 	}
 }
 
 /** The fingerprint of the build's inputs as they are now. */
-export function sourceFingerprint(root = '.'): string {
+export function sourceFingerprint(root = '.') {
 	const hash = createHash('sha256');
 	for (const input of BUILD_INPUTS) {
 		for (const file of files(join(root, input))) {
@@ -54,14 +57,18 @@ export function sourceFingerprint(root = '.'): string {
 	return hash.digest('hex');
 }
 
-/** Why the build in build/ cannot be used as it is, or null when it is fresh. */
-export function staleReason(fingerprint = sourceFingerprint()): string | null {
+/**
+ * Why the build in build/ cannot be used as it is, or null when it is fresh.
+ * @returns {string | null}
+ */
+export function staleReason(fingerprint = sourceFingerprint()) {
 	if (!existsSync(join(BUILD_DIR, 'handler.js')) || !existsSync(STAMP)) return 'no build yet';
 	if (readFileSync(STAMP, 'utf8').trim() !== fingerprint) return 'the sources changed';
 	return null;
 }
 
-function runViteBuild(): Promise<void> {
+/** @returns {Promise<void>} */
+function runViteBuild() {
 	return new Promise((resolve, reject) => {
 		const child = spawn(process.execPath, ['node_modules/vite/bin/vite.js', 'build'], {
 			stdio: ['ignore', 'pipe', 'pipe']
@@ -77,7 +84,7 @@ function runViteBuild(): Promise<void> {
 }
 
 /** The process holding the build lock; 0 while it is still writing its id or has just left. */
-function lockHolder(): number {
+function lockHolder() {
 	try {
 		return Number(readFileSync(join(LOCK, 'pid'), 'utf8')) || 0;
 	} catch {
@@ -85,7 +92,8 @@ function lockHolder(): number {
 	}
 }
 
-function isAlive(pid: number): boolean {
+/** @param {number} pid */
+function isAlive(pid) {
 	try {
 		process.kill(pid, 0);
 		return true;
@@ -94,8 +102,13 @@ function isAlive(pid: number): boolean {
 	}
 }
 
-/** Holds the build lock while `fn` runs; waits for another process's build to end first. */
-async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
+/**
+ * Holds the build lock while `fn` runs; waits for another process's build to end first.
+ * @template T
+ * @param {() => Promise<T>} fn
+ * @returns {Promise<T>}
+ */
+async function withBuildLock(fn) {
 	const deadline = Date.now() + 300_000;
 	for (;;) {
 		try {
@@ -103,7 +116,7 @@ async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
 			writeFileSync(join(LOCK, 'pid'), String(process.pid));
 			break;
 		} catch (error) {
-			if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+			if (/** @type {NodeJS.ErrnoException} */ (error).code !== 'EEXIST') throw error;
 			const holder = lockHolder();
 			if (holder && !isAlive(holder)) rmSync(LOCK, { recursive: true, force: true });
 			else if (Date.now() > deadline)
@@ -118,8 +131,11 @@ async function withBuildLock<T>(fn: () => Promise<T>): Promise<T> {
 	}
 }
 
-/** Builds into build/ and records what it was built from. */
-export async function build(log: (line: string) => void, reason = 'requested'): Promise<void> {
+/**
+ * Builds into build/ and records what it was built from.
+ * @param {(line: string) => void} log
+ */
+export async function build(log, reason = 'requested') {
 	const started = performance.now();
 	log(`building the production server (${reason}) …`);
 	const fingerprint = sourceFingerprint();
@@ -128,8 +144,11 @@ export async function build(log: (line: string) => void, reason = 'requested'): 
 	log(`built in ${Math.round(performance.now() - started)} ms`);
 }
 
-/** Builds when build/ is missing or was built from other sources; otherwise returns at once. */
-export async function ensureBuild(log: (line: string) => void): Promise<void> {
+/**
+ * Builds when build/ is missing or was built from other sources; otherwise returns at once.
+ * @param {(line: string) => void} log
+ */
+export async function ensureBuild(log) {
 	if (staleReason() === null) return;
 	await withBuildLock(async () => {
 		// Another process may have built while this one waited for the lock.
@@ -139,8 +158,10 @@ export async function ensureBuild(log: (line: string) => void): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-	withBuildLock(() => build((line) => console.log(`[tenantry] ${line}`))).catch((error: Error) => {
-		console.error(error.message);
-		process.exit(1);
-	});
+	withBuildLock(() => build((line) => console.log(`[tenantry] ${line}`))).catch(
+		(/** @type {Error} */ error) => {
+			console.error(error.message);
+			process.exit(1);
+		}
+	);
 }

@@ -1,24 +1,29 @@
+// @ts-check
 /**
  * npm start — the production server with zero configuration: builds the app when build/ is
- * missing or was built from other sources (scripts/build.ts), validates the environment, opens (or
- * creates) the database, migrates, seeds demo data on first start, serves the database on
- * 127.0.0.1:54322, then mounts the adapter-node build's handler on this process's own HTTP server,
- * so the app and the wire server share one PGlite. `npm run dev` is the same with Vite instead.
+ * missing or was built from other sources (scripts/build.js), then imports the adapter-node
+ * build's handler, whose `init` hook validates the environment and starts the database
+ * (`ensureRuntime()`: open or create, migrate, seed on first start, serve on 127.0.0.1:54322, the
+ * background jobs), and mounts it on this process's own HTTP server. One process: the app and the
+ * wire server share one PGlite. Plain JavaScript on Node alone: no TypeScript loader to start.
+ * `npm run dev` is the same with Vite instead of the build.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer } from 'node:http';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BUILD_DIR, ensureBuild } from './build.js';
 import {
 	allowedHosts,
 	announce,
-	boot,
 	fail,
 	isAllowedHost,
 	listen,
 	log,
 	shutdownOnSignals
-} from './boot';
-import { BUILD_DIR, ensureBuild } from './build';
+} from './serve.js';
+
+/** @typedef {import('../src/lib/server/db').Runtime} Runtime */
+/** @typedef {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, next: () => void) => void} Handler */
 
 /**
  * The header this server sets on every request to tell adapter-node the scheme people use. With
@@ -28,22 +33,22 @@ import { BUILD_DIR, ensureBuild } from './build';
  */
 const PROTOCOL_HEADER = 'x-tenantry-protocol';
 
-type Handler = (req: IncomingMessage, res: ServerResponse, next: () => void) => void;
-
 async function main() {
 	await ensureBuild(log);
-	const { config, runtime } = await boot();
 	// Every host is served with the public URL's scheme (a TLS proxy in front serves them all),
 	// unless adapter-node is told otherwise (ORIGIN, or PROTOCOL_HEADER naming the proxy's header).
 	const ownProtocol = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
-	const protocol = new URL(config.PUBLIC_APP_URL).protocol.slice(0, -1);
 	if (ownProtocol) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
 	// adapter-node's default (512 KB) is below the payment-proof limit (5 MB and the form around it).
 	process.env.BODY_SIZE_LIMIT ??= '6M';
-	// Importing the handler runs the app's `init` hook, which finds the database started above.
-	const { handler } = (await import(pathToFileURL(resolve(BUILD_DIR, 'handler.js')).href)) as {
-		handler: Handler;
-	};
+	/** @type {{ handler: Handler }} */
+	const { handler } = await import(pathToFileURL(resolve(BUILD_DIR, 'handler.js')).href);
+	/** @type {Runtime} */
+	const runtime = await /** @type {Record<symbol, Promise<Runtime>>} */ (globalThis)[
+		Symbol.for('tenantry.runtime')
+	];
+	const { config } = runtime;
+	const protocol = new URL(config.PUBLIC_APP_URL).protocol.slice(0, -1);
 	const hosts = allowedHosts(config);
 	const http = createServer((req, res) => {
 		if (!isAllowedHost(hosts, req.headers.host)) {
@@ -57,7 +62,7 @@ async function main() {
 		});
 	});
 	await listen(http, config);
-	await announce(config, runtime, 'production server');
+	await announce(runtime, 'production server');
 	shutdownOnSignals(http, runtime);
 }
 
