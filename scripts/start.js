@@ -43,10 +43,15 @@ async function main() {
 	process.env.BODY_SIZE_LIMIT ??= '6M';
 	/** @type {{ handler: Handler }} */
 	const { handler } = await import(pathToFileURL(resolve(BUILD_DIR, 'handler.js')).href);
-	/** @type {Runtime} */
-	const runtime = await /** @type {Record<symbol, Promise<Runtime>>} */ (globalThis)[
+	const started = /** @type {{ [key: symbol]: Promise<Runtime> | undefined }} */ (globalThis)[
 		Symbol.for('tenantry.runtime')
 	];
+	if (!started) {
+		throw new Error(
+			"The build did not start the database: the app's init hook (src/hooks.server.ts) calls ensureRuntime()."
+		);
+	}
+	const runtime = await started;
 	const { config } = runtime;
 	const protocol = new URL(config.PUBLIC_APP_URL).protocol.slice(0, -1);
 	const hosts = allowedHosts(config);
