@@ -10,6 +10,7 @@ export default defineConfig({
 	test: {
 		include: ['src/**/*.spec.ts', 'tests/integration/**/*.test.ts'],
 		environment: 'node',
+		globalSetup: ['tests/support/build-once.ts'],
 		testTimeout: 60_000,
 		hookTimeout: 120_000,
 		fileParallelism: false

@@ -2,13 +2,15 @@
  * npm run functions:serve — runs the edge functions in Deno (from the npm `deno` package) at
  * http://127.0.0.1:54321/functions/v1/<name>, connected to the embedded database served on 54322
  * (start it with `npm start` or `npm run db:serve`), or to DATABASE_URL in the server profile.
+ *
+ * The stripe-webhook function verifies every event with STRIPE_WEBHOOK_SIGNING_SECRET. Without
+ * one, this run makes a random secret and prints it, as `stripe listen` does: a fixed fallback
+ * would be published with the code, and anyone could sign events with it.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../src/lib/server/config';
-
-/** The signing secret used when none is set: for local testing only, never for a real endpoint. */
-export const DEV_WEBHOOK_SECRET = 'whsec_tenantry_local_development_only';
 
 try {
 	const config = loadConfig();
@@ -17,9 +19,13 @@ try {
 		(config.DB_ENGINE === 'server'
 			? config.DATABASE_URL!
 			: `postgresql://postgres@${config.DB_SERVE_HOST}:${config.DB_SERVE_PORT}/postgres`);
-	const secret = process.env.STRIPE_WEBHOOK_SIGNING_SECRET ?? DEV_WEBHOOK_SECRET;
-	if (!process.env.STRIPE_WEBHOOK_SIGNING_SECRET) {
-		console.log(`[functions] STRIPE_WEBHOOK_SIGNING_SECRET not set; using ${DEV_WEBHOOK_SECRET}`);
+	let secret = config.STRIPE_WEBHOOK_SIGNING_SECRET;
+	if (!secret) {
+		secret = `whsec_${randomBytes(32).toString('hex')}`;
+		console.log(
+			`[functions] STRIPE_WEBHOOK_SIGNING_SECRET is not set; this run's webhook signing secret is ${secret}\n` +
+				"[functions] Give the app the same value (STRIPE_WEBHOOK_SIGNING_SECRET with STRIPE_WEBHOOK_FORWARD_URL) to forward the fake's events, or set one to keep it across runs."
+		);
 	}
 	const child = spawn(
 		resolve('node_modules/.bin/deno'),

@@ -1,4 +1,4 @@
-import type { Handle, ServerInit } from '@sveltejs/kit';
+import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { readSession } from '$lib/server/auth/cookies';
 import { withRequestCookies } from '$lib/server/auth/ended-session';
@@ -29,6 +29,31 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	return withRequestCookies({ auth, event, locals, method: request.method }, () => resolve(event));
 };
 
+/**
+ * Requests that can change something (every method but GET, HEAD and OPTIONS) must come from the
+ * page's own origin when a browser says where they come from. SvelteKit's own check (production
+ * only) covers form submissions; this one covers every content type, endpoints, and `npm run dev`.
+ */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+const refuseCrossOrigin: Handle = async ({ event, resolve }) => {
+	const origin = event.request.headers.get('origin');
+	if (!SAFE_METHODS.has(event.request.method) && origin !== null && origin !== event.url.origin) {
+		return new Response(`Cross-site ${event.request.method} requests are forbidden`, {
+			status: 403,
+			headers: { 'content-type': 'text/plain; charset=utf-8' }
+		});
+	}
+	return resolve(event);
+};
+
+/** An unexpected error is logged here and shown as the error page's generic sentence: no paths, no stack. */
+export const handleError: HandleServerError = ({ error, event, status }) => {
+	if (status !== 404)
+		console.error(`[tenantry] ${event.request.method} ${event.url.pathname}:`, error);
+	return { message: status === 404 ? 'Not found' : 'Something went wrong on our side.' };
+};
+
 const securityHeaders: Handle = async ({ event, resolve }) => {
 	const response = await resolve(event);
 	response.headers.set('x-content-type-options', 'nosniff');
@@ -39,4 +64,4 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle = sequence(securityHeaders, authenticate);
+export const handle = sequence(securityHeaders, refuseCrossOrigin, authenticate);

@@ -124,6 +124,9 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		await owner.waitForURL(/\/dev\/stripe\/checkout\/cs_test_/);
 		await owner.waitForLoadState('networkidle');
 		await owner.getByRole('heading', { name: 'Subscribe to Business' }).waitFor();
+		await expect(owner.getByTestId('stripe-stand-in').innerText()).resolves.toMatch(
+			/^This is not Stripe\. It is Tenantry's stand-in for Stripe/
+		);
 		await screenshot(owner, '24-fake-checkout');
 		await owner.getByLabel('Card number').fill('4000 0000 0000 0002');
 		await owner.getByRole('button', { name: 'Pay $99.00' }).click();
@@ -157,6 +160,9 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		await owner.getByRole('button', { name: 'Manage cards in the customer portal' }).click();
 		await owner.waitForURL(/\/dev\/stripe\/portal\/bps_/);
 		await owner.waitForLoadState('networkidle');
+		await expect(owner.getByTestId('stripe-stand-in').innerText()).resolves.toMatch(
+			/^This is not Stripe\. It is Tenantry's stand-in for Stripe/
+		);
 		await owner.getByRole('button', { name: 'Add card' }).click();
 		await owner.getByText('Card added and made the default.').waitFor();
 		await screenshot(owner, '24-fake-portal');

@@ -66,8 +66,8 @@ export async function signIn(
 ): Promise<Page> {
 	const { password, ...context } = options;
 	const page = await (await browser.newContext({ baseURL: origin, ...context })).newPage();
-	// The dev server compiles each route on its first visit: on a busy machine that alone can take
-	// most of Playwright's default 30 s.
+	// A busy machine (the tests share two cores with the app and Chromium) can take most of
+	// Playwright's default 30 s for one navigation.
 	page.setDefaultTimeout(60_000);
 	await submitSignIn(page, email, password);
 	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();

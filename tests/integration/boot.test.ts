@@ -13,7 +13,7 @@ interface Started {
 }
 
 function start(env: Record<string, string>): Started {
-	const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+	const child = spawn(process.execPath, ['scripts/start.js'], {
 		env: { ...process.env, NODE_ENV: 'development', ...env },
 		stdio: ['ignore', 'pipe', 'pipe']
 	});

@@ -1,5 +1,6 @@
 /**
- * Starting the app as `npm start` does, for tests and benchmarks: on free ports, with an
+ * Starting the app as `npm start` does (the production server; tests build it once first, in
+ * tests/support/build-once.ts), for tests and benchmarks: on free ports, with an
  * in-memory database unless told otherwise.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -20,15 +21,22 @@ export interface App {
 	databaseUrl: string;
 	/** The mail catcher's inbox (src/lib/server/email/catcher.ts): GET /api/messages?to=… */
 	mailUrl: string;
+	/** What the process printed so far. */
+	output(): string;
 	stop(): Promise<void>;
 }
 
-export async function startApp(env: Record<string, string> = {}): Promise<App> {
+/** `dev` starts `npm run dev` (Vite, hot reload) instead, for comparisons. */
+export async function startApp(
+	env: Record<string, string> = {},
+	{ dev = false }: { dev?: boolean } = {}
+): Promise<App> {
 	const port = env.PORT ? Number(env.PORT) : await freePort();
 	const dbPort = await freePort();
 	const mailPort = env.MAIL_CATCHER_PORT ? Number(env.MAIL_CATCHER_PORT) : await freePort();
 	const smtpPort = await freePort();
-	const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+	const args = dev ? ['--import', 'tsx', 'scripts/dev.ts'] : ['scripts/start.js'];
+	const child: ChildProcess = spawn(process.execPath, args, {
 		env: {
 			...process.env,
 			PORT: String(port),
@@ -55,6 +63,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<App> {
 		url: `http://localhost:${port}`,
 		databaseUrl: `postgresql://postgres:postgres@127.0.0.1:${dbPort}/postgres`,
 		mailUrl: `http://127.0.0.1:${mailPort}`,
+		output: () => output,
 		async stop() {
 			const exited = new Promise((r) => child.once('exit', r));
 			child.kill('SIGTERM');

@@ -1,12 +1,16 @@
 /**
- * The server's view of the process runtime: started once (by `npm start` before the app, or by the
- * SvelteKit init hook when the built app runs on its own) and shared from then on.
+ * The server's view of the process runtime: started once — by the SvelteKit init hook (`npm start`,
+ * where importing the build runs it, or `node build`), or by `npm run dev` before Vite — and shared
+ * from then on through a process global, so every copy of this module (the build's, Vite's, the
+ * scripts') finds the same database.
  */
 import { createAuthProvider, type AuthProvider } from './auth';
 import { loadConfig } from './config';
 import { bootstrap, getRuntime, setRuntime, type Runtime } from './db';
 
-export function ensureRuntime(log: (line: string) => void = console.log): Promise<Runtime> {
+const log = (line: string) => console.log(`[tenantry] ${line}`);
+
+export function ensureRuntime(): Promise<Runtime> {
 	return getRuntime() ?? setRuntime(bootstrap(loadConfig(), log));
 }
 
