@@ -7,7 +7,8 @@ select tests.seed_fixture();
 select private.seal_audit_chain();
 
 -- Actor and request context
-select set_config('request.headers', '{"x-forwarded-for": "203.0.113.7, 10.0.0.1", "user-agent": "pgTAP/1.0"}', true);
+-- As PostgREST passes them: the right-most X-Forwarded-For hop is the one the proxy saw.
+select set_config('request.headers', '{"x-forwarded-for": "198.51.100.66, 203.0.113.7", "user-agent": "pgTAP/1.0"}', true);
 select is(tests.do_as('bob', format('insert into public.teams (tenant_id, name) values (%L, ''audited'')', tests.tenant_id('test-acme'))), 'ok:1',
   'bob creates a team');
 select results_eq(

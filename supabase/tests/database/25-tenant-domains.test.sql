@@ -35,7 +35,7 @@ select is(public.resolve_tenant_host('portal.acme.example'), null, 'an unverifie
 select tests.authenticate_as_service_role('domains.verify');
 select private.mark_domain_checked((select id from public.tenant_domains where tenant_id = tests.tenant_id('test-acme')), true);
 select throws_ok(format($$select private.mark_domain_checked(%L, true)$$,
-  (select id from public.tenant_domains where tenant_id = tests.tenant_id('test-globex'))), '23505', null,
+  (select id from public.tenant_domains where tenant_id = tests.tenant_id('test-globex'))), 'TN150', null,
   'the same name cannot be verified for a second tenant');
 select private.mark_domain_checked((select id from public.tenant_domains where tenant_id = tests.tenant_id('test-globex')), false, 'TXT record not found');
 select tests.clear_authentication();

@@ -55,6 +55,10 @@ export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string
 	TN077: { message: 'This subscription is managed in Stripe: change it in the customer portal.' },
 	TN078: { message: 'That is not a Stripe event.' },
 	TN131: { field: 'reason', message: 'Give a reason of 1–500 characters.' },
+	TN150: {
+		field: 'domain',
+		message: 'That domain is verified by another organisation: it must remove it first.'
+	},
 	'23505': { message: 'That name is already used here: choose another.' },
 	'23514': { message: 'One of the values is not allowed: check the fields.' }
 };
