@@ -1,7 +1,9 @@
 import type { Handle, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { readSession } from '$lib/server/auth/cookies';
+import { inRequest } from '$lib/server/db/rls';
 import { ensureRuntime, getAuth } from '$lib/server/runtime';
+import { describeRequest, trustedProxies } from '$lib/server/web/client-address';
 
 export const init: ServerInit = async () => {
 	await ensureRuntime();
@@ -21,6 +23,14 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
+let proxies: ReturnType<typeof trustedProxies> | undefined;
+
+/** Every transaction the request opens records its client address and user agent (rls.ts). */
+const requestContext: Handle = async ({ event, resolve }) => {
+	proxies ??= trustedProxies((await ensureRuntime()).config.TRUSTED_PROXIES);
+	return inRequest(describeRequest(event, proxies), () => resolve(event));
+};
+
 const securityHeaders: Handle = async ({ event, resolve }) => {
 	const response = await resolve(event);
 	response.headers.set('x-content-type-options', 'nosniff');
@@ -31,4 +41,4 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle = sequence(securityHeaders, authenticate);
+export const handle = sequence(securityHeaders, requestContext, authenticate);
