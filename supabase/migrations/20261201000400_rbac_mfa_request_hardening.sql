@@ -44,16 +44,20 @@ begin
   if v_lacking is not null then
     raise exception 'role % grants %, which you do not hold', v_role.key, v_lacking using errcode = 'TN030';
   end if;
-  select c into v_lacking
-  from public.role_assignments ra
-  join public.memberships m on m.tenant_id = ra.tenant_id and m.user_id = ra.user_id
-  cross join lateral (
-    select 'ownership' as c where m.is_owner
-    union all
-    select p from private.member_permissions(ra.tenant_id, ra.user_id) p
-    where p not in (select private.user_permissions(ra.tenant_id))) outranks
-  where ra.role_id = p_role_id and ra.user_id <> (select auth.uid())
-  limit 1;
+  -- One set-based pass over the role's other holders and everything they hold.
+  with holders as (
+    select ra.tenant_id, ra.user_id from public.role_assignments ra
+    where ra.role_id = p_role_id and ra.user_id <> (select auth.uid()))
+  select coalesce(
+    (select 'ownership' from holders h
+     join public.memberships m on m.tenant_id = h.tenant_id and m.user_id = h.user_id
+     where m.is_owner limit 1),
+    (select rp.permission_code from holders h
+     join public.role_assignments other on other.tenant_id = h.tenant_id and other.user_id = h.user_id
+     join public.role_permissions rp on rp.role_id = other.role_id
+     where rp.permission_code not in (select private.user_permissions(v_role.tenant_id))
+     limit 1))
+  into v_lacking;
   if v_lacking is not null then
     raise exception 'a member holding role % holds %, which you do not', v_role.key, v_lacking using errcode = 'TN034';
   end if;
