@@ -7,7 +7,7 @@
 -- Fixture (supabase/tests/setup.sql): acme alice owner · bob admin (everything but billing.manage) ·
 -- carol viewer · dave custom "auditor" + project_editor on web; globex frank owner.
 begin;
-select plan(36);
+select plan(37);
 select tests.seed_fixture();
 
 -- hal holds a custom role with billing.manage (so bob cannot remove him) and a project role that
@@ -114,7 +114,8 @@ select is(pg_temp.ip('{"x-forwarded-for": "6.6.6.6"}', '192.0.2.10'), '192.0.2.1
   'the address the app computed from its trusted proxies wins over the headers');
 select is(pg_temp.ip(null, 'not-an-ip'), 'null', 'an invalid app address gives no address');
 select pg_temp.ip('{"x-forwarded-for": "6.6.6.6", "user-agent": "Probe/2.0"}', '192.0.2.10');
-select tests.do_as('alice', format('insert into public.teams (tenant_id, name) values (%L, ''traced'')', tests.tenant_id('test-acme')), 'aal2');
+select is(tests.do_as('alice', format('insert into public.teams (tenant_id, name) values (%L, ''traced'')', tests.tenant_id('test-acme')), 'aal2'),
+  'ok:1', 'alice creates a team through the app, at aal2');
 select results_eq(
   $$select host(ip), user_agent from public.audit_logs where action = 'teams.insert' and new_values ->> 'name' = 'traced'$$,
   $$values ('192.0.2.10', 'Probe/2.0')$$, 'attack 3.8: the audit row holds the app''s client address and the user agent');

@@ -21,7 +21,11 @@ export interface TapReport {
 }
 
 const PLAN = /^1\.\.(\d+)/;
-const RESULT = /^(not )?ok (\d+)\b(.*)$/;
+/**
+ * A test line as TAP (and so pg_prove, which `supabase test db` runs) reads it: the number is
+ * optional, so a stray `ok…` a file prints is a test too and breaks the plan, as it does there.
+ */
+const RESULT = /^(not )?ok\b(?: (\d+)\b)?(.*)$/;
 
 export function parseTap(lines: string[]): TapReport {
 	let planned: number | null = null;
