@@ -53,7 +53,7 @@ async function main() {
 			env: { PATH: `${process.cwd()}/node_modules/.bin:${process.env.PATH}` }
 		}),
 		run({
-			name: 'pgTAP, embedded engine',
+			name: 'pgTAP, embedded engine (empty and seeded database)',
 			command: [...tsx, 'scripts/test-db.ts'],
 			env: embeddedEnv
 		})
@@ -66,7 +66,7 @@ async function main() {
 		try {
 			results.push(
 				run({
-					name: `migrations and pgTAP, Postgres server (${url.host}, fresh database ${name})`,
+					name: `migrations and pgTAP (empty, then seeded and run by psql), Postgres server (${url.host}, fresh database ${name})`,
 					command: [...tsx, 'scripts/test-db.ts'],
 					env: { DATABASE_URL: url.toString(), DB_ENGINE: 'server' }
 				})

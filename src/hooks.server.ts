@@ -2,7 +2,9 @@ import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import { readSession } from '$lib/server/auth/cookies';
 import { withRequestCookies } from '$lib/server/auth/ended-session';
+import { inRequest } from '$lib/server/db/rls';
 import { ensureRuntime, getAuth } from '$lib/server/runtime';
+import { describeRequest, trustedProxies } from '$lib/server/web/client-address';
 
 export const init: ServerInit = async () => {
 	await ensureRuntime();
@@ -54,6 +56,14 @@ export const handleError: HandleServerError = ({ error, event, status }) => {
 	return { message: status === 404 ? 'Not found' : 'Something went wrong on our side.' };
 };
 
+let proxies: ReturnType<typeof trustedProxies> | undefined;
+
+/** Every transaction the request opens records its client address and user agent (rls.ts). */
+const requestContext: Handle = async ({ event, resolve }) => {
+	proxies ??= trustedProxies((await ensureRuntime()).config.TRUSTED_PROXIES);
+	return inRequest(describeRequest(event, proxies), () => resolve(event));
+};
+
 const securityHeaders: Handle = async ({ event, resolve }) => {
 	const response = await resolve(event);
 	response.headers.set('x-content-type-options', 'nosniff');
@@ -64,4 +74,4 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle = sequence(securityHeaders, refuseCrossOrigin, authenticate);
+export const handle = sequence(securityHeaders, refuseCrossOrigin, requestContext, authenticate);

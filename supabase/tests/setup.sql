@@ -5,6 +5,12 @@
 -- to a persona for a few statements (tests.authenticate_as … tests.clear_authentication) or probes
 -- one statement as a persona with tests.try_as(), which always rolls the statement back and
 -- returns 'rows:N', 'ok:N' (rows affected) or 'error:SQLSTATE'.
+--
+-- Every file passes on an empty database and on one that holds supabase/seed.sql's demo data (what
+-- `supabase db reset` then `supabase test db` gives). So fixtures never collide with the seed: a
+-- fixture tenant's slug starts with `test-` and a fixture user's email ends in `example.test`, which
+-- the seed never uses; and an assertion about "every row" of a table compares with the table's own
+-- count or is scoped to tests.fixture_tenant_ids() / tests.fixture_user_ids().
 
 create schema if not exists tests;
 grant usage on schema tests to anon, authenticated, service_role;
@@ -141,6 +147,54 @@ as $$
   select t.id from public.tenants t where t.slug = p_slug
 $$;
 
+-- The tenants and users the fixtures created (see the header: seed data is never among them).
+create or replace function tests.fixture_tenant_ids()
+returns uuid[]
+language sql
+stable
+as $$
+  select coalesce(array_agg(t.id order by t.id), '{}') from public.tenants t where t.slug like 'test-%'
+$$;
+
+create or replace function tests.fixture_user_ids()
+returns uuid[]
+language sql
+stable
+as $$
+  select coalesce(array_agg(u.id order by u.id), '{}') from auth.users u where u.email like '%example.test'
+$$;
+
+-- A condition that keeps a statement to the fixtures' rows, for assertions about "every row":
+-- 'tenant' (p_column is a fixture tenant), 'tenant or shared' (… or null: the shared catalog),
+-- 'user' (a fixture user), 'audit' (an audit row written after tests.seed_fixture() began).
+create or replace function tests.fixture_rows(p_column text, p_kind text default 'tenant')
+returns text
+language sql
+stable
+as $$
+  select case p_kind
+    when 'tenant' then format('%I = any (%L::uuid[])', p_column, tests.fixture_tenant_ids())
+    when 'tenant or shared' then
+      format('(%I = any (%L::uuid[]) or %I is null)', p_column, tests.fixture_tenant_ids(), p_column)
+    when 'user' then format('%I = any (%L::uuid[])', p_column, tests.fixture_user_ids())
+    when 'audit' then format('%I > %s', p_column, coalesce(nullif(current_setting('tests.audit_before', true), ''), '0'))
+  end
+$$;
+
+-- 'rows:N' for every row a query returns, read as the test's own role (no RLS): what a persona
+-- who may read "every row" must see, on an empty database and on a seeded one alike.
+create or replace function tests.rows(p_sql text)
+returns text
+language plpgsql
+as $$
+declare
+  v_count bigint;
+begin
+  execute format('select count(*) from (%s) probe', p_sql) into v_count;
+  return 'rows:' || v_count;
+end
+$$;
+
 create or replace function tests.role_id(p_key text, p_tenant_slug text default null)
 returns uuid
 language sql
@@ -158,7 +212,8 @@ as $$
   select p.id from public.projects p where p.tenant_id = tests.tenant_id(p_tenant_slug) and p.slug = p_project_slug
 $$;
 
--- Two active tenants and a pending one, every persona the suites use:
+-- Two active tenants and a pending one, every persona the suites use (slugs test-acme,
+-- test-globex, test-initech; the names below drop the prefix):
 --   acme:    alice owner · bob admin · carol viewer (in team "platform") · dave custom role
 --            "auditor" (audit.read, members.read) and project_editor on project "web"
 --            projects "web" and "api"; a pending invitation for newbie@example.test (token
@@ -177,16 +232,17 @@ declare
   v_initech uuid;
   v_auditor uuid;
 begin
+  perform set_config('tests.audit_before', (select coalesce(max(id), 0) from public.audit_logs)::text, true);
   perform tests.create_user(u) from unnest(array['alice', 'bob', 'carol', 'dave', 'erin', 'frank', 'gina',
                                                  'ivan', 'newbie', 'sam', 'sue', 'bill']) u;
   insert into public.platform_staff (user_id, role) values
     (tests.user_id('sam'), 'super_admin'), (tests.user_id('sue'), 'support'), (tests.user_id('bill'), 'billing_admin');
 
-  insert into public.tenants (slug, name, status, created_by) values ('acme', 'Acme', 'active', tests.user_id('alice'))
+  insert into public.tenants (slug, name, status, created_by) values ('test-acme', 'Acme', 'active', tests.user_id('alice'))
     returning id into v_acme;
-  insert into public.tenants (slug, name, status, created_by) values ('globex', 'Globex', 'active', tests.user_id('frank'))
+  insert into public.tenants (slug, name, status, created_by) values ('test-globex', 'Globex', 'active', tests.user_id('frank'))
     returning id into v_globex;
-  insert into public.tenants (slug, name, status, created_by) values ('initech', 'Initech', 'pending', tests.user_id('ivan'))
+  insert into public.tenants (slug, name, status, created_by) values ('test-initech', 'Initech', 'pending', tests.user_id('ivan'))
     returning id into v_initech;
 
   insert into public.memberships (tenant_id, user_id, is_owner) values
@@ -218,7 +274,7 @@ begin
     (v_acme, 'web', 'Web', tests.user_id('alice')), (v_acme, 'api', 'API', tests.user_id('alice')),
     (v_globex, 'data', 'Data', tests.user_id('frank'));
   insert into public.role_assignments (tenant_id, user_id, role_id, project_id)
-  values (v_acme, tests.user_id('dave'), tests.role_id('project_editor'), tests.project_id('acme', 'web'));
+  values (v_acme, tests.user_id('dave'), tests.role_id('project_editor'), tests.project_id('test-acme', 'web'));
 
   insert into public.invitations (tenant_id, email, role_id, token_hash, expires_at, invited_by)
   values (v_acme, 'newbie@example.test', tests.role_id('viewer'), sha256(convert_to('acme-newbie-token', 'UTF8')),

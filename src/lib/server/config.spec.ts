@@ -42,6 +42,17 @@ describe('loadConfig', () => {
 		);
 	});
 
+	it('trusts no proxy by default, and takes TRUSTED_PROXIES as addresses and CIDR blocks', () => {
+		expect(loadConfig({}).TRUSTED_PROXIES).toEqual([]);
+		expect(loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8, ::1' }).TRUSTED_PROXIES).toEqual([
+			'10.0.0.0/8',
+			'::1'
+		]);
+		expect(() => loadConfig({ TRUSTED_PROXIES: '10.0.0.0/8,proxy.internal' })).toThrow(
+			/TRUSTED_PROXIES: expected comma-separated proxy addresses or CIDR blocks .* \(got "10\.0\.0\.0\/8,proxy\.internal"\)/
+		);
+	});
+
 	it('requires DATABASE_URL for the server engine', () => {
 		expect(() => loadConfig({ DB_ENGINE: 'server' })).toThrow(
 			/DATABASE_URL: is required when DB_ENGINE=server/

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseProxyEntry } from './web/client-address';
 
 /**
  * Every setting Tenantry reads from the environment, validated once at startup.
@@ -157,6 +158,18 @@ const schema = z
 				error: 'expected comma-separated host names like portal.example.com,.example.org'
 			})
 			.optional(),
+		TRUSTED_PROXIES: z
+			.string()
+			.transform((value) =>
+				value
+					.split(',')
+					.map((entry) => entry.trim())
+					.filter(Boolean)
+			)
+			.refine((entries) => entries.every((entry) => parseProxyEntry(entry) !== null), {
+				error: 'expected comma-separated proxy addresses or CIDR blocks like 10.0.0.0/8,::1'
+			})
+			.default([]),
 		MIGRATIONS_DIR: z.string().min(1).default('supabase/migrations'),
 		SEED_FILE: z.string().min(1).default('supabase/seed.sql')
 	})

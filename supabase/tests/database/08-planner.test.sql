@@ -12,10 +12,10 @@ select plan(8);
 select tests.seed_fixture();
 
 insert into public.teams (tenant_id, name, created_by, created_at)
-select tests.tenant_id('acme'), 'team ' || g, tests.user_id('alice'), now() - g * interval '1 minute'
+select tests.tenant_id('test-acme'), 'team ' || g, tests.user_id('alice'), now() - g * interval '1 minute'
 from generate_series(1, 20000) g;
 insert into public.teams (tenant_id, name, created_by)
-select tests.tenant_id('globex'), 'team ' || g, tests.user_id('frank') from generate_series(1, 2000) g;
+select tests.tenant_id('test-globex'), 'team ' || g, tests.user_id('frank') from generate_series(1, 2000) g;
 analyze public.teams;
 
 create function pg_temp.plan_as(p_persona text, p_sql text) returns text
@@ -35,7 +35,7 @@ $$;
 
 create temp table page_plan as
 select pg_temp.plan_as('carol', format(
-  'select id, name, created_at from public.teams where tenant_id = %L order by created_at desc limit 50', tests.tenant_id('acme'))) as plan;
+  'select id, name, created_at from public.teams where tenant_id = %L order by created_at desc limit 50', tests.tenant_id('test-acme'))) as plan;
 select matches((select plan from page_plan), 'Index Scan Backward using teams_tenant_created_idx',
   'a page of a 20k-row tenant walks the (tenant_id, created_at) index');
 select doesnt_match((select plan from page_plan), 'Sort', 'without sorting the tenant');
@@ -49,9 +49,9 @@ select is((select pg_get_expr(p.polqual, p.polrelid) from pg_policy p where p.po
   'teams_select_member has the pinned set-membership form');
 
 create temp table count_plan as
-select pg_temp.plan_as('gina', format('select count(*) from public.teams where tenant_id = %L', tests.tenant_id('globex'))) as plan;
+select pg_temp.plan_as('gina', format('select count(*) from public.teams where tenant_id = %L', tests.tenant_id('test-globex'))) as plan;
 select matches((select plan from count_plan), 'Index Only Scan|Index Scan|Bitmap', 'a count on a small tenant of a big table uses the tenant index');
-select is(tests.try_as('carol', format('select id from public.teams where tenant_id = %L', tests.tenant_id('globex'))), 'rows:0',
+select is(tests.try_as('carol', format('select id from public.teams where tenant_id = %L', tests.tenant_id('test-globex'))), 'rows:0',
   'and RLS still filters: globex stays invisible');
 
 select * from finish();

@@ -10,7 +10,7 @@ grant all on ev to service_role;
 insert into ev values
   ('checkout', jsonb_build_object('id', 'evt_checkout1', 'type', 'checkout.session.completed', 'created', 1000,
     'data', jsonb_build_object('object', jsonb_build_object('id', 'cs_1', 'object', 'checkout.session', 'mode', 'subscription',
-      'client_reference_id', tests.tenant_id('acme'), 'customer', 'cus_Acme1', 'subscription', 'sub_Acme1',
+      'client_reference_id', tests.tenant_id('test-acme'), 'customer', 'cus_Acme1', 'subscription', 'sub_Acme1',
       'customer_details', jsonb_build_object('email', 'ap@acme.test'))))),
   ('sub_created', '{"id": "evt_sub1", "type": "customer.subscription.created", "created": 1001, "data": {"object": {
     "id": "sub_Acme1", "object": "subscription", "customer": "cus_Acme1", "status": "trialing", "cancel_at_period_end": false,
@@ -64,7 +64,7 @@ select is(pg_temp.apply('checkout'), 'applied', 'checkout.session.completed link
 select is(pg_temp.apply('checkout'), 'duplicate', 'the same event again is a duplicate');
 select is(pg_temp.apply('sub_created'), 'applied', 'customer.subscription.created');
 select tests.clear_authentication();
-select is((select stripe_customer_id || ':' || billing_email from public.billing_accounts where tenant_id = tests.tenant_id('acme')), 'cus_Acme1:ap@acme.test', 'the billing account carries the customer');
+select is((select stripe_customer_id || ':' || billing_email from public.billing_accounts where tenant_id = tests.tenant_id('test-acme')), 'cus_Acme1:ap@acme.test', 'the billing account carries the customer');
 select is((select p.code || ':' || s.status || ':' || s.billing_interval from public.subscriptions s join public.plans p on p.id = s.plan_id where s.stripe_subscription_id = 'sub_Acme1'),
   'pro:trialing:month', 'the subscription is on the plan of its price, trialing');
 select is((select current_period_end from public.subscriptions where stripe_subscription_id = 'sub_Acme1'), to_timestamp(2210000), 'its period comes from the subscription item');
@@ -87,7 +87,7 @@ select is((select count(*)::int from public.invoice_lines l join public.invoices
 select is((select unit_amount from public.invoice_lines where description = 'Business (yearly)'), 99000::bigint, 'line prices are read from pricing');
 select is((select status::text from public.subscriptions where stripe_subscription_id = 'sub_Acme1'), 'past_due', 'a failed payment makes the subscription past due');
 select is((select status::text from public.payments where stripe_invoice_id = 'in_Acme1'), 'failed', 'and is recorded as a failed payment');
-select is((select count(*)::int from private.notifications_outbox where tenant_id = tests.tenant_id('acme') and kind = 'billing.payment_failed'), 1, 'the tenant gets a failed-payment alert');
+select is((select count(*)::int from private.notifications_outbox where tenant_id = tests.tenant_id('test-acme') and kind = 'billing.payment_failed'), 1, 'the tenant gets a failed-payment alert');
 
 select tests.authenticate_as_service_role('stripe.webhook');
 select is(pg_temp.apply('paid'), 'applied', 'invoice.paid');
@@ -99,7 +99,7 @@ select is((select count(*)::int from public.payments where stripe_invoice_id = '
 select tests.authenticate_as_service_role('stripe.webhook');
 select is(pg_temp.apply('pm_attached'), 'applied', 'payment_method.attached');
 select tests.clear_authentication();
-select is((select brand || ' ' || last4 || ' ' || exp_month || '/' || exp_year || ' ' || is_default from public.payment_methods where tenant_id = tests.tenant_id('acme')),
+select is((select brand || ' ' || last4 || ' ' || exp_month || '/' || exp_year || ' ' || is_default from public.payment_methods where tenant_id = tests.tenant_id('test-acme')),
   'visa 4242 12/2031 true', 'the card is saved as brand, last 4 and expiry, default as the first');
 select tests.authenticate_as_service_role('stripe.webhook');
 select is(pg_temp.apply('pm_detached'), 'applied', 'payment_method.detached (no customer on the object)');
@@ -108,7 +108,7 @@ select is(pg_temp.apply('unknown'), 'duplicate', 'and still deduplicated');
 select is(pg_temp.apply('stranger'), 'ignored', 'a subscription of an unknown customer is ignored');
 select is(pg_temp.apply('legacy'), 'applied', 'a subscription without item periods');
 select tests.clear_authentication();
-select is((select count(*)::int from public.payment_methods where tenant_id = tests.tenant_id('acme')), 0, 'the detached card is gone');
+select is((select count(*)::int from public.payment_methods where tenant_id = tests.tenant_id('test-acme')), 0, 'the detached card is gone');
 select is((select outcome || ':' || type from private.stripe_events where id = 'evt_other'), 'ignored:charge.refunded', 'the ledger keeps unhandled events');
 select is((select current_period_end::text || ':' || cancel_at_period_end from public.subscriptions where stripe_subscription_id = 'sub_Acme1'),
   to_timestamp(40000000)::text || ':true', 'falls back to the subscription''s own period fields');
@@ -117,14 +117,14 @@ select tests.authenticate_as_service_role('stripe.webhook');
 select is(pg_temp.apply('deleted'), 'applied', 'customer.subscription.deleted');
 select tests.clear_authentication();
 select is((select status::text from public.subscriptions where stripe_subscription_id = 'sub_Acme1'), 'cancelled', 'the subscription is cancelled');
-select is((select code from public.plans where id = private.tenant_plan_id(tests.tenant_id('acme'))), 'free', 'the tenant falls back to the default plan''s limits');
+select is((select code from public.plans where id = private.tenant_plan_id(tests.tenant_id('test-acme'))), 'free', 'the tenant falls back to the default plan''s limits');
 select tests.authenticate_as_service_role('stripe.webhook');
 select is(pg_temp.apply('customer_deleted'), 'applied', 'customer.deleted');
 select tests.clear_authentication();
-select is((select stripe_customer_id from public.billing_accounts where tenant_id = tests.tenant_id('acme')), null, 'the customer link is cleared');
+select is((select stripe_customer_id from public.billing_accounts where tenant_id = tests.tenant_id('test-acme')), null, 'the customer link is cleared');
 
 select is((select count(*)::int from private.stripe_events), 14, 'every distinct event is in the ledger once');
-select is((select count(*)::int from public.audit_logs where actor_job = 'stripe.webhook' and tenant_id = tests.tenant_id('acme')) > 10, true,
+select is((select count(*)::int from public.audit_logs where actor_job = 'stripe.webhook' and tenant_id = tests.tenant_id('test-acme')) > 10, true,
   'the changes are audited as the stripe.webhook job');
 select is((select count(*)::int from public.audit_logs where actor_job = 'stripe.webhook' and action = 'stripe.subscription_status'), 3,
   'every subscription status change is an audit event');

@@ -9,24 +9,25 @@
 --
 -- Data: acme on pro, globex on free; one billing account, invoice, line, payment and card each; two usage
 -- events for acme and one for globex (one counter and one daily row each); free's compute limit removed
--- so staff can add it back.
+-- so staff can add it back. Statements on tenant rows are scoped to the fixture's tenants
+-- (tests.fixture_rows), so the counts hold on a seeded database too.
 begin;
 select plan(480);
 select tests.seed_fixture();
-select tests.subscribe('acme', 'pro');
-select tests.subscribe('globex', 'free');
+select tests.subscribe('test-acme', 'pro');
+select tests.subscribe('test-globex', 'free');
 delete from public.plan_limits where metric = 'compute_minutes' and plan_id = (select id from public.plans where code = 'free');
-insert into public.billing_accounts (tenant_id) select id from public.tenants where slug in ('acme', 'globex');
+insert into public.billing_accounts (tenant_id) select id from public.tenants where slug in ('test-acme', 'test-globex');
 insert into public.invoices (tenant_id, subscription_id, number, currency, total)
-select tenant_id, id, 'INV-' || tenant_id, 'usd', 100 from public.subscriptions;
-insert into public.invoice_lines (tenant_id, invoice_id, description, amount) select tenant_id, id, 'Plan', 100 from public.invoices;
+select tenant_id, id, 'INV-' || tenant_id, 'usd', 100 from public.subscriptions where tenant_id = any (tests.fixture_tenant_ids());
+insert into public.invoice_lines (tenant_id, invoice_id, description, amount) select tenant_id, id, 'Plan', 100 from public.invoices where tenant_id = any (tests.fixture_tenant_ids());
 insert into public.payments (tenant_id, invoice_id, provider, amount, currency, status)
-select tenant_id, id, 'stripe', 100, 'usd', 'succeeded' from public.invoices;
+select tenant_id, id, 'stripe', 100, 'usd', 'succeeded' from public.invoices where tenant_id = any (tests.fixture_tenant_ids());
 insert into public.payment_methods (tenant_id, stripe_payment_method_id, last4, exp_month, exp_year)
-select id, 'pm_' || slug, '4242', 1, 2030 from public.tenants where slug in ('acme', 'globex');
+select id, 'pm_' || replace(slug, '-', ''), '4242', 1, 2030 from public.tenants where slug in ('test-acme', 'test-globex');
 insert into public.usage_events (tenant_id, metric, quantity, idempotency_key) values
-  (tests.tenant_id('acme'), 'api_calls', 5, 'a1'), (tests.tenant_id('acme'), 'api_calls', 5, 'a2'),
-  (tests.tenant_id('globex'), 'api_calls', 5, 'g1');
+  (tests.tenant_id('test-acme'), 'api_calls', 5, 'a1'), (tests.tenant_id('test-acme'), 'api_calls', 5, 'a2'),
+  (tests.tenant_id('test-globex'), 'api_calls', 5, 'g1');
 select private.rollup_usage_daily();
 
 create temp table matrix_cases (tbl text, op text, stmt text);
@@ -44,41 +45,41 @@ select c.tbl, c.op, c.stmt from (values
   ('usage_metrics', 'insert', 'insert into public.usage_metrics (key, name, unit, kind) values (''probe'', ''Probe'', ''x'', ''metered'')'),
   ('usage_metrics', 'update', 'update public.usage_metrics set name = ''x'''),
   ('usage_metrics', 'delete', 'delete from public.usage_metrics'),
-  ('billing_accounts', 'select', 'select id from public.billing_accounts'),
-  ('billing_accounts', 'insert', format('insert into public.billing_accounts (tenant_id) values (%L)', tests.tenant_id('acme'))),
-  ('billing_accounts', 'update', 'update public.billing_accounts set tax_id = ''X1'''),
-  ('billing_accounts', 'delete', 'delete from public.billing_accounts'),
-  ('subscriptions', 'select', 'select id from public.subscriptions'),
-  ('subscriptions', 'insert', format('insert into public.subscriptions (tenant_id, plan_id, status) select %L, id, ''active'' from public.plans where code = ''pro''', tests.tenant_id('acme'))),
-  ('subscriptions', 'update', 'update public.subscriptions set cancel_at_period_end = true'),
-  ('subscriptions', 'delete', 'delete from public.subscriptions'),
-  ('invoices', 'select', 'select id from public.invoices'),
-  ('invoices', 'insert', format('insert into public.invoices (tenant_id, currency) values (%L, ''usd'')', tests.tenant_id('acme'))),
-  ('invoices', 'update', 'update public.invoices set number = ''X'''),
-  ('invoices', 'delete', 'delete from public.invoices'),
-  ('invoice_lines', 'select', 'select id from public.invoice_lines'),
-  ('invoice_lines', 'insert', 'insert into public.invoice_lines (tenant_id, invoice_id, description, amount) select tenant_id, id, ''x'', 1 from public.invoices'),
-  ('invoice_lines', 'update', 'update public.invoice_lines set amount = 0'),
-  ('invoice_lines', 'delete', 'delete from public.invoice_lines'),
-  ('payments', 'select', 'select id from public.payments'),
-  ('payments', 'insert', format('insert into public.payments (tenant_id, provider, amount, currency) values (%L, ''stripe'', 1, ''usd'')', tests.tenant_id('acme'))),
-  ('payments', 'update', 'update public.payments set note = ''x'''),
-  ('payments', 'delete', 'delete from public.payments'),
-  ('payment_methods', 'select', 'select id from public.payment_methods'),
-  ('payment_methods', 'insert', format('insert into public.payment_methods (tenant_id, stripe_payment_method_id, last4, exp_month, exp_year) values (%L, ''pm_probe1'', ''1111'', 1, 2030)', tests.tenant_id('acme'))),
-  ('payment_methods', 'update', 'update public.payment_methods set is_default = false'),
-  ('payment_methods', 'delete', 'delete from public.payment_methods'),
-  ('usage_events', 'select', 'select id from public.usage_events'),
-  ('usage_events', 'insert', format('insert into public.usage_events (tenant_id, metric, quantity, idempotency_key) values (%L, ''api_calls'', 1, ''probe'')', tests.tenant_id('acme'))),
-  ('usage_events', 'update', 'update public.usage_events set quantity = 2'),
-  ('usage_events', 'delete', 'delete from public.usage_events'),
-  ('usage_counters', 'select', 'select metric from public.usage_counters'),
-  ('usage_counters', 'insert', format('insert into public.usage_counters (tenant_id, metric, period_start, quantity) values (%L, ''compute_minutes'', ''2026-01-01'', 1)', tests.tenant_id('acme'))),
-  ('usage_counters', 'update', 'update public.usage_counters set quantity = 0'),
-  ('usage_counters', 'delete', 'delete from public.usage_counters'),
-  ('usage_daily', 'select', 'select metric from public.usage_daily'),
-  ('usage_daily', 'insert', format('insert into public.usage_daily (tenant_id, metric, day, quantity, events) values (%L, ''compute_minutes'', ''2026-01-01'', 1, 1)', tests.tenant_id('acme'))),
-  ('usage_daily', 'update', 'update public.usage_daily set quantity = 0'),
+  ('billing_accounts', 'select', 'select id from public.billing_accounts where ' || tests.fixture_rows('tenant_id')),
+  ('billing_accounts', 'insert', format('insert into public.billing_accounts (tenant_id) values (%L)', tests.tenant_id('test-acme'))),
+  ('billing_accounts', 'update', 'update public.billing_accounts set tax_id = ''X1'' where ' || tests.fixture_rows('tenant_id')),
+  ('billing_accounts', 'delete', 'delete from public.billing_accounts where ' || tests.fixture_rows('tenant_id')),
+  ('subscriptions', 'select', 'select id from public.subscriptions where ' || tests.fixture_rows('tenant_id')),
+  ('subscriptions', 'insert', format('insert into public.subscriptions (tenant_id, plan_id, status) select %L, id, ''active'' from public.plans where code = ''pro''', tests.tenant_id('test-acme'))),
+  ('subscriptions', 'update', 'update public.subscriptions set cancel_at_period_end = true where ' || tests.fixture_rows('tenant_id')),
+  ('subscriptions', 'delete', 'delete from public.subscriptions where ' || tests.fixture_rows('tenant_id')),
+  ('invoices', 'select', 'select id from public.invoices where ' || tests.fixture_rows('tenant_id')),
+  ('invoices', 'insert', format('insert into public.invoices (tenant_id, currency) values (%L, ''usd'')', tests.tenant_id('test-acme'))),
+  ('invoices', 'update', 'update public.invoices set number = ''X'' where ' || tests.fixture_rows('tenant_id')),
+  ('invoices', 'delete', 'delete from public.invoices where ' || tests.fixture_rows('tenant_id')),
+  ('invoice_lines', 'select', 'select id from public.invoice_lines where ' || tests.fixture_rows('tenant_id')),
+  ('invoice_lines', 'insert', 'insert into public.invoice_lines (tenant_id, invoice_id, description, amount) select tenant_id, id, ''x'', 1 from public.invoices where ' || tests.fixture_rows('tenant_id')),
+  ('invoice_lines', 'update', 'update public.invoice_lines set amount = 0 where ' || tests.fixture_rows('tenant_id')),
+  ('invoice_lines', 'delete', 'delete from public.invoice_lines where ' || tests.fixture_rows('tenant_id')),
+  ('payments', 'select', 'select id from public.payments where ' || tests.fixture_rows('tenant_id')),
+  ('payments', 'insert', format('insert into public.payments (tenant_id, provider, amount, currency) values (%L, ''stripe'', 1, ''usd'')', tests.tenant_id('test-acme'))),
+  ('payments', 'update', 'update public.payments set note = ''x'' where ' || tests.fixture_rows('tenant_id')),
+  ('payments', 'delete', 'delete from public.payments where ' || tests.fixture_rows('tenant_id')),
+  ('payment_methods', 'select', 'select id from public.payment_methods where ' || tests.fixture_rows('tenant_id')),
+  ('payment_methods', 'insert', format('insert into public.payment_methods (tenant_id, stripe_payment_method_id, last4, exp_month, exp_year) values (%L, ''pm_probe1'', ''1111'', 1, 2030)', tests.tenant_id('test-acme'))),
+  ('payment_methods', 'update', 'update public.payment_methods set is_default = false where ' || tests.fixture_rows('tenant_id')),
+  ('payment_methods', 'delete', 'delete from public.payment_methods where ' || tests.fixture_rows('tenant_id')),
+  ('usage_events', 'select', 'select id from public.usage_events where ' || tests.fixture_rows('tenant_id')),
+  ('usage_events', 'insert', format('insert into public.usage_events (tenant_id, metric, quantity, idempotency_key) values (%L, ''api_calls'', 1, ''probe'')', tests.tenant_id('test-acme'))),
+  ('usage_events', 'update', 'update public.usage_events set quantity = 2 where ' || tests.fixture_rows('tenant_id')),
+  ('usage_events', 'delete', 'delete from public.usage_events where ' || tests.fixture_rows('tenant_id')),
+  ('usage_counters', 'select', 'select metric from public.usage_counters where ' || tests.fixture_rows('tenant_id')),
+  ('usage_counters', 'insert', format('insert into public.usage_counters (tenant_id, metric, period_start, quantity) values (%L, ''compute_minutes'', ''2026-01-01'', 1)', tests.tenant_id('test-acme'))),
+  ('usage_counters', 'update', 'update public.usage_counters set quantity = 0 where ' || tests.fixture_rows('tenant_id')),
+  ('usage_counters', 'delete', 'delete from public.usage_counters where ' || tests.fixture_rows('tenant_id')),
+  ('usage_daily', 'select', 'select metric from public.usage_daily where ' || tests.fixture_rows('tenant_id')),
+  ('usage_daily', 'insert', format('insert into public.usage_daily (tenant_id, metric, day, quantity, events) values (%L, ''compute_minutes'', ''2026-01-01'', 1, 1)', tests.tenant_id('test-acme'))),
+  ('usage_daily', 'update', 'update public.usage_daily set quantity = 0 where ' || tests.fixture_rows('tenant_id')),
   ('usage_daily', 'delete', 'delete from public.usage_daily')
 ) c(tbl, op, stmt);
 

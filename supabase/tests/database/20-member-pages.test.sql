@@ -45,7 +45,7 @@ select ok((select p.prosecdef and p.proconfig @> array['search_path=""'] from pg
 
 -- States after revoke, expiry and acceptance.
 insert into public.invitations (tenant_id, email, role_id, token_hash, expires_at, invited_by) values
-  (tests.tenant_id('acme'), 'late@example.test', tests.role_id('viewer'), sha256(convert_to('late-token', 'UTF8')),
+  (tests.tenant_id('test-acme'), 'late@example.test', tests.role_id('viewer'), sha256(convert_to('late-token', 'UTF8')),
    now() - interval '1 minute', tests.user_id('alice'));
 select is((select state from tests.as_user_preview('erin', 'late-token')), 'expired', 'an expired invitation says so');
 select is(tests.do_as('alice', $$select public.revoke_invitation(id) from public.invitations where email = 'newbie@example.test'$$),
@@ -54,7 +54,7 @@ select is((select state from tests.as_user_preview('newbie', 'acme-newbie-token'
 create temp table issued (invitation_id uuid, token text, expires_at timestamptz);
 grant all on issued to authenticated;
 select tests.authenticate_as('bob');
-insert into issued select * from public.invite_member(tests.tenant_id('acme'), 'newbie@example.test', tests.role_id('developer'));
+insert into issued select * from public.invite_member(tests.tenant_id('test-acme'), 'newbie@example.test', tests.role_id('developer'));
 select tests.clear_authentication();
 select is((select state from tests.as_user_preview('newbie', (select token from issued))), 'pending',
   'inviting again (resend) gives a new live token');
@@ -68,28 +68,28 @@ select is(tests.try_as('bob', $$insert into private.email_outbox (to_address, te
   values ('x@example.test', 'member_invitation', 's', 'b')$$), 'error:42501', 'a person cannot queue an email');
 
 -- Members page: who sees what.
-select is(tests.try_as('carol', format('select * from public.memberships where tenant_id = %L', tests.tenant_id('acme'))),
+select is(tests.try_as('carol', format('select * from public.memberships where tenant_id = %L', tests.tenant_id('test-acme'))),
   'rows:5', 'a viewer sees every member of acme (newbie included)');
-select is(tests.try_as('carol', format('select id from public.invitations where tenant_id = %L', tests.tenant_id('acme'))),
+select is(tests.try_as('carol', format('select id from public.invitations where tenant_id = %L', tests.tenant_id('test-acme'))),
   'rows:0', 'a viewer sees no invitations');
-select is(tests.try_as('bob', format('select id from public.invitations where tenant_id = %L', tests.tenant_id('acme'))),
+select is(tests.try_as('bob', format('select id from public.invitations where tenant_id = %L', tests.tenant_id('test-acme'))),
   'rows:3', 'an admin (members.invite) sees all three');
-select is(tests.try_as('carol', format('select * from public.invite_member(%L, ''x@example.test'')', tests.tenant_id('acme'))),
+select is(tests.try_as('carol', format('select * from public.invite_member(%L, ''x@example.test'')', tests.tenant_id('test-acme'))),
   'error:TN002', 'a viewer cannot invite');
-select is(tests.try_as('erin', format('select * from public.memberships where tenant_id = %L', tests.tenant_id('acme'))),
+select is(tests.try_as('erin', format('select * from public.memberships where tenant_id = %L', tests.tenant_id('test-acme'))),
   'rows:0', 'a stranger sees no members');
 
 -- Teams page.
-select is(tests.try_as('carol', format('insert into public.teams (tenant_id, name) values (%L, ''x'')', tests.tenant_id('acme'))),
+select is(tests.try_as('carol', format('insert into public.teams (tenant_id, name) values (%L, ''x'')', tests.tenant_id('test-acme'))),
   'error:42501', 'a viewer cannot create a team');
 select is(tests.try_as('carol', $$update public.teams set name = 'renamed' where name = 'platform'$$), 'ok:0',
   'nor rename one');
 select is(tests.try_as('carol', format('insert into public.team_members (tenant_id, team_id, user_id) select %L, id, %L from public.teams where name = ''platform''',
-  tests.tenant_id('acme'), tests.user_id('dave'))), 'error:42501', 'nor add a member');
+  tests.tenant_id('test-acme'), tests.user_id('dave'))), 'error:42501', 'nor add a member');
 select is(tests.try_as('bob', format('insert into public.team_members (tenant_id, team_id, user_id) select %L, id, %L from public.teams where name = ''platform''',
-  tests.tenant_id('acme'), tests.user_id('dave'))), 'ok:1', 'an admin adds dave to platform');
+  tests.tenant_id('test-acme'), tests.user_id('dave'))), 'ok:1', 'an admin adds dave to platform');
 select is(tests.try_as('bob', format('insert into public.team_members (tenant_id, team_id, user_id) select %L, id, %L from public.teams where name = ''platform''',
-  tests.tenant_id('acme'), tests.user_id('gina'))), 'error:23503', 'but never someone from another tenant');
+  tests.tenant_id('test-acme'), tests.user_id('gina'))), 'error:23503', 'but never someone from another tenant');
 select is(tests.try_as('bob', $$delete from public.teams where name = 'ops'$$), 'ok:0', 'nor touches a team of globex');
 
 select * from finish();

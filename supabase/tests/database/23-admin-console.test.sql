@@ -7,35 +7,35 @@
 begin;
 select plan(54);
 select tests.seed_fixture();
-select tests.subscribe('acme', 'pro');
-select tests.subscribe('globex', 'free');
+select tests.subscribe('test-acme', 'pro');
+select tests.subscribe('test-globex', 'free');
 -- acme's owner sends a transfer proof for a year of Pro: the payment the console verifies.
 select is(tests.do_as('alice', format(
   'select public.submit_payment_proof(%L, ''pro'', ''year'', 29000, %L)',
-  tests.tenant_id('acme'), tests.tenant_id('acme') || '/proofs/wire.pdf')), 'ok:1', 'fixture: a manual payment waits');
+  tests.tenant_id('test-acme'), tests.tenant_id('test-acme') || '/proofs/wire.pdf')), 'ok:1', 'fixture: a manual payment waits');
 
 -- ---------------------------------------------------------------------------------------------
 -- Tenants: every staff role reads every tenant and its members; a member reads only their own
 -- ---------------------------------------------------------------------------------------------
-select is(tests.try_as('sam', 'select id from public.tenants'), 'rows:3', 'super_admin lists every tenant');
-select is(tests.try_as('sue', 'select id from public.tenants'), 'rows:3', 'support lists every tenant');
-select is(tests.try_as('bill', 'select id from public.tenants'), 'rows:3', 'billing_admin lists every tenant');
+select is(tests.try_as('sam', 'select id from public.tenants'), tests.rows('select id from public.tenants'), 'super_admin lists every tenant');
+select is(tests.try_as('sue', 'select id from public.tenants'), tests.rows('select id from public.tenants'), 'support lists every tenant');
+select is(tests.try_as('bill', 'select id from public.tenants'), tests.rows('select id from public.tenants'), 'billing_admin lists every tenant');
 select is(tests.try_as('alice', 'select id from public.tenants'), 'rows:1', 'an owner lists only her tenant');
-select is(tests.try_as('alice', format('select id from public.tenants where id = %L', tests.tenant_id('globex'))),
+select is(tests.try_as('alice', format('select id from public.tenants where id = %L', tests.tenant_id('test-globex'))),
   'rows:0', 'an owner cannot open another tenant by id (the console''s detail query)');
 select is(tests.try_as('sue', format('select m.id from public.memberships m join public.profiles p on p.id = m.user_id where m.tenant_id = %L',
-  tests.tenant_id('globex'))), 'rows:2', 'support reads a tenant''s members with their profiles');
-select is(tests.try_as('alice', format('select m.id from public.memberships m where m.tenant_id = %L', tests.tenant_id('globex'))),
+  tests.tenant_id('test-globex'))), 'rows:2', 'support reads a tenant''s members with their profiles');
+select is(tests.try_as('alice', format('select m.id from public.memberships m where m.tenant_id = %L', tests.tenant_id('test-globex'))),
   'rows:0', 'an owner reads no other tenant''s members');
 select is(tests.try_as('erin', 'select user_id from public.platform_staff'), 'rows:0', 'a non-staff person reads no staff list');
-select is(tests.try_as('sue', 'select user_id from public.platform_staff'), 'rows:3', 'every staff role reads the staff list');
+select is(tests.try_as('sue', 'select user_id from public.platform_staff'), tests.rows('select user_id from public.platform_staff'), 'every staff role reads the staff list');
 
 -- The audit trail of a tenant: support and super_admin; billing_admin's role does not include it.
-select ok(tests.try_as('sue', format('select id from public.audit_logs where tenant_id = %L', tests.tenant_id('globex'))) <> 'rows:0',
+select ok(tests.try_as('sue', format('select id from public.audit_logs where tenant_id = %L', tests.tenant_id('test-globex'))) <> 'rows:0',
   'support reads a tenant''s audit trail');
-select is(tests.try_as('bill', format('select id from public.audit_logs where tenant_id = %L', tests.tenant_id('globex'))),
+select is(tests.try_as('bill', format('select id from public.audit_logs where tenant_id = %L', tests.tenant_id('test-globex'))),
   'rows:0', 'billing_admin does not read the audit trail');
-select is(tests.try_as('alice', format('select id from public.audit_logs where tenant_id = %L', tests.tenant_id('globex'))),
+select is(tests.try_as('alice', format('select id from public.audit_logs where tenant_id = %L', tests.tenant_id('test-globex'))),
   'rows:0', 'an owner reads no other tenant''s audit trail');
 
 -- ---------------------------------------------------------------------------------------------
@@ -44,64 +44,64 @@ select is(tests.try_as('alice', format('select id from public.audit_logs where t
 select hasnt_function('public', 'reactivate_tenant', array['uuid'], 'reactivate_tenant without a reason is gone');
 select has_function('public', 'reactivate_tenant', array['uuid', 'text'], 'reactivate_tenant takes a reason');
 
-select is(tests.try_as('bill', format('select public.approve_tenant(%L)', tests.tenant_id('initech'))), 'error:TN061',
+select is(tests.try_as('bill', format('select public.approve_tenant(%L)', tests.tenant_id('test-initech'))), 'error:TN061',
   'billing_admin cannot approve a tenant');
-select is(tests.do_as('sam', format('select public.approve_tenant(%L)', tests.tenant_id('initech'))), 'ok:1',
+select is(tests.do_as('sam', format('select public.approve_tenant(%L)', tests.tenant_id('test-initech'))), 'ok:1',
   'super_admin approves the pending tenant');
-select is((select status::text from public.tenants where slug = 'initech'), 'active', 'approved: initech is active');
+select is((select status::text from public.tenants where slug = 'test-initech'), 'active', 'approved: initech is active');
 
-select is(tests.try_as('bill', format('select public.suspend_tenant(%L, null)', tests.tenant_id('acme'))), 'error:TN131',
+select is(tests.try_as('bill', format('select public.suspend_tenant(%L, null)', tests.tenant_id('test-acme'))), 'error:TN131',
   'suspending needs a reason');
-select is(tests.try_as('bill', format('select public.suspend_tenant(%L, ''   '')', tests.tenant_id('acme'))), 'error:TN131',
+select is(tests.try_as('bill', format('select public.suspend_tenant(%L, ''   '')', tests.tenant_id('test-acme'))), 'error:TN131',
   'a blank reason is no reason');
-select is(tests.try_as('bill', format('select public.suspend_tenant(%L, %L)', tests.tenant_id('acme'), repeat('x', 501))),
+select is(tests.try_as('bill', format('select public.suspend_tenant(%L, %L)', tests.tenant_id('test-acme'), repeat('x', 501))),
   'error:TN131', 'a reason is at most 500 characters');
-select is(tests.try_as('sue', format('select public.suspend_tenant(%L, ''abuse'')', tests.tenant_id('acme'))), 'error:TN061',
+select is(tests.try_as('sue', format('select public.suspend_tenant(%L, ''abuse'')', tests.tenant_id('test-acme'))), 'error:TN061',
   'support cannot suspend');
-select is(tests.try_as('alice', format('select public.suspend_tenant(%L, ''mine'')', tests.tenant_id('acme'))), 'error:TN061',
+select is(tests.try_as('alice', format('select public.suspend_tenant(%L, ''mine'')', tests.tenant_id('test-acme'))), 'error:TN061',
   'an owner cannot suspend through the staff RPC');
-select is(tests.do_as('bill', format('select public.suspend_tenant(%L, ''  Invoice 42 unpaid '')', tests.tenant_id('acme'))),
+select is(tests.do_as('bill', format('select public.suspend_tenant(%L, ''  Invoice 42 unpaid '')', tests.tenant_id('test-acme'))),
   'ok:1', 'billing_admin suspends with a reason');
-select is((select status::text || ': ' || status_reason from public.tenants where slug = 'acme'), 'suspended: Invoice 42 unpaid',
+select is((select status::text || ': ' || status_reason from public.tenants where slug = 'test-acme'), 'suspended: Invoice 42 unpaid',
   'suspended, with the trimmed reason members are shown');
-select is((select new_values ->> 'reason' from public.audit_logs where action = 'tenant.suspend' and tenant_id = tests.tenant_id('acme')),
+select is((select new_values ->> 'reason' from public.audit_logs where action = 'tenant.suspend' and tenant_id = tests.tenant_id('test-acme')),
   'Invoice 42 unpaid', 'the suspension and its reason are audited');
-select is(tests.try_as('alice', format('select id from public.projects where tenant_id = %L', tests.tenant_id('acme'))),
+select is(tests.try_as('alice', format('select id from public.projects where tenant_id = %L', tests.tenant_id('test-acme'))),
   'rows:0', 'the suspended tenant''s owner reads none of its data');
 
-select is(tests.try_as('bill', format('select public.reactivate_tenant(%L, '''')', tests.tenant_id('acme'))), 'error:TN131',
+select is(tests.try_as('bill', format('select public.reactivate_tenant(%L, '''')', tests.tenant_id('test-acme'))), 'error:TN131',
   'reactivating needs a reason');
-select is(tests.try_as('sue', format('select public.reactivate_tenant(%L, ''ok'')', tests.tenant_id('acme'))), 'error:TN061',
+select is(tests.try_as('sue', format('select public.reactivate_tenant(%L, ''ok'')', tests.tenant_id('test-acme'))), 'error:TN061',
   'support cannot reactivate');
-select is(tests.do_as('bill', format('select public.reactivate_tenant(%L, ''Paid by wire'')', tests.tenant_id('acme'))), 'ok:1',
+select is(tests.do_as('bill', format('select public.reactivate_tenant(%L, ''Paid by wire'')', tests.tenant_id('test-acme'))), 'ok:1',
   'billing_admin reactivates with a reason');
-select is((select status::text from public.tenants where slug = 'acme'), 'active', 'reactivated: acme is active');
-select is((select new_values ->> 'reason' from public.audit_logs where action = 'tenant.reactivate' and tenant_id = tests.tenant_id('acme')),
+select is((select status::text from public.tenants where slug = 'test-acme'), 'active', 'reactivated: acme is active');
+select is((select new_values ->> 'reason' from public.audit_logs where action = 'tenant.reactivate' and tenant_id = tests.tenant_id('test-acme')),
   'Paid by wire', 'the reactivation and its reason are audited');
-select is(tests.try_as('bill', format('select public.reactivate_tenant(%L, ''again'')', tests.tenant_id('acme'))), 'error:TN060',
+select is(tests.try_as('bill', format('select public.reactivate_tenant(%L, ''again'')', tests.tenant_id('test-acme'))), 'error:TN060',
   'an active tenant cannot be reactivated');
 
 -- ---------------------------------------------------------------------------------------------
 -- Billing: subscriptions, payments and usage for billing_admin (not support, not other tenants)
 -- ---------------------------------------------------------------------------------------------
-select is(tests.try_as('bill', 'select id from public.subscriptions'), 'rows:2', 'billing_admin reads every subscription');
+select is(tests.try_as('bill', 'select id from public.subscriptions'), tests.rows('select id from public.subscriptions'), 'billing_admin reads every subscription');
 select is(tests.try_as('sue', 'select id from public.subscriptions'), 'rows:0', 'support reads no subscription');
 select is(tests.try_as('frank', 'select id from public.payments'), 'rows:0', 'another tenant''s owner reads none of acme''s payments');
-select is(tests.try_as('bill', 'select id from public.payments where status = ''pending'''), 'rows:1',
+select is(tests.try_as('bill', 'select id from public.payments where status = ''pending'''), tests.rows('select id from public.payments where status = ''pending'''),
   'billing_admin sees the payment queue');
 select is(tests.try_as('sue', 'select id from public.payments'), 'rows:0', 'support does not see payments');
 
 select is(tests.try_as('sue', 'select public.verify_payment(id, true, ''looks fine'') from public.payments where status = ''pending'''),
   'rows:0', 'support cannot even find the payment to verify');
 select is(tests.try_as('sue', format('select public.verify_payment(%L, true, ''x'')',
-  (select id from public.payments where status = 'pending'))), 'error:TN061', 'support cannot verify a payment');
+  (select id from public.payments where status = 'pending' and tenant_id = tests.tenant_id('test-acme')))), 'error:TN061', 'support cannot verify a payment');
 select is(tests.do_as('bill', format('select public.verify_payment(%L, true, ''Wire ref 991 received'')',
-  (select id from public.payments where status = 'pending'))), 'ok:1', 'billing_admin approves with a note');
+  (select id from public.payments where status = 'pending' and tenant_id = tests.tenant_id('test-acme')))), 'ok:1', 'billing_admin approves with a note');
 select is((select p.status::text || '/' || s.status::text || '/' || p.note from public.payments p join public.subscriptions s on s.id = p.subscription_id
-           where p.provider = 'manual'), 'succeeded/active/Wire ref 991 received', 'payment succeeded, subscription active, note kept');
-select is((select count(*)::int from private.notifications_outbox where kind = 'billing.payment_approved' and tenant_id = tests.tenant_id('acme')),
+           where p.provider = 'manual' and p.tenant_id = tests.tenant_id('test-acme')), 'succeeded/active/Wire ref 991 received', 'payment succeeded, subscription active, note kept');
+select is((select count(*)::int from private.notifications_outbox where kind = 'billing.payment_approved' and tenant_id = tests.tenant_id('test-acme')),
   1, 'the tenant is notified');
-select is((select count(*)::int from public.audit_logs where action = 'payment.approve' and tenant_id = tests.tenant_id('acme')),
+select is((select count(*)::int from public.audit_logs where action = 'payment.approve' and tenant_id = tests.tenant_id('test-acme')),
   1, 'the approval is audited');
 
 -- ---------------------------------------------------------------------------------------------

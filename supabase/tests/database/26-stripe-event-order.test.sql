@@ -17,21 +17,21 @@ language sql as $$
 $$;
 
 select tests.authenticate_as_service_role('stripe.webhook');
-select is(pg_temp.apply(pg_temp.sub_event('evt_o1', 5000, 'cus_Early1', 'sub_Early1', tests.tenant_id('globex'))), 'applied',
+select is(pg_temp.apply(pg_temp.sub_event('evt_o1', 5000, 'cus_Early1', 'sub_Early1', tests.tenant_id('test-globex'))), 'applied',
   'a subscription arriving before its checkout completion is applied through its metadata');
 select is(pg_temp.apply(jsonb_build_object('id', 'evt_o2', 'type', 'checkout.session.completed', 'created', 4999,
   'data', jsonb_build_object('object', jsonb_build_object('id', 'cs_e', 'object', 'checkout.session', 'mode', 'subscription',
-    'client_reference_id', tests.tenant_id('globex'), 'customer', 'cus_Early1', 'subscription', 'sub_Early1')))), 'applied',
+    'client_reference_id', tests.tenant_id('test-globex'), 'customer', 'cus_Early1', 'subscription', 'sub_Early1')))), 'applied',
   'the late checkout completion still applies');
-select is(pg_temp.apply(pg_temp.sub_event('evt_o3', 6000, 'cus_Early1', 'sub_Early1', tests.tenant_id('acme'))), 'applied',
+select is(pg_temp.apply(pg_temp.sub_event('evt_o3', 6000, 'cus_Early1', 'sub_Early1', tests.tenant_id('test-acme'))), 'applied',
   'an event naming another tenant in its metadata applies to the customer''s own tenant');
 select tests.clear_authentication();
 
-select is((select tenant_id from public.billing_accounts where stripe_customer_id = 'cus_Early1'), tests.tenant_id('globex'),
+select is((select tenant_id from public.billing_accounts where stripe_customer_id = 'cus_Early1'), tests.tenant_id('test-globex'),
   'the customer belongs to the tenant of its first metadata');
-select is((select count(*)::int from public.subscriptions where stripe_subscription_id = 'sub_Early1' and tenant_id = tests.tenant_id('globex')), 1,
+select is((select count(*)::int from public.subscriptions where stripe_subscription_id = 'sub_Early1' and tenant_id = tests.tenant_id('test-globex')), 1,
   'and so does the subscription');
-select is((select count(*)::int from public.billing_accounts where tenant_id = tests.tenant_id('acme') and stripe_customer_id = 'cus_Early1'), 0,
+select is((select count(*)::int from public.billing_accounts where tenant_id = tests.tenant_id('test-acme') and stripe_customer_id = 'cus_Early1'), 0,
   'metadata never moves a linked customer');
 
 select tests.authenticate_as_service_role('stripe.webhook');

@@ -69,6 +69,10 @@ export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string
 			'The amount paid differs from the amount due: tick “Approve a different amount” and give the reason.'
 	},
 	TN131: { field: 'reason', message: 'Give a reason of 1–500 characters.' },
+	TN150: {
+		field: 'domain',
+		message: 'That domain is verified by another organisation: it must remove it first.'
+	},
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

@@ -25,6 +25,11 @@ describe('parseTap', () => {
 		expect(parseTap([]).ok).toBe(false);
 	});
 
+	it('counts a stray line starting with "ok" as a test, as pg_prove does, so it breaks the plan', () => {
+		const report = parseTap(['1..1', 'ok:1', 'ok 1 - a']);
+		expect(report).toMatchObject({ planned: 1, passed: 2, ok: false });
+	});
+
 	it('fails on skipped tests: a test that did not run proves nothing', () => {
 		const report = parseTap(['1..1', 'ok 1 # SKIP no pgvector']);
 		expect(report).toMatchObject({ skipped: 1, ok: false });

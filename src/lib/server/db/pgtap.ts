@@ -3,6 +3,7 @@
  * their TAP output: a file passes only with a plan, every planned test run, every test ok, no
  * skipped test and no SQL error.
  */
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Session } from './engine';
@@ -20,7 +21,11 @@ export interface TapReport {
 }
 
 const PLAN = /^1\.\.(\d+)/;
-const RESULT = /^(not )?ok (\d+)\b(.*)$/;
+/**
+ * A test line as TAP (and so pg_prove, which `supabase test db` runs) reads it: the number is
+ * optional, so a stray `ok…` a file prints is a test too and breaks the plan, as it does there.
+ */
+const RESULT = /^(not )?ok\b(?: (\d+)\b)?(.*)$/;
 
 export function parseTap(lines: string[]): TapReport {
 	let planned: number | null = null;
@@ -123,6 +128,70 @@ export async function runTestFile(
 			ms: performance.now() - started
 		};
 	}
+}
+
+/** What psql printed and how it ended. */
+export interface PsqlRun {
+	code: number | null;
+	stdout: string;
+	stderr: string;
+}
+
+/**
+ * Runs psql on a database URL as `supabase test db` runs a file: tuples only, unaligned, quiet,
+ * stopping at the first error. Fails with a sentence when psql is not installed.
+ */
+export function psql(url: string, args: string[]): Promise<PsqlRun> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(
+			'psql',
+			['-X', '-q', '-t', '-A', '-v', 'ON_ERROR_STOP=1', '-d', url, ...args],
+			{
+				stdio: ['ignore', 'pipe', 'pipe']
+			}
+		);
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.on('error', (error: NodeJS.ErrnoException) =>
+			reject(
+				error.code === 'ENOENT'
+					? new Error(
+							'psql is not installed: the seeded pgTAP run on a server uses it as `supabase test db` ' +
+								'does (apt-get install postgresql-client).'
+						)
+					: error
+			)
+		);
+		child.on('close', (code) => resolve({ code, stdout, stderr }));
+	});
+}
+
+/** Runs psql and fails with what it printed unless it succeeded. */
+export async function runPsql(url: string, args: string[]): Promise<void> {
+	const run = await psql(url, args);
+	if (run.code !== 0) throw new Error(`psql ${args.join(' ')} failed:\n${run.stderr.trim()}`);
+}
+
+/** Runs one test file with psql on a database that is already migrated and has pgTAP installed. */
+export async function runTestFileWithPsql(
+	url: string,
+	file: string,
+	root: string
+): Promise<FileResult> {
+	const started = performance.now();
+	const run = await psql(url, ['-f', file]);
+	const errors = run.stderr
+		.split('\n')
+		.filter((line) => /\b(ERROR|FATAL):/.test(line))
+		.join('\n');
+	return {
+		file: relative(root, file),
+		report: parseTap(run.stdout.split('\n')),
+		...(run.code !== 0 || errors ? { error: errors || `psql exited with ${run.code}` } : {}),
+		ms: performance.now() - started
+	};
 }
 
 export const INSTALL_PGTAP = 'create extension if not exists pgtap with schema extensions';

@@ -2,7 +2,12 @@
  * One request, one transaction — what PostgREST does for every request: set the caller's JWT
  * claims and request headers as transaction-local settings, switch to the caller's role, run the
  * queries. Everything is `local`, so nothing survives the transaction on a pooled connection.
+ *
+ * The web request a transaction serves is found without passing it around: hooks.server.ts runs
+ * each request inside `inRequest(describeRequest(event))`, and every `runWithClaims` in it records
+ * that request's client address and user agent (the audit log's `ip` and `user_agent`).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { DB } from './database';
@@ -29,6 +34,23 @@ export interface RequestContext {
 	headers?: Record<string, string>;
 	method?: string;
 	path?: string;
+	/**
+	 * The client's address as the app determined it from its trusted proxies, set as
+	 * `tenantry.client_ip`, which private.request_ip() prefers to the headers.
+	 */
+	clientIp?: string;
+}
+
+const currentRequest = new AsyncLocalStorage<RequestContext>();
+
+/** Runs `fn` (a whole web request) so that the transactions it opens record `context`. */
+export function inRequest<T>(context: RequestContext, fn: () => T): T {
+	return currentRequest.run(context, fn);
+}
+
+/** The web request being served, if any. */
+export function currentRequestContext(): RequestContext | undefined {
+	return currentRequest.getStore();
 }
 
 /** The SQLSTATE private.assert_session_active() raises: the claims' session has ended. */
@@ -40,7 +62,8 @@ export function isSessionEnded(error: unknown): boolean {
 
 /**
  * Runs `fn` in one transaction as `authenticated` with the given claims, or as `anon` when there
- * are none. A throw inside rolls the whole transaction back.
+ * are none, recording the current web request (or `context`). A throw inside rolls the whole
+ * transaction back.
  *
  * Claims that name a session (every access token does) are checked first, in the same
  * transaction: a session that was signed out, ended by a password change or by refresh-token
@@ -51,7 +74,7 @@ export async function runWithClaims<T>(
 	db: Kysely<DB>,
 	claims: Claims | null,
 	fn: (trx: Transaction<DB>) => Promise<T>,
-	context: RequestContext = {}
+	context: RequestContext = currentRequest.getStore() ?? {}
 ): Promise<T> {
 	const parsed = claims ? claimsSchema.parse(claims) : { role: 'anon' as const };
 	return db.transaction().execute(async (trx) => {
@@ -110,5 +133,6 @@ async function setRequest(
 		set_config('request.headers', ${JSON.stringify(context.headers ?? {})}, true),
 		set_config('request.method', ${context.method ?? ''}, true),
 		set_config('request.path', ${context.path ?? ''}, true),
+		set_config('tenantry.client_ip', ${context.clientIp ?? ''}, true),
 		set_config('role', ${role}, true)`.execute(trx);
 }

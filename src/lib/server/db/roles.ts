@@ -1,7 +1,8 @@
 /**
  * Roles and the permission catalog, read and written as the caller under RLS. Nobody can add a
- * permission they do not hold (policy role_permissions_insert_permitted), so an edit touches only
- * the codes that change: re-inserting a kept code the editor lacks would be refused.
+ * permission they do not hold (policy role_permissions_insert_permitted), and nobody but an owner
+ * edits a role that grants one they lack or that someone above them holds (trigger
+ * guard_role_edit: TN030, TN034). An edit touches only the codes that change.
  */
 import { sql, type Transaction } from 'kysely';
 import { roleKey } from '$lib/schemas/roles';
@@ -219,6 +220,17 @@ export function explainRoleError(error: unknown): { field?: string; message: str
 		return {
 			field: 'permissions',
 			message: 'You can only grant permissions you hold yourself.'
+		};
+	// Editing a role needs all it grants and no holder above the editor (trigger guard_role_edit).
+	if (code === 'TN030')
+		return {
+			message:
+				'This role grants a permission you do not hold, so only someone who holds all of it (an owner) can change it.'
+		};
+	if (code === 'TN034')
+		return {
+			message:
+				'A member who holds this role has permissions you do not, so only an owner can change it.'
 		};
 	if (code === 'TN035')
 		return {

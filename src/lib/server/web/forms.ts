@@ -6,6 +6,7 @@ import { fail, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
 import type { z } from 'zod';
 import type { FieldErrors, FormFailure } from '../../web/form-failure';
 import { RateLimiter } from '../auth';
+import { currentRequestContext } from '../db/rls';
 
 export type { FieldErrors, FormFailure };
 
@@ -53,8 +54,13 @@ export function fieldError(
 /** Per-client limits for the auth forms (spec 002): 10 attempts a minute per address and client. */
 const limiter = new RateLimiter({ limit: 10, windowMs: 60_000 });
 
-/** The client's address, or undefined where the adapter cannot tell. */
+/**
+ * The client's address — behind TRUSTED_PROXIES the forwarded one hooks.server.ts worked out —
+ * or undefined where the adapter cannot tell.
+ */
 export function clientAddress(event: RequestEvent): string | undefined {
+	const fromProxies = currentRequestContext()?.clientIp;
+	if (fromProxies) return fromProxies;
 	try {
 		return event.getClientAddress();
 	} catch {

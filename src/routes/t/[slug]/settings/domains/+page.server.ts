@@ -60,7 +60,7 @@ export const actions: Actions = {
 				recordDomainCheck(trx, domain.id, check.verified, check.problem)
 			);
 		} catch (e) {
-			if ((e as { code?: string }).code === '23505') {
+			if (['TN150', '23505'].includes((e as { code?: string }).code ?? '')) {
 				return formError(
 					409,
 					`${domain.domain} is already verified for another organisation.`,
