@@ -22,10 +22,7 @@ export const log = (line) => console.log(`[tenantry] ${line}`);
  * @returns {string[]}
  */
 export function allowedHosts(config) {
-	return [
-		`.${new URL(config.PUBLIC_URL).hostname}`,
-		...(config.ALLOWED_HOSTS?.split(',') ?? [])
-	];
+	return [`.${new URL(config.PUBLIC_URL).hostname}`, ...(config.ALLOWED_HOSTS?.split(',') ?? [])];
 }
 
 /**

@@ -24,9 +24,7 @@ const ANONYMOUS = /^\/api\/(health|hosts)(\/|$)/;
  */
 const authenticate: Handle = async ({ event, resolve }) => {
 	const auth = await getAuth();
-	event.locals.claims = ANONYMOUS.test(event.url.pathname)
-		? null
-		: await readSession(auth, event);
+	event.locals.claims = ANONYMOUS.test(event.url.pathname) ? null : await readSession(auth, event);
 	const { locals, request } = event;
 	return withRequestCookies({ auth, event, locals, method: request.method }, () => resolve(event));
 };
