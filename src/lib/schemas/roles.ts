@@ -20,11 +20,11 @@ const description = optionalText('description', 500);
 
 /** A role grants at least one permission (roles_grant_something, TN037). */
 export const NO_PERMISSION = 'Tick at least one permission: a role that grants nothing is no role.';
-const grantsSomething = [
-	(form: Record<string, unknown>) => permissionsOf(form).length > 0,
-	// Also when another field failed, so every error shows at once.
-	{ path: ['permissions'], error: NO_PERMISSION, when: () => true }
-] as const;
+/** Checked even when another field failed, so every error shows at once. */
+function grantsSomething(form: Record<string, unknown>): boolean {
+	return permissionsOf(form).length > 0;
+}
+const grantsSomethingParams = { path: ['permissions'], error: NO_PERMISSION, when: () => true };
 
 export const createRoleSchema = z
 	.object({
@@ -33,7 +33,7 @@ export const createRoleSchema = z
 		scope: z.enum(['tenant', 'project'], { error: 'Choose where the role applies.' })
 	})
 	.loose()
-	.refine(...grantsSomething)
+	.refine(grantsSomething, grantsSomethingParams)
 	.transform((v) => ({
 		name: v.name,
 		description: v.description,
@@ -44,7 +44,7 @@ export const createRoleSchema = z
 export const updateRoleSchema = z
 	.object({ roleId: id('No such role.'), name, description })
 	.loose()
-	.refine(...grantsSomething)
+	.refine(grantsSomething, grantsSomethingParams)
 	.transform((v) => ({
 		roleId: v.roleId,
 		name: v.name,
