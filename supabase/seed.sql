@@ -53,14 +53,18 @@ insert into public.memberships (tenant_id, user_id, is_owner) values
   ('b0000000-0000-4000-8000-000000000002', 'a0000000-0000-4000-8000-000000000024', false)
 on conflict (tenant_id, user_id) do nothing;
 
--- Acme's custom role: reads the audit log, members and usage, changes nothing.
-insert into public.roles (id, tenant_id, key, name, description, created_by)
-values ('c0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', 'auditor', 'Auditor',
-        'Reads the audit log, members and usage; changes nothing', 'a0000000-0000-4000-8000-000000000011')
-on conflict (id) do nothing;
+-- Acme's custom role: reads the audit log, members and usage, changes nothing. One statement, as a
+-- custom role must grant something when its transaction commits (roles_grant_something).
+with role as (
+  insert into public.roles (id, tenant_id, key, name, description, created_by)
+  values ('c0000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', 'auditor', 'Auditor',
+          'Reads the audit log, members and usage; changes nothing', 'a0000000-0000-4000-8000-000000000011')
+  on conflict (id) do nothing
+  returning id, tenant_id
+)
 insert into public.role_permissions (role_id, permission_code, tenant_id)
-select 'c0000000-0000-4000-8000-000000000001', code, 'b0000000-0000-4000-8000-000000000001'
-from unnest(array['audit.read', 'members.read', 'usage.read']) code
+select role.id, code, role.tenant_id
+from role, unnest(array['audit.read', 'members.read', 'usage.read']) code
 on conflict do nothing;
 
 insert into public.role_assignments (tenant_id, user_id, role_id, created_by)

@@ -4,13 +4,17 @@
 --   has development, staging and production from the projects_initialise trigger), and
 --   viewer@acme.test as Project Viewer on the web app.
 
-insert into public.roles (id, tenant_id, key, name, description, created_by)
-values ('c0000000-0000-4000-8000-000000000021', 'b0000000-0000-4000-8000-000000000001', 'qa', 'QA',
-        'Tests releases: reads projects and dashboards, manages tasks', 'a0000000-0000-4000-8000-000000000011')
-on conflict (id) do nothing;
+-- One statement: a custom role must grant something when its transaction commits.
+with role as (
+  insert into public.roles (id, tenant_id, key, name, description, created_by)
+  values ('c0000000-0000-4000-8000-000000000021', 'b0000000-0000-4000-8000-000000000001', 'qa', 'QA',
+          'Tests releases: reads projects and dashboards, manages tasks', 'a0000000-0000-4000-8000-000000000011')
+  on conflict (id) do nothing
+  returning id, tenant_id
+)
 insert into public.role_permissions (role_id, permission_code, tenant_id)
-select 'c0000000-0000-4000-8000-000000000021', code, 'b0000000-0000-4000-8000-000000000001'
-from unnest(array['projects.read', 'dashboards.read', 'tasks.read', 'tasks.manage']) code
+select role.id, code, role.tenant_id
+from role, unnest(array['projects.read', 'dashboards.read', 'tasks.read', 'tasks.manage']) code
 on conflict do nothing;
 
 insert into public.environments (tenant_id, project_id, kind, name) values

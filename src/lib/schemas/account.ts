@@ -3,35 +3,37 @@
  * Password rules and code shapes come from the auth schemas, which the provider checks again.
  */
 import { z } from 'zod';
-import { passwordForEmail, recoveryCodeSchema, totpCodeSchema } from './auth';
-
-const uuid = (message: string) => z.uuid({ error: message });
+import {
+	PASSWORD_INPUT_MAX_LENGTH,
+	passwordForEmail,
+	SAME_PASSWORD,
+	recoveryCodeSchema,
+	totpCodeSchema
+} from './auth';
+import { id as uuid, optionalText } from './messages';
 
 export const profileSchema = z.object({
-	full_name: z
-		.string()
-		.trim()
-		.max(200, { error: 'Use at most 200 characters.' })
-		.transform((value) => value || null)
+	full_name: optionalText('name', 200).transform((value) => value || null)
 });
 
 /** The new password follows the rules for this address; the current one is checked by the provider. */
 export function changePasswordSchema(email: string) {
-	return z.object({
-		current_password: z
-			.string({ error: 'Enter your current password.' })
-			.min(1, { error: 'Enter your current password.' })
-			.max(1024),
-		password: passwordForEmail(email)
-	});
+	return z
+		.object({
+			current_password: z
+				.string({ error: 'Enter your current password.' })
+				.min(1, { error: 'Enter your current password.' })
+				.max(PASSWORD_INPUT_MAX_LENGTH, { error: 'That is not your current password.' }),
+			password: passwordForEmail(email)
+		})
+		.refine((form) => form.password !== form.current_password, {
+			path: ['password'],
+			error: SAME_PASSWORD
+		});
 }
 
 export const totpEnrolSchema = z.object({
-	friendly_name: z
-		.string()
-		.trim()
-		.max(100, { error: 'Use at most 100 characters.' })
-		.transform((value) => value || undefined)
+	friendly_name: optionalText('name', 100).transform((value) => value || undefined)
 });
 
 export const totpVerifySchema = z.object({

@@ -3,7 +3,7 @@ import { hasStaffRole, planSchema, suspendTenantSchema, tenantFilterSchema } fro
 
 const plan = {
 	id: '',
-	code: 'team',
+	key: 'team',
 	name: 'Team',
 	description: '',
 	currency: 'USD',
@@ -49,15 +49,15 @@ describe('planSchema', () => {
 	it('reports every bad field at once, the limit pair included', () => {
 		const found = errors({
 			...plan,
-			code: 'Team!',
+			key: 'Team!',
 			priceMonthly: '1,000',
 			features: '["sso"]',
 			stripePriceMonthly: 'sku_1',
 			soft_members: '11'
 		});
 		expect(Object.keys(found).sort()).toEqual([
-			'code',
 			'features',
+			'key',
 			'priceMonthly',
 			'soft_members',
 			'stripePriceMonthly'

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { emailAddress, id, optionalText, requiredText, tooLong } from './messages';
 
 /** The staff roles of public.staff_role; super_admin satisfies every role. */
 export const STAFF_ROLES = ['super_admin', 'support', 'billing_admin'] as const;
@@ -28,7 +29,7 @@ export const LIMIT_METRICS = [
 	'compute_minutes'
 ] as const;
 
-const uuid = z.uuid({ error: 'Unknown item.' });
+const uuid = id('Unknown item: reload the page and try again.');
 
 /** Tenant list filters, from the query string: anything unknown falls back to "all". */
 export const tenantFilterSchema = z.object({
@@ -43,34 +44,37 @@ export const subscriptionFilterSchema = z.object({
 });
 
 /** The same bounds as private.require_status_reason (TN131). */
-const reason = z
-	.string()
-	.trim()
-	.min(1, { error: 'Give a reason: the organisation’s members see it.' })
-	.max(500, { error: 'Keep the reason under 500 characters.' });
+const reason = requiredText('reason', 500, 'Give a reason: the organisation’s members see it.');
 
 export const approveTenantSchema = z.object({});
 export const suspendTenantSchema = z.object({ reason });
 export const reactivateTenantSchema = z.object({ reason });
 
-export const verifyPaymentSchema = z.object({
-	paymentId: uuid,
-	decision: z.enum(['approve', 'reject'], { error: 'Approve or reject the payment.' }),
-	note: z.string().trim().max(2000, { error: 'Keep the note under 2,000 characters.' }),
-	/** Ticked to approve a declared amount that differs from the expected one (SQL refuses it otherwise: TN079). */
-	acceptAmount: z
-		.string()
-		.optional()
-		.transform((v) => v === 'on'),
-	/** Why a different amount is approved: audited; SQL requires it with acceptAmount (TN131). */
-	reason: z.string().trim().max(500, { error: 'Keep the reason under 500 characters.' }).default('')
-});
+/** A rejection tells the tenant why (payments_rejection_note): its note is required. */
+export const REJECTION_NOTE_REQUIRED =
+	'Say why the payment is rejected: the organisation sees this note.';
+
+export const verifyPaymentSchema = z
+	.object({
+		paymentId: uuid,
+		decision: z.enum(['approve', 'reject'], { error: 'Approve or reject the payment.' }),
+		note: optionalText('note', 2000),
+		/** Ticked to approve a declared amount that differs from the expected one (SQL refuses it otherwise: TN079). */
+		acceptAmount: z
+			.string()
+			.optional()
+			.transform((v) => v === 'on'),
+		/** Why a different amount is approved: audited; SQL requires it with acceptAmount (TN131). */
+		reason: optionalText('reason', 500)
+	})
+	.refine((form) => form.decision !== 'reject' || form.note !== '', {
+		path: ['note'],
+		error: REJECTION_NOTE_REQUIRED,
+		when: (payload) => payload.issues.every((issue) => issue.path?.[0] !== 'decision')
+	});
 
 export const addStaffSchema = z.object({
-	email: z
-		.email({ error: 'Enter an email address such as name@example.com.' })
-		.trim()
-		.toLowerCase(),
+	email: emailAddress(255),
 	role: z.enum(STAFF_ROLES, { error: 'Choose a staff role.' })
 });
 export const changeStaffSchema = z.object({
@@ -81,7 +85,7 @@ export const removeStaffSchema = z.object({ userId: uuid });
 
 /** "29.00" → 2900 minor units; empty is 0. */
 const money = z
-	.string()
+	.string({ error: 'Enter an amount such as 29 or 29.00.' })
 	.trim()
 	.regex(/^\d{1,9}(\.\d{1,2})?$|^$/, { error: 'Enter an amount such as 29 or 29.00.' })
 	.transform((v) => (v === '' ? 0 : Math.round(Number(v) * 100)));
@@ -100,15 +104,27 @@ const limit = z
 
 const stripePrice = z
 	.string()
-	.trim()
-	.regex(/^(price_[A-Za-z0-9_]+)?$/, {
-		error: 'Stripe price ids look like price_… (or leave empty).'
-	})
+	.default('')
+	.pipe(
+		z
+			.string()
+			.trim()
+			.max(255, { error: tooLong('price id', 255) })
+			.regex(/^(price_[A-Za-z0-9_]+)?$/, {
+				error: 'Stripe price ids look like price_… (or leave empty).'
+			})
+	)
 	.transform((v) => (v === '' ? null : v));
 
 const features = z
 	.string()
-	.trim()
+	.default('')
+	.pipe(
+		z
+			.string()
+			.trim()
+			.max(10_000, { error: tooLong('feature flags', 10_000) })
+	)
 	.transform((text, ctx) => {
 		if (text === '') return {};
 		try {
@@ -138,21 +154,19 @@ const limitFields = Object.fromEntries(
 /** The plans editor: one form for a plan and its limit per metric (public.plans, plan_limits). */
 export const planSchema = z
 	.object({
-		id: z.union([z.literal(''), uuid]).transform((v) => v || null),
-		code: z
-			.string()
+		id: z
+			.union([z.literal(''), uuid], { error: 'Unknown plan: reload the page and try again.' })
+			.transform((v) => v || null),
+		key: z
+			.string({ error: 'Give the plan a key.' })
 			.trim()
 			.regex(/^[a-z][a-z0-9_-]{1,39}$/, {
 				error: 'Use 2–40 lowercase letters, digits, _ or -, starting with a letter.'
 			}),
-		name: z
-			.string()
-			.trim()
-			.min(1, { error: 'Give the plan a name.' })
-			.max(80, { error: 'Keep the name under 80 characters.' }),
-		description: z.string().trim().max(1000, { error: 'Keep it under 1,000 characters.' }),
+		name: requiredText('name', 80, 'Give the plan a name.'),
+		description: optionalText('description', 1000),
 		currency: z
-			.string()
+			.string({ error: 'Use a three-letter currency code such as usd.' })
 			.trim()
 			.toLowerCase()
 			.regex(/^[a-z]{3}$/, { error: 'Use a three-letter currency code such as usd.' }),
@@ -190,6 +204,8 @@ export const planSchema = z
 		},
 		// Also when other fields failed, so every error shows at once.
 		{ when: () => true }
-	);
+	)
+	// The form names it `key` (its label): `code` is the name the session forms keep secret.
+	.transform(({ key, ...plan }) => ({ ...plan, code: key }));
 
 export type PlanInput = z.output<typeof planSchema>;

@@ -3,13 +3,14 @@
  * form, so a filtered view is a link that can be shared or bookmarked).
  */
 import { z } from 'zod';
+import { tooLong } from './messages';
 
 /** Empty inputs of a GET form arrive as '': they mean "no filter". */
-const optionalText = (max: number, message: string) =>
+const optionalText = (what: string, max: number) =>
 	z
 		.string()
 		.trim()
-		.max(max, { error: message })
+		.max(max, { error: tooLong(what, max) })
 		.transform((value) => value || undefined)
 		.optional();
 
@@ -55,10 +56,10 @@ export type AuditCursor = z.output<typeof auditCursorSchema>;
 
 export const auditFilterSchema = z
 	.object({
-		actor: optionalText(255, 'Use at most 255 characters.'),
-		action: optionalText(100, 'Use at most 100 characters.'),
-		target_type: optionalText(100, 'Use at most 100 characters.'),
-		target_id: optionalText(200, 'Use at most 200 characters.'),
+		actor: optionalText('person', 255),
+		action: optionalText('action', 100),
+		target_type: optionalText('target type', 100),
+		target_id: optionalText('target id', 200),
 		from: optionalDate,
 		to: optionalDate
 	})

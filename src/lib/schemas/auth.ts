@@ -4,20 +4,23 @@
  * caller did).
  */
 import { z } from 'zod';
+import { emailAddress } from './messages';
 
 export const PASSWORD_MIN_LENGTH = 10;
 /** bcrypt ignores everything after 72 bytes; a longer password would silently be truncated. */
 export const PASSWORD_MAX_BYTES = 72;
+/** The longest password the sign-in and change forms read (older passwords predate today's rules). */
+export const PASSWORD_INPUT_MAX_LENGTH = 1024;
 
 /** Trimmed and lower-cased: the one spelling under which an address is stored and looked up. */
 export function normaliseEmail(email: string): string {
 	return email.trim().toLowerCase();
 }
 
-export const emailSchema = z
-	.string({ error: 'Enter your email address.' })
-	.transform(normaliseEmail)
-	.pipe(z.email({ error: 'Enter a valid email address.' }).max(255));
+/** auth.users keeps at most 255 characters of an address. */
+export const EMAIL_MAX_LENGTH = 255;
+
+export const emailSchema = emailAddress(EMAIL_MAX_LENGTH, 'Enter your email address.');
 
 const CLASSES = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/];
 
@@ -30,6 +33,9 @@ export const passwordSchema = z
 	.refine((value) => CLASSES.filter((c) => c.test(value)).length >= 2, {
 		error: 'Mix at least two kinds of character: lower case, upper case, digits, symbols.'
 	});
+
+/** A new password equal to the current one (GoTrue's same_password says it alike). */
+export const SAME_PASSWORD = 'Choose a password different from your current one.';
 
 /** A password for a given account: the rules above, and not the account's email. */
 export function passwordForEmail(email: string) {
@@ -57,25 +63,31 @@ export const signUpSchema = z
 export const signInSchema = z.object({
 	email: emailSchema,
 	// Sign-in checks the stored hash, not today's rules: an old password may predate them.
-	password: z.string().min(1, { error: 'Enter your password.' }).max(1024)
+	password: z
+		.string({ error: 'Enter your password.' })
+		.min(1, { error: 'Enter your password.' })
+		.max(PASSWORD_INPUT_MAX_LENGTH, { error: 'That password is too long to be yours.' })
 });
 
 export const passwordResetRequestSchema = z.object({ email: emailSchema });
 
 export const passwordResetSchema = z.object({
-	token: z.string().min(1).max(512),
+	token: z
+		.string({ error: 'This reset link is not valid: ask for a new one.' })
+		.min(1, { error: 'This reset link is not valid: ask for a new one.' })
+		.max(512, { error: 'This reset link is not valid: ask for a new one.' }),
 	password: passwordSchema
 });
 
 /** A six-digit authenticator code, spaces allowed as the apps show them (123 456). */
 export const totpCodeSchema = z
-	.string()
+	.string({ error: 'Enter the 6-digit code from your app.' })
 	.transform((value) => value.replace(/\s+/g, ''))
 	.pipe(z.string().regex(/^\d{6}$/, { error: 'Enter the 6-digit code from your app.' }));
 
 /** A recovery code as shown (xxxxx-xxxxx), case and spaces forgiven. */
 export const recoveryCodeSchema = z
-	.string()
+	.string({ error: 'Enter one of your recovery codes.' })
 	.transform((value) => value.replace(/\s+/g, '').toLowerCase())
 	.pipe(
 		z.string().regex(/^[a-z2-7]{5}-?[a-z2-7]{5}$/, { error: 'Enter one of your recovery codes.' })

@@ -3,19 +3,13 @@
  * early so bad input comes back as field errors. Ids are uuids from the page's own hidden fields.
  */
 import { z } from 'zod';
-import { normaliseEmail } from './auth';
+import { emailAddress, id as uuid } from './messages';
 
-const id = (what: string) => z.uuid({ error: `Choose ${what}.` });
+const id = (what: string) => uuid(`Choose ${what}.`);
 
+/** invitations.email holds at most 320 characters. */
 export const inviteSchema = z.object({
-	email: z
-		.string({ error: 'Enter an email address.' })
-		.transform(normaliseEmail)
-		.pipe(
-			z
-				.email({ error: 'Enter an email address such as name@example.com.' })
-				.max(320, { error: 'Keep the address under 320 characters.' })
-		),
+	email: emailAddress(320),
 	role: id('a role')
 });
 
@@ -29,5 +23,5 @@ export const memberSchema = z.object({ user: id('a member') });
 
 /** The token in an invitation link (64 hex characters from invite_member; the demo seed's is a word). */
 export const invitationTokenSchema = z
-	.string()
+	.string({ error: 'This invitation link is not valid.' })
 	.regex(/^[\w-]{8,128}$/, { error: 'This invitation link is not valid.' });

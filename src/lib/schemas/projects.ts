@@ -1,32 +1,22 @@
 import { z } from 'zod';
+import { id, optionalText, requiredText } from './messages';
 import { ENVIRONMENT_KINDS } from './options';
 
 /** Projects and environments: the rules of 20261122000600_projects.sql, checked before the write. */
-const name = z
-	.string()
-	.trim()
-	.min(1, { error: 'Give the project a name.' })
-	.max(100, { error: 'Keep the name under 100 characters.' });
+const name = requiredText('name', 100, 'Give the project a name.');
 const slug = z
-	.string()
+	.string({ error: 'Choose an address for the project.' })
 	.trim()
 	.toLowerCase()
 	.regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
 		error: 'Use up to 63 lowercase letters, digits and hyphens, starting with a letter or digit.'
 	});
-const description = z
-	.string()
-	.trim()
-	.max(2000, { error: 'Keep the description under 2000 characters.' })
-	.default('');
+const description = optionalText('description', 2000);
 
 export const projectSchema = z.object({ name, slug, description });
 
-const environmentName = z
-	.string()
-	.trim()
-	.min(1, { error: 'Give the environment a name.' })
-	.max(60, { error: 'Keep the name under 60 characters.' });
+/** Unique per project whatever the case (environments_name_ci_key). */
+const environmentName = requiredText('name', 60, 'Give the environment a name.');
 
 export const createEnvironmentSchema = z.object({
 	name: environmentName,
@@ -34,21 +24,20 @@ export const createEnvironmentSchema = z.object({
 });
 
 export const renameEnvironmentSchema = z.object({
-	environmentId: z.uuid({ error: 'No such environment.' }),
+	environmentId: id('No such environment.'),
 	name: environmentName
 });
 
-export const environmentIdSchema = z.object({
-	environmentId: z.uuid({ error: 'No such environment.' })
-});
+export const environmentIdSchema = z.object({ environmentId: id('No such environment.') });
 
 /** Giving a member a project role; an empty role removes theirs. */
 export const projectMemberSchema = z.object({
-	userId: z.uuid({ error: 'Choose a member.' }),
-	roleId: z.union([
-		z.uuid({ error: 'Choose a project role.' }),
-		z.literal('').transform(() => null)
-	])
+	userId: id('Choose a member.'),
+	roleId: z.union([id('Choose a project role.'), z.literal('').transform(() => null)], {
+		error: 'Choose a project role.'
+	})
 });
 
-export const deleteProjectSchema = z.object({ confirm: z.string().trim() });
+export const deleteProjectSchema = z.object({
+	confirm: z.string({ error: 'Type the project’s address to confirm.' }).trim()
+});

@@ -22,11 +22,25 @@ describe('role forms', () => {
 		});
 	});
 
-	it('refuse a blank name and an unknown role id', () => {
+	it('refuse a blank name, an unknown role id and no permission at once', () => {
 		const result = updateRoleSchema.safeParse({ roleId: 'x', name: '   ' });
 		expect(result.success).toBe(false);
 		const fields = result.error!.issues.map((i) => i.path[0]);
-		expect(fields).toEqual(['roleId', 'name']);
+		expect(fields).toEqual(['roleId', 'name', 'permissions']);
+	});
+
+	it('refuse a role with no permissions (attack: an empty role was accepted)', () => {
+		for (const schema of [createRoleSchema, updateRoleSchema]) {
+			const result = schema.safeParse({
+				roleId: '00000000-0000-4000-8000-000000000001',
+				name: 'Empty',
+				scope: 'tenant',
+				'perm:tasks.read': 'off'
+			});
+			expect(result.error?.issues.map((i) => [i.path[0], i.message])).toEqual([
+				['permissions', 'Tick at least one permission: a role that grants nothing is no role.']
+			]);
+		}
 	});
 
 	it('derive keys the roles table accepts', () => {
@@ -81,10 +95,14 @@ describe('settings form', () => {
 		});
 	});
 
+	it('leaves reserved addresses to the database (tenants_slug_reserved, TN015)', () => {
+		expect(settingsSchema.parse({ ...good, slug: 'admin' }).slug).toBe('admin');
+	});
+
 	it('refuses what tenants_branding_valid and tenants_slug_format refuse', () => {
 		const result = settingsSchema.safeParse({
 			...good,
-			slug: 'admin',
+			slug: 'ad--min',
 			timezone: 'Mars/Olympus',
 			primaryColor: 'red',
 			logoUrl: 'http://example.com/logo.png',

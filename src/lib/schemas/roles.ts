@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { id, optionalText, requiredText } from './messages';
 import { PERMISSION_FIELD } from './options';
 
 /**
@@ -14,16 +15,16 @@ function permissionsOf(values: Record<string, unknown>): string[] {
 		.sort();
 }
 
-const name = z
-	.string()
-	.trim()
-	.min(1, { error: 'Give the role a name.' })
-	.max(80, { error: 'Keep the name under 80 characters.' });
-const description = z
-	.string()
-	.trim()
-	.max(500, { error: 'Keep the description under 500 characters.' })
-	.default('');
+const name = requiredText('name', 80, 'Give the role a name.');
+const description = optionalText('description', 500);
+
+/** A role grants at least one permission (roles_grant_something, TN037). */
+export const NO_PERMISSION = 'Tick at least one permission: a role that grants nothing is no role.';
+/** Checked even when another field failed, so every error shows at once. */
+function grantsSomething(form: Record<string, unknown>): boolean {
+	return permissionsOf(form).length > 0;
+}
+const grantsSomethingParams = { path: ['permissions'], error: NO_PERMISSION, when: () => true };
 
 export const createRoleSchema = z
 	.object({
@@ -32,6 +33,7 @@ export const createRoleSchema = z
 		scope: z.enum(['tenant', 'project'], { error: 'Choose where the role applies.' })
 	})
 	.loose()
+	.refine(grantsSomething, grantsSomethingParams)
 	.transform((v) => ({
 		name: v.name,
 		description: v.description,
@@ -40,8 +42,9 @@ export const createRoleSchema = z
 	}));
 
 export const updateRoleSchema = z
-	.object({ roleId: z.uuid({ error: 'No such role.' }), name, description })
+	.object({ roleId: id('No such role.'), name, description })
 	.loose()
+	.refine(grantsSomething, grantsSomethingParams)
 	.transform((v) => ({
 		roleId: v.roleId,
 		name: v.name,
@@ -49,7 +52,7 @@ export const updateRoleSchema = z
 		permissions: permissionsOf(v)
 	}));
 
-export const deleteRoleSchema = z.object({ roleId: z.uuid({ error: 'No such role.' }) });
+export const deleteRoleSchema = z.object({ roleId: id('No such role.') });
 
 /**
  * The stable key of a custom role, derived from its name (roles.key: `^[a-z][a-z0-9_]{1,47}$`).

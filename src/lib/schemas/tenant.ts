@@ -1,14 +1,14 @@
 import { z } from 'zod';
+import { requiredText } from './messages';
 
-/** Creating an organisation (a tenant): the same rules the database enforces, checked early. */
+/**
+ * Creating an organisation (a tenant): the same rules the database enforces, checked early. The
+ * reserved addresses are the database's alone (tenants_slug_reserved, TN015).
+ */
 export const createTenantSchema = z.object({
-	name: z
-		.string()
-		.trim()
-		.min(1, { error: 'Give the organisation a name.' })
-		.max(100, { error: 'Keep the name under 100 characters.' }),
+	name: requiredText('name', 100, 'Give the organisation a name.'),
 	slug: z
-		.string()
+		.string({ error: 'Choose an address for the organisation.' })
 		.trim()
 		.toLowerCase()
 		.regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, {

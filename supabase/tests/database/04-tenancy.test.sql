@@ -29,7 +29,7 @@ select is(tests.try_as('erin', format('select 1 where private.user_has_permissio
   'owners hold every permission');
 select is(tests.try_as('erin', $$select public.create_tenant('test-erin-co', 'Again')$$), 'error:TN011', 'slugs are unique');
 select is(tests.try_as('erin', $$select public.create_tenant('Bad Slug!', 'X')$$), 'error:TN010', 'slug format: lower-case letters, digits, hyphens');
-select is(tests.try_as('erin', $$select public.create_tenant('admin', 'X')$$), 'error:TN010', 'reserved slugs are refused');
+select is(tests.try_as('erin', $$select public.create_tenant('admin', 'X')$$), 'error:TN015', 'reserved slugs are refused as reserved');
 select is(tests.try_as('erin', $$select public.create_tenant('-edge', 'X')$$), 'error:TN010', 'no leading hyphen');
 select is(tests.try_as('erin', $$select public.create_tenant('test-tz-co', 'X', 'Mars/Olympus')$$), 'error:TN012', 'the timezone must exist');
 select is(tests.try_as('erin', $$select public.create_tenant('test-region-co', 'X', 'UTC', 'moon')$$), 'error:TN014', 'the data region must be known');

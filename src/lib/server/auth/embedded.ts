@@ -20,6 +20,7 @@ import {
 	passwordForEmail,
 	passwordSchema,
 	recoveryCodeSchema,
+	SAME_PASSWORD,
 	signUpSchema
 } from '../../schemas/auth';
 import {
@@ -510,12 +511,15 @@ export class EmbeddedAuth implements AuthProvider {
 			if (session.aal !== 'aal2' && (await this.hasVerifiedFactor(trx, claims.sub))) {
 				return fail('mfa_required');
 			}
-			const ok = (
-				await sql<{ ok: boolean }>`
-					select encrypted_password = extensions.crypt(${currentPassword}, encrypted_password) as ok
+			const [stored] = (
+				await sql<{ ok: boolean; same: boolean }>`
+					select encrypted_password = extensions.crypt(${currentPassword}, encrypted_password) as ok,
+					       encrypted_password = extensions.crypt(${newPassword}, encrypted_password) as same
 					  from auth.users where id = ${claims.sub} for update`.execute(trx)
-			).rows[0]?.ok;
-			if (!ok) return fail('invalid_credentials');
+			).rows;
+			if (!stored?.ok) return fail('invalid_credentials');
+			// As GoTrue's same_password (mapped alike by the Supabase provider).
+			if (stored.same) throw new AuthError('weak_password', [SAME_PASSWORD]);
 			await sql`update auth.users
 			             set encrypted_password = extensions.crypt(${newPassword}, extensions.gen_salt('bf', ${BCRYPT_COST})),
 			                 updated_at = now()

@@ -1,7 +1,13 @@
 /**
  * Stable database error codes (raised with `using errcode = 'TNxxx'`, listed in docs/error-codes.md)
- * and what a person is told for each; the only place these sentences live in the app.
+ * and what a person is told for each; the only place these sentences live in the app. Constraints
+ * a page can trip with a plain write are worded by name (`DB_CONSTRAINT_MESSAGES`).
  */
+import { REJECTION_NOTE_REQUIRED } from '../../schemas/admin';
+import { NO_PERMISSION } from '../../schemas/roles';
+
+const RESERVED_SLUG = 'That address is reserved; choose another.';
+
 export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string }> = {
 	TN001: { message: 'Sign in first.' },
 	TN002: { message: 'You do not have permission to do that.' },
@@ -21,6 +27,7 @@ export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string
 	TN012: { field: 'timezone', message: 'Unknown time zone (use a name such as Europe/Paris).' },
 	TN013: { field: 'name', message: 'Give the organisation a name of 1–100 characters.' },
 	TN014: { field: 'region', message: 'Choose one of the listed data regions.' },
+	TN015: { field: 'slug', message: RESERVED_SLUG },
 	TN020: { message: 'This invitation link is not valid.' },
 	TN021: { message: 'This invitation was already used.' },
 	TN022: { message: 'This invitation was revoked.' },
@@ -40,6 +47,7 @@ export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string
 	TN034: { message: 'That member holds permissions you do not: ask an owner.' },
 	TN035: { field: 'role', message: 'That role cannot be used here.' },
 	TN036: { field: 'role', message: 'Ownership is given by transferring it, not as a role.' },
+	TN039: { field: 'permissions', message: NO_PERMISSION },
 	TN040: { message: 'That value can never change.' },
 	TN041: { message: 'That can only be changed through its own action.' },
 	TN050: { message: 'The audit trail is append-only.' },
@@ -80,8 +88,35 @@ export const DB_ERROR_MESSAGES: Record<string, { field?: string; message: string
 	'23514': { message: 'One of the values is not allowed: check the fields.' }
 };
 
+/** Unique and check constraints (Postgres 23505, 23514) a form can run into, by name. */
+export const DB_CONSTRAINT_MESSAGES: Record<string, { field?: string; message: string }> = {
+	tenants_slug_reserved: { field: 'slug', message: RESERVED_SLUG },
+	tenants_slug_format: {
+		field: 'slug',
+		message:
+			'Use 3–63 lowercase letters, digits and single hyphens, not starting or ending with a hyphen.'
+	},
+	teams_name_ci_key: { field: 'name', message: 'Another team already has this name.' },
+	teams_tenant_id_name_key: { field: 'name', message: 'Another team already has this name.' },
+	environments_name_ci_key: {
+		field: 'name',
+		message: 'This project has an environment with that name already.'
+	},
+	environments_project_id_name_key: {
+		field: 'name',
+		message: 'This project has an environment with that name already.'
+	},
+	payments_rejection_note: { field: 'note', message: REJECTION_NOTE_REQUIRED }
+};
+
 /** The message (and field) for a database error with a known code, or null for anything else. */
 export function describeDbError(error: unknown): { field?: string; message: string } | null {
-	const code = (error as { code?: unknown } | null)?.code;
+	const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+	if (
+		(code === '23505' || code === '23514') &&
+		typeof constraint === 'string' &&
+		constraint in DB_CONSTRAINT_MESSAGES
+	)
+		return DB_CONSTRAINT_MESSAGES[constraint]!;
 	return typeof code === 'string' && code in DB_ERROR_MESSAGES ? DB_ERROR_MESSAGES[code]! : null;
 }

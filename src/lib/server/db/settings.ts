@@ -5,6 +5,7 @@
  */
 import { sql, type Transaction } from 'kysely';
 import type { DB } from './database';
+import { describeDbError } from './errors';
 
 export interface SettingsInput {
 	name: string;
@@ -80,8 +81,9 @@ export function explainSettingsError(error: unknown): { field?: string; message:
 	if (code === 'TN033') return { message: 'Only owners can archive the organisation.' };
 	if (code === '23505') return { field: 'slug', message: 'That address is taken.' };
 	if (code === '23514') {
+		const named = describeDbError(error);
+		if (named?.field) return named;
 		const field: Record<string, [string, string]> = {
-			tenants_slug_format: ['slug', 'That address is not allowed: choose another.'],
 			tenants_timezone_valid: ['timezone', 'Unknown time zone.'],
 			tenants_branding_valid: ['primaryColor', 'Check the colour (#rrggbb) and the logo address.'],
 			tenants_data_region_check: ['dataRegion', 'Choose one of the listed data regions.']

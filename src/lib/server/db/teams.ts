@@ -68,22 +68,6 @@ export async function listTeamMembers(
 	return rows.map((r) => ({ ...r, email: r.email ?? '' }));
 }
 
-/** Whether another team of the tenant has this name (unique per tenant), to answer on the field. */
-export async function teamNameTaken(
-	trx: Transaction<DB>,
-	tenantId: string,
-	name: string,
-	exceptTeamId?: string
-): Promise<boolean> {
-	let query = trx
-		.selectFrom('teams')
-		.select('id')
-		.where('tenant_id', '=', tenantId)
-		.where('name', '=', name);
-	if (exceptTeamId) query = query.where('id', '<>', exceptTeamId);
-	return (await query.executeTakeFirst()) !== undefined;
-}
-
 export async function createTeam(
 	trx: Transaction<DB>,
 	tenantId: string,

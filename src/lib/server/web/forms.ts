@@ -28,7 +28,8 @@ export async function parseForm<S extends z.ZodType>(
 	const errors: FieldErrors = {};
 	for (const issue of result.error.issues) {
 		const field = String(issue.path[0] ?? 'form');
-		(errors[field] ??= []).push(issue.message);
+		const messages = (errors[field] ??= []);
+		if (!messages.includes(issue.message)) messages.push(issue.message);
 	}
 	return { ok: false, failure: fail(400, { errors, values: kept }) };
 }

@@ -3,9 +3,9 @@ import { createTeamSchema, renameTeamSchema, teamSchema } from '$lib/schemas/tea
 import { withClaims } from '$lib/server/db';
 import { DB_ERROR_MESSAGES } from '$lib/server/db/errors';
 import { findTenantBySlug, myPermissions } from '$lib/server/db/tenants';
-import { createTeam, deleteTeam, listTeams, teamNameTaken, updateTeam } from '$lib/server/db/teams';
+import { createTeam, deleteTeam, listTeams, updateTeam } from '$lib/server/db/teams';
 import { mutate, requireClaims } from '$lib/server/web/actions';
-import { fieldError, formError, parseForm } from '$lib/server/web/forms';
+import { formError, parseForm } from '$lib/server/web/forms';
 import { can } from '$lib/web/tenant-nav';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -17,9 +17,11 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	};
 };
 
-/** Rename and delete match no row when the team is gone or the caller lacks teams.manage. */
+/**
+ * Rename and delete match no row when the team is gone or the caller lacks teams.manage. A name
+ * taken in any case is refused by teams_name_ci_key and worded by `mutate`.
+ */
 const NOT_CHANGED = 'No such team, or you may not change it (teams.manage).';
-const NAME_TAKEN = 'Another team already has this name.';
 
 export const actions: Actions = {
 	create: async ({ request, locals, params }) => {
@@ -30,7 +32,6 @@ export const actions: Actions = {
 			if (!tenant) error(404, 'Not found');
 			// The insert's policy would refuse with a bare RLS error; say it in words instead.
 			if (!can(await myPermissions(trx, tenant.id), 'teams.manage')) return 'forbidden';
-			if (await teamNameTaken(trx, tenant.id, form.data.name)) return 'taken';
 			await createTeam(trx, tenant.id, form.data);
 			return 'created';
 		});
@@ -38,7 +39,6 @@ export const actions: Actions = {
 		if (done.value === 'forbidden') {
 			return formError(403, DB_ERROR_MESSAGES.TN002!.message, form.values);
 		}
-		if (done.value === 'taken') return fieldError('name', NAME_TAKEN, form.values);
 		return { ok: `Team “${form.data.name}” created.` };
 	},
 
@@ -48,11 +48,9 @@ export const actions: Actions = {
 		const done = await mutate(locals, form.values, async (trx) => {
 			const tenant = await findTenantBySlug(trx, params.slug);
 			if (!tenant) return 'missing';
-			if (await teamNameTaken(trx, tenant.id, form.data.name, form.data.team)) return 'taken';
 			return (await updateTeam(trx, tenant.id, form.data.team, form.data)) ? 'renamed' : 'missing';
 		});
 		if (!done.ok) return done.failure;
-		if (done.value === 'taken') return fieldError('name', NAME_TAKEN, form.values);
 		if (done.value === 'missing') return formError(404, NOT_CHANGED, form.values);
 		return { ok: `Team renamed to “${form.data.name}”.` };
 	},
