@@ -67,8 +67,9 @@ select lives_ok($$delete from public.roles where key = 't31_reader'$$,
   'deleting the role itself (its permissions go by cascade) is fine');
 
 -- A rejected manual payment says why.
-insert into public.payments (tenant_id, provider, amount, currency, status, proof_path)
-values ((select id from public.tenants where slug = 't31-acme-2'), 'manual', 2900, 'usd', 'pending', 't31/proof.pdf');
+insert into public.payments (tenant_id, plan_id, billing_interval, provider, amount, currency, status, proof_path)
+select t.id, p.id, 'month', 'manual', 2900, 'usd', 'pending', 't31/proof.pdf'
+from public.tenants t, public.plans p where t.slug = 't31-acme-2' and p.code = 'pro';
 select throws_ok($$update public.payments set status = 'failed', verified_by = tests.user_id('t31-owner'), note = '   '
     where proof_path = 't31/proof.pdf'$$,
   '23514', 'new row for relation "payments" violates check constraint "payments_rejection_note"',
