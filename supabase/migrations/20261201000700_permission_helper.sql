@@ -19,8 +19,9 @@
 -- Cost. The helpers were `language sql security definer`, which Postgres never inlines and
 -- re-plans on every call: each statement under RLS paid that for every policy on every table it
 -- read (bench/rls.ts: +0.2–0.4 ms a statement on Postgres 15). The helpers a statement calls are
--- now PL/pgSQL, whose plans are prepared once a session, and the boolean form is plain SQL that
--- inlines into its caller. Nothing is cached across statements: each statement asks again with
+-- now PL/pgSQL, whose plans are prepared once a session (the join's generic plan is forced, so the
+-- code it is asked about never makes it re-plan), and the boolean form is plain SQL that inlines
+-- into its caller. Nothing is cached across statements: each statement asks again with
 -- the claims it runs under, so no setting the caller can write is ever believed.
 
 -- ---------------------------------------------------------------------------------------------
@@ -33,8 +34,18 @@ language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
 begin
+  if p_code is null then
+    -- Membership alone (user_tenant_ids): no parameters, so one plan for the session.
+    return array(
+      select m.tenant_id
+      from public.memberships m
+      join public.tenants t on t.id = m.tenant_id
+      where m.user_id = auth.uid() and m.status = 'active' and t.status = 'active'
+      order by m.tenant_id);
+  end if;
   return array(
     select m.tenant_id
     from public.memberships m
@@ -43,8 +54,7 @@ begin
       and (t.status = 'active'
            or (p_billing_suspended and t.status = 'suspended'
                and t.status_reason = private.billing_suspension_reason()))
-      and (p_code is null
-           or (m.is_owner and exists (select 1 from public.permissions p where p.code = p_code))
+      and ((m.is_owner and exists (select 1 from public.permissions p where p.code = p_code))
            or exists (
              select 1 from public.role_assignments ra
              join public.role_permissions rp on rp.role_id = ra.role_id
