@@ -21,11 +21,8 @@ create schema if not exists private;
 
 -- The global default (execute for PUBLIC) can only be revoked globally, not per schema.
 alter default privileges revoke execute on functions from public;
-
 alter default privileges in schema public revoke all on functions from anon, authenticated;
-
 alter default privileges in schema public revoke all on tables from anon, authenticated;
-
 alter default privileges in schema public revoke all on sequences from anon, authenticated;
 
 -- Supabase's default privileges give service_role ALL on new tables in public, TRUNCATE included.
@@ -249,5 +246,4 @@ to authenticated, service_role;
 -- ---------------------------------------------------------------------------------------------
 
 revoke all on schema private from public;
-
 grant usage on schema private to anon, authenticated, service_role;

@@ -28,12 +28,9 @@ create table public.profiles (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
-
 alter table public.profiles enable row level security;
-
 comment on table public.profiles is
   'One row per auth.users row, synced by trigger. Users edit their own name and avatar; email, status and last login come from auth.';
-
 create index profiles_email_idx on public.profiles (email);
 
 -- ---------------------------------------------------------------------------------------------
@@ -84,16 +81,13 @@ comment on function private.sync_profile_from_auth_user() is
 
 create trigger profiles_set_updated_at before update on public.profiles
   for each row execute function private.set_updated_at();
-
 create trigger profiles_immutable_columns before update on public.profiles
   for each row execute function private.forbid_column_changes('id', 'created_at');
-
 create trigger profiles_rpc_only_columns before update on public.profiles
   for each row execute function private.restrict_column_changes_to_rpc('email', 'last_login_at');
 
 create trigger tenantry_sync_profile_on_insert after insert on auth.users
   for each row execute function private.sync_profile_from_auth_user();
-
 create trigger tenantry_sync_profile_on_update after update of email, last_sign_in_at, banned_until, deleted_at on auth.users
   for each row execute function private.sync_profile_from_auth_user();
 
@@ -103,11 +97,8 @@ create trigger tenantry_sync_profile_on_update after update of email, last_sign_
 
 -- Rows come and go with auth.users only.
 revoke all on public.profiles from anon, authenticated, service_role;
-
 grant select on public.profiles to authenticated, service_role;
-
 grant update (full_name, avatar_url) on public.profiles to authenticated;
-
 grant update (full_name, avatar_url, status) on public.profiles to service_role;
 
 -- ---------------------------------------------------------------------------------------------

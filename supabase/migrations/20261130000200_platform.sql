@@ -27,9 +27,7 @@ create table public.platform_staff (
   created_by uuid default auth.uid(),
   created_at timestamptz not null default now()
 );
-
 alter table public.platform_staff enable row level security;
-
 comment on table public.platform_staff is
   'Staff of the platform operator and their system role (super_admin, support, billing_admin). Not tenant members.';
 
@@ -42,9 +40,7 @@ create table public.system_settings (
   updated_by uuid default auth.uid(),
   updated_at timestamptz not null default now()
 );
-
 alter table public.system_settings enable row level security;
-
 comment on table public.system_settings is
   'Platform-wide settings (spec 002). Public ones are readable by every signed-in user; super_admin edits values.';
 
@@ -63,10 +59,8 @@ insert into public.system_settings (key, value, category, description, is_public
 
 create trigger system_settings_set_updated_at before update on public.system_settings
   for each row execute function private.set_updated_at();
-
 create trigger system_settings_immutable_columns before update on public.system_settings
   for each row execute function private.forbid_column_changes('key');
-
 create trigger platform_staff_immutable_columns before update on public.platform_staff
   for each row execute function private.forbid_column_changes('user_id', 'created_by', 'created_at');
 
@@ -128,15 +122,10 @@ grant execute on function private.is_platform_staff(text) to authenticated, serv
 -- ---------------------------------------------------------------------------------------------
 
 revoke all on public.platform_staff, public.system_settings from anon, authenticated, service_role;
-
 grant select, insert, delete on public.platform_staff to authenticated;
-
 grant update (role) on public.platform_staff to authenticated;
-
 grant select, insert, update, delete on public.platform_staff to service_role;
-
 grant select on public.system_settings to authenticated, service_role;
-
 grant update (value, description, is_public) on public.system_settings to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -146,20 +135,16 @@ grant update (value, description, is_public) on public.system_settings to authen
 create policy platform_staff_select_self on public.platform_staff
   for select to authenticated
   using (user_id = (select auth.uid()));
-
 create policy platform_staff_select_staff on public.platform_staff
   for select to authenticated
   using ((select private.is_platform_staff()));
-
 create policy platform_staff_insert_super_admin on public.platform_staff
   for insert to authenticated
   with check ((select private.is_platform_staff('super_admin')));
-
 create policy platform_staff_update_super_admin on public.platform_staff
   for update to authenticated
   using ((select private.is_platform_staff('super_admin')))
   with check ((select private.is_platform_staff('super_admin')));
-
 create policy platform_staff_delete_super_admin on public.platform_staff
   for delete to authenticated
   using ((select private.is_platform_staff('super_admin')));
@@ -167,11 +152,9 @@ create policy platform_staff_delete_super_admin on public.platform_staff
 create policy system_settings_select_public on public.system_settings
   for select to authenticated
   using (is_public);
-
 create policy system_settings_select_staff on public.system_settings
   for select to authenticated
   using ((select private.is_platform_staff()));
-
 create policy system_settings_update_super_admin on public.system_settings
   for update to authenticated
   using ((select private.is_platform_staff('super_admin')))

@@ -40,9 +40,7 @@
 -- ---------------------------------------------------------------------------------------------
 
 create type public.tenant_status as enum ('pending', 'active', 'suspended', 'archived');
-
 create type public.membership_status as enum ('invited', 'active', 'suspended');
-
 create type public.role_scope as enum ('tenant', 'project');
 
 create or replace function private.is_valid_timezone(p_timezone text)
@@ -112,15 +110,11 @@ create table public.tenants (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
-
 alter table public.tenants enable row level security;
-
 comment on table public.tenants is
   'A customer organisation and its settings (timezone, data region, branding, MFA requirement). '
   'Created by create_tenant(); status changes only through the lifecycle RPCs.';
-
 comment on column public.tenants.created_by is 'The user who created the tenant; no foreign key so the record outlives the user.';
-
 create index tenants_status_idx on public.tenants (status);
 
 create table public.memberships (
@@ -134,12 +128,9 @@ create table public.memberships (
   updated_at timestamptz not null default now(),
   unique (tenant_id, user_id)
 );
-
 alter table public.memberships enable row level security;
-
 comment on table public.memberships is
   'A user''s membership of a tenant. is_owner makes them an owner (every permission). Written only by the member RPCs.';
-
 create index memberships_user_id_idx on public.memberships (user_id, tenant_id);
 
 create table public.permissions (
@@ -148,9 +139,7 @@ create table public.permissions (
   description text not null,
   project_scoped boolean not null default false
 );
-
 alter table public.permissions enable row level security;
-
 comment on table public.permissions is
   'The permission catalog. Codes are module.action; project_scoped codes may also be granted by project roles. Maintained by migrations.';
 
@@ -168,9 +157,7 @@ create table public.roles (
   unique nulls not distinct (tenant_id, key),
   unique (tenant_id, id)
 );
-
 alter table public.roles enable row level security;
-
 comment on table public.roles is
   'System roles (tenant_id null: owner, admin, developer, viewer, billing_admin, project_owner/editor/viewer) '
   'and custom roles a tenant defines. A role is scoped to the tenant or to a project.';
@@ -183,12 +170,9 @@ create table public.role_permissions (
   primary key (role_id, permission_code),
   foreign key (tenant_id, role_id) references public.roles (tenant_id, id) on delete cascade
 );
-
 alter table public.role_permissions enable row level security;
-
 comment on table public.role_permissions is
   'The permission codes a role grants. tenant_id is the role''s tenant (null for system roles) and must match it.';
-
 create index role_permissions_tenant_id_idx on public.role_permissions (tenant_id) where tenant_id is not null;
 
 create table public.role_assignments (
@@ -202,17 +186,12 @@ create table public.role_assignments (
   foreign key (tenant_id, user_id) references public.memberships (tenant_id, user_id) on delete cascade,
   unique nulls not distinct (tenant_id, user_id, role_id, project_id)
 );
-
 alter table public.role_assignments enable row level security;
-
 comment on table public.role_assignments is
   'A member holds a role tenant-wide (project_id null) or on one project. Removed with the membership. Written only by RPCs.';
-
 comment on column public.role_assignments.role_id is
   'A system role or one of this tenant''s custom roles (checked by trigger: system roles have no tenant to compose with).';
-
 create index role_assignments_user_idx on public.role_assignments (user_id, tenant_id);
-
 create index role_assignments_role_id_idx on public.role_assignments (role_id);
 
 create index role_assignments_project_idx on public.role_assignments (project_id) where project_id is not null;
@@ -481,10 +460,8 @@ comment on function private.role_grants_something() is
 
 create trigger tenants_set_updated_at before update on public.tenants
   for each row execute function private.set_updated_at();
-
 create trigger tenants_immutable_columns before update on public.tenants
   for each row execute function private.forbid_column_changes('id', 'created_by', 'created_at');
-
 create trigger tenants_rpc_only_columns before update on public.tenants
   for each row execute function private.restrict_column_changes_to_rpc(
     'status', 'status_reason', 'approved_at', 'approved_by', 'suspended_at', 'archived_at');
@@ -494,10 +471,8 @@ create trigger tenants_check_update before update on public.tenants
 
 create trigger memberships_set_updated_at before update on public.memberships
   for each row execute function private.set_updated_at();
-
 create trigger memberships_immutable_columns before update on public.memberships
   for each row execute function private.forbid_column_changes('id', 'tenant_id', 'user_id', 'invited_by', 'created_at');
-
 create trigger memberships_rpc_only_columns before update on public.memberships
   for each row execute function private.restrict_column_changes_to_rpc('is_owner', 'status');
 
@@ -506,31 +481,25 @@ create trigger memberships_protect_last_owner before update or delete on public.
 
 create trigger roles_set_updated_at before update on public.roles
   for each row execute function private.set_updated_at();
-
 create trigger roles_immutable_columns before update on public.roles
   for each row execute function private.forbid_column_changes('id', 'tenant_id', 'key', 'scope', 'created_by', 'created_at');
 
 create trigger role_permissions_immutable_columns before update on public.role_permissions
   for each row execute function private.forbid_column_changes('role_id', 'permission_code', 'tenant_id', 'created_at');
-
 create trigger role_permissions_check_role before insert or update on public.role_permissions
   for each row execute function private.check_role_reference();
-
 create trigger role_assignments_check_role before insert or update on public.role_assignments
   for each row execute function private.check_role_reference();
-
 create trigger role_assignments_immutable_columns before update on public.role_assignments
   for each row execute function private.forbid_column_changes('id', 'tenant_id', 'user_id', 'created_by', 'created_at');
 
 create trigger roles_guard_edit before update or delete on public.roles
   for each row execute function private.guard_role_edit();
-
 create trigger role_permissions_guard_edit before insert or delete on public.role_permissions
   for each row execute function private.guard_role_edit();
 
 create constraint trigger roles_grant_something after insert on public.roles
   deferrable initially deferred for each row execute function private.role_grants_something();
-
 create constraint trigger role_permissions_keep_one after delete on public.role_permissions
   deferrable initially deferred for each row execute function private.role_grants_something();
 
@@ -894,19 +863,12 @@ revoke all on public.tenants, public.memberships, public.permissions, public.rol
   public.role_permissions, public.role_assignments from anon, authenticated, service_role;
 
 grant select on public.tenants to authenticated, service_role;
-
 grant update (name, slug, timezone, data_region, branding, require_mfa) on public.tenants to authenticated, service_role;
-
 grant select on public.memberships, public.role_assignments to authenticated, service_role;
-
 grant select on public.permissions to authenticated, service_role;
-
 grant select, delete on public.roles, public.role_permissions to authenticated, service_role;
-
 grant insert (tenant_id, key, name, description, scope) on public.roles to authenticated, service_role;
-
 grant update (name, description) on public.roles to authenticated, service_role;
-
 grant insert (role_id, permission_code, tenant_id) on public.role_permissions to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -916,16 +878,13 @@ grant insert (role_id, permission_code, tenant_id) on public.role_permissions to
 create policy tenants_select_member on public.tenants
   for select to authenticated
   using (id in (select private.user_membership_tenant_ids()));
-
 create policy tenants_select_staff on public.tenants
   for select to authenticated
   using ((select private.is_platform_staff()));
-
 create policy tenants_update_permitted on public.tenants
   for update to authenticated
   using (id in (select private.tenants_with_permission('tenant.update')))
   with check (id in (select private.tenants_with_permission('tenant.update')));
-
 create policy tenants_update_mfa on public.tenants
   as restrictive for update to authenticated
   using (id not in (select private.mfa_blocked_tenant_ids()));
@@ -933,15 +892,12 @@ create policy tenants_update_mfa on public.tenants
 create policy memberships_select_member on public.memberships
   for select to authenticated
   using (tenant_id in (select private.user_tenant_ids()));
-
 create policy memberships_select_self on public.memberships
   for select to authenticated
   using (user_id = (select auth.uid()));
-
 create policy memberships_select_staff on public.memberships
   for select to authenticated
   using ((select private.is_platform_staff()));
-
 create policy memberships_select_mfa on public.memberships
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -953,40 +909,31 @@ create policy permissions_select_authenticated on public.permissions
 create policy roles_select_system on public.roles
   for select to authenticated
   using (tenant_id is null);
-
 create policy roles_select_member on public.roles
   for select to authenticated
   using (tenant_id in (select private.user_tenant_ids()));
-
 create policy roles_select_staff on public.roles
   for select to authenticated
   using ((select private.is_platform_staff('support')));
-
 create policy roles_insert_permitted on public.roles
   for insert to authenticated
   with check (tenant_id in (select private.tenants_with_permission('roles.manage')));
-
 create policy roles_update_permitted on public.roles
   for update to authenticated
   using (tenant_id in (select private.tenants_with_permission('roles.manage')))
   with check (tenant_id in (select private.tenants_with_permission('roles.manage')));
-
 create policy roles_delete_permitted on public.roles
   for delete to authenticated
   using (tenant_id in (select private.tenants_with_permission('roles.manage')));
-
 create policy roles_select_mfa on public.roles
   as restrictive for select to authenticated
   using (tenant_id is null or tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy roles_insert_mfa on public.roles
   as restrictive for insert to authenticated
   with check (tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy roles_update_mfa on public.roles
   as restrictive for update to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy roles_delete_mfa on public.roles
   as restrictive for delete to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -994,11 +941,9 @@ create policy roles_delete_mfa on public.roles
 create policy role_permissions_select_system on public.role_permissions
   for select to authenticated
   using (tenant_id is null);
-
 create policy role_permissions_select_member on public.role_permissions
   for select to authenticated
   using (tenant_id in (select private.user_tenant_ids()));
-
 create policy role_permissions_select_staff on public.role_permissions
   for select to authenticated
   using ((select private.is_platform_staff('support')));
@@ -1009,19 +954,15 @@ create policy role_permissions_insert_permitted on public.role_permissions
   with check (
     tenant_id in (select private.tenants_with_permission('roles.manage'))
     and permission_code in (select private.user_permissions(tenant_id)));
-
 create policy role_permissions_delete_permitted on public.role_permissions
   for delete to authenticated
   using (tenant_id in (select private.tenants_with_permission('roles.manage')));
-
 create policy role_permissions_select_mfa on public.role_permissions
   as restrictive for select to authenticated
   using (tenant_id is null or tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy role_permissions_insert_mfa on public.role_permissions
   as restrictive for insert to authenticated
   with check (tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy role_permissions_delete_mfa on public.role_permissions
   as restrictive for delete to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -1029,15 +970,12 @@ create policy role_permissions_delete_mfa on public.role_permissions
 create policy role_assignments_select_member on public.role_assignments
   for select to authenticated
   using (tenant_id in (select private.user_tenant_ids()));
-
 create policy role_assignments_select_self on public.role_assignments
   for select to authenticated
   using (user_id = (select auth.uid()));
-
 create policy role_assignments_select_staff on public.role_assignments
   for select to authenticated
   using ((select private.is_platform_staff('support')));
-
 create policy role_assignments_select_mfa on public.role_assignments
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -1046,7 +984,6 @@ create policy role_assignments_select_mfa on public.role_assignments
 create policy profiles_select_member on public.profiles
   for select to authenticated
   using (id in (select private.co_member_ids()));
-
 create policy profiles_select_staff on public.profiles
   for select to authenticated
   using ((select private.is_platform_staff()));

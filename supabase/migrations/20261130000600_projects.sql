@@ -34,12 +34,9 @@ create table public.projects (
   unique (tenant_id, id),
   unique (tenant_id, slug)
 );
-
 alter table public.projects enable row level security;
-
 comment on table public.projects is
   'A project (workspace) within a tenant; created with development, staging and production environments.';
-
 create index projects_tenant_created_idx on public.projects (tenant_id, created_at);
 
 create table public.environments (
@@ -54,11 +51,8 @@ create table public.environments (
   unique (project_id, name),
   foreign key (tenant_id, project_id) references public.projects (tenant_id, id) on delete cascade
 );
-
 alter table public.environments enable row level security;
-
 comment on table public.environments is 'A deployment environment of a project (development, staging, production).';
-
 create index environments_tenant_project_idx on public.environments (tenant_id, project_id);
 
 -- Project-scoped role assignments point at a project of the same tenant.
@@ -67,7 +61,6 @@ alter table public.role_assignments
   foreign key (tenant_id, project_id) references public.projects (tenant_id, id) on delete cascade;
 
 create unique index environments_name_ci_key on public.environments (project_id, lower(name));
-
 comment on index public.environments_name_ci_key is
   'An environment name is unique within its project whatever its case.';
 
@@ -103,13 +96,10 @@ comment on function private.initialise_project() is
 
 create trigger projects_set_updated_at before update on public.projects
   for each row execute function private.set_updated_at();
-
 create trigger projects_immutable_columns before update on public.projects
   for each row execute function private.forbid_column_changes('id', 'tenant_id', 'created_by', 'created_at');
-
 create trigger environments_set_updated_at before update on public.environments
   for each row execute function private.set_updated_at();
-
 create trigger environments_immutable_columns before update on public.environments
   for each row execute function private.forbid_column_changes('id', 'tenant_id', 'project_id', 'created_at');
 
@@ -167,15 +157,10 @@ to authenticated, service_role;
 -- ---------------------------------------------------------------------------------------------
 
 revoke all on public.projects, public.environments from anon, authenticated, service_role;
-
 grant select, delete on public.projects, public.environments to authenticated, service_role;
-
 grant insert (tenant_id, slug, name, description) on public.projects to authenticated, service_role;
-
 grant update (slug, name, description) on public.projects to authenticated, service_role;
-
 grant insert (tenant_id, project_id, kind, name) on public.environments to authenticated, service_role;
-
 grant update (name) on public.environments to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -186,39 +171,31 @@ create policy projects_select_permitted on public.projects
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('projects.read'))
          or id in (select private.project_ids_with_permission('projects.read')));
-
 create policy projects_select_staff on public.projects
   for select to authenticated
   using ((select private.is_platform_staff('support')));
-
 create policy projects_insert_permitted on public.projects
   for insert to authenticated
   with check (tenant_id in (select private.tenants_with_permission('projects.create')));
-
 create policy projects_update_permitted on public.projects
   for update to authenticated
   using (tenant_id in (select private.tenants_with_permission('projects.update'))
          or id in (select private.project_ids_with_permission('projects.update')))
   with check (tenant_id in (select private.tenants_with_permission('projects.update'))
               or id in (select private.project_ids_with_permission('projects.update')));
-
 create policy projects_delete_permitted on public.projects
   for delete to authenticated
   using (tenant_id in (select private.tenants_with_permission('projects.delete'))
          or id in (select private.project_ids_with_permission('projects.delete')));
-
 create policy projects_select_mfa on public.projects
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy projects_insert_mfa on public.projects
   as restrictive for insert to authenticated
   with check (tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy projects_update_mfa on public.projects
   as restrictive for update to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy projects_delete_mfa on public.projects
   as restrictive for delete to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -227,40 +204,32 @@ create policy environments_select_permitted on public.environments
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('projects.read'))
          or project_id in (select private.project_ids_with_permission('projects.read')));
-
 create policy environments_select_staff on public.environments
   for select to authenticated
   using ((select private.is_platform_staff('support')));
-
 create policy environments_insert_permitted on public.environments
   for insert to authenticated
   with check (tenant_id in (select private.tenants_with_permission('environments.manage'))
               or project_id in (select private.project_ids_with_permission('environments.manage')));
-
 create policy environments_update_permitted on public.environments
   for update to authenticated
   using (tenant_id in (select private.tenants_with_permission('environments.manage'))
          or project_id in (select private.project_ids_with_permission('environments.manage')))
   with check (tenant_id in (select private.tenants_with_permission('environments.manage'))
               or project_id in (select private.project_ids_with_permission('environments.manage')));
-
 create policy environments_delete_permitted on public.environments
   for delete to authenticated
   using (tenant_id in (select private.tenants_with_permission('environments.manage'))
          or project_id in (select private.project_ids_with_permission('environments.manage')));
-
 create policy environments_select_mfa on public.environments
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy environments_insert_mfa on public.environments
   as restrictive for insert to authenticated
   with check (tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy environments_update_mfa on public.environments
   as restrictive for update to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy environments_delete_mfa on public.environments
   as restrictive for delete to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));

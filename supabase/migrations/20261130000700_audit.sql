@@ -44,18 +44,13 @@ create table public.audit_logs (
   xid xid8 not null default pg_current_xact_id(),
   created_at timestamptz not null default now()
 );
-
 alter table public.audit_logs enable row level security;
-
 comment on table public.audit_logs is
   'Append-only audit trail: who (user, API key or system job) did what to which row, with the old/new '
   'values that changed, from which IP and user agent. tenant_id null = platform-level. Sealed into a '
   'per-tenant hash chain by private.seal_audit_chain(). Nobody can UPDATE, DELETE or TRUNCATE it.';
-
 comment on column public.audit_logs.xid is 'Writing transaction; the sealer chains only rows of finished transactions.';
-
 create index audit_logs_tenant_created_idx on public.audit_logs (tenant_id, created_at, id);
-
 create index audit_logs_xid_idx on public.audit_logs (xid);
 
 create table public.audit_log_seals (
@@ -67,9 +62,7 @@ create table public.audit_log_seals (
   sealed_at timestamptz not null default now(),
   unique (chain, seq)
 );
-
 alter table public.audit_log_seals enable row level security;
-
 comment on table public.audit_log_seals is
   'The hash chain over audit_logs, one link per row: chain is the tenant id (nil uuid for platform rows), '
   'hash = sha256(prev_hash || digest(row)). Append-only, written by private.seal_audit_chain().';
@@ -79,9 +72,7 @@ create table private.audit_seal_cursor (
   singleton boolean primary key default true check (singleton),
   sealed_below xid8 not null default '0'
 );
-
 alter table private.audit_seal_cursor enable row level security;
-
 comment on table private.audit_seal_cursor is 'Sealer state: every audit row of a transaction older than sealed_below is sealed.';
 
 -- ---------------------------------------------------------------------------------------------
@@ -162,13 +153,10 @@ comment on function private.audit_changes() is
 
 create trigger audit_logs_append_only before update or delete on public.audit_logs
   for each row execute function private.refuse_audit_change();
-
 create trigger audit_logs_no_truncate before truncate on public.audit_logs
   for each statement execute function private.refuse_audit_change();
-
 create trigger audit_log_seals_append_only before update or delete on public.audit_log_seals
   for each row execute function private.refuse_audit_change();
-
 create trigger audit_log_seals_no_truncate before truncate on public.audit_log_seals
   for each statement execute function private.refuse_audit_change();
 
@@ -363,29 +351,17 @@ grant execute on function private.seal_audit_chain(integer) to service_role;
 -- ---------------------------------------------------------------------------------------------
 
 select private.enable_audit('public.tenants', 'id', '{id}');
-
 select private.enable_audit('public.memberships', 'tenant_id', '{id}');
-
 select private.enable_audit('public.roles', 'tenant_id', '{id}');
-
 select private.enable_audit('public.role_permissions', 'tenant_id', '{role_id,permission_code}');
-
 select private.enable_audit('public.role_assignments', 'tenant_id', '{id}');
-
 select private.enable_audit('public.teams', 'tenant_id', '{id}');
-
 select private.enable_audit('public.team_members', 'tenant_id', '{team_id,user_id}');
-
 select private.enable_audit('public.projects', 'tenant_id', '{id}');
-
 select private.enable_audit('public.environments', 'tenant_id', '{id}');
-
 select private.enable_audit('public.profiles', '', '{id}', '{last_login_at}');
-
 select private.enable_audit('public.platform_staff', '', '{user_id}');
-
 select private.enable_audit('public.system_settings', '', '{key}');
-
 select private.enable_audit('public.permissions', '', '{code}');
 
 -- ---------------------------------------------------------------------------------------------
@@ -393,7 +369,6 @@ select private.enable_audit('public.permissions', '', '{code}');
 -- ---------------------------------------------------------------------------------------------
 
 revoke all on public.audit_logs, public.audit_log_seals from anon, authenticated, service_role;
-
 grant select on public.audit_logs, public.audit_log_seals to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -403,11 +378,9 @@ grant select on public.audit_logs, public.audit_log_seals to authenticated, serv
 create policy audit_logs_select_permitted on public.audit_logs
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('audit.read')));
-
 create policy audit_logs_select_staff on public.audit_logs
   for select to authenticated
   using ((select private.is_platform_staff('support')));
-
 create policy audit_logs_select_mfa on public.audit_logs
   as restrictive for select to authenticated
   using (tenant_id is null or tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -415,11 +388,9 @@ create policy audit_logs_select_mfa on public.audit_logs
 create policy audit_log_seals_select_permitted on public.audit_log_seals
   for select to authenticated
   using (chain in (select private.tenants_with_permission('audit.read')));
-
 create policy audit_log_seals_select_staff on public.audit_log_seals
   for select to authenticated
   using ((select private.is_platform_staff('support')));
-
 create policy audit_log_seals_select_mfa on public.audit_log_seals
   as restrictive for select to authenticated
   using (chain not in (select private.mfa_blocked_tenant_ids()));

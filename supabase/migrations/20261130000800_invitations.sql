@@ -33,18 +33,13 @@ create table public.invitations (
   unique (tenant_id, id),
   check (accepted_at is null or revoked_at is null)
 );
-
 alter table public.invitations enable row level security;
-
 comment on table public.invitations is
   'An invitation of an email address into a tenant with a role. Only the token''s sha256 is stored (and '
   'not readable by API roles); single use, expires. Written only by invite_member, accept_invitation, revoke_invitation.';
-
 create unique index invitations_pending_email_idx on public.invitations (tenant_id, email)
   where accepted_at is null and revoked_at is null;
-
 create index invitations_email_idx on public.invitations (email) where accepted_at is null and revoked_at is null;
-
 create index invitations_tenant_created_idx on public.invitations (tenant_id, created_at);
 
 -- ---------------------------------------------------------------------------------------------
@@ -54,11 +49,9 @@ create index invitations_tenant_created_idx on public.invitations (tenant_id, cr
 create trigger invitations_immutable_columns before update on public.invitations
   for each row execute function private.forbid_column_changes(
     'id', 'tenant_id', 'email', 'token_hash', 'expires_at', 'invited_by', 'created_at');
-
 create trigger invitations_rpc_only_columns before update on public.invitations
   for each row execute function private.restrict_column_changes_to_rpc(
     'accepted_at', 'accepted_by', 'revoked_at', 'revoked_by', 'role_id');
-
 create trigger invitations_check_role before insert or update on public.invitations
   for each row execute function private.check_role_reference();
 
@@ -106,15 +99,12 @@ grant select (id, tenant_id, email, role_id, expires_at, invited_by, accepted_at
 create policy invitations_select_permitted on public.invitations
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('members.invite')));
-
 create policy invitations_select_invitee on public.invitations
   for select to authenticated
   using (email = (select private.current_user_confirmed_email()));
-
 create policy invitations_select_staff on public.invitations
   for select to authenticated
   using ((select private.is_platform_staff('support')));
-
 create policy invitations_select_mfa on public.invitations
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -307,5 +297,4 @@ grant execute on function public.invite_member(uuid, text, uuid), public.accept_
   public.revoke_invitation(uuid) to authenticated;
 
 revoke all on function public.invitation_preview(text) from public, anon, authenticated, service_role;
-
 grant execute on function public.invitation_preview(text) to authenticated;

@@ -53,7 +53,6 @@ create table private.email_outbox (
       when 'dead' then sent_at is null and dead_at is not null and lease_expires_at is null and claim_token is null
     end)
 );
-
 alter table private.email_outbox enable row level security;
 
 create index email_outbox_created_at_idx on private.email_outbox (created_at desc);
@@ -62,17 +61,12 @@ comment on table private.email_outbox is
   'Outgoing email, written in the same transaction as what it announces. Rows carry live single-use '
   'links: service_role only. The email.send job moves status pending → sending → sent (or dead after '
   'repeated failure) through claim_email_outbox, complete_email_outbox and fail_email_outbox.';
-
 comment on column private.email_outbox.status is
   'pending (waiting for next_attempt_at), sending (claimed until lease_expires_at), sent, dead (gave up).';
-
 comment on column private.email_outbox.attempts is 'Claims so far: every SMTP attempt, and every lease that expired.';
-
 comment on column private.email_outbox.message_id is
   'The Message-ID header, fixed on the first claim: every retry of this row carries the same one.';
-
 create index email_outbox_due_idx on private.email_outbox (next_attempt_at) where status = 'pending';
-
 create index email_outbox_lease_idx on private.email_outbox (lease_expires_at) where status = 'sending';
 
 -- ---------------------------------------------------------------------------------------------
@@ -215,5 +209,4 @@ grant execute on function private.fail_email_outbox(uuid, uuid, text, integer, i
 
 -- service_role bypasses RLS; no policy gives anon or authenticated anything, and neither holds a grant.
 revoke all on private.email_outbox from public, anon, authenticated, service_role;
-
 grant select, insert on private.email_outbox to service_role;

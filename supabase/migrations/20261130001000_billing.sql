@@ -79,18 +79,13 @@
 -- ---------------------------------------------------------------------------------------------
 
 create type public.billing_interval as enum ('month', 'year');
-
 create type public.usage_metric_kind as enum ('metered', 'counted');
-
 create type public.usage_reset as enum ('month', 'never');
 
 create type public.subscription_status as enum
   ('trialing', 'active', 'past_due', 'pending_verification', 'cancelled', 'expired');
-
 create type public.invoice_status as enum ('draft', 'open', 'paid', 'void', 'uncollectible');
-
 create type public.payment_provider as enum ('stripe', 'manual');
-
 create type public.payment_status as enum ('pending', 'succeeded', 'failed', 'refunded');
 
 -- ---------------------------------------------------------------------------------------------
@@ -115,9 +110,7 @@ create table public.plans (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now()
 );
-
 alter table public.plans enable row level security;
-
 comment on table public.plans is
   'The plan catalogue: monthly and yearly price (minor units), currency, trial length, feature flags and '
   'Stripe price ids. Limits per metric are in plan_limits. Active plans are public (pricing page).';
@@ -130,9 +123,7 @@ create table public.usage_metrics (
   reset public.usage_reset not null default 'month',
   description text not null default ''
 );
-
 alter table public.usage_metrics enable row level security;
-
 comment on table public.usage_metrics is
   'What Tenantry measures. metered: recorded as usage_events and summed per period (api_calls, compute '
   'minutes, storage); counted: rows counted where they live (members, projects). reset: month or never.';
@@ -145,13 +136,10 @@ create table public.plan_limits (
   primary key (plan_id, metric),
   check (soft_limit is null or hard_limit is null or soft_limit <= hard_limit)
 );
-
 alter table public.plan_limits enable row level security;
-
 comment on table public.plan_limits is
   'A plan''s limit for one metric: past hard_limit the write is refused (TN070/TN071), past soft_limit it is '
   'flagged and the tenant notified. Null is unlimited.';
-
 create index plan_limits_metric_idx on public.plan_limits (metric);
 
 create table public.billing_accounts (
@@ -168,12 +156,9 @@ create table public.billing_accounts (
   updated_at timestamptz not null default now(),
   unique (tenant_id, id)
 );
-
 alter table public.billing_accounts enable row level security;
-
 comment on table public.billing_accounts is
   'A tenant''s billing details (currency, tax id, address, invoice email) and its Stripe customer. One per tenant.';
-
 create index billing_accounts_tenant_created_idx on public.billing_accounts (tenant_id, created_at);
 
 create table public.subscriptions (
@@ -197,26 +182,18 @@ create table public.subscriptions (
   unique (tenant_id, id),
   check (current_period_end is null or current_period_start is null or current_period_end > current_period_start)
 );
-
 alter table public.subscriptions enable row level security;
-
 comment on table public.subscriptions is
   'A tenant''s subscription to a plan: status (trialing, active, past_due, pending_verification, cancelled, '
   'expired), current period, trial end, cancel at period end, Stripe id and the version (stripe_event_created) '
   'of the state Stripe last set. Written only by the billing RPCs, the lifecycle job and apply_stripe_event.';
-
 comment on column public.subscriptions.stripe_event_created is
   'created time of the newest Stripe event applied to this row; older events are stale and change nothing.';
-
 comment on column public.subscriptions.past_due_since is 'Start of the grace period (billing.grace_days) before expiry.';
-
 create unique index subscriptions_one_live_idx on public.subscriptions (tenant_id)
   where status in ('trialing', 'active', 'past_due', 'pending_verification');
-
 create index subscriptions_tenant_created_idx on public.subscriptions (tenant_id, created_at);
-
 create index subscriptions_status_idx on public.subscriptions (status, current_period_end);
-
 create index subscriptions_plan_idx on public.subscriptions (plan_id);
 
 create table public.invoices (
@@ -245,14 +222,10 @@ create table public.invoices (
   unique (tenant_id, id),
   foreign key (tenant_id, subscription_id) references public.subscriptions (tenant_id, id) on delete set null (subscription_id)
 );
-
 alter table public.invoices enable row level security;
-
 comment on table public.invoices is
   'An invoice (amounts in minor units): from Stripe (stripe_invoice_id) or for a verified manual payment.';
-
 create index invoices_tenant_created_idx on public.invoices (tenant_id, created_at);
-
 create index invoices_subscription_idx on public.invoices (tenant_id, subscription_id);
 
 create table public.invoice_lines (
@@ -270,13 +243,9 @@ create table public.invoice_lines (
   unique (tenant_id, id),
   foreign key (tenant_id, invoice_id) references public.invoices (tenant_id, id) on delete cascade
 );
-
 alter table public.invoice_lines enable row level security;
-
 comment on table public.invoice_lines is 'A line of an invoice: a plan period or a metered usage charge.';
-
 create index invoice_lines_tenant_invoice_idx on public.invoice_lines (tenant_id, invoice_id);
-
 create index invoice_lines_metric_idx on public.invoice_lines (metric) where metric is not null;
 
 create table public.payments (
@@ -316,25 +285,16 @@ create table public.payments (
     status <> 'failed' or provider <> 'manual' or verified_by is null
     or char_length(btrim(coalesce(note, ''))) > 0)
 );
-
 alter table public.payments enable row level security;
-
 comment on table public.payments is
   'A payment: by Stripe (one row per invoice outcome), or manual (a transfer with a proof file in storage, '
   'pending until billing staff verify it: verified_by, verified_at, note).';
-
 comment on column public.payments.proof_path is 'Storage path of the payment proof, under the tenant''s folder: <tenant_id>/…';
-
 create unique index payments_one_pending_manual_idx on public.payments (tenant_id) where provider = 'manual' and status = 'pending';
-
 create index payments_tenant_created_idx on public.payments (tenant_id, created_at);
-
 create index payments_pending_idx on public.payments (created_at) where status = 'pending';
-
 create index payments_subscription_idx on public.payments (tenant_id, subscription_id);
-
 create index payments_invoice_idx on public.payments (tenant_id, invoice_id);
-
 create index payments_plan_idx on public.payments (plan_id);
 
 create table public.payment_methods (
@@ -351,12 +311,9 @@ create table public.payment_methods (
   updated_at timestamptz not null default now(),
   unique (tenant_id, id)
 );
-
 alter table public.payment_methods enable row level security;
-
 comment on table public.payment_methods is
   'A saved card, as Stripe describes it: brand, last 4 digits and expiry. Never a full number (there is no column for one).';
-
 create index payment_methods_tenant_created_idx on public.payment_methods (tenant_id, created_at);
 
 -- Tenant notifications (billing alerts now; any module later), written in the same transaction as the
@@ -371,23 +328,17 @@ create table private.notifications_outbox (
   created_at timestamptz not null default now(),
   sent_at timestamptz
 );
-
 alter table private.notifications_outbox enable row level security;
-
 comment on table private.notifications_outbox is
   'Notifications for a tenant (audience: billing contacts, owners, members, or platform staff), written in the '
   'transaction of what they announce. service_role only; a sender stamps sent_at.';
-
 create index notifications_outbox_tenant_created_idx on private.notifications_outbox (tenant_id, created_at);
-
 create index notifications_outbox_unsent_idx on private.notifications_outbox (created_at) where sent_at is null;
 
 comment on column public.payments.expected_amount is
   'Manual payments: the plan''s price for the interval when the payment was recorded (minor units), beside the '
   'declared amount. Fixed by trigger; never changes.';
-
 comment on column public.payments.expected_currency is 'Manual payments: the plan''s currency when the payment was recorded.';
-
 comment on column public.payments.amount_override_reason is
   'Why billing staff approved a manual payment whose declared amount differs from the expected one.';
 
@@ -533,28 +484,22 @@ comment on function private.fix_expected_payment() is
 
 create trigger plans_set_updated_at before update on public.plans
   for each row execute function private.set_updated_at();
-
 create trigger plans_immutable_columns before update on public.plans
   for each row execute function private.forbid_column_changes('id', 'code', 'created_by', 'created_at');
-
 create trigger plan_limits_immutable_columns before update on public.plan_limits
   for each row execute function private.forbid_column_changes('plan_id', 'metric');
 
 create trigger billing_accounts_set_updated_at before update on public.billing_accounts
   for each row execute function private.set_updated_at();
-
 create trigger billing_accounts_immutable_columns before update on public.billing_accounts
   for each row execute function private.forbid_column_changes('id', 'tenant_id', 'created_by', 'created_at');
-
 create trigger billing_accounts_rpc_only_columns before update on public.billing_accounts
   for each row execute function private.restrict_column_changes_to_rpc('stripe_customer_id');
 
 create trigger subscriptions_set_updated_at before update on public.subscriptions
   for each row execute function private.set_updated_at();
-
 create trigger subscriptions_immutable_columns before update on public.subscriptions
   for each row execute function private.forbid_column_changes('id', 'tenant_id', 'created_by', 'created_at');
-
 create trigger subscriptions_rpc_only_columns before update on public.subscriptions
   for each row execute function private.restrict_column_changes_to_rpc(
     'plan_id', 'billing_interval', 'status', 'current_period_start', 'current_period_end', 'trial_end',
@@ -562,26 +507,21 @@ create trigger subscriptions_rpc_only_columns before update on public.subscripti
 
 create trigger invoices_set_updated_at before update on public.invoices
   for each row execute function private.set_updated_at();
-
 create trigger invoices_immutable_columns before update on public.invoices
   for each row execute function private.forbid_column_changes('id', 'tenant_id', 'created_at');
-
 create trigger invoice_lines_immutable_columns before update on public.invoice_lines
   for each row execute function private.forbid_column_changes('id', 'tenant_id', 'invoice_id', 'created_at');
 
 create trigger payments_set_updated_at before update on public.payments
   for each row execute function private.set_updated_at();
-
 create trigger payments_immutable_columns before update on public.payments
   for each row execute function private.forbid_column_changes(
     'id', 'tenant_id', 'provider', 'amount', 'currency', 'proof_path', 'created_by', 'created_at');
-
 create trigger payments_rpc_only_columns before update on public.payments
   for each row execute function private.restrict_column_changes_to_rpc('status', 'verified_by', 'verified_at', 'note');
 
 create trigger payment_methods_set_updated_at before update on public.payment_methods
   for each row execute function private.set_updated_at();
-
 create trigger payment_methods_immutable_columns before update on public.payment_methods
   for each row execute function private.forbid_column_changes('id', 'tenant_id', 'stripe_payment_method_id', 'created_at');
 
@@ -594,7 +534,6 @@ create trigger notifications_outbox_email after insert on private.notifications_
 
 create trigger payments_fix_expected before insert on public.payments
   for each row execute function private.fix_expected_payment();
-
 create trigger payments_expected_immutable before update on public.payments
   for each row execute function private.forbid_column_changes('expected_amount', 'expected_currency');
 
@@ -933,19 +872,13 @@ from public, anon, authenticated, service_role;
 
 -- The catalogue above is migration data (reviewed in version control); edits from now on are audited.
 select private.enable_audit('public.plans', '', '{id}');
-
 select private.enable_audit('public.plan_limits', '', '{plan_id,metric}');
 
 select private.enable_audit('public.billing_accounts', 'tenant_id', '{id}');
-
 select private.enable_audit('public.subscriptions', 'tenant_id', '{id}');
-
 select private.enable_audit('public.invoices', 'tenant_id', '{id}');
-
 select private.enable_audit('public.invoice_lines', 'tenant_id', '{id}');
-
 select private.enable_audit('public.payments', 'tenant_id', '{id}');
-
 select private.enable_audit('public.payment_methods', 'tenant_id', '{id}');
 
 -- ---------------------------------------------------------------------------------------------
@@ -956,17 +889,12 @@ revoke all on public.plans, public.usage_metrics, public.plan_limits from anon, 
 
 -- The catalogue is public on purpose: the pricing page is shown before sign-in.
 grant select on public.plans, public.usage_metrics, public.plan_limits to anon, authenticated, service_role;
-
 grant insert (code, name, description, currency, price_monthly, price_yearly, trial_days, features,
               stripe_price_monthly, stripe_price_yearly, is_active, sort_order) on public.plans to authenticated, service_role;
-
 grant update (name, description, currency, price_monthly, price_yearly, trial_days, features,
               stripe_price_monthly, stripe_price_yearly, is_active, sort_order) on public.plans to authenticated, service_role;
-
 grant insert (plan_id, metric, soft_limit, hard_limit) on public.plan_limits to authenticated, service_role;
-
 grant update (soft_limit, hard_limit) on public.plan_limits to authenticated, service_role;
-
 grant delete on public.plan_limits to authenticated, service_role;
 
 -- These helpers answer about any tenant (its plan, its limits, whether the caller may pay for it),
@@ -974,19 +902,14 @@ grant delete on public.plan_limits to authenticated, service_role;
 
 revoke all on public.billing_accounts, public.subscriptions, public.invoices, public.invoice_lines,
   public.payments, public.payment_methods from anon, authenticated, service_role;
-
 revoke all on private.notifications_outbox from public, anon, authenticated, service_role;
 
 grant select on public.billing_accounts, public.subscriptions, public.invoices, public.invoice_lines,
   public.payments, public.payment_methods to authenticated, service_role;
-
 grant insert (tenant_id, billing_email, company_name, currency, tax_id, address) on public.billing_accounts
   to authenticated, service_role;
-
 grant update (billing_email, company_name, currency, tax_id, address) on public.billing_accounts to authenticated, service_role;
-
 grant select on private.notifications_outbox to service_role;
-
 grant update (sent_at) on private.notifications_outbox to service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -996,15 +919,12 @@ grant update (sent_at) on private.notifications_outbox to service_role;
 create policy plans_select_public on public.plans
   for select to anon, authenticated
   using (is_active);
-
 create policy plans_select_staff on public.plans
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
-
 create policy plans_insert_staff on public.plans
   for insert to authenticated
   with check ((select private.is_platform_staff('billing_admin')));
-
 create policy plans_update_staff on public.plans
   for update to authenticated
   using ((select private.is_platform_staff('billing_admin')))
@@ -1017,16 +937,13 @@ create policy usage_metrics_select_public on public.usage_metrics
 create policy plan_limits_select_public on public.plan_limits
   for select to anon, authenticated
   using (true);
-
 create policy plan_limits_insert_staff on public.plan_limits
   for insert to authenticated
   with check ((select private.is_platform_staff('billing_admin')));
-
 create policy plan_limits_update_staff on public.plan_limits
   for update to authenticated
   using ((select private.is_platform_staff('billing_admin')))
   with check ((select private.is_platform_staff('billing_admin')));
-
 create policy plan_limits_delete_staff on public.plan_limits
   for delete to authenticated
   using ((select private.is_platform_staff('billing_admin')));
@@ -1034,28 +951,22 @@ create policy plan_limits_delete_staff on public.plan_limits
 create policy billing_accounts_select_permitted on public.billing_accounts
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('billing.read')));
-
 create policy billing_accounts_select_staff on public.billing_accounts
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
-
 create policy billing_accounts_insert_permitted on public.billing_accounts
   for insert to authenticated
   with check (tenant_id in (select private.tenants_with_permission('billing.manage')));
-
 create policy billing_accounts_update_permitted on public.billing_accounts
   for update to authenticated
   using (tenant_id in (select private.tenants_with_permission('billing.manage')))
   with check (tenant_id in (select private.tenants_with_permission('billing.manage')));
-
 create policy billing_accounts_select_mfa on public.billing_accounts
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy billing_accounts_insert_mfa on public.billing_accounts
   as restrictive for insert to authenticated
   with check (tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy billing_accounts_update_mfa on public.billing_accounts
   as restrictive for update to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -1063,11 +974,9 @@ create policy billing_accounts_update_mfa on public.billing_accounts
 create policy subscriptions_select_permitted on public.subscriptions
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('billing.read')));
-
 create policy subscriptions_select_staff on public.subscriptions
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
-
 create policy subscriptions_select_mfa on public.subscriptions
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -1075,11 +984,9 @@ create policy subscriptions_select_mfa on public.subscriptions
 create policy invoices_select_permitted on public.invoices
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('billing.read')));
-
 create policy invoices_select_staff on public.invoices
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
-
 create policy invoices_select_mfa on public.invoices
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -1087,11 +994,9 @@ create policy invoices_select_mfa on public.invoices
 create policy invoice_lines_select_permitted on public.invoice_lines
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('billing.read')));
-
 create policy invoice_lines_select_staff on public.invoice_lines
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
-
 create policy invoice_lines_select_mfa on public.invoice_lines
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -1099,11 +1004,9 @@ create policy invoice_lines_select_mfa on public.invoice_lines
 create policy payments_select_permitted on public.payments
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('billing.read')));
-
 create policy payments_select_staff on public.payments
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
-
 create policy payments_select_mfa on public.payments
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -1111,11 +1014,9 @@ create policy payments_select_mfa on public.payments
 create policy payment_methods_select_permitted on public.payment_methods
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('billing.read')));
-
 create policy payment_methods_select_staff on public.payment_methods
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
-
 create policy payment_methods_select_mfa on public.payment_methods
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -1436,7 +1337,6 @@ comment on function public.billing_invoice(uuid, uuid) is
   'also while billing suspended the tenant (TN002 otherwise; TN003 for an invoice of no such tenant).';
 
 revoke all on function public.verify_payment(uuid, boolean, text, boolean, text) from public, anon;
-
 grant execute on function public.verify_payment(uuid, boolean, text, boolean, text) to authenticated, service_role;
 
 grant execute on function
@@ -1448,7 +1348,6 @@ revoke all on function
   public.billing_overview(uuid),
   public.billing_invoice(uuid, uuid)
 from public, anon;
-
 grant execute on function
   public.billing_overview(uuid),
   public.billing_invoice(uuid, uuid)

@@ -48,17 +48,12 @@ create table public.usage_events (
   correction_reason text check (char_length(correction_reason) between 1 and 500),
   constraint usage_events_quantity_positive check (quantity > 0 or correction_reason is not null)
 );
-
 alter table public.usage_events enable row level security;
-
 comment on table public.usage_events is
   'Raw metered usage, append-only for every role (TN072): one row per measurement, the idempotency key unique '
   'per tenant so a retried report counts once. Recorded by record_usage() or by system jobs in batches.';
-
 create index usage_events_tenant_metric_occurred_idx on public.usage_events (tenant_id, metric, occurred_at);
-
 create index usage_events_tenant_created_idx on public.usage_events (tenant_id, created_at);
-
 create index usage_events_occurred_brin on public.usage_events using brin (occurred_at);
 
 create table public.usage_counters (
@@ -70,13 +65,10 @@ create table public.usage_counters (
   updated_at timestamptz not null default now(),
   primary key (tenant_id, metric, period_start)
 );
-
 alter table public.usage_counters enable row level security;
-
 comment on table public.usage_counters is
   'Usage total per tenant, metric and period (month start in UTC; 1970-01-01 for metrics that never reset), '
   'kept by the usage_events trigger in the same transaction. soft_limit_reached_at flags a crossed soft limit.';
-
 create index usage_counters_metric_idx on public.usage_counters (metric);
 
 create table public.usage_daily (
@@ -88,14 +80,10 @@ create table public.usage_daily (
   rolled_up_at timestamptz not null default now(),
   primary key (tenant_id, metric, day)
 );
-
 alter table public.usage_daily enable row level security;
-
 comment on table public.usage_daily is
   'Daily usage per tenant and metric (UTC days), rebuilt from usage_events by private.rollup_usage_daily().';
-
 create index usage_daily_tenant_day_idx on public.usage_daily (tenant_id, day);
-
 create index usage_daily_metric_idx on public.usage_daily (metric);
 
 comment on column public.usage_events.correction_reason is
@@ -118,7 +106,8 @@ $$;
 
 comment on function private.refuse_usage_change() is 'Refuses UPDATE, DELETE and TRUNCATE on usage_events, for every role (TN072).';
 
--- count_usage as before, plus: no counter goes below zero (a correction larger than the total).
+-- Keeps usage_counters in step with the events, in the writer's statement; no counter goes below
+-- zero (a correction larger than the total).
 create or replace function private.count_usage()
 returns trigger
 language plpgsql
@@ -235,16 +224,12 @@ comment on function private.enforce_counted_quota() is
 
 create trigger usage_events_append_only before update or delete on public.usage_events
   for each row execute function private.refuse_usage_change();
-
 create trigger usage_events_no_truncate before truncate on public.usage_events
   for each statement execute function private.refuse_usage_change();
-
 create trigger usage_events_immutable_columns before update on public.usage_events
   for each row execute function private.forbid_column_changes('id', 'tenant_id', 'created_by', 'created_at');
-
 create trigger usage_counters_immutable_columns before update on public.usage_counters
   for each row execute function private.forbid_column_changes('tenant_id', 'metric', 'period_start');
-
 create trigger usage_daily_immutable_columns before update on public.usage_daily
   for each row execute function private.forbid_column_changes('tenant_id', 'metric', 'day');
 
@@ -254,10 +239,8 @@ create trigger usage_events_count after insert on public.usage_events
 
 create trigger memberships_enforce_quota before insert on public.memberships
   for each row execute function private.enforce_counted_quota('members');
-
 create trigger invitations_enforce_quota before insert on public.invitations
   for each row execute function private.enforce_counted_quota('members');
-
 create trigger projects_enforce_quota before insert on public.projects
   for each row execute function private.enforce_counted_quota('projects');
 
@@ -354,9 +337,7 @@ from public, anon, authenticated, service_role;
 -- ---------------------------------------------------------------------------------------------
 
 revoke all on public.usage_events, public.usage_counters, public.usage_daily from anon, authenticated, service_role;
-
 grant select on public.usage_events, public.usage_counters, public.usage_daily to authenticated, service_role;
-
 grant insert (tenant_id, metric, quantity, idempotency_key, occurred_at, properties) on public.usage_events to service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -366,11 +347,9 @@ grant insert (tenant_id, metric, quantity, idempotency_key, occurred_at, propert
 create policy usage_events_select_permitted on public.usage_events
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('usage.read')));
-
 create policy usage_events_select_staff on public.usage_events
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
-
 create policy usage_events_select_mfa on public.usage_events
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -378,11 +357,9 @@ create policy usage_events_select_mfa on public.usage_events
 create policy usage_counters_select_permitted on public.usage_counters
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('usage.read')));
-
 create policy usage_counters_select_staff on public.usage_counters
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
-
 create policy usage_counters_select_mfa on public.usage_counters
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -390,11 +367,9 @@ create policy usage_counters_select_mfa on public.usage_counters
 create policy usage_daily_select_permitted on public.usage_daily
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('usage.read')));
-
 create policy usage_daily_select_staff on public.usage_daily
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
-
 create policy usage_daily_select_mfa on public.usage_daily
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -552,9 +527,7 @@ comment on function public.admin_correct_usage(uuid, text, bigint, text, timesta
 grant execute on function public.record_usage(uuid, text, bigint, text, timestamptz, jsonb) to authenticated;
 
 revoke all on function public.usage_summary(uuid) from public, anon;
-
 grant execute on function public.usage_summary(uuid) to authenticated;
 
 revoke all on function public.admin_correct_usage(uuid, text, bigint, text, timestamptz) from public, anon;
-
 grant execute on function public.admin_correct_usage(uuid, text, bigint, text, timestamptz) to authenticated, service_role;

@@ -38,15 +38,11 @@ create table private.stripe_events (
   outcome text not null default 'received' check (outcome in ('received', 'applied', 'ignored', 'stale')),
   tenant_id uuid references public.tenants (id) on delete set null
 );
-
 alter table private.stripe_events enable row level security;
-
 comment on table private.stripe_events is
   'Ledger of every Stripe event received, keyed by event id, written in the transaction that applies it: a '
   'redelivered event is a no-op. service_role only.';
-
 create index stripe_events_created_idx on private.stripe_events (created);
-
 create index stripe_events_tenant_idx on private.stripe_events (tenant_id, created);
 
 -- ---------------------------------------------------------------------------------------------
@@ -333,7 +329,6 @@ comment on function private.apply_stripe_invoice(text, timestamptz, jsonb, uuid)
 -- ---------------------------------------------------------------------------------------------
 
 revoke all on private.stripe_events from public, anon, authenticated, service_role;
-
 grant select on private.stripe_events to service_role;
 
 -- ---------------------------------------------------------------------------------------------

@@ -33,15 +33,11 @@ create table public.tenant_domains (
   unique (tenant_id, id),
   unique (tenant_id, domain)
 );
-
 alter table public.tenant_domains enable row level security;
-
 comment on table public.tenant_domains is
   'A host name a tenant wants its pages served on. Routes to the tenant only once verified_at is set, which only '
   'private.mark_domain_checked() (the domains.verify job, after the DNS TXT check) can do.';
-
 create unique index tenant_domains_verified_domain_idx on public.tenant_domains (domain) where verified_at is not null;
-
 create index tenant_domains_tenant_created_idx on public.tenant_domains (tenant_id, created_at);
 
 -- ---------------------------------------------------------------------------------------------
@@ -70,7 +66,6 @@ comment on function private.refuse_domain_verified_elsewhere() is
 create trigger tenant_domains_immutable_columns before update on public.tenant_domains
   for each row execute function private.forbid_column_changes(
     'id', 'tenant_id', 'domain', 'verification_token', 'created_by', 'created_at');
-
 create trigger tenant_domains_rpc_only_columns before update on public.tenant_domains
   for each row execute function private.restrict_column_changes_to_rpc(
     'verified_at', 'last_checked_at', 'last_check_error');
@@ -121,7 +116,6 @@ comment on function private.mark_domain_checked(uuid, boolean, text) is
   'another tenant is refused (TN150; the partial unique index settles a race).';
 
 revoke all on function private.mark_domain_checked(uuid, boolean, text) from public;
-
 grant execute on function private.mark_domain_checked(uuid, boolean, text) to service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -135,9 +129,7 @@ select private.enable_audit('public.tenant_domains', 'tenant_id', '{id}', '{}');
 -- ---------------------------------------------------------------------------------------------
 
 revoke all on public.tenant_domains from anon, authenticated, service_role;
-
 grant select, delete on public.tenant_domains to authenticated, service_role;
-
 grant insert (tenant_id, domain) on public.tenant_domains to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
@@ -147,27 +139,21 @@ grant insert (tenant_id, domain) on public.tenant_domains to authenticated, serv
 create policy tenant_domains_select_permitted on public.tenant_domains
   for select to authenticated
   using (tenant_id in (select private.tenants_with_permission('domains.manage')));
-
 create policy tenant_domains_select_staff on public.tenant_domains
   for select to authenticated
   using ((select private.is_platform_staff('support')));
-
 create policy tenant_domains_insert_permitted on public.tenant_domains
   for insert to authenticated
   with check (tenant_id in (select private.tenants_with_permission('domains.manage')));
-
 create policy tenant_domains_delete_permitted on public.tenant_domains
   for delete to authenticated
   using (tenant_id in (select private.tenants_with_permission('domains.manage')));
-
 create policy tenant_domains_select_mfa on public.tenant_domains
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy tenant_domains_insert_mfa on public.tenant_domains
   as restrictive for insert to authenticated
   with check (tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
 create policy tenant_domains_delete_mfa on public.tenant_domains
   as restrictive for delete to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -193,7 +179,5 @@ $$;
 
 comment on function public.resolve_tenant_host(text) is
   'The slug of the tenant a verified custom domain routes to, else null. Reveals nothing about unverified claims.';
-
 revoke all on function public.resolve_tenant_host(text) from public;
-
 grant execute on function public.resolve_tenant_host(text) to service_role;

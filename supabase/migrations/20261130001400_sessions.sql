@@ -10,9 +10,7 @@
 -- Owns: private.assert_session_active.
 --
 -- `auth.sessions` is GoTrue's own table on Supabase and the compat layer's elsewhere (same
--- columns), so the check is the same for both auth providers. No exception block (a
--- subtransaction on every request): the claims are JSON the app wrote, and the ids are matched
--- against the uuid pattern before they are cast.
+-- columns), so the check is the same for both auth providers.
 
 -- ---------------------------------------------------------------------------------------------
 -- Helpers
@@ -59,5 +57,4 @@ comment on function private.assert_session_active() is
   'Raises TN006 unless the session named by the request''s JWT (session_id, sub) is still live. Security definer: authenticated cannot read auth.sessions.';
 
 revoke all on function private.assert_session_active() from public, anon;
-
 grant execute on function private.assert_session_active() to authenticated;
