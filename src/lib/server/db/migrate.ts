@@ -120,13 +120,13 @@ export function pendingMigrations(
 ): MigrationFile[] {
 	const byVersion = new Map(files.map((f) => [f.version, f]));
 	const first = files[0]?.version;
-	const squashed = applied.filter((row) => first !== undefined && row.version < first);
-	if (squashed.length > 0) {
-		const last = squashed.at(-1)!;
+	if (first !== undefined && applied.some((row) => row.version < first)) {
+		const gone = applied.filter((row) => !byVersion.has(row.version));
+		const last = gone.at(-1)!;
 		throw new MigrationError(
-			`This database was created by an earlier, squashed migration history (it records ` +
-				`${squashed.length} migrations up to ${last.version}_${last.name ?? ''}, older than the ` +
-				`first migration file, ${first}). That history now lives in one migration per module ` +
+			`This database was created by an earlier, squashed migration history: it records ` +
+				`${gone.length} migrations that are no longer files, up to ${last.version}_${last.name ?? ''}, ` +
+				`some older than the first migration file (${first}). That history now lives in one migration per module ` +
 				`(docs/decisions/0007-migrations-squashed-by-module.md) and cannot be applied on top of it. ` +
 				`Nothing was changed. Recreate the database: npm run db:reset for the embedded one; a ` +
 				`server database must be dropped and created again, then npm run db:migrate.`
