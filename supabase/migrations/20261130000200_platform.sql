@@ -1,7 +1,7 @@
 -- Platform: the operator's side (spec 002). Staff users with a system role, and system settings
 -- such as whether new tenants wait for approval.
 --
--- Owns: type platform_role; tables platform_staff, system_settings (and the platform's own
+-- Owns: type staff_role; tables platform_staff, system_settings (and the platform's own
 -- settings; each module inserts its own, e.g. billing.*); private.is_platform_staff,
 -- private.setting, private.require_staff.
 --

@@ -9,7 +9,8 @@
 -- role_permissions which codes a role grants
 -- role_assignments which roles a member holds, tenant-wide or on one project
 --
--- Owns, besides those tables: the RBAC core every module calls (private.user_tenant_ids,
+-- Owns, besides those tables and their types (tenant_status, membership_status, role_scope): the
+-- RBAC core every module calls (private.user_tenant_ids,
 -- user_membership_tenant_ids, tenants_with_permission, user_has_permission, user_permissions,
 -- member_permissions, mfa_blocked_tenant_ids, co_member_ids, is_tenant_owner, tenant_role,
 -- first_permission_not_held, authorize); the role editor's rules (assert_can_edit_role,
