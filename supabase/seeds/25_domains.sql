@@ -1,4 +1,4 @@
--- Custom domains (20261122003500_tenant_domains.sql): Acme has one verified, Globex one waiting
+-- Custom domains (20261130001300_domains.sql): Acme has one verified, Globex one waiting
 -- for its DNS record. acme.example.com routes to Acme once listed in ALLOWED_HOSTS and resolved.
 insert into public.tenant_domains (tenant_id, domain, verified_at, last_checked_at)
 select id, 'acme.example.com', now(), now() from public.tenants where slug = 'acme';

@@ -113,6 +113,28 @@ begin
 end
 $$;
 
+-- The persona matrix: one assertion per cell of personas × tables × operations. The calling file
+-- fills two temp tables — matrix_cases (tbl, op, stmt): the statement each operation on a table
+-- runs; matrix_expected (tbl, persona, select_result, insert_result, update_result,
+-- delete_result): what each persona gets, in try_as's words — and selects from this function,
+-- which runs every cell with tests.try_as() and yields its TAP lines, ordered by table, persona
+-- and operation. Used by 02-tenancy-personas and 14-billing-personas.
+create or replace function tests.persona_matrix()
+returns setof text
+language plpgsql
+as $$
+begin
+  return query
+  select is(tests.try_as(e.persona, c.stmt),
+            case c.op when 'select' then e.select_result when 'insert' then e.insert_result
+                      when 'update' then e.update_result else e.delete_result end,
+            format('%s: %s on %s', e.persona, c.op, c.tbl))
+  from matrix_expected e
+  join matrix_cases c on c.tbl = e.tbl
+  order by e.tbl, e.persona, array_position(array['select', 'insert', 'update', 'delete'], c.op);
+end
+$$;
+
 -- Like try_as, but a statement that succeeds is kept (for multi-step scenarios).
 create or replace function tests.do_as(p_persona text, p_sql text, p_aal text default 'aal1')
 returns text
@@ -284,7 +306,7 @@ $$;
 
 grant execute on all functions in schema tests to anon, authenticated, service_role;
 
--- Billing (20261122002000…2400): puts a tenant on a plan directly, as the operator. A tenant the
+-- Billing (20261130001000_billing.sql): puts a tenant on a plan directly, as the operator. A tenant the
 -- fixture creates has no subscription (unbilled, no limits) until a test gives it one.
 create or replace function tests.subscribe(
   p_tenant_slug text, p_plan_code text, p_status public.subscription_status default 'active',

@@ -489,8 +489,9 @@ describe('bad input in the pages', () => {
 		const {
 			rows: [payment]
 		} = await db.query(
-			`insert into public.payments (tenant_id, provider, amount, currency, status, proof_path)
-			 values ($1, 'manual', 2900, 'usd', 'pending', $2) returning id`,
+			`insert into public.payments (tenant_id, plan_id, billing_interval, provider, amount, currency, status, proof_path)
+			 select $1, p.id, 'month', 'manual', 2900, 'usd', 'pending', $2 from public.plans p where p.code = 'pro'
+			 returning id`,
 			[tenant.id, `${tenant.id}/bad-input-proof.pdf`]
 		);
 		const staff = await signIn(browser, app.url, 'admin@tenantry.test');

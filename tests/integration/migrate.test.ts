@@ -78,6 +78,26 @@ describe.each(engineFactories)('migration runner on %s', (_name, factory) => {
 		expect((await tables()).map((r) => r.name)).not.toContain('more');
 	});
 
+	it('names a database created by an earlier, squashed history and says how to recreate it', async () => {
+		await migrate(t.engine, { dir, compat: 'auto' });
+		rmSync(join(dir, '20260101000000_widgets.sql'));
+		rmSync(join(dir, '20260101000100_gadgets.sql'));
+		writeFileSync(
+			join(dir, '20260201000000_things.sql'),
+			`${FIRST}\n${SECOND}\ncreate table public.things (id int);`
+		);
+		const error = (await migrate(t.engine, { dir, compat: 'auto' }).catch(
+			(e: unknown) => e
+		)) as Error;
+		expect(error).toBeInstanceOf(MigrationError);
+		expect(error.message).toContain('created by an earlier, squashed migration history');
+		expect(error.message).toContain(
+			'2 migrations that are no longer files, up to 20260101000100_gadgets'
+		);
+		expect(error.message).toContain('npm run db:reset');
+		expect((await tables()).map((r) => r.name)).toEqual(['gadgets', 'widgets']);
+	});
+
 	it('refuses a new migration dated before the latest applied one', async () => {
 		await migrate(t.engine, { dir, compat: 'auto' });
 		writeFileSync(join(dir, '20250101000000_late.sql'), 'create table public.late (id int);');

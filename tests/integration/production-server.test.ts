@@ -120,7 +120,7 @@ describe('npm start serves the production build', () => {
 			'/src/hooks.server.ts': 'export const handle',
 			'/src/lib/server/config.ts': 'AUTH_JWT_SECRET',
 			'/supabase/seed.sql': 'password123!',
-			'/supabase/migrations/20261122000000_foundation.sql': 'create schema if not exists private',
+			'/supabase/migrations/20261130000000_foundation.sql': 'create schema if not exists private',
 			'/package.json': '"devDependencies"',
 			'/.env.example': 'DATA_DIR',
 			'/node_modules/@sveltejs/kit/package.json': '"name": "@sveltejs/kit"',

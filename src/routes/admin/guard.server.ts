@@ -13,8 +13,8 @@ import { myStaffRole } from '$lib/server/db/admin';
 import { hasStaffRole, type StaffRole } from '$lib/schemas/admin';
 import { ensureRuntime, getAuth } from '$lib/server/runtime';
 
-/** SvelteKit's own message for a route that does not exist. */
-export const NOT_FOUND = 'Not Found';
+/** The words of the app's 404 page for a route that does not exist (handleError in hooks.server.ts). */
+export const NOT_FOUND = 'Not found';
 
 export async function requireStaff(
 	locals: App.Locals,

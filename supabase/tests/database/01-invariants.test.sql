@@ -41,7 +41,7 @@ select policies_are('public', 'system_settings', array['system_settings_select_p
 select policies_are('public', 'team_members', array['team_members_delete_mfa', 'team_members_delete_permitted', 'team_members_insert_mfa', 'team_members_insert_permitted', 'team_members_select_member', 'team_members_select_mfa', 'team_members_select_staff']);
 select policies_are('public', 'teams', array['teams_delete_mfa', 'teams_delete_permitted', 'teams_insert_mfa', 'teams_insert_permitted', 'teams_select_member', 'teams_select_mfa', 'teams_select_staff', 'teams_update_mfa', 'teams_update_permitted']);
 select policies_are('public', 'tenants', array['tenants_select_member', 'tenants_select_staff', 'tenants_update_mfa', 'tenants_update_permitted']);
--- Billing and usage (20261122002000…2400): catalogue public, tenant rows read with billing.read / usage.read,
+-- Billing, usage and Stripe (20261130001000…1200): catalogue public, tenant rows read with billing.read / usage.read,
 -- written only by RPCs, the lifecycle job and the Stripe ledger (billing accounts' details by billing.manage).
 select policies_are('public', 'plans', array['plans_insert_staff', 'plans_select_public', 'plans_select_staff', 'plans_update_staff']);
 select policies_are('public', 'plan_limits', array['plan_limits_delete_staff', 'plan_limits_insert_staff', 'plan_limits_select_public', 'plan_limits_update_staff']);

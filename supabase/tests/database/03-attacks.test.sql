@@ -1,6 +1,6 @@
 -- Named attacks, each tried the ways a client could: through the RPCs, through direct table
 -- writes (PostgREST), and as the service role where a guard must hold for every role.
--- Personas: see 02-personas. Codes: docs/error-codes.md.
+-- Personas: see 02-tenancy-personas. Codes: docs/error-codes.md.
 begin;
 select plan(62);
 select tests.seed_fixture();

@@ -1,4 +1,4 @@
--- The billing page's reads (20261122003400_billing_pages.sql): billing_overview and billing_invoice
+-- The billing page's reads (20261130001000_billing.sql): billing_overview and billing_invoice
 -- answer billing.read / billing.manage holders like the table policies, and also while billing has
 -- suspended the tenant (when the policies hide every row), so its owners can see what is owed.
 --

@@ -1,4 +1,4 @@
--- Attacks found from outside (issue 9) and closed in 20261201000400_rbac_mfa_request_hardening.sql,
+-- Attacks found from outside (issue 9) and closed in the tenancy, audit, foundation and domains modules,
 -- each test named after the attack it replays:
 --   3.4  editing a role to get round "never act on someone who holds more than you"
 --   3.7  what an aal1 session reads of a tenant that requires MFA

@@ -1,5 +1,5 @@
 -- Issue 9, attacks 3.1 (usage can be wiped) and 3.5 (manual payments can be gamed), closed in
--- 20261201000300_usage_and_payment_hardening.sql. Each test is named after the attack it repeats.
+-- the usage and billing modules (20261130001100_usage.sql, 20261130001000_billing.sql). Each test is named after the attack it repeats.
 --
 -- Its own fixture, every name prefixed t30- so it never meets supabase/seed.sql or the shared one:
 --   t30-meter  pro (api_calls hard limit 1,000,000): t30-owner owner · t30-dev developer · t30-admin

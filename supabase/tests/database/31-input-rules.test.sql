@@ -1,4 +1,4 @@
--- Issue 9 §5: bad input the pages let through, refused by the data (20261201000600_input_rules.sql).
+-- Issue 9 §5: bad input the pages let through, refused by the data (tenancy, teams, projects and billing modules).
 -- Own fixtures, prefixed t31-, so the file runs on an empty database and on the seeded demo one.
 begin;
 select plan(17);

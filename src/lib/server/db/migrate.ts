@@ -110,12 +110,28 @@ export async function appliedMigrations(session: Session): Promise<AppliedMigrat
 	);
 }
 
-/** Refuses to go on when history and files disagree; returns the files still to apply. */
+/**
+ * Refuses to go on when history and files disagree (naming a history older than the first file,
+ * which a squash leaves behind, as such); returns the files still to apply.
+ */
 export function pendingMigrations(
 	files: MigrationFile[],
 	applied: AppliedMigration[]
 ): MigrationFile[] {
 	const byVersion = new Map(files.map((f) => [f.version, f]));
+	const first = files[0]?.version;
+	if (first !== undefined && applied.some((row) => row.version < first)) {
+		const gone = applied.filter((row) => !byVersion.has(row.version));
+		const last = gone.at(-1)!;
+		throw new MigrationError(
+			`This database was created by an earlier, squashed migration history: it records ` +
+				`${gone.length} migrations that are no longer files, up to ${last.version}_${last.name ?? ''}, ` +
+				`some older than the first migration file (${first}). That history now lives in one migration per module ` +
+				`(docs/decisions/0007-migrations-squashed-by-module.md) and cannot be applied on top of it. ` +
+				`Nothing was changed. Recreate the database: npm run db:reset for the embedded one; a ` +
+				`server database must be dropped and created again, then npm run db:migrate.`
+		);
+	}
 	for (const row of applied) {
 		const file = byVersion.get(row.version);
 		if (!file) {

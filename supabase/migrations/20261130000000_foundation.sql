@@ -1,12 +1,44 @@
--- Common: trigger helpers every tenant module reuses, and the request context (who is calling,
--- from where) that audit rows and RPCs read.
+-- Foundation: what every module stands on. The `private` schema for helpers that policies,
+-- triggers and RPCs call; deny-by-default privileges for everything the later modules create;
+-- the trigger guards every tenant module reuses; and the request context (who is calling, from
+-- where) that audit rows and RPCs read.
 --
+-- Owns: schema private; default privileges; private.set_updated_at, forbid_column_changes,
+-- restrict_column_changes_to_rpc, is_service_role, is_operator, is_privileged_context,
+-- request_claims, request_ip, request_user_agent, try_uuid.
+--
+-- PostgREST exposes `public` only; helpers live in `private` so nobody calls them over HTTP.
+-- Supabase grants anon and authenticated everything on new objects in `public` by default;
+-- Tenantry revokes that, so each table and function grants exactly what it means to allow.
 -- Nothing here is a table. The guards exist because a policy can allow an UPDATE but cannot say
 -- "not of this column"; column grants cover authenticated, the guards cover every role.
+
+-- ---------------------------------------------------------------------------------------------
+-- Types
+-- ---------------------------------------------------------------------------------------------
+
+create schema if not exists private;
+
+-- The global default (execute for PUBLIC) can only be revoked globally, not per schema.
+alter default privileges revoke execute on functions from public;
+alter default privileges in schema public revoke all on functions from anon, authenticated;
+alter default privileges in schema public revoke all on tables from anon, authenticated;
+alter default privileges in schema public revoke all on sequences from anon, authenticated;
 
 -- Supabase's default privileges give service_role ALL on new tables in public, TRUNCATE included.
 -- TRUNCATE skips row triggers and RLS, so no API role gets it, now or for tables added later.
 alter default privileges in schema public revoke truncate on tables from anon, authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- Tables
+-- ---------------------------------------------------------------------------------------------
+
+comment on schema private is
+  'Helpers used by RLS policies, triggers and RPCs; not exposed through PostgREST.';
+
+-- ---------------------------------------------------------------------------------------------
+-- Triggers
+-- ---------------------------------------------------------------------------------------------
 
 create or replace function private.set_updated_at()
 returns trigger
@@ -18,23 +50,9 @@ begin
   return new;
 end
 $$;
+
 comment on function private.set_updated_at() is
   'BEFORE UPDATE trigger: stamps updated_at.';
-
--- True inside a security definer RPC or trigger (current_user is the schema owner, the role that
--- owns every table) and for superusers; false for anon, authenticated and service_role.
-create or replace function private.is_privileged_context()
-returns boolean
-language sql
-stable
-set search_path = ''
-as $$
-  select current_user = (select pg_catalog.pg_get_userbyid(n.nspowner) from pg_catalog.pg_namespace n where n.nspname = 'private')
-      or coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = current_user), false)
-$$;
-comment on function private.is_privileged_context() is
-  'True when running as the schema owner (inside a security definer RPC or trigger) or as a superuser. '
-  'Guards use it so that protected columns change only through the RPCs.';
 
 -- BEFORE UPDATE trigger: the columns named in the arguments never change, for any role.
 create or replace function private.forbid_column_changes()
@@ -56,6 +74,7 @@ begin
   return new;
 end
 $$;
+
 comment on function private.forbid_column_changes() is
   'BEFORE UPDATE trigger: the columns named in the trigger arguments (tenant_id, created_by, …) are immutable for every role (TN040).';
 
@@ -83,9 +102,30 @@ begin
   return new;
 end
 $$;
+
 comment on function private.restrict_column_changes_to_rpc() is
   'BEFORE UPDATE trigger: the columns named in the trigger arguments change only inside the security '
   'definer RPCs and triggers, for every other role including service_role (TN041).';
+
+-- ---------------------------------------------------------------------------------------------
+-- Helpers
+-- ---------------------------------------------------------------------------------------------
+
+-- True inside a security definer RPC or trigger (current_user is the schema owner, the role that
+-- owns every table) and for superusers; false for anon, authenticated and service_role.
+create or replace function private.is_privileged_context()
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select current_user = (select pg_catalog.pg_get_userbyid(n.nspowner) from pg_catalog.pg_namespace n where n.nspname = 'private')
+      or coalesce((select r.rolsuper from pg_catalog.pg_roles r where r.rolname = current_user), false)
+$$;
+
+comment on function private.is_privileged_context() is
+  'True when running as the schema owner (inside a security definer RPC or trigger) or as a superuser. '
+  'Guards use it so that protected columns change only through the RPCs.';
 
 -- The request as PostgREST (and src/lib/server/db/rls.ts) describes it.
 create or replace function private.request_claims()
@@ -100,6 +140,7 @@ exception when others then
   return '{}'::jsonb;
 end
 $$;
+
 comment on function private.request_claims() is 'The JWT claims of the current request, {} when absent or malformed.';
 
 create or replace function private.try_uuid(p_text text)
@@ -114,6 +155,7 @@ exception when others then
   return null;
 end
 $$;
+
 comment on function private.try_uuid(text) is 'Casts to uuid, null instead of an error.';
 
 create or replace function private.request_ip()
@@ -123,21 +165,24 @@ stable
 set search_path = ''
 as $$
 declare
-  v_headers jsonb;
-  v_raw text;
+  v_app text := nullif(btrim(current_setting('tenantry.client_ip', true)), '');
+  v_forwarded text[];
 begin
-  v_headers := nullif(current_setting('request.headers', true), '')::jsonb;
-  -- The left-most x-forwarded-for entry is the client as the first proxy saw it.
-  v_raw := coalesce(
-    btrim(split_part(v_headers ->> 'x-forwarded-for', ',', 1)),
-    v_headers ->> 'x-real-ip',
-    v_headers ->> 'cf-connecting-ip');
-  return nullif(v_raw, '')::inet;
+  if v_app is not null then
+    return v_app::inet;
+  end if;
+  -- Behind PostgREST: the proxy in front of it appends the address it saw to X-Forwarded-For.
+  -- Everything left of that hop was written by the client, so only the right-most entry counts.
+  v_forwarded := string_to_array(nullif(current_setting('request.headers', true), '')::jsonb ->> 'x-forwarded-for', ',');
+  return nullif(btrim(v_forwarded[cardinality(v_forwarded)]), '')::inet;
 exception when others then
   return null;
 end
 $$;
-comment on function private.request_ip() is 'Client IP from request.headers (x-forwarded-for, x-real-ip), null when absent or invalid.';
+
+comment on function private.request_ip() is
+  'Client IP: tenantry.client_ip (the app''s, computed from TRUSTED_PROXIES), else the right-most '
+  'X-Forwarded-For hop of request.headers (PostgREST); null when absent or not an address.';
 
 create or replace function private.request_user_agent()
 returns text
@@ -151,6 +196,7 @@ exception when others then
   return null;
 end
 $$;
+
 comment on function private.request_user_agent() is 'User agent from request.headers, at most 512 characters.';
 
 -- True for a system job: the role is service_role (set by `set local role`, which a client
@@ -163,6 +209,7 @@ set search_path = ''
 as $$
   select current_setting('role', true) = 'service_role'
 $$;
+
 comment on function private.is_service_role() is
   'True when the transaction runs as service_role (a named system job).';
 
@@ -180,6 +227,7 @@ as $$
   select coalesce(nullif(current_setting('role', true), ''), 'none') = 'none'
      and coalesce((select r.rolsuper or r.rolbypassrls from pg_catalog.pg_roles r where r.rolname = session_user), false)
 $$;
+
 comment on function private.is_operator() is
   'True at a direct connection of a superuser or the schema owner (no SET ROLE): operators may run staff RPCs and verify chains.';
 
@@ -192,3 +240,10 @@ grant execute on function
   private.is_service_role(),
   private.is_operator()
 to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- Grants
+-- ---------------------------------------------------------------------------------------------
+
+revoke all on schema private from public;
+grant usage on schema private to anon, authenticated, service_role;

@@ -1,6 +1,10 @@
 -- Stripe: the event ledger and public.apply_stripe_event(event jsonb), which the stripe-webhook edge
 -- function calls (as service_role, job `stripe.webhook`) after verifying the signature.
 --
+-- Owns: table private.stripe_events; private.stripe_time, stripe_customer_tenant,
+-- stripe_subscription_status, apply_stripe_subscription, apply_stripe_invoice,
+-- link_stripe_customer_from_metadata; public.apply_stripe_event.
+--
 -- One call = one transaction: the event is recorded in private.stripe_events (keyed by event.id)
 -- and its effect applied together, so a delivery either leaves both or neither. Outcomes:
 --   'duplicate'  the event id is already in the ledger: nothing changes
@@ -12,6 +16,18 @@
 -- time of the newest event applied to them; an event older than it is stale. Billing periods are
 -- read from the subscription's first item (items.data[0].current_period_start/end, Stripe's API
 -- since 2025-03-31), falling back to the subscription's own fields.
+--
+-- Stripe does not promise the order of events: customer.subscription.created (or an invoice) can
+-- arrive before checkout.session.completed. Our checkout sessions put the tenant in the
+-- subscription's metadata (`subscription_data.metadata.tenant_id`), which Stripe copies onto the
+-- subscription and onto its invoices (`parent.subscription_details.metadata`). When the ledger
+-- records an event carrying it, a trigger links the event's customer to that tenant first — unless
+-- the tenant already has another customer or the customer another tenant: the signed checkout
+-- completion stays the authority, this only fills the gap before it.
+
+-- ---------------------------------------------------------------------------------------------
+-- Tables
+-- ---------------------------------------------------------------------------------------------
 
 create table private.stripe_events (
   id text primary key check (id ~ '^evt_[A-Za-z0-9_]+$'),
@@ -29,8 +45,50 @@ comment on table private.stripe_events is
 create index stripe_events_created_idx on private.stripe_events (created);
 create index stripe_events_tenant_idx on private.stripe_events (tenant_id, created);
 
-revoke all on private.stripe_events from public, anon, authenticated, service_role;
-grant select on private.stripe_events to service_role;
+-- ---------------------------------------------------------------------------------------------
+-- Triggers
+-- ---------------------------------------------------------------------------------------------
+
+create or replace function private.link_stripe_customer_from_metadata()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_object jsonb := new.payload #> '{data,object}';
+  v_customer text;
+  v_tenant_id uuid;
+begin
+  v_customer := case when jsonb_typeof(v_object -> 'customer') = 'object' then v_object #>> '{customer,id}'
+                     else v_object ->> 'customer' end;
+  v_tenant_id := private.try_uuid(coalesce(
+    v_object #>> '{metadata,tenant_id}',
+    v_object #>> '{parent,subscription_details,metadata,tenant_id}',
+    v_object #>> '{subscription_details,metadata,tenant_id}'));
+  if v_customer is null or v_customer !~ '^cus_[A-Za-z0-9]+$' or v_tenant_id is null
+     or not exists (select 1 from public.tenants t where t.id = v_tenant_id)
+     or exists (select 1 from public.billing_accounts b where b.stripe_customer_id = v_customer) then
+    return new;
+  end if;
+  insert into public.billing_accounts as b (tenant_id, stripe_customer_id)
+  values (v_tenant_id, v_customer)
+  on conflict (tenant_id) do update set stripe_customer_id = excluded.stripe_customer_id
+    where b.stripe_customer_id is null;
+  return new;
+end
+$$;
+
+comment on function private.link_stripe_customer_from_metadata() is
+  'BEFORE INSERT on private.stripe_events: links an event''s customer to the tenant named in its subscription '
+  'metadata when neither is linked yet, so events arriving before checkout.session.completed are applied.';
+
+create trigger stripe_events_link_customer before insert on private.stripe_events
+  for each row execute function private.link_stripe_customer_from_metadata();
+
+-- ---------------------------------------------------------------------------------------------
+-- Helpers
+-- ---------------------------------------------------------------------------------------------
 
 create or replace function private.stripe_time(p_value jsonb)
 returns timestamptz
@@ -40,6 +98,7 @@ set search_path = ''
 as $$
   select case when jsonb_typeof(p_value) = 'number' then to_timestamp((p_value #>> '{}')::double precision) end
 $$;
+
 comment on function private.stripe_time(jsonb) is 'A Stripe unix timestamp (seconds) as timestamptz; null for null or absent.';
 
 create or replace function private.stripe_subscription_status(p_status text)
@@ -59,6 +118,7 @@ as $$
     when 'incomplete_expired' then 'expired'
   end::public.subscription_status
 $$;
+
 comment on function private.stripe_subscription_status(text) is
   'Stripe subscription status → Tenantry''s (unpaid, incomplete, paused → past_due; canceled → cancelled).';
 
@@ -71,6 +131,7 @@ set search_path = ''
 as $$
   select b.tenant_id from public.billing_accounts b where b.stripe_customer_id = p_customer
 $$;
+
 comment on function private.stripe_customer_tenant(text) is 'The tenant of a Stripe customer id (billing_accounts).';
 
 -- customer.subscription.* — returns the outcome.
@@ -157,6 +218,7 @@ begin
   return 'applied';
 end
 $$;
+
 comment on function private.apply_stripe_subscription(text, timestamptz, jsonb, uuid) is
   'customer.subscription.created|updated|deleted|trial_will_end for apply_stripe_event.';
 
@@ -257,9 +319,21 @@ begin
   return 'applied';
 end
 $$;
+
 comment on function private.apply_stripe_invoice(text, timestamptz, jsonb, uuid) is
   'invoice.finalized|paid|payment_failed for apply_stripe_event: the invoice and its lines, a payment row, and '
   'past_due ⇄ active on the subscription.';
+
+-- ---------------------------------------------------------------------------------------------
+-- Grants
+-- ---------------------------------------------------------------------------------------------
+
+revoke all on private.stripe_events from public, anon, authenticated, service_role;
+grant select on private.stripe_events to service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- API functions
+-- ---------------------------------------------------------------------------------------------
 
 create or replace function public.apply_stripe_event(p_event jsonb)
 returns text
@@ -368,6 +442,7 @@ begin
   return v_outcome;
 end
 $$;
+
 comment on function public.apply_stripe_event(jsonb) is
   'Records a verified Stripe event in private.stripe_events and applies it in the same transaction. Returns '
   'duplicate | applied | stale | ignored. Security definer: writes billing state no API role may write. '

@@ -4,8 +4,18 @@
 -- members.invite, and nobody invites with a role that holds more than they do (owner only by
 -- owners).
 --
--- Also: private.authorize(), the check every RPC starts with (TN001 signed out, TN004 MFA step-up
--- needed, TN002 missing permission — the same answer whether or not the tenant exists).
+-- Owns: table invitations; private.current_user_confirmed_email; public.invite_member,
+-- accept_invitation, revoke_invitation, invitation_preview.
+--
+-- The person opening /invite/<token> is usually not a member yet, so RLS shows them nothing of the
+-- tenant. invitation_preview() answers for exactly one invitation, found by the sha256 of the token
+-- in the link (never by id or email), so it reveals nothing to anyone without a live token: an
+-- unknown token answers no row, the same as no call at all. The invited address is masked unless
+-- it is the caller's own confirmed address, so a forwarded link does not leak who was invited.
+
+-- ---------------------------------------------------------------------------------------------
+-- Tables
+-- ---------------------------------------------------------------------------------------------
 
 create table public.invitations (
   id uuid primary key default gen_random_uuid(),
@@ -32,6 +42,10 @@ create unique index invitations_pending_email_idx on public.invitations (tenant_
 create index invitations_email_idx on public.invitations (email) where accepted_at is null and revoked_at is null;
 create index invitations_tenant_created_idx on public.invitations (tenant_id, created_at);
 
+-- ---------------------------------------------------------------------------------------------
+-- Triggers
+-- ---------------------------------------------------------------------------------------------
+
 create trigger invitations_immutable_columns before update on public.invitations
   for each row execute function private.forbid_column_changes(
     'id', 'tenant_id', 'email', 'token_hash', 'expires_at', 'invited_by', 'created_at');
@@ -40,7 +54,10 @@ create trigger invitations_rpc_only_columns before update on public.invitations
     'accepted_at', 'accepted_by', 'revoked_at', 'revoked_by', 'role_id');
 create trigger invitations_check_role before insert or update on public.invitations
   for each row execute function private.check_role_reference();
-select private.enable_audit('public.invitations', 'tenant_id', '{id}', '{token_hash}');
+
+-- ---------------------------------------------------------------------------------------------
+-- Helpers
+-- ---------------------------------------------------------------------------------------------
 
 -- The caller's email, when confirmed: what an invitation is bound to.
 create or replace function private.current_user_confirmed_email()
@@ -53,71 +70,48 @@ as $$
   select u.email::extensions.citext from auth.users u
   where u.id = (select auth.uid()) and u.email_confirmed_at is not null
 $$;
+
 comment on function private.current_user_confirmed_email() is
   'The caller''s confirmed email, null otherwise. Security definer: reads auth.users.';
 
-create or replace function private.authorize(p_code text, p_tenant_id uuid)
-returns uuid
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-  v_user_id uuid := auth.uid();
-begin
-  if v_user_id is null then
-    raise exception 'sign in first' using errcode = 'TN001';
-  end if;
-  if p_tenant_id in (select private.mfa_blocked_tenant_ids()) then
-    raise exception 'this tenant requires multi-factor authentication' using errcode = 'TN004';
-  end if;
-  if p_code is not null and not private.user_has_permission(p_code, p_tenant_id) then
-    raise exception 'permission % needed', p_code using errcode = 'TN002';
-  end if;
-  return v_user_id;
-end
-$$;
-comment on function private.authorize(text, uuid) is
-  'RPC preamble: returns the caller, or raises TN001 (signed out), TN004 (MFA step-up) or TN002 (permission missing).';
+grant execute on function private.current_user_confirmed_email() to authenticated, service_role;
 
--- The first permission of a role that the caller does not hold tenant-wide (null: none).
-create or replace function private.first_permission_not_held(p_role_id uuid, p_tenant_id uuid)
-returns text
-language sql
-stable
-security definer
-set search_path = ''
-as $$
-  select rp.permission_code from public.role_permissions rp
-  where rp.role_id = p_role_id
-    and rp.permission_code not in (select private.user_permissions(p_tenant_id))
-  order by rp.permission_code
-  limit 1
-$$;
-comment on function private.first_permission_not_held(uuid, uuid) is
-  'Escalation check for the RPCs: a permission of the role the caller lacks in the tenant.';
+-- ---------------------------------------------------------------------------------------------
+-- Audited tables
+-- ---------------------------------------------------------------------------------------------
 
--- A tenant-scoped role usable in this tenant, or TN035.
-create or replace function private.tenant_role(p_role_id uuid, p_tenant_id uuid)
-returns public.roles
-language plpgsql
-stable
-security definer
-set search_path = ''
-as $$
-declare
-  v_role public.roles;
-begin
-  select * into v_role from public.roles r
-  where r.id = p_role_id and (r.tenant_id is null or r.tenant_id = p_tenant_id) and r.scope = 'tenant';
-  if not found then
-    raise exception 'no tenant role % in this tenant', p_role_id using errcode = 'TN035';
-  end if;
-  return v_role;
-end
-$$;
-comment on function private.tenant_role(uuid, uuid) is 'Looks up a tenant-scoped system or custom role of the tenant (TN035).';
+select private.enable_audit('public.invitations', 'tenant_id', '{id}', '{token_hash}');
+
+-- ---------------------------------------------------------------------------------------------
+-- Grants
+-- ---------------------------------------------------------------------------------------------
+
+revoke all on public.invitations from anon, authenticated, service_role;
+
+-- Every column but token_hash: clients select named columns.
+grant select (id, tenant_id, email, role_id, expires_at, invited_by, accepted_at, accepted_by, revoked_at,
+              revoked_by, created_at) on public.invitations to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- Policies
+-- ---------------------------------------------------------------------------------------------
+
+create policy invitations_select_permitted on public.invitations
+  for select to authenticated
+  using (tenant_id in (select private.tenants_with_permission('members.invite')));
+create policy invitations_select_invitee on public.invitations
+  for select to authenticated
+  using (email = (select private.current_user_confirmed_email()));
+create policy invitations_select_staff on public.invitations
+  for select to authenticated
+  using ((select private.is_platform_staff('support')));
+create policy invitations_select_mfa on public.invitations
+  as restrictive for select to authenticated
+  using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
+
+-- ---------------------------------------------------------------------------------------------
+-- API functions
+-- ---------------------------------------------------------------------------------------------
 
 create or replace function public.invite_member(p_tenant_id uuid, p_email text, p_role_id uuid default null)
 returns table (invitation_id uuid, token text, expires_at timestamptz)
@@ -172,6 +166,7 @@ begin
   return next;
 end
 $$;
+
 comment on function public.invite_member(uuid, text, uuid) is
   'Invites an email with a tenant role (default viewer). Returns the token once; only its hash is kept. '
   'Needs members.invite; owner role only by owners (TN033); never a role granting more than the caller holds (TN030).';
@@ -237,6 +232,7 @@ begin
   return v_invitation.tenant_id;
 end
 $$;
+
 comment on function public.accept_invitation(text) is
   'Joins the caller to the invitation''s tenant with its role. Locks the invitation; the caller''s confirmed '
   'email must match (TN024/TN025); single use (TN021), not revoked (TN022), not expired (TN023).';
@@ -266,25 +262,39 @@ begin
                               jsonb_build_object('email', v_invitation.email), null);
 end
 $$;
+
 comment on function public.revoke_invitation(uuid) is 'Revokes a pending invitation. Needs members.invite.';
 
-revoke all on public.invitations from anon, authenticated, service_role;
--- Every column but token_hash: clients select named columns.
-grant select (id, tenant_id, email, role_id, expires_at, invited_by, accepted_at, accepted_by, revoked_at,
-              revoked_by, created_at) on public.invitations to authenticated, service_role;
-grant execute on function private.current_user_confirmed_email() to authenticated, service_role;
+create or replace function public.invitation_preview(p_token text)
+returns table (tenant_name text, email text, role_key text, expires_at timestamptz, state text)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select t.name,
+         case when lower(i.email::text) = lower(coalesce(private.current_user_confirmed_email()::text, ''))
+              then i.email::text
+              else left(i.email::text, 1) || '•••@' || split_part(i.email::text, '@', 2) end,
+         r.key,
+         i.expires_at,
+         case when i.accepted_at is not null then 'accepted'
+              when i.revoked_at is not null then 'revoked'
+              when i.expires_at <= now() then 'expired'
+              else 'pending' end
+  from public.invitations i
+  join public.tenants t on t.id = i.tenant_id
+  left join public.roles r on r.id = i.role_id
+  where i.token_hash = sha256(convert_to(coalesce(p_token, ''), 'UTF8'))
+    and (select auth.uid()) is not null
+$$;
+
+comment on function public.invitation_preview(text) is
+  'What an invitation link offers (tenant name, masked email unless it is the caller''s, role key, expiry, state), '
+  'found only by the sha256 of its token; signed-in callers only. No row for an unknown token.';
+
 grant execute on function public.invite_member(uuid, text, uuid), public.accept_invitation(text),
   public.revoke_invitation(uuid) to authenticated;
 
-create policy invitations_select_permitted on public.invitations
-  for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('members.invite')));
-create policy invitations_select_invitee on public.invitations
-  for select to authenticated
-  using (email = (select private.current_user_confirmed_email()));
-create policy invitations_select_staff on public.invitations
-  for select to authenticated
-  using ((select private.is_platform_staff('support')));
-create policy invitations_select_mfa on public.invitations
-  as restrictive for select to authenticated
-  using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
+revoke all on function public.invitation_preview(text) from public, anon, authenticated, service_role;
+grant execute on function public.invitation_preview(text) to authenticated;

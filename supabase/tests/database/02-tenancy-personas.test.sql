@@ -249,13 +249,7 @@ insert into matrix_expected values
   ('tenants',           'bill',          'rows:3', 'error:42501', 'ok:0', 'error:42501'),
   ('tenants',           'service_role',  'rows:3', 'error:42501', 'ok:3', 'error:42501');
 
-select is(tests.try_as(e.persona, c.stmt),
-          case c.op when 'select' then e.select_result when 'insert' then e.insert_result
-                    when 'update' then e.update_result else e.delete_result end,
-          format('%s: %s on %s', e.persona, c.op, c.tbl))
-from matrix_expected e
-join matrix_cases c on c.tbl = e.tbl
-order by e.tbl, e.persona, array_position(array['select', 'insert', 'update', 'delete'], c.op);
+select * from tests.persona_matrix();
 
 select * from finish();
 rollback;

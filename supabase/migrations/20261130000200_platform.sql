@@ -1,13 +1,25 @@
 -- Platform: the operator's side (spec 002). Staff users with a system role, and system settings
 -- such as whether new tenants wait for approval.
 --
+-- Owns: type staff_role; tables platform_staff, system_settings (and the platform's own
+-- settings; each module inserts its own, e.g. billing.*); private.is_platform_staff,
+-- private.setting, private.require_staff.
+--
 -- Staff roles and what they may do (every grant is an explicit policy or RPC check):
 --   super_admin    everything staff can do: read every tenant's data, approve, suspend,
 --                  reactivate and archive tenants, manage staff and settings.
 --   support        read tenants, people, memberships, teams, projects and audit logs; change nothing.
 --   billing_admin  read tenants and their owners; suspend and reactivate tenants (non-payment).
 
+-- ---------------------------------------------------------------------------------------------
+-- Types
+-- ---------------------------------------------------------------------------------------------
+
 create type public.staff_role as enum ('super_admin', 'support', 'billing_admin');
+
+-- ---------------------------------------------------------------------------------------------
+-- Tables
+-- ---------------------------------------------------------------------------------------------
 
 create table public.platform_staff (
   user_id uuid primary key references public.profiles (id) on delete cascade,
@@ -32,6 +44,19 @@ alter table public.system_settings enable row level security;
 comment on table public.system_settings is
   'Platform-wide settings (spec 002). Public ones are readable by every signed-in user; super_admin edits values.';
 
+-- ---------------------------------------------------------------------------------------------
+-- Reference data
+-- ---------------------------------------------------------------------------------------------
+
+insert into public.system_settings (key, value, category, description, is_public) values
+  ('tenants.require_approval', 'false', 'tenancy',
+   'New tenants start pending and wait for a super_admin to approve them (spec 003).', true),
+  ('invitations.ttl_hours', '168', 'tenancy', 'How long an invitation stays valid.', true);
+
+-- ---------------------------------------------------------------------------------------------
+-- Triggers
+-- ---------------------------------------------------------------------------------------------
+
 create trigger system_settings_set_updated_at before update on public.system_settings
   for each row execute function private.set_updated_at();
 create trigger system_settings_immutable_columns before update on public.system_settings
@@ -39,10 +64,9 @@ create trigger system_settings_immutable_columns before update on public.system_
 create trigger platform_staff_immutable_columns before update on public.platform_staff
   for each row execute function private.forbid_column_changes('user_id', 'created_by', 'created_at');
 
-insert into public.system_settings (key, value, category, description, is_public) values
-  ('tenants.require_approval', 'false', 'tenancy',
-   'New tenants start pending and wait for a super_admin to approve them (spec 003).', true),
-  ('invitations.ttl_hours', '168', 'tenancy', 'How long an invitation stays valid.', true);
+-- ---------------------------------------------------------------------------------------------
+-- Helpers
+-- ---------------------------------------------------------------------------------------------
 
 -- Staff roles are hierarchical only at the top: super_admin holds every staff role.
 create or replace function private.is_platform_staff(p_role text default null)
@@ -57,6 +81,7 @@ as $$
     where s.user_id = (select auth.uid())
       and (p_role is null or s.role = 'super_admin' or s.role::text = p_role))
 $$;
+
 comment on function private.is_platform_staff(text) is
   'Is the caller platform staff (with role p_role, or super_admin)? Only ever about the caller. '
   'Security definer so policies can read platform_staff without exposing it.';
@@ -70,10 +95,31 @@ set search_path = ''
 as $$
   select s.value from public.system_settings s where s.key = p_key
 $$;
+
 comment on function private.setting(text) is
   'A system setting''s value, for RPCs. Security definer so non-public settings stay unreadable to clients.';
 
+create or replace function private.require_staff(p_role text)
+returns void
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if not (private.is_service_role() or private.is_operator() or private.is_platform_staff(p_role)) then
+    raise exception 'platform staff (%) only', p_role using errcode = 'TN061';
+  end if;
+end
+$$;
+
+comment on function private.require_staff(text) is 'Raises TN061 unless the caller is staff with the role (or super_admin), a system job or an operator.';
+
 grant execute on function private.is_platform_staff(text) to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- Grants
+-- ---------------------------------------------------------------------------------------------
 
 revoke all on public.platform_staff, public.system_settings from anon, authenticated, service_role;
 grant select, insert, delete on public.platform_staff to authenticated;
@@ -81,6 +127,10 @@ grant update (role) on public.platform_staff to authenticated;
 grant select, insert, update, delete on public.platform_staff to service_role;
 grant select on public.system_settings to authenticated, service_role;
 grant update (value, description, is_public) on public.system_settings to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- Policies
+-- ---------------------------------------------------------------------------------------------
 
 create policy platform_staff_select_self on public.platform_staff
   for select to authenticated

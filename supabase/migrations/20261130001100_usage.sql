@@ -8,6 +8,10 @@
 --   usage_daily     per tenant, metric and UTC day, rebuilt from the events by
 --                   private.rollup_usage_daily() (the `usage.rollup` job), for charts
 --
+-- Owns: those tables; the quota helpers (usage_period, count_usage, lock_quota,
+-- enforce_counted_quota, usage_backdating_window, usage_clock_skew); public.record_usage,
+-- admin_correct_usage, usage_summary (the usage page).
+--
 -- Quotas (plan_limits of the tenant's plan, private.tenant_limit()):
 --   * members and projects are counted where they live; inserting one past the hard limit raises
 --     TN070 (memberships — so accept_invitation too —, invitations, projects);
@@ -18,6 +22,17 @@
 -- (READ COMMITTED: the count is a new statement, with a new snapshot). Metered quotas need no extra
 -- lock: the counter upsert locks the counter row, and ON CONFLICT DO UPDATE adds to the latest
 -- committed total, which is then checked.
+--
+-- Recording: record_usage takes positive quantities only (TN076), needs usage.record, and a
+-- measurement may be at most private.usage_backdating_window() (24 hours) old and at most 5
+-- minutes in the future; every call writes a usage.record audit event. Corrections — the only
+-- negative quantities (usage_events_quantity_positive) — are admin_correct_usage(), for billing
+-- staff and trusted system jobs: reason required (TN131), audited (usage.correct), and no counter
+-- may go below zero (TN076). Storage that shrinks is a correction.
+
+-- ---------------------------------------------------------------------------------------------
+-- Tables
+-- ---------------------------------------------------------------------------------------------
 
 create table public.usage_events (
   id bigint generated always as identity primary key,
@@ -29,7 +44,9 @@ create table public.usage_events (
   properties jsonb not null default '{}' check (jsonb_typeof(properties) = 'object' and octet_length(properties::text) <= 4096),
   created_by uuid default auth.uid(),
   created_at timestamptz not null default now(),
-  unique (tenant_id, idempotency_key)
+  unique (tenant_id, idempotency_key),
+  correction_reason text check (char_length(correction_reason) between 1 and 500),
+  constraint usage_events_quantity_positive check (quantity > 0 or correction_reason is not null)
 );
 alter table public.usage_events enable row level security;
 comment on table public.usage_events is
@@ -69,6 +86,10 @@ comment on table public.usage_daily is
 create index usage_daily_tenant_day_idx on public.usage_daily (tenant_id, day);
 create index usage_daily_metric_idx on public.usage_daily (metric);
 
+comment on column public.usage_events.correction_reason is
+  'Set only on corrections (admin_correct_usage): why billing staff or a system job changed the total. Only '
+  'corrections may be negative.';
+
 -- ---------------------------------------------------------------------------------------------
 -- Triggers
 -- ---------------------------------------------------------------------------------------------
@@ -82,32 +103,11 @@ begin
   raise exception 'usage events are append-only: % refused', tg_op using errcode = 'TN072';
 end
 $$;
+
 comment on function private.refuse_usage_change() is 'Refuses UPDATE, DELETE and TRUNCATE on usage_events, for every role (TN072).';
 
-create trigger usage_events_append_only before update or delete on public.usage_events
-  for each row execute function private.refuse_usage_change();
-create trigger usage_events_no_truncate before truncate on public.usage_events
-  for each statement execute function private.refuse_usage_change();
-create trigger usage_events_immutable_columns before update on public.usage_events
-  for each row execute function private.forbid_column_changes('id', 'tenant_id', 'created_by', 'created_at');
-create trigger usage_counters_immutable_columns before update on public.usage_counters
-  for each row execute function private.forbid_column_changes('tenant_id', 'metric', 'period_start');
-create trigger usage_daily_immutable_columns before update on public.usage_daily
-  for each row execute function private.forbid_column_changes('tenant_id', 'metric', 'day');
-
-create or replace function private.usage_period(p_reset public.usage_reset, p_at timestamptz)
-returns date
-language sql
-immutable
-set search_path = ''
-as $$
-  select case p_reset when 'never' then date '1970-01-01'
-    else (date_trunc('month', p_at at time zone 'UTC'))::date end
-$$;
-comment on function private.usage_period(public.usage_reset, timestamptz) is 'The counter period of a measurement: its UTC month, or 1970-01-01 for all-time metrics.';
-
--- Statement-level AFTER INSERT: adds a statement's events to their counters in one upsert (ordered,
--- so concurrent batches lock counters in the same order), then checks the new totals.
+-- Keeps usage_counters in step with the events, in the writer's statement; no counter goes below
+-- zero (a correction larger than the total).
 create or replace function private.count_usage()
 returns trigger
 language plpgsql
@@ -142,6 +142,15 @@ begin
     into v_totals
   from up join agg a using (tenant_id, metric, period_start);
 
+  select t.metric, t.quantity into v_over
+  from jsonb_to_recordset(v_totals) t(tenant_id uuid, metric text, period_start date, added bigint, quantity bigint, flagged boolean)
+  where t.quantity < 0
+  limit 1;
+  if found then
+    raise exception 'usage of % cannot go below zero (it would be %)', v_over.metric, v_over.quantity
+      using errcode = 'TN076';
+  end if;
+
   select t.metric, t.quantity, l.hard_limit into v_over
   from jsonb_to_recordset(v_totals) t(tenant_id uuid, metric text, period_start date, added bigint, quantity bigint, flagged boolean)
   cross join lateral private.tenant_limit(t.tenant_id, t.metric) l
@@ -168,26 +177,11 @@ begin
   return null;
 end
 $$;
+
 comment on function private.count_usage() is
-  'Statement-level AFTER INSERT trigger on usage_events: adds the events to usage_counters, refuses a total past '
-  'the hard limit (TN071), flags and notifies a crossed soft limit. Security definer: counters and the outbox are not '
-  'writable by API roles.';
-
-create trigger usage_events_count after insert on public.usage_events
-  referencing new table as new_rows
-  for each statement execute function private.count_usage();
-
--- Counted quotas: members (memberships and pending invitations) and projects.
-create or replace function private.lock_quota(p_tenant_id uuid, p_metric text)
-returns void
-language sql
-volatile
-set search_path = ''
-as $$
-  select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('tenantry.quota:' || p_metric || ':' || p_tenant_id::text, 0))
-$$;
-comment on function private.lock_quota(uuid, text) is
-  'Transaction-scoped advisory lock serialising quota checks of one tenant and metric.';
+  'Statement-level AFTER INSERT trigger on usage_events: adds the events to usage_counters, refuses a total below zero '
+  '(TN076) or past the hard limit (TN071), flags and notifies a crossed soft limit. Security definer: counters and the '
+  'outbox are not writable by API roles.';
 
 create or replace function private.enforce_counted_quota()
 returns trigger
@@ -223,9 +217,25 @@ begin
   return new;
 end
 $$;
+
 comment on function private.enforce_counted_quota() is
   'BEFORE INSERT trigger (argument: members or projects): refuses a row past the plan''s hard limit (TN070). '
   'Pending invitations hold a seat; accepting one uses that seat. Security definer: counts rows the caller may not see.';
+
+create trigger usage_events_append_only before update or delete on public.usage_events
+  for each row execute function private.refuse_usage_change();
+create trigger usage_events_no_truncate before truncate on public.usage_events
+  for each statement execute function private.refuse_usage_change();
+create trigger usage_events_immutable_columns before update on public.usage_events
+  for each row execute function private.forbid_column_changes('id', 'tenant_id', 'created_by', 'created_at');
+create trigger usage_counters_immutable_columns before update on public.usage_counters
+  for each row execute function private.forbid_column_changes('tenant_id', 'metric', 'period_start');
+create trigger usage_daily_immutable_columns before update on public.usage_daily
+  for each row execute function private.forbid_column_changes('tenant_id', 'metric', 'day');
+
+create trigger usage_events_count after insert on public.usage_events
+  referencing new table as new_rows
+  for each statement execute function private.count_usage();
 
 create trigger memberships_enforce_quota before insert on public.memberships
   for each row execute function private.enforce_counted_quota('members');
@@ -235,8 +245,33 @@ create trigger projects_enforce_quota before insert on public.projects
   for each row execute function private.enforce_counted_quota('projects');
 
 -- ---------------------------------------------------------------------------------------------
--- Rollup
+-- Helpers
 -- ---------------------------------------------------------------------------------------------
+
+create or replace function private.usage_period(p_reset public.usage_reset, p_at timestamptz)
+returns date
+language sql
+immutable
+set search_path = ''
+as $$
+  select case p_reset when 'never' then date '1970-01-01'
+    else (date_trunc('month', p_at at time zone 'UTC'))::date end
+$$;
+
+comment on function private.usage_period(public.usage_reset, timestamptz) is 'The counter period of a measurement: its UTC month, or 1970-01-01 for all-time metrics.';
+
+-- Counted quotas: members (memberships and pending invitations) and projects.
+create or replace function private.lock_quota(p_tenant_id uuid, p_metric text)
+returns void
+language sql
+volatile
+set search_path = ''
+as $$
+  select pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('tenantry.quota:' || p_metric || ':' || p_tenant_id::text, 0))
+$$;
+
+comment on function private.lock_quota(uuid, text) is
+  'Transaction-scoped advisory lock serialising quota checks of one tenant and metric.';
 
 create or replace function private.rollup_usage_daily(p_from date default null, p_to date default null)
 returns bigint
@@ -262,18 +297,52 @@ begin
   return v_rows;
 end
 $$;
+
 comment on function private.rollup_usage_daily(date, date) is
   'Rebuilds usage_daily for the UTC days [p_from, p_to) (default: the last two days and today) from usage_events. '
   'Idempotent (events are immutable); returns the rows written. Run by the usage.rollup job as service_role.';
 
+create or replace function private.usage_backdating_window()
+returns interval
+language sql
+immutable
+set search_path = ''
+as $$
+  select interval '24 hours'
+$$;
+
+comment on function private.usage_backdating_window() is
+  'How old a measurement record_usage accepts may be (24 hours): late reports are fine, re-filling a past period is not.';
+
+create or replace function private.usage_clock_skew()
+returns interval
+language sql
+immutable
+set search_path = ''
+as $$
+  select interval '5 minutes'
+$$;
+
+comment on function private.usage_clock_skew() is 'How far in the future a measurement''s time may be (the reporter''s clock skew).';
+
+grant execute on function private.rollup_usage_daily(date, date) to service_role;
+
+revoke all on function
+  private.usage_backdating_window(),
+  private.usage_clock_skew()
+from public, anon, authenticated, service_role;
+
 -- ---------------------------------------------------------------------------------------------
--- Grants, policies, RPC
+-- Grants
 -- ---------------------------------------------------------------------------------------------
 
 revoke all on public.usage_events, public.usage_counters, public.usage_daily from anon, authenticated, service_role;
 grant select on public.usage_events, public.usage_counters, public.usage_daily to authenticated, service_role;
 grant insert (tenant_id, metric, quantity, idempotency_key, occurred_at, properties) on public.usage_events to service_role;
-grant execute on function private.rollup_usage_daily(date, date) to service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- Policies
+-- ---------------------------------------------------------------------------------------------
 
 create policy usage_events_select_permitted on public.usage_events
   for select to authenticated
@@ -305,6 +374,10 @@ create policy usage_daily_select_mfa on public.usage_daily
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
 
+-- ---------------------------------------------------------------------------------------------
+-- API functions
+-- ---------------------------------------------------------------------------------------------
+
 create or replace function public.record_usage(
   p_tenant_id uuid, p_metric text, p_quantity bigint, p_idempotency_key text,
   p_occurred_at timestamptz default null, p_properties jsonb default '{}')
@@ -317,24 +390,32 @@ as $$
 declare
   v_reset public.usage_reset;
   v_at timestamptz := coalesce(p_occurred_at, now());
-  v_count bigint;
+  v_event_id bigint;
 begin
-  perform private.authorize(null, p_tenant_id);
-  if p_tenant_id not in (select private.user_tenant_ids()) then
-    raise exception 'not a member of this tenant' using errcode = 'TN002';
+  perform private.authorize('usage.record', p_tenant_id);
+  if p_quantity is null or p_quantity <= 0 then
+    raise exception 'usage quantities are positive (corrections are made by billing staff)' using errcode = 'TN076';
   end if;
   select m.reset into v_reset from public.usage_metrics m where m.key = p_metric and m.kind = 'metered';
   if not found then
     raise exception 'no metered metric %', p_metric using errcode = 'TN076';
   end if;
-  if v_at > now() + interval '5 minutes' or v_at < now() - interval '35 days' then
-    raise exception 'occurred_at must be within the last 35 days' using errcode = 'TN076';
+  if v_at > now() + private.usage_clock_skew() or v_at < now() - private.usage_backdating_window() then
+    raise exception 'occurred_at must be within the last % and not in the future', private.usage_backdating_window()
+      using errcode = 'TN076';
   end if;
   insert into public.usage_events (tenant_id, metric, quantity, idempotency_key, occurred_at, properties)
   values (p_tenant_id, p_metric, p_quantity, p_idempotency_key, v_at, coalesce(p_properties, '{}'))
-  on conflict (tenant_id, idempotency_key) do nothing;
-  get diagnostics v_count = row_count;
-  recorded := v_count = 1;
+  on conflict (tenant_id, idempotency_key) do nothing
+  returning id into v_event_id;
+  recorded := v_event_id is not null;
+  if not recorded then
+    select e.id into v_event_id from public.usage_events e
+    where e.tenant_id = p_tenant_id and e.idempotency_key = p_idempotency_key;
+  end if;
+  perform private.audit_event(p_tenant_id, 'usage.record', 'usage_events', v_event_id::text, null,
+    jsonb_build_object('metric', p_metric, 'quantity', p_quantity, 'occurred_at', v_at,
+                       'idempotency_key', p_idempotency_key, 'recorded', recorded));
   select c.quantity into quantity from public.usage_counters c
   where c.tenant_id = p_tenant_id and c.metric = p_metric and c.period_start = private.usage_period(v_reset, v_at);
   select l.soft_limit, l.hard_limit into soft_limit, hard_limit from private.tenant_limit(p_tenant_id, p_metric) l;
@@ -342,9 +423,111 @@ begin
   return next;
 end
 $$;
+
 comment on function public.record_usage(uuid, text, bigint, text, timestamptz, jsonb) is
-  'Records one metered measurement for a tenant the caller is an active member of. A repeated idempotency key is '
-  'not counted again (recorded = false). Past the hard limit: TN071, nothing recorded; past the soft limit: '
-  'over_soft_limit. Returns the period''s total and the limits.';
+  'Records one metered measurement (a positive quantity, at most 24 hours old) for a tenant where the caller holds '
+  'usage.record; audited (usage.record). A repeated idempotency key is not counted again (recorded = false). Past the '
+  'hard limit: TN071, nothing recorded; past the soft limit: over_soft_limit. Returns the period''s total and the limits.';
+
+-- The usage page: every metric with the tenant's limits and where it stands now. The plan and its
+-- limits are billing rows (billing.read), the counts span rows the reader may not see (members,
+-- invitations): this answers usage.read holders with the totals only.
+create or replace function public.usage_summary(p_tenant_id uuid)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_plan uuid := private.tenant_plan_id(p_tenant_id);
+begin
+  if p_tenant_id not in (select private.tenants_with_permission('usage.read'))
+     and p_tenant_id not in (select private.tenants_with_permission('billing.read')) then
+    raise exception 'permission usage.read needed' using errcode = 'TN002';
+  end if;
+  if p_tenant_id in (select private.mfa_blocked_tenant_ids()) then
+    raise exception 'this tenant requires two-factor authentication' using errcode = 'TN002';
+  end if;
+  return jsonb_build_object(
+    'plan', (select jsonb_build_object('code', p.code, 'name', p.name) from public.plans p where p.id = v_plan),
+    'metrics', (select jsonb_agg(jsonb_build_object(
+        'key', m.key, 'name', m.name, 'unit', m.unit, 'kind', m.kind, 'reset', m.reset,
+        'soft_limit', l.soft_limit, 'hard_limit', l.hard_limit,
+        'period_start', private.usage_period(m.reset, now()),
+        'soft_limit_reached_at', c.soft_limit_reached_at,
+        'current', case m.key
+          when 'projects' then (select count(*) from public.projects x where x.tenant_id = p_tenant_id)
+          when 'members' then (select count(*) from public.memberships x where x.tenant_id = p_tenant_id)
+            + (select count(*) from public.invitations i where i.tenant_id = p_tenant_id
+               and i.accepted_at is null and i.revoked_at is null and i.expires_at > now())
+          else coalesce(c.quantity, 0) end)
+        order by m.kind desc, m.key)
+      from public.usage_metrics m
+      left join public.plan_limits l on l.plan_id = v_plan and l.metric = m.key
+      left join public.usage_counters c on c.tenant_id = p_tenant_id and c.metric = m.key
+        and c.period_start = private.usage_period(m.reset, now())));
+end
+$$;
+
+comment on function public.usage_summary(uuid) is
+  'The usage page of a tenant: its plan, and per metric the soft and hard limit and the current total (this '
+  'period''s counter; members with pending invitations and projects counted as the quotas count them). usage.read '
+  'or billing.read in an active tenant (TN002 otherwise).';
+
+create or replace function public.admin_correct_usage(
+  p_tenant_id uuid, p_metric text, p_delta bigint, p_reason text, p_occurred_at timestamptz default null)
+returns bigint
+language plpgsql
+volatile
+security definer
+set search_path = ''
+as $$
+declare
+  v_reason text;
+  v_reset public.usage_reset;
+  v_at timestamptz := coalesce(p_occurred_at, now());
+  v_event_id bigint;
+  v_total bigint;
+begin
+  perform private.require_staff('billing_admin');
+  v_reason := private.require_status_reason(p_reason);
+  if not exists (select 1 from public.tenants t where t.id = p_tenant_id) then
+    raise exception 'no such tenant' using errcode = 'TN003';
+  end if;
+  select m.reset into v_reset from public.usage_metrics m where m.key = p_metric and m.kind = 'metered';
+  if not found then
+    raise exception 'no metered metric %', p_metric using errcode = 'TN076';
+  end if;
+  if p_delta is null or p_delta = 0 then
+    raise exception 'a correction changes the total: give a non-zero delta' using errcode = 'TN076';
+  end if;
+  if v_at > now() + private.usage_clock_skew() then
+    raise exception 'a correction cannot be in the future' using errcode = 'TN076';
+  end if;
+  insert into public.usage_events (tenant_id, metric, quantity, idempotency_key, occurred_at, correction_reason)
+  values (p_tenant_id, p_metric, p_delta, 'correction:' || gen_random_uuid(), v_at, v_reason)
+  returning id into v_event_id;
+  select c.quantity into v_total from public.usage_counters c
+  where c.tenant_id = p_tenant_id and c.metric = p_metric and c.period_start = private.usage_period(v_reset, v_at);
+  -- The charts of that day follow at once, also for a day older than the scheduled rollup's window.
+  perform private.rollup_usage_daily((v_at at time zone 'UTC')::date, (v_at at time zone 'UTC')::date + 1);
+  perform private.audit_event(p_tenant_id, 'usage.correct', 'usage_events', v_event_id::text, null,
+    jsonb_build_object('metric', p_metric, 'delta', p_delta, 'reason', v_reason, 'occurred_at', v_at,
+                       'period_start', private.usage_period(v_reset, v_at), 'quantity', v_total));
+  return v_total;
+end
+$$;
+
+comment on function public.admin_correct_usage(uuid, text, bigint, text, timestamptz) is
+  'Billing staff (billing_admin, super_admin) and system jobs correct a tenant''s metered usage by a signed delta, with '
+  'a reason (TN131): recorded as a correction event, audited (usage.correct); no total goes below zero (TN076). Returns '
+  'the period''s new total.';
 
 grant execute on function public.record_usage(uuid, text, bigint, text, timestamptz, jsonb) to authenticated;
+
+revoke all on function public.usage_summary(uuid) from public, anon;
+grant execute on function public.usage_summary(uuid) to authenticated;
+
+revoke all on function public.admin_correct_usage(uuid, text, bigint, text, timestamptz) from public, anon;
+grant execute on function public.admin_correct_usage(uuid, text, bigint, text, timestamptz) to authenticated, service_role;

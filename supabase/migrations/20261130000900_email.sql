@@ -1,10 +1,15 @@
--- Email leaves the system: the state a sender needs to drain private.email_outbox (20261122001000)
--- through SMTP at least once.
+-- Email: the outbox and its sender. Every message the app sends (sign-up confirmation, password
+-- reset, invitation, billing notice) is written to private.email_outbox in the same transaction as
+-- the state it announces, so a confirmation token and its email exist together or not at all. A
+-- sender drains it through SMTP at least once:
 --
 --   pending ──claim──▶ sending ──complete──▶ sent
 --      ▲                  │ fail (attempts < max): back to pending, next_attempt_at = now + backoff
 --      └──────────────────┤ fail (attempts = max): dead (last_error and attempts kept)
 --                         │ lease expired (the sender crashed): claimable again, or dead at max
+--
+-- Owns: table private.email_outbox; private.claim_email_outbox, complete_email_outbox,
+-- fail_email_outbox.
 --
 -- A claim takes rows with FOR UPDATE SKIP LOCKED, so concurrent senders never take the same row,
 -- and holds them for a lease; a sender that dies mid-send leaves rows that a later claim re-takes
@@ -13,35 +18,44 @@
 -- complete or fail a row. The Message-ID is fixed on the first claim and never changes, so a
 -- message delivered twice (sent, then the sender crashed before recording it) is recognisable.
 --
--- Billing notices (written by SQL, which does not know the app's public URL) carry the path of the
--- tenant's billing page in payload.path; the sender turns it into a link on PUBLIC_URL.
---
--- Grants stay minimal: service_role inserts and reads rows (queueing, tests); every state change
--- goes through the three functions below, executable by service_role only. anon and authenticated
--- have nothing.
+-- Lives in `private`, which PostgREST does not expose: rows carry live single-use links. Grants
+-- stay minimal: service_role inserts and reads rows (queueing, tests); every state change goes
+-- through the three functions, executable by service_role only. anon and authenticated have nothing.
 
-alter table private.email_outbox
-  add column status text not null default 'pending'
+-- ---------------------------------------------------------------------------------------------
+-- Tables
+-- ---------------------------------------------------------------------------------------------
+
+create table private.email_outbox (
+  id uuid primary key default gen_random_uuid(),
+  to_address text not null check (char_length(to_address) between 3 and 320),
+  template text not null check (template ~ '^[a-z][a-z0-9_]{0,62}$'),
+  subject text not null check (char_length(subject) between 1 and 998),
+  body_text text not null,
+  payload jsonb not null default '{}'::jsonb,
+  created_at timestamptz not null default now(),
+  sent_at timestamptz,
+  status text not null default 'pending'
     check (status in ('pending', 'sending', 'sent', 'dead')),
-  add column attempts integer not null default 0 check (attempts >= 0),
-  add column next_attempt_at timestamptz not null default now(),
-  add column lease_expires_at timestamptz,
-  add column claim_token uuid,
-  add column message_id text unique check (message_id ~ '^<[^<>@\s]+@[^<>@\s]+>$'),
-  add column last_attempt_at timestamptz,
-  add column last_error text check (char_length(last_error) <= 2000),
-  add column dead_at timestamptz;
-
-update private.email_outbox set status = 'sent' where sent_at is not null;
-
-alter table private.email_outbox
-  add constraint email_outbox_state_check check (
+  attempts integer not null default 0 check (attempts >= 0),
+  next_attempt_at timestamptz not null default now(),
+  lease_expires_at timestamptz,
+  claim_token uuid,
+  message_id text unique check (message_id ~ '^<[^<>@\s]+@[^<>@\s]+>$'),
+  last_attempt_at timestamptz,
+  last_error text check (char_length(last_error) <= 2000),
+  dead_at timestamptz,
+  constraint email_outbox_state_check check (
     case status
       when 'pending' then sent_at is null and dead_at is null and lease_expires_at is null and claim_token is null
       when 'sending' then sent_at is null and dead_at is null and lease_expires_at is not null and claim_token is not null
       when 'sent' then sent_at is not null and dead_at is null and lease_expires_at is null and claim_token is null
       when 'dead' then sent_at is null and dead_at is not null and lease_expires_at is null and claim_token is null
-    end);
+    end)
+);
+alter table private.email_outbox enable row level security;
+
+create index email_outbox_created_at_idx on private.email_outbox (created_at desc);
 
 comment on table private.email_outbox is
   'Outgoing email, written in the same transaction as what it announces. Rows carry live single-use '
@@ -52,10 +66,12 @@ comment on column private.email_outbox.status is
 comment on column private.email_outbox.attempts is 'Claims so far: every SMTP attempt, and every lease that expired.';
 comment on column private.email_outbox.message_id is
   'The Message-ID header, fixed on the first claim: every retry of this row carries the same one.';
-
-drop index private.email_outbox_unsent_idx;
 create index email_outbox_due_idx on private.email_outbox (next_attempt_at) where status = 'pending';
 create index email_outbox_lease_idx on private.email_outbox (lease_expires_at) where status = 'sending';
+
+-- ---------------------------------------------------------------------------------------------
+-- Helpers
+-- ---------------------------------------------------------------------------------------------
 
 -- ---------------------------------------------------------------------------------------------
 
@@ -113,6 +129,7 @@ begin
             o.message_id, o.attempts, o.claim_token;
 end
 $$;
+
 comment on function private.claim_email_outbox(integer, integer, integer, text, text[]) is
   'Claims up to p_limit due rows (pending and due, or sending with an expired lease) for p_lease_ms, '
   'skipping rows another sender holds, and counts the attempt; dead-letters expired leases at p_max_attempts. '
@@ -133,6 +150,7 @@ begin
   return found;
 end
 $$;
+
 comment on function private.complete_email_outbox(uuid, uuid) is
   'Marks a claimed row sent. False when the claim is no longer the current one (the lease expired and '
   'another claim took the row: the message may then arrive twice, with the same Message-ID).';
@@ -168,50 +186,27 @@ begin
   return v_status;
 end
 $$;
+
 comment on function private.fail_email_outbox(uuid, uuid, text, integer, integer, integer) is
   'Records a failed send of a claimed row: back to pending after an exponential backoff, or dead once '
   'attempts reach p_max_attempts; keeps the error. Returns the new status, null when the claim is stale.';
 
 revoke all on function private.claim_email_outbox(integer, integer, integer, text, text[]) from public, anon, authenticated;
-revoke all on function private.complete_email_outbox(uuid, uuid) from public, anon, authenticated;
-revoke all on function private.fail_email_outbox(uuid, uuid, text, integer, integer, integer) from public, anon, authenticated;
+
 grant execute on function private.claim_email_outbox(integer, integer, integer, text, text[]) to service_role;
+
+revoke all on function private.complete_email_outbox(uuid, uuid) from public, anon, authenticated;
+
 grant execute on function private.complete_email_outbox(uuid, uuid) to service_role;
+
+revoke all on function private.fail_email_outbox(uuid, uuid, text, integer, integer, integer) from public, anon, authenticated;
+
 grant execute on function private.fail_email_outbox(uuid, uuid, text, integer, integer, integer) to service_role;
 
--- State changes only through the functions: the column grant on sent_at (20261122001000) is withdrawn.
-revoke update on private.email_outbox from service_role;
-
 -- ---------------------------------------------------------------------------------------------
--- Billing notices with a link: payload.path is the tenant's billing page, resolved on PUBLIC_URL by
--- the sender. Otherwise as in 20261122002600.
+-- Grants
+-- ---------------------------------------------------------------------------------------------
 
-create or replace function private.email_tenant_notification()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-begin
-  insert into private.email_outbox (to_address, template, subject, body_text, payload)
-  select r.address, replace(n.kind, '.', '_'), n.subject,
-         n.subject || E'\n\n' || t.name || E'\n' || jsonb_pretty(n.payload),
-         n.payload || jsonb_build_object('tenant_id', n.tenant_id, 'notification_id', n.id,
-                                         'path', '/t/' || t.slug || '/billing')
-  from new_rows n
-  join public.tenants t on t.id = n.tenant_id
-  cross join lateral (
-    select b.billing_email as address from public.billing_accounts b
-    where b.tenant_id = n.tenant_id and b.billing_email is not null and n.audience = 'billing'
-    union
-    select p.email::text from public.memberships m join public.profiles p on p.id = m.user_id
-    where m.tenant_id = n.tenant_id and m.is_owner and m.status = 'active' and p.email is not null
-  ) r
-  where n.audience in ('billing', 'owners');
-  return null;
-end
-$$;
-comment on function private.email_tenant_notification() is
-  'Statement-level AFTER INSERT trigger on notifications_outbox: queues an email per billing contact and owner, '
-  'with payload.path the tenant''s billing page (the sender links it on PUBLIC_URL). '
-  'Security definer: email_outbox is service_role only.';
+-- service_role bypasses RLS; no policy gives anon or authenticated anything, and neither holds a grant.
+revoke all on private.email_outbox from public, anon, authenticated, service_role;
+grant select, insert on private.email_outbox to service_role;

@@ -1,7 +1,13 @@
 -- Teams: named groups of members inside a tenant (spec 001, 003). Every member of the tenant sees
 -- its teams; holders of teams.manage create them and decide who is in them. A team member is a
 -- membership (composite foreign key), so removing someone from the tenant removes them from
--- every team.
+-- every team. Team names are unique per tenant whatever their case.
+--
+-- Owns: tables teams, team_members, their guards and policies.
+
+-- ---------------------------------------------------------------------------------------------
+-- Tables
+-- ---------------------------------------------------------------------------------------------
 
 create table public.teams (
   id uuid primary key default gen_random_uuid(),
@@ -32,6 +38,13 @@ alter table public.team_members enable row level security;
 comment on table public.team_members is 'Who is in a team. Both sides belong to the same tenant (composite foreign keys).';
 create index team_members_tenant_user_idx on public.team_members (tenant_id, user_id);
 
+create unique index teams_name_ci_key on public.teams (tenant_id, lower(name));
+comment on index public.teams_name_ci_key is 'A team name is unique within its tenant whatever its case.';
+
+-- ---------------------------------------------------------------------------------------------
+-- Triggers
+-- ---------------------------------------------------------------------------------------------
+
 create trigger teams_set_updated_at before update on public.teams
   for each row execute function private.set_updated_at();
 create trigger teams_immutable_columns before update on public.teams
@@ -39,11 +52,19 @@ create trigger teams_immutable_columns before update on public.teams
 create trigger team_members_immutable_columns before update on public.team_members
   for each row execute function private.forbid_column_changes('tenant_id', 'team_id', 'user_id', 'added_by', 'created_at');
 
+-- ---------------------------------------------------------------------------------------------
+-- Grants
+-- ---------------------------------------------------------------------------------------------
+
 revoke all on public.teams, public.team_members from anon, authenticated, service_role;
 grant select, delete on public.teams, public.team_members to authenticated, service_role;
 grant insert (tenant_id, name, description) on public.teams to authenticated, service_role;
 grant update (name, description) on public.teams to authenticated, service_role;
 grant insert (tenant_id, team_id, user_id) on public.team_members to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- Policies
+-- ---------------------------------------------------------------------------------------------
 
 create policy teams_select_member on public.teams
   for select to authenticated

@@ -1,6 +1,11 @@
 -- Audit: an append-only, tamper-evident record of every change, written in the same transaction
 -- as the change (statement-level triggers on the audited tables, and audit_event() from the RPCs).
 --
+-- Owns: type audit_actor_type; tables audit_logs, audit_log_seals, private.audit_seal_cursor;
+-- private.enable_audit (each later module enables it on its own tables; the tables of the modules
+-- before this one are enabled here), audit_event, the chain (audit_digest, audit_chain,
+-- seal_audit_chain); public.verify_audit_chain.
+--
 -- Immutability: no role is granted UPDATE, DELETE or TRUNCATE on audit_logs or audit_log_seals,
 -- and triggers refuse them for everyone, the owner included. Only a DDL-level actor (who can
 -- disable triggers) can rewrite history, and the hash chain makes that evident.
@@ -11,9 +16,17 @@
 -- digest(row)), ordered by seq. A hot tenant's writers therefore never queue on a chain head, and
 -- a 100k-row transaction costs 100k independent inserts (linear), then one linear sealing pass.
 -- verify_audit_chain(tenant) recomputes every sealed link and reports the first broken row and
--- how many rows still wait for a seal.
+-- how many rows still wait for a seal; a tenant that requires MFA refuses it to an aal1 session.
+
+-- ---------------------------------------------------------------------------------------------
+-- Types
+-- ---------------------------------------------------------------------------------------------
 
 create type public.audit_actor_type as enum ('user', 'api_key', 'system');
+
+-- ---------------------------------------------------------------------------------------------
+-- Tables
+-- ---------------------------------------------------------------------------------------------
 
 create table public.audit_logs (
   id bigint generated always as identity primary key,
@@ -61,10 +74,15 @@ create table private.audit_seal_cursor (
 );
 alter table private.audit_seal_cursor enable row level security;
 comment on table private.audit_seal_cursor is 'Sealer state: every audit row of a transaction older than sealed_below is sealed.';
+
+-- ---------------------------------------------------------------------------------------------
+-- Reference data
+-- ---------------------------------------------------------------------------------------------
+
 insert into private.audit_seal_cursor default values;
 
 -- ---------------------------------------------------------------------------------------------
--- Append-only
+-- Triggers
 -- ---------------------------------------------------------------------------------------------
 
 create or replace function private.refuse_audit_change()
@@ -76,59 +94,8 @@ begin
   raise exception '% is append-only: % refused', tg_table_name, tg_op using errcode = 'TN050';
 end
 $$;
+
 comment on function private.refuse_audit_change() is 'Refuses UPDATE, DELETE and TRUNCATE on audit tables, for every role (TN050).';
-
-create trigger audit_logs_append_only before update or delete on public.audit_logs
-  for each row execute function private.refuse_audit_change();
-create trigger audit_logs_no_truncate before truncate on public.audit_logs
-  for each statement execute function private.refuse_audit_change();
-create trigger audit_log_seals_append_only before update or delete on public.audit_log_seals
-  for each row execute function private.refuse_audit_change();
-create trigger audit_log_seals_no_truncate before truncate on public.audit_log_seals
-  for each statement execute function private.refuse_audit_change();
-
--- ---------------------------------------------------------------------------------------------
--- Writing
--- ---------------------------------------------------------------------------------------------
-
--- Who is acting, from the request: a system job (service_role, `job` claim), an API key
--- (`api_key_id` claim), a user (`sub`), or direct SQL without claims (migrations, psql).
-create or replace function private.audit_actor(
-  out actor_type public.audit_actor_type, out actor_id uuid, out actor_job text)
-language plpgsql
-stable
-set search_path = ''
-as $$
-declare
-  v_claims jsonb := private.request_claims();
-begin
-  if private.is_service_role() or v_claims ->> 'role' = 'service_role' then
-    actor_type := 'system';
-    actor_job := left(coalesce(v_claims ->> 'job', 'service_role'), 100);
-  elsif v_claims ? 'api_key_id' then
-    actor_type := 'api_key';
-    actor_id := private.try_uuid(v_claims ->> 'api_key_id');
-  elsif private.try_uuid(v_claims ->> 'sub') is not null then
-    actor_type := 'user';
-    actor_id := private.try_uuid(v_claims ->> 'sub');
-  else
-    actor_type := 'system';
-    actor_job := 'sql:' || session_user;
-  end if;
-end
-$$;
-comment on function private.audit_actor() is 'The actor of the current request, as audit rows record it.';
-
-create or replace function private.audit_target_id(p_row jsonb, p_keys text[])
-returns text
-language sql
-immutable
-set search_path = ''
-as $$
-  select case when cardinality(p_keys) = 1 then p_row ->> p_keys[1]
-    else (select string_agg(p_row ->> k, ':' order by o) from unnest(p_keys) with ordinality u(k, o)) end
-$$;
-comment on function private.audit_target_id(jsonb, text[]) is 'The audited row''s key as text (composite keys joined with :).';
 
 -- Statement-level AFTER trigger with transition tables: one INSERT … SELECT per statement,
 -- however many rows it touched. Arguments: tenant column ('' for platform tables), key columns
@@ -179,9 +146,64 @@ begin
   return null;
 end
 $$;
+
 comment on function private.audit_changes() is
   'Statement-level AFTER trigger writing one audit row per changed row, set-based. Security definer: '
   'no API role may insert into audit_logs.';
+
+create trigger audit_logs_append_only before update or delete on public.audit_logs
+  for each row execute function private.refuse_audit_change();
+create trigger audit_logs_no_truncate before truncate on public.audit_logs
+  for each statement execute function private.refuse_audit_change();
+create trigger audit_log_seals_append_only before update or delete on public.audit_log_seals
+  for each row execute function private.refuse_audit_change();
+create trigger audit_log_seals_no_truncate before truncate on public.audit_log_seals
+  for each statement execute function private.refuse_audit_change();
+
+-- ---------------------------------------------------------------------------------------------
+-- Helpers
+-- ---------------------------------------------------------------------------------------------
+
+-- Who is acting, from the request: a system job (service_role, `job` claim), an API key
+-- (`api_key_id` claim), a user (`sub`), or direct SQL without claims (migrations, psql).
+create or replace function private.audit_actor(
+  out actor_type public.audit_actor_type, out actor_id uuid, out actor_job text)
+language plpgsql
+stable
+set search_path = ''
+as $$
+declare
+  v_claims jsonb := private.request_claims();
+begin
+  if private.is_service_role() or v_claims ->> 'role' = 'service_role' then
+    actor_type := 'system';
+    actor_job := left(coalesce(v_claims ->> 'job', 'service_role'), 100);
+  elsif v_claims ? 'api_key_id' then
+    actor_type := 'api_key';
+    actor_id := private.try_uuid(v_claims ->> 'api_key_id');
+  elsif private.try_uuid(v_claims ->> 'sub') is not null then
+    actor_type := 'user';
+    actor_id := private.try_uuid(v_claims ->> 'sub');
+  else
+    actor_type := 'system';
+    actor_job := 'sql:' || session_user;
+  end if;
+end
+$$;
+
+comment on function private.audit_actor() is 'The actor of the current request, as audit rows record it.';
+
+create or replace function private.audit_target_id(p_row jsonb, p_keys text[])
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+  select case when cardinality(p_keys) = 1 then p_row ->> p_keys[1]
+    else (select string_agg(p_row ->> k, ':' order by o) from unnest(p_keys) with ordinality u(k, o)) end
+$$;
+
+comment on function private.audit_target_id(jsonb, text[]) is 'The audited row''s key as text (composite keys joined with :).';
 
 -- An RPC's own record of what it did and why (member.invite, tenant.approve …), beside the row
 -- changes its statements log.
@@ -203,6 +225,7 @@ begin
           p_target_id, p_old, p_new, private.request_ip(), private.request_user_agent());
 end
 $$;
+
 comment on function private.audit_event(uuid, text, text, text, jsonb, jsonb) is
   'Records an RPC-level event. Only the RPCs (security definer, as owner) call it.';
 
@@ -226,26 +249,9 @@ begin
                  'for each statement execute function private.audit_changes(%s)', p_table, v_args);
 end
 $$;
+
 comment on function private.enable_audit(regclass, text, text[], text[]) is
   'Migration helper: audits a table (tenant column, key columns, columns never recorded). Not granted to any API role.';
-
-select private.enable_audit('public.tenants', 'id', '{id}');
-select private.enable_audit('public.memberships', 'tenant_id', '{id}');
-select private.enable_audit('public.roles', 'tenant_id', '{id}');
-select private.enable_audit('public.role_permissions', 'tenant_id', '{role_id,permission_code}');
-select private.enable_audit('public.role_assignments', 'tenant_id', '{id}');
-select private.enable_audit('public.teams', 'tenant_id', '{id}');
-select private.enable_audit('public.team_members', 'tenant_id', '{team_id,user_id}');
-select private.enable_audit('public.projects', 'tenant_id', '{id}');
-select private.enable_audit('public.environments', 'tenant_id', '{id}');
-select private.enable_audit('public.profiles', '', '{id}', '{last_login_at}');
-select private.enable_audit('public.platform_staff', '', '{user_id}');
-select private.enable_audit('public.system_settings', '', '{key}');
-select private.enable_audit('public.permissions', '', '{code}');
-
--- ---------------------------------------------------------------------------------------------
--- The chain
--- ---------------------------------------------------------------------------------------------
 
 -- The canonical content of a row: a JSON array of every column in a fixed order (jsonb's text
 -- form is deterministic), the timestamp in UTC so the session's TimeZone does not matter.
@@ -260,6 +266,7 @@ as $$
     p_log.target_type, p_log.target_id, p_log.old_values, p_log.new_values, p_log.ip::text, p_log.user_agent,
     to_char(p_log.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'))::text, 'UTF8'))
 $$;
+
 comment on function private.audit_digest(public.audit_logs) is 'sha256 of an audit row''s canonical content.';
 
 create or replace function private.audit_chain_step(p_state bytea, p_prev bytea, p_digest bytea)
@@ -270,12 +277,14 @@ set search_path = ''
 as $$
   select sha256(coalesce(p_state, p_prev) || p_digest)
 $$;
+
 comment on function private.audit_chain_step(bytea, bytea, bytea) is 'One link: sha256(previous hash || row digest).';
 
 create aggregate private.audit_chain(bytea, bytea) (
   sfunc = private.audit_chain_step,
   stype = bytea
 );
+
 comment on aggregate private.audit_chain(bytea, bytea) is
   'Running hash chain: audit_chain(head_hash, digest) over (order by id) gives each row''s link in one linear pass.';
 
@@ -330,9 +339,65 @@ begin
   return v_sealed;
 end
 $$;
+
 comment on function private.seal_audit_chain(integer) is
   'Chains every audit row of finished transactions (and of the caller''s own) onto its tenant''s chain, at most '
   'p_max_rows per call; returns how many it sealed. Run by the audit.seal job. Security definer: writes the seals.';
+
+grant execute on function private.seal_audit_chain(integer) to service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- Audited tables
+-- ---------------------------------------------------------------------------------------------
+
+select private.enable_audit('public.tenants', 'id', '{id}');
+select private.enable_audit('public.memberships', 'tenant_id', '{id}');
+select private.enable_audit('public.roles', 'tenant_id', '{id}');
+select private.enable_audit('public.role_permissions', 'tenant_id', '{role_id,permission_code}');
+select private.enable_audit('public.role_assignments', 'tenant_id', '{id}');
+select private.enable_audit('public.teams', 'tenant_id', '{id}');
+select private.enable_audit('public.team_members', 'tenant_id', '{team_id,user_id}');
+select private.enable_audit('public.projects', 'tenant_id', '{id}');
+select private.enable_audit('public.environments', 'tenant_id', '{id}');
+select private.enable_audit('public.profiles', '', '{id}', '{last_login_at}');
+select private.enable_audit('public.platform_staff', '', '{user_id}');
+select private.enable_audit('public.system_settings', '', '{key}');
+select private.enable_audit('public.permissions', '', '{code}');
+
+-- ---------------------------------------------------------------------------------------------
+-- Grants
+-- ---------------------------------------------------------------------------------------------
+
+revoke all on public.audit_logs, public.audit_log_seals from anon, authenticated, service_role;
+grant select on public.audit_logs, public.audit_log_seals to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- Policies
+-- ---------------------------------------------------------------------------------------------
+
+create policy audit_logs_select_permitted on public.audit_logs
+  for select to authenticated
+  using (tenant_id in (select private.tenants_with_permission('audit.read')));
+create policy audit_logs_select_staff on public.audit_logs
+  for select to authenticated
+  using ((select private.is_platform_staff('support')));
+create policy audit_logs_select_mfa on public.audit_logs
+  as restrictive for select to authenticated
+  using (tenant_id is null or tenant_id not in (select private.mfa_blocked_tenant_ids()));
+
+create policy audit_log_seals_select_permitted on public.audit_log_seals
+  for select to authenticated
+  using (chain in (select private.tenants_with_permission('audit.read')));
+create policy audit_log_seals_select_staff on public.audit_log_seals
+  for select to authenticated
+  using ((select private.is_platform_staff('support')));
+create policy audit_log_seals_select_mfa on public.audit_log_seals
+  as restrictive for select to authenticated
+  using (chain not in (select private.mfa_blocked_tenant_ids()));
+
+-- ---------------------------------------------------------------------------------------------
+-- API functions
+-- ---------------------------------------------------------------------------------------------
 
 create or replace function public.verify_audit_chain(p_tenant_id uuid)
 returns table (
@@ -351,6 +416,9 @@ as $$
 declare
   v_chain uuid := coalesce(p_tenant_id, '00000000-0000-0000-0000-000000000000'::uuid);
 begin
+  if p_tenant_id in (select private.mfa_blocked_tenant_ids()) then
+    raise exception 'this tenant requires multi-factor authentication' using errcode = 'TN004';
+  end if;
   if not (private.is_service_role() or private.is_operator()
           or private.is_platform_staff('support')
           or (p_tenant_id is not null and private.user_has_permission('audit.read', p_tenant_id))) then
@@ -391,36 +459,11 @@ begin
   return next;
 end
 $$;
+
 comment on function public.verify_audit_chain(uuid) is
   'Recomputes a tenant''s audit chain (null: the platform chain). Returns one row: the first broken row '
   '(null when intact) and why, how many rows are sealed and unsealed, and the head to anchor elsewhere. '
-  'Needs audit.read in the tenant, support staff or service_role. Security definer: reads every seal.';
+  'Needs audit.read in the tenant (at aal2 where the tenant requires MFA: TN004), support staff or service_role. '
+  'Security definer: reads every seal.';
 
--- ---------------------------------------------------------------------------------------------
--- Grants and policies
--- ---------------------------------------------------------------------------------------------
-
-revoke all on public.audit_logs, public.audit_log_seals from anon, authenticated, service_role;
-grant select on public.audit_logs, public.audit_log_seals to authenticated, service_role;
-grant execute on function private.seal_audit_chain(integer) to service_role;
 grant execute on function public.verify_audit_chain(uuid) to authenticated, service_role;
-
-create policy audit_logs_select_permitted on public.audit_logs
-  for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('audit.read')));
-create policy audit_logs_select_staff on public.audit_logs
-  for select to authenticated
-  using ((select private.is_platform_staff('support')));
-create policy audit_logs_select_mfa on public.audit_logs
-  as restrictive for select to authenticated
-  using (tenant_id is null or tenant_id not in (select private.mfa_blocked_tenant_ids()));
-
-create policy audit_log_seals_select_permitted on public.audit_log_seals
-  for select to authenticated
-  using (chain in (select private.tenants_with_permission('audit.read')));
-create policy audit_log_seals_select_staff on public.audit_log_seals
-  for select to authenticated
-  using ((select private.is_platform_staff('support')));
-create policy audit_log_seals_select_mfa on public.audit_log_seals
-  as restrictive for select to authenticated
-  using (chain not in (select private.mfa_blocked_tenant_ids()));

@@ -3,10 +3,20 @@
 -- hosted Supabase forbids objects in `auth`; it works the same on GoTrue's writes and on the
 -- embedded auth, which both write auth.users.
 --
+-- Owns: type profile_status; table profiles; private.sync_profile_from_auth_user and its triggers.
+--
 -- Who sees whom: yourself, people who share an active tenant with you, and platform staff.
--- Co-member visibility is granted in the tenancy migration, where memberships exist.
+-- Co-member and staff visibility are policies of the tenancy module, where memberships exist.
+
+-- ---------------------------------------------------------------------------------------------
+-- Types
+-- ---------------------------------------------------------------------------------------------
 
 create type public.profile_status as enum ('active', 'disabled');
+
+-- ---------------------------------------------------------------------------------------------
+-- Tables
+-- ---------------------------------------------------------------------------------------------
 
 create table public.profiles (
   id uuid primary key references auth.users (id) on delete cascade,
@@ -23,12 +33,9 @@ comment on table public.profiles is
   'One row per auth.users row, synced by trigger. Users edit their own name and avatar; email, status and last login come from auth.';
 create index profiles_email_idx on public.profiles (email);
 
-create trigger profiles_set_updated_at before update on public.profiles
-  for each row execute function private.set_updated_at();
-create trigger profiles_immutable_columns before update on public.profiles
-  for each row execute function private.forbid_column_changes('id', 'created_at');
-create trigger profiles_rpc_only_columns before update on public.profiles
-  for each row execute function private.restrict_column_changes_to_rpc('email', 'last_login_at');
+-- ---------------------------------------------------------------------------------------------
+-- Triggers
+-- ---------------------------------------------------------------------------------------------
 
 -- Runs as the owner: on Supabase the writer of auth.users is GoTrue's own role, which has no
 -- rights on public.profiles.
@@ -67,26 +74,36 @@ begin
   return null;
 end
 $$;
+
 comment on function private.sync_profile_from_auth_user() is
   'AFTER INSERT/UPDATE trigger on auth.users: keeps public.profiles in step. Security definer because '
   'GoTrue writes auth.users as a role without rights on public.profiles.';
+
+create trigger profiles_set_updated_at before update on public.profiles
+  for each row execute function private.set_updated_at();
+create trigger profiles_immutable_columns before update on public.profiles
+  for each row execute function private.forbid_column_changes('id', 'created_at');
+create trigger profiles_rpc_only_columns before update on public.profiles
+  for each row execute function private.restrict_column_changes_to_rpc('email', 'last_login_at');
 
 create trigger tenantry_sync_profile_on_insert after insert on auth.users
   for each row execute function private.sync_profile_from_auth_user();
 create trigger tenantry_sync_profile_on_update after update of email, last_sign_in_at, banned_until, deleted_at on auth.users
   for each row execute function private.sync_profile_from_auth_user();
 
--- Users who signed up before this migration.
-insert into public.profiles (id, email, full_name, last_login_at)
-select u.id, coalesce(u.email, ''), u.raw_user_meta_data ->> 'full_name', u.last_sign_in_at
-from auth.users u
-on conflict (id) do nothing;
+-- ---------------------------------------------------------------------------------------------
+-- Grants
+-- ---------------------------------------------------------------------------------------------
 
 -- Rows come and go with auth.users only.
 revoke all on public.profiles from anon, authenticated, service_role;
 grant select on public.profiles to authenticated, service_role;
 grant update (full_name, avatar_url) on public.profiles to authenticated;
 grant update (full_name, avatar_url, status) on public.profiles to service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- Policies
+-- ---------------------------------------------------------------------------------------------
 
 create policy profiles_select_self on public.profiles
   for select to authenticated

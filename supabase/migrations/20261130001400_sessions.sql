@@ -1,13 +1,20 @@
--- Revoked sessions stop working on their next request. Access tokens are stateless for an hour, so
--- until now a session ended by signing out, a password change or refresh-token reuse kept passing
--- RLS until its token expired. The app's request transaction (runWithClaims) now starts with
--- private.assert_session_active(): the session the JWT's `session_id` names must still exist, be
--- the token's user's, not be past its not_after, still hold a refresh token that is not revoked
--- (what is left of a session after GoTrue's reuse detection), and its user must be neither deleted
--- nor banned.
--- Otherwise TN006, which the app answers by clearing the cookies and sending the person to sign in.
+-- Sessions: a revoked session stops working on its next request. Access tokens are stateless for
+-- an hour, so without this a session ended by signing out, a password change or refresh-token
+-- reuse would keep passing RLS until its token expired. The app's request transaction
+-- (runWithClaims) starts with private.assert_session_active(): the session the JWT's `session_id`
+-- names must still exist, be the token's user's, not be past its not_after, still hold a refresh
+-- token that is not revoked (what is left of a session after GoTrue's reuse detection), and its
+-- user must be neither deleted nor banned. Otherwise TN006, which the app answers by clearing the
+-- cookies and sending the person to sign in.
+--
+-- Owns: private.assert_session_active.
+--
 -- `auth.sessions` is GoTrue's own table on Supabase and the compat layer's elsewhere (same
 -- columns), so the check is the same for both auth providers.
+
+-- ---------------------------------------------------------------------------------------------
+-- Helpers
+-- ---------------------------------------------------------------------------------------------
 
 -- No exception block (a subtransaction on every request): the claims are JSON the app wrote, and
 -- the ids are matched against the uuid pattern before they are cast.

@@ -1,4 +1,4 @@
--- The email sender's SQL (20261201000200): who can read and change the outbox, claiming with a
+-- The email sender's SQL (20261130000900_email.sql): who can read and change the outbox, claiming with a
 -- lease, completion by the current claim only, exponential backoff, dead letters, lease expiry.
 -- now() is fixed inside this transaction, so time passing is simulated by moving the timestamps.
 begin;

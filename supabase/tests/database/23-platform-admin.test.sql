@@ -1,6 +1,6 @@
 -- The admin console (docs/admin.md) as the staff people it serves, through RLS and the RPCs only:
 -- what each staff role reads and may do, that tenant members cannot use the same paths, and the
--- lifecycle RPCs' reasons (20261122003300_admin_console.sql).
+-- lifecycle RPCs' reasons (the tenancy module, 20261130000300_tenancy.sql).
 --
 -- Personas (supabase/tests/setup.sql): sam super_admin · sue support · bill billing_admin · alice
 -- acme owner · frank globex owner · erin a stranger. initech is pending (ivan owns it).
