@@ -8,11 +8,14 @@
  *
  * Each query is what the app issues — always with an explicit `tenant_id = $1` — and runs (a)
  * through runWithClaims as a member, under RLS, and (b) as the service role with the same query,
- * alternately on the same data; medians and a/b are printed. The reads run twice: under the
- * shipped policy form `tenant_id in (select private.user_tenant_ids())`, then under the rejected
- * index-condition form `tenant_id = any (array(select private.user_tenant_ids()))`, each followed
- * by the page on the big tenant against a small one (it must not grow with the tenant) and the
- * plans of the pages and the count under RLS. Then 10k-row writes under a permission-checked
+ * alternately on the same data; medians and a/b are printed. The reads run three times: under the
+ * shipped policy form `tenant_id in (select private.user_tenant_ids())` (a PL/pgSQL helper over
+ * the one permission join, planned once a session), under the same form with the helper as it was
+ * before issue 10 (`language sql security definer`, re-planned on every call), and under the
+ * rejected index-condition form `tenant_id = any (array(select private.user_tenant_ids()))`; each
+ * is followed by the fixed cost per statement (RLS − service role on the small tenant's point
+ * lookup), the page on the big tenant against a small one (it must not grow with the tenant) and
+ * the plans of the pages and the count under RLS. Then 10k-row writes under a permission-checked
  * WITH CHECK in a per-row helper form and a set-based form, against the service role.
  */
 import { sql } from 'kysely';
@@ -38,13 +41,17 @@ export async function run(args: string[]): Promise<void> {
 			await usePolicy(engine, form.using);
 			await reads(engine, form.label);
 		}
-		await usePolicy(engine, FORMS[0]!.using);
+		await usePolicy(engine, SHIPPED.using);
 		await writes(engine);
 	});
 }
 
-/** The policy forms compared on bench_events; the first is the one the migrations ship. */
+/** The policy forms compared on bench_events; SHIPPED is the one the migrations ship. */
 const FORMS = [
+	{
+		label: 'before issue 10: the same form over a language sql security definer helper',
+		using: 'tenant_id in (select private.bench_sql_user_tenant_ids())'
+	},
 	{
 		label: 'shipped: tenant_id in (select private.user_tenant_ids())',
 		using: 'tenant_id in (select private.user_tenant_ids())'
@@ -54,6 +61,8 @@ const FORMS = [
 		using: 'tenant_id = any (array(select private.user_tenant_ids()))'
 	}
 ];
+
+const SHIPPED = FORMS[1]!;
 
 async function usePolicy(engine: Engine, using: string) {
 	await engine.session((s) =>
@@ -100,6 +109,13 @@ export async function load(engine: Engine, rows: number, big: number) {
 			select ids.a[1 + g % ${TENANTS - 1}], now() - g * interval '1 second', (array['a', 'b', 'c', 'd'])[1 + g % 4], g % 1000
 			from generate_series(1, ${rows - big}) g,
 			     (select array_agg(id order by slug) as a from public.tenants where slug like 'bench-%' and slug <> 'bench-0') ids;
+			-- private.user_tenant_ids() as 20261122000400_tenancy.sql wrote it, for the comparison
+			create function private.bench_sql_user_tenant_ids() returns setof uuid
+			language sql stable security definer set search_path = '' rows 5 as $fn$
+			  select m.tenant_id from public.memberships m join public.tenants t on t.id = m.tenant_id
+			  where m.user_id = (select auth.uid()) and m.status = 'active' and t.status = 'active'
+			$fn$;
+			grant execute on function private.bench_sql_user_tenant_ids() to authenticated;
 			create index bench_events_tenant_created_idx on public.bench_events (tenant_id, created_at);
 			alter table public.bench_events enable row level security;
 			create policy bench_events_select_member on public.bench_events
@@ -233,6 +249,7 @@ async function reads(engine: Engine, form: string) {
 	const subs = await subjects(engine);
 	const rows: (string | number)[][] = [['query', 'tenant', 'a: RLS ms', 'b: service ms', 'a/b']];
 	const pages = new Map<string, number[]>();
+	let fixed = 0;
 	for (const q of queries) {
 		for (const s of subs) {
 			const big = s === subs[0];
@@ -242,6 +259,7 @@ async function reads(engine: Engine, form: string) {
 					runWithClaims(db, { sub: s.user, role: 'authenticated' }, (trx) => q.sql(s).execute(trx)),
 				() => asServiceRole(db, 'bench.rls', (trx: Trx) => q.sql(s).execute(trx))
 			);
+			if (q.name === 'point lookup' && !big) fixed = result.a - result.b;
 			if (q.name.startsWith('page')) pages.set(q.name, [...(pages.get(q.name) ?? []), result.a]);
 			rows.push([q.name, s.label, fmt(result.a), fmt(result.b), result.ratio.toFixed(2)]);
 		}
@@ -249,6 +267,9 @@ async function reads(engine: Engine, form: string) {
 	console.log(`\nreads under the policy ${form}`);
 	console.log(`(a) as a member through RLS vs (b) service role, same query; medians`);
 	console.log(table(rows));
+	console.log(
+		`fixed cost per statement (small tenant's point lookup, RLS − service): ${fixed >= 0 ? '+' : ''}${fixed.toFixed(3)} ms`
+	);
 	const [bigMs, smallMs] = pages.get('page of 50 by time')!;
 	console.log(
 		`page of 50 by time under RLS, big tenant / small tenant: ${(bigMs! / smallMs!).toFixed(2)}×`
