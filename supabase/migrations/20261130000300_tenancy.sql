@@ -10,7 +10,7 @@
 -- role_assignments which roles a member holds, tenant-wide or on one project
 --
 -- Owns, besides those tables and their types (tenant_status, membership_status, role_scope): the
--- RBAC core every module calls (private.user_tenant_ids,
+-- RBAC core every module calls (private.permitted_tenant_ids, holds_permission, user_tenant_ids,
 -- user_membership_tenant_ids, tenants_with_permission, user_has_permission, user_permissions,
 -- member_permissions, mfa_blocked_tenant_ids, co_member_ids, is_tenant_owner, tenant_role,
 -- first_permission_not_held, authorize); the role editor's rules (assert_can_edit_role,
@@ -23,6 +23,28 @@
 -- `tenant_id in (select private.user_tenant_ids())`: the planner evaluates the set once per
 -- statement as a hashed filter and keeps the (tenant_id, created_at) index order for pages (see
 -- docs/tenancy.md, "the page-order trap").
+--
+-- One permission join. "The caller holds permission X in tenant T" is written once, in
+-- private.permitted_tenant_ids(code), and asked in two shapes:
+--
+--   tenant_id in (select private.tenants_with_permission('x.y'))   -- policies: the set form
+--   private.holds_permission('x.y', p_tenant_id)                    -- RPCs and point checks
+--
+-- The older names (user_tenant_ids, user_has_permission, user_permissions here, can_manage_billing
+-- and can_read_billing in billing) are one-line wrappers over it: an ACTIVE member of an ACTIVE
+-- tenant, holding the code through a tenant-wide role, or the owner (who holds every code in the
+-- catalog). Billing alone also answers while billing itself has suspended the tenant, so its people
+-- can pay to get back in (the join calls billing's private.billing_suspension_reason() when it
+-- runs). MFA stays in the restrictive policies (mfa_blocked_tenant_ids), authorize() and
+-- can_read_billing, which refuse an aal1 session in a tenant that requires MFA.
+--
+-- Cost. `language sql security definer` helpers are never inlined and are re-planned on every call,
+-- so each statement under RLS paid that for every policy on every table it read (bench/rls.ts:
+-- +0.27–0.33 ms a statement on Postgres 15; +0.12 with this shape). The helpers a statement calls
+-- are PL/pgSQL, whose plans are prepared once a session (the join's generic plan is forced, so the
+-- code it is asked about never makes it re-plan), and the boolean form is plain SQL that inlines
+-- into its caller. Nothing is cached across statements: each statement asks again with the claims
+-- it runs under, so no setting the caller can write is ever believed.
 --
 -- Only ACTIVE tenants grant anything. Members of a pending, suspended or archived tenant see the
 -- tenant row and their own membership, nothing else. Owners hold every permission in the catalog.
@@ -508,18 +530,70 @@ create constraint trigger role_permissions_keep_one after delete on public.role_
 -- Helpers
 -- ---------------------------------------------------------------------------------------------
 
-create or replace function private.user_tenant_ids()
-returns setof uuid
-language sql
+create or replace function private.permitted_tenant_ids(p_code text, p_billing_suspended boolean default false)
+returns uuid[]
+language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
+as $$
+begin
+  if p_code is null then
+    -- Membership alone (user_tenant_ids): no parameters, so one plan for the session.
+    return array(
+      select m.tenant_id
+      from public.memberships m
+      join public.tenants t on t.id = m.tenant_id
+      where m.user_id = auth.uid() and m.status = 'active' and t.status = 'active'
+      order by m.tenant_id);
+  end if;
+  return array(
+    select m.tenant_id
+    from public.memberships m
+    join public.tenants t on t.id = m.tenant_id
+    where m.user_id = auth.uid() and m.status = 'active'
+      and (t.status = 'active'
+           or (p_billing_suspended and t.status = 'suspended'
+               and t.status_reason = private.billing_suspension_reason()))
+      and ((m.is_owner and exists (select 1 from public.permissions p where p.code = p_code))
+           or exists (
+             select 1 from public.role_assignments ra
+             join public.role_permissions rp on rp.role_id = ra.role_id
+             where ra.tenant_id = m.tenant_id and ra.user_id = m.user_id and ra.project_id is null
+               and rp.permission_code = p_code))
+    order by m.tenant_id);
+end
+$$;
+
+comment on function private.permitted_tenant_ids(text, boolean) is
+  'THE permission join: tenants where the caller (auth.uid()) is an active member and holds p_code tenant-wide '
+  '(owners hold every catalog code); p_code null: membership alone. Active tenants only, plus tenants billing '
+  'suspended when p_billing_suspended. Security definer: reads memberships and roles the caller may not see.';
+
+create or replace function private.holds_permission(p_code text, p_tenant_id uuid, p_billing_suspended boolean default false)
+returns boolean
+language sql
+stable
+as $$
+  select p_code is not null
+     and coalesce(p_tenant_id = any (private.permitted_tenant_ids(p_code, p_billing_suspended)), false)
+$$;
+
+comment on function private.holds_permission(text, uuid, boolean) is
+  'Does the caller hold p_code tenant-wide in this tenant (active; also billing-suspended when p_billing_suspended)? '
+  'The point form of permitted_tenant_ids; plain SQL so it inlines. Policies use the set form tenants_with_permission().';
+
+create or replace function private.user_tenant_ids()
+returns setof uuid
+language plpgsql
+stable
+set search_path = ''
 rows 5
 as $$
-  select m.tenant_id
-  from public.memberships m
-  join public.tenants t on t.id = m.tenant_id
-  where m.user_id = (select auth.uid()) and m.status = 'active' and t.status = 'active'
+begin
+  return query select unnest(private.permitted_tenant_ids(null));
+end
 $$;
 
 comment on function private.user_tenant_ids() is
@@ -527,14 +601,16 @@ comment on function private.user_tenant_ids() is
 
 create or replace function private.user_membership_tenant_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 rows 5
 as $$
-  select m.tenant_id from public.memberships m
-  where m.user_id = (select auth.uid()) and m.status = 'active'
+begin
+  return query select m.tenant_id from public.memberships m
+  where m.user_id = auth.uid() and m.status = 'active';
+end
 $$;
 
 comment on function private.user_membership_tenant_ids() is
@@ -558,67 +634,39 @@ create or replace function private.user_has_permission(p_code text, p_tenant_id 
 returns boolean
 language sql
 stable
-security definer
-set search_path = ''
 as $$
-  select exists (
-    select 1
-    from public.memberships m
-    join public.tenants t on t.id = m.tenant_id and t.status = 'active'
-    where m.tenant_id = p_tenant_id and m.user_id = (select auth.uid()) and m.status = 'active'
-      and (
-        (m.is_owner and exists (select 1 from public.permissions p where p.code = p_code))
-        or exists (
-          select 1 from public.role_assignments ra
-          join public.role_permissions rp on rp.role_id = ra.role_id
-          where ra.tenant_id = m.tenant_id and ra.user_id = m.user_id and ra.project_id is null
-            and rp.permission_code = p_code)))
+  select private.holds_permission(p_code, p_tenant_id)
 $$;
 
 comment on function private.user_has_permission(text, uuid) is
-  'Does the caller hold permission p_code tenant-wide in this active tenant? For RPCs and point checks; '
-  'policies use the set form tenants_with_permission().';
+  'Does the caller hold permission p_code tenant-wide in this active tenant? The name the RPCs use for '
+  'private.holds_permission(p_code, p_tenant_id).';
 
 create or replace function private.tenants_with_permission(p_code text)
 returns setof uuid
-language sql
+language plpgsql
 stable
-security definer
 set search_path = ''
 rows 5
 as $$
-  select m.tenant_id
-  from public.memberships m
-  join public.tenants t on t.id = m.tenant_id and t.status = 'active'
-  where m.user_id = (select auth.uid()) and m.status = 'active'
-    and (
-      (m.is_owner and exists (select 1 from public.permissions p where p.code = p_code))
-      or exists (
-        select 1 from public.role_assignments ra
-        join public.role_permissions rp on rp.role_id = ra.role_id
-        where ra.tenant_id = m.tenant_id and ra.user_id = m.user_id and ra.project_id is null
-          and rp.permission_code = p_code))
+begin
+  if p_code is not null then
+    return query select unnest(private.permitted_tenant_ids(p_code));
+  end if;
+end
 $$;
 
 comment on function private.tenants_with_permission(text) is
-  'Active tenants where the caller holds p_code tenant-wide. Policies: tenant_id in (select private.tenants_with_permission(''x.y'')).';
+  'Active tenants where the caller holds p_code tenant-wide (the set form of holds_permission). '
+  'Policies: tenant_id in (select private.tenants_with_permission(''x.y'')).';
 
 create or replace function private.user_permissions(p_tenant_id uuid)
 returns setof text
 language sql
 stable
-security definer
 set search_path = ''
 as $$
-  select p.code
-  from public.memberships m
-  join public.tenants t on t.id = m.tenant_id and t.status = 'active'
-  join public.permissions p on m.is_owner or exists (
-    select 1 from public.role_assignments ra
-    join public.role_permissions rp on rp.role_id = ra.role_id
-    where ra.tenant_id = m.tenant_id and ra.user_id = m.user_id and ra.project_id is null
-      and rp.permission_code = p.code)
-  where m.tenant_id = p_tenant_id and m.user_id = (select auth.uid()) and m.status = 'active'
+  select p.code from public.permissions p where private.holds_permission(p.code, p_tenant_id)
 $$;
 
 comment on function private.user_permissions(uuid) is 'The caller''s tenant-wide permission codes in an active tenant.';
@@ -645,17 +693,21 @@ comment on function private.member_permissions(uuid, uuid) is
 
 create or replace function private.mfa_blocked_tenant_ids()
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 rows 1
 as $$
-  select m.tenant_id
+begin
+  if coalesce(auth.jwt() ->> 'aal', 'aal1') = 'aal2' then
+    return;
+  end if;
+  return query select m.tenant_id
   from public.memberships m
   join public.tenants t on t.id = m.tenant_id
-  where coalesce((select auth.jwt()) ->> 'aal', 'aal1') <> 'aal2'
-    and m.user_id = (select auth.uid()) and t.require_mfa
+  where m.user_id = auth.uid() and t.require_mfa;
+end
 $$;
 
 comment on function private.mfa_blocked_tenant_ids() is
@@ -851,6 +903,11 @@ grant execute on function
   private.mfa_blocked_tenant_ids(),
   private.co_member_ids()
 to authenticated, service_role;
+
+revoke all on function private.permitted_tenant_ids(text, boolean), private.holds_permission(text, uuid, boolean)
+  from public, anon;
+grant execute on function private.permitted_tenant_ids(text, boolean), private.holds_permission(text, uuid, boolean)
+  to authenticated, service_role;
 
 grant execute on function private.assert_can_edit_role(uuid) to authenticated;
 

@@ -112,18 +112,20 @@ create trigger projects_initialise after insert on public.projects
 
 create or replace function private.project_ids_with_permission(p_code text)
 returns setof uuid
-language sql
+language plpgsql
 stable
 security definer
 set search_path = ''
 rows 10
 as $$
-  select ra.project_id
+begin
+  return query select ra.project_id
   from public.role_assignments ra
   join public.role_permissions rp on rp.role_id = ra.role_id and rp.permission_code = p_code
   join public.memberships m on m.tenant_id = ra.tenant_id and m.user_id = ra.user_id and m.status = 'active'
   join public.tenants t on t.id = ra.tenant_id and t.status = 'active'
-  where ra.user_id = (select auth.uid()) and ra.project_id is not null
+  where ra.user_id = auth.uid() and ra.project_id is not null;
+end
 $$;
 
 comment on function private.project_ids_with_permission(text) is

@@ -609,19 +609,8 @@ create or replace function private.can_manage_billing(p_tenant_id uuid)
 returns boolean
 language sql
 stable
-security definer
-set search_path = ''
 as $$
-  select exists (
-    select 1 from public.memberships m
-    join public.tenants t on t.id = m.tenant_id
-    where m.tenant_id = p_tenant_id and m.user_id = (select auth.uid()) and m.status = 'active'
-      and (t.status = 'active' or (t.status = 'suspended' and t.status_reason = private.billing_suspension_reason()))
-      and (m.is_owner or exists (
-        select 1 from public.role_assignments ra
-        join public.role_permissions rp on rp.role_id = ra.role_id
-        where ra.tenant_id = m.tenant_id and ra.user_id = m.user_id and ra.project_id is null
-          and rp.permission_code = 'billing.manage')))
+  select private.holds_permission('billing.manage', p_tenant_id, true)
 $$;
 
 comment on function private.can_manage_billing(uuid) is
@@ -803,20 +792,10 @@ create or replace function private.can_read_billing(p_tenant_id uuid)
 returns boolean
 language sql
 stable
-security definer
-set search_path = ''
 as $$
-  select exists (
-    select 1 from public.memberships m
-    join public.tenants t on t.id = m.tenant_id
-    where m.tenant_id = p_tenant_id and m.user_id = (select auth.uid()) and m.status = 'active'
-      and (t.status = 'active' or (t.status = 'suspended' and t.status_reason = private.billing_suspension_reason()))
-      and p_tenant_id not in (select private.mfa_blocked_tenant_ids())
-      and (m.is_owner or exists (
-        select 1 from public.role_assignments ra
-        join public.role_permissions rp on rp.role_id = ra.role_id
-        where ra.tenant_id = m.tenant_id and ra.user_id = m.user_id and ra.project_id is null
-          and rp.permission_code in ('billing.read', 'billing.manage'))))
+  select (private.holds_permission('billing.read', p_tenant_id, true)
+          or private.holds_permission('billing.manage', p_tenant_id, true))
+     and p_tenant_id not in (select private.mfa_blocked_tenant_ids())
 $$;
 
 comment on function private.can_read_billing(uuid) is

@@ -1,4 +1,4 @@
--- The one permission helper (20261201000700_permission_helper.sql): private.permitted_tenant_ids
+-- The one permission helper (20261130000300_tenancy.sql): private.permitted_tenant_ids
 -- is the only place the "caller holds X in tenant T" join is written; holds_permission is its point
 -- form, tenants_with_permission its set form, and the older names (user_has_permission,
 -- user_tenant_ids, user_permissions, can_manage_billing, can_read_billing) answer through it.
