@@ -8,7 +8,7 @@
  */
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'vite';
-import { ensureRuntime } from '../src/lib/server/runtime';
+import { ensureRuntime } from '../src/lib/server/platform/runtime';
 import { allowedHosts, announce, fail, listen, shutdownOnSignals } from './serve.js';
 
 async function main() {

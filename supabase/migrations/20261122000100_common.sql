@@ -87,7 +87,7 @@ comment on function private.restrict_column_changes_to_rpc() is
   'BEFORE UPDATE trigger: the columns named in the trigger arguments change only inside the security '
   'definer RPCs and triggers, for every other role including service_role (TN041).';
 
--- The request as PostgREST (and src/lib/server/db/rls.ts) describes it.
+-- The request as PostgREST (and src/lib/server/platform/rls.ts) describes it.
 create or replace function private.request_claims()
 returns jsonb
 language plpgsql

@@ -1,4 +1,4 @@
--- The tenant billing and usage pages' reads (src/routes/t/[slug]/billing, …/usage).
+-- The tenant billing and usage pages' reads (src/routes/(app)/t/[slug]/billing, …/usage).
 --
 -- Billing must stay visible to a tenant that billing itself suspended, so its owners can see what
 -- is owed and pay to get back in (submit_payment_proof already allows that). The table policies use

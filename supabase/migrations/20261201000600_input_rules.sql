@@ -7,7 +7,7 @@
 --   * A custom role grants at least one permission (TN039). Checked when the transaction commits,
 --     since a role and its permissions are written by separate statements.
 --   * Rejecting a manual payment says why: payments_rejection_note (the tenant is shown the note).
--- The app words each refusal in src/lib/server/db/errors.ts (docs/error-codes.md).
+-- The app words each refusal in src/lib/server/platform/errors.ts (docs/error-codes.md).
 
 -- ---------------------------------------------------------------------------------------------
 -- Reserved addresses

@@ -1,9 +1,9 @@
 import { error } from '@sveltejs/kit';
-import { profileSchema } from '$lib/schemas/account';
-import { withClaims } from '$lib/server/db';
-import { getMyProfile, updateMyName } from '$lib/server/db/profiles';
-import { mutate, requireClaims } from '$lib/server/web/actions';
-import { parseForm } from '$lib/server/web/forms';
+import { profileSchema } from '$lib/server/account/schemas';
+import { withClaims } from '$lib/server/platform/db';
+import { getMyProfile, updateMyName } from '$lib/server/account/profiles';
+import { mutate, requireClaims } from '$lib/server/platform/web/actions';
+import { parseForm } from '$lib/server/platform/web/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {

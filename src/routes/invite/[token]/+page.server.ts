@@ -1,9 +1,9 @@
 import { redirect } from '@sveltejs/kit';
-import { invitationTokenSchema } from '$lib/schemas/members';
-import { withClaims } from '$lib/server/db';
-import { acceptInvitation, previewInvitation } from '$lib/server/db/invitations';
-import { mutate } from '$lib/server/web/actions';
-import { formError } from '$lib/server/web/forms';
+import { invitationTokenSchema } from '$lib/server/members/schemas';
+import { withClaims } from '$lib/server/platform/db';
+import { acceptInvitation, previewInvitation } from '$lib/server/members/invitations';
+import { mutate } from '$lib/server/platform/web/actions';
+import { formError } from '$lib/server/platform/web/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 /**

@@ -1,0 +1,129 @@
+import { error, fail, redirect } from '@sveltejs/kit';
+import type { Transaction } from 'kysely';
+import type { z } from 'zod';
+import {
+	createEnvironmentSchema,
+	deleteProjectSchema,
+	environmentIdSchema,
+	projectMemberSchema,
+	projectSchema,
+	renameEnvironmentSchema
+} from '$lib/server/projects/schemas';
+import { withClaims } from '$lib/server/platform/db';
+import type { DB } from '$lib/server/platform/database';
+import { describeDbError } from '$lib/server/platform/errors';
+import {
+	createEnvironment,
+	deleteEnvironment,
+	deleteProject,
+	explainProjectError,
+	findProject,
+	listEnvironments,
+	listProjectMembers,
+	listProjectRoles,
+	listTenantMembers,
+	projectPermissions,
+	renameEnvironment,
+	setProjectRole,
+	updateProject
+} from '$lib/server/projects/queries';
+import { findTenantBySlug } from '$lib/server/tenancy/tenants';
+import { formError, parseForm } from '$lib/server/platform/web/forms';
+import { requireClaims } from '$lib/server/platform/web/actions';
+import type { Actions, PageServerLoad, RequestEvent } from './$types';
+
+export const load: PageServerLoad = async ({ locals, parent, params }) => {
+	const { tenant } = await parent();
+	const found = await withClaims(requireClaims(locals), async (trx) => {
+		const project = await findProject(trx, tenant.id, params.project);
+		if (!project) return null;
+		const allowed = await projectPermissions(trx, project.id);
+		return {
+			project,
+			allowed,
+			environments: await listEnvironments(trx, project.id),
+			members: await listProjectMembers(trx, project.id),
+			candidates: allowed.includes('projects.members.manage')
+				? await listTenantMembers(trx, tenant.id)
+				: [],
+			projectRoles: await listProjectRoles(trx, tenant.id)
+		};
+	});
+	if (!found) error(404, 'No such project.');
+	return { ...found, me: locals.claims?.sub ?? '' };
+};
+
+type Project = { id: string; tenantId: string; slug: string };
+
+/**
+ * Parses the form and runs the write on this project as the caller, in one transaction. Refusals
+ * come back with the values kept and the form named (`intent`), so the page shows them in place.
+ */
+async function act<S extends z.ZodType>(
+	{ request, locals, params }: RequestEvent,
+	schema: S,
+	done: string,
+	run: (trx: Transaction<DB>, project: Project, data: z.output<S>) => Promise<boolean | void>
+) {
+	const form = await parseForm(request, schema);
+	if (!form.ok) return form.failure;
+	try {
+		const allowed = await withClaims(requireClaims(locals), async (trx) => {
+			const tenant = await findTenantBySlug(trx, params.slug);
+			const project = tenant && (await findProject(trx, tenant.id, params.project));
+			if (!tenant || !project) error(404, 'No such project.');
+			return run(trx, { id: project.id, tenantId: tenant.id, slug: project.slug }, form.data);
+		});
+		if (allowed === false)
+			return formError(403, 'You do not have permission to do that.', form.values);
+		return { ok: done, values: form.values };
+	} catch (e) {
+		const known = explainProjectError(e) ?? describeDbError(e);
+		if (!known) throw e;
+		return fail(400, {
+			errors: known.field ? { [known.field]: [known.message] } : {},
+			values: form.values,
+			message: known.field ? undefined : known.message
+		});
+	}
+}
+
+export const actions: Actions = {
+	addEnvironment: (event) =>
+		act(event, createEnvironmentSchema, 'Environment added.', (trx, project, data) =>
+			createEnvironment(trx, project, data)
+		),
+	renameEnvironment: (event) =>
+		act(event, renameEnvironmentSchema, 'Environment renamed.', (trx, project, data) =>
+			renameEnvironment(trx, project.id, data.environmentId, data.name)
+		),
+	deleteEnvironment: (event) =>
+		act(event, environmentIdSchema, 'Environment deleted.', (trx, project, data) =>
+			deleteEnvironment(trx, project.id, data.environmentId)
+		),
+	setMember: (event) =>
+		act(event, projectMemberSchema, 'Project members updated.', (trx, project, data) =>
+			setProjectRole(trx, project.id, data.userId, data.roleId)
+		),
+	update: async (event) => {
+		const result = await act(event, projectSchema, 'Project saved.', (trx, project, data) =>
+			updateProject(trx, project.id, data)
+		);
+		const slug = 'ok' in result ? result.values.slug?.trim().toLowerCase() : undefined;
+		if (slug && slug !== event.params.project) {
+			redirect(303, `/t/${event.params.slug}/projects/${slug}`);
+		}
+		return result;
+	},
+	delete: async (event) => {
+		const confirmed = deleteProjectSchema.refine((d) => d.confirm === event.params.project, {
+			path: ['confirm'],
+			error: `Type the project’s address, ${event.params.project}, to confirm.`
+		});
+		const result = await act(event, confirmed, 'Project deleted.', (trx, project) =>
+			deleteProject(trx, project.id)
+		);
+		if ('ok' in result) redirect(303, `/t/${event.params.slug}/projects`);
+		return result;
+	}
+};
