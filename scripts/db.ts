@@ -10,6 +10,7 @@
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig, type Config } from '../src/lib/server/platform/config';
+import '../src/lib/server/modules';
 import { bootstrap, openEngine } from '../src/lib/server/platform/db';
 import { migrate, seed } from '../src/lib/server/platform/migrate';
 import { generateTypes, TYPES_FILE } from './typegen';

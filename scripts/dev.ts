@@ -8,6 +8,7 @@
  */
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'vite';
+import '../src/lib/server/modules';
 import { ensureRuntime } from '../src/lib/server/platform/runtime';
 import { allowedHosts, announce, fail, listen, shutdownOnSignals } from './serve.js';
 

@@ -1,5 +1,6 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
+import '$lib/server/modules';
 import { readSession } from '$lib/server/auth/cookies';
 import { withRequestCookies } from '$lib/server/auth/ended-session';
 import { inRequest } from '$lib/server/platform/rls';

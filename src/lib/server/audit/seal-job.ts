@@ -7,6 +7,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../platform/database';
 import { runAsServiceRole } from '../platform/rls';
+import { registerJob } from '../platform/scheduler';
 
 /** Rows sealed per call; a full batch means more are waiting, so the job goes again at once. */
 export const SEAL_BATCH = 100_000;
@@ -23,3 +24,9 @@ export async function sealAuditChain(db: Kysely<DB>): Promise<number> {
 		if (sealed < SEAL_BATCH) return total;
 	}
 }
+
+registerJob({
+	name: 'audit.seal',
+	intervalMs: (config) => config.AUDIT_SEAL_INTERVAL_MS,
+	run: sealAuditChain
+});

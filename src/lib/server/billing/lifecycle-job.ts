@@ -7,6 +7,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../platform/database';
 import { runAsServiceRole } from '../platform/rls';
+import { registerJob } from '../platform/scheduler';
 
 /**
  * How many subscriptions each transition moved, keyed by transition, or `skipped` (why) when
@@ -26,3 +27,9 @@ export async function runBillingLifecycle(db: Kysely<DB>, now?: Date): Promise<L
 	);
 	return rows[0]?.result ?? {};
 }
+
+registerJob({
+	name: 'billing.lifecycle',
+	intervalMs: (config) => config.BILLING_LIFECYCLE_INTERVAL_MS,
+	run: (db) => runBillingLifecycle(db)
+});

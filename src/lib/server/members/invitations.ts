@@ -7,7 +7,7 @@ import { sql, type Transaction } from 'kysely';
 import { queueEmail } from '../auth/outbox';
 import { invitationEmail } from './invitation-email';
 import type { DB } from '../platform/database';
-import type { SystemJob } from '../platform/rls';
+import { elevateToSystemJob, type SystemJob } from '../platform/rls';
 
 export interface PendingInvitation {
 	id: string;
@@ -90,8 +90,7 @@ export async function inviteWithEmail(
 		.select(['i.email', 't.name as tenantName', 'r.name as roleName'])
 		.where('i.id', '=', invited.invitationId)
 		.executeTakeFirstOrThrow();
-	await sql`select set_config('request.jwt.claims', ${JSON.stringify({ role: 'service_role', job: EMAIL_JOB })}, true),
-		set_config('role', 'service_role', true)`.execute(trx);
+	await elevateToSystemJob(trx, EMAIL_JOB);
 	await queueEmail(
 		trx,
 		invitationEmail({

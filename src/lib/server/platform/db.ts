@@ -21,10 +21,7 @@ import { openServer, type ServerEngine } from './server';
 import { serveWire, type WireServer } from './wire';
 import { startMailCatcher, type MailCatcher } from '../email/catcher';
 import { AUTH_TEMPLATES, EmailSender } from '../email/sender';
-import { sealAuditChain } from '../audit/seal-job';
-import { runBillingLifecycle } from '../billing/lifecycle-job';
-import { every } from './scheduler';
-import { rollupUsage } from '../usage/rollup-job';
+import { every, registeredJobs } from './scheduler';
 
 export type { Claims, RequestContext, SystemJob };
 
@@ -101,17 +98,11 @@ export async function bootstrap(
 					)
 				: null;
 		const jobs = [
-			config.AUDIT_SEAL_INTERVAL_MS > 0 &&
-				every('audit.seal', config.AUDIT_SEAL_INTERVAL_MS, () => sealAuditChain(engine.db), log),
-			config.BILLING_LIFECYCLE_INTERVAL_MS > 0 &&
-				every(
-					'billing.lifecycle',
-					config.BILLING_LIFECYCLE_INTERVAL_MS,
-					() => runBillingLifecycle(engine.db),
-					log
-				),
-			config.USAGE_ROLLUP_INTERVAL_MS > 0 &&
-				every('usage.rollup', config.USAGE_ROLLUP_INTERVAL_MS, () => rollupUsage(engine.db), log),
+			...registeredJobs().map(
+				(job) =>
+					job.intervalMs(config) > 0 &&
+					every(job.name, job.intervalMs(config), () => job.run(engine.db), log)
+			),
 			sender !== null &&
 				every('email.send', config.EMAIL_SEND_INTERVAL_MS, () => sender.drain(), log)
 		].filter((job) => job !== false);

@@ -10,6 +10,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
+import {
+	assertSystemJob,
+	type SystemJob
+} from '../../../../supabase/functions/_shared/jobs';
 import type { DB } from './database';
 
 /** The JWT claims of Supabase Auth that SQL reads through auth.uid(), auth.jwt() and friends. */
@@ -89,37 +93,31 @@ export async function assertSessionActive(trx: Transaction<DB>): Promise<void> {
 	await sql`select private.assert_session_active()`.execute(trx);
 }
 
-/**
- * The names of the system jobs allowed to run as `service_role`. A job that needs the service role
- * is added here by name, so every use of the role is greppable and shows in the audit trail
- * (`request.jwt.claims` carries the job name as `job`).
- */
-export const SYSTEM_JOBS = [
-	'db.seed',
-	'audit.seal',
-	'auth.embedded',
-	'billing.lifecycle',
-	'domains.verify',
-	'domains.resolve',
-	'email.send',
-	'members.invitation_email',
-	'stripe.webhook',
-	'usage.rollup'
-] as const;
-export type SystemJob = (typeof SYSTEM_JOBS)[number];
+export { SYSTEM_JOBS, type SystemJob } from '../../../../supabase/functions/_shared/jobs';
 
 export async function runAsServiceRole<T>(
 	db: Kysely<DB>,
 	job: SystemJob,
 	fn: (trx: Transaction<DB>) => Promise<T>
 ): Promise<T> {
-	if (!(SYSTEM_JOBS as readonly string[]).includes(job)) {
-		throw new Error(`"${job}" is not a registered system job; add it to SYSTEM_JOBS in rls.ts.`);
-	}
+	assertSystemJob(job);
 	return db.transaction().execute(async (trx) => {
 		await setRequest(trx, 'service_role', { role: 'service_role', job }, {});
 		return fn(trx);
 	});
+}
+
+/**
+ * The one place a person's transaction becomes a system job: from here to its end, `trx` runs as
+ * `service_role` on behalf of `job`, keeping the request's headers and address for the audit log.
+ * Only for a write the system makes on the person's behalf after SQL has let the person's own
+ * statements through (the invitation email: the outbox is service_role only). Nothing may run as
+ * the person after it.
+ */
+export async function elevateToSystemJob(trx: Transaction<DB>, job: SystemJob): Promise<void> {
+	assertSystemJob(job);
+	await sql`select set_config('request.jwt.claims', ${JSON.stringify({ role: 'service_role', job })}, true),
+		set_config('role', 'service_role', true)`.execute(trx);
 }
 
 async function setRequest(

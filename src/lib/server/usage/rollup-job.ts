@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../platform/database';
 import { runAsServiceRole } from '../platform/rls';
+import { registerJob } from '../platform/scheduler';
 
 /** Rebuilds the daily rows of [from, to) (default: the last two days and today); returns rows written. */
 export async function rollupUsage(db: Kysely<DB>, from?: string, to?: string): Promise<number> {
@@ -18,3 +19,9 @@ export async function rollupUsage(db: Kysely<DB>, from?: string, to?: string): P
 	);
 	return Number(rows[0]?.written ?? 0);
 }
+
+registerJob({
+	name: 'usage.rollup',
+	intervalMs: (config) => config.USAGE_ROLLUP_INTERVAL_MS,
+	run: (db) => rollupUsage(db)
+});
