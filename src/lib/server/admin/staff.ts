@@ -22,6 +22,17 @@ export async function myStaffRole(trx: Trx): Promise<StaffRole | null> {
 	return (row?.role as StaffRole | undefined) ?? null;
 }
 
+/** Which staff roles the caller holds, as SQL answers it (public.has_staff_role for each). */
+export type StaffRolesHeld = Record<StaffRole, boolean>;
+
+export async function staffRolesHeld(trx: Trx): Promise<StaffRolesHeld> {
+	const { rows } = await sql<StaffRolesHeld>`select
+		public.has_staff_role('super_admin') as super_admin,
+		public.has_staff_role('support') as support,
+		public.has_staff_role('billing_admin') as billing_admin`.execute(trx);
+	return rows[0]!;
+}
+
 function countsBy(rows: { key: string; n: string | number | bigint }[]): Record<string, number> {
 	return Object.fromEntries(rows.map((r) => [r.key, Number(r.n)]));
 }

@@ -57,41 +57,17 @@ export async function listMembers(trx: Transaction<DB>, tenantId: string): Promi
 }
 
 /**
- * The tenant-wide roles the caller may hand out: owners any (the owner role included), everyone
- * else only roles whose every permission they hold themselves — the rule the RPCs enforce (TN030,
- * TN033), applied here only to keep impossible choices out of the list.
+ * The tenant-wide roles the caller may hand out, as SQL answers it (public.grantable_roles: owners
+ * any, the owner role included; others only roles whose every permission they hold — the rule of
+ * TN030 / TN033; none for a caller who may neither invite nor manage members).
  */
 export async function grantableRoles(
 	trx: Transaction<DB>,
-	tenantId: string,
-	permissions: readonly string[],
-	isOwner: boolean
+	tenantId: string
 ): Promise<RoleOption[]> {
-	const roles = await trx
-		.selectFrom('roles')
-		.select(['id', 'key', 'name', 'tenant_id as tenantId'])
-		.where('scope', '=', 'tenant')
-		.where((eb) => eb.or([eb('tenant_id', 'is', null), eb('tenant_id', '=', tenantId)]))
-		.orderBy(sql`tenant_id is not null`)
-		.orderBy('name')
-		.execute();
-	const codes = await trx
-		.selectFrom('role_permissions')
-		.select(['role_id as roleId', 'permission_code as code'])
-		.where(
-			'role_id',
-			'in',
-			roles.length ? roles.map((r) => r.id) : ['00000000-0000-0000-0000-000000000000']
-		)
-		.execute();
-	const held = new Set(permissions);
-	return roles
-		.filter((r) => {
-			if (isOwner) return true;
-			if (r.key === 'owner' && r.tenantId === null) return false;
-			return codes.every((c) => c.roleId !== r.id || held.has(c.code));
-		})
-		.map((r) => ({ id: r.id, key: r.key, name: r.name, custom: r.tenantId !== null }));
+	const { rows } = await sql<RoleOption>`
+		select id, key, name, custom from public.grantable_roles(${tenantId}::uuid)`.execute(trx);
+	return rows;
 }
 
 export async function changeMemberRole(

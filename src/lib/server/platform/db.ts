@@ -174,6 +174,18 @@ export async function asServiceRole<T>(
 	return runAsServiceRole((await runtime()).engine.db, job, fn);
 }
 
+/** Was this database seeded from the seed file named `file` (the embedded demo database)? */
+export async function wasSeededFrom(file: string): Promise<boolean> {
+	const { engine } = await runtime();
+	const [row] = await engine.session((s) =>
+		s.query<{ seeded: boolean }>(
+			`select exists (select 1 from supabase_migrations.seed_files where path = $1) as seeded`,
+			[file]
+		)
+	);
+	return row?.seeded === true;
+}
+
 export interface MigrationStatus {
 	applied: number;
 	latest: string | null;

@@ -10,10 +10,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
-import {
-	assertSystemJob,
-	type SystemJob
-} from '../../../../supabase/functions/_shared/jobs';
+import { assertSystemJob, type SystemJob } from '../../../../supabase/functions/_shared/jobs';
 import type { DB } from './database';
 
 /** The JWT claims of Supabase Auth that SQL reads through auth.uid(), auth.jwt() and friends. */

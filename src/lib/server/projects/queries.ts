@@ -235,35 +235,3 @@ export async function setProjectRole(
 		trx
 	);
 }
-
-/** What the project pages tell a person when the database refuses a write. */
-export function explainProjectError(
-	error: unknown
-): { field?: string; message: string; quota?: true } | null {
-	const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
-	switch (code) {
-		case 'TN070':
-			return {
-				message:
-					'Your plan’s project limit is reached. Upgrade the plan on the Billing page, or delete a project you no longer need.',
-				quota: true
-			};
-		case '23505':
-			return constraint === 'projects_tenant_id_slug_key'
-				? { field: 'slug', message: 'Another project uses that address: choose another.' }
-				: { field: 'name', message: 'This project has an environment with that name already.' };
-		case 'TN030':
-			return {
-				field: 'roleId',
-				message: 'That role grants a permission you do not hold on this project.'
-			};
-		case 'TN032':
-			return { field: 'userId', message: 'You cannot change your own project role.' };
-		case 'TN035':
-			return { field: 'roleId', message: 'Choose a project role.' };
-		case 'TN003':
-			return { field: 'userId', message: 'That person is not a member of this organisation.' };
-		default:
-			return null;
-	}
-}

@@ -2,7 +2,8 @@
  * Roles and the permission catalog, read and written as the caller under RLS. Nobody can add a
  * permission they do not hold (policy role_permissions_insert_permitted), and nobody but an owner
  * edits a role that grants one they lack or that someone above them holds (trigger
- * guard_role_edit: TN030, TN034). An edit touches only the codes that change.
+ * guard_role_edit: TN030, TN034). A name another role here or a system role has is TN084
+ * (trigger roles_name_free). An edit touches only the codes that change.
  */
 import { sql, type Transaction } from 'kysely';
 import { roleKey } from '$lib/server/roles/schemas';
@@ -92,25 +93,6 @@ export async function listRoles(trx: Transaction<DB>, tenantId: string): Promise
 	}));
 }
 
-/** Thrown before writing a role whose name another role here (or a system role) already has. */
-export class RoleNameTaken extends Error {}
-
-async function refuseTakenName(
-	trx: Transaction<DB>,
-	tenantId: string,
-	name: string,
-	except: string | null
-) {
-	const same = await trx
-		.selectFrom('roles')
-		.select('id')
-		.where((eb) => eb.or([eb('tenant_id', 'is', null), eb('tenant_id', '=', tenantId)]))
-		.where(sql<string>`lower(name)`, '=', name.toLowerCase())
-		.$if(except !== null, (qb) => qb.where('id', '<>', except!))
-		.executeTakeFirst();
-	if (same) throw new RoleNameTaken(name);
-}
-
 /** A key no role of this tenant or the system uses yet: the name's key, suffixed if needed. */
 async function freeKey(trx: Transaction<DB>, tenantId: string, name: string): Promise<string> {
 	const base = roleKey(name);
@@ -134,7 +116,6 @@ export async function createRole(
 	tenantId: string,
 	input: RoleInput & { scope: RoleScope }
 ): Promise<string> {
-	await refuseTakenName(trx, tenantId, input.name, null);
 	const { id } = await trx
 		.insertInto('roles')
 		.values({
@@ -157,7 +138,6 @@ export async function updateRole(
 	roleId: string,
 	input: RoleInput
 ): Promise<boolean> {
-	await refuseTakenName(trx, tenantId, input.name, roleId);
 	const updated = await trx
 		.updateTable('roles')
 		.set({ name: input.name, description: input.description })
@@ -209,38 +189,4 @@ export async function deleteRole(
 		.where('tenant_id', '=', tenantId)
 		.executeTakeFirst();
 	return deleted.numDeletedRows > 0n;
-}
-
-/** What the role editor tells a person when the database refuses a write. */
-export function explainRoleError(error: unknown): { field?: string; message: string } | null {
-	if (error instanceof RoleNameTaken)
-		return { field: 'name', message: 'A role with that name exists already.' };
-	const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
-	if (code === '42501')
-		return {
-			field: 'permissions',
-			message: 'You can only grant permissions you hold yourself.'
-		};
-	// Editing a role needs all it grants and no holder above the editor (trigger guard_role_edit).
-	if (code === 'TN030')
-		return {
-			message:
-				'This role grants a permission you do not hold, so only someone who holds all of it (an owner) can change it.'
-		};
-	if (code === 'TN034')
-		return {
-			message:
-				'A member who holds this role has permissions you do not, so only an owner can change it.'
-		};
-	if (code === 'TN035')
-		return {
-			field: 'permissions',
-			message:
-				'A project role can only grant permissions that apply to a project (marked “project”).'
-		};
-	if (code === '23503' && constraint === 'role_assignments_role_id_fkey')
-		return { message: 'Members still hold this role: give them another role first.' };
-	if (code === '23505') return { field: 'name', message: 'A role with that name exists already.' };
-	if (code === '23503') return { field: 'permissions', message: 'Unknown permission.' };
-	return null;
 }

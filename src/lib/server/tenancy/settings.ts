@@ -5,7 +5,6 @@
  */
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
-import { describeDbError } from '../platform/errors';
 
 export interface SettingsInput {
 	name: string;
@@ -62,34 +61,4 @@ export async function archiveTenant(
 	reason: string
 ): Promise<void> {
 	await sql`select public.archive_tenant(${tenantId}::uuid, ${reason || null})`.execute(trx);
-}
-
-/** What the settings page tells a person when the database refuses a write. */
-export function explainSettingsError(error: unknown): { field?: string; message: string } | null {
-	const { code, constraint } = (error ?? {}) as { code?: string; constraint?: string };
-	if (code === 'TN004')
-		return {
-			field: 'requireMfa',
-			message:
-				'Requiring two-factor authentication needs a session that used it: verify a code on your Security page, then save again.'
-		};
-	if (code === 'TN002')
-		return {
-			field: 'requireMfa',
-			message: 'Only people who manage security (tenant.security.manage) can change this.'
-		};
-	if (code === 'TN033') return { message: 'Only owners can archive the organisation.' };
-	if (code === '23505') return { field: 'slug', message: 'That address is taken.' };
-	if (code === '23514') {
-		const named = describeDbError(error);
-		if (named?.field) return named;
-		const field: Record<string, [string, string]> = {
-			tenants_timezone_valid: ['timezone', 'Unknown time zone.'],
-			tenants_branding_valid: ['primaryColor', 'Check the colour (#rrggbb) and the logo address.'],
-			tenants_data_region_check: ['dataRegion', 'Choose one of the listed data regions.']
-		};
-		const [name, message] = field[constraint ?? ''] ?? ['name', 'Check the name.'];
-		return { field: name, message };
-	}
-	return null;
 }

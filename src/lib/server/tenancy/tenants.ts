@@ -109,3 +109,23 @@ export async function getTenantDashboard(
 		activity: activity.map((a) => ({ ...a, id: String(a.id) }))
 	};
 }
+
+/** Creates a tenant with the caller as its owner (public.create_tenant: TN010–TN015). */
+export async function createTenant(
+	trx: Transaction<DB>,
+	slug: string,
+	name: string
+): Promise<string> {
+	const { rows } = await sql<{
+		id: string;
+	}>`select public.create_tenant(${slug}, ${name}) as id`.execute(trx);
+	return rows[0]!.id;
+}
+
+/** Does the tenant's two-factor rule block this session (public.tenant_mfa_blocked)? */
+export async function tenantMfaBlocked(trx: Transaction<DB>, tenantId: string): Promise<boolean> {
+	const { rows } = await sql<{
+		blocked: boolean;
+	}>`select public.tenant_mfa_blocked(${tenantId}::uuid) as blocked`.execute(trx);
+	return rows[0]?.blocked === true;
+}

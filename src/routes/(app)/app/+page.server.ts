@@ -1,11 +1,9 @@
 import { error, redirect } from '@sveltejs/kit';
-import { sql } from 'kysely';
 import { createTenantSchema } from '$lib/server/tenancy/schemas';
 import { withClaims } from '$lib/server/platform/db';
-import { describeDbError } from '$lib/server/platform/errors';
 import { myStaffRole } from '$lib/server/admin/staff';
-import { listMyTenants } from '$lib/server/tenancy/tenants';
-import { fieldError, formError, parseForm } from '$lib/server/platform/web/forms';
+import { createTenant, listMyTenants } from '$lib/server/tenancy/tenants';
+import { formAction, refused } from '$lib/server/platform/web/actions';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
@@ -17,22 +15,13 @@ export const load: PageServerLoad = async ({ locals }) => {
 };
 
 export const actions: Actions = {
-	createTenant: async ({ request, locals }) => {
-		if (!locals.claims) error(401, 'Sign in first.');
-		const form = await parseForm(request, createTenantSchema);
-		if (!form.ok) return form.failure;
-		try {
-			await withClaims(locals.claims, (trx) =>
-				sql`select public.create_tenant(${form.data.slug}, ${form.data.name})`.execute(trx)
-			);
-		} catch (e) {
-			const known = describeDbError(e);
-			if (!known) throw e;
-			return known.field
-				? fieldError(known.field, known.message, form.values)
-				: formError(400, known.message, form.values);
-		}
+	createTenant: async (event) => {
+		const done = await formAction(event, createTenantSchema, async (trx, { input }) => {
+			await createTenant(trx, input.slug, input.name);
+			return input.slug;
+		});
+		if (refused(done)) return done;
 		// Straight into it: the dashboard, or the waiting screen while approval is pending.
-		redirect(303, `/t/${form.data.slug}`);
+		redirect(303, `/t/${done}`);
 	}
 };

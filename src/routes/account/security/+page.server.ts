@@ -12,7 +12,13 @@ import { forgetSession, writeSession } from '$lib/server/auth/cookies';
 import { qrSvg } from '$lib/server/account/qr';
 import { stepUp } from '$lib/server/account/step-up';
 import { requireClaims } from '$lib/server/platform/web/actions';
-import { fieldError, formError, parseForm, rateLimited, safeRedirect } from '$lib/server/platform/web/forms';
+import {
+	fieldError,
+	formError,
+	parseForm,
+	rateLimited,
+	safeRedirect
+} from '$lib/server/platform/web/forms';
 import { getAuth } from '$lib/server/platform/runtime';
 import type { Actions, PageServerLoad } from './$types';
 

@@ -3,7 +3,13 @@ import { mfaCodeSchema } from '$lib/server/account/schemas';
 import { isAuthError } from '$lib/server/auth';
 import { stepUp } from '$lib/server/account/step-up';
 import { requireClaims } from '$lib/server/platform/web/actions';
-import { fieldError, formError, parseForm, rateLimited, safeRedirect } from '$lib/server/platform/web/forms';
+import {
+	fieldError,
+	formError,
+	parseForm,
+	rateLimited,
+	safeRedirect
+} from '$lib/server/platform/web/forms';
 import { getAuth } from '$lib/server/platform/runtime';
 import type { Actions, PageServerLoad } from './$types';
 

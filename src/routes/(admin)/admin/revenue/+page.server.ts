@@ -1,9 +1,9 @@
 import { withClaims } from '$lib/server/platform/db';
 import { getRevenue } from '$lib/server/admin/staff';
-import { requireRole } from '../guard.server';
+import { requireRole } from '$lib/server/admin/guard';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, parent }) => {
-	requireRole((await parent()).role, 'billing_admin');
+	requireRole((await parent()).holds, 'billing_admin');
 	return { revenue: await withClaims(locals.claims, getRevenue) };
 };

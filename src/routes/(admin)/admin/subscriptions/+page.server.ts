@@ -1,11 +1,11 @@
 import { subscriptionFilterSchema } from '$lib/admin/schemas';
 import { withClaims } from '$lib/server/platform/db';
 import { listSubscriptions, subscriptionCounts } from '$lib/server/admin/staff';
-import { requireRole } from '../guard.server';
+import { requireRole } from '$lib/server/admin/guard';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, parent, url }) => {
-	requireRole((await parent()).role, 'billing_admin');
+	requireRole((await parent()).holds, 'billing_admin');
 	const filter = subscriptionFilterSchema.parse(Object.fromEntries(url.searchParams));
 	return withClaims(locals.claims, async (trx) => ({
 		filter,

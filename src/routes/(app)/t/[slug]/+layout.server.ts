@@ -1,6 +1,11 @@
 import { error, redirect } from '@sveltejs/kit';
 import { withClaims } from '$lib/server/platform/db';
-import { findTenantBySlug, listMyTenants, myPermissions } from '$lib/server/tenancy/tenants';
+import {
+	findTenantBySlug,
+	listMyTenants,
+	myPermissions,
+	tenantMfaBlocked
+} from '$lib/server/tenancy/tenants';
 import type { LayoutServerLoad } from './$types';
 
 /**
@@ -20,14 +25,14 @@ export const load: LayoutServerLoad = async ({ locals, params, url }) => {
 		return {
 			tenant,
 			permissions: await myPermissions(trx, tenant.id),
-			tenants: await listMyTenants(trx)
+			tenants: await listMyTenants(trx),
+			mfaBlocked: await tenantMfaBlocked(trx, tenant.id)
 		};
 	});
 	if (!found) error(404, 'Not found');
 	return {
 		...found,
 		email: locals.claims.email ?? '',
-		aal: locals.claims.aal,
-		mfaBlocked: found.tenant.requireMfa && locals.claims.aal !== 'aal2'
+		aal: locals.claims.aal
 	};
 };

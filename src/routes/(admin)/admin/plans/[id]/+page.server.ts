@@ -3,13 +3,13 @@ import { z } from 'zod';
 import { planSchema } from '$lib/admin/schemas';
 import { withClaims } from '$lib/server/platform/db';
 import { listPlans, savePlan } from '$lib/server/admin/staff';
-import { mutate } from '$lib/server/platform/web/actions';
-import { formError, parseForm } from '$lib/server/platform/web/forms';
-import { NOT_FOUND, requireRole, requireStaff } from '../../guard.server';
+import { refused } from '$lib/server/platform/web/actions';
+import { formError } from '$lib/server/platform/web/forms';
+import { NOT_FOUND, requireRole, staffAction } from '$lib/server/admin/guard';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, parent }) => {
-	requireRole((await parent()).role, 'billing_admin');
+	requireRole((await parent()).holds, 'billing_admin');
 	if (params.id === 'new') return { plan: null };
 	if (!z.uuid().safeParse(params.id).success) error(404, NOT_FOUND);
 	const plans = await withClaims(locals.claims, listPlans);
@@ -19,13 +19,17 @@ export const load: PageServerLoad = async ({ locals, params, parent }) => {
 };
 
 export const actions: Actions = {
-	save: async ({ locals, request, url }) => {
-		await requireStaff(locals, url, 'billing_admin');
-		const form = await parseForm(request, planSchema);
-		if (!form.ok) return form.failure;
-		const result = await mutate(locals, form.values, (trx) => savePlan(trx, form.data));
-		if (!result.ok) return result.failure;
-		if (!result.value) return formError(404, 'That plan no longer exists.', form.values);
-		redirect(303, '/admin/plans?saved=' + encodeURIComponent(form.data.code));
+	save: async (event) => {
+		const saved = await staffAction(
+			event,
+			'billing_admin',
+			planSchema,
+			async (trx, { input, values }) =>
+				(await savePlan(trx, input))
+					? input.code
+					: formError(404, 'That plan no longer exists.', values)
+		);
+		if (refused(saved)) return saved;
+		redirect(303, '/admin/plans?saved=' + encodeURIComponent(saved));
 	}
 };

@@ -7,9 +7,7 @@ import {
 } from '$lib/admin/schemas';
 import { withClaims } from '$lib/server/platform/db';
 import { getTenantDetail, setTenantStatus } from '$lib/server/admin/staff';
-import { mutate } from '$lib/server/platform/web/actions';
-import { parseForm } from '$lib/server/platform/web/forms';
-import { NOT_FOUND, requireStaff } from '../../guard.server';
+import { NOT_FOUND, staffAction } from '$lib/server/admin/guard';
 import type { Actions, PageServerLoad } from './$types';
 
 function tenantId(id: string): string {
@@ -32,17 +30,14 @@ function lifecycle(action: 'approve' | 'suspend' | 'reactivate', done: string) {
 		suspend: suspendTenantSchema,
 		reactivate: reactivateTenantSchema
 	}[action];
-	return async ({ locals, params, request, url }: Parameters<Actions[string]>[0]) => {
-		await requireStaff(locals, url, action === 'approve' ? 'super_admin' : 'billing_admin');
-		const id = tenantId(params.id!);
-		const form = await parseForm(request, schema);
-		if (!form.ok) return form.failure;
-		const reason = 'reason' in form.data ? (form.data.reason as string) : null;
-		const result = await mutate(locals, form.values, (trx) =>
-			setTenantStatus(trx, id, action, reason)
-		);
-		if (!result.ok) return result.failure;
-		return { ok: done };
+	return (event: Parameters<Actions[string]>[0]) => {
+		const needed = action === 'approve' ? 'super_admin' : 'billing_admin';
+		const id = tenantId(event.params.id!);
+		return staffAction(event, needed, schema, async (trx, { input }) => {
+			const reason = 'reason' in input ? (input.reason as string) : null;
+			await setTenantStatus(trx, id, action, reason);
+			return { ok: done };
+		});
 	};
 }
 

@@ -1,8 +1,14 @@
 import { error } from '@sveltejs/kit';
 import { filterValues, parseAuditQuery } from '$lib/server/audit/schemas';
 import { withClaims } from '$lib/server/platform/db';
-import { auditChainStatus, knownActions, listAuditLog, type AuditPage } from '$lib/server/audit/queries';
-import { findTenantBySlug, myPermissions } from '$lib/server/tenancy/tenants';
+import {
+	auditChainStatus,
+	knownActions,
+	listAuditLog,
+	type AuditPage
+} from '$lib/server/audit/queries';
+import { tenantAction } from '$lib/server/tenancy/actions';
+import { myPermissions, tenantMfaBlocked } from '$lib/server/tenancy/tenants';
 import { requireClaims } from '$lib/server/platform/web/actions';
 import { can } from '$lib/tenancy/nav';
 import type { Actions, PageServerLoad } from './$types';
@@ -34,17 +40,12 @@ export const actions: Actions = {
 	 * Recomputes every sealed link of the tenant's chain: linear in the log's size, so it runs when
 	 * asked rather than on every page load.
 	 */
-	verify: async ({ locals, params }) => {
-		const claims = requireClaims(locals);
-		const chain = await withClaims(claims, async (trx) => {
-			const tenant = await findTenantBySlug(trx, params.slug);
-			if (!tenant) error(404, 'Not found');
+	verify: (event) =>
+		tenantAction(event, null, async (trx, tenant) => {
 			if (!(await myPermissions(trx, tenant.id)).includes('audit.read')) error(403, REFUSED);
-			if (tenant.requireMfa && claims.aal !== 'aal2') {
+			if (await tenantMfaBlocked(trx, tenant.id)) {
 				error(403, 'This organisation requires two-factor authentication: verify a code first.');
 			}
-			return auditChainStatus(trx, tenant.id);
-		});
-		return { chain, checkedAt: new Date() };
-	}
+			return { chain: await auditChainStatus(trx, tenant.id), checkedAt: new Date() };
+		})
 };

@@ -24,20 +24,20 @@ import {
 	type Interval,
 	type Plan
 } from '$lib/server/billing/queries';
-import { findTenantBySlug } from '$lib/server/tenancy/tenants';
+import { tenantAction, tenantOf } from '$lib/server/tenancy/actions';
+import type { TenantDetail } from '$lib/server/tenancy/tenants';
+import type { DB } from '$lib/server/platform/database';
+import type { Transaction } from 'kysely';
 import { ensureRuntime } from '$lib/server/platform/runtime';
 import { BodyTooLargeError, readFormDataCapped } from '$lib/server/platform/web/body';
-import { formError, parseForm } from '$lib/server/platform/web/forms';
-import { mutate, requireClaims } from '$lib/server/platform/web/actions';
-import type { Actions, PageServerLoad, RequestEvent } from './$types';
+import { formError } from '$lib/server/platform/web/forms';
+import { inTransaction, refused, requireClaims } from '$lib/server/platform/web/actions';
+import type { Actions, PageServerLoad } from './$types';
 
-/** The billing state as the caller may see it: TN002 (no billing.read) is a 403 page. */
-async function readBilling(locals: App.Locals, tenantId: string) {
+/** The billing state as the caller may see it, in the request's transaction: TN002 (no billing.read) is a 403 page. */
+async function readBilling(trx: Transaction<DB>, tenantId: string) {
 	try {
-		return await withClaims(requireClaims(locals), async (trx) => ({
-			overview: await billingOverview(trx, tenantId),
-			plans: await listPlans(trx)
-		}));
+		return { overview: await billingOverview(trx, tenantId), plans: await listPlans(trx) };
 	} catch (e) {
 		if ((e as { code?: string }).code === 'TN002')
 			error(403, 'You cannot see this organisation’s billing.');
@@ -52,7 +52,9 @@ type Preview =
 
 export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	const { tenant } = await parent();
-	const { overview, plans } = await readBilling(locals, tenant.id);
+	const { overview, plans } = await withClaims(requireClaims(locals), (trx) =>
+		readBilling(trx, tenant.id)
+	);
 	const stripe = await getStripe();
 	let preview: Preview | null = null;
 	const choice = planChoiceSchema.safeParse({
@@ -109,15 +111,15 @@ async function previewChange(
 	return { kind: 'checkout', plan, interval, amount: price.unitAmount, currency: price.currency };
 }
 
-/** The page's state for an action (no layout data there), refusing those without billing.manage. */
-async function manage(event: RequestEvent) {
-	const tenant = await withClaims(requireClaims(event.locals), (trx) =>
-		findTenantBySlug(trx, event.params.slug)
-	);
-	if (!tenant) error(404, 'Not found');
-	const { overview, plans } = await readBilling(event.locals, tenant.id);
+/**
+ * The page's state for an action (no layout data there), read in the action's one transaction,
+ * refusing those without billing.manage. Stripe is called after it commits: no transaction waits
+ * on the network.
+ */
+async function manage(trx: Transaction<DB>, tenant: TenantDetail) {
+	const { overview, plans } = await readBilling(trx, tenant.id);
 	if (!overview.canManage) error(403, 'You cannot manage this organisation’s billing.');
-	return { tenant, overview, plans, stripe: await getStripe() };
+	return { tenant, overview, plans };
 }
 
 const billingPath = (slug: string) => `/t/${slug}/billing`;
@@ -129,11 +131,15 @@ function gatewayFailure(e: unknown, values: Record<string, string>) {
 
 export const actions: Actions = {
 	checkout: async (event) => {
-		const form = await parseForm(event.request, planChoiceSchema);
-		if (!form.ok) return form.failure;
-		const { tenant, overview, plans, stripe } = await manage(event);
-		const plan = plans.find((p) => p.code === form.data.plan);
-		const price = plan && planPrice(plan, form.data.interval);
+		const found = await tenantAction(event, planChoiceSchema, async (trx, tenant, form) => ({
+			...(await manage(trx, tenant)),
+			form
+		}));
+		if (refused(found)) return found;
+		const { tenant, overview, plans, form } = found;
+		const stripe = await getStripe();
+		const plan = plans.find((p) => p.code === form.input.plan);
+		const price = plan && planPrice(plan, form.input.interval);
 		if (!stripe || !price)
 			return formError(400, 'That plan cannot be bought by card.', form.values);
 		const base = event.url.origin + billingPath(tenant.slug);
@@ -156,16 +162,20 @@ export const actions: Actions = {
 	},
 
 	change: async (event) => {
-		const form = await parseForm(event.request, confirmChangeSchema);
-		if (!form.ok) return form.failure;
-		const { tenant, overview, plans, stripe } = await manage(event);
+		const found = await tenantAction(event, confirmChangeSchema, async (trx, tenant, form) => ({
+			...(await manage(trx, tenant)),
+			form
+		}));
+		if (refused(found)) return found;
+		const { tenant, overview, plans, form } = found;
+		const stripe = await getStripe();
 		const subscriptionId = overview.subscription?.stripeSubscriptionId;
-		const plan = plans.find((p) => p.code === form.data.plan);
-		const price = plan && planPrice(plan, form.data.interval);
+		const plan = plans.find((p) => p.code === form.input.plan);
+		const price = plan && planPrice(plan, form.input.interval);
 		if (!stripe || !subscriptionId || !price) {
 			return formError(400, 'Preview the change again.', form.values);
 		}
-		if (Math.abs(Date.now() / 1000 - form.data.prorationDate) > 3600) {
+		if (Math.abs(Date.now() / 1000 - form.input.prorationDate) > 3600) {
 			return formError(
 				400,
 				'That preview is more than an hour old: preview the change again.',
@@ -173,41 +183,52 @@ export const actions: Actions = {
 			);
 		}
 		try {
-			await stripe.changePlan({ subscriptionId, price, prorationDate: form.data.prorationDate });
+			await stripe.changePlan({ subscriptionId, price, prorationDate: form.input.prorationDate });
 		} catch (e) {
 			return gatewayFailure(e, form.values);
 		}
 		redirect(303, `${billingPath(tenant.slug)}?changed=${plan.code}`);
 	},
 
+	/** A manual subscription is changed in the same transaction; a Stripe one at Stripe, after it. */
 	cancel: async (event) => {
-		const form = await parseForm(event.request, cancelSchema);
-		if (!form.ok) return form.failure;
-		const { tenant, overview, stripe } = await manage(event);
-		const subscription = overview.subscription;
-		if (!subscription) return formError(400, 'There is no subscription to cancel.', form.values);
-		if (subscription.stripeSubscriptionId) {
-			if (!stripe) return formError(400, 'Card payments are not set up.', form.values);
-			try {
-				await stripe.setCancelAtPeriodEnd(subscription.stripeSubscriptionId, form.data.cancel);
-			} catch (e) {
-				return gatewayFailure(e, form.values);
+		const stripe = await getStripe();
+		const found = await tenantAction(
+			event,
+			cancelSchema,
+			async (trx, tenant, { input, values }) => {
+				const { overview } = await manage(trx, tenant);
+				const subscription = overview.subscription;
+				if (!subscription) return formError(400, 'There is no subscription to cancel.', values);
+				if (subscription.stripeSubscriptionId) {
+					if (!stripe) return formError(400, 'Card payments are not set up.', values);
+				} else {
+					await cancelSubscription(trx, tenant.id, input.cancel);
+				}
+				return { stripeSubscriptionId: subscription.stripeSubscriptionId, input, values };
 			}
-		} else {
-			const result = await mutate(event.locals, form.values, (trx) =>
-				cancelSubscription(trx, tenant.id, form.data.cancel)
-			);
-			if (!result.ok) return result.failure;
+		);
+		if (refused(found)) return found;
+		const { stripeSubscriptionId, input, values } = found;
+		if (stripeSubscriptionId) {
+			try {
+				await stripe!.setCancelAtPeriodEnd(stripeSubscriptionId, input.cancel);
+			} catch (e) {
+				return gatewayFailure(e, values);
+			}
 		}
 		return {
-			ok: form.data.cancel
+			ok: input.cancel
 				? 'Your subscription ends at the end of this period.'
 				: 'Your subscription continues.'
 		};
 	},
 
 	portal: async (event) => {
-		const { tenant, overview, stripe } = await manage(event);
+		const found = await tenantAction(event, null, (trx, tenant) => manage(trx, tenant));
+		if (refused(found)) return found;
+		const { tenant, overview } = found;
+		const stripe = await getStripe();
 		const customer = overview.account?.stripeCustomerId;
 		if (!stripe || !customer) return formError(400, 'Pay by card once to manage cards.', {});
 		let url: string;
@@ -224,7 +245,8 @@ export const actions: Actions = {
 	/**
 	 * The session and billing.manage are checked before a byte of the body is read, and the body is
 	 * read with a cap (Content-Length first, then as it streams): a stranger's or an oversized upload
-	 * is answered without being buffered.
+	 * is answered without being buffered. So this action takes two transactions: the check, before
+	 * the body, and the write, after it.
 	 */
 	proof: async (event) => {
 		if (!event.locals.claims) {
@@ -233,7 +255,10 @@ export const actions: Actions = {
 				`/auth/sign-in?redirectTo=${encodeURIComponent(billingPath(event.params.slug))}`
 			);
 		}
-		const { tenant } = await manage(event);
+		const claims = event.locals.claims;
+		const { tenant } = await withClaims(claims, async (trx) =>
+			manage(trx, await tenantOf(trx, event.params.slug))
+		);
 		let data: FormData;
 		try {
 			data = await readFormDataCapped(event.request, PROOF_BODY_MAX_BYTES);
@@ -273,7 +298,7 @@ export const actions: Actions = {
 		const path = proofPath(tenant.id, type);
 		// The file is written inside the transaction: if the RPC refuses, nothing is stored; if the
 		// write fails, the payment is rolled back.
-		const result = await mutate(event.locals, values, async (trx) => {
+		const result = await inTransaction(claims, values, async (trx) => {
 			await submitPaymentProof(trx, {
 				tenantId: tenant.id,
 				planCode: parsed.data.plan,
@@ -283,7 +308,7 @@ export const actions: Actions = {
 			});
 			await proofStore(config.DATA_DIR).put(path, bytes);
 		});
-		if (!result.ok) return result.failure;
+		if (refused(result)) return result;
 		return { ok: 'Payment proof received: it is pending verification by our billing team.' };
 	}
 };

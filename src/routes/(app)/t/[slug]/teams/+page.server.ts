@@ -2,10 +2,11 @@ import { error } from '@sveltejs/kit';
 import { createTeamSchema, renameTeamSchema, teamSchema } from '$lib/server/teams/schemas';
 import { withClaims } from '$lib/server/platform/db';
 import { DB_ERROR_MESSAGES } from '$lib/server/platform/errors';
-import { findTenantBySlug, myPermissions } from '$lib/server/tenancy/tenants';
+import { tenantAction } from '$lib/server/tenancy/actions';
+import { myPermissions } from '$lib/server/tenancy/tenants';
 import { createTeam, deleteTeam, listTeams, updateTeam } from '$lib/server/teams/queries';
-import { mutate, requireClaims } from '$lib/server/platform/web/actions';
-import { formError, parseForm } from '$lib/server/platform/web/forms';
+import { requireClaims } from '$lib/server/platform/web/actions';
+import { formError } from '$lib/server/platform/web/forms';
 import { can } from '$lib/tenancy/nav';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -19,51 +20,32 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 
 /**
  * Rename and delete match no row when the team is gone or the caller lacks teams.manage. A name
- * taken in any case is refused by teams_name_ci_key and worded by `mutate`.
+ * taken in any case is refused by SQL (TN080) and worded by the error catalogue.
  */
 const NOT_CHANGED = 'No such team, or you may not change it (teams.manage).';
 
 export const actions: Actions = {
-	create: async ({ request, locals, params }) => {
-		const form = await parseForm(request, createTeamSchema);
-		if (!form.ok) return form.failure;
-		const done = await mutate(locals, form.values, async (trx) => {
-			const tenant = await findTenantBySlug(trx, params.slug);
-			if (!tenant) error(404, 'Not found');
+	create: (event) =>
+		tenantAction(event, createTeamSchema, async (trx, tenant, { input, values }) => {
 			// The insert's policy would refuse with a bare RLS error; say it in words instead.
-			if (!can(await myPermissions(trx, tenant.id), 'teams.manage')) return 'forbidden';
-			await createTeam(trx, tenant.id, form.data);
-			return 'created';
-		});
-		if (!done.ok) return done.failure;
-		if (done.value === 'forbidden') {
-			return formError(403, DB_ERROR_MESSAGES.TN002!.message, form.values);
-		}
-		return { ok: `Team “${form.data.name}” created.` };
-	},
+			if (!can(await myPermissions(trx, tenant.id), 'teams.manage')) {
+				return formError(403, DB_ERROR_MESSAGES.TN002!.message, values);
+			}
+			await createTeam(trx, tenant.id, input);
+			return { ok: `Team “${input.name}” created.` };
+		}),
 
-	rename: async ({ request, locals, params }) => {
-		const form = await parseForm(request, renameTeamSchema);
-		if (!form.ok) return form.failure;
-		const done = await mutate(locals, form.values, async (trx) => {
-			const tenant = await findTenantBySlug(trx, params.slug);
-			if (!tenant) return 'missing';
-			return (await updateTeam(trx, tenant.id, form.data.team, form.data)) ? 'renamed' : 'missing';
-		});
-		if (!done.ok) return done.failure;
-		if (done.value === 'missing') return formError(404, NOT_CHANGED, form.values);
-		return { ok: `Team renamed to “${form.data.name}”.` };
-	},
+	rename: (event) =>
+		tenantAction(event, renameTeamSchema, async (trx, tenant, { input, values }) =>
+			(await updateTeam(trx, tenant.id, input.team, input))
+				? { ok: `Team renamed to “${input.name}”.` }
+				: formError(404, NOT_CHANGED, values)
+		),
 
-	delete: async ({ request, locals, params }) => {
-		const form = await parseForm(request, teamSchema);
-		if (!form.ok) return form.failure;
-		const done = await mutate(locals, form.values, async (trx) => {
-			const tenant = await findTenantBySlug(trx, params.slug);
-			return !!tenant && deleteTeam(trx, tenant.id, form.data.team);
-		});
-		if (!done.ok) return done.failure;
-		if (!done.value) return formError(404, NOT_CHANGED, form.values);
-		return { ok: 'Team deleted.' };
-	}
+	delete: (event) =>
+		tenantAction(event, teamSchema, async (trx, tenant, { input, values }) =>
+			(await deleteTeam(trx, tenant.id, input.team))
+				? { ok: 'Team deleted.' }
+				: formError(404, NOT_CHANGED, values)
+		)
 };

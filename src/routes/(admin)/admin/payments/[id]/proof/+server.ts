@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { PROOF_CONTENT_TYPES, proofStore, sniffProof } from '$lib/server/billing/proofs';
 import { withClaims } from '$lib/server/platform/db';
 import { ensureRuntime } from '$lib/server/platform/runtime';
-import { NOT_FOUND, requireStaff } from '../../../guard.server';
+import { NOT_FOUND, requireStaff } from '$lib/server/admin/guard';
 import type { RequestHandler } from './$types';
 
 /**

@@ -1,5 +1,9 @@
 import { error } from '@sveltejs/kit';
-import { AUDIT_EXPORT_FORMATS, parseAuditQuery, type AuditExportFormat } from '$lib/server/audit/schemas';
+import {
+	AUDIT_EXPORT_FORMATS,
+	parseAuditQuery,
+	type AuditExportFormat
+} from '$lib/server/audit/schemas';
 import { csvHeader, csvLine, ndjsonLine } from '$lib/server/audit/export';
 import { withClaims } from '$lib/server/platform/db';
 import { exportBatch, type AuditRow } from '$lib/server/audit/queries';

@@ -1,4 +1,4 @@
-import { error, fail, redirect } from '@sveltejs/kit';
+import { error, redirect } from '@sveltejs/kit';
 import type { Transaction } from 'kysely';
 import type { z } from 'zod';
 import {
@@ -11,12 +11,10 @@ import {
 } from '$lib/server/projects/schemas';
 import { withClaims } from '$lib/server/platform/db';
 import type { DB } from '$lib/server/platform/database';
-import { describeDbError } from '$lib/server/platform/errors';
 import {
 	createEnvironment,
 	deleteEnvironment,
 	deleteProject,
-	explainProjectError,
 	findProject,
 	listEnvironments,
 	listProjectMembers,
@@ -27,8 +25,8 @@ import {
 	setProjectRole,
 	updateProject
 } from '$lib/server/projects/queries';
-import { findTenantBySlug } from '$lib/server/tenancy/tenants';
-import { formError, parseForm } from '$lib/server/platform/web/forms';
+import { tenantAction } from '$lib/server/tenancy/actions';
+import { formError } from '$lib/server/platform/web/forms';
 import { requireClaims } from '$lib/server/platform/web/actions';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
@@ -59,33 +57,29 @@ type Project = { id: string; tenantId: string; slug: string };
  * Parses the form and runs the write on this project as the caller, in one transaction. Refusals
  * come back with the values kept and the form named (`intent`), so the page shows them in place.
  */
-async function act<S extends z.ZodType>(
-	{ request, locals, params }: RequestEvent,
+function act<S extends z.ZodType>(
+	event: RequestEvent,
 	schema: S,
 	done: string,
 	run: (trx: Transaction<DB>, project: Project, data: z.output<S>) => Promise<boolean | void>
 ) {
-	const form = await parseForm(request, schema);
-	if (!form.ok) return form.failure;
-	try {
-		const allowed = await withClaims(requireClaims(locals), async (trx) => {
-			const tenant = await findTenantBySlug(trx, params.slug);
-			const project = tenant && (await findProject(trx, tenant.id, params.project));
-			if (!tenant || !project) error(404, 'No such project.');
-			return run(trx, { id: project.id, tenantId: tenant.id, slug: project.slug }, form.data);
-		});
-		if (allowed === false)
-			return formError(403, 'You do not have permission to do that.', form.values);
-		return { ok: done, values: form.values };
-	} catch (e) {
-		const known = explainProjectError(e) ?? describeDbError(e);
-		if (!known) throw e;
-		return fail(400, {
-			errors: known.field ? { [known.field]: [known.message] } : {},
-			values: form.values,
-			message: known.field ? undefined : known.message
-		});
-	}
+	return tenantAction(
+		event,
+		schema,
+		async (trx, tenant, { input, values }) => {
+			const project = await findProject(trx, tenant.id, event.params.project);
+			if (!project) error(404, 'No such project.');
+			const allowed = await run(
+				trx,
+				{ id: project.id, tenantId: tenant.id, slug: project.slug },
+				input
+			);
+			if (allowed === false)
+				return formError(403, 'You do not have permission to do that.', values);
+			return { ok: done, values };
+		},
+		{ explain: 'projects' }
+	);
 }
 
 export const actions: Actions = {

@@ -9,11 +9,11 @@ import {
 	removeDomain
 } from '$lib/server/domains/queries';
 import { checkDomainRecord, expectedRecord, TXT_PREFIX } from '$lib/server/domains/dns';
-import { findTenantBySlug } from '$lib/server/tenancy/tenants';
+import { tenantAction } from '$lib/server/tenancy/actions';
 import { forgetHost } from '$lib/server/domains/hosts';
 import { ensureRuntime } from '$lib/server/platform/runtime';
-import { mutate, requireClaims } from '$lib/server/platform/web/actions';
-import { formError, parseForm } from '$lib/server/platform/web/forms';
+import { refused, requireClaims } from '$lib/server/platform/web/actions';
+import { formError } from '$lib/server/platform/web/forms';
 import { can } from '$lib/tenancy/nav';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -30,28 +30,29 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	};
 };
 
+const NOT_OURS = 'That domain is not one of this organisation’s.';
+
 export const actions: Actions = {
-	add: async ({ request, locals, params }) => {
-		const form = await parseForm(request, addDomainSchema);
-		if (!form.ok) return form.failure;
-		const result = await mutate(locals, form.values, async (trx) => {
-			const tenant = await findTenantBySlug(trx, params.slug);
-			if (!tenant) error(404, 'Not found');
-			await addDomain(trx, tenant.id, form.data.domain);
-		});
-		if (!result.ok) return result.failure;
-		return { ok: `${form.data.domain} was added: publish the TXT record below, then check it.` };
-	},
-	verify: async ({ request, locals, params }) => {
-		const form = await parseForm(request, domainIdSchema);
-		if (!form.ok) return form.failure;
-		const claims = requireClaims(locals);
-		const domain = await withClaims(claims, async (trx) => {
-			const tenant = await findTenantBySlug(trx, params.slug);
-			return tenant ? findDomain(trx, tenant.id, form.data.id) : undefined;
-		});
-		if (!domain)
-			return formError(404, 'That domain is not one of this organisation’s.', form.values);
+	add: (event) =>
+		tenantAction(event, addDomainSchema, async (trx, tenant, { input }) => {
+			await addDomain(trx, tenant.id, input.domain);
+			return { ok: `${input.domain} was added: publish the TXT record below, then check it.` };
+		}),
+	/**
+	 * The person's transaction finds the domain; the DNS lookup runs outside any transaction; the
+	 * result is recorded by the `domains.verify` system job (the check columns are the system's).
+	 */
+	verify: async (event) => {
+		const found = await tenantAction(
+			event,
+			domainIdSchema,
+			async (trx, tenant, { input, values }) => {
+				const domain = await findDomain(trx, tenant.id, input.id);
+				return domain ? { domain, values } : formError(404, NOT_OURS, values);
+			}
+		);
+		if (refused(found)) return found;
+		const { domain, values } = found;
 		const { config } = await ensureRuntime();
 		const servers = config.DOMAIN_DNS_SERVERS?.split(',') ?? [];
 		const check = await checkDomainRecord(domain.domain, domain.verificationToken, servers);
@@ -64,7 +65,7 @@ export const actions: Actions = {
 				return formError(
 					409,
 					`${domain.domain} is already verified for another organisation.`,
-					form.values
+					values
 				);
 			}
 			throw e;
@@ -74,21 +75,21 @@ export const actions: Actions = {
 			? {
 					ok: `${domain.domain} is verified: the organisation now answers at https://${domain.domain}/.`
 				}
-			: formError(400, check.problem ?? 'Not verified yet.', form.values);
+			: formError(400, check.problem ?? 'Not verified yet.', values);
 	},
-	remove: async ({ request, locals, params }) => {
-		const form = await parseForm(request, domainIdSchema);
-		if (!form.ok) return form.failure;
-		const result = await mutate(locals, form.values, async (trx) => {
-			const tenant = await findTenantBySlug(trx, params.slug);
-			const domain = tenant && (await findDomain(trx, tenant.id, form.data.id));
-			return domain && (await removeDomain(trx, tenant.id, domain.id)) ? domain.domain : null;
-		});
-		if (!result.ok) return result.failure;
-		if (!result.value) {
-			return formError(404, 'That domain is not one of this organisation’s.', form.values);
-		}
-		forgetHost(result.value);
-		return { ok: `${result.value} was removed.` };
+	remove: async (event) => {
+		const removed = await tenantAction(
+			event,
+			domainIdSchema,
+			async (trx, tenant, { input, values }) => {
+				const domain = await findDomain(trx, tenant.id, input.id);
+				return domain && (await removeDomain(trx, tenant.id, domain.id))
+					? domain.domain
+					: formError(404, NOT_OURS, values);
+			}
+		);
+		if (refused(removed)) return removed;
+		forgetHost(removed);
+		return { ok: `${removed} was removed.` };
 	}
 };

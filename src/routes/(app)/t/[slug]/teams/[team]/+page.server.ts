@@ -2,11 +2,17 @@ import { error } from '@sveltejs/kit';
 import { teamIdSchema, teamMemberSchema } from '$lib/server/teams/schemas';
 import { withClaims } from '$lib/server/platform/db';
 import { listMembers } from '$lib/server/members/queries';
-import { addTeamMember, findTeam, listTeamMembers, removeTeamMember } from '$lib/server/teams/queries';
-import { findTenantBySlug, myPermissions } from '$lib/server/tenancy/tenants';
+import {
+	addTeamMember,
+	findTeam,
+	listTeamMembers,
+	removeTeamMember
+} from '$lib/server/teams/queries';
+import { tenantAction } from '$lib/server/tenancy/actions';
+import { myPermissions } from '$lib/server/tenancy/tenants';
 import { DB_ERROR_MESSAGES } from '$lib/server/platform/errors';
-import { mutate, requireClaims } from '$lib/server/platform/web/actions';
-import { fieldError, formError, parseForm } from '$lib/server/platform/web/forms';
+import { requireClaims } from '$lib/server/platform/web/actions';
+import { fieldError, formError } from '$lib/server/platform/web/forms';
 import { can } from '$lib/tenancy/nav';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -38,48 +44,31 @@ export const load: PageServerLoad = async ({ locals, parent, params }) => {
  * this tenant), so the person gets a sentence instead of a database error; SQL refuses anyway.
  */
 export const actions: Actions = {
-	add: async ({ request, locals, params }) => {
-		const form = await parseForm(request, teamMemberSchema);
-		if (!form.ok) return form.failure;
-		const done = await mutate(locals, form.values, async (trx) => {
-			const tenant = await findTenantBySlug(trx, params.slug);
-			if (!tenant || !teamIdSchema.safeParse(params.team).success) return 'missing';
-			if (!can(await myPermissions(trx, tenant.id), 'teams.manage')) return 'forbidden';
+	add: (event) =>
+		tenantAction(event, teamMemberSchema, async (trx, tenant, { input, values }) => {
+			const team = event.params.team;
+			if (!teamIdSchema.safeParse(team).success) error(404, 'Not found');
+			if (!can(await myPermissions(trx, tenant.id), 'teams.manage')) {
+				return formError(403, DB_ERROR_MESSAGES.TN002!.message, values);
+			}
 			const members = await listMembers(trx, tenant.id);
-			if (!members.some((m) => m.userId === form.data.user)) return 'stranger';
-			if (!(await findTeam(trx, tenant.id, params.team))) return 'missing';
-			const current = await listTeamMembers(trx, tenant.id, params.team);
-			if (current.some((m) => m.userId === form.data.user)) return 'already';
-			await addTeamMember(trx, tenant.id, params.team, form.data.user);
-			return 'added';
-		});
-		if (!done.ok) return done.failure;
-		if (done.value === 'missing') error(404, 'Not found');
-		if (done.value === 'forbidden')
-			return formError(403, DB_ERROR_MESSAGES.TN002!.message, form.values);
-		if (done.value === 'stranger') {
-			return fieldError('user', 'Choose a member of this organisation.', form.values);
-		}
-		if (done.value === 'already') return fieldError('user', 'Already in this team.', form.values);
-		return { ok: 'Added to the team.' };
-	},
+			if (!members.some((m) => m.userId === input.user)) {
+				return fieldError('user', 'Choose a member of this organisation.', values);
+			}
+			if (!(await findTeam(trx, tenant.id, team))) error(404, 'Not found');
+			const current = await listTeamMembers(trx, tenant.id, team);
+			if (current.some((m) => m.userId === input.user)) {
+				return fieldError('user', 'Already in this team.', values);
+			}
+			await addTeamMember(trx, tenant.id, team, input.user);
+			return { ok: 'Added to the team.' };
+		}),
 
-	remove: async ({ request, locals, params }) => {
-		const form = await parseForm(request, teamMemberSchema);
-		if (!form.ok) return form.failure;
-		const done = await mutate(locals, form.values, async (trx) => {
-			const tenant = await findTenantBySlug(trx, params.slug);
-			if (!tenant || !teamIdSchema.safeParse(params.team).success) return false;
-			return removeTeamMember(trx, tenant.id, params.team, form.data.user);
-		});
-		if (!done.ok) return done.failure;
-		if (!done.value) {
-			return formError(
-				404,
-				'Not in this team, or you may not change it (teams.manage).',
-				form.values
-			);
-		}
-		return { ok: 'Removed from the team.' };
-	}
+	remove: (event) =>
+		tenantAction(event, teamMemberSchema, async (trx, tenant, { input, values }) =>
+			teamIdSchema.safeParse(event.params.team).success &&
+			(await removeTeamMember(trx, tenant.id, event.params.team, input.user))
+				? { ok: 'Removed from the team.' }
+				: formError(404, 'Not in this team, or you may not change it (teams.manage).', values)
+		)
 };
