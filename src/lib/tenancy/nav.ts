@@ -12,43 +12,48 @@ export interface TenantSection {
 }
 
 type TenantRoute =
-	| '/t/[slug]'
-	| '/t/[slug]/members'
-	| '/t/[slug]/teams'
-	| '/t/[slug]/roles'
-	| '/t/[slug]/projects'
-	| '/t/[slug]/audit'
-	| '/t/[slug]/billing'
-	| '/t/[slug]/usage'
-	| '/t/[slug]/settings';
+	| '/(app)/t/[slug]'
+	| '/(app)/t/[slug]/members'
+	| '/(app)/t/[slug]/teams'
+	| '/(app)/t/[slug]/roles'
+	| '/(app)/t/[slug]/projects'
+	| '/(app)/t/[slug]/audit'
+	| '/(app)/t/[slug]/billing'
+	| '/(app)/t/[slug]/usage'
+	| '/(app)/t/[slug]/settings';
 
 export const TENANT_SECTIONS: TenantSection[] = [
-	{ path: '', route: '/t/[slug]', label: 'Overview' },
-	{ path: '/members', route: '/t/[slug]/members', label: 'Members', anyOf: ['members.read'] },
-	{ path: '/teams', route: '/t/[slug]/teams', label: 'Teams', anyOf: ['members.read'] },
+	{ path: '', route: '/(app)/t/[slug]', label: 'Overview' },
+	{ path: '/members', route: '/(app)/t/[slug]/members', label: 'Members', anyOf: ['members.read'] },
+	{ path: '/teams', route: '/(app)/t/[slug]/teams', label: 'Teams', anyOf: ['members.read'] },
 	{
 		path: '/roles',
-		route: '/t/[slug]/roles',
+		route: '/(app)/t/[slug]/roles',
 		label: 'Roles',
 		anyOf: ['members.read', 'roles.manage']
 	},
-	{ path: '/projects', route: '/t/[slug]/projects', label: 'Projects', anyOf: ['projects.read'] },
-	{ path: '/audit', route: '/t/[slug]/audit', label: 'Audit log', anyOf: ['audit.read'] },
+	{
+		path: '/projects',
+		route: '/(app)/t/[slug]/projects',
+		label: 'Projects',
+		anyOf: ['projects.read']
+	},
+	{ path: '/audit', route: '/(app)/t/[slug]/audit', label: 'Audit log', anyOf: ['audit.read'] },
 	{
 		path: '/billing',
-		route: '/t/[slug]/billing',
+		route: '/(app)/t/[slug]/billing',
 		label: 'Billing',
 		anyOf: ['billing.read', 'billing.manage']
 	},
 	{
 		path: '/usage',
-		route: '/t/[slug]/usage',
+		route: '/(app)/t/[slug]/usage',
 		label: 'Usage',
 		anyOf: ['usage.read', 'billing.read']
 	},
 	{
 		path: '/settings',
-		route: '/t/[slug]/settings',
+		route: '/(app)/t/[slug]/settings',
 		label: 'Settings',
 		anyOf: ['tenant.update', 'domains.manage']
 	}
