@@ -2,11 +2,17 @@
  * The constants the role, project and settings pages share with their schemas. Kept apart from
  * the schemas so the browser bundle of those pages does not pull in zod.
  */
+import type { EnvironmentKind } from '$lib/server/platform/database';
+import { enumValues } from './enums';
 
 /** A permission checkbox is named `perm:<code>` (see createRoleSchema). */
 export const PERMISSION_FIELD = 'perm:';
 
-export const ENVIRONMENT_KINDS = ['development', 'staging', 'production'] as const;
+export const ENVIRONMENT_KINDS = enumValues<EnvironmentKind>()([
+	'development',
+	'staging',
+	'production'
+]);
 
 /** The data regions tenants.data_region accepts. */
 export const DATA_REGIONS = [

@@ -1,24 +1,31 @@
 import { z } from 'zod';
+import type { StaffRole, SubscriptionStatus, TenantStatus } from '$lib/server/platform/database';
+import { enumValues } from '../enums';
 import { emailAddress, id, optionalText, requiredText, tooLong } from '../forms/messages';
 
 /** The staff roles of public.staff_role; super_admin satisfies every role. */
-export const STAFF_ROLES = ['super_admin', 'support', 'billing_admin'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
+export const STAFF_ROLES = enumValues<StaffRole>()(['super_admin', 'support', 'billing_admin']);
+export type { StaffRole };
 
 /** Does `role` include `needed`? super_admin includes every role, as private.is_platform_staff says. */
 export function hasStaffRole(role: StaffRole | null, needed: StaffRole): boolean {
 	return role === 'super_admin' || (role !== null && role === needed);
 }
 
-export const TENANT_STATUSES = ['pending', 'active', 'suspended', 'archived'] as const;
-export const SUBSCRIPTION_STATUSES = [
+export const TENANT_STATUSES = enumValues<TenantStatus>()([
+	'pending',
+	'active',
+	'suspended',
+	'archived'
+]);
+export const SUBSCRIPTION_STATUSES = enumValues<SubscriptionStatus>()([
 	'trialing',
 	'active',
 	'past_due',
 	'pending_verification',
 	'cancelled',
 	'expired'
-] as const;
+]);
 
 /** The metrics a plan limits (public.usage_metrics, fixed by migration). */
 export const LIMIT_METRICS = [

@@ -54,6 +54,17 @@ export function currentRequestContext(): RequestContext | undefined {
 	return currentRequest.getStore();
 }
 
+/**
+ * TENANTRY_TRACE_TRANSACTIONS=1 prints one `[tx] <who> <method> <path>` line per transaction this
+ * module opens (and one `[tx+] …` line per elevation inside one), naming the web request it
+ * serves: how tests/integration/transactions.test.ts counts transactions per request.
+ */
+const TRACE = process.env.TENANTRY_TRACE_TRANSACTIONS === '1';
+
+function trace(mark: string, who: string, context: RequestContext): void {
+	if (TRACE) console.log(`[${mark}] ${who} ${context.method ?? '-'} ${context.path ?? '-'}`);
+}
+
 /** The SQLSTATE private.assert_session_active() raises: the claims' session has ended. */
 export const SESSION_ENDED = 'TN006';
 
@@ -78,6 +89,7 @@ export async function runWithClaims<T>(
 	context: RequestContext = currentRequest.getStore() ?? {}
 ): Promise<T> {
 	const parsed = claims ? claimsSchema.parse(claims) : { role: 'anon' as const };
+	trace('tx', parsed.role, context);
 	return db.transaction().execute(async (trx) => {
 		await setRequest(trx, parsed.role, parsed, context);
 		if ('session_id' in parsed && parsed.session_id !== undefined) await assertSessionActive(trx);
@@ -98,6 +110,7 @@ export async function runAsServiceRole<T>(
 	fn: (trx: Transaction<DB>) => Promise<T>
 ): Promise<T> {
 	assertSystemJob(job);
+	trace('tx', `job:${job}`, currentRequest.getStore() ?? {});
 	return db.transaction().execute(async (trx) => {
 		await setRequest(trx, 'service_role', { role: 'service_role', job }, {});
 		return fn(trx);
@@ -113,6 +126,7 @@ export async function runAsServiceRole<T>(
  */
 export async function elevateToSystemJob(trx: Transaction<DB>, job: SystemJob): Promise<void> {
 	assertSystemJob(job);
+	trace('tx+', `job:${job}`, currentRequest.getStore() ?? {});
 	await sql`select set_config('request.jwt.claims', ${JSON.stringify({ role: 'service_role', job })}, true),
 		set_config('role', 'service_role', true)`.execute(trx);
 }
