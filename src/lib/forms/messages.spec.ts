@@ -14,9 +14,13 @@ import { count, tooLong } from './messages';
 /** What zod's English locale (zod/v4/locales/en.js) says; none of it may reach a person. */
 const ZOD_ENGLISH = /^(Invalid\b|Too (big|small):|Unrecognized key)/;
 
-const modules = import.meta.glob<Record<string, unknown>>(['./*.ts', '!./*.spec.ts'], {
-	eager: true
-});
+/** Every module's form schemas: src/lib/server/<module>/*schemas.ts and src/lib/<module>/schemas.ts. */
+const modules = import.meta.glob<Record<string, unknown>>(
+	['../server/*/*schemas.ts', '../*/schemas.ts'],
+	{
+		eager: true
+	}
+);
 
 /** Schema factories take the account's email. */
 const EMAIL = 'ada@example.com';
