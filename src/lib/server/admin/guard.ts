@@ -21,8 +21,8 @@ import {
 import { STAFF_ROLES, type StaffRole } from '../../admin/schemas';
 import { myStaffRole, staffRolesHeld, type StaffRolesHeld } from './staff';
 
-/** SvelteKit's own message for a route that does not exist. */
-export const NOT_FOUND = 'Not Found';
+/** The message of the app's 404 page for a route that does not exist (handleError, hooks.server.ts). */
+export const NOT_FOUND = 'Not found';
 
 export async function requireStaff(
 	locals: App.Locals,
