@@ -1,6 +1,6 @@
 import { verifyPaymentSchema } from '$lib/admin/schemas';
 import { withClaims } from '$lib/server/platform/db';
-import { listPayments, verifyPayment } from '$lib/server/admin/staff';
+import { listPayments, verifyPayment } from '$lib/server/billing/console';
 import { requireRole, staffAction } from '$lib/server/admin/guard';
 import type { Actions, PageServerLoad } from './$types';
 

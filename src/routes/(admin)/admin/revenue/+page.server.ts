@@ -1,5 +1,5 @@
 import { withClaims } from '$lib/server/platform/db';
-import { getRevenue } from '$lib/server/admin/staff';
+import { getRevenue } from '$lib/server/billing/console';
 import { requireRole } from '$lib/server/admin/guard';
 import type { PageServerLoad } from './$types';
 

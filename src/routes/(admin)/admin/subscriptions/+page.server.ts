@@ -1,6 +1,6 @@
 import { subscriptionFilterSchema } from '$lib/admin/schemas';
 import { withClaims } from '$lib/server/platform/db';
-import { listSubscriptions, subscriptionCounts } from '$lib/server/admin/staff';
+import { listSubscriptions, subscriptionCounts } from '$lib/server/billing/console';
 import { requireRole } from '$lib/server/admin/guard';
 import type { PageServerLoad } from './$types';
 

@@ -1,6 +1,6 @@
 import { tenantFilterSchema } from '$lib/admin/schemas';
 import { withClaims } from '$lib/server/platform/db';
-import { listTenants } from '$lib/server/admin/staff';
+import { listTenants } from '$lib/server/tenancy/console';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, parent, url }) => {

@@ -6,7 +6,7 @@ import {
 	suspendTenantSchema
 } from '$lib/admin/schemas';
 import { withClaims } from '$lib/server/platform/db';
-import { getTenantDetail, setTenantStatus } from '$lib/server/admin/staff';
+import { getTenantDetail, setTenantStatus } from '$lib/server/tenancy/console';
 import { NOT_FOUND, staffAction } from '$lib/server/admin/guard';
 import type { Actions, PageServerLoad } from './$types';
 
