@@ -7,7 +7,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type App } from '../support/app';
+import { signInCookies, startApp, type App } from '../support/app';
 
 const PASSWORD = 'password123!';
 
@@ -15,24 +15,6 @@ describe('transactions per request', () => {
 	let app: App;
 	let owner: string;
 	let ids: { viewer: string; viewerRole: string; projectViewer: string };
-
-	async function signIn(email: string): Promise<string> {
-		const res = await fetch(`${app.url}/auth/sign-in`, {
-			method: 'POST',
-			redirect: 'manual',
-			headers: {
-				'content-type': 'application/x-www-form-urlencoded',
-				accept: 'text/html',
-				origin: app.url
-			},
-			body: new URLSearchParams({ email, password: PASSWORD })
-		});
-		expect(res.status, `signing in ${email}`).toBe(303);
-		return res.headers
-			.getSetCookie()
-			.map((c) => c.split(';')[0])
-			.join('; ');
-	}
 
 	/** The `[tx]` / `[tx+]` lines printed while `run` served `method path`. */
 	async function traced(method: string, path: string, run: () => Promise<Response>) {
@@ -71,7 +53,7 @@ describe('transactions per request', () => {
 
 	beforeAll(async () => {
 		app = await startApp({ TENANTRY_TRACE_TRANSACTIONS: '1' });
-		owner = await signIn('owner@acme.test');
+		owner = await signInCookies(app, 'owner@acme.test', PASSWORD);
 		const db = new pg.Client({ connectionString: app.databaseUrl });
 		await db.connect();
 		try {
