@@ -6,11 +6,11 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import pg from 'pg';
-import type { DB } from '../src/lib/server/db/database';
-import { MEMORY, openEmbedded } from '../src/lib/server/db/embedded';
-import type { Engine } from '../src/lib/server/db/engine';
-import { migrate } from '../src/lib/server/db/migrate';
-import { openServer } from '../src/lib/server/db/server';
+import type { DB } from '../src/lib/server/platform/database';
+import { MEMORY, openEmbedded } from '../src/lib/server/platform/embedded';
+import type { Engine } from '../src/lib/server/platform/engine';
+import { migrate } from '../src/lib/server/platform/migrate';
+import { openServer } from '../src/lib/server/platform/server';
 
 export type Trx = Transaction<DB>;
 

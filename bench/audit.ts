@@ -11,8 +11,8 @@
  *   3. private.seal_audit_chain() over everything written: rows sealed per second.
  */
 import { sql } from 'kysely';
-import { runWithClaims } from '../src/lib/server/db/rls';
-import type { Engine } from '../src/lib/server/db/engine';
+import { runWithClaims } from '../src/lib/server/platform/rls';
+import type { Engine } from '../src/lib/server/platform/engine';
 import { argValue, asServiceRole, fmt, forEachEngine, median, table } from './_setup';
 
 const TENANTS = 50;

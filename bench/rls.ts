@@ -19,8 +19,8 @@
  * WITH CHECK in a per-row helper form and a set-based form, against the service role.
  */
 import { sql } from 'kysely';
-import { runWithClaims } from '../src/lib/server/db/rls';
-import type { Engine } from '../src/lib/server/db/engine';
+import { runWithClaims } from '../src/lib/server/platform/rls';
+import type { Engine } from '../src/lib/server/platform/engine';
 import { argValue, asServiceRole, compare, fmt, forEachEngine, table, type Trx } from './_setup';
 
 const TENANTS = 1000;

@@ -14,8 +14,8 @@
 import { sql } from 'kysely';
 import { EmbeddedAuth } from '../src/lib/server/auth/embedded';
 import { listOutbox } from '../src/lib/server/auth/outbox';
-import { runWithClaims } from '../src/lib/server/db/rls';
-import { findTenantBySlug, listMyTenants, myPermissions } from '../src/lib/server/db/tenants';
+import { runWithClaims } from '../src/lib/server/platform/rls';
+import { findTenantBySlug, listMyTenants, myPermissions } from '../src/lib/server/tenancy/tenants';
 import { argValue, compare, fmt, forEachEngine, table } from './_setup';
 
 const SECRET = 'bench-session-secret-of-more-than-32-characters';

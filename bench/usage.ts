@@ -17,8 +17,8 @@
  * call writes, so the audit's cost is read off as a ratio.
  */
 import { sql } from 'kysely';
-import type { Engine } from '../src/lib/server/db/engine';
-import { runWithClaims } from '../src/lib/server/db/rls';
+import type { Engine } from '../src/lib/server/platform/engine';
+import { runWithClaims } from '../src/lib/server/platform/rls';
 import { argValue, asServiceRole, compare, fmt, forEachEngine, table } from './_setup';
 
 const STEPS = [10_000, 100_000, 1_000_000];

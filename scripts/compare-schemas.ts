@@ -20,8 +20,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { migrate } from '../src/lib/server/db/migrate';
-import { openServer } from '../src/lib/server/db/server';
+import { migrate } from '../src/lib/server/platform/migrate';
+import { openServer } from '../src/lib/server/platform/server';
 
 // The engines here are used through their sessions only, so their pools are ended directly
 // (Kysely's destroy ends only a pool Kysely itself has used).

@@ -4,14 +4,15 @@
  *   migrate  apply pending migrations to the configured database (embedded DATA_DIR or DATABASE_URL)
  *   reset    embedded only: delete DATA_DIR, migrate from scratch, load supabase/seed.sql
  *   serve    migrate and seed, then serve the embedded database on DB_SERVE_HOST:DB_SERVE_PORT
- *   types    regenerate src/lib/server/db/database.ts from a freshly migrated database
+ *   types    regenerate src/lib/server/platform/database.ts from a freshly migrated database
  *            (`types --verify` exits 1 when the committed file is stale)
  */
 import { rmSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig, type Config } from '../src/lib/server/config';
-import { bootstrap, openEngine } from '../src/lib/server/db';
-import { migrate, seed } from '../src/lib/server/db/migrate';
+import { ConfigError, loadConfig, type Config } from '../src/lib/server/platform/config';
+import '../src/lib/server/modules';
+import { bootstrap, openEngine } from '../src/lib/server/platform/db';
+import { migrate, seed } from '../src/lib/server/platform/migrate';
 import { generateTypes, TYPES_FILE } from './typegen';
 
 const log = (line: string) => console.log(`[db] ${line}`);

@@ -8,7 +8,8 @@
  */
 import { createServer as createHttpServer } from 'node:http';
 import { createServer } from 'vite';
-import { ensureRuntime } from '../src/lib/server/runtime';
+import '../src/lib/server/modules';
+import { ensureRuntime } from '../src/lib/server/platform/runtime';
 import { allowedHosts, announce, fail, listen, shutdownOnSignals } from './serve.js';
 
 async function main() {

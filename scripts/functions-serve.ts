@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig } from '../src/lib/server/config';
+import { ConfigError, loadConfig } from '../src/lib/server/platform/config';
 
 try {
 	const config = loadConfig();

@@ -2,14 +2,14 @@
 /**
  * What `npm start` (scripts/start.js, the production server) and `npm run dev` (scripts/dev.ts,
  * Vite with hot reload) share besides the database, which both start through the same
- * `ensureRuntime()` (src/lib/server/runtime.ts): the hosts they answer, the HTTP server this
+ * `ensureRuntime()` (src/lib/server/platform/runtime.ts): the hosts they answer, the HTTP server this
  * process owns, the "ready" line after the health probe, and a clean shutdown. Plain JavaScript,
  * so `npm start` runs on Node alone.
  */
 import { isIP } from 'node:net';
 
-/** @typedef {import('../src/lib/server/db').Runtime} Runtime */
-/** @typedef {import('../src/lib/server/config').Config} Config */
+/** @typedef {import('../src/lib/server/platform/db').Runtime} Runtime */
+/** @typedef {import('../src/lib/server/platform/config').Config} Config */
 
 /** @param {string} line */
 export const log = (line) => console.log(`[tenantry] ${line}`);

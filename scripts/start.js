@@ -22,7 +22,7 @@ import {
 	shutdownOnSignals
 } from './serve.js';
 
-/** @typedef {import('../src/lib/server/db').Runtime} Runtime */
+/** @typedef {import('../src/lib/server/platform/db').Runtime} Runtime */
 /** @typedef {(req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, next: () => void) => void} Handler */
 
 /**

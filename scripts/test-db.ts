@@ -14,10 +14,10 @@
  * `supabase test db` does (the database must be one the run may seed: npm test creates one).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { loadConfig } from '../src/lib/server/config';
-import { openEmbedded, MEMORY, type EmbeddedEngine } from '../src/lib/server/db/embedded';
-import type { Engine } from '../src/lib/server/db/engine';
-import { migrate, seed } from '../src/lib/server/db/migrate';
+import { loadConfig } from '../src/lib/server/platform/config';
+import { openEmbedded, MEMORY, type EmbeddedEngine } from '../src/lib/server/platform/embedded';
+import type { Engine } from '../src/lib/server/platform/engine';
+import { migrate, seed } from '../src/lib/server/platform/migrate';
 import {
 	findTestFiles,
 	formatResult,
@@ -26,8 +26,8 @@ import {
 	runTestFile,
 	runTestFileWithPsql,
 	type FileResult
-} from '../src/lib/server/db/pgtap';
-import { openServer } from '../src/lib/server/db/server';
+} from '../src/lib/server/platform/pgtap';
+import { openServer } from '../src/lib/server/platform/server';
 
 const DATABASES = ['empty', 'seeded'] as const;
 type Database = (typeof DATABASES)[number];

@@ -8,11 +8,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { MEMORY, openEmbedded } from '../src/lib/server/db/embedded';
-import { migrate } from '../src/lib/server/db/migrate';
-import { serveWire } from '../src/lib/server/db/wire';
+import { MEMORY, openEmbedded } from '../src/lib/server/platform/embedded';
+import { migrate } from '../src/lib/server/platform/migrate';
+import { serveWire } from '../src/lib/server/platform/wire';
 
-export const TYPES_FILE = 'src/lib/server/db/database.ts';
+export const TYPES_FILE = 'src/lib/server/platform/database.ts';
 /** The schemas the app queries through Kysely. */
 const INCLUDE = '{public.*,auth.users}';
 

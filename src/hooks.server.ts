@@ -1,10 +1,11 @@
 import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
+import '$lib/server/modules';
 import { readSession } from '$lib/server/auth/cookies';
 import { withRequestCookies } from '$lib/server/auth/ended-session';
-import { inRequest } from '$lib/server/db/rls';
-import { ensureRuntime, getAuth } from '$lib/server/runtime';
-import { describeRequest, trustedProxies } from '$lib/server/web/client-address';
+import { inRequest } from '$lib/server/platform/rls';
+import { ensureRuntime, getAuth } from '$lib/server/platform/runtime';
+import { describeRequest, trustedProxies } from '$lib/server/platform/web/client-address';
 
 export const init: ServerInit = async () => {
 	await ensureRuntime();

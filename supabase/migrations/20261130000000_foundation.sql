@@ -127,7 +127,7 @@ comment on function private.is_privileged_context() is
   'True when running as the schema owner (inside a security definer RPC or trigger) or as a superuser. '
   'Guards use it so that protected columns change only through the RPCs.';
 
--- The request as PostgREST (and src/lib/server/db/rls.ts) describes it.
+-- The request as PostgREST (and src/lib/server/platform/rls.ts) describes it.
 create or replace function private.request_claims()
 returns jsonb
 language plpgsql

@@ -66,7 +66,7 @@
 -- at the same p_now changes nothing. Every transition is audited (actor: the system job, from the
 -- claims) and notified (private.notifications_outbox).
 --
--- The billing pages (src/routes/t/[slug]/billing): billing must stay visible to a tenant that
+-- The billing pages (src/routes/(app)/t/[slug]/billing): billing must stay visible to a tenant that
 -- billing itself suspended, so its owners can see what is owed and pay to get back in. The table
 -- policies use private.tenants_with_permission(), which answers for active tenants only, so the
 -- page reads through billing_overview() and billing_invoice(), security definer functions that

@@ -1,15 +1,15 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditFilterSchema, type AuditFilter } from '../../src/lib/schemas/audit';
+import { auditFilterSchema, type AuditFilter } from '../../src/lib/server/audit/schemas';
 import {
 	auditChainStatus,
 	exportBatch,
 	listAuditLog,
 	type AuditRow
-} from '../../src/lib/server/db/audit';
-import type { DB } from '../../src/lib/server/db/database';
-import { migrate, seed } from '../../src/lib/server/db/migrate';
-import { runWithClaims } from '../../src/lib/server/db/rls';
+} from '../../src/lib/server/audit/queries';
+import type { DB } from '../../src/lib/server/platform/database';
+import { migrate, seed } from '../../src/lib/server/platform/migrate';
+import { runWithClaims } from '../../src/lib/server/platform/rls';
 import { engineFactories, type TestEngine } from './engines';
 
 const ACME = { id: 'b0000000-0000-4000-8000-000000000001', timezone: 'UTC' };

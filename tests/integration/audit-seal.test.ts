@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, seed } from '../../src/lib/server/db/migrate';
-import { runAsServiceRole } from '../../src/lib/server/db/rls';
-import { sealAuditChain } from '../../src/lib/server/jobs/audit-seal';
-import { every } from '../../src/lib/server/jobs/schedule';
+import { migrate, seed } from '../../src/lib/server/platform/migrate';
+import { runAsServiceRole } from '../../src/lib/server/platform/rls';
+import { sealAuditChain } from '../../src/lib/server/audit/seal-job';
+import { every } from '../../src/lib/server/platform/scheduler';
 import { engineFactories, type TestEngine } from './engines';
 
 interface Verification {

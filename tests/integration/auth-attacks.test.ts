@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
 import { AuthError, type AuthErrorCode } from '../../src/lib/server/auth/errors';
 import { listOutbox } from '../../src/lib/server/auth/outbox';
-import type { DB } from '../../src/lib/server/db/database';
-import { migrate } from '../../src/lib/server/db/migrate';
-import { runWithClaims } from '../../src/lib/server/db/rls';
+import type { DB } from '../../src/lib/server/platform/database';
+import { migrate } from '../../src/lib/server/platform/migrate';
+import { runWithClaims } from '../../src/lib/server/platform/rls';
 import { engineFactories, type TestEngine } from './engines';
 
 const SECRET = 'integration-test-secret-of-more-than-32-characters';

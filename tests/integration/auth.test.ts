@@ -1,11 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DB } from '../../src/lib/server/db/database';
-import { migrate, seed } from '../../src/lib/server/db/migrate';
-import { runWithClaims } from '../../src/lib/server/db/rls';
+import type { DB } from '../../src/lib/server/platform/database';
+import { migrate, seed } from '../../src/lib/server/platform/migrate';
+import { runWithClaims } from '../../src/lib/server/platform/rls';
 import { createAuthProvider } from '../../src/lib/server/auth';
 import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
-import { loadConfig } from '../../src/lib/server/config';
+import { loadConfig } from '../../src/lib/server/platform/config';
 import { AuthError, type AuthErrorCode } from '../../src/lib/server/auth/errors';
 import { listOutbox } from '../../src/lib/server/auth/outbox';
 import type { AccessClaims, AuthSession } from '../../src/lib/server/auth/provider';

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, seed } from '../../src/lib/server/db/migrate';
+import { migrate, seed } from '../../src/lib/server/platform/migrate';
 import {
 	runBillingLifecycle,
 	type LifecycleResult
-} from '../../src/lib/server/jobs/billing-lifecycle';
+} from '../../src/lib/server/billing/lifecycle-job';
 import { engineFactories, type TestEngine } from './engines';
 
 const total = (result: LifecycleResult) =>

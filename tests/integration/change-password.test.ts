@@ -4,8 +4,8 @@ import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
 import { AuthError, type AuthErrorCode } from '../../src/lib/server/auth/errors';
 import { listOutbox } from '../../src/lib/server/auth/outbox';
 import { totpCode } from '../../src/lib/server/auth/totp';
-import type { DB } from '../../src/lib/server/db/database';
-import { migrate, seed } from '../../src/lib/server/db/migrate';
+import type { DB } from '../../src/lib/server/platform/database';
+import { migrate, seed } from '../../src/lib/server/platform/migrate';
 import { engineFactories, type TestEngine } from './engines';
 
 const SECRET = 'integration-test-secret-of-more-than-32-characters';

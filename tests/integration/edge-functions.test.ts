@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/app';
-import { MEMORY, openEmbedded, type EmbeddedEngine } from '../../src/lib/server/db/embedded';
-import { migrate, seed } from '../../src/lib/server/db/migrate';
-import { serveWire, type WireServer } from '../../src/lib/server/db/wire';
+import { MEMORY, openEmbedded, type EmbeddedEngine } from '../../src/lib/server/platform/embedded';
+import { migrate, seed } from '../../src/lib/server/platform/migrate';
+import { serveWire, type WireServer } from '../../src/lib/server/platform/wire';
 
 /** Runs `deno test` on the edge functions, connected to `url`; resolves with its exit code and output. */
 function denoTest(url: string): Promise<{ code: number | null; output: string }> {

@@ -4,10 +4,10 @@
  * with its link on PUBLIC_URL, whatever host the request named.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runAsServiceRole } from '../../src/lib/server/db/rls';
+import { runAsServiceRole } from '../../src/lib/server/platform/rls';
 import { queueEmail, listOutbox } from '../../src/lib/server/auth/outbox';
-import { loadConfig } from '../../src/lib/server/config';
-import { bootstrap, type Runtime } from '../../src/lib/server/db';
+import { loadConfig } from '../../src/lib/server/platform/config';
+import { bootstrap, type Runtime } from '../../src/lib/server/platform/db';
 import type { CaughtMessage } from '../../src/lib/server/email/catcher';
 import { freePort, startApp, type App } from '../support/app';
 

@@ -10,9 +10,9 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
 import { listOutbox, queueEmail } from '../../src/lib/server/auth/outbox';
-import type { DB } from '../../src/lib/server/db/database';
-import { migrate, seed } from '../../src/lib/server/db/migrate';
-import { runAsServiceRole } from '../../src/lib/server/db/rls';
+import type { DB } from '../../src/lib/server/platform/database';
+import { migrate, seed } from '../../src/lib/server/platform/migrate';
+import { runAsServiceRole } from '../../src/lib/server/platform/rls';
 import { startMailCatcher, type MailCatcher } from '../../src/lib/server/email/catcher';
 import {
 	AUTH_TEMPLATES,

@@ -5,9 +5,9 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DB } from '../../src/lib/server/db/database';
-import { describeDbError } from '../../src/lib/server/db/errors';
-import { migrate, seed } from '../../src/lib/server/db/migrate';
+import type { DB } from '../../src/lib/server/platform/database';
+import { describeDbError } from '../../src/lib/server/platform/errors';
+import { migrate, seed } from '../../src/lib/server/platform/migrate';
 import { engineFactories, type TestEngine } from './engines';
 
 const ACME = 'b0000000-0000-4000-8000-000000000001';

@@ -4,9 +4,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { MEMORY, openEmbedded } from '../../src/lib/server/db/embedded';
-import type { Engine } from '../../src/lib/server/db/engine';
-import { openServer } from '../../src/lib/server/db/server';
+import { MEMORY, openEmbedded } from '../../src/lib/server/platform/embedded';
+import type { Engine } from '../../src/lib/server/platform/engine';
+import { openServer } from '../../src/lib/server/platform/server';
 
 export interface TestEngine {
 	engine: Engine;

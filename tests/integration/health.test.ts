@@ -2,11 +2,11 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/lib/server/config';
-import type { Runtime } from '../../src/lib/server/db';
-import { MEMORY, openEmbedded, type EmbeddedEngine } from '../../src/lib/server/db/embedded';
-import { migrate } from '../../src/lib/server/db/migrate';
-import { checkHealth } from '../../src/lib/server/health';
+import { loadConfig } from '../../src/lib/server/platform/config';
+import type { Runtime } from '../../src/lib/server/platform/db';
+import { MEMORY, openEmbedded, type EmbeddedEngine } from '../../src/lib/server/platform/embedded';
+import { migrate } from '../../src/lib/server/platform/migrate';
+import { checkHealth } from '../../src/lib/server/platform/health';
 
 describe('health', () => {
 	let engine: EmbeddedEngine;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DB } from '../../src/lib/server/db/database';
-import { inviteWithEmail } from '../../src/lib/server/db/invitations';
-import { migrate, seed } from '../../src/lib/server/db/migrate';
-import { runWithClaims } from '../../src/lib/server/db/rls';
+import type { DB } from '../../src/lib/server/platform/database';
+import { inviteWithEmail } from '../../src/lib/server/members/invitations';
+import { migrate, seed } from '../../src/lib/server/platform/migrate';
+import { runWithClaims } from '../../src/lib/server/platform/rls';
 import { engineFactories, type TestEngine } from './engines';
 
 const ACME = 'b0000000-0000-4000-8000-000000000001';

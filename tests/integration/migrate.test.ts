@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedMigrations, migrate, MigrationError } from '../../src/lib/server/db/migrate';
+import { appliedMigrations, migrate, MigrationError } from '../../src/lib/server/platform/migrate';
 import { engineFactories, type TestEngine } from './engines';
 
 const FIRST = `create table public.widgets (id int primary key);\ncomment on table public.widgets is 'w';`;

@@ -7,10 +7,10 @@
  * Without TEST_DATABASE_URL the suite is skipped (npm test says the server profile was not exercised).
  */
 import { sql, type Transaction } from 'kysely';
-import type { DB } from '../../src/lib/server/db/database';
+import type { DB } from '../../src/lib/server/platform/database';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../src/lib/server/db/migrate';
-import { runWithClaims, type Claims } from '../../src/lib/server/db/rls';
+import { migrate } from '../../src/lib/server/platform/migrate';
+import { runWithClaims, type Claims } from '../../src/lib/server/platform/rls';
 import { serverFactory, serverUrl, type TestEngine } from './engines';
 
 const RACERS = 24;

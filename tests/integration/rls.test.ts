@@ -3,10 +3,10 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DB } from '../../src/lib/server/db/database';
-import type { Engine } from '../../src/lib/server/db/engine';
-import { migrate } from '../../src/lib/server/db/migrate';
-import { runAsServiceRole, runWithClaims, type SystemJob } from '../../src/lib/server/db/rls';
+import type { DB } from '../../src/lib/server/platform/database';
+import type { Engine } from '../../src/lib/server/platform/engine';
+import { migrate } from '../../src/lib/server/platform/migrate';
+import { runAsServiceRole, runWithClaims, type SystemJob } from '../../src/lib/server/platform/rls';
 import { embeddedFactory, serverFactory, serverUrl, type TestEngine } from './engines';
 
 const ALICE = '00000000-0000-4000-8000-00000000a11c';

@@ -5,11 +5,11 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SAME_PASSWORD } from '../../src/lib/schemas/auth';
+import { SAME_PASSWORD } from '../../src/lib/server/auth/schemas';
 import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
 import { AuthError } from '../../src/lib/server/auth/errors';
-import type { DB } from '../../src/lib/server/db/database';
-import { migrate, seed } from '../../src/lib/server/db/migrate';
+import type { DB } from '../../src/lib/server/platform/database';
+import { migrate, seed } from '../../src/lib/server/platform/migrate';
 import { engineFactories, type TestEngine } from './engines';
 
 const SECRET = 'integration-test-secret-of-more-than-32-characters';

@@ -8,9 +8,9 @@ import { applyThroughWebhookPath, forwardSigned } from '../../src/lib/server/bil
 import { FakeStripe, type StripeEvent } from '../../src/lib/server/billing/fake';
 import type { PlanPrice } from '../../src/lib/server/billing/gateway';
 import { addInterval, prorate } from '../../src/lib/server/billing/proration';
-import { MEMORY, openEmbedded, type EmbeddedEngine } from '../../src/lib/server/db/embedded';
-import { migrate, seed } from '../../src/lib/server/db/migrate';
-import { serveWire, type WireServer } from '../../src/lib/server/db/wire';
+import { MEMORY, openEmbedded, type EmbeddedEngine } from '../../src/lib/server/platform/embedded';
+import { migrate, seed } from '../../src/lib/server/platform/migrate';
+import { serveWire, type WireServer } from '../../src/lib/server/platform/wire';
 import { freePort } from '../support/app';
 import { embeddedFactory, type TestEngine } from './engines';
 

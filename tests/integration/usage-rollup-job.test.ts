@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, seed } from '../../src/lib/server/db/migrate';
-import { rollupUsage } from '../../src/lib/server/jobs/usage-rollup';
+import { migrate, seed } from '../../src/lib/server/platform/migrate';
+import { rollupUsage } from '../../src/lib/server/usage/rollup-job';
 import { engineFactories, type TestEngine } from './engines';
 
 const ACME = 'b0000000-0000-4000-8000-000000000001';

@@ -3,9 +3,9 @@ import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMORY, openEmbedded, type EmbeddedEngine } from '../../src/lib/server/db/embedded';
-import { migrate } from '../../src/lib/server/db/migrate';
-import { serveWire, type WireServer } from '../../src/lib/server/db/wire';
+import { MEMORY, openEmbedded, type EmbeddedEngine } from '../../src/lib/server/platform/embedded';
+import { migrate } from '../../src/lib/server/platform/migrate';
+import { serveWire, type WireServer } from '../../src/lib/server/platform/wire';
 import { sql } from 'kysely';
 
 describe('the embedded database served over the wire', () => {

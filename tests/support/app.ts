@@ -71,3 +71,22 @@ export async function startApp(
 		}
 	};
 }
+
+/** Signs in through the app's form (no JavaScript) and returns the session's cookies. */
+export async function signInCookies(app: App, email: string, password: string): Promise<string> {
+	const res = await fetch(`${app.url}/auth/sign-in`, {
+		method: 'POST',
+		redirect: 'manual',
+		headers: {
+			'content-type': 'application/x-www-form-urlencoded',
+			accept: 'text/html',
+			origin: app.url
+		},
+		body: new URLSearchParams({ email, password })
+	});
+	if (res.status !== 303) throw new Error(`signing in ${email}: ${res.status}, not 303`);
+	return res.headers
+		.getSetCookie()
+		.map((c) => c.split(';')[0])
+		.join('; ');
+}

@@ -17,7 +17,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import QRCode from 'qrcode';
-import type { DB } from '../../src/lib/server/db/database';
+import type { DB } from '../../src/lib/server/platform/database';
 import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
 import { AuthError, isAuthError, type AuthErrorCode } from '../../src/lib/server/auth/errors';
 import {

@@ -1,9 +1,8 @@
 import { error } from '@sveltejs/kit';
-import { profileSchema } from '$lib/schemas/account';
-import { withClaims } from '$lib/server/db';
-import { getMyProfile, updateMyName } from '$lib/server/db/profiles';
-import { mutate, requireClaims } from '$lib/server/web/actions';
-import { parseForm } from '$lib/server/web/forms';
+import { profileSchema } from '$lib/server/account/schemas';
+import { withClaims } from '$lib/server/platform/db';
+import { getMyProfile, updateMyName } from '$lib/server/account/profiles';
+import { formAction, requireClaims } from '$lib/server/platform/web/actions';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals }) => {
@@ -14,14 +13,11 @@ export const load: PageServerLoad = async ({ locals }) => {
 };
 
 export const actions: Actions = {
-	profile: async ({ locals, request }) => {
-		const claims = requireClaims(locals);
-		const form = await parseForm(request, profileSchema);
-		if (!form.ok) return form.failure;
-		const result = await mutate(locals, form.values, (trx) =>
-			updateMyName(trx, claims.sub, form.data.full_name)
-		);
-		if (!result.ok) return result.failure;
-		return { ok: 'Your name is saved.' };
+	profile: (event) => {
+		const claims = requireClaims(event.locals);
+		return formAction(event, profileSchema, async (trx, { input }) => {
+			await updateMyName(trx, claims.sub, input.full_name);
+			return { ok: 'Your name is saved.' };
+		});
 	}
 };

@@ -5,6 +5,7 @@
  * edge function, and locally to the embedded database served on 54322.
  */
 import postgres from 'npm:postgres@3.4.9';
+import { assertSystemJob, type SystemJob } from './jobs.ts';
 
 export type Sql = postgres.Sql;
 export type TransactionSql = postgres.TransactionSql;
@@ -28,8 +29,15 @@ export async function closeDatabase(): Promise<void> {
 	client = undefined;
 }
 
-/** Runs `fn` in one transaction as `service_role` on behalf of the named system job. */
-export function asSystemJob<T>(job: string, fn: (trx: TransactionSql) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in one transaction as `service_role` on behalf of the named system job, one of
+ * SYSTEM_JOBS (_shared/jobs.ts, the list the app uses too).
+ */
+export function asSystemJob<T>(
+	job: SystemJob,
+	fn: (trx: TransactionSql) => Promise<T>,
+): Promise<T> {
+	assertSystemJob(job);
 	return database().begin(async (trx) => {
 		await trx`select
 			set_config('request.jwt.claims', ${JSON.stringify({ role: 'service_role', job })}, true),

@@ -128,13 +128,13 @@ select is(
    where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
   array['accept_invitation(text)', 'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
         'billing_invoice(uuid,uuid)', 'billing_overview(uuid)', 'cancel_subscription(uuid,boolean)',
-        'change_member_role(uuid,uuid,uuid)', 'create_tenant(text,text,text,text)', 'invitation_preview(text)',
-        'invite_member(uuid,text,uuid)',
+        'change_member_role(uuid,uuid,uuid)', 'create_tenant(text,text,text,text)', 'grantable_roles(uuid)',
+        'has_staff_role(staff_role)', 'invitation_preview(text)', 'invite_member(uuid,text,uuid)',
         'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
         'revoke_invitation(uuid)', 'set_project_role(uuid,uuid,uuid)',
         'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
-        'transfer_ownership(uuid,uuid)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)'],
+        'tenant_mfa_blocked(uuid)', 'transfer_ownership(uuid,uuid)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)'],
   'the RPCs authenticated may call are the pinned list');
 
 -- Privileges: no TRUNCATE for API roles anywhere; the audit tables are read-only for all of them.

@@ -39,9 +39,9 @@ select is(tests.try_as('erin', $$select public.create_tenant('test-name-co', '  
 select is(tests.try_as('bob', $$update public.tenants set branding = '{"primary_color": "#112233", "logo_url": "https://acme.test/logo.png"}' where slug = 'test-acme'$$),
   'ok:1', 'an admin sets valid branding');
 select is(tests.try_as('bob', $$update public.tenants set branding = '{"primary_color": "red"}' where slug = 'test-acme'$$),
-  'error:23514', 'branding colours are #rrggbb');
+  'error:TN016', 'branding colours are #rrggbb');
 select is(tests.try_as('bob', $$update public.tenants set branding = '{"logo_url": "javascript:alert(1)"}' where slug = 'test-acme'$$),
-  'error:23514', 'branding URLs are https');
+  'error:TN016', 'branding URLs are https');
 select is(tests.try_as('carol', $$update public.tenants set name = 'Mine' where slug = 'test-acme'$$), 'ok:0', 'a viewer cannot edit settings');
 
 -- Approval

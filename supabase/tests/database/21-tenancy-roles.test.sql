@@ -1,5 +1,5 @@
 -- The role editor, project and settings pages write straight to the tables under RLS; these are
--- the statements they run (src/lib/server/db/roles.ts, projects.ts, settings.ts), as each persona.
+-- the statements they run (src/lib/server/roles/queries.ts, projects.ts, settings.ts), as each persona.
 -- Fixture (supabase/tests/setup.sql): acme alice owner · bob admin (all but billing.manage) ·
 -- carol viewer · dave custom "auditor" + project_editor on web; globex frank owner · gina developer.
 begin;

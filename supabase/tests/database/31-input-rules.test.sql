@@ -1,4 +1,5 @@
 -- Issue 9 §5: bad input the pages let through, refused by the data (tenancy, teams, projects and billing modules).
+-- The codes are TN codes since 20261201001000_rules_asked.sql (the constraints stay as backstops).
 -- Own fixtures, prefixed t31-, so the file runs on an empty database and on the seeded demo one.
 begin;
 select plan(17);
@@ -19,28 +20,27 @@ select is(tests.try_as('t31-owner', $$select public.create_tenant(' Billing ', '
   'reserved slug: trimmed and lower-cased first, " Billing " is reserved too');
 select is(tests.try_as('t31-owner', $$select public.create_tenant('t31--bad', 'Bad')$$), 'error:TN010',
   'a malformed address is still TN010');
-select throws_ok($$update public.tenants set slug = 'settings' where slug = 't31-acme'$$, '23514',
-  'new row for relation "tenants" violates check constraint "tenants_slug_reserved"',
-  'reserved slug: a direct rename to "settings" fails on tenants_slug_reserved (the settings page says why)');
+select throws_ok($$update public.tenants set slug = 'settings' where slug = 't31-acme'$$, 'TN015',
+  null, 'reserved slug: a direct rename to "settings" fails as reserved, TN015 (tenants_slug_reserved is the backstop; the settings page says why)');
 select lives_ok($$update public.tenants set slug = 't31-acme-2' where slug = 't31-acme'$$,
   'an ordinary rename still works');
 
 -- Team names: unique per tenant whatever their case.
 insert into public.teams (tenant_id, name) values ((select id from public.tenants where slug = 't31-acme-2'), 'Ops');
 select throws_ok($$insert into public.teams (tenant_id, name) values ((select id from public.tenants where slug = 't31-acme-2'), 'OPS')$$,
-  '23505', 'duplicate key value violates unique constraint "teams_name_ci_key"',
+  'TN080', null,
   'case-duplicate team: "OPS" beside "Ops" in the same tenant is refused');
 select lives_ok($$insert into public.teams (tenant_id, name) values ((select id from public.tenants where slug = 't31-globex'), 'ops')$$,
   'the same name in another tenant is fine');
 select throws_ok(format($$insert into public.teams (tenant_id, name) values (%L, 'Designers'), (%L, 'designers')$$,
     (select id from public.tenants where slug = 't31-globex'), (select id from public.tenants where slug = 't31-globex')),
-  '23505', 'duplicate key value violates unique constraint "teams_name_ci_key"',
+  'TN080', null,
   'case-duplicate team: two teams differing by case in one statement are refused');
 
 -- Environment names: unique per project whatever their case (the project starts with Production).
 select throws_ok($$insert into public.environments (tenant_id, project_id, kind, name)
     select p.tenant_id, p.id, 'production', 'PRODUCTION' from public.projects p where p.slug = 't31-web'$$,
-  '23505', 'duplicate key value violates unique constraint "environments_name_ci_key"',
+  'TN081', null,
   'case-duplicate environment: "PRODUCTION" beside "Production" in one project is refused');
 select lives_ok($$update public.environments set name = 'production' where name = 'Production'
     and project_id = (select id from public.projects where slug = 't31-web')$$,
@@ -72,7 +72,7 @@ select t.id, p.id, 'month', 'manual', 2900, 'usd', 'pending', 't31/proof.pdf'
 from public.tenants t, public.plans p where t.slug = 't31-acme-2' and p.code = 'pro';
 select throws_ok($$update public.payments set status = 'failed', verified_by = tests.user_id('t31-owner'), note = '   '
     where proof_path = 't31/proof.pdf'$$,
-  '23514', 'new row for relation "payments" violates check constraint "payments_rejection_note"',
+  'TN083', null,
   'empty rejection note: a staff rejection with a blank note is refused');
 select lives_ok($$update public.payments set status = 'failed', verified_by = tests.user_id('t31-owner'),
     note = 'The transfer never arrived.' where proof_path = 't31/proof.pdf'$$,

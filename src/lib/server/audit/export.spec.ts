@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AuditRow } from '../db/audit';
+import type { AuditRow } from './queries';
 import { csvCell, csvHeader, csvLine, ndjsonLine } from './export';
 
 const row: AuditRow = {

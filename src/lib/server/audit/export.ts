@@ -2,7 +2,7 @@
  * The audit log as a file: CSV for spreadsheets, NDJSON for tools. Both are written row by row, so
  * an export of any size streams in constant memory.
  */
-import type { AuditRow } from '../db/audit';
+import type { AuditRow } from './queries';
 
 export const CSV_COLUMNS = [
 	'id',

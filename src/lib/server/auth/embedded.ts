@@ -12,8 +12,8 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB } from '../db/database';
-import { runAsServiceRole } from '../db/rls';
+import type { DB } from '../platform/database';
+import { runAsServiceRole } from '../platform/rls';
 import {
 	emailSchema,
 	normaliseEmail,
@@ -22,7 +22,7 @@ import {
 	recoveryCodeSchema,
 	SAME_PASSWORD,
 	signUpSchema
-} from '../../schemas/auth';
+} from './schemas';
 import {
 	alreadyRegisteredEmail,
 	confirmSignupEmail,

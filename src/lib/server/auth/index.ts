@@ -3,8 +3,8 @@
  * auth forms use. Which provider runs is decided here and nowhere else.
  */
 import type { Kysely } from 'kysely';
-import type { Config } from '../config';
-import type { DB } from '../db/database';
+import type { Config } from '../platform/config';
+import type { DB } from '../platform/database';
 import { EmbeddedAuth } from './embedded';
 import type { AuthProvider } from './provider';
 import { resolveAuthSecret } from './secret';

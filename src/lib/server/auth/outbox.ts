@@ -4,8 +4,8 @@
  * Links in them are built on PUBLIC_URL by whoever queues them, never on a request's host.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import type { DB } from '../db/database';
-import { runAsServiceRole } from '../db/rls';
+import type { DB } from '../platform/database';
+import { runAsServiceRole } from '../platform/rls';
 
 export interface OutgoingEmail {
 	to: string;

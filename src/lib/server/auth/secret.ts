@@ -7,7 +7,7 @@
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Config } from '../config';
+import type { Config } from '../platform/config';
 
 export const SECRET_FILE_NAME = 'jwt-secret';
 

@@ -7,7 +7,7 @@
  * context is set because `auth.sessions` has no policies for anyone but its owner and that role.
  */
 import { sql, type Kysely } from 'kysely';
-import type { DB } from '../db/database';
+import type { DB } from '../platform/database';
 import { AuthError } from './errors';
 import type { AccessClaims, Aal, SessionInfo } from './provider';
 

@@ -15,14 +15,14 @@
  */
 import type { Factor, GoTrueClient, Session, User } from '@supabase/supabase-js';
 import type { Kysely } from 'kysely';
-import type { DB } from '../db/database';
+import type { DB } from '../platform/database';
 import {
 	emailSchema,
 	normaliseEmail,
 	passwordForEmail,
 	passwordSchema,
 	signUpSchema
-} from '../../schemas/auth';
+} from './schemas';
 import { AuthError } from './errors';
 import { accessClaimsSchema, type AccessClaims, type Aal } from './jwt';
 import type {

@@ -5,8 +5,8 @@
  */
 import { sql, type Kysely } from 'kysely';
 import Stripe from 'stripe';
-import type { DB } from '../db/database';
-import { runAsServiceRole } from '../db/rls';
+import type { DB } from '../platform/database';
+import { runAsServiceRole } from '../platform/rls';
 import type { Deliver, StripeEvent } from './fake';
 
 export function applyThroughWebhookPath(db: Kysely<DB>): Deliver {

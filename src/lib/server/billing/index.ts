@@ -4,7 +4,7 @@
  * the fake's objects outlive a request.
  */
 import { dirname, join } from 'node:path';
-import { ensureRuntime } from '../runtime';
+import { ensureRuntime } from '../platform/runtime';
 import { applyThroughWebhookPath, forwardSigned } from './deliver';
 import { FakeStripe } from './fake';
 import type { StripeGateway } from './gateway';

@@ -4,8 +4,8 @@
  * host itself, IP addresses and unknown names belong to no tenant. Answers are cached for a
  * minute: a domain removed or a tenant archived stops routing within that time.
  */
-import { asServiceRole } from '../db';
-import { resolveTenantHost } from '../db/domains';
+import { asServiceRole } from '../platform/db';
+import { resolveTenantHost } from './queries';
 
 const SLUG = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 const TTL_MS = 60_000;

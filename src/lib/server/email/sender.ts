@@ -9,8 +9,8 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { createTransport, type Transporter } from 'nodemailer';
-import type { DB } from '../db/database';
-import { runAsServiceRole } from '../db/rls';
+import type { DB } from '../platform/database';
+import { runAsServiceRole } from '../platform/rls';
 
 /** The auth mail the embedded provider queues; Supabase Auth sends its own in the Supabase profile. */
 export const AUTH_TEMPLATES = [

@@ -6,14 +6,20 @@ import {
 	sessionSchema,
 	totpEnrolSchema,
 	totpVerifySchema
-} from '$lib/schemas/account';
+} from '$lib/server/account/schemas';
 import { isAuthError, type AuthError } from '$lib/server/auth';
 import { forgetSession, writeSession } from '$lib/server/auth/cookies';
 import { qrSvg } from '$lib/server/account/qr';
 import { stepUp } from '$lib/server/account/step-up';
-import { requireClaims } from '$lib/server/web/actions';
-import { fieldError, formError, parseForm, rateLimited, safeRedirect } from '$lib/server/web/forms';
-import { getAuth } from '$lib/server/runtime';
+import { requireClaims } from '$lib/server/platform/web/actions';
+import {
+	fieldError,
+	formError,
+	parseForm,
+	rateLimited,
+	safeRedirect
+} from '$lib/server/platform/web/forms';
+import { getAuth } from '$lib/server/platform/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async (event) => {

@@ -1,6 +1,6 @@
 import { json } from '@sveltejs/kit';
-import { checkHealth } from '$lib/server/health';
-import { ensureRuntime } from '$lib/server/runtime';
+import { checkHealth } from '$lib/server/platform/health';
+import { ensureRuntime } from '$lib/server/platform/runtime';
 import type { RequestHandler } from './$types';
 
 /** 200 only when the database answers and every migration file has been applied. */

@@ -1,4 +1,4 @@
-import { ensureRuntime } from '$lib/server/runtime';
+import { ensureRuntime } from '$lib/server/platform/runtime';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ url }) => {

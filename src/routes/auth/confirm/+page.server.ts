@@ -1,5 +1,5 @@
 import { AUTH_ERROR_MESSAGES, isAuthError } from '$lib/server/auth';
-import { getAuth } from '$lib/server/runtime';
+import { getAuth } from '$lib/server/platform/runtime';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ url }) => {

@@ -1,6 +1,6 @@
-import { passwordResetRequestSchema } from '$lib/schemas/auth';
-import { formError, parseForm, rateLimited } from '$lib/server/web/forms';
-import { getAuth } from '$lib/server/runtime';
+import { passwordResetRequestSchema } from '$lib/server/auth/schemas';
+import { formError, parseForm, rateLimited } from '$lib/server/platform/web/forms';
+import { getAuth } from '$lib/server/platform/runtime';
 import type { Actions } from './$types';
 
 export const actions: Actions = {

@@ -1,10 +1,16 @@
 import { redirect } from '@sveltejs/kit';
-import { mfaCodeSchema } from '$lib/schemas/account';
+import { mfaCodeSchema } from '$lib/server/account/schemas';
 import { isAuthError } from '$lib/server/auth';
 import { stepUp } from '$lib/server/account/step-up';
-import { requireClaims } from '$lib/server/web/actions';
-import { fieldError, formError, parseForm, rateLimited, safeRedirect } from '$lib/server/web/forms';
-import { getAuth } from '$lib/server/runtime';
+import { requireClaims } from '$lib/server/platform/web/actions';
+import {
+	fieldError,
+	formError,
+	parseForm,
+	rateLimited,
+	safeRedirect
+} from '$lib/server/platform/web/forms';
+import { getAuth } from '$lib/server/platform/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
 /**

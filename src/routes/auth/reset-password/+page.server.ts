@@ -1,9 +1,9 @@
 import { redirect } from '@sveltejs/kit';
-import { passwordResetSchema } from '$lib/schemas/auth';
+import { passwordResetSchema } from '$lib/server/auth/schemas';
 import { AUTH_ERROR_MESSAGES, isAuthError } from '$lib/server/auth';
 import { forgetSession } from '$lib/server/auth/cookies';
-import { fieldError, formError, parseForm, rateLimited } from '$lib/server/web/forms';
-import { getAuth } from '$lib/server/runtime';
+import { fieldError, formError, parseForm, rateLimited } from '$lib/server/platform/web/forms';
+import { getAuth } from '$lib/server/platform/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
 /**

@@ -1,5 +1,5 @@
 import { redirect } from '@sveltejs/kit';
-import { signInSchema } from '$lib/schemas/auth';
+import { signInSchema } from '$lib/server/auth/schemas';
 import { isAuthError } from '$lib/server/auth';
 import { writeSession } from '$lib/server/auth/cookies';
 import {
@@ -8,8 +8,8 @@ import {
 	parseForm,
 	rateLimited,
 	safeRedirect
-} from '$lib/server/web/forms';
-import { getAuth } from '$lib/server/runtime';
+} from '$lib/server/platform/web/forms';
+import { getAuth } from '$lib/server/platform/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, url }) => {

@@ -1,6 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import { forgetSession } from '$lib/server/auth/cookies';
-import { getAuth } from '$lib/server/runtime';
+import { getAuth } from '$lib/server/platform/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = () => redirect(303, '/');

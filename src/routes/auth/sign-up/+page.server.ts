@@ -1,8 +1,8 @@
 import { redirect } from '@sveltejs/kit';
-import { signUpSchema } from '$lib/schemas/auth';
+import { signUpSchema } from '$lib/server/auth/schemas';
 import { isAuthError } from '$lib/server/auth';
-import { formError, parseForm, rateLimited } from '$lib/server/web/forms';
-import { getAuth } from '$lib/server/runtime';
+import { formError, parseForm, rateLimited } from '$lib/server/platform/web/forms';
+import { getAuth } from '$lib/server/platform/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals }) => {

@@ -1,9 +1,9 @@
 import { redirect } from '@sveltejs/kit';
-import { invitationTokenSchema } from '$lib/schemas/members';
-import { withClaims } from '$lib/server/db';
-import { acceptInvitation, previewInvitation } from '$lib/server/db/invitations';
-import { mutate } from '$lib/server/web/actions';
-import { formError } from '$lib/server/web/forms';
+import { invitationTokenSchema } from '$lib/server/members/schemas';
+import { withClaims } from '$lib/server/platform/db';
+import { acceptInvitation, previewInvitation } from '$lib/server/members/invitations';
+import { formAction, refused } from '$lib/server/platform/web/actions';
+import { formError } from '$lib/server/platform/web/forms';
 import type { Actions, PageServerLoad } from './$types';
 
 /**
@@ -25,13 +25,15 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 };
 
 export const actions: Actions = {
-	accept: async ({ locals, params }) => {
+	accept: async ({ locals, params, request }) => {
 		if (!locals.claims) redirect(303, `/auth/sign-in?redirectTo=/invite/${params.token}`);
 		if (!invitationTokenSchema.safeParse(params.token).success) {
 			return formError(400, 'This invitation link is not valid.', {});
 		}
-		const done = await mutate(locals, {}, (trx) => acceptInvitation(trx, params.token));
-		if (!done.ok) return done.failure;
-		redirect(303, `/t/${done.value}`);
+		const slug = await formAction({ locals, request }, null, (trx) =>
+			acceptInvitation(trx, params.token)
+		);
+		if (refused(slug)) return slug;
+		redirect(303, `/t/${slug}`);
 	}
 };

@@ -1,6 +1,6 @@
 import { json } from '@sveltejs/kit';
 import { tenantSlugForHost } from '$lib/server/domains/hosts';
-import { ensureRuntime } from '$lib/server/runtime';
+import { ensureRuntime } from '$lib/server/platform/runtime';
 import type { RequestHandler } from './$types';
 
 /**

@@ -1,7 +1,7 @@
 import { error, redirect } from '@sveltejs/kit';
-import { testCardSchema } from '$lib/schemas/billing';
+import { testCardSchema } from '$lib/server/billing/schemas';
 import { StripeGatewayError } from '$lib/server/billing';
-import { formError, parseForm } from '$lib/server/web/forms';
+import { formError, parseForm } from '$lib/server/platform/web/forms';
 import { requireFake } from '../../fake';
 import type { Actions, PageServerLoad } from './$types';
 

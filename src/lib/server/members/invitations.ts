@@ -1,0 +1,142 @@
+/**
+ * Invitations: the pending list, invite-with-email, revoke, and the link's preview and acceptance.
+ * Everything runs in the caller's request transaction; invite_member, revoke_invitation and
+ * accept_invitation decide (and audit) every change.
+ */
+import { sql, type Transaction } from 'kysely';
+import { queueEmail } from '../auth/outbox';
+import { invitationEmail } from './invitation-email';
+import type { DB } from '../platform/database';
+import { elevateToSystemJob, type SystemJob } from '../platform/rls';
+
+export interface PendingInvitation {
+	id: string;
+	email: string;
+	roleId: string | null;
+	roleName: string | null;
+	invitedBy: string | null;
+	createdAt: Date;
+	expiresAt: Date;
+	status: 'pending' | 'expired';
+}
+
+/** Invitations not yet accepted or revoked, newest first (RLS: only holders of members.invite see them). */
+export async function listPendingInvitations(
+	trx: Transaction<DB>,
+	tenantId: string
+): Promise<PendingInvitation[]> {
+	const rows = await trx
+		.selectFrom('invitations as i')
+		.leftJoin('roles as r', 'r.id', 'i.role_id')
+		.leftJoin('profiles as p', 'p.id', 'i.invited_by')
+		.select([
+			'i.id',
+			'i.email',
+			'i.role_id as roleId',
+			'r.name as roleName',
+			sql<string | null>`coalesce(p.full_name, p.email::text)`.as('invitedBy'),
+			'i.created_at as createdAt',
+			'i.expires_at as expiresAt'
+		])
+		.where('i.tenant_id', '=', tenantId)
+		.where('i.accepted_at', 'is', null)
+		.where('i.revoked_at', 'is', null)
+		.orderBy('i.created_at', 'desc')
+		.execute();
+	const now = Date.now();
+	return rows.map((r) => ({
+		...r,
+		status: r.expiresAt.getTime() <= now ? 'expired' : 'pending'
+	}));
+}
+
+export async function findPendingInvitation(
+	trx: Transaction<DB>,
+	tenantId: string,
+	invitationId: string
+): Promise<{ email: string; roleId: string | null } | undefined> {
+	return trx
+		.selectFrom('invitations')
+		.select(['email', 'role_id as roleId'])
+		.where('tenant_id', '=', tenantId)
+		.where('id', '=', invitationId)
+		.where('accepted_at', 'is', null)
+		.where('revoked_at', 'is', null)
+		.executeTakeFirst();
+}
+
+/** The system job that queues invitation emails (the outbox is service_role only). */
+const EMAIL_JOB: SystemJob = 'members.invitation_email';
+
+/**
+ * Invites (or invites again, which replaces the pending invitation and its token) and queues the
+ * email with the link, in the caller's one transaction: both commit or neither does. invite_member
+ * runs as the person, so SQL decides whether they may; only then does the transaction become the
+ * `members.invitation_email` system job for the outbox insert, with the token SQL just returned.
+ * Nothing runs as the person after that point.
+ */
+export async function inviteWithEmail(
+	trx: Transaction<DB>,
+	input: { tenantId: string; email: string; roleId: string | null; appUrl: string; inviter: string }
+): Promise<{ invitationId: string; email: string }> {
+	const { rows } = await sql<{ invitationId: string; token: string; expiresAt: Date }>`
+		select invitation_id as "invitationId", token, expires_at as "expiresAt"
+		from public.invite_member(${input.tenantId}, ${input.email}, ${input.roleId})`.execute(trx);
+	const invited = rows[0]!;
+	const about = await trx
+		.selectFrom('invitations as i')
+		.innerJoin('tenants as t', 't.id', 'i.tenant_id')
+		.leftJoin('roles as r', 'r.id', 'i.role_id')
+		.select(['i.email', 't.name as tenantName', 'r.name as roleName'])
+		.where('i.id', '=', invited.invitationId)
+		.executeTakeFirstOrThrow();
+	await elevateToSystemJob(trx, EMAIL_JOB);
+	await queueEmail(
+		trx,
+		invitationEmail({
+			to: about.email,
+			tenantName: about.tenantName,
+			inviter: input.inviter,
+			roleName: about.roleName ?? 'a member',
+			link: `${input.appUrl}/invite/${invited.token}`,
+			expiresAt: invited.expiresAt
+		})
+	);
+	return { invitationId: invited.invitationId, email: about.email };
+}
+
+export async function revokeInvitation(trx: Transaction<DB>, invitationId: string): Promise<void> {
+	await sql`select public.revoke_invitation(${invitationId})`.execute(trx);
+}
+
+export interface InvitationPreview {
+	tenantName: string;
+	email: string;
+	roleKey: string | null;
+	expiresAt: Date;
+	state: 'pending' | 'accepted' | 'revoked' | 'expired';
+}
+
+/** What an invitation link offers, or undefined for a token that matches nothing. */
+export async function previewInvitation(
+	trx: Transaction<DB>,
+	token: string
+): Promise<InvitationPreview | undefined> {
+	const { rows } = await sql<InvitationPreview>`
+		select tenant_name as "tenantName", email, role_key as "roleKey", expires_at as "expiresAt", state
+		from public.invitation_preview(${token})`.execute(trx);
+	return rows[0];
+}
+
+/** Accepts as the caller; returns the slug of the tenant joined. */
+export async function acceptInvitation(trx: Transaction<DB>, token: string): Promise<string> {
+	const { rows } = await sql<{
+		tenantId: string;
+	}>`select public.accept_invitation(${token}) as "tenantId"`.execute(trx);
+	const tenant = await trx
+		.selectFrom('tenants')
+		.select('slug')
+		.where('id', '=', rows[0]!.tenantId)
+		.executeTakeFirstOrThrow();
+	return tenant.slug;
+}

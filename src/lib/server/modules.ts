@@ -1,0 +1,9 @@
+/**
+ * The app's modules, wired in: importing this registers each module's scheduled jobs with the
+ * platform's scheduler (platform/scheduler.ts). The server's init hook, `npm run dev` and
+ * `npm run db:serve` import it before they start the runtime. A new module with a job adds its
+ * job file here (docs/adding-a-module.md).
+ */
+import './audit/seal-job';
+import './billing/lifecycle-job';
+import './usage/rollup-job';

@@ -1,0 +1,271 @@
+import { z } from 'zod';
+import { parseProxyEntry } from './web/client-address';
+
+/**
+ * Every setting Tenantry reads from the environment, validated once at startup.
+ * `.env.example` lists the same variables with their defaults; keep the two in step.
+ */
+const booleanFlag = z
+	.enum(['true', 'false', '1', '0', 'yes', 'no'], {
+		error: 'expected one of true, false, 1, 0, yes, no'
+	})
+	.transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const port = (fallback: number) =>
+	z.coerce
+		.number({ error: 'expected a port number' })
+		.int({ error: 'expected a whole port number' })
+		.min(1, { error: 'expected a port between 1 and 65535' })
+		.max(65535, { error: 'expected a port between 1 and 65535' })
+		.default(fallback);
+
+const postgresUrl = z
+	.string()
+	.refine((value) => /^postgres(ql)?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+		error: 'expected a URL like postgresql://user:password@host:5432/postgres'
+	});
+
+const publicUrl = z
+	.string()
+	.refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+		error: 'expected an http(s) URL like https://app.example.com'
+	});
+
+const schema = z
+	.object({
+		NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+		HOST: z.string().min(1).default('127.0.0.1'),
+		PORT: port(3000),
+		DB_ENGINE: z
+			.enum(['embedded', 'server'], { error: 'expected "embedded" or "server"' })
+			.optional(),
+		DATABASE_URL: postgresUrl.optional(),
+		DB_POOL_MAX: z.coerce
+			.number({ error: 'expected a number of connections' })
+			.int()
+			.min(1, { error: 'expected at least 1 connection' })
+			.max(500, { error: 'expected at most 500 connections' })
+			.default(10),
+		DATA_DIR: z.string().min(1).default('.data/pglite'),
+		DB_SERVE: booleanFlag.default(true),
+		DB_SERVE_HOST: z.string().min(1).default('127.0.0.1'),
+		DB_SERVE_PORT: port(54322),
+		DB_SERVE_MAX_CONNECTIONS: z.coerce.number().int().min(1).max(1000).default(100),
+		SUPABASE_COMPAT: z
+			.enum(['auto', 'on', 'off'], { error: 'expected "auto", "on" or "off"' })
+			.default('auto'),
+		MIGRATE_ON_START: booleanFlag.default(true),
+		SEED_ON_FIRST_START: booleanFlag.default(true),
+		/** Unset: on, except on the seeded demo database (src/routes/(admin)/admin/guard.server.ts). */
+		ADMIN_REQUIRE_MFA: booleanFlag.optional(),
+		AUDIT_SEAL_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(5000),
+		AUTH_JWT_SECRET: z
+			.string()
+			.min(32, { error: 'expected at least 32 characters (openssl rand -base64 48)' })
+			.optional(),
+		PUBLIC_URL: publicUrl.optional(),
+		/** The earlier name of PUBLIC_URL, still read. */
+		PUBLIC_APP_URL: publicUrl.optional(),
+		SMTP_URL: z
+			.string()
+			.refine((value) => /^smtps?:\/\/[^\s/]+\/?(\?\S*)?$/.test(value) && URL.canParse(value), {
+				error:
+					'expected an SMTP URL like smtp://user:password@smtp.example.com:587 (smtps:// for TLS)'
+			})
+			.optional(),
+		EMAIL_FROM: z
+			.string()
+			.regex(/^[^\r\n]{0,200}<?[^\s@<>]+@[^\s@<>]+>?$/, {
+				error: 'expected a sender like "Tenantry <no-reply@example.com>" or no-reply@example.com'
+			})
+			.optional(),
+		EMAIL_SEND_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(1000),
+		EMAIL_MAX_ATTEMPTS: z.coerce
+			.number({ error: 'expected a number of attempts' })
+			.int()
+			.min(1, { error: 'expected at least 1 attempt' })
+			.max(100, { error: 'expected at most 100 attempts' })
+			.default(8),
+		EMAIL_RETRY_BASE_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 or more milliseconds' })
+			.max(3_600_000, { error: 'expected at most 3600000 milliseconds (one hour)' })
+			.default(30_000),
+		MAIL_CATCHER: z
+			.enum(['auto', 'on', 'off'], { error: 'expected "auto", "on" or "off"' })
+			.default('auto'),
+		MAIL_CATCHER_HOST: z.string().min(1).default('127.0.0.1'),
+		MAIL_CATCHER_PORT: port(54324),
+		MAIL_CATCHER_SMTP_PORT: port(54325),
+		AUTH_PROVIDER: z
+			.enum(['embedded', 'supabase'], { error: 'expected "embedded" or "supabase"' })
+			.default('embedded'),
+		SUPABASE_URL: z
+			.string()
+			.refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+				error: 'expected the project URL like https://<project-ref>.supabase.co'
+			})
+			.optional(),
+		SUPABASE_ANON_KEY: z
+			.string()
+			.min(20, { error: "expected the project's anon (publishable) key" })
+			.optional(),
+		BILLING_LIFECYCLE_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(60_000),
+		USAGE_ROLLUP_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(300_000),
+		STRIPE_SECRET_KEY: z
+			.string()
+			.regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, {
+				error: 'expected a Stripe secret key like sk_test_…'
+			})
+			.optional(),
+		STRIPE_WEBHOOK_SIGNING_SECRET: z
+			.string()
+			.regex(/^whsec_[A-Za-z0-9]+$/, { error: 'expected a webhook signing secret like whsec_…' })
+			.optional(),
+		STRIPE_WEBHOOK_FORWARD_URL: z
+			.string()
+			.refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), {
+				error:
+					'expected the URL of the stripe-webhook function, like http://127.0.0.1:54321/functions/v1/stripe-webhook'
+			})
+			.optional(),
+		DOMAIN_DNS_SERVERS: z
+			.string()
+			.regex(/^[\w.:[\]-]+(,[\w.:[\]-]+)*$/, {
+				error: 'expected comma-separated DNS servers like 1.1.1.1,8.8.8.8:53'
+			})
+			.optional(),
+		ALLOWED_HOSTS: z
+			.string()
+			.regex(/^\.?[\w.-]+(,\.?[\w.-]+)*$/, {
+				error: 'expected comma-separated host names like portal.example.com,.example.org'
+			})
+			.optional(),
+		TRUSTED_PROXIES: z
+			.string()
+			.transform((value) =>
+				value
+					.split(',')
+					.map((entry) => entry.trim())
+					.filter(Boolean)
+			)
+			.refine((entries) => entries.every((entry) => parseProxyEntry(entry) !== null), {
+				error: 'expected comma-separated proxy addresses or CIDR blocks like 10.0.0.0/8,::1'
+			})
+			.default([]),
+		MIGRATIONS_DIR: z.string().min(1).default('supabase/migrations'),
+		SEED_FILE: z.string().min(1).default('supabase/seed.sql')
+	})
+	.transform((env, ctx) => {
+		const engine = env.DB_ENGINE ?? (env.DATABASE_URL ? 'server' : 'embedded');
+		if (engine === 'server' && !env.DATABASE_URL) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['DATABASE_URL'],
+				message: 'is required when DB_ENGINE=server'
+			});
+		}
+		if (env.NODE_ENV === 'production' && !env.AUTH_JWT_SECRET) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['AUTH_JWT_SECRET'],
+				message: 'is required in production (at least 32 characters: openssl rand -base64 48)'
+			});
+		}
+		if (env.STRIPE_WEBHOOK_FORWARD_URL && !env.STRIPE_WEBHOOK_SIGNING_SECRET) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['STRIPE_WEBHOOK_SIGNING_SECRET'],
+				message: 'is required with STRIPE_WEBHOOK_FORWARD_URL (the function verifies every event)'
+			});
+		}
+		if (env.AUTH_PROVIDER === 'supabase') {
+			for (const key of ['SUPABASE_URL', 'SUPABASE_ANON_KEY'] as const) {
+				if (!env[key]) {
+					ctx.addIssue({
+						code: 'custom',
+						path: [key],
+						message: 'is required when AUTH_PROVIDER=supabase (Project Settings → API)'
+					});
+				}
+			}
+		}
+		const trim = (url: string | undefined) => url?.replace(/\/+$/, '');
+		if (env.PUBLIC_URL && env.PUBLIC_APP_URL && trim(env.PUBLIC_URL) !== trim(env.PUBLIC_APP_URL)) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['PUBLIC_APP_URL'],
+				message: 'differs from PUBLIC_URL (PUBLIC_APP_URL is its earlier name): set only PUBLIC_URL'
+			});
+		}
+		const appUrl = trim(env.PUBLIC_URL ?? env.PUBLIC_APP_URL) ?? `http://localhost:${env.PORT}`;
+		const supabaseUrl = trim(env.SUPABASE_URL);
+		// The embedded profile catches its own mail unless it is told where to send it; the catcher's
+		// SMTP server is then where mail goes (bootstrap knows its address once it listens).
+		const catcher =
+			env.MAIL_CATCHER === 'on' ||
+			(env.MAIL_CATCHER === 'auto' && engine === 'embedded' && !env.SMTP_URL);
+		return {
+			...env,
+			DB_ENGINE: engine,
+			PUBLIC_URL: appUrl,
+			PUBLIC_APP_URL: appUrl,
+			SUPABASE_URL: supabaseUrl,
+			EMAIL_FROM: env.EMAIL_FROM ?? `Tenantry <no-reply@${new URL(appUrl).hostname}>`,
+			MAIL_CATCHER: catcher
+		};
+	});
+
+export type Config = z.output<typeof schema>;
+
+/** Variables whose values are never echoed in an error message. */
+const SECRET_KEYS = new Set([
+	'AUTH_JWT_SECRET',
+	'SMTP_URL',
+	'STRIPE_SECRET_KEY',
+	'STRIPE_WEBHOOK_SIGNING_SECRET'
+]);
+
+export class ConfigError extends Error {
+	constructor(readonly problems: string[]) {
+		super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+		this.name = 'ConfigError';
+	}
+}
+
+/** Parses the environment; throws a ConfigError with one line per bad value. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+	const input = Object.fromEntries(
+		Object.entries(env).filter(([, value]) => value !== undefined && value !== '')
+	);
+	const result = schema.safeParse(input);
+	if (result.success) return result.data;
+	throw new ConfigError(
+		result.error.issues.map((issue) => {
+			const key = String(issue.path[0] ?? 'environment');
+			const given = !(key in input)
+				? ''
+				: SECRET_KEYS.has(key)
+					? ` (got ${input[key]!.length} characters)`
+					: ` (got ${JSON.stringify(input[key])})`;
+			return `${key}: ${issue.message}${given}`;
+		})
+	);
+}

@@ -1,0 +1,186 @@
+/**
+ * The error catalogue: stable database error codes (raised with `using errcode = 'TNxxx'`, listed
+ * in docs/error-codes.md) and the few SQLSTATEs RLS and constraints raise, with what a person is
+ * told for each — the only place these sentences live in the app. SQL raises a TN code for every
+ * constraint a page can trip with a plain write (20261201001000_rules_asked.sql), so nothing here
+ * reads a constraint's name; the SQLSTATEs cover the constraints' backstop role in a race.
+ */
+import { REJECTION_NOTE_REQUIRED } from '../../admin/schemas';
+import { NO_PERMISSION } from '../roles/schemas';
+
+const RESERVED_SLUG = 'That address is reserved; choose another.';
+const ENVIRONMENT_TAKEN = 'This project has an environment with that name already.';
+const ROLE_TAKEN = 'A role with that name exists already.';
+
+/** What a refusal tells the person: a sentence, the field it is about, and whether it is the plan's limit. */
+export interface Explained {
+	field?: string;
+	message: string;
+	/** The plan's limit (TN070): the page points to billing. */
+	quota?: true;
+}
+
+export const DB_ERROR_MESSAGES: Record<string, Explained> = {
+	TN001: { message: 'Sign in first.' },
+	TN002: { message: 'You do not have permission to do that.' },
+	TN003: { message: 'No such member or organisation.' },
+	TN004: {
+		message:
+			'This organisation requires two-factor authentication: verify a code from your app first.'
+	},
+	TN005: { message: 'This organisation is not active (pending approval, suspended or archived).' },
+	TN006: { message: 'Your session has ended: sign in again.' },
+	TN010: {
+		field: 'slug',
+		message:
+			'Use 3–63 lowercase letters, digits and single hyphens, not starting or ending with a hyphen.'
+	},
+	TN011: { field: 'slug', message: 'That address is taken.' },
+	TN012: { field: 'timezone', message: 'Unknown time zone (use a name such as Europe/Paris).' },
+	TN013: { field: 'name', message: 'Give the organisation a name of 1–100 characters.' },
+	TN014: { field: 'region', message: 'Choose one of the listed data regions.' },
+	TN015: { field: 'slug', message: RESERVED_SLUG },
+	TN020: { message: 'This invitation link is not valid.' },
+	TN021: { message: 'This invitation was already used.' },
+	TN022: { message: 'This invitation was revoked.' },
+	TN023: { message: 'This invitation has expired: ask for a new one.' },
+	TN024: {
+		message: 'This invitation was sent to another email address: sign in with that address.'
+	},
+	TN025: { message: 'Confirm your email address first.' },
+	TN026: { field: 'email', message: 'Already a member of this organisation.' },
+	TN027: { field: 'email', message: 'Enter an email address such as name@example.com.' },
+	TN030: { field: 'role', message: 'That role grants a permission you do not hold.' },
+	TN031: {
+		message: 'An organisation keeps at least one owner: make someone else an owner first.'
+	},
+	TN032: { message: 'You cannot change your own role or remove yourself here.' },
+	TN033: { field: 'role', message: 'Only owners can make, change, invite or remove owners.' },
+	TN034: { message: 'That member holds permissions you do not: ask an owner.' },
+	TN035: { field: 'role', message: 'That role cannot be used here.' },
+	TN036: { field: 'role', message: 'Ownership is given by transferring it, not as a role.' },
+	TN039: { field: 'permissions', message: NO_PERMISSION },
+	TN040: { message: 'That value can never change.' },
+	TN041: { message: 'That can only be changed through its own action.' },
+	TN050: { message: 'The audit trail is append-only.' },
+	TN060: { message: 'The organisation cannot move to that status from its current one.' },
+	TN061: { message: 'Only platform staff can do that.' },
+	TN016: { field: 'primaryColor', message: 'Check the colour (#rrggbb) and the logo address.' },
+	TN070: { message: 'Your plan’s limit is reached: upgrade the plan to add more.', quota: true },
+	TN071: {
+		message: 'This would go past the plan’s hard limit for the period; nothing was recorded.'
+	},
+	TN072: { message: 'Usage events are never changed or deleted.' },
+	TN073: {
+		field: 'proof',
+		message:
+			'Too many of your payment proofs were rejected in the last 30 days: write to billing support before sending another.'
+	},
+	TN074: { message: 'A payment is already waiting for verification, or was already verified.' },
+	TN075: { message: 'Check the plan, the amount and the proof file.' },
+	TN076: {
+		message:
+			'Usage is a positive quantity of a metered metric, at most 24 hours old; a correction cannot take it below zero.'
+	},
+	TN077: { message: 'This subscription is managed in Stripe: change it in the customer portal.' },
+	TN078: { message: 'That is not a Stripe event.' },
+	TN079: {
+		field: 'acceptAmount',
+		message:
+			'The amount paid differs from the amount due: tick “Approve a different amount” and give the reason.'
+	},
+	TN080: { field: 'name', message: 'Another team already has this name.' },
+	TN081: { field: 'name', message: ENVIRONMENT_TAKEN },
+	TN082: { field: 'slug', message: 'Another project uses that address: choose another.' },
+	TN083: { field: 'note', message: REJECTION_NOTE_REQUIRED },
+	TN084: { field: 'name', message: ROLE_TAKEN },
+	TN085: { field: 'permissions', message: 'Unknown permission.' },
+	TN131: { field: 'reason', message: 'Give a reason of 1–500 characters.' },
+	TN150: {
+		field: 'domain',
+		message: 'That domain is verified by another organisation: it must remove it first.'
+	},
+	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
+	// in an organisation that requires two-factor authentication, from an aal1 session.
+	'42501': { message: 'You do not have permission to do that.' },
+	'23505': { message: 'That name is already used here: choose another.' },
+	'23514': { message: 'One of the values is not allowed: check the fields.' }
+};
+
+/** The pages whose refusals are worded for what the page is about. */
+export type ErrorContext = 'projects' | 'roles' | 'settings';
+
+/**
+ * The same codes in a page's own words: TN030 on the role editor is about editing a role, on the
+ * members page about giving one. Looked up before DB_ERROR_MESSAGES.
+ */
+export const DB_ERROR_MESSAGES_IN: Record<ErrorContext, Record<string, Explained>> = {
+	projects: {
+		TN070: {
+			message:
+				'Your plan’s project limit is reached. Upgrade the plan on the Billing page, or delete a project you no longer need.',
+			quota: true
+		},
+		TN082: { field: 'slug', message: 'Another project uses that address: choose another.' },
+		TN081: { field: 'name', message: ENVIRONMENT_TAKEN },
+		'23505': { field: 'name', message: ENVIRONMENT_TAKEN },
+		TN030: {
+			field: 'roleId',
+			message: 'That role grants a permission you do not hold on this project.'
+		},
+		TN032: { field: 'userId', message: 'You cannot change your own project role.' },
+		TN035: { field: 'roleId', message: 'Choose a project role.' },
+		TN003: { field: 'userId', message: 'That person is not a member of this organisation.' }
+	},
+	roles: {
+		TN084: { field: 'name', message: ROLE_TAKEN },
+		'23505': { field: 'name', message: ROLE_TAKEN },
+		'42501': { field: 'permissions', message: 'You can only grant permissions you hold yourself.' },
+		// Editing a role needs all it grants and no holder above the editor (trigger guard_role_edit).
+		TN030: {
+			message:
+				'This role grants a permission you do not hold, so only someone who holds all of it (an owner) can change it.'
+		},
+		TN034: {
+			message:
+				'A member who holds this role has permissions you do not, so only an owner can change it.'
+		},
+		TN035: {
+			field: 'permissions',
+			message:
+				'A project role can only grant permissions that apply to a project (marked “project”).'
+		},
+		TN085: { field: 'permissions', message: 'Unknown permission.' },
+		// A role still held cannot be deleted (role_assignments' foreign key).
+		'23503': { message: 'Members still hold this role: give them another role first.' }
+	},
+	settings: {
+		TN004: {
+			field: 'requireMfa',
+			message:
+				'Requiring two-factor authentication needs a session that used it: verify a code on your Security page, then save again.'
+		},
+		TN002: {
+			field: 'requireMfa',
+			message: 'Only people who manage security (tenant.security.manage) can change this.'
+		},
+		TN033: { message: 'Only owners can archive the organisation.' },
+		TN011: { field: 'slug', message: 'That address is taken.' },
+		'23505': { field: 'slug', message: 'That address is taken.' },
+		TN012: { field: 'timezone', message: 'Unknown time zone.' },
+		TN014: { field: 'dataRegion', message: 'Choose one of the listed data regions.' },
+		TN016: { field: 'primaryColor', message: 'Check the colour (#rrggbb) and the logo address.' },
+		TN013: { field: 'name', message: 'Check the name.' },
+		'23514': { field: 'name', message: 'Check the name.' }
+	}
+};
+
+/**
+ * The message (and field) for a database error with a known code — in the words of `context`
+ * when that page words it its own way — or null for anything else.
+ */
+export function describeDbError(error: unknown, context?: ErrorContext): Explained | null {
+	const { code } = (error ?? {}) as { code?: unknown };
+	if (typeof code !== 'string') return null;
+	return (context && DB_ERROR_MESSAGES_IN[context][code]) || DB_ERROR_MESSAGES[code] || null;
+}

@@ -1,0 +1,147 @@
+/**
+ * One request, one transaction — what PostgREST does for every request: set the caller's JWT
+ * claims and request headers as transaction-local settings, switch to the caller's role, run the
+ * queries. Everything is `local`, so nothing survives the transaction on a pooled connection.
+ *
+ * The web request a transaction serves is found without passing it around: hooks.server.ts runs
+ * each request inside `inRequest(describeRequest(event))`, and every `runWithClaims` in it records
+ * that request's client address and user agent (the audit log's `ip` and `user_agent`).
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { sql, type Kysely, type Transaction } from 'kysely';
+import { z } from 'zod';
+import { assertSystemJob, type SystemJob } from '../../../../supabase/functions/_shared/jobs';
+import type { DB } from './database';
+
+/** The JWT claims of Supabase Auth that SQL reads through auth.uid(), auth.jwt() and friends. */
+export const claimsSchema = z
+	.object({
+		sub: z.uuid(),
+		role: z.enum(['authenticated', 'anon']).default('authenticated'),
+		aud: z.string().optional(),
+		email: z.string().optional(),
+		session_id: z.string().optional(),
+		aal: z.enum(['aal1', 'aal2']).optional(),
+		exp: z.number().optional(),
+		app_metadata: z.record(z.string(), z.unknown()).optional(),
+		user_metadata: z.record(z.string(), z.unknown()).optional()
+	})
+	.loose();
+
+export type Claims = z.input<typeof claimsSchema>;
+
+export interface RequestContext {
+	/** Request headers as PostgREST exposes them in `request.headers` (lower-case names). */
+	headers?: Record<string, string>;
+	method?: string;
+	path?: string;
+	/**
+	 * The client's address as the app determined it from its trusted proxies, set as
+	 * `tenantry.client_ip`, which private.request_ip() prefers to the headers.
+	 */
+	clientIp?: string;
+}
+
+const currentRequest = new AsyncLocalStorage<RequestContext>();
+
+/** Runs `fn` (a whole web request) so that the transactions it opens record `context`. */
+export function inRequest<T>(context: RequestContext, fn: () => T): T {
+	return currentRequest.run(context, fn);
+}
+
+/** The web request being served, if any. */
+export function currentRequestContext(): RequestContext | undefined {
+	return currentRequest.getStore();
+}
+
+/**
+ * TENANTRY_TRACE_TRANSACTIONS=1 prints one `[tx] <who> <method> <path>` line per transaction this
+ * module opens (and one `[tx+] …` line per elevation inside one), naming the web request it
+ * serves: how tests/integration/transactions.test.ts counts transactions per request.
+ */
+const TRACE = process.env.TENANTRY_TRACE_TRANSACTIONS === '1';
+
+function trace(mark: string, who: string, context: RequestContext): void {
+	if (TRACE) console.log(`[${mark}] ${who} ${context.method ?? '-'} ${context.path ?? '-'}`);
+}
+
+/** The SQLSTATE private.assert_session_active() raises: the claims' session has ended. */
+export const SESSION_ENDED = 'TN006';
+
+export function isSessionEnded(error: unknown): boolean {
+	return (error as { code?: unknown } | null)?.code === SESSION_ENDED;
+}
+
+/**
+ * Runs `fn` in one transaction as `authenticated` with the given claims, or as `anon` when there
+ * are none, recording the current web request (or `context`). A throw inside rolls the whole
+ * transaction back.
+ *
+ * Claims that name a session (every access token does) are checked first, in the same
+ * transaction: a session that was signed out, ended by a password change or by refresh-token
+ * reuse, or expired, fails with SESSION_ENDED before `fn` runs, so a revoked session's access
+ * token stops working on its next request instead of when it expires.
+ */
+export async function runWithClaims<T>(
+	db: Kysely<DB>,
+	claims: Claims | null,
+	fn: (trx: Transaction<DB>) => Promise<T>,
+	context: RequestContext = currentRequest.getStore() ?? {}
+): Promise<T> {
+	const parsed = claims ? claimsSchema.parse(claims) : { role: 'anon' as const };
+	trace('tx', parsed.role, context);
+	return db.transaction().execute(async (trx) => {
+		await setRequest(trx, parsed.role, parsed, context);
+		if ('session_id' in parsed && parsed.session_id !== undefined) await assertSessionActive(trx);
+		return fn(trx);
+	});
+}
+
+/** Raises SESSION_ENDED unless the session of the transaction's claims is still live. */
+export async function assertSessionActive(trx: Transaction<DB>): Promise<void> {
+	await sql`select private.assert_session_active()`.execute(trx);
+}
+
+export { SYSTEM_JOBS, type SystemJob } from '../../../../supabase/functions/_shared/jobs';
+
+export async function runAsServiceRole<T>(
+	db: Kysely<DB>,
+	job: SystemJob,
+	fn: (trx: Transaction<DB>) => Promise<T>
+): Promise<T> {
+	assertSystemJob(job);
+	trace('tx', `job:${job}`, currentRequest.getStore() ?? {});
+	return db.transaction().execute(async (trx) => {
+		await setRequest(trx, 'service_role', { role: 'service_role', job }, {});
+		return fn(trx);
+	});
+}
+
+/**
+ * The one place a person's transaction becomes a system job: from here to its end, `trx` runs as
+ * `service_role` on behalf of `job`, keeping the request's headers and address for the audit log.
+ * Only for a write the system makes on the person's behalf after SQL has let the person's own
+ * statements through (the invitation email: the outbox is service_role only). Nothing may run as
+ * the person after it.
+ */
+export async function elevateToSystemJob(trx: Transaction<DB>, job: SystemJob): Promise<void> {
+	assertSystemJob(job);
+	trace('tx+', `job:${job}`, currentRequest.getStore() ?? {});
+	await sql`select set_config('request.jwt.claims', ${JSON.stringify({ role: 'service_role', job })}, true),
+		set_config('role', 'service_role', true)`.execute(trx);
+}
+
+async function setRequest(
+	trx: Transaction<DB>,
+	role: 'authenticated' | 'anon' | 'service_role',
+	claims: Record<string, unknown>,
+	context: RequestContext
+) {
+	await sql`select
+		set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
+		set_config('request.headers', ${JSON.stringify(context.headers ?? {})}, true),
+		set_config('request.method', ${context.method ?? ''}, true),
+		set_config('request.path', ${context.path ?? ''}, true),
+		set_config('tenantry.client_ip', ${context.clientIp ?? ''}, true),
+		set_config('role', ${role}, true)`.execute(trx);
+}

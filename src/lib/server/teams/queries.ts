@@ -1,0 +1,137 @@
+/**
+ * Teams and who is in them, in the caller's request transaction. Writes are plain DML under RLS
+ * (teams.manage, supabase/migrations/20261122000500_teams.sql): an update or delete the caller may
+ * not make matches no row, so those return whether anything changed.
+ */
+import type { Transaction } from 'kysely';
+import type { DB } from '../platform/database';
+
+export interface TeamSummary {
+	id: string;
+	name: string;
+	description: string;
+	members: number;
+	createdAt: Date;
+}
+
+export async function listTeams(trx: Transaction<DB>, tenantId: string): Promise<TeamSummary[]> {
+	const rows = await trx
+		.selectFrom('teams as t')
+		.leftJoin('team_members as tm', 'tm.team_id', 't.id')
+		.select(['t.id', 't.name', 't.description', 't.created_at as createdAt'])
+		.select((eb) => eb.fn.count<string>('tm.user_id').as('members'))
+		.where('t.tenant_id', '=', tenantId)
+		.groupBy('t.id')
+		.orderBy('t.name')
+		.execute();
+	return rows.map((r) => ({ ...r, members: Number(r.members) }));
+}
+
+export function findTeam(
+	trx: Transaction<DB>,
+	tenantId: string,
+	teamId: string
+): Promise<{ id: string; name: string; description: string } | undefined> {
+	return trx
+		.selectFrom('teams')
+		.select(['id', 'name', 'description'])
+		.where('tenant_id', '=', tenantId)
+		.where('id', '=', teamId)
+		.executeTakeFirst();
+}
+
+export interface TeamMember {
+	userId: string;
+	email: string;
+	fullName: string | null;
+	addedAt: Date;
+}
+
+export async function listTeamMembers(
+	trx: Transaction<DB>,
+	tenantId: string,
+	teamId: string
+): Promise<TeamMember[]> {
+	const rows = await trx
+		.selectFrom('team_members as tm')
+		.leftJoin('profiles as p', 'p.id', 'tm.user_id')
+		.select([
+			'tm.user_id as userId',
+			'p.email',
+			'p.full_name as fullName',
+			'tm.created_at as addedAt'
+		])
+		.where('tm.tenant_id', '=', tenantId)
+		.where('tm.team_id', '=', teamId)
+		.orderBy('p.email')
+		.execute();
+	return rows.map((r) => ({ ...r, email: r.email ?? '' }));
+}
+
+export async function createTeam(
+	trx: Transaction<DB>,
+	tenantId: string,
+	team: { name: string; description: string }
+): Promise<string> {
+	const row = await trx
+		.insertInto('teams')
+		.values({ tenant_id: tenantId, name: team.name, description: team.description })
+		.returning('id')
+		.executeTakeFirstOrThrow();
+	return row.id;
+}
+
+export async function updateTeam(
+	trx: Transaction<DB>,
+	tenantId: string,
+	teamId: string,
+	team: { name: string; description: string }
+): Promise<boolean> {
+	const result = await trx
+		.updateTable('teams')
+		.set({ name: team.name, description: team.description })
+		.where('tenant_id', '=', tenantId)
+		.where('id', '=', teamId)
+		.executeTakeFirst();
+	return result.numUpdatedRows > 0n;
+}
+
+export async function deleteTeam(
+	trx: Transaction<DB>,
+	tenantId: string,
+	teamId: string
+): Promise<boolean> {
+	const result = await trx
+		.deleteFrom('teams')
+		.where('tenant_id', '=', tenantId)
+		.where('id', '=', teamId)
+		.executeTakeFirst();
+	return result.numDeletedRows > 0n;
+}
+
+export async function addTeamMember(
+	trx: Transaction<DB>,
+	tenantId: string,
+	teamId: string,
+	userId: string
+): Promise<void> {
+	await trx
+		.insertInto('team_members')
+		.values({ tenant_id: tenantId, team_id: teamId, user_id: userId })
+		.execute();
+}
+
+export async function removeTeamMember(
+	trx: Transaction<DB>,
+	tenantId: string,
+	teamId: string,
+	userId: string
+): Promise<boolean> {
+	const result = await trx
+		.deleteFrom('team_members')
+		.where('tenant_id', '=', tenantId)
+		.where('team_id', '=', teamId)
+		.where('user_id', '=', userId)
+		.executeTakeFirst();
+	return result.numDeletedRows > 0n;
+}

@@ -1,0 +1,70 @@
+/**
+ * The tenant app's sections, in the order the sidebar shows them. A section is listed only to
+ * people holding its permission (the page's load and SQL refuse the others anyway).
+ */
+export interface TenantSection {
+	/** Path below /t/<slug>; '' is the dashboard. */
+	path: '' | `/${string}`;
+	route: TenantRoute;
+	label: string;
+	/** Listed when the person holds any of these; none means every member. */
+	anyOf?: string[];
+}
+
+type TenantRoute =
+	| '/(app)/t/[slug]'
+	| '/(app)/t/[slug]/members'
+	| '/(app)/t/[slug]/teams'
+	| '/(app)/t/[slug]/roles'
+	| '/(app)/t/[slug]/projects'
+	| '/(app)/t/[slug]/audit'
+	| '/(app)/t/[slug]/billing'
+	| '/(app)/t/[slug]/usage'
+	| '/(app)/t/[slug]/settings';
+
+export const TENANT_SECTIONS: TenantSection[] = [
+	{ path: '', route: '/(app)/t/[slug]', label: 'Overview' },
+	{ path: '/members', route: '/(app)/t/[slug]/members', label: 'Members', anyOf: ['members.read'] },
+	{ path: '/teams', route: '/(app)/t/[slug]/teams', label: 'Teams', anyOf: ['members.read'] },
+	{
+		path: '/roles',
+		route: '/(app)/t/[slug]/roles',
+		label: 'Roles',
+		anyOf: ['members.read', 'roles.manage']
+	},
+	{
+		path: '/projects',
+		route: '/(app)/t/[slug]/projects',
+		label: 'Projects',
+		anyOf: ['projects.read']
+	},
+	{ path: '/audit', route: '/(app)/t/[slug]/audit', label: 'Audit log', anyOf: ['audit.read'] },
+	{
+		path: '/billing',
+		route: '/(app)/t/[slug]/billing',
+		label: 'Billing',
+		anyOf: ['billing.read', 'billing.manage']
+	},
+	{
+		path: '/usage',
+		route: '/(app)/t/[slug]/usage',
+		label: 'Usage',
+		anyOf: ['usage.read', 'billing.read']
+	},
+	{
+		path: '/settings',
+		route: '/(app)/t/[slug]/settings',
+		label: 'Settings',
+		anyOf: ['tenant.update', 'domains.manage']
+	}
+];
+
+export function visibleSections(permissions: readonly string[]): TenantSection[] {
+	const held = new Set(permissions);
+	return TENANT_SECTIONS.filter((s) => !s.anyOf || s.anyOf.some((p) => held.has(p)));
+}
+
+/** Whether the person holds a permission: for showing or hiding controls. */
+export function can(permissions: readonly string[], code: string): boolean {
+	return permissions.includes(code);
+}

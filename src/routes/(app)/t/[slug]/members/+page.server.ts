@@ -1,0 +1,118 @@
+import { error, redirect, type RequestEvent } from '@sveltejs/kit';
+import {
+	changeRoleSchema,
+	invitationSchema,
+	inviteSchema,
+	memberSchema
+} from '$lib/server/members/schemas';
+import { withClaims } from '$lib/server/platform/db';
+import {
+	findPendingInvitation,
+	inviteWithEmail,
+	listPendingInvitations,
+	revokeInvitation
+} from '$lib/server/members/invitations';
+import {
+	changeMemberRole,
+	grantableRoles,
+	leaveTenant,
+	listMembers,
+	removeMember,
+	transferOwnership
+} from '$lib/server/members/queries';
+import { tenantAction } from '$lib/server/tenancy/actions';
+import { formAction, refused, requireClaims } from '$lib/server/platform/web/actions';
+import { formError } from '$lib/server/platform/web/forms';
+import { ensureRuntime } from '$lib/server/platform/runtime';
+import { can } from '$lib/tenancy/nav';
+import type { Actions, PageServerLoad } from './$types';
+
+export const load: PageServerLoad = async ({ locals, parent }) => {
+	const { tenant, permissions } = await parent();
+	const claims = requireClaims(locals);
+	if (!can(permissions, 'members.read')) error(403, 'You do not have permission to see members.');
+	return withClaims(claims, async (trx) => {
+		const members = await listMembers(trx, tenant.id);
+		const isOwner = members.some((m) => m.userId === claims.sub && m.isOwner);
+		return {
+			me: claims.sub,
+			isOwner,
+			members,
+			invitations: can(permissions, 'members.invite')
+				? await listPendingInvitations(trx, tenant.id)
+				: [],
+			roles: await grantableRoles(trx, tenant.id)
+		};
+	});
+};
+
+async function appUrl(): Promise<string> {
+	return (await ensureRuntime()).config.PUBLIC_URL;
+}
+
+function inviterName(event: RequestEvent): string {
+	return requireClaims(event.locals).email ?? 'A colleague';
+}
+
+export const actions: Actions = {
+	invite: async (event) => {
+		const url = await appUrl();
+		const done = await tenantAction(event, inviteSchema, (trx, tenant, { input }) =>
+			inviteWithEmail(trx, {
+				tenantId: tenant.id,
+				email: input.email,
+				roleId: input.role,
+				appUrl: url,
+				inviter: inviterName(event)
+			})
+		);
+		if (refused(done)) return done;
+		return { ok: `Invitation sent to ${done.email}.` };
+	},
+
+	resend: async (event) => {
+		const url = await appUrl();
+		return tenantAction(event, invitationSchema, async (trx, tenant, { input, values }) => {
+			const invitation = await findPendingInvitation(trx, tenant.id, input.invitation);
+			if (!invitation) return formError(404, 'No such pending invitation.', values);
+			const sent = await inviteWithEmail(trx, {
+				tenantId: tenant.id,
+				email: invitation.email,
+				roleId: invitation.roleId,
+				appUrl: url,
+				inviter: inviterName(event)
+			});
+			return { ok: `Invitation sent again to ${sent.email}; the old link no longer works.` };
+		});
+	},
+
+	revoke: (event) =>
+		formAction(event, invitationSchema, async (trx, { input }) => {
+			await revokeInvitation(trx, input.invitation);
+			return { ok: 'Invitation revoked.' };
+		}),
+
+	changeRole: (event) =>
+		tenantAction(event, changeRoleSchema, async (trx, tenant, { input }) => {
+			await changeMemberRole(trx, tenant.id, input.user, input.role);
+			return { ok: 'Role changed.' };
+		}),
+
+	remove: (event) =>
+		tenantAction(event, memberSchema, async (trx, tenant, { input }) => {
+			await removeMember(trx, tenant.id, input.user);
+			return { ok: 'Member removed.' };
+		}),
+
+	transfer: (event) =>
+		tenantAction(event, memberSchema, async (trx, tenant, { input }) => {
+			await transferOwnership(trx, tenant.id, input.user);
+			return { ok: 'Ownership transferred: you are now an admin.' };
+		}),
+
+	leave: async (event) => {
+		const done = await tenantAction(event, null, (trx, tenant) => leaveTenant(trx, tenant.id));
+		if (refused(done)) return done;
+		redirect(303, '/app');
+	}
+};

@@ -1,0 +1,123 @@
+import { error, redirect } from '@sveltejs/kit';
+import type { Transaction } from 'kysely';
+import type { z } from 'zod';
+import {
+	createEnvironmentSchema,
+	deleteProjectSchema,
+	environmentIdSchema,
+	projectMemberSchema,
+	projectSchema,
+	renameEnvironmentSchema
+} from '$lib/server/projects/schemas';
+import { withClaims } from '$lib/server/platform/db';
+import type { DB } from '$lib/server/platform/database';
+import {
+	createEnvironment,
+	deleteEnvironment,
+	deleteProject,
+	findProject,
+	listEnvironments,
+	listProjectMembers,
+	listProjectRoles,
+	listTenantMembers,
+	projectPermissions,
+	renameEnvironment,
+	setProjectRole,
+	updateProject
+} from '$lib/server/projects/queries';
+import { tenantAction } from '$lib/server/tenancy/actions';
+import { formError } from '$lib/server/platform/web/forms';
+import { requireClaims } from '$lib/server/platform/web/actions';
+import type { Actions, PageServerLoad, RequestEvent } from './$types';
+
+export const load: PageServerLoad = async ({ locals, parent, params }) => {
+	const { tenant } = await parent();
+	const found = await withClaims(requireClaims(locals), async (trx) => {
+		const project = await findProject(trx, tenant.id, params.project);
+		if (!project) return null;
+		const allowed = await projectPermissions(trx, project.id);
+		return {
+			project,
+			allowed,
+			environments: await listEnvironments(trx, project.id),
+			members: await listProjectMembers(trx, project.id),
+			candidates: allowed.includes('projects.members.manage')
+				? await listTenantMembers(trx, tenant.id)
+				: [],
+			projectRoles: await listProjectRoles(trx, tenant.id)
+		};
+	});
+	if (!found) error(404, 'No such project.');
+	return { ...found, me: locals.claims?.sub ?? '' };
+};
+
+type Project = { id: string; tenantId: string; slug: string };
+
+/**
+ * Parses the form and runs the write on this project as the caller, in one transaction. Refusals
+ * come back with the values kept and the form named (`intent`), so the page shows them in place.
+ */
+function act<S extends z.ZodType>(
+	event: RequestEvent,
+	schema: S,
+	done: string,
+	run: (trx: Transaction<DB>, project: Project, data: z.output<S>) => Promise<boolean | void>
+) {
+	return tenantAction(
+		event,
+		schema,
+		async (trx, tenant, { input, values }) => {
+			const project = await findProject(trx, tenant.id, event.params.project);
+			if (!project) error(404, 'No such project.');
+			const allowed = await run(
+				trx,
+				{ id: project.id, tenantId: tenant.id, slug: project.slug },
+				input
+			);
+			if (allowed === false)
+				return formError(403, 'You do not have permission to do that.', values);
+			return { ok: done, values };
+		},
+		{ explain: 'projects' }
+	);
+}
+
+export const actions: Actions = {
+	addEnvironment: (event) =>
+		act(event, createEnvironmentSchema, 'Environment added.', (trx, project, data) =>
+			createEnvironment(trx, project, data)
+		),
+	renameEnvironment: (event) =>
+		act(event, renameEnvironmentSchema, 'Environment renamed.', (trx, project, data) =>
+			renameEnvironment(trx, project.id, data.environmentId, data.name)
+		),
+	deleteEnvironment: (event) =>
+		act(event, environmentIdSchema, 'Environment deleted.', (trx, project, data) =>
+			deleteEnvironment(trx, project.id, data.environmentId)
+		),
+	setMember: (event) =>
+		act(event, projectMemberSchema, 'Project members updated.', (trx, project, data) =>
+			setProjectRole(trx, project.id, data.userId, data.roleId)
+		),
+	update: async (event) => {
+		const result = await act(event, projectSchema, 'Project saved.', (trx, project, data) =>
+			updateProject(trx, project.id, data)
+		);
+		const slug = 'ok' in result ? result.values.slug?.trim().toLowerCase() : undefined;
+		if (slug && slug !== event.params.project) {
+			redirect(303, `/t/${event.params.slug}/projects/${slug}`);
+		}
+		return result;
+	},
+	delete: async (event) => {
+		const confirmed = deleteProjectSchema.refine((d) => d.confirm === event.params.project, {
+			path: ['confirm'],
+			error: `Type the project’s address, ${event.params.project}, to confirm.`
+		});
+		const result = await act(event, confirmed, 'Project deleted.', (trx, project) =>
+			deleteProject(trx, project.id)
+		);
+		if ('ok' in result) redirect(303, `/t/${event.params.slug}/projects`);
+		return result;
+	}
+};

@@ -1,9 +1,0 @@
-import { withClaims } from '$lib/server/db';
-import { getRevenue } from '$lib/server/db/admin';
-import { requireRole } from '../guard.server';
-import type { PageServerLoad } from './$types';
-
-export const load: PageServerLoad = async ({ locals, parent }) => {
-	requireRole((await parent()).role, 'billing_admin');
-	return { revenue: await withClaims(locals.claims, getRevenue) };
-};

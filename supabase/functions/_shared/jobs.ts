@@ -1,0 +1,30 @@
+/**
+ * The system jobs allowed to run as `service_role` — the one list, shared by the app
+ * (src/lib/server/platform/rls.ts imports it) and the edge functions (_shared/db.ts). A job that
+ * needs the service role is added here by name, so every use of the role is greppable and shows
+ * in the audit trail (`request.jwt.claims` carries the job name as `job`). No imports: Deno and
+ * Node both load this file as it is.
+ */
+export const SYSTEM_JOBS = [
+	'db.seed',
+	'audit.seal',
+	'auth.embedded',
+	'billing.lifecycle',
+	'domains.verify',
+	'domains.resolve',
+	'email.send',
+	'members.invitation_email',
+	'stripe.webhook',
+	'usage.rollup',
+] as const;
+
+export type SystemJob = (typeof SYSTEM_JOBS)[number];
+
+/** Throws unless `job` is on the list (for callers whose job name is not checked by the compiler). */
+export function assertSystemJob(job: string): asserts job is SystemJob {
+	if (!(SYSTEM_JOBS as readonly string[]).includes(job)) {
+		throw new Error(
+			`"${job}" is not a registered system job; add it to SYSTEM_JOBS in supabase/functions/_shared/jobs.ts.`,
+		);
+	}
+}

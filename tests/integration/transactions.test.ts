@@ -1,0 +1,111 @@
+/**
+ * One request, one transaction: against the app as `npm start` runs it, with
+ * TENANTRY_TRACE_TRANSACTIONS=1 (src/lib/server/platform/rls.ts prints a line per transaction and
+ * the request it serves), the three traced requests — invite a member, set a project member,
+ * change (here: cancel) a plan — each run their whole action in ONE transaction as the person,
+ * and a tenant page's load functions one each.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signInCookies, startApp, type App } from '../support/app';
+
+const PASSWORD = 'password123!';
+
+describe('transactions per request', () => {
+	let app: App;
+	let owner: string;
+	let ids: { viewer: string; viewerRole: string; projectViewer: string };
+
+	/** The `[tx]` / `[tx+]` lines printed while `run` served `method path`. */
+	async function traced(method: string, path: string, run: () => Promise<Response>) {
+		const before = app.output().length;
+		const res = await run();
+		const body = await res.text();
+		await new Promise((r) => setTimeout(r, 200));
+		const lines = app
+			.output()
+			.slice(before)
+			.split('\n')
+			.filter((l) => l.endsWith(` ${method} ${path}`));
+		return {
+			status: res.status,
+			body,
+			transactions: lines.filter((l) => l.startsWith('[tx] ')),
+			elevations: lines.filter((l) => l.startsWith('[tx+] '))
+		};
+	}
+
+	function action(path: string, name: string, form: Record<string, string>) {
+		return traced('POST', path, () =>
+			fetch(`${app.url}${path}?/${name}`, {
+				method: 'POST',
+				headers: {
+					'content-type': 'application/x-www-form-urlencoded',
+					accept: 'application/json',
+					'x-sveltekit-action': 'true',
+					origin: app.url,
+					cookie: owner
+				},
+				body: new URLSearchParams(form)
+			})
+		);
+	}
+
+	beforeAll(async () => {
+		app = await startApp({ TENANTRY_TRACE_TRANSACTIONS: '1' });
+		owner = await signInCookies(app, 'owner@acme.test', PASSWORD);
+		const db = new pg.Client({ connectionString: app.databaseUrl });
+		await db.connect();
+		try {
+			const { rows } = await db.query<{
+				viewer: string;
+				viewerRole: string;
+				projectViewer: string;
+			}>(
+				`select (select id from public.profiles where email = 'viewer@acme.test') as "viewer",
+				        (select id from public.roles where key = 'viewer' and tenant_id is null) as "viewerRole",
+				        (select id from public.roles where key = 'project_viewer' and tenant_id is null) as "projectViewer"`
+			);
+			ids = rows[0]!;
+		} finally {
+			await db.end();
+		}
+	});
+	afterAll(() => app?.stop());
+
+	it('invite a member: one transaction, elevated once for the invitation email', async () => {
+		const done = await action('/t/acme/members', 'invite', {
+			email: 'tx-count@example.test',
+			role: ids.viewerRole
+		});
+		expect(done.body).toContain('Invitation sent to tx-count@example.test.');
+		expect(done.transactions).toEqual(['[tx] authenticated POST /t/acme/members']);
+		expect(done.elevations).toEqual(['[tx+] job:members.invitation_email POST /t/acme/members']);
+	});
+
+	it('set a project member: one transaction', async () => {
+		const done = await action('/t/acme/projects/web', 'setMember', {
+			userId: ids.viewer,
+			roleId: ids.projectViewer
+		});
+		expect(done.body).toContain('Project members updated.');
+		expect(done.transactions).toEqual(['[tx] authenticated POST /t/acme/projects/web']);
+	});
+
+	it('change the plan (cancel at period end): one transaction, not three', async () => {
+		const done = await action('/t/acme/billing', 'cancel', { cancel: 'true' });
+		expect(done.status).toBe(200);
+		expect(done.transactions).toEqual(['[tx] authenticated POST /t/acme/billing']);
+	});
+
+	it('a tenant page: one transaction per load (the layout’s and the page’s)', async () => {
+		const page = await traced('GET', '/t/acme/members', () =>
+			fetch(`${app.url}/t/acme/members`, { headers: { cookie: owner, accept: 'text/html' } })
+		);
+		expect(page.status).toBe(200);
+		expect(page.transactions).toEqual([
+			'[tx] authenticated GET /t/acme/members',
+			'[tx] authenticated GET /t/acme/members'
+		]);
+	});
+});
