@@ -6,7 +6,7 @@
 -- payment_methods, private.notifications_outbox; the billing.* system settings; the lifecycle
 -- (private.run_billing_lifecycle, billing_transition, subscription_status_by_dates); the billing
 -- helpers (can_read_billing, can_manage_billing, tenant_plan_id, tenant_limit, notify_tenant,
--- email_tenant_notification, …); public.submit_payment_proof, verify_payment,
+-- email_tenant_notification, check_rejection_note (TN083), …); public.submit_payment_proof, verify_payment,
 -- cancel_subscription, billing_overview, billing_invoice.
 --
 -- The catalogue: the plans a tenant can subscribe to (spec 001 plans, spec 002 plans with Stripe
@@ -482,6 +482,22 @@ comment on function private.fix_expected_payment() is
   'BEFORE INSERT trigger on payments: a manual payment''s expected amount and currency are the plan''s price for its '
   'interval, whatever the writer passed. Security definer: reads inactive plans too.';
 
+create or replace function private.check_rejection_note()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.status = 'failed' and new.provider = 'manual' and new.verified_by is not null
+     and char_length(btrim(coalesce(new.note, ''))) = 0 then
+    raise exception 'a rejected payment says why' using errcode = 'TN083';
+  end if;
+  return new;
+end
+$$;
+comment on function private.check_rejection_note() is
+  'Raises TN083 where payments_rejection_note would refuse: a staff rejection without a note.';
+
 create trigger plans_set_updated_at before update on public.plans
   for each row execute function private.set_updated_at();
 create trigger plans_immutable_columns before update on public.plans
@@ -536,6 +552,8 @@ create trigger payments_fix_expected before insert on public.payments
   for each row execute function private.fix_expected_payment();
 create trigger payments_expected_immutable before update on public.payments
   for each row execute function private.forbid_column_changes('expected_amount', 'expected_currency');
+create trigger payments_rejection_note_given before insert or update on public.payments
+  for each row execute function private.check_rejection_note();
 
 -- ---------------------------------------------------------------------------------------------
 -- Helpers
@@ -838,6 +856,8 @@ comment on function private.proof_grace() is
 grant execute on function private.run_billing_lifecycle(timestamptz) to service_role;
 
 revoke all on function private.can_read_billing(uuid) from public, anon, authenticated, service_role;
+
+revoke all on function private.check_rejection_note() from public, anon, authenticated;
 
 revoke all on function
   private.fix_expected_payment(),

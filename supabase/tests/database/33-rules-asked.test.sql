@@ -1,6 +1,6 @@
 -- Issue 10 §3 and §5: the rules the app asks SQL instead of copying them, and the constraint
--- failures raised as TN codes (20261201001000_rules_asked.sql). Own fixtures, prefixed t33-, so the
--- file runs on an empty database and on the seeded demo one.
+-- failures raised as TN codes (tenancy, platform, teams, projects and billing migrations). Own
+-- fixtures, prefixed t33-, so the file runs on an empty database and on the seeded demo one.
 begin;
 select plan(22);
 
