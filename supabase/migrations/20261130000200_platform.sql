@@ -3,7 +3,7 @@
 --
 -- Owns: type staff_role; tables platform_staff, system_settings (and the platform's own
 -- settings; each module inserts its own, e.g. billing.*); private.is_platform_staff,
--- private.setting, private.require_staff.
+-- private.setting, private.require_staff; public.has_staff_role (the console's gate).
 --
 -- Staff roles and what they may do (every grant is an explicit policy or RPC check):
 --   super_admin    everything staff can do: read every tenant's data, approve, suspend,
@@ -159,3 +159,20 @@ create policy system_settings_update_super_admin on public.system_settings
   for update to authenticated
   using ((select private.is_platform_staff('super_admin')))
   with check ((select private.is_platform_staff('super_admin')));
+
+-- ---------------------------------------------------------------------------------------------
+-- API functions
+-- ---------------------------------------------------------------------------------------------
+
+create or replace function public.has_staff_role(p_role public.staff_role)
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select private.is_platform_staff(p_role::text)
+$$;
+comment on function public.has_staff_role(public.staff_role) is
+  'Is the caller platform staff with this role (super_admin has every role)? The console''s 403 gate.';
+revoke all on function public.has_staff_role(public.staff_role) from public, anon;
+grant execute on function public.has_staff_role(public.staff_role) to authenticated;

@@ -49,6 +49,9 @@ create trigger teams_set_updated_at before update on public.teams
   for each row execute function private.set_updated_at();
 create trigger teams_immutable_columns before update on public.teams
   for each row execute function private.forbid_column_changes('id', 'tenant_id', 'created_by', 'created_at');
+-- A taken name is TN080 (private.check_name_free, tenancy); the unique index is the backstop.
+create trigger teams_name_free before insert or update of name on public.teams
+  for each row execute function private.check_name_free();
 create trigger team_members_immutable_columns before update on public.team_members
   for each row execute function private.forbid_column_changes('tenant_id', 'team_id', 'user_id', 'added_by', 'created_at');
 

@@ -103,6 +103,13 @@ create trigger environments_set_updated_at before update on public.environments
 create trigger environments_immutable_columns before update on public.environments
   for each row execute function private.forbid_column_changes('id', 'tenant_id', 'project_id', 'created_at');
 
+-- A taken project address is TN082, a taken environment name TN081 (private.check_name_free,
+-- tenancy); the unique indexes are the backstop.
+create trigger environments_name_free before insert or update of name on public.environments
+  for each row execute function private.check_name_free();
+create trigger projects_slug_free before insert or update of slug on public.projects
+  for each row execute function private.check_name_free();
+
 create trigger projects_initialise after insert on public.projects
   for each row execute function private.initialise_project();
 

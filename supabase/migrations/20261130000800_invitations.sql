@@ -4,7 +4,8 @@
 -- members.invite, and nobody invites with a role that holds more than they do (owner only by
 -- owners).
 --
--- Owns: table invitations; private.current_user_confirmed_email; public.invite_member,
+-- Owns: table invitations; private.current_user_confirmed_email, invitation_state (the one rule
+-- for pending / expired / accepted / revoked, which the members page asks); public.invite_member,
 -- accept_invitation, revoke_invitation, invitation_preview.
 --
 -- The person opening /invite/<token> is usually not a member yet, so RLS shows them nothing of the
@@ -75,6 +76,27 @@ comment on function private.current_user_confirmed_email() is
   'The caller''s confirmed email, null otherwise. Security definer: reads auth.users.';
 
 grant execute on function private.current_user_confirmed_email() to authenticated, service_role;
+
+-- An invitation's state, from its columns (the caller may read every one of them but token_hash,
+-- so they are passed rather than the row). Plain SQL without settings, so it inlines.
+create or replace function private.invitation_state(
+  p_accepted_at timestamptz, p_revoked_at timestamptz, p_expires_at timestamptz)
+returns text
+language sql
+stable
+as $$
+  select case when p_accepted_at is not null then 'accepted'
+              when p_revoked_at is not null then 'revoked'
+              when p_expires_at <= now() then 'expired'
+              else 'pending' end
+$$;
+
+comment on function private.invitation_state(timestamptz, timestamptz, timestamptz) is
+  'accepted, revoked, expired (expires_at has passed: accept_invitation refuses it, TN023) or pending. '
+  'What the members page and invitation_preview show.';
+
+revoke all on function private.invitation_state(timestamptz, timestamptz, timestamptz) from public, anon;
+grant execute on function private.invitation_state(timestamptz, timestamptz, timestamptz) to authenticated, service_role;
 
 -- ---------------------------------------------------------------------------------------------
 -- Audited tables
@@ -278,10 +300,7 @@ as $$
               else left(i.email::text, 1) || '•••@' || split_part(i.email::text, '@', 2) end,
          r.key,
          i.expires_at,
-         case when i.accepted_at is not null then 'accepted'
-              when i.revoked_at is not null then 'revoked'
-              when i.expires_at <= now() then 'expired'
-              else 'pending' end
+         private.invitation_state(i.accepted_at, i.revoked_at, i.expires_at)
   from public.invitations i
   join public.tenants t on t.id = i.tenant_id
   left join public.roles r on r.id = i.role_id

@@ -5,8 +5,8 @@
 -- (with the catalogue's rows), billing_accounts, subscriptions, invoices, invoice_lines, payments,
 -- payment_methods, private.notifications_outbox; the billing.* system settings; the lifecycle
 -- (private.run_billing_lifecycle, billing_transition, subscription_status_by_dates); the billing
--- helpers (can_read_billing, can_manage_billing, tenant_plan_id, tenant_limit, notify_tenant,
--- email_tenant_notification, …); public.submit_payment_proof, verify_payment,
+-- helpers (is_live_subscription, can_read_billing, can_manage_billing, tenant_plan_id, tenant_limit, notify_tenant,
+-- email_tenant_notification, check_rejection_note (TN083), …); public.submit_payment_proof, verify_payment,
 -- cancel_subscription, billing_overview, billing_invoice.
 --
 -- The catalogue: the plans a tenant can subscribe to (spec 001 plans, spec 002 plans with Stripe
@@ -482,6 +482,22 @@ comment on function private.fix_expected_payment() is
   'BEFORE INSERT trigger on payments: a manual payment''s expected amount and currency are the plan''s price for its '
   'interval, whatever the writer passed. Security definer: reads inactive plans too.';
 
+create or replace function private.check_rejection_note()
+returns trigger
+language plpgsql
+set search_path = ''
+as $$
+begin
+  if new.status = 'failed' and new.provider = 'manual' and new.verified_by is not null
+     and char_length(btrim(coalesce(new.note, ''))) = 0 then
+    raise exception 'a rejected payment says why' using errcode = 'TN083';
+  end if;
+  return new;
+end
+$$;
+comment on function private.check_rejection_note() is
+  'Raises TN083 where payments_rejection_note would refuse: a staff rejection without a note.';
+
 create trigger plans_set_updated_at before update on public.plans
   for each row execute function private.set_updated_at();
 create trigger plans_immutable_columns before update on public.plans
@@ -536,6 +552,8 @@ create trigger payments_fix_expected before insert on public.payments
   for each row execute function private.fix_expected_payment();
 create trigger payments_expected_immutable before update on public.payments
   for each row execute function private.forbid_column_changes('expected_amount', 'expected_currency');
+create trigger payments_rejection_note_given before insert or update on public.payments
+  for each row execute function private.check_rejection_note();
 
 -- ---------------------------------------------------------------------------------------------
 -- Helpers
@@ -555,6 +573,23 @@ $$;
 
 comment on function private.notify_tenant(uuid, text, text, jsonb, text) is
   'Queues a notification for a tenant. Security definer: the outbox is service_role only. Not granted to API roles.';
+
+-- A live subscription (at most one per tenant, subscriptions_one_live_idx): what the billing page
+-- manages and the console counts as a plan's subscribers. Plain SQL without settings, so it inlines.
+create or replace function private.is_live_subscription(p_status public.subscription_status)
+returns boolean
+language sql
+immutable
+as $$
+  select p_status in ('trialing', 'active', 'past_due', 'pending_verification')
+$$;
+
+comment on function private.is_live_subscription(public.subscription_status) is
+  'Is a subscription with this status live (trialing, active, past_due, pending_verification) rather than ended '
+  '(cancelled, expired)?';
+
+revoke all on function private.is_live_subscription(public.subscription_status) from public, anon;
+grant execute on function private.is_live_subscription(public.subscription_status) to authenticated, service_role;
 
 -- The plan whose limits govern a tenant: its live subscription's; once a subscription has ended, the
 -- default plan's; a tenant that never had a subscription (created directly by an operator: seeds,
@@ -838,6 +873,8 @@ comment on function private.proof_grace() is
 grant execute on function private.run_billing_lifecycle(timestamptz) to service_role;
 
 revoke all on function private.can_read_billing(uuid) from public, anon, authenticated, service_role;
+
+revoke all on function private.check_rejection_note() from public, anon, authenticated;
 
 revoke all on function
   private.fix_expected_payment(),
@@ -1247,10 +1284,11 @@ begin
                   'stripe_price_id', case s.billing_interval when 'year' then p.stripe_price_yearly else p.stripe_price_monthly end,
                   'current_period_start', s.current_period_start, 'current_period_end', s.current_period_end,
                   'trial_end', s.trial_end, 'cancel_at_period_end', s.cancel_at_period_end,
-                  'past_due_since', s.past_due_since, 'stripe_subscription_id', s.stripe_subscription_id)
+                  'past_due_since', s.past_due_since, 'stripe_subscription_id', s.stripe_subscription_id,
+                  'live', private.is_live_subscription(s.status))
                 from public.subscriptions s join public.plans p on p.id = s.plan_id
                 where s.tenant_id = p_tenant_id
-                order by s.status in ('trialing', 'active', 'past_due', 'pending_verification') desc, s.created_at desc
+                order by private.is_live_subscription(s.status) desc, s.created_at desc
                 limit 1),
     'invoices', coalesce((select jsonb_agg(i order by i.issued_at desc nulls last) from (
                   select i.id, i.number, i.status, i.currency, i.total, i.amount_due, i.amount_paid, i.period_start,
@@ -1275,7 +1313,7 @@ $$;
 
 comment on function public.billing_overview(uuid) is
   'The billing page of a tenant: the caller''s billing.manage, the account, the current (else latest) subscription '
-  'with its plan, the last 24 invoices, the last 10 payments (declared and expected amounts) and the saved cards. '
+  'with its plan and whether it is live, the last 24 invoices, the last 10 payments (declared and expected amounts) and the saved cards. '
   'billing.read or billing.manage, also while billing suspended the tenant (TN002 otherwise).';
 
 create or replace function public.billing_invoice(p_tenant_id uuid, p_invoice_id uuid)

@@ -98,6 +98,26 @@ describe.each(engineFactories)('migration runner on %s', (_name, factory) => {
 		expect((await tables()).map((r) => r.name)).toEqual(['gadgets', 'widgets']);
 	});
 
+	it('refuses a database that records a migration whose file is gone, and says to recreate it if the history was squashed', async () => {
+		await migrate(t.engine, { dir, compat: 'auto' });
+		writeFileSync(join(dir, '20260101000200_folded.sql'), 'create table public.folded (id int);');
+		await migrate(t.engine, { dir, compat: 'auto' });
+		rmSync(join(dir, '20260101000200_folded.sql'));
+		writeFileSync(join(dir, '20260101000300_more.sql'), 'create table public.more (id int);');
+		const error = (await migrate(t.engine, { dir, compat: 'auto' }).catch(
+			(e: unknown) => e
+		)) as Error;
+		expect(error).toBeInstanceOf(MigrationError);
+		expect(error.message).toContain(
+			'Migration 20260101000200_folded is recorded as applied but its file is missing'
+		);
+		expect(error.message).toContain('Restore the file');
+		expect(error.message).toContain('If the history was squashed');
+		expect(error.message).toContain('docs/decisions/0007-migrations-squashed-by-module.md');
+		expect(error.message).toContain('npm run db:reset');
+		expect((await tables()).map((r) => r.name)).not.toContain('more');
+	});
+
 	it('refuses a new migration dated before the latest applied one', async () => {
 		await migrate(t.engine, { dir, compat: 'auto' });
 		writeFileSync(join(dir, '20250101000000_late.sql'), 'create table public.late (id int);');

@@ -1,5 +1,5 @@
 -- Issue 9 §5: bad input the pages let through, refused by the data (tenancy, teams, projects and billing modules).
--- The codes are TN codes since 20261201001000_rules_asked.sql (the constraints stay as backstops).
+-- The codes are TN codes raised by BEFORE triggers in those modules (the constraints stay as backstops).
 -- Own fixtures, prefixed t31-, so the file runs on an empty database and on the seeded demo one.
 begin;
 select plan(17);

@@ -1,8 +1,9 @@
--- Issue 10 §3 and §5: the rules the app asks SQL instead of copying them, and the constraint
--- failures raised as TN codes (20261201001000_rules_asked.sql). Own fixtures, prefixed t33-, so the
--- file runs on an empty database and on the seeded demo one.
+-- Issue 10 §3 and §5: the rules the app asks SQL instead of copying them (what the caller may
+-- grant, staff, MFA, an invitation's state, a live subscription), and the constraint
+-- failures raised as TN codes (tenancy, platform, teams, projects and billing migrations). Own
+-- fixtures, prefixed t33-, so the file runs on an empty database and on the seeded demo one.
 begin;
-select plan(22);
+select plan(32);
 
 set constraints all immediate;
 
@@ -101,6 +102,42 @@ select throws_ok($$update public.payments set status = 'failed', verified_by = t
   'rejection note: a staff rejection with a blank note is TN083');
 select lives_ok($$update public.payments set status = 'failed', verified_by = tests.user_id('t33-owner'), note = 'Never arrived.'
     where proof_path = 't33/proof.pdf'$$, 'rejection note: with a note it is accepted');
+
+-- An invitation's state: the members page asks SQL instead of comparing expires_at itself.
+select is(private.invitation_state(null, null, now() + interval '1 day'), 'pending', 'invitation state: pending before it expires');
+select is(private.invitation_state(null, null, now()), 'expired', 'invitation state: expired from the moment expires_at is reached');
+select is(private.invitation_state(now(), null, now() - interval '1 day'), 'accepted', 'invitation state: accepted, even once past its expiry');
+select is(private.invitation_state(null, now(), now() + interval '1 day'), 'revoked', 'invitation state: revoked');
+select ok(has_function_privilege('authenticated', 'private.invitation_state(timestamptz, timestamptz, timestamptz)', 'execute')
+          and not has_function_privilege('anon', 'private.invitation_state(timestamptz, timestamptz, timestamptz)', 'execute'),
+  'invitation state: asked by signed-in callers, not anon');
+
+-- A live subscription: the billing page and the console ask SQL instead of listing the statuses.
+select is((select array_agg(s::text order by s) from unnest(enum_range(null::public.subscription_status)) s
+           where private.is_live_subscription(s)),
+  array['trialing', 'active', 'past_due', 'pending_verification'],
+  'live subscription: trialing, active, past_due and pending_verification are live; cancelled and expired are not');
+select ok(has_function_privilege('authenticated', 'private.is_live_subscription(public.subscription_status)', 'execute')
+          and not has_function_privilege('anon', 'private.is_live_subscription(public.subscription_status)', 'execute'),
+  'live subscription: asked by signed-in callers, not anon');
+insert into public.subscriptions (tenant_id, plan_id, billing_interval, status, created_at)
+select (select id from t33 where slug = 't33-globex'), p.id, 'month', 'cancelled', now() - interval '1 day'
+from public.plans p where p.code = 'pro';
+select tests.clear_authentication();
+select tests.authenticate_as('t33-owner');
+select is(public.billing_overview((select id from t33 where slug = 't33-globex')) #>> '{subscription,live}', 'false',
+  'billing overview: an ended subscription is shown as not live');
+select tests.clear_authentication();
+insert into public.subscriptions (tenant_id, plan_id, billing_interval, status, created_at)
+select (select id from t33 where slug = 't33-globex'), p.id, 'month', 'active', now() - interval '2 days'
+from public.plans p where p.code = 'pro';
+select tests.authenticate_as('t33-owner');
+select is(public.billing_overview((select id from t33 where slug = 't33-globex')) #>> '{subscription,live}', 'true',
+  'billing overview: the live subscription is shown before a newer ended one, as live');
+select is((select count(*) from public.subscriptions s where s.tenant_id = (select id from t33 where slug = 't33-globex')
+           and private.is_live_subscription(s.status)), 1::bigint,
+  'live subscription: the owner counts one live subscription of two');
+select tests.clear_authentication();
 
 select * from finish();
 rollback;

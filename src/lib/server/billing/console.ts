@@ -59,7 +59,7 @@ export async function listAllPlans(trx: Trx): Promise<PlanRow[]> {
 					.selectFrom('subscriptions as s')
 					.select((e) => e.fn.countAll<string>().as('n'))
 					.whereRef('s.plan_id', '=', 'p.id')
-					.where('s.status', 'in', ['trialing', 'active', 'past_due', 'pending_verification'])
+					.where(sql<boolean>`private.is_live_subscription(s.status)`)
 					.as('subscribers')
 		])
 		.orderBy('p.sort_order')

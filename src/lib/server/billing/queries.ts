@@ -36,6 +36,8 @@ export interface Subscription {
 	cancelAtPeriodEnd: boolean;
 	pastDueSince: string | null;
 	stripeSubscriptionId: string | null;
+	/** Trialing, active, past due or pending verification, as SQL says (private.is_live_subscription). */
+	live: boolean;
 }
 
 export interface InvoiceSummary {

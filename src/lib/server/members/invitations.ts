@@ -20,12 +20,15 @@ export interface PendingInvitation {
 	status: 'pending' | 'expired';
 }
 
-/** Invitations not yet accepted or revoked, newest first (RLS: only holders of members.invite see them). */
+/**
+ * Invitations not yet accepted or revoked, newest first (RLS: only holders of members.invite see them),
+ * each pending or expired as SQL says (private.invitation_state).
+ */
 export async function listPendingInvitations(
 	trx: Transaction<DB>,
 	tenantId: string
 ): Promise<PendingInvitation[]> {
-	const rows = await trx
+	return trx
 		.selectFrom('invitations as i')
 		.leftJoin('roles as r', 'r.id', 'i.role_id')
 		.leftJoin('profiles as p', 'p.id', 'i.invited_by')
@@ -36,18 +39,16 @@ export async function listPendingInvitations(
 			'r.name as roleName',
 			sql<string | null>`coalesce(p.full_name, p.email::text)`.as('invitedBy'),
 			'i.created_at as createdAt',
-			'i.expires_at as expiresAt'
+			'i.expires_at as expiresAt',
+			sql<
+				PendingInvitation['status']
+			>`private.invitation_state(i.accepted_at, i.revoked_at, i.expires_at)`.as('status')
 		])
 		.where('i.tenant_id', '=', tenantId)
 		.where('i.accepted_at', 'is', null)
 		.where('i.revoked_at', 'is', null)
 		.orderBy('i.created_at', 'desc')
 		.execute();
-	const now = Date.now();
-	return rows.map((r) => ({
-		...r,
-		status: r.expiresAt.getTime() <= now ? 'expired' : 'pending'
-	}));
 }
 
 export async function findPendingInvitation(

@@ -2,8 +2,9 @@
  * The error catalogue: stable database error codes (raised with `using errcode = 'TNxxx'`, listed
  * in docs/error-codes.md) and the few SQLSTATEs RLS and constraints raise, with what a person is
  * told for each — the only place these sentences live in the app. SQL raises a TN code for every
- * constraint a page can trip with a plain write (20261201001000_rules_asked.sql), so nothing here
- * reads a constraint's name; the SQLSTATEs cover the constraints' backstop role in a race.
+ * constraint a page can trip with a plain write (BEFORE triggers in the tenancy, teams, projects
+ * and billing migrations), so nothing here reads a constraint's name; the SQLSTATEs cover the
+ * constraints' backstop role in a race.
  */
 import { REJECTION_NOTE_REQUIRED } from '../../admin/schemas';
 import { NO_PERMISSION } from '../roles/schemas';

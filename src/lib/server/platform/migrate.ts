@@ -137,7 +137,11 @@ export function pendingMigrations(
 		if (!file) {
 			throw new MigrationError(
 				`Migration ${row.version}_${row.name ?? ''} is recorded as applied but its file is ` +
-					`missing from the migrations directory. Restore the file; applied migrations are never removed.`
+					`missing from the migrations directory. Restore the file; applied migrations are never removed. ` +
+					`If the history was squashed or folded into the module migrations ` +
+					`(docs/decisions/0007-migrations-squashed-by-module.md), the file is gone on purpose: recreate ` +
+					`the database instead (npm run db:reset for the embedded one; a server database must be ` +
+					`dropped and created again, then npm run db:migrate).`
 			);
 		}
 		if (JSON.stringify(row.statements ?? []) !== JSON.stringify(file.statements)) {
