@@ -12,6 +12,7 @@ import { MEMORY, openEmbedded, type EmbeddedEngine } from '../../src/lib/server/
 import { migrate, seed } from '../../src/lib/server/platform/migrate';
 import { serveWire, type WireServer } from '../../src/lib/server/platform/wire';
 import { freePort } from '../support/app';
+import { seeded } from '../support/database';
 import { embeddedFactory, type TestEngine } from './engines';
 
 const ACME = 'b0000000-0000-4000-8000-000000000001';
@@ -89,9 +90,7 @@ describe('the fake Stripe, applied through the webhook path', () => {
 	const db = () => t.engine.db;
 
 	beforeAll(async () => {
-		t = await embeddedFactory();
-		const { owner } = await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
-		await seed(t.engine, { file: 'supabase/seed.sql', owner });
+		t = await seeded(embeddedFactory);
 		stripe = new FakeStripe({
 			appUrl: 'http://localhost:3000',
 			deliver: applyThroughWebhookPath(t.engine.db),
