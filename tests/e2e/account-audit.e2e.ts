@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/lib/server/auth/totp';
-import { startApp, type App } from '../support/app';
+import type { App } from '../support/app';
 import {
 	caughtMail,
-	launchBrowser,
+	appAndBrowser,
 	screenshot,
 	signIn,
 	submitSignIn,
@@ -39,14 +39,7 @@ describe('account, security and the audit log', () => {
 	let app: App;
 	let browser: Browser;
 
-	beforeAll(async () => {
-		app = await startApp();
-		browser = await launchBrowser();
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await app?.stop();
-	});
+	appAndBrowser((started) => ({ app, browser } = started));
 
 	it('profile, password change, TOTP enrolment, MFA at sign-in, step-up and sessions', async () => {
 		const email = 'viewer@acme.test';

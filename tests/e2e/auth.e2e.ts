@@ -1,20 +1,13 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type App } from '../support/app';
-import { launchBrowser, screenshot, waitForMail } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../support/app';
+import { appAndBrowser, screenshot, waitForMail } from './harness';
 
 describe('sign up, confirm through the mail catcher, sign in, create an organisation', () => {
 	let app: App;
 	let browser: Browser;
 
-	beforeAll(async () => {
-		app = await startApp();
-		browser = await launchBrowser();
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await app?.stop();
-	});
+	appAndBrowser((started) => ({ app, browser } = started));
 
 	it('walks a new person through it in Chromium', async () => {
 		const email = `ada.${Date.now()}@example.test`;

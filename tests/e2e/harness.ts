@@ -5,7 +5,26 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { startApp, type App } from '../support/app';
+
+/**
+ * For one describe block: the app (`startApp`) and Chromium, started before its tests (handed to
+ * `started`) and closed after them.
+ */
+export function appAndBrowser(started: (opened: { app: App; browser: Browser }) => void): void {
+	let app: App | undefined;
+	let browser: Browser | undefined;
+	beforeAll(async () => {
+		app = await startApp();
+		browser = await launchBrowser();
+		started({ app, browser });
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await app?.stop();
+	});
+}
 
 export const SCREENSHOTS = 'test-results/screenshots';
 

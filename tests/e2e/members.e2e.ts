@@ -1,20 +1,13 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type App } from '../support/app';
-import { launchBrowser, mailLink, screenshot, signIn } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../support/app';
+import { appAndBrowser, mailLink, screenshot, signIn } from './harness';
 
 describe('members, invitations and teams', () => {
 	let app: App;
 	let browser: Browser;
 
-	beforeAll(async () => {
-		app = await startApp();
-		browser = await launchBrowser();
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await app?.stop();
-	});
+	appAndBrowser((started) => ({ app, browser } = started));
 
 	it('invites by email (resend, revoke), the invitee signs up and joins, the owner changes their role and removes them', async () => {
 		const newcomer = `lin.${Date.now()}@example.test`;

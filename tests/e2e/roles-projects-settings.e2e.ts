@@ -1,21 +1,14 @@
 import pg from 'pg';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type App } from '../support/app';
-import { launchBrowser, screenshot, signIn } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../support/app';
+import { appAndBrowser, screenshot, signIn } from './harness';
 
 describe('roles, projects and organisation settings', () => {
 	let app: App;
 	let browser: Browser;
 
-	beforeAll(async () => {
-		app = await startApp();
-		browser = await launchBrowser();
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await app?.stop();
-	});
+	appAndBrowser((started) => ({ app, browser } = started));
 
 	it('the owner creates a custom role, with field errors for a blank name', async () => {
 		const owner = await signIn(browser, app.url, 'owner@acme.test');

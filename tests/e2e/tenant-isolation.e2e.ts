@@ -1,20 +1,13 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type App } from '../support/app';
-import { launchBrowser, screenshot, signIn } from './harness';
+import { describe, expect, it } from 'vitest';
+import type { App } from '../support/app';
+import { appAndBrowser, screenshot, signIn } from './harness';
 
 describe('two people in two tenants', () => {
 	let app: App;
 	let browser: Browser;
 
-	beforeAll(async () => {
-		app = await startApp();
-		browser = await launchBrowser();
-	});
-	afterAll(async () => {
-		await browser?.close();
-		await app?.stop();
-	});
+	appAndBrowser((started) => ({ app, browser } = started));
 
 	it('each sees their own tenant and gets the same 404 for the other and for one that does not exist', async () => {
 		const acme = await signIn(browser, app.url, 'owner@acme.test');

@@ -8,8 +8,8 @@ import {
 	type AuditRow
 } from '../../src/lib/server/audit/queries';
 import type { DB } from '../../src/lib/server/platform/database';
-import { migrate, seed } from '../../src/lib/server/platform/migrate';
 import { runWithClaims } from '../../src/lib/server/platform/rls';
+import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
 const ACME = { id: 'b0000000-0000-4000-8000-000000000001', timezone: 'UTC' };
@@ -28,10 +28,8 @@ describe.each(engineFactories)('audit page queries on %s', (_name, factory) => {
 		runWithClaims(db, { sub, role: 'authenticated', aal: 'aal1' }, fn);
 
 	beforeAll(async () => {
-		t = await factory();
+		t = await seeded(factory);
 		db = t.engine.db;
-		const { owner } = await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
-		await seed(t.engine, { file: 'supabase/seed.sql', owner });
 		total = Number(
 			(
 				await sql<{ n: string }>`select count(*) as n from public.audit_logs

@@ -1,9 +1,9 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, seed } from '../../src/lib/server/platform/migrate';
 import { runAsServiceRole } from '../../src/lib/server/platform/rls';
 import { sealAuditChain } from '../../src/lib/server/audit/seal-job';
 import { every } from '../../src/lib/server/platform/scheduler';
+import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
 interface Verification {
@@ -23,9 +23,7 @@ describe.each(engineFactories)('the audit.seal job on %s', (_name, factory) => {
 		).then((r) => r.rows[0]!);
 
 	beforeAll(async () => {
-		t = await factory();
-		const { owner } = await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
-		await seed(t.engine, { file: 'supabase/seed.sql', owner });
+		t = await seeded(factory);
 		tenants = (
 			await t.engine.session((s) =>
 				s.query<{ id: string }>('select id from public.tenants order by slug')

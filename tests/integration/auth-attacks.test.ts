@@ -5,41 +5,24 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
-import { AuthError, type AuthErrorCode } from '../../src/lib/server/auth/errors';
+import type { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
+import { AuthError } from '../../src/lib/server/auth/errors';
 import { listOutbox } from '../../src/lib/server/auth/outbox';
 import type { DB } from '../../src/lib/server/platform/database';
-import { migrate } from '../../src/lib/server/platform/migrate';
 import { runWithClaims } from '../../src/lib/server/platform/rls';
+import { codeOf, confirmationToken, embeddedAuth } from '../support/auth';
+import { migrated } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
-const SECRET = 'integration-test-secret-of-more-than-32-characters';
 const VICTIM_PASSWORD = 'Victim-password-42';
 const ATTACKER_PASSWORD = 'Attacker-password-42';
-
-async function codeOf(promise: Promise<unknown>): Promise<AuthErrorCode | 'ok'> {
-	try {
-		await promise;
-		return 'ok';
-	} catch (error) {
-		if (error instanceof AuthError) return error.code;
-		throw error;
-	}
-}
 
 describe.each(engineFactories)('auth attacks on %s', (_name, factory) => {
 	let t: TestEngine;
 	let db: Kysely<DB>;
 	let auth: EmbeddedAuth;
 
-	/** The confirmation token in the newest confirmation email to `to`. */
-	async function latestConfirmationToken(to: string): Promise<string> {
-		const mail = (await listOutbox(db, 500)).find(
-			(m) => m.toAddress === to && m.template === 'confirm_signup'
-		);
-		if (!mail) throw new Error(`no confirmation email to ${to} in private.email_outbox`);
-		return new URL(mail.payload.link as string).searchParams.get('token')!;
-	}
+	const latestConfirmationToken = (to: string) => confirmationToken(db, to);
 
 	async function confirmedUser(email: string, password: string) {
 		await auth.signUp({ email, password });
@@ -47,10 +30,9 @@ describe.each(engineFactories)('auth attacks on %s', (_name, factory) => {
 	}
 
 	beforeAll(async () => {
-		t = await factory();
+		t = await migrated(factory);
 		db = t.engine.db;
-		await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
-		auth = new EmbeddedAuth({ db, secret: SECRET, appUrl: 'http://localhost:3000' });
+		auth = embeddedAuth(db);
 	});
 	afterAll(() => t.dispose());
 

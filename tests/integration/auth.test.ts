@@ -1,35 +1,26 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../../src/lib/server/platform/database';
-import { migrate, seed } from '../../src/lib/server/platform/migrate';
 import { runWithClaims } from '../../src/lib/server/platform/rls';
 import { createAuthProvider } from '../../src/lib/server/auth';
 import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
 import { loadConfig } from '../../src/lib/server/platform/config';
-import { AuthError, type AuthErrorCode } from '../../src/lib/server/auth/errors';
+import { AuthError } from '../../src/lib/server/auth/errors';
 import { listOutbox } from '../../src/lib/server/auth/outbox';
 import type { AccessClaims, AuthSession } from '../../src/lib/server/auth/provider';
 import { hashToken } from '../../src/lib/server/auth/secret';
 import { totpCode } from '../../src/lib/server/auth/totp';
+import { codeOf, TEST_AUTH_SECRET } from '../support/auth';
+import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
-const SECRET = 'integration-test-secret-of-more-than-32-characters';
+const SECRET = TEST_AUTH_SECRET;
 const APP_URL = 'http://localhost:3000';
 const PASSWORD = 'Correct horse 42';
 
 /** Every plaintext secret the tests see, to prove at the end that none of them rests in auth.*. */
 const plaintexts = new Set<string>();
 const keep = <T extends string>(value: T): T => (plaintexts.add(value), value);
-
-async function codeOf(promise: Promise<unknown>): Promise<AuthErrorCode | 'ok'> {
-	try {
-		await promise;
-		return 'ok';
-	} catch (error) {
-		if (error instanceof AuthError) return error.code;
-		throw error;
-	}
-}
 
 describe.each(engineFactories)('embedded auth on %s', (_name, factory) => {
 	let t: TestEngine;
@@ -64,13 +55,8 @@ describe.each(engineFactories)('embedded auth on %s', (_name, factory) => {
 	const owner = <R>(query: ReturnType<typeof sql<R>>) => query.execute(db).then((r) => r.rows);
 
 	beforeAll(async () => {
-		t = await factory();
+		t = await seeded(factory);
 		db = t.engine.db;
-		const { owner: migrationOwner } = await migrate(t.engine, {
-			dir: 'supabase/migrations',
-			compat: 'auto'
-		});
-		await seed(t.engine, { file: 'supabase/seed.sql', owner: migrationOwner });
 		auth = new EmbeddedAuth({ db, secret: SECRET, appUrl: APP_URL });
 	});
 	afterAll(() => t.dispose());

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, seed } from '../../src/lib/server/platform/migrate';
 import {
 	runBillingLifecycle,
 	type LifecycleResult
 } from '../../src/lib/server/billing/lifecycle-job';
+import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
 const total = (result: LifecycleResult) =>
@@ -13,9 +13,7 @@ describe.each(engineFactories)('the billing.lifecycle job on %s', (_name, factor
 	let t: TestEngine;
 
 	beforeAll(async () => {
-		t = await factory();
-		const { owner } = await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
-		await seed(t.engine, { file: 'supabase/seed.sql', owner });
+		t = await seeded(factory);
 	});
 	afterAll(() => t.dispose());
 

@@ -1,25 +1,14 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
-import { AuthError, type AuthErrorCode } from '../../src/lib/server/auth/errors';
+import type { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
 import { listOutbox } from '../../src/lib/server/auth/outbox';
 import { totpCode } from '../../src/lib/server/auth/totp';
 import type { DB } from '../../src/lib/server/platform/database';
-import { migrate, seed } from '../../src/lib/server/platform/migrate';
+import { codeOf, embeddedAuth } from '../support/auth';
+import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
-const SECRET = 'integration-test-secret-of-more-than-32-characters';
 const SEEDED = 'password123!';
-
-async function codeOf(promise: Promise<unknown>): Promise<AuthErrorCode | 'ok'> {
-	try {
-		await promise;
-		return 'ok';
-	} catch (error) {
-		if (error instanceof AuthError) return error.code;
-		throw error;
-	}
-}
 
 describe.each(engineFactories)('changePassword on %s', (_name, factory) => {
 	let t: TestEngine;
@@ -37,11 +26,9 @@ describe.each(engineFactories)('changePassword on %s', (_name, factory) => {
 		);
 
 	beforeAll(async () => {
-		t = await factory();
+		t = await seeded(factory);
 		db = t.engine.db;
-		const { owner } = await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
-		await seed(t.engine, { file: 'supabase/seed.sql', owner });
-		auth = new EmbeddedAuth({ db, secret: SECRET, appUrl: 'http://localhost:3000' });
+		auth = embeddedAuth(db);
 	});
 	afterAll(() => t.dispose());
 

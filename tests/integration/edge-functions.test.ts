@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { servedEmbedded } from '../support/database';
 import { freePort } from '../support/app';
-import { MEMORY, openEmbedded, type EmbeddedEngine } from '../../src/lib/server/platform/embedded';
-import { migrate, seed } from '../../src/lib/server/platform/migrate';
-import { serveWire, type WireServer } from '../../src/lib/server/platform/wire';
+import type { EmbeddedEngine } from '../../src/lib/server/platform/embedded';
+import type { WireServer } from '../../src/lib/server/platform/wire';
 
 /** Runs `deno test` on the edge functions, connected to `url`; resolves with its exit code and output. */
 function denoTest(url: string): Promise<{ code: number | null; output: string }> {
@@ -31,16 +31,7 @@ describe('edge functions in Deno, against the served embedded database', () => {
 	let wire: WireServer;
 
 	beforeAll(async () => {
-		engine = await openEmbedded(MEMORY);
-		const { owner } = await migrate(engine, { dir: 'supabase/migrations', compat: 'auto' });
-		await seed(engine, { file: 'supabase/seed.sql', owner });
-		wire = await serveWire({
-			pglite: engine.pglite,
-			lock: engine.lock,
-			host: '127.0.0.1',
-			port: 0,
-			maxConnections: 16
-		});
+		({ engine, wire } = await servedEmbedded({ seed: true, maxConnections: 16 }));
 	});
 	afterAll(async () => {
 		await wire.stop();

@@ -11,7 +11,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
 import { listOutbox, queueEmail } from '../../src/lib/server/auth/outbox';
 import type { DB } from '../../src/lib/server/platform/database';
-import { migrate, seed } from '../../src/lib/server/platform/migrate';
 import { runAsServiceRole } from '../../src/lib/server/platform/rls';
 import { startMailCatcher, type MailCatcher } from '../../src/lib/server/email/catcher';
 import {
@@ -22,6 +21,7 @@ import {
 	type SenderOptions
 } from '../../src/lib/server/email/sender';
 import { freePort } from '../support/app';
+import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
 const PUBLIC_URL = 'https://app.example.test';
@@ -107,10 +107,8 @@ describe.each(engineFactories)('email sender on %s', (_name, factory) => {
 	};
 
 	beforeAll(async () => {
-		t = await factory();
+		t = await seeded(factory);
 		db = t.engine.db;
-		const { owner } = await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
-		await seed(t.engine, { file: 'supabase/seed.sql', owner });
 		// Mail the seed queued (billing notices) is not this file's: it is sent first, out of the way.
 		catcher = await startMailCatcher({ port: 0, smtpPort: 0 });
 		auth = new EmbeddedAuth({ db, secret: SECRET, appUrl: PUBLIC_URL });

@@ -7,7 +7,7 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../../src/lib/server/platform/database';
 import { describeDbError } from '../../src/lib/server/platform/errors';
-import { migrate, seed } from '../../src/lib/server/platform/migrate';
+import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
 const ACME = 'b0000000-0000-4000-8000-000000000001';
@@ -17,10 +17,8 @@ describe.each(engineFactories)('an empty custom role on %s', (_name, factory) =>
 	let db: Kysely<DB>;
 
 	beforeAll(async () => {
-		t = await factory();
+		t = await seeded(factory);
 		db = t.engine.db;
-		const { owner } = await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
-		await seed(t.engine, { file: 'supabase/seed.sql', owner });
 	});
 	afterAll(() => t.dispose());
 

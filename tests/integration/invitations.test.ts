@@ -3,8 +3,8 @@ import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../../src/lib/server/platform/database';
 import { inviteWithEmail } from '../../src/lib/server/members/invitations';
-import { migrate, seed } from '../../src/lib/server/platform/migrate';
 import { runWithClaims } from '../../src/lib/server/platform/rls';
+import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
 const ACME = 'b0000000-0000-4000-8000-000000000001';
@@ -39,10 +39,8 @@ describe.each(engineFactories)('inviting with an email on %s', (_name, factory) 
 		).rows;
 
 	beforeAll(async () => {
-		t = await factory();
+		t = await seeded(factory);
 		db = t.engine.db;
-		const { owner } = await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
-		await seed(t.engine, { file: 'supabase/seed.sql', owner });
 	});
 	afterAll(() => t.dispose());
 

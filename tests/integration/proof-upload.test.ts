@@ -6,7 +6,7 @@
  */
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApp, type App } from '../support/app';
+import { signInCookies, startApp, type App } from '../support/app';
 
 const PASSWORD = 'password123!';
 const CHUNK = Buffer.alloc(64 * 1024, 0x41);
@@ -84,23 +84,7 @@ describe('the payment proof upload', () => {
 	let owner: string;
 	let viewer: string;
 
-	async function signIn(email: string): Promise<string> {
-		const res = await fetch(`${app.url}/auth/sign-in`, {
-			method: 'POST',
-			redirect: 'manual',
-			headers: {
-				'content-type': 'application/x-www-form-urlencoded',
-				accept: 'text/html',
-				origin: app.url
-			},
-			body: new URLSearchParams({ email, password: PASSWORD })
-		});
-		expect(res.status, `signing in ${email}`).toBe(303);
-		return res.headers
-			.getSetCookie()
-			.map((c) => c.split(';')[0])
-			.join('; ');
-	}
+	const signIn = (email: string) => signInCookies(app, email, PASSWORD);
 
 	beforeAll(async () => {
 		app = await startApp();

@@ -6,13 +6,13 @@
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAME_PASSWORD } from '../../src/lib/server/auth/schemas';
-import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
+import type { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
 import { AuthError } from '../../src/lib/server/auth/errors';
 import type { DB } from '../../src/lib/server/platform/database';
-import { migrate, seed } from '../../src/lib/server/platform/migrate';
+import { embeddedAuth } from '../support/auth';
+import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
-const SECRET = 'integration-test-secret-of-more-than-32-characters';
 const SEEDED = 'password123!';
 
 describe.each(engineFactories)(
@@ -23,11 +23,9 @@ describe.each(engineFactories)(
 		let auth: EmbeddedAuth;
 
 		beforeAll(async () => {
-			t = await factory();
+			t = await seeded(factory);
 			db = t.engine.db;
-			const { owner } = await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
-			await seed(t.engine, { file: 'supabase/seed.sql', owner });
-			auth = new EmbeddedAuth({ db, secret: SECRET, appUrl: 'http://localhost:3000' });
+			auth = embeddedAuth(db);
 		});
 		afterAll(() => t.dispose());
 

@@ -8,10 +8,10 @@ import { applyThroughWebhookPath, forwardSigned } from '../../src/lib/server/bil
 import { FakeStripe, type StripeEvent } from '../../src/lib/server/billing/fake';
 import type { PlanPrice } from '../../src/lib/server/billing/gateway';
 import { addInterval, prorate } from '../../src/lib/server/billing/proration';
-import { MEMORY, openEmbedded, type EmbeddedEngine } from '../../src/lib/server/platform/embedded';
-import { migrate, seed } from '../../src/lib/server/platform/migrate';
-import { serveWire, type WireServer } from '../../src/lib/server/platform/wire';
+import type { EmbeddedEngine } from '../../src/lib/server/platform/embedded';
+import type { WireServer } from '../../src/lib/server/platform/wire';
 import { freePort } from '../support/app';
+import { seeded, servedEmbedded } from '../support/database';
 import { embeddedFactory, type TestEngine } from './engines';
 
 const ACME = 'b0000000-0000-4000-8000-000000000001';
@@ -89,9 +89,7 @@ describe('the fake Stripe, applied through the webhook path', () => {
 	const db = () => t.engine.db;
 
 	beforeAll(async () => {
-		t = await embeddedFactory();
-		const { owner } = await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
-		await seed(t.engine, { file: 'supabase/seed.sql', owner });
+		t = await seeded(embeddedFactory);
 		stripe = new FakeStripe({
 			appUrl: 'http://localhost:3000',
 			deliver: applyThroughWebhookPath(t.engine.db),
@@ -302,16 +300,7 @@ describe('the fake Stripe forwarding to the served stripe-webhook function (Deno
 	let url: string;
 
 	beforeAll(async () => {
-		engine = await openEmbedded(MEMORY);
-		const { owner } = await migrate(engine, { dir: 'supabase/migrations', compat: 'auto' });
-		await seed(engine, { file: 'supabase/seed.sql', owner });
-		wire = await serveWire({
-			pglite: engine.pglite,
-			lock: engine.lock,
-			host: '127.0.0.1',
-			port: 0,
-			maxConnections: 8
-		});
+		({ engine, wire } = await servedEmbedded({ seed: true, maxConnections: 8 }));
 		const port = await freePort();
 		url = `http://127.0.0.1:${port}/functions/v1/stripe-webhook`;
 		functions = spawn(

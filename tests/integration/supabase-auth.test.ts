@@ -17,10 +17,9 @@ import type { Session, SupabaseClient, WebSocketLikeConstructor } from '@supabas
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DB } from '../../src/lib/server/platform/database';
-import { migrate } from '../../src/lib/server/platform/migrate';
 import { openServer, type ServerEngine } from '../../src/lib/server/platform/server';
 import { createAuthProvider } from '../../src/lib/server/auth';
-import { AuthError, type AuthErrorCode } from '../../src/lib/server/auth/errors';
+import { AuthError } from '../../src/lib/server/auth/errors';
 import { signAccessToken } from '../../src/lib/server/auth/jwt';
 import { listOutbox } from '../../src/lib/server/auth/outbox';
 import type { AuthSession } from '../../src/lib/server/auth/provider';
@@ -29,20 +28,12 @@ import { totpCode } from '../../src/lib/server/auth/totp';
 import { ConfigError, loadConfig } from '../../src/lib/server/platform/config';
 import { freePort, startApp, type App } from '../support/app';
 import { startGotrueFake, type GotrueFake } from '../support/gotrue-fake';
+import { codeOf, confirmationToken as confirmationTokenIn } from '../support/auth';
+import { migrated } from '../support/database';
 import { embeddedFactory, type TestEngine } from './engines';
 
 const SECRET = 'supabase-fake-jwt-secret-of-more-than-32-characters';
 const PASSWORD = 'Correct horse 42';
-
-async function codeOf(promise: Promise<unknown>): Promise<AuthErrorCode | 'ok'> {
-	try {
-		await promise;
-		return 'ok';
-	} catch (error) {
-		if (error instanceof AuthError) return error.code;
-		throw error;
-	}
-}
 
 describe('Supabase provider against a GoTrue stand-in', () => {
 	let t: TestEngine;
@@ -50,14 +41,7 @@ describe('Supabase provider against a GoTrue stand-in', () => {
 	let gotrue: GotrueFake;
 	let auth: SupabaseAuth;
 
-	async function confirmationToken(email: string): Promise<string> {
-		const mail = (await listOutbox(db, 500)).find(
-			(m) => m.toAddress === email && m.template === 'confirm_signup'
-		);
-		const token = mail ? new URL(String(mail.payload.link)).searchParams.get('token') : null;
-		if (!token) throw new Error(`no confirmation email to ${email}`);
-		return token;
-	}
+	const confirmationToken = (email: string) => confirmationTokenIn(db, email);
 
 	async function confirmedUser(email: string): Promise<void> {
 		await auth.signUp({ email, password: PASSWORD, userMetadata: { full_name: 'Ada' } });
@@ -74,9 +58,8 @@ describe('Supabase provider against a GoTrue stand-in', () => {
 		);
 
 	beforeAll(async () => {
-		t = await embeddedFactory();
+		t = await migrated(embeddedFactory);
 		db = t.engine.db;
-		await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
 		gotrue = await startGotrueFake(db, SECRET);
 		auth = new SupabaseAuth({ url: gotrue.url, anonKey: gotrue.anonKey, db });
 	});
@@ -371,8 +354,7 @@ describe('Supabase provider with asymmetric signing keys (ES256, JWKS)', () => {
 	let auth: SupabaseAuth;
 
 	beforeAll(async () => {
-		t = await embeddedFactory();
-		await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
+		t = await migrated(embeddedFactory);
 		gotrue = await startGotrueFake(t.engine.db, SECRET, { signingKey: 'ES256' });
 		auth = new SupabaseAuth({ url: gotrue.url, anonKey: gotrue.anonKey, db: t.engine.db });
 	});

@@ -3,7 +3,8 @@
  * TENANTRY_TRACE_TRANSACTIONS=1 (src/lib/server/platform/rls.ts prints a line per transaction and
  * the request it serves), the three traced requests — invite a member, set a project member,
  * change (here: cancel) a plan — each run their whole action in ONE transaction as the person,
- * and a tenant page's load functions one each.
+ * and a tenant page's load functions one each; so do a console action (the staff gate and the
+ * write together) and a console page's loads.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ const PASSWORD = 'password123!';
 describe('transactions per request', () => {
 	let app: App;
 	let owner: string;
+	let finance: string;
 	let ids: { viewer: string; viewerRole: string; projectViewer: string };
 
 	/** The `[tx]` / `[tx+]` lines printed while `run` served `method path`. */
@@ -35,7 +37,12 @@ describe('transactions per request', () => {
 		};
 	}
 
-	function action(path: string, name: string, form: Record<string, string>) {
+	function action(
+		path: string,
+		name: string,
+		form: Record<string, string>,
+		cookie: string = owner
+	) {
 		return traced('POST', path, () =>
 			fetch(`${app.url}${path}?/${name}`, {
 				method: 'POST',
@@ -44,7 +51,7 @@ describe('transactions per request', () => {
 					accept: 'application/json',
 					'x-sveltekit-action': 'true',
 					origin: app.url,
-					cookie: owner
+					cookie
 				},
 				body: new URLSearchParams(form)
 			})
@@ -54,6 +61,7 @@ describe('transactions per request', () => {
 	beforeAll(async () => {
 		app = await startApp({ TENANTRY_TRACE_TRANSACTIONS: '1' });
 		owner = await signInCookies(app, 'owner@acme.test', PASSWORD);
+		finance = await signInCookies(app, 'finance@tenantry.test', PASSWORD);
 		const db = new pg.Client({ connectionString: app.databaseUrl });
 		await db.connect();
 		try {
@@ -106,6 +114,32 @@ describe('transactions per request', () => {
 		expect(page.transactions).toEqual([
 			'[tx] authenticated GET /t/acme/members',
 			'[tx] authenticated GET /t/acme/members'
+		]);
+	});
+
+	// The seeded demo staff sign in with the password (aal1, no authenticator, enrolling optional):
+	// the auth provider's own read of their factors runs first, outside the person's transaction.
+	const FACTOR_READ = '[tx] job:auth.embedded';
+
+	it('a console action (suspend a tenant): the gate and the write in one transaction', async () => {
+		const path = '/admin/tenants/b0000000-0000-4000-8000-000000002302';
+		const done = await action(path, 'suspend', { reason: 'Transaction count' }, finance);
+		expect(done.body).toContain('Suspended: its members see the reason and nothing else.');
+		expect(done.transactions).toEqual([
+			`${FACTOR_READ} POST ${path}`,
+			`[tx] authenticated POST ${path}`
+		]);
+	});
+
+	it('a console page: one transaction per load (the layout’s and the page’s)', async () => {
+		const page = await traced('GET', '/admin/tenants', () =>
+			fetch(`${app.url}/admin/tenants`, { headers: { cookie: finance, accept: 'text/html' } })
+		);
+		expect(page.status).toBe(200);
+		expect(page.transactions).toEqual([
+			`${FACTOR_READ} GET /admin/tenants`,
+			'[tx] authenticated GET /admin/tenants',
+			'[tx] authenticated GET /admin/tenants'
 		]);
 	});
 });

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate, seed } from '../../src/lib/server/platform/migrate';
 import { rollupUsage } from '../../src/lib/server/usage/rollup-job';
+import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
 const ACME = 'b0000000-0000-4000-8000-000000000001';
@@ -10,9 +10,7 @@ describe.each(engineFactories)('the usage.rollup job on %s', (_name, factory) =>
 	let t: TestEngine;
 
 	beforeAll(async () => {
-		t = await factory();
-		const { owner } = await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
-		await seed(t.engine, { file: 'supabase/seed.sql', owner });
+		t = await seeded(factory);
 	});
 	afterAll(() => t.dispose());
 

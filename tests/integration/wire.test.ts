@@ -3,8 +3,8 @@ import { promisify } from 'node:util';
 import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MEMORY, openEmbedded, type EmbeddedEngine } from '../../src/lib/server/platform/embedded';
-import { migrate } from '../../src/lib/server/platform/migrate';
+import { servedEmbedded } from '../support/database';
+import type { EmbeddedEngine } from '../../src/lib/server/platform/embedded';
 import { serveWire, type WireServer } from '../../src/lib/server/platform/wire';
 import { sql } from 'kysely';
 
@@ -13,15 +13,7 @@ describe('the embedded database served over the wire', () => {
 	let wire: WireServer;
 
 	beforeAll(async () => {
-		engine = await openEmbedded(MEMORY);
-		await migrate(engine, { dir: 'supabase/migrations', compat: 'auto' });
-		wire = await serveWire({
-			pglite: engine.pglite,
-			lock: engine.lock,
-			host: '127.0.0.1',
-			port: 0,
-			maxConnections: 8
-		});
+		({ engine, wire } = await servedEmbedded({ seed: false, maxConnections: 8 }));
 		await engine.session((s) => s.exec('create table public.counter (n int not null)'));
 	});
 	afterAll(async () => {

@@ -13,39 +13,52 @@ import type { DB } from '../platform/database';
 import { wasSeededFrom, withClaims } from '../platform/db';
 import { ensureRuntime, getAuth } from '../platform/runtime';
 import {
-	formAction,
+	inTransaction,
 	type ActionOptions,
 	type Refusal,
 	type Submitted
 } from '../platform/web/actions';
+import { parseForm } from '../platform/web/forms';
 import { STAFF_ROLES, type StaffRole } from '../../admin/schemas';
 import { myStaffRole, staffRolesHeld, type StaffRolesHeld } from './staff';
 
 /** The message of the app's 404 page for a route that does not exist (handleError, hooks.server.ts). */
 export const NOT_FOUND = 'Not found';
 
+export interface Staff {
+	claims: AccessClaims;
+	role: StaffRole;
+	holds: StaffRolesHeld;
+}
+
+/** The gate for a console load: see withStaff. */
 export async function requireStaff(
 	locals: App.Locals,
 	url: URL,
 	needed?: StaffRole
-): Promise<{ claims: AccessClaims; role: StaffRole; holds: StaffRolesHeld }> {
-	if (!locals.claims) {
-		redirect(303, `/auth/sign-in?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
-	}
-	const { role, holds } = await withClaims(locals.claims, async (trx) => ({
-		role: await myStaffRole(trx),
-		holds: await staffRolesHeld(trx)
-	}));
-	if (!role) error(404, NOT_FOUND);
-	await requireSecondFactor(locals.claims, url);
-	if (needed) requireRole(holds, needed);
-	return { claims: locals.claims, role, holds };
+): Promise<Staff> {
+	return withStaff(locals, url, needed, async (_trx, staff) => staff);
 }
 
 /**
- * A console form action: the gate (requireStaff: signed in, staff, second factor, the role SQL
- * says they hold) and then formAction, the write in one transaction as the staff member. SQL
- * checks the role again in the write (TN061, RLS).
+ * `read` in ONE transaction as the caller, behind the gate: SQL's answer to "are they staff, with
+ * which roles", then the 404, the second-factor redirect and the 403, in that order.
+ */
+export async function withStaff<T>(
+	locals: App.Locals,
+	url: URL,
+	needed: StaffRole | undefined,
+	read: (trx: Transaction<DB>, staff: Staff) => Promise<T>
+): Promise<T> {
+	const { claims, stepUp } = await beforeGate(locals, url);
+	return withClaims(claims, async (trx) => read(trx, await gate(trx, claims, stepUp, url, needed)));
+}
+
+/**
+ * A console form action, in ONE transaction as the staff member: the gate (signed in, staff,
+ * second factor, the role SQL says they hold), then the form parsed with zod, then `write`, a
+ * refusal the catalogue explains answered as formAction does. SQL checks the role again in the
+ * write (TN061, RLS).
  */
 export async function staffAction<S extends z.ZodType, T>(
 	event: Pick<RequestEvent, 'locals' | 'request' | 'url'>,
@@ -58,24 +71,67 @@ export async function staffAction<S extends z.ZodType, T>(
 	) => Promise<T>,
 	options?: ActionOptions
 ): Promise<T | Refusal> {
-	const { claims } = await requireStaff(event.locals, event.url, needed);
-	return formAction(event, schema, (trx, form) => write(trx, form, { claims }), options);
+	const { claims, stepUp } = await beforeGate(event.locals, event.url);
+	const values: Record<string, string> = {};
+	return inTransaction(
+		claims,
+		values,
+		async (trx) => {
+			await gate(trx, claims, stepUp, event.url, needed);
+			let form: Submitted<z.output<S>> = { input: undefined as z.output<S>, values: {} };
+			if (schema) {
+				const parsed = await parseForm(event.request, schema);
+				if (!parsed.ok) return parsed.failure;
+				form = { input: parsed.data, values: parsed.values };
+				Object.assign(values, parsed.values);
+			}
+			return write(trx, form, { claims });
+		},
+		options
+	);
 }
 
 /**
- * The console needs an aal2 session: staff with an authenticator app step up, and — whenever
- * `staffMustEnrol()` — staff without one are sent to enrol first. Both go to /account/security
- * and come back to the page they asked for.
+ * What the gate needs from outside the request's transaction: the claims (or the sign-in
+ * redirect) and whether the session must step up. The console needs an aal2 session: staff with
+ * an authenticator app step up, and — whenever `staffMustEnrol()` — staff without one are sent to
+ * enrol first. Only an aal1 session on a database where enrolling is optional asks the auth
+ * provider whether a verified factor exists (auth.mfa_factors, which the caller's own transaction
+ * may not read), so that read happens here, before the transaction, never inside it.
  */
-async function requireSecondFactor(claims: AccessClaims, url: URL): Promise<void> {
-	if (claims.aal === 'aal2') return;
-	const [{ next }, mustEnrol] = await Promise.all([
-		(await getAuth()).getAssuranceLevel(claims),
-		staffMustEnrol()
-	]);
-	if (next === 'aal2' || mustEnrol) {
+async function beforeGate(
+	locals: App.Locals,
+	url: URL
+): Promise<{ claims: AccessClaims; stepUp: boolean }> {
+	if (!locals.claims) {
+		redirect(303, `/auth/sign-in?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
+	}
+	const claims = locals.claims;
+	if (claims.aal === 'aal2') return { claims, stepUp: false };
+	if (await staffMustEnrol()) return { claims, stepUp: true };
+	const { next } = await (await getAuth()).getAssuranceLevel(claims);
+	return { claims, stepUp: next === 'aal2' };
+}
+
+/**
+ * Inside the request's transaction: a 404 unless SQL says the caller is staff, then the
+ * second-factor redirect (to /account/security and back), then a 403 unless they hold `needed`.
+ */
+async function gate(
+	trx: Transaction<DB>,
+	claims: AccessClaims,
+	stepUp: boolean,
+	url: URL,
+	needed?: StaffRole
+): Promise<Staff> {
+	const role = await myStaffRole(trx);
+	const holds = await staffRolesHeld(trx);
+	if (!role) error(404, NOT_FOUND);
+	if (stepUp) {
 		redirect(303, `/account/security?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
 	}
+	if (needed) requireRole(holds, needed);
+	return { claims, role, holds };
 }
 
 let demoDatabase: Promise<boolean> | undefined;

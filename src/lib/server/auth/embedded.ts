@@ -21,7 +21,7 @@ import {
 	passwordSchema,
 	recoveryCodeSchema,
 	SAME_PASSWORD,
-	signUpSchema
+	parseSignUp
 } from './schemas';
 import {
 	alreadyRegisteredEmail,
@@ -152,15 +152,7 @@ export class EmbeddedAuth implements AuthProvider {
 		password: string;
 		userMetadata?: Record<string, unknown>;
 	}): Promise<SignUpResult> {
-		const parsed = signUpSchema.safeParse(input);
-		if (!parsed.success) {
-			const emailIssue = parsed.error.issues.some((i) => i.path[0] === 'email');
-			throw new AuthError(
-				emailIssue ? 'invalid_credentials' : 'weak_password',
-				parsed.error.issues.map((i) => i.message)
-			);
-		}
-		const { email, password } = parsed.data;
+		const { email, password } = parseSignUp(input);
 		const token = randomToken();
 		await this.run(async (trx) => {
 			const existing = (

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { emailAddress } from '../../forms/messages';
+import { AuthError } from './errors';
 
 export const PASSWORD_MIN_LENGTH = 10;
 /** bcrypt ignores everything after 72 bytes; a longer password would silently be truncated. */
@@ -96,3 +97,20 @@ export const recoveryCodeSchema = z
 
 export type SignUpInput = z.infer<typeof signUpSchema>;
 export type SignInInput = z.infer<typeof signInSchema>;
+
+/**
+ * The sign-up both providers accept: the app's rules hold whichever provider runs. A bad address
+ * fails as invalid_credentials, a password the rules refuse as weak_password, with the sentences.
+ */
+export function parseSignUp(input: { email: string; password: string }): {
+	email: string;
+	password: string;
+} {
+	const parsed = signUpSchema.safeParse(input);
+	if (parsed.success) return parsed.data;
+	const emailIssue = parsed.error.issues.some((i) => i.path[0] === 'email');
+	throw new AuthError(
+		emailIssue ? 'invalid_credentials' : 'weak_password',
+		parsed.error.issues.map((i) => i.message)
+	);
+}

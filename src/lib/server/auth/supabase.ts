@@ -21,7 +21,7 @@ import {
 	normaliseEmail,
 	passwordForEmail,
 	passwordSchema,
-	signUpSchema
+	parseSignUp
 } from './schemas';
 import { AuthError } from './errors';
 import { accessClaimsSchema, type AccessClaims, type Aal } from './jwt';
@@ -102,16 +102,8 @@ export class SupabaseAuth implements AuthProvider {
 		password: string;
 		userMetadata?: Record<string, unknown>;
 	}): Promise<SignUpResult> {
-		// The app's password rules hold whichever provider runs; GoTrue's policy applies on top.
-		const parsed = signUpSchema.safeParse(input);
-		if (!parsed.success) {
-			const emailIssue = parsed.error.issues.some((i) => i.path[0] === 'email');
-			throw new AuthError(
-				emailIssue ? 'invalid_credentials' : 'weak_password',
-				parsed.error.issues.map((i) => i.message)
-			);
-		}
-		const { email, password } = parsed.data;
+		// GoTrue's policy applies on top of the app's rules.
+		const { email, password } = parseSignUp(input);
 		const gotrue = await this.client();
 		unwrap(
 			await gotrue.signUp({

@@ -7,6 +7,7 @@ import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
 import { LIMIT_METRICS, type PlanInput } from '../../admin/schemas';
 import { countsBy, PAGE_SIZE } from '../admin/paging';
+import type { Plan } from './queries';
 
 type Trx = Transaction<DB>;
 
@@ -20,18 +21,10 @@ export async function subscriptionCounts(trx: Trx): Promise<Record<string, numbe
 	);
 }
 
-export interface PlanRow {
-	id: string;
-	code: string;
-	name: string;
-	description: string;
-	currency: string;
-	priceMonthly: number;
-	priceYearly: number;
+/** A plan as the console shows it: the plan (queries.ts) with what staff edit and its use. */
+export interface PlanRow extends Plan {
 	trialDays: number;
 	features: Record<string, unknown>;
-	stripePriceMonthly: string | null;
-	stripePriceYearly: string | null;
 	isActive: boolean;
 	subscribers: number;
 	limits: Record<string, { soft: number | null; hard: number | null }>;

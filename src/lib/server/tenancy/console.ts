@@ -5,6 +5,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
 import { PAGE_SIZE } from '../admin/paging';
+import { TENANT_COLUMNS } from './tenants';
 
 type Trx = Transaction<DB>;
 
@@ -104,13 +105,7 @@ export async function getTenantDetail(
 	const tenant = await trx
 		.selectFrom('tenants')
 		.select([
-			'id',
-			'slug',
-			'name',
-			'status',
-			'status_reason as statusReason',
-			'timezone',
-			'data_region as dataRegion',
+			...TENANT_COLUMNS,
 			'created_at as createdAt',
 			'approved_at as approvedAt',
 			'suspended_at as suspendedAt'

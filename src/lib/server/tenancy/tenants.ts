@@ -17,6 +17,17 @@ export interface TenantDetail extends TenantSummary {
 	branding: { primary_color?: string; logo_url?: string } & Record<string, unknown>;
 }
 
+/** The tenant columns every tenant page and the console show (TenantSummary and its status). */
+export const TENANT_COLUMNS = [
+	'id',
+	'slug',
+	'name',
+	'status',
+	'status_reason as statusReason',
+	'timezone',
+	'data_region as dataRegion'
+] as const;
+
 /** The caller's tenant-wide permission codes in a tenant (none when not a member). */
 export async function myPermissions(trx: Transaction<DB>, tenantId: string): Promise<string[]> {
 	const { rows } = await sql<{
@@ -41,17 +52,7 @@ export function findTenantBySlug(
 ): Promise<TenantDetail | undefined> {
 	return trx
 		.selectFrom('tenants')
-		.select([
-			'id',
-			'slug',
-			'name',
-			'status',
-			'status_reason as statusReason',
-			'timezone',
-			'data_region as dataRegion',
-			'require_mfa as requireMfa',
-			'branding'
-		])
+		.select([...TENANT_COLUMNS, 'require_mfa as requireMfa', 'branding'])
 		.where('slug', '=', slug)
 		.executeTakeFirst() as Promise<TenantDetail | undefined>;
 }

@@ -1,9 +1,8 @@
 import { error } from '@sveltejs/kit';
 import { z } from 'zod';
 import { PROOF_CONTENT_TYPES, proofStore, sniffProof } from '$lib/server/billing/proofs';
-import { withClaims } from '$lib/server/platform/db';
 import { ensureRuntime } from '$lib/server/platform/runtime';
-import { NOT_FOUND, requireStaff } from '$lib/server/admin/guard';
+import { NOT_FOUND, withStaff } from '$lib/server/admin/guard';
 import type { RequestHandler } from './$types';
 
 /**
@@ -12,16 +11,16 @@ import type { RequestHandler } from './$types';
  * never from the URL; the bytes are sent with the type their first bytes prove, as an attachment.
  */
 export const GET: RequestHandler = async ({ locals, params, url }) => {
-	const { claims } = await requireStaff(locals, url, 'billing_admin');
 	const id = z.uuid().safeParse(params.id);
-	if (!id.success) error(404, NOT_FOUND);
-	const payment = await withClaims(claims, (trx) =>
-		trx
+	const payment = await withStaff(locals, url, 'billing_admin', async (trx) => {
+		if (!id.success) error(404, NOT_FOUND);
+		return trx
 			.selectFrom('payments')
 			.select(['proof_path as proofPath'])
 			.where('id', '=', id.data)
-			.executeTakeFirst()
-	);
+			.executeTakeFirst();
+	});
+	if (!id.success) error(404, NOT_FOUND);
 	if (!payment?.proofPath) error(404, NOT_FOUND);
 	const { config } = await ensureRuntime();
 	const bytes = await proofStore(config.DATA_DIR).get(payment.proofPath);
