@@ -3,6 +3,7 @@ import { sequence } from '@sveltejs/kit/hooks';
 import '$lib/server/modules';
 import { readSession } from '$lib/server/auth/cookies';
 import { withRequestCookies } from '$lib/server/auth/ended-session';
+import { NOT_FOUND } from '$lib/server/platform/errors';
 import { inRequest } from '$lib/server/platform/rls';
 import { ensureRuntime, getAuth } from '$lib/server/platform/runtime';
 import { describeRequest, trustedProxies } from '$lib/server/platform/web/client-address';
@@ -52,7 +53,7 @@ const refuseCrossOrigin: Handle = async ({ event, resolve }) => {
 export const handleError: HandleServerError = ({ error, event, status }) => {
 	if (status !== 404)
 		console.error(`[tenantry] ${event.request.method} ${event.url.pathname}:`, error);
-	return { message: status === 404 ? 'Not found' : 'Something went wrong on our side.' };
+	return { message: status === 404 ? NOT_FOUND : 'Something went wrong on our side.' };
 };
 
 let proxies: ReturnType<typeof trustedProxies> | undefined;

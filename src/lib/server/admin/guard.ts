@@ -18,12 +18,13 @@ import {
 	type Refusal,
 	type Submitted
 } from '../platform/web/actions';
+import { NOT_FOUND } from '../platform/errors';
 import { parseForm } from '../platform/web/forms';
 import { STAFF_ROLES, type StaffRole } from '../../admin/schemas';
 import { myStaffRole, staffRolesHeld, type StaffRolesHeld } from './staff';
 
-/** The message of the app's 404 page for a route that does not exist (handleError, hooks.server.ts). */
-export const NOT_FOUND = 'Not found';
+/** The console's 404 for non-staff reads exactly as the app's own 404 page. */
+export { NOT_FOUND };
 
 export interface Staff {
 	claims: AccessClaims;

@@ -185,3 +185,6 @@ export function describeDbError(error: unknown, context?: ErrorContext): Explain
 	if (typeof code !== 'string') return null;
 	return (context && DB_ERROR_MESSAGES_IN[context][code]) || DB_ERROR_MESSAGES[code] || null;
 }
+
+/** The message of the app's 404 page (handleError in hooks.server.ts), and of every 404 that must read the same. */
+export const NOT_FOUND = 'Not found';
