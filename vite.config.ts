@@ -1,8 +1,9 @@
 import { sveltekit } from '@sveltejs/kit/vite';
+import tailwindcss from '@tailwindcss/vite';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-	plugins: [sveltekit()],
+	plugins: [tailwindcss(), sveltekit()],
 	server: { fs: { allow: ['supabase'] } },
 	// Bundled for the browser up front: found on a first visit instead, Vite would re-optimise and
 	// reload the page under a person (or a browser test) mid-form.

@@ -1,0 +1,10 @@
+import Root from './kbd.svelte';
+import Group from './kbd-group.svelte';
+
+export {
+	Root,
+	Group,
+	//
+	Root as Kbd,
+	Group as KbdGroup
+};
