@@ -651,6 +651,10 @@ create constraint trigger role_permissions_keep_one after delete on public.role_
 -- Helpers
 -- ---------------------------------------------------------------------------------------------
 
+-- THE entry point for "the caller's (tenant, permission) grants": every policy, RPC and older
+-- helper name asks here. Grants from another kind of principal (API keys, whose claims name the
+-- key) are to be unioned into these arrays here, as a second branch beside the memberships join,
+-- so that nothing that asks needs to change.
 create or replace function private.permitted_tenant_ids(p_code text default null, p_billing_suspended boolean default false)
 returns uuid[]
 language plpgsql
@@ -698,8 +702,8 @@ comment on function private.permitted_tenant_ids(text, boolean) is
 -- join above, and the coalesce keeps the comparison a filter, which the planner neither turns into
 -- an index condition nor estimates as `= any`, so an explicit `tenant_id = $1` alone sets the
 -- row estimate and pages keep the (tenant_id, created_at) index order. A small array compared in
--- place costs less per row than the hashed sub-plan of `in (select …)`, and as a filter of
--- leakproof cost it runs after the query's own cheaper conditions (bench/rls.ts).
+-- place costs less per row than the hashed sub-plan of `in (select …)`, and as a cheap filter it
+-- runs after the query's own leakproof conditions (bench/rls.ts).
 create or replace function private.tenant_in(p_tenant_id uuid, p_tenant_ids uuid[])
 returns boolean
 language sql
@@ -724,7 +728,7 @@ $$;
 
 comment on function private.holds_permission(text, uuid, boolean) is
   'Does the caller hold p_code tenant-wide in this tenant (active; also billing-suspended when p_billing_suspended)? '
-  'The point form of permitted_tenant_ids; plain SQL so it inlines. Policies use the set form tenants_with_permission().';
+  'The point form of permitted_tenant_ids; plain SQL so it inlines. Policies use tenant_in over permitted_tenant_ids.';
 
 create or replace function private.user_tenant_ids()
 returns setof uuid
@@ -739,7 +743,8 @@ end
 $$;
 
 comment on function private.user_tenant_ids() is
-  'Active tenants where the caller is an active member. Policies: tenant_id in (select private.user_tenant_ids()).';
+  'Active tenants where the caller is an active member, as a set (permitted_tenant_ids() unnested) for RPCs and helpers. '
+  'Policies: private.tenant_in(tenant_id, (select private.permitted_tenant_ids())).';
 
 create or replace function private.user_membership_tenant_ids()
 returns setof uuid
@@ -799,8 +804,8 @@ end
 $$;
 
 comment on function private.tenants_with_permission(text) is
-  'Active tenants where the caller holds p_code tenant-wide (the set form of holds_permission). '
-  'Policies: tenant_id in (select private.tenants_with_permission(''x.y'')).';
+  'Active tenants where the caller holds p_code tenant-wide (the set form of holds_permission), for RPCs and checks. '
+  'Policies: private.tenant_in(tenant_id, (select private.permitted_tenant_ids(''x.y''))).';
 
 create or replace function private.user_permissions(p_tenant_id uuid)
 returns setof text
