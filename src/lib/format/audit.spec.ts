@@ -14,13 +14,14 @@ function actionCodesInMigrations(): string[] {
 	const codes = new Set<string>();
 	for (const file of readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql'))) {
 		const text = readFileSync(join(MIGRATIONS, file), 'utf8').replace(/--[^\n]*/g, '');
-		for (const [, table] of text.matchAll(/select private\.enable_audit\('public\.(\w+)'/g)) {
-			for (const op of ['insert', 'update', 'delete']) codes.add(`${table}.${op}`);
+		for (const match of text.matchAll(/select private\.enable_audit\('public\.(\w+)'/g)) {
+			for (const op of ['insert', 'update', 'delete']) codes.add(`${match[1]}.${op}`);
 		}
 		for (const statement of text.split(';')) {
 			if (!/private\.(audit_event|set_tenant_status|billing_transition)\(/.test(statement))
 				continue;
-			for (const [, code] of statement.matchAll(/'([a-z_]+\.[a-z_]+)'/g)) codes.add(code);
+			for (const [literal] of statement.matchAll(/'[a-z_]+\.[a-z_]+'/g))
+				codes.add(literal.slice(1, -1));
 		}
 	}
 	return [...codes].sort();

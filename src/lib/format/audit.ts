@@ -115,7 +115,7 @@ function actorName(entry: AuditEntry): string {
 
 /** The readable form of an unknown code: "projects.archive" → "archive (projects)". */
 function generic(action: string): string {
-	const [subject, ...rest] = action.split('.');
+	const [subject = '', ...rest] = action.split('.');
 	const what = rest.join(' ').replaceAll('_', ' ');
 	return `{actor} did "${what || subject}" on ${subject.replaceAll('_', ' ')}`;
 }

@@ -68,7 +68,7 @@ export function localeFromAcceptLanguage(header: string | null | undefined): Lan
 	const ranked = (header ?? '')
 		.split(',')
 		.map((part, i) => {
-			const [tag, ...params] = part.trim().split(';');
+			const [tag = '', ...params] = part.trim().split(';');
 			const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
 			return { tag: tag.trim(), q: q ? Number(q.slice(2)) : 1, i };
 		})
@@ -77,7 +77,7 @@ export function localeFromAcceptLanguage(header: string | null | undefined): Lan
 	for (const { tag } of ranked) {
 		const exact = LANGUAGES.find((l) => l.toLowerCase() === tag.toLowerCase());
 		if (exact) return exact;
-		const primary = LANGUAGES.find((l) => l === tag.split('-')[0].toLowerCase());
+		const primary = LANGUAGES.find((l) => l === tag.split('-')[0]?.toLowerCase());
 		if (primary) return primary;
 	}
 	return 'en';
