@@ -1,6 +1,7 @@
 import { error, redirect } from '@sveltejs/kit';
 import { withClaims } from '$lib/server/platform/db';
 import { pagePreferences } from '$lib/server/preferences/service';
+import { sidebarOpen } from '$lib/server/platform/web/shell';
 import {
 	findTenantBySlug,
 	listMyTenants,
@@ -17,7 +18,7 @@ import type { LayoutServerLoad } from './$types';
  * Every page below reads `permissions` to hide what the person may not do; SQL enforces it anyway.
  * Its dates are in the person's own time zone, else the organisation's.
  */
-export const load: LayoutServerLoad = async ({ locals, params, url }) => {
+export const load: LayoutServerLoad = async ({ cookies, locals, params, url }) => {
 	if (!locals.claims) {
 		redirect(303, `/auth/sign-in?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
 	}
@@ -36,6 +37,7 @@ export const load: LayoutServerLoad = async ({ locals, params, url }) => {
 		...found,
 		preferences: pagePreferences(locals.preferences, found.tenant.timezone),
 		email: locals.claims.email ?? '',
-		aal: locals.claims.aal
+		aal: locals.claims.aal,
+		sidebarOpen: sidebarOpen(cookies)
 	};
 };
