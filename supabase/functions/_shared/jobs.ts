@@ -7,6 +7,8 @@
  */
 export const SYSTEM_JOBS = [
 	'db.seed',
+	'api.idempotency_purge',
+	'api.meter',
 	'audit.seal',
 	'auth.embedded',
 	'billing.lifecycle',

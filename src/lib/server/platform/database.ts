@@ -55,6 +55,16 @@ export type UsageMetricKind = "counted" | "metered";
 
 export type UsageReset = "month" | "never";
 
+export interface ApiIdempotency {
+  body: Json | null;
+  created_at: Generated<Timestamp>;
+  key: string;
+  principal: Generated<string>;
+  request_hash: string;
+  status: number | null;
+  tenant_id: string;
+}
+
 export interface AuditLogs {
   action: string;
   actor_id: string | null;
@@ -492,6 +502,7 @@ export interface UsageMetrics {
 }
 
 export interface DB {
+  api_idempotency: ApiIdempotency;
   audit_log_seals: AuditLogSeals;
   audit_logs: AuditLogs;
   "auth.users": AuthUsers;
