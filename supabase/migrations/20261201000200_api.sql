@@ -41,13 +41,14 @@ create table public.api_idempotency (
   tenant_id uuid not null references public.tenants (id) on delete cascade,
   request_hash text not null check (char_length(request_hash) = 64),
   status smallint check (status between 200 and 599),
-  body jsonb,
+  body text,
   created_at timestamptz not null default now(),
   primary key (principal, key)
 );
 alter table public.api_idempotency enable row level security;
 comment on table public.api_idempotency is
-  'The first response of every POST sent with an Idempotency-Key, per caller (API key or user) for 24 hours: '
+  'The first response of every POST sent with an Idempotency-Key, per caller (API key or user) for 24 hours, '
+  'its body as the JSON text sent (so a replay is byte for byte the same): '
   'a retry with the same key and request replays it, one with another request is refused (TN225).';
 create index api_idempotency_created_idx on public.api_idempotency (created_at);
 create index api_idempotency_tenant_idx on public.api_idempotency (tenant_id);

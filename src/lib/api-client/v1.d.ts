@@ -733,10 +733,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -809,10 +805,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -882,10 +874,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -953,10 +941,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1022,10 +1006,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1097,10 +1077,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1170,10 +1146,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1244,10 +1216,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1313,10 +1281,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1386,10 +1350,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1460,10 +1420,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1542,10 +1498,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1611,10 +1563,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1690,10 +1638,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1766,10 +1710,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1843,10 +1783,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1914,10 +1850,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -1987,10 +1919,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -2060,10 +1988,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -2134,10 +2058,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -2216,10 +2136,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -2285,10 +2201,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -2364,10 +2276,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -2440,10 +2348,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -2517,10 +2421,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -2588,10 +2488,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -2665,10 +2561,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -2748,10 +2640,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -2812,8 +2700,8 @@ export interface operations {
 		};
 		requestBody?: never;
 		responses: {
-			/** @description Done. */
-			204: {
+			/** @description OK. */
+			200: {
 				headers: {
 					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
 					RateLimit?: string;
@@ -2829,10 +2717,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -2897,10 +2781,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -2971,10 +2851,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -3039,10 +2915,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {
@@ -3112,10 +2984,6 @@ export interface operations {
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
 				headers: {
-					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
-					RateLimit?: string;
-					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
-					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
 				content: {

@@ -141,7 +141,7 @@ export function endpoint<
 	spec: EndpointSpec<P, Q, B>,
 	handler: (ctx: Context<P, Q, B>) => Promise<unknown>
 ): Endpoint {
-	const success = spec.response ? (spec.status ?? 200) : 204;
+	const success = spec.response || spec.media ? (spec.status ?? 200) : 204;
 	async function handle(event: RequestEvent): Promise<Response> {
 		const headers: Record<string, string> = { 'cache-control': 'no-store' };
 		try {

@@ -43,7 +43,7 @@ export async function idempotent(
 			.where('key', '=', record.key)
 			.executeTakeFirstOrThrow();
 		if (first.request_hash !== record.hash || first.status === null) throw new ApiProblem('TN225');
-		return { status: first.status, body: first.body, replayed: true };
+		return { status: first.status, body: JSON.parse(first.body ?? 'null'), replayed: true };
 	}
 	await sql`savepoint api_request`.execute(trx);
 	let response: StoredResponse;

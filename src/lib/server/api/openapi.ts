@@ -44,7 +44,7 @@ function operation(endpoint: Endpoint): ZodOpenApiOperationObject {
 		headers['If-Match'] = z.string().optional().meta({ description: 'An ETag: 412 when the resource changed.' });
 	}
 	const successHeaders = spec.etag ? { ...RATE_HEADERS, ETag: header('The version of the resource.') } : RATE_HEADERS;
-	const success = spec.response ? (spec.status ?? 200) : 204;
+	const success = spec.response || spec.media ? (spec.status ?? 200) : 204;
 	const content = spec.media
 		? Object.fromEntries(
 				Object.entries(spec.media).map(([type, description]) => [
@@ -75,7 +75,10 @@ function operation(endpoint: Endpoint): ZodOpenApiOperationObject {
 				...(content ? { content } : {})
 			},
 			...(spec.etag && spec.method === 'GET' ? { 304: { description: 'Not modified.' } } : {}),
-			401: problem('Not authenticated (TN221), or a bad token or key (TN222).'),
+			401: {
+				description: 'Not authenticated (TN221), or a bad token or key (TN222).',
+				content: { [PROBLEM_TYPE]: { schema: problemSchema } }
+			},
 			429: problem('Rate limited (TN228) or the plan’s API calls used (TN229).', {
 				headers: { ...RATE_HEADERS, 'Retry-After': header('Seconds to wait.') }
 			}),

@@ -38,8 +38,8 @@ export const REFERENCE_HTML = `<!doctype html>
 let bundle: Promise<Buffer> | undefined;
 
 export function scalarBundle(): Promise<Buffer> {
-	bundle ??= readFile(
-		createRequire(import.meta.url).resolve('@scalar/api-reference/dist/browser/standalone.js')
-	);
+	// The package exports no path to the file, so it is found from the package's entry point.
+	const entry = createRequire(import.meta.url).resolve('@scalar/api-reference');
+	bundle ??= readFile(`${entry.slice(0, entry.lastIndexOf('/dist/'))}/dist/browser/standalone.js`);
 	return bundle;
 }

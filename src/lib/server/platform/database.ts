@@ -56,7 +56,7 @@ export type UsageMetricKind = "counted" | "metered";
 export type UsageReset = "month" | "never";
 
 export interface ApiIdempotency {
-  body: Json | null;
+  body: string | null;
   created_at: Generated<Timestamp>;
   key: string;
   principal: Generated<string>;
