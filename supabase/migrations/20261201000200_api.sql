@@ -53,6 +53,15 @@ comment on table public.api_idempotency is
 create index api_idempotency_created_idx on public.api_idempotency (created_at);
 create index api_idempotency_tenant_idx on public.api_idempotency (tenant_id);
 
+-- ---------------------------------------------------------------------------------------------
+-- Triggers
+-- ---------------------------------------------------------------------------------------------
+
+-- Not audited: it is the API's record of its own requests, and every write it replays was
+-- audited when it was made.
+create trigger api_idempotency_immutable_columns before update on public.api_idempotency
+  for each row execute function private.forbid_column_changes('principal', 'key', 'tenant_id');
+
 create or replace function private.purge_api_idempotency()
 returns bigint
 language sql
@@ -97,6 +106,15 @@ create policy api_idempotency_update_own on public.api_idempotency
   for update to authenticated
   using (principal = (select private.api_principal()))
   with check (principal = (select private.api_principal()));
+create policy api_idempotency_select_mfa on public.api_idempotency
+  as restrictive for select to authenticated
+  using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
+create policy api_idempotency_insert_mfa on public.api_idempotency
+  as restrictive for insert to authenticated
+  with check (tenant_id not in (select private.mfa_blocked_tenant_ids()));
+create policy api_idempotency_update_mfa on public.api_idempotency
+  as restrictive for update to authenticated
+  using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
 
 -- ---------------------------------------------------------------------------------------------
 -- API functions (for the app's system jobs)
