@@ -7,6 +7,8 @@
  */
 export const SYSTEM_JOBS = [
 	'db.seed',
+	'api_keys.meter',
+	'api_keys.verify',
 	'audit.seal',
 	'auth.embedded',
 	'billing.lifecycle',
