@@ -12,7 +12,10 @@ const HEADER = `/**
 `;
 
 export async function apiTypes(): Promise<string> {
-	const ast = await openapiTS(JSON.parse(JSON.stringify(buildOpenApi())));
+	// A property with a default is optional to send (defaultNonNullable would make it required).
+	const ast = await openapiTS(JSON.parse(JSON.stringify(buildOpenApi())), {
+		defaultNonNullable: false
+	});
 	const options = (await prettier.resolveConfig(API_TYPES_FILE)) ?? {};
 	return prettier.format(HEADER + astToString(ast), { ...options, filepath: API_TYPES_FILE });
 }

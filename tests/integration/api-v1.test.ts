@@ -499,6 +499,118 @@ describe('REST API v1', () => {
 		});
 	});
 
+	describe('API keys', () => {
+		const ACME_KEY = 'tnt_test_DemoAcmeKeyDoNotUseInProduction13DRKS1';
+		const GLOBEX_KEY = 'tnt_test_DemoGlobexKeyNotForProduction0012vPKt7';
+		const keyClient = (key: string, headers: Record<string, string> = {}) =>
+			checker.client(app.url, { authorization: `Bearer ${key}`, ...headers });
+
+		it('authenticates a key as a principal of its tenant, limited by its own rate limit', async () => {
+			const { data, response } = await keyClient(ACME_KEY).GET('/api/v1/projects');
+			expect(response.status).toBe(200);
+			expect(data!.data.map((p) => p.slug)).toContain('web');
+			expect(response.headers.get('ratelimit-policy')).toMatch(/^"key";q=\d+;w=60$/);
+			const tenant = await keyClient(ACME_KEY, { 'tenantry-tenant': 'acme' }).GET('/api/v1/tenant');
+			expect(tenant.data?.slug).toBe('acme');
+		});
+
+		it('refuses a key in another tenant, and another tenant’s rows to a key', async () => {
+			const named = await keyClient(ACME_KEY, { 'tenantry-tenant': 'globex' }).GET('/api/v1/projects');
+			expectProblem(named.error, 404, 'TN224');
+			const acmeProjects = (await owner.GET('/api/v1/projects')).data!.data;
+			const foreign = await keyClient(GLOBEX_KEY).GET('/api/v1/projects/{project}', {
+				params: { path: { project: acmeProjects[0]!.id } }
+			});
+			expectProblem(foreign.error, 404, 'TN230');
+		});
+
+		it('refuses what the key was not given, and a forged key', async () => {
+			const write = await keyClient(ACME_KEY).POST('/api/v1/projects', {
+				body: { name: 'By key', slug: 'by-key', description: '' }
+			});
+			expect(write.response.status).toBe(403);
+			const teams = await keyClient(ACME_KEY).GET('/api/v1/teams');
+			expect(teams.data?.data).toEqual([]);
+			const forged = await raw('/api/v1/projects', {
+				headers: { authorization: `Bearer ${ACME_KEY.slice(0, -1)}X` }
+			});
+			expectProblem(await forged.json(), 401, 'TN222');
+		});
+
+		it('creates a key over the API, whose writes are audited as the key, and revokes it for its next request', async () => {
+			const made = await owner.POST('/api/v1/api-keys', {
+				body: { name: 'CI', permissions: ['projects.create', 'projects.read'] }
+			});
+			expect(made.response.status).toBe(201);
+			expect(made.data!.key).toMatch(/^tnt_live_/);
+			expect(made.data!.prefix).toBe(made.data!.key.slice(0, made.data!.prefix.length));
+			const ci = keyClient(made.data!.key);
+			const project = await ci.POST('/api/v1/projects', {
+				params: { header: { 'Idempotency-Key': 'ci-1' } },
+				body: { name: 'From CI', slug: 'from-ci', description: '' }
+			});
+			expect(project.response.status).toBe(201);
+			const replay = await ci.POST('/api/v1/projects', {
+				params: { header: { 'Idempotency-Key': 'ci-1' } },
+				body: { name: 'From CI', slug: 'from-ci', description: '' }
+			});
+			expect(replay.response.headers.get('idempotent-replayed')).toBe('true');
+			const audit = await owner.GET('/api/v1/audit-log', {
+				params: { query: { action: 'projects.insert', limit: 1 } }
+			});
+			expect(audit.data!.data[0]).toMatchObject({ actor_type: 'api_key', actor_id: made.data!.id });
+
+			const listed = await owner.GET('/api/v1/api-keys');
+			expect(listed.data!.data.find((k) => k.id === made.data!.id)?.last_four).toBe(made.data!.key.slice(-4));
+			const byKey = await keyClient(ACME_KEY).GET('/api/v1/api-keys');
+			expect(byKey.response.status).toBeGreaterThanOrEqual(200);
+
+			const revoked = await owner.DELETE('/api/v1/api-keys/{key}', { params: { path: { key: made.data!.id } } });
+			expect(revoked.response.status).toBe(204);
+			const after = await ci.GET('/api/v1/projects');
+			expect(after.response.status).toBe(401);
+			expect(['TN201', 'TN222']).toContain((after.error as ProblemBody).code);
+		});
+
+		it('rotates a key: the new one works, the old one too for the overlap', async () => {
+			const made = await owner.POST('/api/v1/api-keys', {
+				body: { name: 'Rotating', permissions: ['projects.read'] }
+			});
+			const rotated = await owner.POST('/api/v1/api-keys/{key}/rotate', {
+				params: { path: { key: made.data!.id } },
+				body: { overlap_seconds: 3600 }
+			});
+			expect(rotated.response.status).toBe(201);
+			expect(rotated.data!.key).not.toBe(made.data!.key);
+			expect((await keyClient(rotated.data!.key).GET('/api/v1/projects')).response.status).toBe(200);
+			expect((await keyClient(made.data!.key).GET('/api/v1/projects')).response.status).toBe(200);
+		});
+
+		it('stops an expired key', async () => {
+			const made = await owner.POST('/api/v1/api-keys', {
+				body: {
+					name: 'Short-lived',
+					permissions: ['projects.read'],
+					expires_at: new Date(Date.now() + 1500).toISOString()
+				}
+			});
+			const key = keyClient(made.data!.key);
+			expect((await key.GET('/api/v1/projects')).response.status).toBe(200);
+			await new Promise((r) => setTimeout(r, 1800));
+			const late = await key.GET('/api/v1/projects');
+			expect(late.response.status).toBe(401);
+			expect(['TN202', 'TN222']).toContain((late.error as ProblemBody).code);
+		});
+
+		it('refuses a key that tries to make keys (TN212 or a missing permission)', async () => {
+			const { response, error } = await keyClient(ACME_KEY).POST('/api/v1/api-keys', {
+				body: { name: 'Escalate', permissions: ['projects.read'] }
+			});
+			expect(response.status).toBe(403);
+			expect(['TN212', 'TN002', '42501']).toContain((error as ProblemBody).code);
+		});
+	});
+
 	describe('the document and the reference page', () => {
 		it('serves the OpenAPI document the tests check against', async () => {
 			const res = await fetch(`${app.url}/api/v1/openapi.json`);

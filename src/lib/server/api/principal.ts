@@ -10,6 +10,8 @@
  */
 import type { RequestEvent } from '@sveltejs/kit';
 import type { Transaction } from 'kysely';
+import { authenticateApiKey } from '../api-keys/verify';
+import { rateLimit } from '../api-keys/rate-limit';
 import type { AccessClaims } from '../auth';
 import type { DB } from '../platform/database';
 import { currentRequestContext, runWithClaims } from '../platform/rls';
@@ -31,8 +33,8 @@ export interface Principal {
 	limit(): Promise<RateLimitState>;
 }
 
-/** The shape of an API key's text (the checksum is the API keys module's to check). */
-export const API_KEY_PATTERN = /^tnt_(live|test)_[A-Za-z0-9]+$/;
+/** What looks like an API key rather than a JWT (the format and checksum are the API keys module's to check). */
+export const LOOKS_LIKE_API_KEY = /^tnt_(live|test)_/;
 
 let personLimiter: WindowLimiter | undefined;
 
@@ -62,7 +64,7 @@ export async function authenticate(event: Pick<RequestEvent, 'request' | 'locals
 	if (header !== null) {
 		const bearer = /^Bearer +(\S+)$/i.exec(header.trim())?.[1];
 		if (!bearer) throw new ApiProblem('TN222', 'Use Authorization: Bearer <token or API key>.');
-		if (API_KEY_PATTERN.test(bearer)) return apiKey(bearer);
+		if (LOOKS_LIKE_API_KEY.test(bearer)) return apiKey(bearer);
 		try {
 			return person('token', await (await getAuth()).verifyAccessToken(bearer));
 		} catch {
@@ -74,11 +76,24 @@ export async function authenticate(event: Pick<RequestEvent, 'request' | 'locals
 }
 
 /**
- * KEYS BRANCH NOT WIRED YET: API keys are verified by the API keys module (branch s4-keys,
- * src/lib/server/api-keys/verify.ts); until it is merged every key is refused.
+ * An API key (api-keys/verify.ts: format, checksum, HMAC, the verified-key cache). Its request
+ * runs under the key's claims, whose first statement re-checks that the key is still live
+ * (revoked, expired, suspended tenant: TN200–TN203, answered 401), and its rate limit is the
+ * key's own, counted in Postgres so every process shares it.
  */
 async function apiKey(raw: string): Promise<Principal> {
-	void raw;
-	void currentRequestContext;
-	throw new ApiProblem('TN222', 'API keys are not accepted by this build yet.');
+	const clientIp = currentRequestContext()?.clientIp ?? null;
+	const key = await authenticateApiKey(raw, clientIp);
+	if (!key) throw new ApiProblem('TN222');
+	return {
+		kind: 'key',
+		subject: key.keyId,
+		displayName: null,
+		keyTenantId: key.tenantId,
+		run: async (fn) => runWithClaims((await ensureRuntime()).engine.db, key.claims, fn),
+		async limit() {
+			const state = await rateLimit(key.keyId, clientIp);
+			return { policy: 'key', windowSeconds: 60, ...state };
+		}
+	};
 }

@@ -54,6 +54,12 @@ export class ApiProblem extends Error {
 const DB_STATUS: Record<string, number> = {
 	TN001: 401,
 	TN006: 401,
+	TN200: 401,
+	TN201: 401,
+	TN202: 401,
+	TN203: 401,
+	TN212: 403,
+	TN215: 429,
 	TN002: 403,
 	TN004: 403,
 	TN005: 403,

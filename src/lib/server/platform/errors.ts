@@ -101,6 +101,34 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 		field: 'domain',
 		message: 'That domain is verified by another organisation: it must remove it first.'
 	},
+	TN200: { message: 'That API key is not valid.' },
+	TN201: { message: 'That API key has been revoked.' },
+	TN202: { message: 'That API key has expired.' },
+	TN203: { message: 'The organisation of that API key is not active.' },
+	TN204: {
+		field: 'permissions',
+		message: 'You cannot give a key a permission you do not hold here.'
+	},
+	TN205: {
+		field: 'permissions',
+		message:
+			'That permission is for people only (keys never manage people, roles, security, billing or other keys).'
+	},
+	TN206: {
+		field: 'scope',
+		message:
+			'Choose a project and environment of this organisation; a project key holds project permissions only.'
+	},
+	TN207: { field: 'name', message: 'Name the key in 1–80 characters.' },
+	TN208: { field: 'expiresAt', message: 'Choose an expiry in the future.' },
+	TN209: { message: 'The key could not be made: try again.' },
+	TN210: { message: 'No such live API key, or you may not change it.' },
+	TN211: { field: 'overlap', message: 'Choose an overlap between none and 7 days.' },
+	TN212: { message: 'An API key cannot do this: it needs a person.' },
+	TN213: { field: 'rateLimit', message: 'Choose a rate limit of 1 to 100000 requests a minute.' },
+	TN214: { field: 'permissions', message: 'Choose at least one permission from the list.' },
+	TN215: { message: 'This API key has made too many requests this minute: retry later.' },
+	TN217: { message: 'The API key secret needs at least 32 bytes.' },
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

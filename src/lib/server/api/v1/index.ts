@@ -4,6 +4,7 @@
  */
 import type { RequestHandler } from '@sveltejs/kit';
 import type { Endpoint, Method } from '../endpoint';
+import * as apiKeys from './api-keys';
 import * as audit from './audit';
 import * as billing from './billing';
 import * as invitations from './invitations';
@@ -47,7 +48,11 @@ export const ENDPOINTS: Endpoint[] = [
 	usage.getUsage,
 	usage.recordUsageEvents,
 	billing.getSubscription,
-	billing.listInvoices
+	billing.listInvoices,
+	apiKeys.listApiKeysEndpoint,
+	apiKeys.createApiKeyEndpoint,
+	apiKeys.rotateApiKeyEndpoint,
+	apiKeys.revokeApiKeyEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
