@@ -3,7 +3,8 @@
 --   api_idempotency  one row per (principal, Idempotency-Key) of a POST: the request's hash and the
 --                    first response, replayed for 24 hours (src/lib/server/api/idempotency.ts).
 --
--- Owns: that table; private.api_principal() (who a row belongs to: the API key, else the user);
+-- Owns: that table; private.api_principal() (who a row belongs to: the API key, else the user) and
+-- private.api_principal_tenant_ids() (where it may record one);
 -- private.purge_api_idempotency() (the api.idempotency_purge job).
 --
 -- The record is written in the request's own transaction, under RLS, as the caller: the insert of
@@ -30,6 +31,24 @@ comment on function private.api_principal() is
   'Who an API request runs as: the API key''s id when the claims carry one, else the user''s id.';
 
 grant execute on function private.api_principal() to authenticated;
+
+create or replace function private.api_principal_tenant_ids()
+returns setof uuid
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select k.tenant_id from public.api_keys k where k.id = private.request_api_key_id()
+  union all
+  select unnest(private.permitted_tenant_ids_of_person(null)) where private.request_api_key_id() is null
+$$;
+
+comment on function private.api_principal_tenant_ids() is
+  'The tenants an API request may be about: an API key''s own tenant (whatever it was given), or the active tenants '
+  'the person is an active member of. Security definer: reads api_keys for the caller''s own key only.';
+
+grant execute on function private.api_principal_tenant_ids() to authenticated;
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables
@@ -101,7 +120,7 @@ create policy api_idempotency_select_own on public.api_idempotency
 create policy api_idempotency_insert_own on public.api_idempotency
   for insert to authenticated
   with check (principal = (select private.api_principal())
-              and tenant_id in (select private.user_tenant_ids()));
+              and tenant_id in (select private.api_principal_tenant_ids()));
 create policy api_idempotency_update_own on public.api_idempotency
   for update to authenticated
   using (principal = (select private.api_principal()))

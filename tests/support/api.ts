@@ -81,7 +81,7 @@ export class ResponseChecker {
 			const type = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
 			const media = documented.content[type];
 			if (!media) throw new Error(`${where}: content-type ${type} not documented`);
-			if (/json$/.test(type) && media.schema) {
+			if (/^application\/([\w.-]+\+)?json$/.test(type) && media.schema) {
 				const validate = this.validator(media.schema);
 				if (!validate(JSON.parse(body))) {
 					throw new Error(`${where}: body does not match the document: ${this.ajv.errorsText(validate.errors)}\n${body}`);

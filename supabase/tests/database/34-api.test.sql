@@ -3,7 +3,7 @@
 -- tenant the caller belongs to; its identity columns never change; nobody but the purge job
 -- deletes; and the meter's allowance function is the service role's alone.
 begin;
-select plan(13);
+select plan(14);
 select tests.seed_fixture();
 
 select is(tests.do_as('alice', format(
@@ -36,6 +36,9 @@ insert into public.api_idempotency (key, tenant_id, request_hash) values ('k-1',
 select is((select array_agg(principal order by principal) from public.api_idempotency), array['key-1'],
   'under an API key the caller is the key: the same Idempotency-Key is a new record, and the user''s is hidden');
 select tests.clear_authentication();
+select is(tests.try_as('alice', format(
+  $$insert into public.api_idempotency (key, tenant_id, request_hash) values ('k-4', %L, repeat('e', 64))$$,
+  tests.tenant_id('test-globex'))), 'error:42501', 'not even in a tenant she does not belong to');
 
 select is(tests.try_as('alice', $$select * from private.api_call_allowance(array[gen_random_uuid()])$$), 'error:42501',
   'only the meter (service_role) reads every tenant''s allowance');
