@@ -143,6 +143,8 @@ const schema = z
 			.int()
 			.min(0, { error: 'expected 0 (off) or more milliseconds' })
 			.default(5_000),
+		/** npm run bench -- api only: the JSON file /api/bench-floor answers with (unset: 404). */
+		BENCH_FLOOR_FILE: z.string().min(1).optional(),
 		API_PERSON_RATE_LIMIT: z.coerce
 			.number({ error: 'expected requests per minute' })
 			.int()
