@@ -42,14 +42,22 @@ export async function run(args: string[]) {
 		const made = await fetch(`${app.url}/api/v1/api-keys`, {
 			method: 'POST',
 			headers: { ...person, 'content-type': 'application/json' },
-			body: JSON.stringify({ name: 'bench', permissions: ['projects.read'], rate_limit_per_minute: 100000 })
+			body: JSON.stringify({
+				name: 'bench',
+				permissions: ['projects.read'],
+				rate_limit_per_minute: 100000
+			})
 		});
-		if (made.status !== 201) throw new Error(`creating the bench key: ${made.status} ${await made.text()}`);
+		if (made.status !== 201)
+			throw new Error(`creating the bench key: ${made.status} ${await made.text()}`);
 		const { key } = (await made.json()) as { key: string };
-		const byKey = await fetch(`${app.url}/api/v1/projects`, { headers: { authorization: `Bearer ${key}` } });
+		const byKey = await fetch(`${app.url}/api/v1/projects`, {
+			headers: { authorization: `Bearer ${key}` }
+		});
 		const body = await byKey.text();
 		const bySession = await (await fetch(`${app.url}/api/v1/projects`, { headers: person })).text();
-		if (byKey.status !== 200 || body !== bySession) throw new Error('the key and the session disagree');
+		if (byKey.status !== 200 || body !== bySession)
+			throw new Error('the key and the session disagree');
 		writeFileSync(floorFile, body);
 		const floorBody = await (await fetch(`${app.url}/api/bench-floor`)).text();
 		if (floorBody !== body) throw new Error('the floor does not answer the same JSON');
@@ -59,7 +67,9 @@ export async function run(args: string[]) {
 			{ name: 'session cookie', path: '/api/v1/projects', headers: person },
 			{ name: 'floor (no auth, no db)', path: '/api/bench-floor', headers: {} }
 		];
-		console.log(`GET /api/v1/projects (${body.length} bytes of JSON), ${seconds} s per cell, production build`);
+		console.log(
+			`GET /api/v1/projects (${body.length} bytes of JSON), ${seconds} s per cell, production build`
+		);
 		for (const connections of CONNECTIONS) {
 			const results = new Map<string, autocannon.Result>();
 			for (const v of variants) {

@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
 
 const run = promisify(execFile);
-const blocks = [...readFileSync('docs/api.md', 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const blocks = [...readFileSync('docs/api.md', 'utf8').matchAll(/```sh\n([\s\S]*?)```/g)].map(
+	(m) => m[1]!
+);
 
 describe('docs/api.md', () => {
 	let app: App;
@@ -29,13 +31,16 @@ describe('docs/api.md', () => {
 		for (const block of blocks) expect(block).toMatch(/^# → \d{3}$/m);
 	});
 
-	it.each(blocks.map((block, i) => [i + 1, block] as const))('example %i answers as it says', async (_, block) => {
-		const expected = [...block.matchAll(/^# → (\d{3})$/gm)].map((m) => m[1]);
-		const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', block], {
-			env: { ...process.env, TENANTRY_URL: app.url },
-			timeout: 30_000
-		});
-		const statuses = [...stdout.matchAll(/HTTP\/[\d.]+ (\d{3}) /g)].map((m) => m[1]);
-		expect(statuses, stdout).toEqual(expected);
-	});
+	it.each(blocks.map((block, i) => [i + 1, block] as const))(
+		'example %i answers as it says',
+		async (_, block) => {
+			const expected = [...block.matchAll(/^# → (\d{3})$/gm)].map((m) => m[1]);
+			const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', block], {
+				env: { ...process.env, TENANTRY_URL: app.url },
+				timeout: 30_000
+			});
+			const statuses = [...stdout.matchAll(/HTTP\/[\d.]+ (\d{3}) /g)].map((m) => m[1]);
+			expect(statuses, stdout).toEqual(expected);
+		}
+	);
 });

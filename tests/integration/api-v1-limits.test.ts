@@ -23,7 +23,10 @@ describe('REST API v1 limits', () => {
 	let app: App;
 	let dataDir: string;
 
-	async function sql<T extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<T[]> {
+	async function sql<T extends pg.QueryResultRow>(
+		text: string,
+		values: unknown[] = []
+	): Promise<T[]> {
 		const db = new pg.Client({ connectionString: app.databaseUrl });
 		await db.connect();
 		try {
@@ -146,7 +149,8 @@ describe('REST API v1 limits', () => {
 		});
 		await new Promise((r) => setTimeout(r, FLUSH_MS + 200));
 		const before = await counter(ACME);
-		for (let i = 0; i < 3; i++) expect((await client.GET('/api/v1/projects')).response.status).toBe(200);
+		for (let i = 0; i < 3; i++)
+			expect((await client.GET('/api/v1/projects')).response.status).toBe(200);
 		await app.stop();
 		app = await start();
 		expect(await counter(ACME)).toBe(before + 3);

@@ -71,7 +71,11 @@ describe('REST API v1', () => {
 
 		it('refuses a bad bearer token rather than falling back to the cookie (TN222)', async () => {
 			const res = await raw('/api/v1/projects', {
-				headers: { authorization: 'Bearer not-a-token', cookie: ownerCookies, 'tenantry-tenant': 'acme' }
+				headers: {
+					authorization: 'Bearer not-a-token',
+					cookie: ownerCookies,
+					'tenantry-tenant': 'acme'
+				}
 			});
 			expectProblem(await res.json(), 401, 'TN222');
 		});
@@ -175,7 +179,9 @@ describe('REST API v1', () => {
 				seen.push(...data!.data.map((p) => p.id));
 				cursor = data!.next_cursor ?? undefined;
 			} while (cursor);
-			const { data: all } = await owner.GET('/api/v1/projects', { params: { query: { limit: 100 } } });
+			const { data: all } = await owner.GET('/api/v1/projects', {
+				params: { query: { limit: 100 } }
+			});
 			expect(seen).toEqual(all!.data.map((p) => p.id));
 			expect(new Set(seen).size).toBe(seen.length);
 			expect(seen).toContain(projectId);
@@ -295,11 +301,15 @@ describe('REST API v1', () => {
 			const same = { name: 'Concurrent', slug: 'concurrent', description: '' };
 			const headers = { 'Idempotency-Key': 'concurrent-1' };
 			const answers = await Promise.all(
-				Array.from({ length: 6 }, () => owner.POST('/api/v1/projects', { params: { header: headers }, body: same }))
+				Array.from({ length: 6 }, () =>
+					owner.POST('/api/v1/projects', { params: { header: headers }, body: same })
+				)
 			);
 			expect(answers.map((a) => a.response.status)).toEqual(Array(6).fill(201));
 			expect(new Set(answers.map((a) => a.data!.id)).size).toBe(1);
-			expect(answers.filter((a) => a.response.headers.get('idempotent-replayed') === 'true')).toHaveLength(5);
+			expect(
+				answers.filter((a) => a.response.headers.get('idempotent-replayed') === 'true')
+			).toHaveLength(5);
 		});
 
 		it('refuses a malformed key (TN226)', async () => {
@@ -316,7 +326,9 @@ describe('REST API v1', () => {
 			const { data } = await owner.GET('/api/v1/members');
 			const dev = data!.data.find((m) => m.email === 'dev@acme.test')!;
 			expect(dev.roles.map((r) => r.key)).toContain('developer');
-			const one = await owner.GET('/api/v1/members/{user}', { params: { path: { user: dev.user_id } } });
+			const one = await owner.GET('/api/v1/members/{user}', {
+				params: { path: { user: dev.user_id } }
+			});
 			expect(one.data?.email).toBe('dev@acme.test');
 			const foreign = await globex.GET('/api/v1/members/{user}', {
 				params: { path: { user: dev.user_id } }
@@ -325,7 +337,8 @@ describe('REST API v1', () => {
 		});
 
 		it('changes a role as the RPC allows, and refuses the viewer (TN002)', async () => {
-			const roles = (await owner.GET('/api/v1/roles', { params: { query: { limit: 100 } } })).data!.data;
+			const roles = (await owner.GET('/api/v1/roles', { params: { query: { limit: 100 } } })).data!
+				.data;
 			const viewerRole = roles.find((r) => r.key === 'viewer')!;
 			expect(viewerRole.permissions.length).toBeGreaterThan(0);
 			const members = (await owner.GET('/api/v1/members')).data!.data;
@@ -390,7 +403,10 @@ describe('REST API v1', () => {
 				params: { path: { team }, header: { 'If-Match': etag } },
 				body: { name: 'Platform team' }
 			});
-			expect(renamed.data).toMatchObject({ name: 'Platform team', description: 'Made over the API' });
+			expect(renamed.data).toMatchObject({
+				name: 'Platform team',
+				description: 'Made over the API'
+			});
 			const stale = await owner.PATCH('/api/v1/teams/{team}', {
 				params: { path: { team }, header: { 'If-Match': etag } },
 				body: { name: 'Lost' }
@@ -406,7 +422,9 @@ describe('REST API v1', () => {
 			expect(added.data?.email).toBe('admin@acme.test');
 			const list = await owner.GET('/api/v1/teams/{team}/members', { params: { path: { team } } });
 			expect(list.data?.data.map((m) => m.user_id)).toEqual([user]);
-			const foreign = await globex.GET('/api/v1/teams/{team}/members', { params: { path: { team } } });
+			const foreign = await globex.GET('/api/v1/teams/{team}/members', {
+				params: { path: { team } }
+			});
 			expectProblem(foreign.error, 404, 'TN230');
 			const viewerAdd = await viewer.DELETE('/api/v1/teams/{team}/members/{user}', {
 				params: { path: { team, user } }
@@ -423,7 +441,9 @@ describe('REST API v1', () => {
 		it('refuses a second team with the same name (TN080)', async () => {
 			const { data } = await owner.GET('/api/v1/teams');
 			const taken = data!.data[0]!.name;
-			const { error } = await owner.POST('/api/v1/teams', { body: { name: taken, description: '' } });
+			const { error } = await owner.POST('/api/v1/teams', {
+				body: { name: taken, description: '' }
+			});
 			expectProblem(error, 409, 'TN080');
 		});
 	});
@@ -441,7 +461,9 @@ describe('REST API v1', () => {
 			});
 			expect(second.data?.data[0]?.id).not.toBe(first.data?.data[0]?.id);
 			expect(Number(second.data?.data[0]?.id)).toBeLessThan(Number(first.data?.data[0]?.id));
-			const bad = await owner.GET('/api/v1/audit-log', { params: { query: { from: '2026-02-30' } } });
+			const bad = await owner.GET('/api/v1/audit-log', {
+				params: { query: { from: '2026-02-30' } }
+			});
 			expectProblem(bad.error, 400, 'TN220');
 			const refused = await viewer.GET('/api/v1/audit-log');
 			expect(refused.data?.data).toEqual([]);
@@ -459,7 +481,10 @@ describe('REST API v1', () => {
 				headers: { cookie: ownerCookies, 'tenantry-tenant': 'acme' }
 			});
 			expect(ndjson.headers.get('content-type')).toBe('application/x-ndjson');
-			const rows = (await ndjson.text()).trim().split('\n').map((l) => JSON.parse(l) as { action: string });
+			const rows = (await ndjson.text())
+				.trim()
+				.split('\n')
+				.map((l) => JSON.parse(l) as { action: string });
 			expect(rows.length).toBe(lines.length - 1);
 			expect(rows.every((r) => r.action === 'projects.insert')).toBe(true);
 		});
@@ -477,7 +502,9 @@ describe('REST API v1', () => {
 			});
 			expect(recorded.data?.results.map((r) => r.recorded)).toEqual([true, true]);
 			const after = (await owner.GET('/api/v1/usage')).data!;
-			expect(after.metrics.find((m) => m.key === 'compute_minutes')!.current).toBe(compute.current + 7);
+			expect(after.metrics.find((m) => m.key === 'compute_minutes')!.current).toBe(
+				compute.current + 7
+			);
 			const bad = await owner.POST('/api/v1/usage/events', {
 				body: { events: [{ metric: 'members', quantity: 1, idempotency_key: 'counted' }] }
 			});
@@ -515,7 +542,9 @@ describe('REST API v1', () => {
 		});
 
 		it('refuses a key in another tenant, and another tenant’s rows to a key', async () => {
-			const named = await keyClient(ACME_KEY, { 'tenantry-tenant': 'globex' }).GET('/api/v1/projects');
+			const named = await keyClient(ACME_KEY, { 'tenantry-tenant': 'globex' }).GET(
+				'/api/v1/projects'
+			);
 			expectProblem(named.error, 404, 'TN224');
 			const acmeProjects = (await owner.GET('/api/v1/projects')).data!.data;
 			const foreign = await keyClient(GLOBEX_KEY).GET('/api/v1/projects/{project}', {
@@ -560,11 +589,15 @@ describe('REST API v1', () => {
 			expect(audit.data!.data[0]).toMatchObject({ actor_type: 'api_key', actor_id: made.data!.id });
 
 			const listed = await owner.GET('/api/v1/api-keys');
-			expect(listed.data!.data.find((k) => k.id === made.data!.id)?.last_four).toBe(made.data!.key.slice(-4));
+			expect(listed.data!.data.find((k) => k.id === made.data!.id)?.last_four).toBe(
+				made.data!.key.slice(-4)
+			);
 			const byKey = await keyClient(ACME_KEY).GET('/api/v1/api-keys');
 			expect(byKey.response.status).toBeGreaterThanOrEqual(200);
 
-			const revoked = await owner.DELETE('/api/v1/api-keys/{key}', { params: { path: { key: made.data!.id } } });
+			const revoked = await owner.DELETE('/api/v1/api-keys/{key}', {
+				params: { path: { key: made.data!.id } }
+			});
 			expect(revoked.response.status).toBe(204);
 			const after = await ci.GET('/api/v1/projects');
 			expect(after.response.status).toBe(401);
@@ -581,7 +614,9 @@ describe('REST API v1', () => {
 			});
 			expect(rotated.response.status).toBe(201);
 			expect(rotated.data!.key).not.toBe(made.data!.key);
-			expect((await keyClient(rotated.data!.key).GET('/api/v1/projects')).response.status).toBe(200);
+			expect((await keyClient(rotated.data!.key).GET('/api/v1/projects')).response.status).toBe(
+				200
+			);
 			expect((await keyClient(made.data!.key).GET('/api/v1/projects')).response.status).toBe(200);
 		});
 
@@ -633,7 +668,19 @@ describe('REST API v1', () => {
 		it('checked every API response the tests received against the document', () => {
 			expect(checker.checked).toBeGreaterThan(80);
 			const statuses = new Set([...checker.seen.keys()].map((k) => k.split(' ').pop()));
-			for (const s of ['200', '201', '204', '304', '400', '401', '403', '404', '409', '412', '422']) {
+			for (const s of [
+				'200',
+				'201',
+				'204',
+				'304',
+				'400',
+				'401',
+				'403',
+				'404',
+				'409',
+				'412',
+				'422'
+			]) {
 				expect(statuses).toContain(s);
 			}
 		});

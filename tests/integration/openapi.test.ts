@@ -14,7 +14,10 @@ import { ENDPOINTS } from '../../src/lib/server/api/v1';
 describe('the OpenAPI document', () => {
 	const doc = JSON.parse(JSON.stringify(buildOpenApi())) as {
 		openapi: string;
-		paths: Record<string, Record<string, { operationId: string; responses: Record<string, unknown> }>>;
+		paths: Record<
+			string,
+			Record<string, { operationId: string; responses: Record<string, unknown> }>
+		>;
 	};
 
 	it('is valid OpenAPI 3.1 to @seriousme/openapi-schema-validator', async () => {
@@ -41,6 +44,9 @@ describe('the OpenAPI document', () => {
 	});
 
 	it('is what the committed client types were generated from (npm run api:types)', async () => {
-		expect(readFileSync(API_TYPES_FILE, 'utf8') === (await apiTypes()), `${API_TYPES_FILE} is stale: run npm run api:types`).toBe(true);
+		expect(
+			readFileSync(API_TYPES_FILE, 'utf8') === (await apiTypes()),
+			`${API_TYPES_FILE} is stale: run npm run api:types`
+		).toBe(true);
 	});
 });

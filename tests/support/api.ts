@@ -41,7 +41,8 @@ export class ResponseChecker {
 			const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
 			for (const [method, op] of Object.entries(item as Record<string, unknown>)) {
 				const responses = (op as { responses?: Record<string, ResponseObject> }).responses;
-				if (responses) this.operations.push({ method: method.toUpperCase(), pattern, template, responses });
+				if (responses)
+					this.operations.push({ method: method.toUpperCase(), pattern, template, responses });
 			}
 		}
 	}
@@ -72,7 +73,8 @@ export class ResponseChecker {
 		const documented = op.responses[String(response.status)] ?? op.responses.default;
 		if (!documented) throw new Error(`${where}: status not documented`);
 		for (const name of Object.keys(documented.headers ?? {})) {
-			if (!response.headers.has(name)) throw new Error(`${where}: documented header ${name} missing`);
+			if (!response.headers.has(name))
+				throw new Error(`${where}: documented header ${name} missing`);
 		}
 		const body = await response.text();
 		if (!documented.content) {
@@ -84,7 +86,9 @@ export class ResponseChecker {
 			if (/^application\/([\w.-]+\+)?json$/.test(type) && media.schema) {
 				const validate = this.validator(media.schema);
 				if (!validate(JSON.parse(body))) {
-					throw new Error(`${where}: body does not match the document: ${this.ajv.errorsText(validate.errors)}\n${body}`);
+					throw new Error(
+						`${where}: body does not match the document: ${this.ajv.errorsText(validate.errors)}\n${body}`
+					);
 				}
 			}
 		}

@@ -137,10 +137,7 @@ export function endpoint<
 	P extends AnyObject | undefined = undefined,
 	Q extends AnyObject | undefined = undefined,
 	B extends z.ZodType | undefined = undefined
->(
-	spec: EndpointSpec<P, Q, B>,
-	handler: (ctx: Context<P, Q, B>) => Promise<unknown>
-): Endpoint {
+>(spec: EndpointSpec<P, Q, B>, handler: (ctx: Context<P, Q, B>) => Promise<unknown>): Endpoint {
 	const success = spec.response || spec.media ? (spec.status ?? 200) : 204;
 	async function handle(event: RequestEvent): Promise<Response> {
 		const headers: Record<string, string> = { 'cache-control': 'no-store' };
@@ -176,7 +173,11 @@ export function endpoint<
 				};
 				if (key === null) return run();
 				const hash = requestHash([spec.method, event.url.pathname, tenant.id, raw?.text ?? '']);
-				return idempotent(trx, { key, tenantId: tenant.id, hash }, run as () => Promise<StoredResponse>);
+				return idempotent(
+					trx,
+					{ key, tenantId: tenant.id, hash },
+					run as () => Promise<StoredResponse>
+				);
 			});
 			if (result instanceof Response) {
 				for (const [name, value] of Object.entries(headers)) result.headers.set(name, value);

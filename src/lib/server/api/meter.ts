@@ -78,7 +78,12 @@ export class ApiMeter {
 					try {
 						await trx
 							.insertInto('usage_events')
-							.values({ tenant_id: tenantId, metric: 'api_calls', quantity: calls, idempotency_key: key })
+							.values({
+								tenant_id: tenantId,
+								metric: 'api_calls',
+								quantity: calls,
+								idempotency_key: key
+							})
 							.execute();
 						recorded += calls;
 					} catch (error) {
@@ -89,7 +94,12 @@ export class ApiMeter {
 						if (room > 0) {
 							await trx
 								.insertInto('usage_events')
-								.values({ tenant_id: tenantId, metric: 'api_calls', quantity: room, idempotency_key: key })
+								.values({
+									tenant_id: tenantId,
+									metric: 'api_calls',
+									quantity: room,
+									idempotency_key: key
+								})
 								.execute();
 							recorded += room;
 						}
@@ -109,7 +119,10 @@ export class ApiMeter {
 		}
 	}
 
-	private async readAllowances(trx: Parameters<Parameters<typeof runAsServiceRole>[2]>[0], ids: string[]) {
+	private async readAllowances(
+		trx: Parameters<Parameters<typeof runAsServiceRole>[2]>[0],
+		ids: string[]
+	) {
 		const { rows } = await sql<{ tenant_id: string; used: string; hard_limit: string | null }>`
 			select tenant_id, used, hard_limit from private.api_call_allowance(${ids}::uuid[])`.execute(trx);
 		return rows.map((r) => ({

@@ -4,7 +4,11 @@
  * /api/v1/openapi.json; `npm run api:types` turns it into src/lib/api-client/v1.d.ts.
  */
 import { z } from 'zod';
-import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import {
+	createDocument,
+	type ZodOpenApiOperationObject,
+	type ZodOpenApiPathsObject
+} from 'zod-openapi';
 import type { Endpoint } from './endpoint';
 import { MAX_LIMIT } from './paging';
 import { problemSchema, PROBLEM_TYPE } from './problem';
@@ -38,12 +42,20 @@ function operation(endpoint: Endpoint): ZodOpenApiOperationObject {
 		});
 	}
 	if (spec.etag && spec.method === 'GET') {
-		headers['If-None-Match'] = z.string().optional().meta({ description: 'An ETag: 304 when unchanged.' });
+		headers['If-None-Match'] = z
+			.string()
+			.optional()
+			.meta({ description: 'An ETag: 304 when unchanged.' });
 	}
 	if (spec.etag && spec.method !== 'GET') {
-		headers['If-Match'] = z.string().optional().meta({ description: 'An ETag: 412 when the resource changed.' });
+		headers['If-Match'] = z
+			.string()
+			.optional()
+			.meta({ description: 'An ETag: 412 when the resource changed.' });
 	}
-	const successHeaders = spec.etag ? { ...RATE_HEADERS, ETag: header('The version of the resource.') } : RATE_HEADERS;
+	const successHeaders = spec.etag
+		? { ...RATE_HEADERS, ETag: header('The version of the resource.') }
+		: RATE_HEADERS;
 	const success = spec.response || spec.media ? (spec.status ?? 200) : 204;
 	const content = spec.media
 		? Object.fromEntries(

@@ -59,7 +59,9 @@ function person(kind: 'session' | 'token', claims: AccessClaims): Principal {
 }
 
 /** The request's principal, or a TN221 / TN222 refusal. */
-export async function authenticate(event: Pick<RequestEvent, 'request' | 'locals'>): Promise<Principal> {
+export async function authenticate(
+	event: Pick<RequestEvent, 'request' | 'locals'>
+): Promise<Principal> {
 	const header = event.request.headers.get('authorization');
 	if (header !== null) {
 		const bearer = /^Bearer +(\S+)$/i.exec(header.trim())?.[1];

@@ -83,7 +83,12 @@ const DB_STATUS: Record<string, number> = {
 	'23503': 409
 };
 
-function problem(code: string, status: number, title: string, rest: Partial<Problem> = {}): Problem {
+function problem(
+	code: string,
+	status: number,
+	title: string,
+	rest: Partial<Problem> = {}
+): Problem {
 	return { type: `urn:tenantry:problem:${code}`, title, status, code, ...rest };
 }
 
@@ -105,7 +110,9 @@ export function toProblem(error: unknown, instance?: string): Problem | null {
 		const detail = known.field ? `field: ${known.field}` : undefined;
 		return problem(code, DB_STATUS[code] ?? 422, known.message, {
 			...(detail ? { detail } : {}),
-			...(known.field ? { errors: [{ field: `body.${known.field}`, message: known.message }] } : {}),
+			...(known.field
+				? { errors: [{ field: `body.${known.field}`, message: known.message }] }
+				: {}),
 			instance
 		});
 	}
@@ -113,7 +120,10 @@ export function toProblem(error: unknown, instance?: string): Problem | null {
 }
 
 /** zod's issues of `where` (body, query, path) as one TN220 problem. */
-export function invalid(where: 'body' | 'query' | 'path' | 'header', error: z.ZodError): ApiProblem {
+export function invalid(
+	where: 'body' | 'query' | 'path' | 'header',
+	error: z.ZodError
+): ApiProblem {
 	const errors = error.issues.map((issue) => ({
 		field: [where, ...issue.path.map(String)].join('.'),
 		message: issue.message

@@ -123,7 +123,9 @@ export async function bootstrap(
 			async shutdown() {
 				await Promise.all(jobs.map((stop) => stop()));
 				for (const job of registeredJobs()) {
-					await job.onShutdown?.(engine.db).catch((e: Error) => log(`${job.name} failed: ${e.message}`));
+					await job
+						.onShutdown?.(engine.db)
+						.catch((e: Error) => log(`${job.name} failed: ${e.message}`));
 				}
 				sender?.close();
 				await mail?.stop();

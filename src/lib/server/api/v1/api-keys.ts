@@ -4,7 +4,13 @@
  * keys (TN212).
  */
 import { z } from 'zod';
-import { createApiKey, listApiKeys, revokeApiKey, rotateApiKey, type ApiKeySummary } from '../../api-keys/queries';
+import {
+	createApiKey,
+	listApiKeys,
+	revokeApiKey,
+	rotateApiKey,
+	type ApiKeySummary
+} from '../../api-keys/queries';
 import { DEFAULT_RATE_LIMIT } from '../../../api-keys/options';
 import { endpoint } from '../endpoint';
 import { pageOf, pageQuery, paginate } from '../paging';
@@ -34,7 +40,11 @@ export const apiKeySchema = z
 	.meta({ id: 'ApiKey' });
 
 export const createdApiKeySchema = apiKeySchema
-	.extend({ key: z.string().meta({ description: 'The key itself: shown this once, stored only as a keyed hash.' }) })
+	.extend({
+		key: z
+			.string()
+			.meta({ description: 'The key itself: shown this once, stored only as a keyed hash.' })
+	})
 	.meta({ id: 'ApiKeyCreated' });
 
 function keyJson(k: ApiKeySummary): z.infer<typeof apiKeySchema> {
@@ -122,7 +132,8 @@ export const rotateApiKeyEndpoint = endpoint(
 		method: 'POST',
 		path: '/api-keys/{key}/rotate',
 		operationId: 'rotateApiKey',
-		summary: 'Rotate an API key: a new key now, the old one working for the overlap (api_keys.manage)',
+		summary:
+			'Rotate an API key: a new key now, the old one working for the overlap (api_keys.manage)',
 		tag: 'API keys',
 		params: keyParams,
 		body: z

@@ -47,7 +47,9 @@ export const getSubscription = endpoint(
 		operationId: 'getSubscription',
 		summary: 'The subscription (billing.read); null when there is none',
 		tag: 'Billing',
-		response: z.object({ subscription: subscriptionSchema.nullable() }).meta({ id: 'SubscriptionEnvelope' })
+		response: z
+			.object({ subscription: subscriptionSchema.nullable() })
+			.meta({ id: 'SubscriptionEnvelope' })
 	},
 	async ({ trx, tenant }) => {
 		const s = (await billingOverview(trx, tenant.id)).subscription;

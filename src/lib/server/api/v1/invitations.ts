@@ -63,9 +63,7 @@ export const createInvitation = endpoint(
 			.object({ email: emailAddress(255), role_id: uuid('role').nullable().default(null) })
 			.strict()
 			.meta({ id: 'InvitationCreate' }),
-		response: z
-			.object({ id: z.uuid(), email: z.string() })
-			.meta({ id: 'InvitationCreated' }),
+		response: z.object({ id: z.uuid(), email: z.string() }).meta({ id: 'InvitationCreated' }),
 		status: 201
 	},
 	async ({ trx, tenant, body, principal }) => {

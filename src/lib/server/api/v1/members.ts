@@ -77,7 +77,10 @@ export const updateMember = endpoint(
 		summary: 'Give a member another role (members.manage)',
 		tag: 'Members',
 		params: memberParams,
-		body: z.object({ role_id: uuid('role') }).strict().meta({ id: 'MemberPatch' }),
+		body: z
+			.object({ role_id: uuid('role') })
+			.strict()
+			.meta({ id: 'MemberPatch' }),
 		response: memberSchema
 	},
 	async (ctx) => {

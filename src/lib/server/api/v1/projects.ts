@@ -45,7 +45,11 @@ function projectJson(p: ProjectSummary): z.infer<typeof projectSchema> {
 	};
 }
 
-async function project(trx: Transaction<DB>, tenantId: string, match: (p: ProjectSummary) => boolean) {
+async function project(
+	trx: Transaction<DB>,
+	tenantId: string,
+	match: (p: ProjectSummary) => boolean
+) {
 	const found = (await listProjects(trx, tenantId)).find(match);
 	return found ? projectJson(found) : notFound('project');
 }

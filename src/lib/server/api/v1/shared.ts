@@ -38,8 +38,9 @@ export async function lockRow(
 	table: 'tenants' | 'projects' | 'teams',
 	id: string
 ): Promise<boolean> {
-	const { rows } = await sql`select 1 from ${sql.table(`public.${table}`)} where id = ${id} for update`.execute(
-		trx
-	);
+	const { rows } =
+		await sql`select 1 from ${sql.table(`public.${table}`)} where id = ${id} for update`.execute(
+			trx
+		);
 	return rows.length > 0;
 }

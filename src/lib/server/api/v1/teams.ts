@@ -30,11 +30,22 @@ export const teamSchema = z
 	.meta({ id: 'Team' });
 
 export const teamMemberSchema = z
-	.object({ user_id: z.uuid(), email: z.string(), full_name: z.string().nullable(), added_at: timestamp })
+	.object({
+		user_id: z.uuid(),
+		email: z.string(),
+		full_name: z.string().nullable(),
+		added_at: timestamp
+	})
 	.meta({ id: 'TeamMember' });
 
 function teamJson(t: TeamSummary): z.infer<typeof teamSchema> {
-	return { id: t.id, name: t.name, description: t.description, members: t.members, created_at: iso(t.createdAt) };
+	return {
+		id: t.id,
+		name: t.name,
+		description: t.description,
+		members: t.members,
+		created_at: iso(t.createdAt)
+	};
 }
 
 function teamMemberJson(m: TeamMember): z.infer<typeof teamMemberSchema> {
@@ -163,7 +174,10 @@ export const addTeamMemberEndpoint = endpoint(
 		summary: 'Add a member of the organisation to a team (teams.manage)',
 		tag: 'Teams',
 		params: teamParams,
-		body: z.object({ user_id: uuid('member') }).strict().meta({ id: 'TeamMemberAdd' }),
+		body: z
+			.object({ user_id: uuid('member') })
+			.strict()
+			.meta({ id: 'TeamMemberAdd' }),
 		response: teamMemberSchema,
 		status: 201
 	},
@@ -187,6 +201,7 @@ export const removeTeamMemberEndpoint = endpoint(
 		params: z.object({ team: uuid('team'), user: uuid('member') })
 	},
 	async ({ trx, tenant, params }) => {
-		if (!(await removeTeamMember(trx, tenant.id, params.team, params.user))) notFound('team member');
+		if (!(await removeTeamMember(trx, tenant.id, params.team, params.user)))
+			notFound('team member');
 	}
 );

@@ -62,7 +62,8 @@ export const updateTenant = endpoint(
 		path: '/tenant',
 		operationId: 'updateTenant',
 		summary: 'Change the organisation’s settings (tenant.update)',
-		description: 'Send If-Match with the ETag of GET /tenant to refuse (412) a change made meanwhile.',
+		description:
+			'Send If-Match with the ETag of GET /tenant to refuse (412) a change made meanwhile.',
 		tag: 'Tenant',
 		body: tenantPatchSchema,
 		response: tenantSchema,

@@ -27,7 +27,11 @@ export const usageSchema = z
 
 const usageEventSchema = z
 	.object({
-		metric: z.string().min(1).max(100).meta({ description: 'A metered metric, e.g. compute_minutes.' }),
+		metric: z
+			.string()
+			.min(1)
+			.max(100)
+			.meta({ description: 'A metered metric, e.g. compute_minutes.' }),
 		quantity: z.int().positive().max(Number.MAX_SAFE_INTEGER),
 		idempotency_key: z
 			.string()
@@ -76,7 +80,10 @@ export const recordUsageEvents = endpoint(
 		operationId: 'recordUsageEvents',
 		summary: 'Record up to 100 usage events at once, all or none (usage.record)',
 		tag: 'Usage',
-		body: z.object({ events: z.array(usageEventSchema).min(1).max(100) }).strict().meta({ id: 'UsageEventBatch' }),
+		body: z
+			.object({ events: z.array(usageEventSchema).min(1).max(100) })
+			.strict()
+			.meta({ id: 'UsageEventBatch' }),
 		response: z
 			.object({
 				results: z.array(
