@@ -17,6 +17,7 @@ declare module 'autocannon' {
 			latency: Histogram;
 			non2xx: number;
 			errors: number;
+			timeouts: number;
 		}
 	}
 	function autocannon(

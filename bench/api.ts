@@ -1,7 +1,8 @@
 /**
  * npm run bench -- api [seconds] — the REST API's cost, side by side in one run on the production
  * build (`npm start`, embedded database, seeded): GET /api/v1/projects with an API key, the same
- * request with a session cookie, and a bare SvelteKit endpoint answering the same JSON without
+ * request with a session cookie, the projects page itself loaded with that cookie (HTML, its
+ * layout's and page's loads), and a bare SvelteKit endpoint answering the same JSON without
  * authentication or the database (/api/bench-floor: the framework's floor), with autocannon at 1,
  * 8 and 32 connections: requests per second and p99 latency, and each one's ratio to the floor.
  * The key and the person get limits far above the load, so nothing here is refused.
@@ -65,6 +66,11 @@ export async function run(args: string[]) {
 		const variants: Variant[] = [
 			{ name: 'API key', path: '/api/v1/projects', headers: { authorization: `Bearer ${key}` } },
 			{ name: 'session cookie', path: '/api/v1/projects', headers: person },
+			{
+				name: 'page /t/acme/projects',
+				path: '/t/acme/projects',
+				headers: { cookie, accept: 'text/html' }
+			},
 			{ name: 'floor (no auth, no db)', path: '/api/bench-floor', headers: {} }
 		];
 		console.log(
@@ -75,12 +81,14 @@ export async function run(args: string[]) {
 			for (const v of variants) {
 				await load(app.url + v.path, connections, 1, v.headers);
 				const result = await load(app.url + v.path, connections, seconds, v.headers);
-				if (result.non2xx > 0 || result.errors > 0) {
-					throw new Error(`${v.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+				if (result.non2xx > 0 || result.errors > 0 || result.timeouts > 0) {
+					throw new Error(
+						`${v.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors, ${result.timeouts} timeouts`
+					);
 				}
 				results.set(v.name, result);
 			}
-			const floor = results.get(variants[2]!.name)!;
+			const floor = results.get(variants[variants.length - 1]!.name)!;
 			console.log(`\n${connections} connection${connections === 1 ? '' : 's'}`);
 			for (const v of variants) {
 				const r = results.get(v.name)!;

@@ -26,7 +26,7 @@ export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 export const TENANT_HEADER = 'tenantry-tenant';
 
-type AnyObject = z.ZodObject<z.ZodRawShape>;
+export type AnyObject = z.ZodObject<z.ZodRawShape>;
 
 export interface EndpointSpec<
 	P extends AnyObject | undefined = undefined,

@@ -13,8 +13,7 @@ import {
 } from '../../api-keys/queries';
 import { DEFAULT_RATE_LIMIT } from '../../../api-keys/options';
 import { endpoint } from '../endpoint';
-import { pageOf, pageQuery, paginate } from '../paging';
-import { iso, notFound, timestamp, uuid } from './shared';
+import { iso, listEndpoint, notFound, timestamp, uuid } from './shared';
 import type { Transaction } from 'kysely';
 import type { DB } from '../../platform/database';
 
@@ -75,18 +74,17 @@ async function created(trx: Transaction<DB>, tenantId: string, made: { id: strin
 
 const keyParams = z.object({ key: uuid('API key') });
 
-export const listApiKeysEndpoint = endpoint(
+export const listApiKeysEndpoint = listEndpoint(
 	{
-		method: 'GET',
 		path: '/api-keys',
 		operationId: 'listApiKeys',
 		summary: 'API keys, newest first (api_keys.read)',
 		tag: 'API keys',
-		query: pageQuery,
-		response: pageOf(apiKeySchema, 'ApiKeyPage')
+		item: apiKeySchema,
+		pageId: 'ApiKeyPage'
 	},
-	async ({ trx, tenant, query }) =>
-		paginate((await listApiKeys(trx, tenant.id)).map(keyJson), (k) => k.id, query)
+	async ({ trx, tenant }) => (await listApiKeys(trx, tenant.id)).map(keyJson),
+	(k) => k.id
 );
 
 export const createApiKeyEndpoint = endpoint(

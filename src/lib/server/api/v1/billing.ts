@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { billingOverview } from '../../billing/queries';
 import { endpoint } from '../endpoint';
-import { pageOf, pageQuery, paginate } from '../paging';
+import { listEndpoint } from './shared';
 
 export const subscriptionSchema = z
 	.object({
@@ -73,17 +73,16 @@ export const getSubscription = endpoint(
 	}
 );
 
-export const listInvoices = endpoint(
+export const listInvoices = listEndpoint(
 	{
-		method: 'GET',
 		path: '/billing/invoices',
 		operationId: 'listInvoices',
 		summary: 'Invoices (billing.read)',
 		tag: 'Billing',
-		query: pageQuery,
-		response: pageOf(invoiceSchema, 'InvoicePage')
+		item: invoiceSchema,
+		pageId: 'InvoicePage'
 	},
-	async ({ trx, tenant, query }) => {
+	async ({ trx, tenant }) => {
 		const invoices = (await billingOverview(trx, tenant.id)).invoices.map((i) => ({
 			id: i.id,
 			number: i.number,
@@ -99,6 +98,7 @@ export const listInvoices = endpoint(
 			hosted_invoice_url: i.hostedInvoiceUrl,
 			pdf_url: i.pdfUrl
 		}));
-		return paginate(invoices, (i) => i.id, query);
-	}
+		return invoices;
+	},
+	(i) => i.id
 );

@@ -9,8 +9,7 @@ import {
 } from '../../members/invitations';
 import { ensureRuntime } from '../../platform/runtime';
 import { endpoint } from '../endpoint';
-import { pageOf, pageQuery, paginate } from '../paging';
-import { iso, timestamp, uuid } from './shared';
+import { iso, listEndpoint, timestamp, uuid } from './shared';
 
 export const invitationSchema = z
 	.object({
@@ -38,18 +37,17 @@ function invitationJson(i: PendingInvitation): z.infer<typeof invitationSchema> 
 	};
 }
 
-export const listInvitationsEndpoint = endpoint(
+export const listInvitationsEndpoint = listEndpoint(
 	{
-		method: 'GET',
 		path: '/invitations',
 		operationId: 'listInvitations',
 		summary: 'Pending (and expired) invitations (members.invite)',
 		tag: 'Invitations',
-		query: pageQuery,
-		response: pageOf(invitationSchema, 'InvitationPage')
+		item: invitationSchema,
+		pageId: 'InvitationPage'
 	},
-	async ({ trx, tenant, query }) =>
-		paginate((await listPendingInvitations(trx, tenant.id)).map(invitationJson), (i) => i.id, query)
+	async ({ trx, tenant }) => (await listPendingInvitations(trx, tenant.id)).map(invitationJson),
+	(i) => i.id
 );
 
 export const createInvitation = endpoint(

@@ -4,8 +4,7 @@ import { z } from 'zod';
 import type { DB } from '../../platform/database';
 import { changeMemberRole, listMembers, removeMember, type MemberRow } from '../../members/queries';
 import { endpoint } from '../endpoint';
-import { pageOf, pageQuery, paginate } from '../paging';
-import { iso, notFound, timestamp, uuid } from './shared';
+import { iso, listEndpoint, notFound, timestamp, uuid } from './shared';
 
 export const roleRefSchema = z
 	.object({ id: z.uuid(), key: z.string(), name: z.string(), custom: z.boolean() })
@@ -42,18 +41,17 @@ async function findMember(trx: Transaction<DB>, tenantId: string, userId: string
 	return member ? memberJson(member) : notFound('member');
 }
 
-export const listMembersEndpoint = endpoint(
+export const listMembersEndpoint = listEndpoint(
 	{
-		method: 'GET',
 		path: '/members',
 		operationId: 'listMembers',
 		summary: 'Members and their roles',
 		tag: 'Members',
-		query: pageQuery,
-		response: pageOf(memberSchema, 'MemberPage')
+		item: memberSchema,
+		pageId: 'MemberPage'
 	},
-	async ({ trx, tenant, query }) =>
-		paginate((await listMembers(trx, tenant.id)).map(memberJson), (m) => m.user_id, query)
+	async ({ trx, tenant }) => (await listMembers(trx, tenant.id)).map(memberJson),
+	(m) => m.user_id
 );
 
 export const getMember = endpoint(

@@ -16,8 +16,7 @@ import {
 } from '../../projects/queries';
 import { createEnvironmentSchema, projectSchema as projectInput } from '../../projects/schemas';
 import { endpoint } from '../endpoint';
-import { pageOf, pageQuery, paginate } from '../paging';
-import { forbidden, iso, lockRow, notFound, timestamp, uuid } from './shared';
+import { forbidden, iso, listEndpoint, lockRow, notFound, timestamp, uuid } from './shared';
 
 export const projectSchema = z
 	.object({
@@ -58,18 +57,17 @@ const projectParams = z.object({ project: uuid('project') });
 const environmentParams = z.object({ project: uuid('project'), environment: uuid('environment') });
 const shape = projectInput.shape;
 
-export const listProjectsEndpoint = endpoint(
+export const listProjectsEndpoint = listEndpoint(
 	{
-		method: 'GET',
 		path: '/projects',
 		operationId: 'listProjects',
 		summary: 'Projects',
 		tag: 'Projects',
-		query: pageQuery,
-		response: pageOf(projectSchema, 'ProjectPage')
+		item: projectSchema,
+		pageId: 'ProjectPage'
 	},
-	async ({ trx, tenant, query }) =>
-		paginate((await listProjects(trx, tenant.id)).map(projectJson), (p) => p.id, query)
+	async ({ trx, tenant }) => (await listProjects(trx, tenant.id)).map(projectJson),
+	(p) => p.id
 );
 
 export const createProjectEndpoint = endpoint(
@@ -154,21 +152,21 @@ export const deleteProjectEndpoint = endpoint(
 	}
 );
 
-export const listEnvironmentsEndpoint = endpoint(
+export const listEnvironmentsEndpoint = listEndpoint(
 	{
-		method: 'GET',
 		path: '/projects/{project}/environments',
 		operationId: 'listEnvironments',
 		summary: 'A project’s environments',
 		tag: 'Projects',
 		params: projectParams,
-		query: pageQuery,
-		response: pageOf(environmentSchema, 'EnvironmentPage')
+		item: environmentSchema,
+		pageId: 'EnvironmentPage'
 	},
-	async ({ trx, tenant, params, query }) => {
+	async ({ trx, tenant, params }) => {
 		await project(trx, tenant.id, (p) => p.id === params.project);
-		return paginate(await listEnvironments(trx, params.project), (e) => e.id, query);
-	}
+		return await listEnvironments(trx, params.project);
+	},
+	(e) => e.id
 );
 
 export const createEnvironmentEndpoint = endpoint(

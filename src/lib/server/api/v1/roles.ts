@@ -1,8 +1,7 @@
 /** Roles: the system roles and the tenant's own, with what each grants (roles/queries.ts). */
 import { z } from 'zod';
 import { listRoles } from '../../roles/queries';
-import { endpoint } from '../endpoint';
-import { pageOf, pageQuery, paginate } from '../paging';
+import { listEndpoint } from './shared';
 
 export const roleSchema = z
 	.object({
@@ -17,17 +16,16 @@ export const roleSchema = z
 	})
 	.meta({ id: 'Role' });
 
-export const listRolesEndpoint = endpoint(
+export const listRolesEndpoint = listEndpoint(
 	{
-		method: 'GET',
 		path: '/roles',
 		operationId: 'listRoles',
 		summary: 'Roles and the permissions they grant',
 		tag: 'Roles',
-		query: pageQuery,
-		response: pageOf(roleSchema, 'RolePage')
+		item: roleSchema,
+		pageId: 'RolePage'
 	},
-	async ({ trx, tenant, query }) => {
+	async ({ trx, tenant }) => {
 		const roles = (await listRoles(trx, tenant.id)).map((r) => ({
 			id: r.id,
 			key: r.key,
@@ -38,6 +36,7 @@ export const listRolesEndpoint = endpoint(
 			permissions: r.permissions,
 			holders: r.holders
 		}));
-		return paginate(roles, (r) => r.id, query);
-	}
+		return roles;
+	},
+	(r) => r.id
 );

@@ -2,6 +2,8 @@
 import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../../platform/database';
+import { endpoint, type AnyObject, type Context, type Endpoint } from '../endpoint';
+import { pageOf, pageQuery, paginate } from '../paging';
 import { ApiProblem } from '../problem';
 
 export const uuid = (what: string) =>
@@ -43,4 +45,28 @@ export async function lockRow(
 			trx
 		);
 	return rows.length > 0;
+}
+
+/**
+ * A list: GET with `limit` and `cursor`, answering one page of what `read` returns (every row the
+ * caller may see, under RLS), ordered by `key`.
+ */
+export function listEndpoint<T, P extends AnyObject | undefined = undefined>(
+	spec: {
+		path: string;
+		operationId: string;
+		summary: string;
+		tag: string;
+		item: z.ZodType;
+		pageId: string;
+		params?: P;
+	},
+	read: (ctx: Context<P, typeof pageQuery, undefined>) => Promise<T[]>,
+	key: (item: T) => string
+): Endpoint {
+	const { item, pageId, ...rest } = spec;
+	return endpoint(
+		{ ...rest, method: 'GET', query: pageQuery, response: pageOf(item, pageId) },
+		async (ctx) => paginate(await read(ctx), key, ctx.query)
+	);
 }

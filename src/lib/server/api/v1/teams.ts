@@ -14,8 +14,7 @@ import {
 } from '../../teams/queries';
 import { createTeamSchema } from '../../teams/schemas';
 import { endpoint } from '../endpoint';
-import { pageOf, pageQuery, paginate } from '../paging';
-import { iso, lockRow, notFound, timestamp, uuid } from './shared';
+import { iso, listEndpoint, lockRow, notFound, timestamp, uuid } from './shared';
 import type { Transaction } from 'kysely';
 import type { DB } from '../../platform/database';
 
@@ -60,18 +59,17 @@ async function team(trx: Transaction<DB>, tenantId: string, id: string) {
 const teamParams = z.object({ team: uuid('team') });
 const teamBody = createTeamSchema.strict().meta({ id: 'TeamInput' });
 
-export const listTeamsEndpoint = endpoint(
+export const listTeamsEndpoint = listEndpoint(
 	{
-		method: 'GET',
 		path: '/teams',
 		operationId: 'listTeams',
 		summary: 'Teams',
 		tag: 'Teams',
-		query: pageQuery,
-		response: pageOf(teamSchema, 'TeamPage')
+		item: teamSchema,
+		pageId: 'TeamPage'
 	},
-	async ({ trx, tenant, query }) =>
-		paginate((await listTeams(trx, tenant.id)).map(teamJson), (t) => t.id, query)
+	async ({ trx, tenant }) => (await listTeams(trx, tenant.id)).map(teamJson),
+	(t) => t.id
 );
 
 export const createTeamEndpoint = endpoint(
@@ -148,22 +146,22 @@ export const deleteTeamEndpoint = endpoint(
 	}
 );
 
-export const listTeamMembersEndpoint = endpoint(
+export const listTeamMembersEndpoint = listEndpoint(
 	{
-		method: 'GET',
 		path: '/teams/{team}/members',
 		operationId: 'listTeamMembers',
 		summary: 'Who is in a team',
 		tag: 'Teams',
 		params: teamParams,
-		query: pageQuery,
-		response: pageOf(teamMemberSchema, 'TeamMemberPage')
+		item: teamMemberSchema,
+		pageId: 'TeamMemberPage'
 	},
-	async ({ trx, tenant, params, query }) => {
+	async ({ trx, tenant, params }) => {
 		if (!(await findTeam(trx, tenant.id, params.team))) notFound('team');
 		const members = await listTeamMembers(trx, tenant.id, params.team);
-		return paginate(members.map(teamMemberJson), (m) => m.user_id, query);
-	}
+		return members.map(teamMemberJson);
+	},
+	(m) => m.user_id
 );
 
 export const addTeamMemberEndpoint = endpoint(
