@@ -43,7 +43,7 @@ describe('REST API v1', () => {
 	let raw: (path: string, init?: RequestInit) => Promise<Response>;
 
 	beforeAll(async () => {
-		app = await startApp({ API_METER_FLUSH_MS: '0' });
+		app = await startApp({ API_METER_FLUSH_MS: '0', TENANTRY_TRACE_TRANSACTIONS: '1' });
 		ownerCookies = await signInCookies(app, 'owner@acme.test', PASSWORD);
 		owner = checker.client(app.url, { cookie: ownerCookies, 'tenantry-tenant': 'acme' });
 		viewer = checker.client(app.url, {
@@ -642,6 +642,46 @@ describe('REST API v1', () => {
 			});
 			expect(response.status).toBe(403);
 			expect(['TN212', 'TN002', '42501']).toContain((error as ProblemBody).code);
+		});
+	});
+
+	describe('one transaction per request', () => {
+		/** The `[tx]` lines (rls.ts, TENANTRY_TRACE_TRANSACTIONS) printed for `method path` while `send` ran. */
+		async function transactions(method: string, path: string, send: () => Promise<unknown>) {
+			const before = app.output().length;
+			await send();
+			await new Promise((r) => setTimeout(r, 200));
+			return app
+				.output()
+				.slice(before)
+				.split('\n')
+				.filter((l) => l.startsWith('[tx') && l.endsWith(` ${method} ${path}`));
+		}
+
+		it('runs a person’s read and an idempotent write each in ONE transaction as the person', async () => {
+			expect(
+				await transactions('GET', '/api/v1/projects', () => owner.GET('/api/v1/projects'))
+			).toEqual(['[tx] authenticated GET /api/v1/projects']);
+			const post = () =>
+				owner.POST('/api/v1/teams', {
+					params: { header: { 'Idempotency-Key': 'one-transaction' } },
+					body: { name: 'One transaction', description: '' }
+				});
+			expect(await transactions('POST', '/api/v1/teams', post)).toEqual([
+				'[tx] authenticated POST /api/v1/teams'
+			]);
+		});
+
+		it('runs a key’s request in ONE transaction as the key, beside the key module’s own rate-limit count', async () => {
+			const key = checker.client(app.url, {
+				authorization: 'Bearer tnt_test_DemoAcmeKeyDoNotUseInProduction13DRKS1'
+			});
+			const lines = await transactions('GET', '/api/v1/projects', () =>
+				key.GET('/api/v1/projects')
+			);
+			expect(lines.filter((l) => !l.startsWith('[tx] job:'))).toEqual([
+				'[tx] api_key GET /api/v1/projects'
+			]);
 		});
 	});
 
