@@ -20,7 +20,8 @@ type TenantRoute =
 	| '/(app)/t/[slug]/audit'
 	| '/(app)/t/[slug]/billing'
 	| '/(app)/t/[slug]/usage'
-	| '/(app)/t/[slug]/settings';
+	| '/(app)/t/[slug]/settings'
+	| '/(app)/t/[slug]/settings/api-keys';
 
 export const TENANT_SECTIONS: TenantSection[] = [
 	{ path: '', route: '/(app)/t/[slug]', label: 'Overview' },
@@ -50,6 +51,12 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		route: '/(app)/t/[slug]/usage',
 		label: 'Usage',
 		anyOf: ['usage.read', 'billing.read']
+	},
+	{
+		path: '/settings/api-keys',
+		route: '/(app)/t/[slug]/settings/api-keys',
+		label: 'API keys',
+		anyOf: ['api_keys.read', 'api_keys.manage']
 	},
 	{
 		path: '/settings',
