@@ -93,6 +93,11 @@ export async function signIn(
 	return page;
 }
 
+/** The toast a successful action shows (ActionToasts: svelte-sonner, a polite live region). */
+export function toast(page: Page, text: string | RegExp): Locator {
+	return page.locator('[data-sonner-toast]').filter({ hasText: text });
+}
+
 /** Signs out through the person's menu at the foot of the shell's sidebar. */
 export async function signOut(page: Page): Promise<void> {
 	await page.getByRole('button', { name: /^Your account/ }).click();
