@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../support/app';
-import { appAndBrowser, screenshot, signIn } from './harness';
+import { appAndBrowser, screenshot, signIn, toast } from './harness';
 
 describe('API keys page', () => {
 	let app: App;
@@ -47,20 +47,33 @@ describe('API keys page', () => {
 		expect(await owner.getByTestId('revealed-key').count()).toBe(0);
 		expect(await owner.content()).not.toContain(key);
 
-		// Revoke asks first; cancelling changes nothing.
-		await row.getByRole('button', { name: 'Revoke E2E export job' }).click();
+		// Rotate asks first, then shows the new key once; the old one works through the overlap.
+		await row.getByRole('button', { name: 'Rotate', exact: true }).click();
 		const dialog = owner.getByRole('alertdialog');
+		await dialog.getByLabel('Old key keeps working').selectOption({ label: '1 hour' });
+		await dialog.getByRole('button', { name: 'Rotate key' }).click();
+		await toast(owner, /was rotated/).waitFor();
+		const rotated = (await owner.getByLabel('The new API key').textContent())!.trim();
+		expect(rotated).toMatch(/^tnt_live_[0-9A-Za-z]{38}$/);
+		expect(rotated).not.toBe(key);
+		const oldRow = owner.getByRole('row').filter({ hasText: key.slice(0, 17) });
+		const newRow = owner.getByRole('row').filter({ hasText: rotated.slice(0, 17) });
+		expect(await oldRow.textContent()).toContain('Rotated (overlap)');
+		expect(await newRow.textContent()).toContain('Active');
+
+		// Revoke asks first; cancelling changes nothing.
+		await newRow.getByRole('button', { name: 'Revoke', exact: true }).click();
 		await dialog.getByText('Everything using this key stops working').waitFor();
 		await dialog.getByRole('button', { name: 'Cancel' }).click();
 		await dialog.waitFor({ state: 'hidden' });
-		expect(await row.textContent()).toContain('Active');
+		expect(await newRow.textContent()).toContain('Active');
 
-		await row.getByRole('button', { name: 'Revoke E2E export job' }).click();
+		await newRow.getByRole('button', { name: 'Revoke', exact: true }).click();
 		await dialog.getByRole('button', { name: 'Revoke key' }).click();
-		await owner.getByText('The key was revoked: its next request is refused.').first().waitFor();
+		await toast(owner, 'The key was revoked: its next request is refused.').waitFor();
 		await owner.waitForLoadState('networkidle');
-		expect(await row.textContent()).toContain('Revoked');
-		expect(await row.getByRole('button', { name: /Revoke/ }).count()).toBe(0);
+		expect(await newRow.textContent()).toContain('Revoked');
+		expect(await newRow.getByRole('button', { name: 'Revoke', exact: true }).count()).toBe(0);
 	});
 
 	it('a viewer sees no API keys page', async () => {
