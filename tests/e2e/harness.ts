@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startApp, type App } from '../support/app';
 
@@ -91,6 +91,23 @@ export async function signIn(
 	await submitSignIn(page, email, password);
 	await page.getByRole('heading', { name: 'Your organisations' }).waitFor();
 	return page;
+}
+
+/** The toast a successful action shows (ActionToasts: svelte-sonner, a polite live region). */
+export function toast(page: Page, text: string | RegExp): Locator {
+	return page.locator('[data-sonner-toast]').filter({ hasText: text });
+}
+
+/** Signs out through the person's menu at the foot of the shell's sidebar. */
+export async function signOut(page: Page): Promise<void> {
+	await page.getByRole('button', { name: /^Your account/ }).click();
+	await page.getByRole('menuitem', { name: 'Sign out' }).click();
+}
+
+/** Opens the organisation switcher at the top of the tenant app's sidebar; returns its menu. */
+export async function openSwitcher(page: Page): Promise<Locator> {
+	await page.getByRole('button', { name: /^Switch organisation/ }).click();
+	return page.getByRole('menu');
 }
 
 /** An email as the mail catcher's JSON API returns it (src/lib/server/email/catcher.ts). */

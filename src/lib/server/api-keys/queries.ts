@@ -7,7 +7,7 @@
 import { sql, type Transaction } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { DB } from '../platform/database';
-import { generateApiKey, type ApiKeyMode } from './format';
+import { generateApiKey, maskApiKey, type ApiKeyMode } from './format';
 
 export interface ApiKeySummary {
 	id: string;
@@ -19,6 +19,8 @@ export interface ApiKeySummary {
 	permissions: string[];
 	prefix: string;
 	lastFour: string;
+	/** `tnt_live_AbCd1234…wxyz`: how the page shows it. */
+	masked: string;
 	rateLimitPerMinute: number;
 	expiresAt: Date | null;
 	revokedAt: Date | null;
@@ -73,10 +75,7 @@ export async function listApiKeys(
 		.where('k.tenant_id', '=', tenantId)
 		.orderBy('k.created_at', 'desc')
 		.execute();
-	return rows.map((r) => ({
-		...r,
-		lastUsedIp: r.lastUsedIp === null ? null : String(r.lastUsedIp)
-	}));
+	return rows.map((r) => ({ ...r, masked: maskApiKey(r.prefix, r.lastFour) }));
 }
 
 export interface GrantablePermission {

@@ -6,7 +6,10 @@
  * same statement records last_used_at / last_used_ip, at most once a minute per key.
  *
  * It runs in its own short transaction, outside the request's: a counter row locked for a whole
- * request would queue the key's requests behind each other.
+ * request would queue the key's requests behind each other. That transaction commits without
+ * waiting for the WAL flush (synchronous_commit off, for it alone): a crash may forget the last
+ * few counts of a minute, which a rate limit can afford; it made the limiter ~4 ms → well under 1
+ * ms on Postgres.
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../platform/database';
@@ -30,7 +33,8 @@ export async function hitRateLimit(
 ): Promise<RateLimitState> {
 	const { rows } = await runAsServiceRole(db, 'api_keys.meter', (trx) =>
 		sql<{ hits: number; limit_per_minute: number; reset_at: Date }>`
-			select * from private.api_key_hit(${keyId}, ${clientIp}::inet)`.execute(trx)
+			select h.* from set_config('synchronous_commit', 'off', true),
+				lateral private.api_key_hit(${keyId}, ${clientIp}::inet) h`.execute(trx)
 	);
 	const row = rows[0]!;
 	return {

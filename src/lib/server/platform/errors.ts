@@ -258,3 +258,6 @@ export function describeDbError(error: unknown, context?: ErrorContext): Explain
 
 /** The message of the app's 404 page (handleError in hooks.server.ts), and of every 404 that must read the same. */
 export const NOT_FOUND = 'Not found';
+
+/** A dangerous action's typed confirmation (ConfirmAction's `typeToConfirm`) did not match. */
+export const TYPED_NAME_MISMATCH = 'Type the name exactly as shown to confirm.';

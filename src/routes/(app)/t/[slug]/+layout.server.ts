@@ -1,5 +1,6 @@
 import { error, redirect } from '@sveltejs/kit';
 import { withClaims } from '$lib/server/platform/db';
+import { sidebarOpen } from '$lib/server/platform/web/shell';
 import {
 	findTenantBySlug,
 	listMyTenants,
@@ -15,7 +16,7 @@ import type { LayoutServerLoad } from './$types';
  *
  * Every page below reads `permissions` to hide what the person may not do; SQL enforces it anyway.
  */
-export const load: LayoutServerLoad = async ({ locals, params, url }) => {
+export const load: LayoutServerLoad = async ({ cookies, locals, params, url }) => {
 	if (!locals.claims) {
 		redirect(303, `/auth/sign-in?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
 	}
@@ -33,6 +34,7 @@ export const load: LayoutServerLoad = async ({ locals, params, url }) => {
 	return {
 		...found,
 		email: locals.claims.email ?? '',
-		aal: locals.claims.aal
+		aal: locals.claims.aal,
+		sidebarOpen: sidebarOpen(cookies)
 	};
 };
