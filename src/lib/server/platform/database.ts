@@ -532,6 +532,15 @@ export interface UsageMetrics {
   unit: string;
 }
 
+export interface UserPreferences {
+  date_format: Generated<string>;
+  language: Generated<string>;
+  theme: Generated<string>;
+  time_zone: string | null;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 export interface DB {
   api_keys: ApiKeys;
   audit_log_seals: AuditLogSeals;
@@ -564,4 +573,5 @@ export interface DB {
   usage_daily: UsageDaily;
   usage_events: UsageEvents;
   usage_metrics: UsageMetrics;
+  user_preferences: UserPreferences;
 }
