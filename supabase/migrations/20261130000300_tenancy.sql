@@ -665,7 +665,7 @@ set search_path = ''
 set plan_cache_mode = force_generic_plan
 as $$
 begin
-  if private.request_claims() ? 'api_key_id' then
+  if private.request_is_api_key() then
     return private.api_key_tenant_ids(p_code);
   end if;
   if p_code is null then
@@ -759,7 +759,7 @@ set search_path = ''
 rows 5
 as $$
 begin
-  if private.request_claims() ? 'api_key_id' then
+  if private.request_is_api_key() then
     -- An API key reads its own tenant's row while it is usable (20261201000000_api_keys.sql).
     return query select g.tenant_id from private.api_key_grants() g;
     return;
@@ -895,7 +895,7 @@ as $$
 declare
   v_user_id uuid := auth.uid();
 begin
-  if v_user_id is null and private.request_claims() ? 'api_key_id' then
+  if v_user_id is null and private.request_is_api_key() then
     -- An API key (20261201000000_api_keys.sql): passes with null (no person) or refuses.
     return private.authorize_api_key(p_code, p_tenant_id);
   end if;

@@ -23,10 +23,9 @@
 --
 -- Owns: types api_key_mode, api_key_scope; tables api_keys, private.api_key_secret,
 -- private.api_key_windows (the per-key rate-limit counter); private.api_key_hash, api_key_grants,
--- api_key_tenant_ids, request_api_key_id, assert_api_key_active, api_key_grantable, api_key_hit,
--- api_key_by_prefix, api_key_claims, install_api_key_secret, api_key_hmac_secret,
--- authorize_api_key, api_key_environment_id; the RPCs
--- create_api_key, revoke_api_key, rotate_api_key, api_key_grantable_permissions; and the PostgREST
+-- api_key_tenant_ids, request_api_key_id, request_is_api_key, assert_api_key_active, api_key_grantable,
+-- api_key_hit, api_key_by_prefix, api_key_claims, install_api_key_secret, api_key_hmac_secret,
+-- authorize_api_key, api_key_environment_id; the RPCs create_api_key, revoke_api_key, rotate_api_key, api_key_grantable_permissions; and the PostgREST
 -- pre-request public.tenantry_pre_request(). TN200–TN219.
 --
 -- Rules: creating, rotating and revoking need api_keys.manage (tenant-wide, or on the key's project
@@ -145,6 +144,20 @@ as $$
 $$;
 
 comment on function private.request_api_key_id() is 'The API key the request''s claims name, null for a person or anon.';
+
+-- Asked by every permission check a person makes too, so no exception block (a subtransaction
+-- per call): the claims are JSON the app or PostgREST wrote (as private.assert_session_active).
+create or replace function private.request_is_api_key()
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb ? 'api_key_id', false)
+$$;
+
+comment on function private.request_is_api_key() is
+  'Do the request''s claims name an API key? The permission helpers'' branch test; plain SQL, so it inlines.';
 
 create or replace function private.api_key_hash(p_key text)
 returns bytea
@@ -407,14 +420,14 @@ comment on function private.api_key_environment_id() is
   'The environment an environment API key is kept to; null for a person and for other keys.';
 
 revoke all on function
-  private.request_api_key_id(), private.api_key_hash(text), private.api_key_grants(), private.api_key_tenant_ids(text),
+  private.request_api_key_id(), private.request_is_api_key(), private.api_key_hash(text), private.api_key_grants(), private.api_key_tenant_ids(text),
   private.assert_api_key_active(), private.api_key_hit(uuid, inet), private.api_key_by_prefix(text),
   private.api_key_hmac_secret(), private.install_api_key_secret(text), private.api_key_claims(text),
   private.authorize_api_key(text, uuid), private.api_key_environment_id(), private.api_key_grantable(text)
 from public, anon;
 
 grant execute on function
-  private.request_api_key_id(), private.api_key_grants(), private.api_key_tenant_ids(text),
+  private.request_api_key_id(), private.request_is_api_key(), private.api_key_grants(), private.api_key_tenant_ids(text),
   private.assert_api_key_active(), private.api_key_environment_id(), private.api_key_grantable(text)
 to authenticated, service_role;
 grant execute on function private.api_key_claims(text) to anon, authenticated;
