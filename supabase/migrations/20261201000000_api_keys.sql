@@ -25,8 +25,9 @@
 -- private.api_key_windows (the per-key rate-limit counter); private.api_key_hash, api_key_grants,
 -- api_key_tenant_ids, request_api_key_id, request_is_api_key, assert_api_key_active, api_key_grantable,
 -- api_key_hit, api_key_by_prefix, api_key_claims, install_api_key_secret, api_key_hmac_secret,
--- authorize_api_key, api_key_environment_id; the RPCs create_api_key, revoke_api_key, rotate_api_key, api_key_grantable_permissions; and the PostgREST
--- pre-request public.tenantry_pre_request(). TN200–TN219.
+-- authorize_api_key, api_key_environment_id; the RPCs create_api_key, revoke_api_key,
+-- rotate_api_key, api_key_grantable_permissions; and the PostgREST pre-request
+-- public.tenantry_pre_request(). TN200–TN219.
 --
 -- Rules: creating, rotating and revoking need api_keys.manage (tenant-wide, or on the key's project
 -- for a project key) and a person (a key never mints keys). A key's permissions come from the
