@@ -652,10 +652,11 @@ create constraint trigger role_permissions_keep_one after delete on public.role_
 -- ---------------------------------------------------------------------------------------------
 
 -- THE entry point for "the caller's (tenant, permission) grants": every policy, RPC and older
--- helper name asks here. Grants from another kind of principal (API keys, whose claims name the
--- key) are to be unioned into these arrays here, as a second branch beside the memberships join,
--- so that nothing that asks needs to change.
-create or replace function private.permitted_tenant_ids_of_person(p_code text default null, p_billing_suspended boolean default false)
+-- helper name asks here. Grants from another kind of principal are a second branch here, beside
+-- the memberships join, so that nothing that asks needs to change: an API key's request (claims
+-- naming the key, no person) gets the key's grants (private.api_key_tenant_ids, defined with the
+-- keys in 20261201000000_api_keys.sql; a billing-suspended tenant's keys hold nothing).
+create or replace function private.permitted_tenant_ids(p_code text default null, p_billing_suspended boolean default false)
 returns uuid[]
 language plpgsql
 stable
@@ -664,6 +665,9 @@ set search_path = ''
 set plan_cache_mode = force_generic_plan
 as $$
 begin
+  if private.request_is_api_key() then
+    return private.api_key_tenant_ids(p_code);
+  end if;
   if p_code is null then
     -- Membership alone (user_tenant_ids): no parameters, so one plan for the session.
     return array(
@@ -691,29 +695,10 @@ begin
 end
 $$;
 
-comment on function private.permitted_tenant_ids_of_person(text, boolean) is
-  'The person''s side of permitted_tenant_ids: tenants where the caller (auth.uid()) is an active member and holds p_code tenant-wide '
+comment on function private.permitted_tenant_ids(text, boolean) is
+  'THE permission join: tenants where the caller (auth.uid()) is an active member and holds p_code tenant-wide '
   '(owners hold every catalog code); p_code null: membership alone. Active tenants only, plus tenants billing '
   'suspended when p_billing_suspended. Security definer: reads memberships and roles the caller may not see. '
-  'Policies: private.tenant_in(tenant_id, (select private.permitted_tenant_ids(''x.y''))).';
-
-create or replace function private.permitted_tenant_ids(p_code text default null, p_billing_suspended boolean default false)
-returns uuid[]
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_generic_plan
-as $$
-begin
-  return private.permitted_tenant_ids_of_person(p_code, p_billing_suspended);
-end
-$$;
-
-comment on function private.permitted_tenant_ids(text, boolean) is
-  'THE permission join every policy and RPC asks: the caller''s tenants holding p_code (null: membership alone). '
-  'A person''s come from permitted_tenant_ids_of_person; other principals (API keys, 20261201000000_api_keys.sql) '
-  'replace this body to answer first, in place, so the policies that hold it by oid follow. '
   'Policies: private.tenant_in(tenant_id, (select private.permitted_tenant_ids(''x.y''))).';
 
 -- The comparison every tenant-scoped policy makes. It inlines (plain SQL, immutable) into
@@ -774,6 +759,11 @@ set search_path = ''
 rows 5
 as $$
 begin
+  if private.request_is_api_key() then
+    -- An API key reads its own tenant's row while it is usable (20261201000000_api_keys.sql).
+    return query select g.tenant_id from private.api_key_grants() g;
+    return;
+  end if;
   return query select m.tenant_id from public.memberships m
   where m.user_id = auth.uid() and m.status = 'active';
 end
@@ -905,6 +895,10 @@ as $$
 declare
   v_user_id uuid := auth.uid();
 begin
+  if v_user_id is null and private.request_is_api_key() then
+    -- An API key (20261201000000_api_keys.sql): passes with null (no person) or refuses.
+    return private.authorize_api_key(p_code, p_tenant_id);
+  end if;
   if v_user_id is null then
     raise exception 'sign in first' using errcode = 'TN001';
   end if;
@@ -1070,10 +1064,10 @@ grant execute on function
   private.co_member_ids()
 to authenticated, service_role;
 
-revoke all on function private.permitted_tenant_ids(text, boolean), private.permitted_tenant_ids_of_person(text, boolean), private.holds_permission(text, uuid, boolean),
+revoke all on function private.permitted_tenant_ids(text, boolean), private.holds_permission(text, uuid, boolean),
   private.tenant_in(uuid, uuid[])
   from public, anon;
-grant execute on function private.permitted_tenant_ids(text, boolean), private.permitted_tenant_ids_of_person(text, boolean), private.holds_permission(text, uuid, boolean),
+grant execute on function private.permitted_tenant_ids(text, boolean), private.holds_permission(text, uuid, boolean),
   private.tenant_in(uuid, uuid[])
   to authenticated, service_role;
 

@@ -126,6 +126,12 @@ set search_path = ''
 rows 10
 as $$
 begin
+  if private.request_is_api_key() then
+    -- A project or environment API key holding p_code: its project (20261201000000_api_keys.sql).
+    return query select g.project_id from private.api_key_grants() g
+    where g.project_id is not null and p_code = any (g.permissions);
+    return;
+  end if;
   return query select ra.project_id
   from public.role_assignments ra
   join public.role_permissions rp on rp.role_id = ra.role_id and rp.permission_code = p_code

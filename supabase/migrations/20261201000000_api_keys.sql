@@ -11,7 +11,8 @@
 -- {"role": "authenticated", "api_key_id": …} and no `sub`. private.api_key_grants() reads the key
 -- named there, on every statement, and yields its grants only while the key is unrevoked,
 -- unexpired and its tenant active, so a revocation is effective on the next statement whatever
--- the app caches. The permission helpers answer for a key through it (hooked in below):
+-- the app caches. The permission helpers answer for a key through it (a branch in each, in
+-- 20261130000300_tenancy.sql and 20261130000600_projects.sql, calling the functions here):
 --   permitted_tenant_ids(code)        the key's tenant, for a tenant-wide key holding `code`;
 --                                     membership alone (code null) = the key holds members.read
 --   project_ids_with_permission(code) the key's project, for a project or environment key
@@ -22,10 +23,11 @@
 --
 -- Owns: types api_key_mode, api_key_scope; tables api_keys, private.api_key_secret,
 -- private.api_key_windows (the per-key rate-limit counter); private.api_key_hash, api_key_grants,
--- api_key_tenant_ids, request_api_key_id, assert_api_key_active, api_key_grantable, api_key_hit,
--- api_key_by_prefix, api_key_claims, install_api_key_secret, api_key_hmac_secret; the RPCs
--- create_api_key, revoke_api_key, rotate_api_key, api_key_grantable_permissions; and the PostgREST
--- pre-request public.tenantry_pre_request(). TN200–TN219.
+-- api_key_tenant_ids, request_api_key_id, request_is_api_key, assert_api_key_active, api_key_grantable,
+-- api_key_hit, api_key_by_prefix, api_key_claims, install_api_key_secret, api_key_hmac_secret,
+-- authorize_api_key, api_key_environment_id; the RPCs create_api_key, revoke_api_key,
+-- rotate_api_key, api_key_grantable_permissions; and the PostgREST pre-request
+-- public.tenantry_pre_request(). TN200–TN219.
 --
 -- Rules: creating, rotating and revoking need api_keys.manage (tenant-wide, or on the key's project
 -- for a project key) and a person (a key never mints keys). A key's permissions come from the
@@ -143,6 +145,20 @@ as $$
 $$;
 
 comment on function private.request_api_key_id() is 'The API key the request''s claims name, null for a person or anon.';
+
+-- Asked by every permission check a person makes too, so no exception block (a subtransaction
+-- per call): the claims are JSON the app or PostgREST wrote (as private.assert_session_active).
+create or replace function private.request_is_api_key()
+returns boolean
+language sql
+stable
+set search_path = ''
+as $$
+  select coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb ? 'api_key_id', false)
+$$;
+
+comment on function private.request_is_api_key() is
+  'Do the request''s claims name an API key? The permission helpers'' branch test; plain SQL, so it inlines.';
 
 create or replace function private.api_key_hash(p_key text)
 returns bytea
@@ -366,88 +382,10 @@ comment on function private.api_key_claims(text) is
   'Verifies a raw API key and returns the claims a request made with it runs under (TN200–TN203, TN215). '
   'Security definer: reads the secret and the key. For the pre-request (anon, authenticated).';
 
--- ---------------------------------------------------------------------------------------------
--- The permission helpers answer for a key (hooks into 20261130000300_tenancy.sql and
--- 20261130000600_projects.sql). Policies hold permitted_tenant_ids by oid, so it is replaced in
--- place to ask the key first (the person's side stays in permitted_tenant_ids_of_person);
--- authorize is called by name from other functions only, so its person's version keeps its body
--- under a new name.
--- ---------------------------------------------------------------------------------------------
-
-create or replace function private.permitted_tenant_ids(p_code text default null, p_billing_suspended boolean default false)
-returns uuid[]
-language plpgsql
-stable
-security definer
-set search_path = ''
-set plan_cache_mode = force_generic_plan
-as $$
-begin
-  if private.request_api_key_id() is not null then
-    -- A key of a suspended tenant holds nothing, billing suspension included.
-    return private.api_key_tenant_ids(p_code);
-  end if;
-  return private.permitted_tenant_ids_of_person(p_code, p_billing_suspended);
-end
-$$;
-
-comment on function private.permitted_tenant_ids(text, boolean) is
-  'THE permission join: for an API key, private.api_key_tenant_ids(p_code); for a person, '
-  'private.permitted_tenant_ids_of_person (active member holding p_code tenant-wide; owners hold every code).';
-
--- Policies hold these two by oid, so they keep their names and gain the key's branch in place.
-create or replace function private.project_ids_with_permission(p_code text)
-returns setof uuid
-language plpgsql
-stable
-security definer
-set search_path = ''
-rows 10
-as $$
-begin
-  if private.request_api_key_id() is not null then
-    return query select g.project_id from private.api_key_grants() g
-    where g.project_id is not null and p_code = any (g.permissions);
-    return;
-  end if;
-  return query select ra.project_id
-  from public.role_assignments ra
-  join public.role_permissions rp on rp.role_id = ra.role_id and rp.permission_code = p_code
-  join public.memberships m on m.tenant_id = ra.tenant_id and m.user_id = ra.user_id and m.status = 'active'
-  join public.tenants t on t.id = ra.tenant_id and t.status = 'active'
-  where ra.user_id = auth.uid() and ra.project_id is not null;
-end
-$$;
-
-comment on function private.project_ids_with_permission(text) is
-  'Projects where the caller holds p_code through a project role, or the project of a project or environment '
-  'API key holding p_code. Combine with tenants_with_permission() for tenant-wide holders.';
-
-create or replace function private.user_membership_tenant_ids()
-returns setof uuid
-language plpgsql
-stable
-security definer
-set search_path = ''
-rows 5
-as $$
-begin
-  if private.request_api_key_id() is not null then
-    return query select g.tenant_id from private.api_key_grants() g;
-    return;
-  end if;
-  return query select m.tenant_id from public.memberships m
-  where m.user_id = auth.uid() and m.status = 'active';
-end
-$$;
-
-comment on function private.user_membership_tenant_ids() is
-  'Tenants of any status where the caller is an active member (what the tenants table shows them); '
-  'for an API key, its own tenant while the key is usable.';
-
-alter function private.authorize(text, uuid) rename to authorize_person;
-
-create function private.authorize(p_code text, p_tenant_id uuid)
+-- The permission helpers' key branch: permitted_tenant_ids, user_membership_tenant_ids and
+-- authorize (20261130000300_tenancy.sql) and project_ids_with_permission
+-- (20261130000600_projects.sql) each ask these first when the claims name a key.
+create or replace function private.authorize_api_key(p_code text, p_tenant_id uuid)
 returns uuid
 language plpgsql
 stable
@@ -455,9 +393,6 @@ security definer
 set search_path = ''
 as $$
 begin
-  if private.request_api_key_id() is null then
-    return private.authorize_person(p_code, p_tenant_id);
-  end if;
   perform private.assert_api_key_active();
   if p_code is null then
     raise exception 'an API key cannot do this: it is for a person' using errcode = 'TN212';
@@ -469,9 +404,9 @@ begin
 end
 $$;
 
-comment on function private.authorize(text, uuid) is
-  'RPC preamble: returns the caller, or raises TN001 (signed out), TN004 (MFA step-up) or TN002 (permission missing). '
-  'An API key passes with null (no person) when it holds p_code tenant-wide; person-only actions (p_code null) raise TN212.';
+comment on function private.authorize_api_key(text, uuid) is
+  'private.authorize for an API key: null (no person) when the usable key holds p_code tenant-wide; TN200–TN203 for an '
+  'unusable key, TN002 without the code, TN212 for a person-only action (p_code null).';
 
 create or replace function private.api_key_environment_id()
 returns uuid
@@ -486,19 +421,15 @@ comment on function private.api_key_environment_id() is
   'The environment an environment API key is kept to; null for a person and for other keys.';
 
 revoke all on function
-  private.request_api_key_id(), private.api_key_hash(text), private.api_key_grants(), private.api_key_tenant_ids(text),
+  private.request_api_key_id(), private.request_is_api_key(), private.api_key_hash(text), private.api_key_grants(), private.api_key_tenant_ids(text),
   private.assert_api_key_active(), private.api_key_hit(uuid, inet), private.api_key_by_prefix(text),
   private.api_key_hmac_secret(), private.install_api_key_secret(text), private.api_key_claims(text),
-  private.permitted_tenant_ids(text, boolean), private.project_ids_with_permission(text),
-  private.user_membership_tenant_ids(), private.authorize(text, uuid), private.api_key_environment_id(),
-  private.api_key_grantable(text)
+  private.authorize_api_key(text, uuid), private.api_key_environment_id(), private.api_key_grantable(text)
 from public, anon;
 
 grant execute on function
-  private.request_api_key_id(), private.api_key_grants(), private.api_key_tenant_ids(text),
-  private.assert_api_key_active(), private.permitted_tenant_ids(text, boolean),
-  private.project_ids_with_permission(text), private.user_membership_tenant_ids(), private.authorize(text, uuid),
-  private.api_key_environment_id(), private.api_key_grantable(text)
+  private.request_api_key_id(), private.request_is_api_key(), private.api_key_grants(), private.api_key_tenant_ids(text),
+  private.assert_api_key_active(), private.api_key_environment_id(), private.api_key_grantable(text)
 to authenticated, service_role;
 grant execute on function private.api_key_claims(text) to anon, authenticated;
 grant execute on function

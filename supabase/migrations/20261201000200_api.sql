@@ -41,7 +41,7 @@ set search_path = ''
 as $$
   select k.tenant_id from public.api_keys k where k.id = private.request_api_key_id()
   union all
-  select unnest(private.permitted_tenant_ids_of_person(null)) where private.request_api_key_id() is null
+  select unnest(private.permitted_tenant_ids(null)) where private.request_api_key_id() is null
 $$;
 
 comment on function private.api_principal_tenant_ids() is
