@@ -30,11 +30,18 @@ select is(tests.try_as('alice', $$delete from public.api_idempotency$$), 'error:
 
 -- A key's requests are the key's: the same user's session does not see them.
 select tests.authenticate_as('alice');
+create temp table api_key (id uuid);
+insert into api_key select public.create_api_key(tests.tenant_id('test-acme'), 'idempotency test',
+  'tnt_test_' || substr(md5('idempotency') || md5('idempotency!'), 1, 38), '{projects.read}');
+select tests.clear_authentication();
 select set_config('request.jwt.claims',
-  (current_setting('request.jwt.claims')::jsonb || '{"api_key_id": "key-1"}')::text, true);
+  jsonb_build_object('role', 'authenticated', 'api_key_id', (select id from api_key))::text, true),
+  set_config('role', 'authenticated', true);
 insert into public.api_idempotency (key, tenant_id, request_hash) values ('k-1', tests.tenant_id('test-acme'), repeat('d', 64));
-select is((select array_agg(principal order by principal) from public.api_idempotency), array['key-1'],
+select is((select array_agg(principal order by principal) from public.api_idempotency),
+  array[(select id::text from api_key)],
   'under an API key the caller is the key: the same Idempotency-Key is a new record, and the user''s is hidden');
+reset role;
 select tests.clear_authentication();
 select is(tests.try_as('alice', format(
   $$insert into public.api_idempotency (key, tenant_id, request_hash) values ('k-4', %L, repeat('e', 64))$$,
