@@ -254,13 +254,14 @@ function seekPast(
  * One page of `query` (the module's own select, under the caller's RLS) searched, sorted and paged
  * as `params` says. A cursor whose page has emptied (its rows deleted) falls back to the first page.
  */
-export async function listPage<D, O extends Record<string, unknown>>(
-	db: Kysely<D>,
-	// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any query, whatever it selects from
-	query: SelectQueryBuilder<D, any, O>,
+/* eslint-disable @typescript-eslint/no-explicit-any -- any module's database and query, whatever they select */
+export async function listPage<O extends Record<string, unknown>>(
+	db: Kysely<any>,
+	query: SelectQueryBuilder<any, any, O>,
 	spec: ListSpec,
 	params: ListParams
 ): Promise<ListPage<O>> {
+	/* eslint-enable @typescript-eslint/no-explicit-any */
 	const sortSpec = spec.sorts[params.sort]!;
 	const key = sql.ref(`l.${sortSpec.column}`);
 	const id = sql.ref(`l.${spec.id.column}`);
@@ -273,8 +274,7 @@ export async function listPage<D, O extends Record<string, unknown>>(
 		);
 		return sql<SqlBool>`(${sql.join(any, sql` or `)})`;
 	});
-	// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the wrapped query's shape is O
-	const from = () => (db as Kysely<any>).selectFrom(query.as('l'));
+	const from = () => db.selectFrom(query.as('l'));
 	const searched = () => {
 		let q = from();
 		for (const m of matches) q = q.where(m);
