@@ -142,7 +142,7 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		expect(await owner.getByTestId('subscription-status').innerText()).toBe('Active');
 		expect(await owner.getByText('$99.00 per month (card, through Stripe)').count()).toBe(1);
 		expect(
-			await owner.locator('table.data tbody tr', { hasText: '$99.00' }).count()
+			await owner.locator('[data-slot="data-table"] tbody tr', { hasText: '$99.00' }).count()
 		).toBeGreaterThan(0);
 
 		await owner.locator('#field-change-plan').selectOption('pro');

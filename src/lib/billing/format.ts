@@ -28,12 +28,15 @@ export function status(value: string): { label: string; tone: Tone } {
 	return STATUS[value] ?? { label: value, tone: 'neutral' };
 }
 
-/** Badge classes per tone, legible in both themes. */
+/**
+ * Badge classes per tone: the tone in the border and a light fill, the words in the foreground
+ * colour (a success or warning colour as text fails contrast on its own tint in the light theme).
+ */
 export const TONE_CLASSES: Record<Tone, string> = {
-	neutral: 'bg-muted text-muted-foreground border-transparent',
-	success: 'bg-success/15 text-success border-transparent',
-	warning: 'bg-warning/15 text-warning border-transparent',
-	destructive: 'bg-destructive/15 text-destructive border-transparent'
+	neutral: 'bg-muted text-foreground border-border',
+	success: 'bg-success/10 text-foreground border-success/60',
+	warning: 'bg-warning/10 text-foreground border-warning/70',
+	destructive: 'bg-destructive/10 text-foreground border-destructive/60'
 };
 
 /** A quantity in its metric's unit: bytes in binary units (KiB, MiB, GiB), anything else counted. */
