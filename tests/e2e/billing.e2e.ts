@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
-import { launchBrowser, screenshot, signIn } from './harness';
+import { launchBrowser, screenshot, signIn, toast } from './harness';
 
 const PDF = Buffer.from(
 	'%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n'
@@ -142,7 +142,7 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		expect(await owner.getByTestId('subscription-status').innerText()).toBe('Active');
 		expect(await owner.getByText('$99.00 per month (card, through Stripe)').count()).toBe(1);
 		expect(
-			await owner.locator('table.data tbody tr', { hasText: '$99.00' }).count()
+			await owner.locator('[data-slot="data-table"] tbody tr', { hasText: '$99.00' }).count()
 		).toBeGreaterThan(0);
 
 		await owner.locator('#field-change-plan').selectOption('pro');
@@ -164,7 +164,7 @@ describe('billing and usage pages, with the fake Stripe', () => {
 			/^This is not Stripe\. It is Tenantry's stand-in for Stripe/
 		);
 		await owner.getByRole('button', { name: 'Add card' }).click();
-		await owner.getByText('Card added and made the default.').waitFor();
+		await toast(owner, 'Card added and made the default.').waitFor();
 		await screenshot(owner, '24-fake-portal');
 		await owner.getByRole('button', { name: 'Return to Tenantry' }).click();
 		await owner.waitForURL(/\/t\/acme\/billing$/);
@@ -179,7 +179,11 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		await owner.goBack({ waitUntil: 'networkidle' });
 
 		await owner.getByRole('button', { name: 'Cancel at period end' }).click();
-		await owner.getByText('Your subscription ends at the end of this period.').waitFor();
+		await owner
+			.getByRole('alertdialog')
+			.getByRole('button', { name: 'Cancel at period end' })
+			.click();
+		await toast(owner, 'Your subscription ends at the end of this period.').waitFor();
 		await owner.getByRole('button', { name: 'Resume subscription' }).waitFor();
 	});
 

@@ -1,55 +1,51 @@
-/** How the billing and usage pages print money, dates, statuses and quantities. */
-export function money(amount: number, currency: string): string {
-	return new Intl.NumberFormat('en-US', {
-		style: 'currency',
-		currency: currency.toUpperCase()
-	}).format(amount / 100);
-}
+/**
+ * Billing and usage words the format module (`$lib/format`) does not own: a status's label and
+ * badge tone, and a metric's quantity in its unit (bytes in binary units, everything else counted).
+ */
+import { formatBytes, formatCount, type Language } from '$lib/format';
 
-export function day(value: string | Date | null | undefined, timeZone = 'UTC'): string {
-	if (!value) return '—';
-	return new Intl.DateTimeFormat('en-GB', {
-		day: 'numeric',
-		month: 'short',
-		year: 'numeric',
-		timeZone
-	}).format(new Date(value));
-}
+export type Tone = 'neutral' | 'success' | 'warning' | 'destructive';
 
-const STATUS: Record<string, { label: string; tone: '' | 'ok' | 'warn' | 'danger' }> = {
-	trialing: { label: 'Trial', tone: 'ok' },
-	active: { label: 'Active', tone: 'ok' },
-	past_due: { label: 'Past due', tone: 'danger' },
-	pending_verification: { label: 'Pending verification', tone: 'warn' },
-	cancelled: { label: 'Cancelled', tone: '' },
-	expired: { label: 'Expired', tone: 'danger' },
-	paid: { label: 'Paid', tone: 'ok' },
-	open: { label: 'Open', tone: 'warn' },
-	draft: { label: 'Draft', tone: '' },
-	void: { label: 'Void', tone: '' },
-	uncollectible: { label: 'Uncollectible', tone: 'danger' },
-	pending: { label: 'Pending verification', tone: 'warn' },
-	succeeded: { label: 'Succeeded', tone: 'ok' },
-	failed: { label: 'Failed', tone: 'danger' },
-	refunded: { label: 'Refunded', tone: '' }
+const STATUS: Record<string, { label: string; tone: Tone }> = {
+	trialing: { label: 'Trial', tone: 'success' },
+	active: { label: 'Active', tone: 'success' },
+	past_due: { label: 'Past due', tone: 'destructive' },
+	pending_verification: { label: 'Pending verification', tone: 'warning' },
+	cancelled: { label: 'Cancelled', tone: 'neutral' },
+	expired: { label: 'Expired', tone: 'destructive' },
+	paid: { label: 'Paid', tone: 'success' },
+	open: { label: 'Open', tone: 'warning' },
+	draft: { label: 'Draft', tone: 'neutral' },
+	void: { label: 'Void', tone: 'neutral' },
+	uncollectible: { label: 'Uncollectible', tone: 'destructive' },
+	pending: { label: 'Pending verification', tone: 'warning' },
+	succeeded: { label: 'Succeeded', tone: 'success' },
+	failed: { label: 'Failed', tone: 'destructive' },
+	refunded: { label: 'Refunded', tone: 'neutral' }
 };
 
-export function status(value: string): { label: string; tone: string } {
-	return STATUS[value] ?? { label: value, tone: '' };
+export function status(value: string): { label: string; tone: Tone } {
+	return STATUS[value] ?? { label: value, tone: 'neutral' };
 }
 
-const BYTES = ['B', 'KB', 'MB', 'GB', 'TB'];
+/**
+ * Badge classes per tone: the tone in the border and a light fill, the words in the foreground
+ * colour (a success or warning colour as text fails contrast on its own tint in the light theme).
+ */
+export const TONE_CLASSES: Record<Tone, string> = {
+	neutral: 'bg-muted text-foreground border-border',
+	success: 'bg-success/10 text-foreground border-success/60',
+	warning: 'bg-warning/10 text-foreground border-warning/70',
+	destructive: 'bg-destructive/10 text-foreground border-destructive/60'
+};
 
-/** A quantity in its metric's unit: bytes as KB/MB/GB, everything else grouped. */
-export function quantity(value: number, unit: string): string {
-	if (unit === 'bytes') {
-		let v = value;
-		let i = 0;
-		while (Math.abs(v) >= 1024 && i < BYTES.length - 1) {
-			v /= 1024;
-			i++;
-		}
-		return `${new Intl.NumberFormat('en', { maximumFractionDigits: 1 }).format(v)} ${BYTES[i]}`;
-	}
-	return `${new Intl.NumberFormat('en').format(value)} ${unit}`;
+/** A quantity in its metric's unit: bytes in binary units (KiB, MiB, GiB), anything else counted. */
+export function quantity(value: number, unit: string, locale?: Language): string {
+	if (unit === 'bytes') return formatBytes(value, { locale });
+	return `${formatCount(value, { locale })} ${unit}`;
+}
+
+/** The axis ticks of a chart in the metric's unit: bytes as binary units, counts compact. */
+export function axisQuantity(value: number, unit: string): string {
+	return unit === 'bytes' ? formatBytes(value) : formatCount(value, { compact: true });
 }

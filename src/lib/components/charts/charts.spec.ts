@@ -28,6 +28,29 @@ describe('charts', () => {
 		expect(yAxis([], [])).toEqual({ top: 1, ticks: [0, 1] });
 	});
 
+	it('tick bytes in round binary units, as the cards and limits read', () => {
+		const gib = 1024 ** 3;
+		const stored = [{ label: 'Storage', points: [{ x: '2026-11-01', y: 23 * gib }] }];
+		const axis = yAxis(stored, [{ label: 'Hard', value: 50 * gib, kind: 'hard' }], 4, 'bytes');
+		expect(axis).toEqual({ top: 60 * gib, ticks: [0, 20 * gib, 40 * gib, 60 * gib] });
+		const { body } = render(LineChart, {
+			props: {
+				series: stored,
+				limits: [{ label: 'Hard limit', value: 50 * gib, kind: 'hard' }],
+				title: 'Storage',
+				unit: 'bytes'
+			}
+		});
+		expect(body).toContain('Hard limit 50 GiB');
+		expect(body).toContain('>40 GiB<');
+		expect(body).not.toMatch(/53\.7B/);
+	});
+
+	it('keep the data table inside an sr-only box, so it adds no blank scroll under the page', () => {
+		const { body } = render(LineChart, { props: { series, title: 'API calls per day' } });
+		expect(body).toMatch(/<div class="sr-only"><table>/);
+	});
+
 	it('render on the server: a labelled SVG, the limit lines and a table of the data', () => {
 		const { body } = render(LineChart, {
 			props: { series, limits, title: 'API calls per day', yLabel: 'calls' }

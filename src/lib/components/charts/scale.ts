@@ -4,6 +4,8 @@
  * from zero to a round number above the data and the limits, and labels in UTC so the server and
  * the browser print the same day.
  */
+import { formatBytes, formatCount } from '$lib/format';
+
 export interface ChartPoint {
 	x: string | Date;
 	y: number;
@@ -52,25 +54,39 @@ export function niceStep(value: number): number {
 	return (fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10) * power;
 }
 
-/** The y axis: zero to a round top covering the data and every limit line, and its ticks. */
-export function yAxis(series: ChartSeries[], limits: ChartLimit[], ticks = 4) {
+/**
+ * What a chart's values count: `bytes` are labelled and ticked in binary units (KiB, MiB, GiB — as
+ * on the cards and limits, `$lib/format`), anything else as a count.
+ */
+export type ChartUnit = 'bytes' | 'count';
+
+/**
+ * The y axis: zero to a round top covering the data and every limit line, and its ticks. Bytes
+ * get round steps of their binary unit (5 GiB, not 5.4 billion).
+ */
+export function yAxis(
+	series: ChartSeries[],
+	limits: ChartLimit[],
+	ticks = 4,
+	unit: ChartUnit = 'count'
+) {
 	const values = [
 		...series.flatMap((s) => s.points.map((p) => p.y)),
 		...limits.map((l) => l.value)
 	];
 	const max = Math.max(0, ...values);
-	const step = niceStep(max / ticks || 1);
+	const scale =
+		unit === 'bytes' && max >= 1024 ? 1024 ** Math.floor(Math.log(max) / Math.log(1024)) : 1;
+	const step = niceStep(max / scale / ticks || 1) * scale;
 	const top = Math.max(step, Math.ceil(max / step) * step);
 	const list: number[] = [];
 	for (let v = 0; v <= top + step / 2; v += step) list.push(v);
 	return { top, ticks: list };
 }
 
-const compact = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
-const full = new Intl.NumberFormat('en');
-
-export function formatNumber(value: number, short = true): string {
-	return short ? compact.format(value) : full.format(value);
+/** A value as the chart prints it: bytes in binary units; counts compact (ticks) or in full. */
+export function formatValue(value: number, unit: ChartUnit = 'count', short = true): string {
+	return unit === 'bytes' ? formatBytes(value) : formatCount(value, { compact: short });
 }
 
 const day = new Intl.DateTimeFormat('en', { month: 'short', day: 'numeric', timeZone: 'UTC' });
@@ -84,7 +100,12 @@ export function formatX(x: string | Date): string {
 }
 
 /** A sentence for screen readers: what is drawn, its range and the latest value of each series. */
-export function summarise(series: ChartSeries[], limits: ChartLimit[]): string {
+export function summarise(
+	series: ChartSeries[],
+	limits: ChartLimit[],
+	unit: ChartUnit = 'count'
+): string {
+	const formatNumber = (value: number, short: boolean) => formatValue(value, unit, short);
 	const parts = series.map((s) => {
 		if (s.points.length === 0) return `${s.label}: no data`;
 		const ys = s.points.map((p) => p.y);

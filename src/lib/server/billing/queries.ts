@@ -6,6 +6,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { PlanPrice } from './gateway';
 import type { DB } from '../platform/database';
+import { defineList, listPage, readList, type ListPage } from '../platform/list';
 
 export type Interval = 'month' | 'year';
 
@@ -225,4 +226,67 @@ export async function cancelSubscription(
 	cancel: boolean
 ): Promise<void> {
 	await sql`select public.cancel_subscription(${tenantId}, ${cancel})`.execute(trx);
+}
+
+/** The billing page's invoice list: newest first, searchable by number and status (docs/web.md#lists). */
+export const invoiceList = defineList({
+	prefix: 'inv',
+	sorts: {
+		issued: { column: 'issued_at', type: 'timestamptz' },
+		number: { column: 'number', type: 'text' },
+		total: { column: 'total', type: 'bigint' },
+		status: { column: 'status', type: 'text' }
+	},
+	defaultSort: 'issued',
+	defaultDir: 'desc',
+	search: ['number', 'status'],
+	id: { column: 'id', type: 'uuid' },
+	limit: 10
+});
+
+export interface InvoiceRow {
+	id: string;
+	number: string | null;
+	status: string;
+	currency: string;
+	total: number;
+	issuedAt: string | null;
+	periodStart: string | null;
+	periodEnd: string | null;
+}
+
+/** One page of the tenant's invoices as the URL asks, under the caller's RLS (billing.read). */
+export async function invoicePage(
+	trx: Transaction<DB>,
+	tenantId: string,
+	search: URLSearchParams
+): Promise<ListPage<InvoiceRow>> {
+	const query = trx
+		.selectFrom('invoices')
+		.select([
+			'id',
+			'number',
+			sql<string>`status::text`.as('status'),
+			'currency',
+			'total',
+			'issued_at',
+			'period_start',
+			'period_end'
+		])
+		.where('tenant_id', '=', tenantId);
+	const page = await listPage(trx, query, invoiceList, readList(search, invoiceList));
+	const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+	return {
+		...page,
+		rows: page.rows.map((r) => ({
+			id: r.id,
+			number: r.number,
+			status: r.status,
+			currency: r.currency,
+			total: Number(r.total),
+			issuedAt: iso(r.issued_at),
+			periodStart: iso(r.period_start),
+			periodEnd: iso(r.period_end)
+		}))
+	};
 }

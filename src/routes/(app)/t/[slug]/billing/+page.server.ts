@@ -17,6 +17,7 @@ import { withClaims } from '$lib/server/platform/db';
 import {
 	billingOverview,
 	cancelSubscription,
+	invoicePage,
 	listPlans,
 	planPrice,
 	submitPaymentProof,
@@ -52,9 +53,10 @@ type Preview =
 
 export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	const { tenant } = await parent();
-	const { overview, plans } = await withClaims(requireClaims(locals), (trx) =>
-		readBilling(trx, tenant.id)
-	);
+	const { overview, plans, invoices } = await withClaims(requireClaims(locals), async (trx) => ({
+		...(await readBilling(trx, tenant.id)),
+		invoices: await invoicePage(trx, tenant.id, url.searchParams)
+	}));
 	const stripe = await getStripe();
 	let preview: Preview | null = null;
 	const choice = planChoiceSchema.safeParse({
@@ -67,6 +69,7 @@ export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	return {
 		overview,
 		plans,
+		invoices,
 		preview,
 		cardPayments: stripe !== null,
 		proofMaxBytes: PROOF_MAX_BYTES,

@@ -11,11 +11,10 @@ export const load: PageServerLoad = async ({ locals, params, parent }) => {
 	const { tenant } = await parent();
 	if (!UUID.test(params.id)) error(404, 'Not found');
 	try {
-		return {
-			detail: await withClaims(requireClaims(locals), (trx) =>
-				billingInvoice(trx, tenant.id, params.id)
-			)
-		};
+		const detail = await withClaims(requireClaims(locals), (trx) =>
+			billingInvoice(trx, tenant.id, params.id)
+		);
+		return { detail, crumb: `Invoice ${detail.invoice.number ?? '(draft)'}` };
 	} catch (e) {
 		const code = (e as { code?: string }).code;
 		if (code === 'TN002' || code === 'TN003') error(404, 'Not found');
