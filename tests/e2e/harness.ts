@@ -100,13 +100,13 @@ export function toast(page: Page, text: string | RegExp): Locator {
 
 /** Signs out through the person's menu at the foot of the shell's sidebar. */
 export async function signOut(page: Page): Promise<void> {
-	await page.getByRole('button', { name: /^Your account/ }).click();
+	await page.getByRole('button', { name: /account menu$/ }).click();
 	await page.getByRole('menuitem', { name: 'Sign out' }).click();
 }
 
 /** Opens the organisation switcher at the top of the tenant app's sidebar; returns its menu. */
 export async function openSwitcher(page: Page): Promise<Locator> {
-	await page.getByRole('button', { name: /^Switch organisation/ }).click();
+	await page.getByRole('button', { name: /Switch organisation$/ }).click();
 	return page.getByRole('menu');
 }
 
