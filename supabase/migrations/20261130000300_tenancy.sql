@@ -169,12 +169,20 @@ create index memberships_user_id_idx on public.memberships (user_id, tenant_id);
 create table public.permissions (
   code text primary key check (code ~ '^[a-z][a-z_]*(\.[a-z][a-z_]*)+$'),
   module text not null,
-  description text not null,
+  group_name text not null check (char_length(btrim(group_name)) between 1 and 40),
+  label text not null check (char_length(btrim(label)) between 1 and 60),
+  description text not null check (char_length(btrim(description)) between 1 and 200),
   project_scoped boolean not null default false
 );
 alter table public.permissions enable row level security;
 comment on table public.permissions is
   'The permission catalog. Codes are module.action; project_scoped codes may also be granted by project roles. Maintained by migrations.';
+comment on column public.permissions.group_name is
+  'The heading the role editor files the permission under (Members, Projects, Billing…), in words.';
+comment on column public.permissions.label is
+  'What the permission lets someone do, in plain words ("Invite people"): the role editor''s checkbox label.';
+comment on column public.permissions.description is
+  'One sentence more on what the permission covers, shown under its label.';
 
 create table public.roles (
   id uuid primary key default gen_random_uuid(),
@@ -236,50 +244,50 @@ comment on constraint tenants_slug_reserved on public.tenants is
 -- Reference data
 -- ---------------------------------------------------------------------------------------------
 
-insert into public.permissions (code, module, description, project_scoped) values
-  ('tenant.update',            'tenancy',       'Edit the tenant''s name, timezone, data region and branding', false),
-  ('tenant.security.manage',   'tenancy',       'Require MFA and manage security settings', false),
-  ('members.read',             'tenancy',       'See members, teams and their roles', false),
-  ('members.invite',           'tenancy',       'Invite people and revoke invitations', false),
-  ('members.manage',           'tenancy',       'Change members'' roles and remove members', false),
-  ('teams.manage',             'tenancy',       'Create teams and manage who is in them', false),
-  ('roles.manage',             'tenancy',       'Create and edit custom roles', false),
-  ('audit.read',               'audit',         'Read the audit log and verify its chain', false),
-  ('projects.read',            'projects',      'See projects (workspaces) and their environments', true),
-  ('projects.create',          'projects',      'Create projects', false),
-  ('projects.update',          'projects',      'Rename and configure projects', true),
-  ('projects.delete',          'projects',      'Delete projects', true),
-  ('projects.members.manage',  'projects',      'Give people roles on a project', true),
-  ('environments.manage',      'projects',      'Create and configure environments', true),
-  ('api_keys.read',            'api_keys',      'See API keys (never their secrets)', true),
-  ('api_keys.manage',          'api_keys',      'Create, rotate and revoke API keys', true),
-  ('billing.read',             'billing',       'See plans, subscriptions and invoices', false),
-  ('billing.manage',           'billing',       'Change plans, payment methods and billing details', false),
-  ('usage.read',               'billing',       'See usage against limits', false),
-  ('usage.record',             'billing',       'Record metered usage (API calls, compute, storage)', false),
-  ('integrations.read',        'integrations',  'See configured integrations', true),
-  ('integrations.manage',      'integrations',  'Connect and configure integrations', true),
-  ('webhooks.manage',          'integrations',  'Manage outbound webhooks and see deliveries', true),
-  ('secrets.read',             'secrets',       'Read secret values', true),
-  ('secrets.manage',           'secrets',       'Create and rotate secrets', true),
-  ('sso.manage',               'identity',      'Configure SSO providers', false),
-  ('scim.manage',              'identity',      'Configure SCIM provisioning and its tokens', false),
-  ('dashboards.read',          'analytics',     'View dashboards and widgets', true),
-  ('dashboards.manage',        'analytics',     'Create and edit dashboards and widgets', true),
-  ('data_sources.manage',      'analytics',     'Configure data sources', true),
-  ('queries.manage',           'analytics',     'Write and run saved queries', true),
-  ('alerts.manage',            'analytics',     'Configure alerts and their channels', true),
-  ('ai.use',                   'ai',            'Run prompts and search documents', true),
-  ('ai.manage',                'ai',            'Configure model providers, models and prompt templates', false),
-  ('documents.manage',         'ai',            'Upload and index documents (RAG, OCR)', true),
-  ('tickets.read',             'support',       'See support tickets', false),
-  ('tickets.manage',           'support',       'Open, comment on and close support tickets', false),
-  ('workflows.manage',         'workflows',     'Define and run workflows', true),
-  ('tasks.read',               'tasks',         'See tasks and boards', true),
-  ('tasks.manage',             'tasks',         'Create, assign and move tasks', true),
-  ('notifications.manage',     'notifications', 'Configure the tenant''s notification channels', false),
-  ('domains.manage',           'domains',       'Manage custom domains, DNS records and certificates', false),
-  ('privacy.manage',           'privacy',       'Handle GDPR requests, consents and retention policies', false);
+insert into public.permissions (code, module, group_name, label, description, project_scoped) values
+  ('tenant.update', 'tenancy', 'Organisation', 'Edit organisation settings', 'Change the name, time zone, data region and branding.', false),
+  ('tenant.security.manage', 'tenancy', 'Organisation', 'Manage security settings', 'Require two-factor authentication and set other security rules for everyone.', false),
+  ('members.read', 'tenancy', 'Members', 'See members and teams', 'See who belongs to the organisation, their teams and their roles.', false),
+  ('members.invite', 'tenancy', 'Members', 'Invite people', 'Send invitations and revoke ones not yet accepted.', false),
+  ('members.manage', 'tenancy', 'Members', 'Manage members', 'Change members'' roles and remove people from the organisation.', false),
+  ('teams.manage', 'tenancy', 'Members', 'Manage teams', 'Create and delete teams and choose who is in them.', false),
+  ('roles.manage', 'tenancy', 'Members', 'Manage roles', 'Create, edit and delete custom roles.', false),
+  ('audit.read', 'audit', 'Security and compliance', 'Read the audit log', 'See who did what and when, and verify the log has not been altered.', false),
+  ('projects.read', 'projects', 'Projects', 'See projects', 'See projects (workspaces) and their environments.', true),
+  ('projects.create', 'projects', 'Projects', 'Create projects', 'Start new projects in the organisation.', false),
+  ('projects.update', 'projects', 'Projects', 'Edit projects', 'Rename projects and change their settings.', true),
+  ('projects.delete', 'projects', 'Projects', 'Delete projects', 'Delete projects and everything in them.', true),
+  ('projects.members.manage', 'projects', 'Projects', 'Manage project access', 'Give people roles on a project.', true),
+  ('environments.manage', 'projects', 'Projects', 'Manage environments', 'Create and configure environments such as Staging and Production.', true),
+  ('api_keys.read', 'api_keys', 'API and integrations', 'See API keys', 'See which API keys exist and when they were used, never their secrets.', true),
+  ('api_keys.manage', 'api_keys', 'API and integrations', 'Manage API keys', 'Create, rotate and revoke API keys.', true),
+  ('billing.read', 'billing', 'Billing', 'See billing', 'See the plan, subscriptions and invoices.', false),
+  ('billing.manage', 'billing', 'Billing', 'Manage billing', 'Change plans, payment methods and billing details.', false),
+  ('usage.read', 'billing', 'Billing', 'See usage', 'See usage against the plan''s limits.', false),
+  ('usage.record', 'billing', 'Billing', 'Record usage', 'Report metered usage such as API calls, compute and storage.', false),
+  ('integrations.read', 'integrations', 'API and integrations', 'See integrations', 'See which integrations are connected.', true),
+  ('integrations.manage', 'integrations', 'API and integrations', 'Manage integrations', 'Connect, configure and disconnect integrations.', true),
+  ('webhooks.manage', 'integrations', 'API and integrations', 'Manage webhooks', 'Configure outbound webhooks and see their deliveries.', true),
+  ('secrets.read', 'secrets', 'API and integrations', 'Read secrets', 'Read the values of stored secrets.', true),
+  ('secrets.manage', 'secrets', 'API and integrations', 'Manage secrets', 'Create and rotate secrets.', true),
+  ('sso.manage', 'identity', 'Security and compliance', 'Configure single sign-on', 'Set up the SSO providers people sign in with.', false),
+  ('scim.manage', 'identity', 'Security and compliance', 'Configure SCIM provisioning', 'Manage automatic user provisioning and its tokens.', false),
+  ('dashboards.read', 'analytics', 'Analytics', 'See dashboards', 'View dashboards and their widgets.', true),
+  ('dashboards.manage', 'analytics', 'Analytics', 'Manage dashboards', 'Create and edit dashboards and widgets.', true),
+  ('data_sources.manage', 'analytics', 'Analytics', 'Manage data sources', 'Connect and configure the data dashboards read from.', true),
+  ('queries.manage', 'analytics', 'Analytics', 'Manage saved queries', 'Write and run saved queries.', true),
+  ('alerts.manage', 'analytics', 'Analytics', 'Manage alerts', 'Configure alerts and the channels they notify.', true),
+  ('ai.use', 'ai', 'AI', 'Use AI features', 'Run prompts and search documents.', true),
+  ('ai.manage', 'ai', 'AI', 'Manage AI settings', 'Configure model providers, models and prompt templates.', false),
+  ('documents.manage', 'ai', 'AI', 'Manage documents', 'Upload and index documents for search and OCR.', true),
+  ('tickets.read', 'support', 'Support and work', 'See support tickets', 'See the organisation''s support tickets.', false),
+  ('tickets.manage', 'support', 'Support and work', 'Manage support tickets', 'Open, comment on and close support tickets.', false),
+  ('workflows.manage', 'workflows', 'Support and work', 'Manage workflows', 'Define and run workflows.', true),
+  ('tasks.read', 'tasks', 'Support and work', 'See tasks', 'See tasks and boards.', true),
+  ('tasks.manage', 'tasks', 'Support and work', 'Manage tasks', 'Create, assign and move tasks.', true),
+  ('notifications.manage', 'notifications', 'Organisation', 'Manage notification channels', 'Configure where the organisation''s notifications are sent.', false),
+  ('domains.manage', 'domains', 'Organisation', 'Manage custom domains', 'Add custom domains and check their DNS records and certificates.', false),
+  ('privacy.manage', 'privacy', 'Security and compliance', 'Handle privacy requests', 'Answer GDPR requests and manage consents and retention policies.', false);
 
 insert into public.roles (key, name, description, scope) values
   ('owner',          'Owner',          'Every permission; ownership is held through memberships.is_owner', 'tenant'),

@@ -2,7 +2,7 @@ import pg from 'pg';
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../support/app';
-import { appAndBrowser, screenshot, signIn } from './harness';
+import { appAndBrowser, screenshot, signIn, toast } from './harness';
 
 describe('roles, projects and organisation settings', () => {
 	let app: App;
@@ -20,6 +20,7 @@ describe('roles, projects and organisation settings', () => {
 		const create = owner.locator('form[action="?/create"]');
 		await create.getByLabel('Name', { exact: true }).fill('   ');
 		await create.getByLabel('Description', { exact: true }).fill('Ships releases');
+		await create.locator('summary', { hasText: 'Projects' }).click();
 		await create.getByRole('checkbox', { name: /projects\.read/ }).check();
 		await create.getByRole('checkbox', { name: /environments\.manage/ }).check();
 		await create.getByRole('button', { name: 'Create role' }).click();
@@ -29,12 +30,14 @@ describe('roles, projects and organisation settings', () => {
 			'Ships releases'
 		);
 		expect(await kept.getByRole('checkbox', { name: /projects\.read/ }).isChecked()).toBe(true);
-		expect(await kept.getByRole('checkbox', { name: /billing\.manage/ }).isChecked()).toBe(false);
+		expect(
+			await kept.getByRole('checkbox', { name: /billing\.manage/, includeHidden: true }).isChecked()
+		).toBe(false);
 		await screenshot(owner, '51-role-errors');
 
 		await kept.getByLabel('Name', { exact: true }).fill('Release Manager');
 		await kept.getByRole('button', { name: 'Create role' }).click();
-		await owner.getByRole('status').getByText('Role “Release Manager” created.').waitFor();
+		await toast(owner, 'Role “Release Manager” created.').waitFor();
 		const summary = owner.locator('summary', { hasText: 'Release Manager' });
 		expect(await summary.innerText()).toContain('0 members · 2 permissions');
 		expect(await owner.locator('summary', { hasText: 'Auditor' }).innerText()).toContain(
@@ -46,20 +49,24 @@ describe('roles, projects and organisation settings', () => {
 		const edit = owner
 			.locator('details', { hasText: 'Release Manager' })
 			.locator('form[action="?/update"]');
+		await edit.locator('summary', { hasText: 'Security and compliance' }).click();
 		await edit.getByRole('checkbox', { name: /audit\.read/ }).check();
 		await edit.getByRole('button', { name: 'Save Release Manager' }).click();
-		await owner.getByRole('status').getByText('Role “Release Manager” saved.').waitFor();
+		await toast(owner, 'Role “Release Manager” saved.').waitFor();
 		expect(await owner.locator('summary', { hasText: 'Release Manager' }).innerText()).toContain(
 			'3 permissions'
 		);
 
 		await owner.locator('summary', { hasText: 'Auditor' }).click();
 		await owner.getByRole('button', { name: 'Delete Auditor' }).click();
+		await owner.getByRole('alertdialog').getByText('1 member holds it.').waitFor();
+		await owner.getByRole('alertdialog').getByRole('button', { name: 'Delete role' }).click();
 		await owner.getByText('Members still hold this role: give them another role first.').waitFor();
 		await owner.goto('/t/acme/roles', { waitUntil: 'networkidle' });
 		await owner.locator('summary', { hasText: 'Release Manager' }).click();
 		await owner.getByRole('button', { name: 'Delete Release Manager' }).click();
-		await owner.getByRole('status').getByText('Role deleted.').waitFor();
+		await owner.getByRole('alertdialog').getByRole('button', { name: 'Delete role' }).click();
+		await toast(owner, 'Role deleted.').waitFor();
 		expect(await owner.locator('summary', { hasText: 'Release Manager' }).count()).toBe(0);
 	});
 
@@ -67,8 +74,16 @@ describe('roles, projects and organisation settings', () => {
 		const admin = await signIn(browser, app.url, 'admin@acme.test');
 		await admin.goto('/t/acme/roles', { waitUntil: 'networkidle' });
 		const create = admin.locator('form[action="?/create"]');
-		expect(await create.getByRole('checkbox', { name: /billing\.manage/ }).isDisabled()).toBe(true);
-		expect(await create.getByRole('checkbox', { name: /billing\.read/ }).isDisabled()).toBe(false);
+		expect(
+			await create
+				.getByRole('checkbox', { name: /billing\.manage/, includeHidden: true })
+				.isDisabled()
+		).toBe(true);
+		expect(
+			await create
+				.getByRole('checkbox', { name: /billing\.read/, includeHidden: true })
+				.isDisabled()
+		).toBe(false);
 	});
 
 	it('the owner creates a project, adds an environment and gives a member a project role', async () => {
@@ -216,9 +231,12 @@ describe('roles, projects and organisation settings', () => {
 		await owner.goto('/t/acme/roles');
 		const create = owner.locator('form[action="?/create"]');
 		await create.getByLabel('Name', { exact: true }).fill('Support Desk');
+		await create.locator('summary', { hasText: 'Support and work' }).click();
 		await create.getByRole('checkbox', { name: /tickets\.manage/ }).check();
 		await create.getByRole('button', { name: 'Create role' }).click();
-		await owner.getByRole('status').getByText('Role “Support Desk” created.').waitFor();
+		const created = owner.locator('summary', { hasText: /Support Desk.*members?/ });
+		await created.waitFor();
+		expect(await created.innerText()).toContain('0 members · 1 permission');
 
 		await owner.goto('/t/acme/projects/mobile');
 		await owner.getByLabel('Environment name').fill('Load test');

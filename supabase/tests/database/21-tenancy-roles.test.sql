@@ -3,8 +3,15 @@
 -- Fixture (supabase/tests/setup.sql): acme alice owner · bob admin (all but billing.manage) ·
 -- carol viewer · dave custom "auditor" + project_editor on web; globex frank owner · gina developer.
 begin;
-select plan(33);
+select plan(35);
 select tests.seed_fixture();
+
+-- The role editor shows the catalogue's own words: every permission has a group, a label and a description.
+select is_empty($$select code from public.permissions
+  where btrim(coalesce(label, '')) = '' or btrim(coalesce(description, '')) = '' or btrim(coalesce(group_name, '')) = ''$$,
+  'every permission carries a group, a label and a description for the role editor');
+select is_empty($$select label from public.permissions group by group_name, label having count(*) > 1$$,
+  'no two permissions in a group share a label');
 
 -- Creating a custom role: roles.manage in this tenant only.
 select is(tests.do_as('bob', format($$insert into public.roles (tenant_id, key, name, scope) values (%L, 'release', 'Release', 'tenant')$$,

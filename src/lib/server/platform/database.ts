@@ -318,7 +318,18 @@ export interface Payments {
 
 export interface Permissions {
   code: string;
+  /**
+   * One sentence more on what the permission covers, shown under its label.
+   */
   description: string;
+  /**
+   * The heading the role editor files the permission under (Members, Projects, Billing…), in words.
+   */
+  group_name: string;
+  /**
+   * What the permission lets someone do, in plain words ("Invite people"): the role editor's checkbox label.
+   */
+  label: string;
   module: string;
   project_scoped: Generated<boolean>;
 }

@@ -12,6 +12,8 @@ import type { DB, RoleScope } from '../platform/database';
 export interface Permission {
 	code: string;
 	module: string;
+	group: string;
+	label: string;
 	description: string;
 	projectScoped: boolean;
 }
@@ -37,19 +39,26 @@ export interface RoleInput {
 export function listPermissions(trx: Transaction<DB>): Promise<Permission[]> {
 	return trx
 		.selectFrom('permissions')
-		.select(['code', 'module', 'description', 'project_scoped as projectScoped'])
-		.orderBy('module')
+		.select([
+			'code',
+			'module',
+			'group_name as group',
+			'label',
+			'description',
+			'project_scoped as projectScoped'
+		])
+		.orderBy('group_name')
 		.orderBy('code')
 		.execute();
 }
 
-/** The catalog grouped by module, in a stable order, for the permission matrix. */
-export function groupByModule(
+/** The catalog under the catalogue's own headings (permissions.group_name), for the permission matrix. */
+export function groupPermissions(
 	permissions: Permission[]
-): { module: string; items: Permission[] }[] {
+): { name: string; items: Permission[] }[] {
 	const groups = new Map<string, Permission[]>();
-	for (const p of permissions) groups.set(p.module, [...(groups.get(p.module) ?? []), p]);
-	return [...groups].map(([module, items]) => ({ module, items }));
+	for (const p of permissions) groups.set(p.group, [...(groups.get(p.group) ?? []), p]);
+	return [...groups].map(([name, items]) => ({ name, items }));
 }
 
 /** System roles first, then the tenant's custom roles, each with its codes and holder count. */

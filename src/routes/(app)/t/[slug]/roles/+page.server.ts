@@ -4,7 +4,7 @@ import { withClaims } from '$lib/server/platform/db';
 import {
 	createRole,
 	deleteRole,
-	groupByModule,
+	groupPermissions,
 	listPermissions,
 	listRoles,
 	updateRole
@@ -22,7 +22,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	}
 	return withClaims(requireClaims(locals), async (trx) => ({
 		roles: await listRoles(trx, tenant.id),
-		groups: groupByModule(await listPermissions(trx))
+		groups: groupPermissions(await listPermissions(trx))
 	}));
 };
 
