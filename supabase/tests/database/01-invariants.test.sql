@@ -1,11 +1,11 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(56);
+select plan(57);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
-  'api_keys', 'audit_log_seals', 'audit_logs', 'environments', 'invitations', 'memberships', 'permissions',
+  'api_idempotency', 'api_keys', 'audit_log_seals', 'audit_logs', 'environments', 'invitations', 'memberships', 'permissions',
   'platform_staff', 'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles',
   'system_settings', 'team_members', 'teams', 'tenant_domains', 'tenants',
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
@@ -25,6 +25,7 @@ select is(
   null, 'no view in public runs with its owner''s rights');
 
 -- Policies pinned per table.
+select policies_are('public', 'api_idempotency', array['api_idempotency_insert_mfa', 'api_idempotency_insert_own', 'api_idempotency_select_mfa', 'api_idempotency_select_own', 'api_idempotency_update_mfa', 'api_idempotency_update_own']);
 select policies_are('public', 'audit_log_seals', array['audit_log_seals_select_mfa', 'audit_log_seals_select_permitted', 'audit_log_seals_select_staff']);
 select policies_are('public', 'audit_logs', array['audit_logs_select_mfa', 'audit_logs_select_permitted', 'audit_logs_select_staff']);
 select policies_are('public', 'api_keys', array['api_keys_select_mfa', 'api_keys_select_permitted']);
@@ -204,8 +205,9 @@ select is(
    where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
      and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id')
      and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = 'audit_update')
-     -- usage_events is itself an append-only ledger (TN072); counters and daily rows are derived from it
-     and c.relname not in ('audit_logs', 'usage_events', 'usage_counters', 'usage_daily')),
+     -- usage_events is itself an append-only ledger (TN072); counters and daily rows are derived from it;
+     -- api_idempotency is the API's record of its own requests (their writes are audited)
+     and c.relname not in ('audit_logs', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c

@@ -138,6 +138,18 @@ const schema = z
 			.int()
 			.min(0, { error: 'expected 0 (off) or more milliseconds' })
 			.default(300_000),
+		API_METER_FLUSH_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(5_000),
+		/** npm run bench -- api only: the JSON file /api/bench-floor answers with (unset: 404). */
+		BENCH_FLOOR_FILE: z.string().min(1).optional(),
+		API_PERSON_RATE_LIMIT: z.coerce
+			.number({ error: 'expected requests per minute' })
+			.int()
+			.min(1, { error: 'expected at least 1 request per minute' })
+			.default(600),
 		STRIPE_SECRET_KEY: z
 			.string()
 			.regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, {

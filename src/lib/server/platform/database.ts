@@ -59,6 +59,16 @@ export type UsageMetricKind = "counted" | "metered";
 
 export type UsageReset = "month" | "never";
 
+export interface ApiIdempotency {
+  body: string | null;
+  created_at: Generated<Timestamp>;
+  key: string;
+  principal: Generated<string>;
+  request_hash: string;
+  status: number | null;
+  tenant_id: string;
+}
+
 export interface ApiKeys {
   created_at: Generated<Timestamp>;
   /**
@@ -542,6 +552,7 @@ export interface UserPreferences {
 }
 
 export interface DB {
+  api_idempotency: ApiIdempotency;
   api_keys: ApiKeys;
   audit_log_seals: AuditLogSeals;
   audit_logs: AuditLogs;

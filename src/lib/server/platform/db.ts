@@ -122,6 +122,11 @@ export async function bootstrap(
 			owner,
 			async shutdown() {
 				await Promise.all(jobs.map((stop) => stop()));
+				for (const job of registeredJobs()) {
+					await job
+						.onShutdown?.(engine.db)
+						.catch((e: Error) => log(`${job.name} failed: ${e.message}`));
+				}
 				sender?.close();
 				await mail?.stop();
 				await wire?.stop();

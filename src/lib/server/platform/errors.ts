@@ -140,6 +140,48 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	'23514': { message: 'One of the values is not allowed: check the fields.' }
 };
 
+/**
+ * The REST API's own refusals (src/lib/server/api/problem.ts): not raised by SQL but by the API
+ * layer, each with the HTTP status it answers with. A database refusal keeps its own code.
+ */
+export const API_ERROR_MESSAGES = {
+	TN220: { status: 400, message: 'Check the request: some values are missing or not allowed.' },
+	TN221: {
+		status: 401,
+		message:
+			'Authenticate: send a session cookie, a Supabase access token or an API key (Authorization: Bearer …).'
+	},
+	TN222: {
+		status: 401,
+		message: 'That token or API key is not valid, has expired or was revoked.'
+	},
+	TN223: {
+		status: 400,
+		message: 'Name the organisation: send its address in the Tenantry-Tenant header.'
+	},
+	TN224: { status: 404, message: 'No such organisation, or you are not one of its members.' },
+	TN225: {
+		status: 422,
+		message:
+			'This Idempotency-Key was used for a different request: use a new key for a new request.'
+	},
+	TN226: { status: 400, message: 'An Idempotency-Key is 1–255 visible characters.' },
+	TN227: {
+		status: 412,
+		message: 'The resource changed since you read it: read it again, then retry with its new ETag.'
+	},
+	TN228: { status: 429, message: 'Too many requests: wait for the time Retry-After gives.' },
+	TN229: {
+		status: 429,
+		message: 'The plan’s API call limit for this month is reached: upgrade the plan, or wait.'
+	},
+	TN230: { status: 404, message: 'No such resource, or you may not see it.' },
+	TN231: { status: 415, message: 'Send the body as JSON (Content-Type: application/json).' },
+	TN232: { status: 500, message: 'Something went wrong on our side.' }
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ApiErrorCode = keyof typeof API_ERROR_MESSAGES;
+
 /** The pages whose refusals are worded for what the page is about. */
 export type ErrorContext = 'projects' | 'roles' | 'settings';
 
