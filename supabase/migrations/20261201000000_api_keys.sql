@@ -154,11 +154,13 @@ language sql
 stable
 set search_path = ''
 as $$
-  select coalesce(nullif(current_setting('request.jwt.claims', true), '')::jsonb ? 'api_key_id', false)
+  select coalesce((nullif(current_setting('request.jwt.claims', true), '')::jsonb ->> 'api_key_id')
+                  ~ '^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$', false)
 $$;
 
 comment on function private.request_is_api_key() is
-  'Do the request''s claims name an API key? The permission helpers'' branch test; plain SQL, so it inlines.';
+  'Do the request''s claims name an API key (an api_key_id that is a uuid, as request_api_key_id reads it)? '
+  'The permission helpers'' branch test; plain SQL, so it inlines.';
 
 create or replace function private.api_key_hash(p_key text)
 returns bytea
