@@ -240,6 +240,41 @@ describe('the data table', () => {
 		expect(await members.getByRole('row').filter({ hasText: 'Barbara Auditor' }).count()).toBe(0);
 	});
 
+	it('works without JavaScript: the search is a GET form, the row menu a disclosure, the bulk bar a form', async () => {
+		const owner = await signIn(browser, app.url, 'owner@acme.test', { javaScriptEnabled: false });
+		await open(owner, '/t/acme/teams?sort=members&dir=desc');
+		await owner.getByRole('searchbox', { name: 'Search teams' }).fill('crew 2');
+		await owner.getByRole('searchbox', { name: 'Search teams' }).press('Enter');
+		await owner.waitForURL((url) => url.searchParams.get('q') === 'crew 2');
+		// The sort survived the search (hidden fields of the GET form).
+		expect(new URL(owner.url()).searchParams.get('sort')).toBe('members');
+		expect(await firstColumn(owner, 'Teams')).toHaveLength(12);
+
+		const row = owner.getByRole('row').filter({ hasText: 'Crew 29' });
+		await row.locator('summary').click();
+		await row.getByRole('button', { name: 'Delete team Crew 29' }).click();
+		await owner.getByRole('status').filter({ hasText: 'Team deleted.' }).waitFor();
+		const { rows } = await db.query(`select 1 from public.teams where name = 'Crew 29'`);
+		expect(rows).toHaveLength(0);
+
+		await db.query(
+			`insert into public.invitations (tenant_id, email, role_id, token_hash, expires_at, invited_by)
+			 select $1, 'nojs@example.test', r.id, sha256(convert_to('nojs', 'UTF8')), now() + interval '7 days', $2
+			 from public.roles r where r.tenant_id is null and r.key = 'viewer'`,
+			[ACME, ADA]
+		);
+		await open(owner, '/t/acme/members');
+		const bar = owner.locator('#invitations-bulk');
+		await bar.getByText('With the invitations ticked below:').waitFor();
+		await owner.getByRole('checkbox', { name: 'Select nojs@example.test' }).check();
+		await bar.getByRole('button', { name: 'Revoke' }).click();
+		await owner.getByRole('status').filter({ hasText: 'Invitation revoked.' }).waitFor();
+		const { rows: pending } = await db.query(
+			`select 1 from public.invitations where email = 'nojs@example.test' and revoked_at is null`
+		);
+		expect(pending).toHaveLength(0);
+	});
+
 	it('fits a phone: no sideways scroll at 390 px on the teams and members pages', async () => {
 		const owner = await signIn(browser, app.url, 'owner@acme.test');
 		await owner.setViewportSize({ width: 390, height: 844 });
