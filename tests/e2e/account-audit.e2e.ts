@@ -8,6 +8,7 @@ import {
 	appAndBrowser,
 	screenshot,
 	signIn,
+	signOut,
 	submitSignIn,
 	waitForMail
 } from './harness';
@@ -98,7 +99,7 @@ describe('account, security and the audit log', () => {
 		expect(await page.getByText('Your recovery codes').count()).toBe(0);
 
 		// Sign out and in again: the password alone gives the second step, not the app.
-		await page.getByRole('banner').getByRole('button', { name: 'Sign out' }).click();
+		await signOut(page);
 		await page.waitForURL((url) => url.pathname === '/');
 		await submitSignIn(page, email, NEW_PASSWORD);
 		await page.getByRole('heading', { name: 'Two-factor check' }).waitFor();

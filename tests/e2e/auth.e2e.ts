@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../support/app';
-import { appAndBrowser, screenshot, waitForMail } from './harness';
+import { appAndBrowser, screenshot, signOut, waitForMail } from './harness';
 
 describe('sign up, confirm through the mail catcher, sign in, create an organisation', () => {
 	let app: App;
@@ -87,7 +87,7 @@ describe('sign up, confirm through the mail catcher, sign in, create an organisa
 
 		expect(await page.getByRole('listitem').filter({ hasText: 'Acme' }).count()).toBe(0);
 
-		await page.getByRole('button', { name: 'Sign out' }).click();
+		await signOut(page);
 		await page.waitForURL(`${app.url}/`);
 		await page.goto('/app');
 		await page.waitForURL(/\/auth\/sign-in\?redirectTo=%2Fapp/);

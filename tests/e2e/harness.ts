@@ -99,6 +99,23 @@ export async function signIn(
 	return page;
 }
 
+/** The toast a successful action shows (ActionToasts: svelte-sonner, a polite live region). */
+export function toast(page: Page, text: string | RegExp): Locator {
+	return page.locator('[data-sonner-toast]').filter({ hasText: text });
+}
+
+/** Signs out through the person's menu at the foot of the shell's sidebar. */
+export async function signOut(page: Page): Promise<void> {
+	await page.getByRole('button', { name: /account menu$/ }).click();
+	await page.getByRole('menuitem', { name: 'Sign out' }).click();
+}
+
+/** Opens the organisation switcher at the top of the tenant app's sidebar; returns its menu. */
+export async function openSwitcher(page: Page): Promise<Locator> {
+	await page.getByRole('button', { name: /Switch organisation$/ }).click();
+	return page.getByRole('menu');
+}
+
 /** An email as the mail catcher's JSON API returns it (src/lib/server/email/catcher.ts). */
 export interface CaughtMail {
 	id: string;

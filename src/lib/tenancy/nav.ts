@@ -1,3 +1,14 @@
+import type { Component } from 'svelte';
+import CreditCardIcon from '@lucide/svelte/icons/credit-card';
+import FolderKanbanIcon from '@lucide/svelte/icons/folder-kanban';
+import GaugeIcon from '@lucide/svelte/icons/gauge';
+import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
+import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
+import SettingsIcon from '@lucide/svelte/icons/settings';
+import ShieldCheckIcon from '@lucide/svelte/icons/shield-check';
+import UsersIcon from '@lucide/svelte/icons/users';
+import UsersRoundIcon from '@lucide/svelte/icons/users-round';
+
 /**
  * The tenant app's sections, in the order the sidebar shows them. A section is listed only to
  * people holding its permission (the page's load and SQL refuse the others anyway).
@@ -7,6 +18,9 @@ export interface TenantSection {
 	path: '' | `/${string}`;
 	route: TenantRoute;
 	label: string;
+	/** The sidebar group it is listed under. */
+	group: 'Workspace' | 'People' | 'Organisation';
+	icon: Component;
 	/** Listed when the person holds any of these; none means every member. */
 	anyOf?: string[];
 }
@@ -23,38 +37,75 @@ type TenantRoute =
 	| '/(app)/t/[slug]/settings';
 
 export const TENANT_SECTIONS: TenantSection[] = [
-	{ path: '', route: '/(app)/t/[slug]', label: 'Overview' },
-	{ path: '/members', route: '/(app)/t/[slug]/members', label: 'Members', anyOf: ['members.read'] },
-	{ path: '/teams', route: '/(app)/t/[slug]/teams', label: 'Teams', anyOf: ['members.read'] },
+	{
+		path: '',
+		route: '/(app)/t/[slug]',
+		label: 'Overview',
+		group: 'Workspace',
+		icon: LayoutDashboardIcon
+	},
+	{
+		path: '/members',
+		route: '/(app)/t/[slug]/members',
+		label: 'Members',
+		group: 'People',
+		icon: UsersIcon,
+		anyOf: ['members.read']
+	},
+	{
+		path: '/teams',
+		route: '/(app)/t/[slug]/teams',
+		label: 'Teams',
+		group: 'People',
+		icon: UsersRoundIcon,
+		anyOf: ['members.read']
+	},
 	{
 		path: '/roles',
 		route: '/(app)/t/[slug]/roles',
 		label: 'Roles',
+		group: 'People',
+		icon: ShieldCheckIcon,
 		anyOf: ['members.read', 'roles.manage']
 	},
 	{
 		path: '/projects',
 		route: '/(app)/t/[slug]/projects',
 		label: 'Projects',
+		group: 'Workspace',
+		icon: FolderKanbanIcon,
 		anyOf: ['projects.read']
 	},
-	{ path: '/audit', route: '/(app)/t/[slug]/audit', label: 'Audit log', anyOf: ['audit.read'] },
+	{
+		path: '/audit',
+		route: '/(app)/t/[slug]/audit',
+		label: 'Audit log',
+		group: 'Organisation',
+		icon: ScrollTextIcon,
+		anyOf: ['audit.read']
+	},
 	{
 		path: '/billing',
 		route: '/(app)/t/[slug]/billing',
 		label: 'Billing',
+		group: 'Organisation',
+		icon: CreditCardIcon,
 		anyOf: ['billing.read', 'billing.manage']
 	},
 	{
 		path: '/usage',
 		route: '/(app)/t/[slug]/usage',
 		label: 'Usage',
+		group: 'Organisation',
+		icon: GaugeIcon,
 		anyOf: ['usage.read', 'billing.read']
 	},
 	{
 		path: '/settings',
 		route: '/(app)/t/[slug]/settings',
 		label: 'Settings',
+		group: 'Organisation',
+		icon: SettingsIcon,
 		anyOf: ['tenant.update', 'domains.manage']
 	}
 ];

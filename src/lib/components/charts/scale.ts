@@ -22,7 +22,12 @@ export const WIDTH = 640;
 export const MARGIN = { top: 16, right: 88, bottom: 32, left: 56 };
 
 /** Colours by series index, from the theme (so dark mode follows). */
-export const SERIES_COLOURS = ['var(--accent)', 'var(--ok)', 'var(--warn)', 'var(--muted)'];
+export const SERIES_COLOURS = [
+	'var(--chart-1)',
+	'var(--chart-2)',
+	'var(--chart-3)',
+	'var(--chart-4)'
+];
 
 export function toDate(x: string | Date): Date {
 	return x instanceof Date ? x : new Date(x);

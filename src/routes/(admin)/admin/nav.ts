@@ -1,15 +1,53 @@
+import type { Component } from 'svelte';
+import BanknoteIcon from '@lucide/svelte/icons/banknote';
+import Building2Icon from '@lucide/svelte/icons/building-2';
+import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
+import PackageIcon from '@lucide/svelte/icons/package';
+import RepeatIcon from '@lucide/svelte/icons/repeat';
+import TrendingUpIcon from '@lucide/svelte/icons/trending-up';
+import UserCogIcon from '@lucide/svelte/icons/user-cog';
 import type { StaffRole } from '$lib/admin/schemas';
 
-/** The console's sections and the staff role each needs (super_admin has every role). */
+/** The console's sections, their sidebar group, and the staff role each needs (super_admin has every role). */
 export const ADMIN_SECTIONS = [
-	{ path: '/admin', label: 'Overview', needs: null },
-	{ path: '/admin/tenants', label: 'Tenants', needs: null },
-	{ path: '/admin/staff', label: 'Staff', needs: null },
-	{ path: '/admin/plans', label: 'Plans', needs: 'billing_admin' },
-	{ path: '/admin/payments', label: 'Payments', needs: 'billing_admin' },
-	{ path: '/admin/subscriptions', label: 'Subscriptions', needs: 'billing_admin' },
-	{ path: '/admin/revenue', label: 'Revenue', needs: 'billing_admin' }
-] as const satisfies readonly { path: string; label: string; needs: StaffRole | null }[];
+	{ path: '/admin', label: 'Overview', group: 'Platform', icon: LayoutDashboardIcon, needs: null },
+	{ path: '/admin/tenants', label: 'Tenants', group: 'Platform', icon: Building2Icon, needs: null },
+	{ path: '/admin/staff', label: 'Staff', group: 'Platform', icon: UserCogIcon, needs: null },
+	{
+		path: '/admin/plans',
+		label: 'Plans',
+		group: 'Billing',
+		icon: PackageIcon,
+		needs: 'billing_admin'
+	},
+	{
+		path: '/admin/payments',
+		label: 'Payments',
+		group: 'Billing',
+		icon: BanknoteIcon,
+		needs: 'billing_admin'
+	},
+	{
+		path: '/admin/subscriptions',
+		label: 'Subscriptions',
+		group: 'Billing',
+		icon: RepeatIcon,
+		needs: 'billing_admin'
+	},
+	{
+		path: '/admin/revenue',
+		label: 'Revenue',
+		group: 'Billing',
+		icon: TrendingUpIcon,
+		needs: 'billing_admin'
+	}
+] as const satisfies readonly {
+	path: string;
+	label: string;
+	group: 'Platform' | 'Billing';
+	icon: Component;
+	needs: StaffRole | null;
+}[];
 
 export const STAFF_ROLE_LABELS: Record<StaffRole, string> = {
 	super_admin: 'Super admin',

@@ -78,3 +78,11 @@ export function rateLimited(event: RequestEvent, scope: string, subject: string)
 export function safeRedirect(target: string | null): string {
 	return target && /^\/(?!\/)[\w\-./?=&%]*$/.test(target) ? target : '/app';
 }
+
+/**
+ * Did the person type the name a dangerous action asked for (ConfirmAction's `typeToConfirm`,
+ * posted as `confirm_name`)? Surrounding spaces do not count; case does.
+ */
+export function typedNameMatches(typed: unknown, expected: string): boolean {
+	return typeof typed === 'string' && typed.trim() === expected;
+}

@@ -1,5 +1,7 @@
 import { error, redirect } from '@sveltejs/kit';
 import { withClaims } from '$lib/server/platform/db';
+import { pagePreferences } from '$lib/server/preferences/service';
+import { sidebarOpen } from '$lib/server/platform/web/shell';
 import {
 	findTenantBySlug,
 	listMyTenants,
@@ -14,8 +16,9 @@ import type { LayoutServerLoad } from './$types';
  * that does not exist: RLS hides the row, and nothing here tells the two apart.
  *
  * Every page below reads `permissions` to hide what the person may not do; SQL enforces it anyway.
+ * Its dates are in the person's own time zone, else the organisation's.
  */
-export const load: LayoutServerLoad = async ({ locals, params, url }) => {
+export const load: LayoutServerLoad = async ({ cookies, locals, params, url }) => {
 	if (!locals.claims) {
 		redirect(303, `/auth/sign-in?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
 	}
@@ -32,7 +35,9 @@ export const load: LayoutServerLoad = async ({ locals, params, url }) => {
 	if (!found) error(404, 'Not found');
 	return {
 		...found,
+		preferences: pagePreferences(locals.preferences, found.tenant.timezone),
 		email: locals.claims.email ?? '',
-		aal: locals.claims.aal
+		aal: locals.claims.aal,
+		sidebarOpen: sidebarOpen(cookies)
 	};
 };
