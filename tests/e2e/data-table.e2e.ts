@@ -251,8 +251,11 @@ describe('the data table', () => {
 		expect(await firstColumn(owner, 'Teams')).toHaveLength(12);
 
 		const row = owner.getByRole('row').filter({ hasText: 'Crew 29' });
-		await row.locator('summary').click();
-		await row.getByRole('button', { name: 'Delete team Crew 29' }).click();
+		// The row's disclosure, then the confirmation's two steps.
+		await row.locator('summary').first().click();
+		await row.locator('summary', { hasText: 'Delete team' }).click();
+		await row.getByText('Delete the team Crew 29?').waitFor();
+		await row.locator('form button[type=submit]', { hasText: 'Delete team' }).click();
 		await owner.getByRole('status').filter({ hasText: 'Team deleted.' }).waitFor();
 		const { rows } = await db.query(`select 1 from public.teams where name = 'Crew 29'`);
 		expect(rows).toHaveLength(0);

@@ -50,7 +50,7 @@ describe('members, invitations and teams', () => {
 		await rowAction(owner, invited, /^Resend/);
 		await owner.getByRole('status').filter({ hasText: 'sent again' }).waitFor();
 		const contractor = owner.getByRole('row').filter({ hasText: 'contractor@acme.test' });
-		await rowAction(owner, contractor, /^Revoke/);
+		await rowAction(owner, contractor, /^Revoke/, 'Revoke');
 		await owner.getByRole('status').filter({ hasText: 'Invitation revoked.' }).waitFor();
 		expect(await contractor.count()).toBe(0);
 
@@ -96,7 +96,7 @@ describe('members, invitations and teams', () => {
 		await rowAction(owner, row, 'Change role to Viewer');
 		await owner.getByRole('status').filter({ hasText: 'Role changed.' }).waitFor();
 		expect(await row.locator('[data-slot=badge]').allTextContents()).toEqual(['Viewer']);
-		await rowAction(owner, row, /^Remove/);
+		await rowAction(owner, row, /^Remove/, 'Remove');
 		await owner.getByRole('status').filter({ hasText: 'Member removed.' }).waitFor();
 		expect(await owner.getByRole('row').filter({ hasText: newcomer }).count()).toBe(0);
 	});
@@ -191,7 +191,7 @@ describe('members, invitations and teams', () => {
 			.waitFor();
 		const renamed = owner.getByRole('row').filter({ hasText: `${name} renamed` });
 		expect(await dialog.count()).toBe(0);
-		await rowAction(owner, renamed, /^Delete team/);
+		await rowAction(owner, renamed, /^Delete team/, 'Delete team');
 		await owner.getByRole('status').filter({ hasText: 'Team deleted.' }).waitFor();
 		expect(await owner.getByRole('link', { name: `${name} renamed` }).count()).toBe(0);
 	});
