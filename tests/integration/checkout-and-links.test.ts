@@ -6,7 +6,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CaughtMessage } from '../../src/lib/server/email/catcher';
+import { waitForMail } from '../e2e/harness';
 import { freePort, signInCookies, startApp, type App } from '../support/app';
 
 /** The sources of a policy's form-action directive. */
@@ -15,16 +15,6 @@ function formAction(policy: string | null): string[] {
 	const directive = policy.split(';').find((d) => d.trim().startsWith('form-action '));
 	if (!directive) throw new Error(`no form-action in: ${policy}`);
 	return directive.trim().split(/\s+/).slice(1);
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000) {
-	const deadline = Date.now() + ms;
-	for (;;) {
-		const value = await probe();
-		if (value !== undefined) return value;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((resolve) => setTimeout(resolve, 100));
-	}
 }
 
 describe('the demo: the fake checkout lives on PUBLIC_URL, the app is opened on 127.0.0.1', () => {
@@ -122,12 +112,7 @@ describe('the demo: the fake checkout lives on PUBLIC_URL, the app is opened on 
 		);
 		expect(invited.status).toBe(200);
 		expect(await invited.text()).toContain(`Invitation sent to ${email}`);
-		const mail = await waitFor('the invitation at the catcher', async () => {
-			const list = (await (
-				await fetch(`${app.mailUrl}/api/messages?to=${encodeURIComponent(email)}`)
-			).json()) as CaughtMessage[];
-			return list[0];
-		});
+		const mail = await waitForMail(app.mailUrl, email, 'invited you');
 		const invite = mail.links.find((link) => link.includes('/invite/'));
 		expect(invite, `no invitation link in: ${mail.links.join(', ')}`).toBeDefined();
 		expect(invite!.startsWith(`${publicUrl}/invite/`)).toBe(true);
