@@ -12,6 +12,8 @@ export interface RowConfirm {
 	title: string;
 	description: string;
 	confirmLabel?: string;
+	/** A name to type first (an ownership transfer); the action checks it too. */
+	typeToConfirm?: string;
 }
 
 export const [inRowMenu, setInRowMenu] = createContext<() => boolean>();

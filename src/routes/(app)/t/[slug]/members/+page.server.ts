@@ -27,8 +27,9 @@ import {
 import { readList } from '$lib/server/platform/list';
 import { bulkAnswer, eachApart, parseSelection } from '$lib/server/platform/web/bulk';
 import { tenantAction } from '$lib/server/tenancy/actions';
-import { formAction, refused, requireClaims } from '$lib/server/platform/web/actions';
-import { formError } from '$lib/server/platform/web/forms';
+import { refused, requireClaims } from '$lib/server/platform/web/actions';
+import { formError, typedNameMatches } from '$lib/server/platform/web/forms';
+import { TYPED_NAME_MISMATCH } from '$lib/server/platform/errors';
 import { ensureRuntime } from '$lib/server/platform/runtime';
 import { can } from '$lib/tenancy/nav';
 import type { Actions, PageServerLoad } from './$types';
@@ -92,10 +93,20 @@ export const actions: Actions = {
 		});
 	},
 
+	/** Undo sends the invitation again (a new link: the revoked one stays dead). */
 	revoke: (event) =>
-		formAction(event, invitationSchema, async (trx, { input }) => {
+		tenantAction(event, invitationSchema, async (trx, tenant, { input, values }) => {
+			const invitation = await findPendingInvitation(trx, tenant.id, input.invitation);
+			if (!invitation) return formError(404, 'No such pending invitation.', values);
 			await revokeInvitation(trx, input.invitation);
-			return { ok: 'Invitation revoked.' };
+			return {
+				ok: 'Invitation revoked.',
+				undo: {
+					action: '?/invite',
+					fields: { email: invitation.email, role: invitation.roleId ?? '' },
+					label: 'Undo: invite again'
+				}
+			};
 		}),
 
 	revokeInvitations: async (event) => {
@@ -147,8 +158,12 @@ export const actions: Actions = {
 			return { ok: 'Member removed.' };
 		}),
 
+	/** Takes the organisation's name typed (ConfirmAction's confirm_name), checked here too. */
 	transfer: (event) =>
-		tenantAction(event, memberSchema, async (trx, tenant, { input }) => {
+		tenantAction(event, memberSchema, async (trx, tenant, { input, values }) => {
+			if (!typedNameMatches(values.confirm_name, tenant.name)) {
+				return formError(400, TYPED_NAME_MISMATCH, values);
+			}
 			await transferOwnership(trx, tenant.id, input.user);
 			return { ok: 'Ownership transferred: you are now an admin.' };
 		}),
