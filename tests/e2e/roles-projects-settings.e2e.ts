@@ -116,7 +116,7 @@ describe('roles, projects and organisation settings', () => {
 		await owner.getByLabel('Kind').selectOption('staging');
 		await owner.getByRole('button', { name: 'Add environment' }).click();
 		await owner.getByRole('button', { name: 'Delete QA' }).waitFor();
-		expect(await owner.getByRole('status').innerText()).toBe('Environment added.');
+		await toast(owner, 'Environment added.').waitFor();
 
 		await owner.getByLabel('Environment name').fill('QA');
 		await owner.getByRole('button', { name: 'Add environment' }).click();
@@ -130,7 +130,7 @@ describe('roles, projects and organisation settings', () => {
 		await members.getByLabel('Project role').selectOption({ label: 'Project Editor' });
 		await members.getByRole('button', { name: 'Give project role' }).click();
 		await owner.getByRole('button', { name: 'Remove dev@acme.test' }).waitFor();
-		expect(await owner.getByRole('status').innerText()).toBe('Project members updated.');
+		await toast(owner, 'Project members updated.').waitFor();
 		expect(await owner.getByLabel('Project role of dev@acme.test').inputValue()).toBe(
 			await members
 				.getByLabel('Project role')
@@ -144,7 +144,7 @@ describe('roles, projects and organisation settings', () => {
 		const owner = await signIn(browser, app.url, 'owner@acme.test');
 		await owner.goto('/t/acme/settings', { waitUntil: 'networkidle' });
 		await owner.getByRole('heading', { name: 'Organisation settings', level: 1 }).waitFor();
-		expect(await owner.getByRole('link', { name: 'Custom domains →' }).getAttribute('href')).toBe(
+		expect(await owner.getByRole('link', { name: 'Custom domains' }).getAttribute('href')).toBe(
 			'/t/acme/settings/domains'
 		);
 		await screenshot(owner, '55-settings');
@@ -169,7 +169,7 @@ describe('roles, projects and organisation settings', () => {
 		await owner.getByLabel(/Require two-factor authentication/).uncheck();
 		await owner.getByLabel('Primary colour').fill('#123abc');
 		await owner.getByRole('button', { name: 'Save settings' }).click();
-		await owner.getByRole('status').getByText('Settings saved.').waitFor();
+		await toast(owner, 'Settings saved.').waitFor();
 		await owner.goto('/t/acme/settings', { waitUntil: 'networkidle' });
 		expect(await owner.getByLabel('Name').inputValue()).toBe('Acme Corporation');
 		expect(await owner.getByLabel('Primary colour').inputValue()).toBe('#123abc');
@@ -241,7 +241,8 @@ describe('roles, projects and organisation settings', () => {
 		await owner.goto('/t/acme/projects/mobile');
 		await owner.getByLabel('Environment name').fill('Load test');
 		await owner.getByRole('button', { name: 'Add environment' }).click();
-		await owner.getByRole('button', { name: 'Delete Load test' }).waitFor();
+		// Without JavaScript the confirmation is a disclosure under its trigger (ConfirmAction).
+		await owner.locator('summary', { hasText: 'Delete Load test' }).waitFor();
 
 		await owner.goto('/t/acme/settings');
 		await owner.getByLabel('Primary colour').fill('blue');

@@ -50,7 +50,8 @@ describe('tenant resolution by host', () => {
 		await owner.getByRole('button', { name: 'Add domain' }).click();
 		await owner.getByText('portal.acme.test was added').waitFor();
 		const record = await owner
-			.getByRole('row', { name: /portal\.acme\.test/ })
+			.getByRole('listitem')
+			.filter({ hasText: /portal\.acme\.test/ })
 			.locator('code')
 			.nth(1)
 			.textContent();

@@ -5,6 +5,7 @@
  */
 import { sql, type Transaction } from 'kysely';
 import type { DB, EnvironmentKind } from '../platform/database';
+import { defineList, listPage, readList, type ListPage } from '../platform/list';
 
 export interface ProjectSummary {
 	id: string;
@@ -44,26 +45,47 @@ export const PROJECT_CODES = [
 ] as const;
 export type ProjectCode = (typeof PROJECT_CODES)[number];
 
+/** The projects list: search by name, address or description; sort by name, address, environments or age. */
+export const PROJECT_LIST = defineList({
+	sorts: {
+		name: { column: 'name', type: 'text' },
+		slug: { column: 'slug', type: 'text' },
+		environments: { column: 'environments', type: 'bigint' },
+		created: { column: 'createdAt', type: 'timestamptz' }
+	},
+	defaultSort: 'name',
+	defaultDir: 'asc',
+	search: ['name', 'slug', 'description'],
+	id: { column: 'id', type: 'uuid' }
+});
+
+/** One page of the tenant's projects with their environment counts, as the URL asks (one query). */
 export async function listProjects(
 	trx: Transaction<DB>,
-	tenantId: string
-): Promise<ProjectSummary[]> {
-	const rows = await trx
+	tenantId: string,
+	search: URLSearchParams
+): Promise<ListPage<ProjectSummary>> {
+	const query = trx
 		.selectFrom('projects as p')
-		.leftJoin('environments as e', 'e.project_id', 'p.id')
 		.select([
 			'p.id',
 			'p.slug',
 			'p.name',
 			'p.description',
 			'p.created_at as createdAt',
-			(eb) => eb.fn.count<string>('e.id').as('environments')
+			(eb) =>
+				eb
+					.selectFrom('environments as e')
+					.select((e) => e.fn.countAll<number>().as('n'))
+					.whereRef('e.project_id', '=', 'p.id')
+					.as('environments')
 		])
-		.where('p.tenant_id', '=', tenantId)
-		.groupBy('p.id')
-		.orderBy('p.name')
-		.execute();
-	return rows.map((r) => ({ ...r, environments: Number(r.environments) }));
+		.where('p.tenant_id', '=', tenantId);
+	const page = await listPage(trx, query, PROJECT_LIST, readList(search, PROJECT_LIST));
+	return {
+		...page,
+		rows: page.rows.map((r) => ({ ...r, environments: Number(r.environments) })) as ProjectSummary[]
+	};
 }
 
 export async function createProject(
@@ -119,19 +141,37 @@ export async function deleteProject(trx: Transaction<DB>, projectId: string): Pr
 	return result.numDeletedRows > 0n;
 }
 
-export function listEnvironments(
+/** A project's environments: development, staging, production first (`stage`), then by name. */
+export const ENVIRONMENT_LIST = defineList({
+	prefix: 'env',
+	sorts: {
+		stage: { column: 'stage', type: 'integer' },
+		name: { column: 'name', type: 'text' }
+	},
+	defaultSort: 'stage',
+	defaultDir: 'asc',
+	search: ['name', 'kind'],
+	id: { column: 'id', type: 'uuid' },
+	limit: 50
+});
+
+export async function listEnvironments(
 	trx: Transaction<DB>,
-	projectId: string
-): Promise<EnvironmentView[]> {
-	return trx
+	projectId: string,
+	search: URLSearchParams
+): Promise<ListPage<EnvironmentView>> {
+	const query = trx
 		.selectFrom('environments')
-		.select(['id', 'kind', 'name'])
-		.where('project_id', '=', projectId)
-		.orderBy(
-			sql`array_position(array['development','staging','production']::public.environment_kind[], kind)`
-		)
-		.orderBy('name')
-		.execute();
+		.select([
+			'id',
+			'kind',
+			'name',
+			sql<number>`array_position(array['development','staging','production']::public.environment_kind[], kind)`.as(
+				'stage'
+			)
+		])
+		.where('project_id', '=', projectId);
+	return listPage(trx, query, ENVIRONMENT_LIST, readList(search, ENVIRONMENT_LIST));
 }
 
 export async function createEnvironment(
@@ -160,6 +200,20 @@ export async function renameEnvironment(
 	return result.numUpdatedRows > 0n;
 }
 
+/** An environment of this project, to name it in a confirmation (RLS: the caller can read it). */
+export function findEnvironment(
+	trx: Transaction<DB>,
+	projectId: string,
+	environmentId: string
+): Promise<EnvironmentView | undefined> {
+	return trx
+		.selectFrom('environments')
+		.select(['id', 'kind', 'name'])
+		.where('id', '=', environmentId)
+		.where('project_id', '=', projectId)
+		.executeTakeFirst();
+}
+
 export async function deleteEnvironment(
 	trx: Transaction<DB>,
 	projectId: string,
@@ -173,25 +227,40 @@ export async function deleteEnvironment(
 	return result.numDeletedRows > 0n;
 }
 
-/** Members with a role on this project (the tenant-wide roles that also reach it are not listed). */
+/**
+ * People with a role on a project (the tenant-wide roles that also reach it are not listed):
+ * search by name, email or role; sort by person or role.
+ */
+export const PROJECT_MEMBER_LIST = defineList({
+	prefix: 'pm',
+	sorts: {
+		email: { column: 'email', type: 'text' },
+		role: { column: 'roleName', type: 'text' }
+	},
+	defaultSort: 'email',
+	defaultDir: 'asc',
+	search: ['email', 'fullName', 'roleName'],
+	id: { column: 'userId', type: 'uuid' }
+});
+
 export function listProjectMembers(
 	trx: Transaction<DB>,
-	projectId: string
-): Promise<ProjectMember[]> {
-	return trx
+	projectId: string,
+	search: URLSearchParams
+): Promise<ListPage<ProjectMember>> {
+	const query = trx
 		.selectFrom('role_assignments as ra')
 		.innerJoin('profiles as p', 'p.id', 'ra.user_id')
 		.innerJoin('roles as r', 'r.id', 'ra.role_id')
 		.select([
 			'ra.user_id as userId',
-			'p.email',
+			sql<string>`p.email::text`.as('email'),
 			'p.full_name as fullName',
 			'r.id as roleId',
 			'r.name as roleName'
 		])
-		.where('ra.project_id', '=', projectId)
-		.orderBy('p.email')
-		.execute();
+		.where('ra.project_id', '=', projectId);
+	return listPage(trx, query, PROJECT_MEMBER_LIST, readList(search, PROJECT_MEMBER_LIST));
 }
 
 /** The tenant's active members, for the "add a project member" picker. */

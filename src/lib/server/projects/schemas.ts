@@ -38,6 +38,5 @@ export const projectMemberSchema = z.object({
 	})
 });
 
-export const deleteProjectSchema = z.object({
-	confirm: z.string({ error: 'Type the project’s address to confirm.' }).trim()
-});
+/** The typed name is checked against the project's (typedNameMatches) in the action. */
+export const deleteProjectSchema = z.object({ confirm_name: z.string().optional() });

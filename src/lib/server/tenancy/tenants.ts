@@ -69,36 +69,47 @@ export function findTenantById(
 		.executeTakeFirst() as Promise<TenantDetail | undefined>;
 }
 
-export interface TenantDashboard {
-	members: number;
+export interface TenantHome {
+	/** Active members, pending invitations, projects and custom domains the caller can see. */
+	counts: { members: number; invitations: number; projects: number; domains: number };
 	projects: { id: string; slug: string; name: string }[];
+	/** The latest audit entries with their values, for describeAudit (empty without audit.read). */
 	activity: {
 		id: string;
 		action: string;
-		targetType: string | null;
 		actor: string | null;
-		actorJob: string | null;
+		actorType: 'user' | 'api_key' | 'system';
+		before: Record<string, unknown> | null;
+		after: Record<string, unknown> | null;
 		createdAt: Date;
 	}[];
 }
 
-/** The dashboard's figures; rows the caller may not read (the audit log without audit.read) are simply absent. */
-export async function getTenantDashboard(
-	trx: Transaction<DB>,
-	tenantId: string
-): Promise<TenantDashboard> {
+/**
+ * The overview page's figures: the counts in one query, the latest projects and the latest
+ * activity. Rows the caller may not read (invitations without members.read, the audit log
+ * without audit.read) are simply absent: RLS decides, so a count is of what the caller can see.
+ */
+export async function getTenantHome(trx: Transaction<DB>, tenantId: string): Promise<TenantHome> {
 	// One after another: a transaction is one connection, which runs one query at a time.
-	const members = await trx
-		.selectFrom('memberships')
-		.select((eb) => eb.fn.countAll<string>().as('n'))
-		.where('tenant_id', '=', tenantId)
-		.where('status', '=', 'active')
-		.executeTakeFirstOrThrow();
+	const { rows } = await sql<{
+		members: string;
+		invitations: string;
+		projects: string;
+		domains: string;
+	}>`select
+		(select count(*) from public.memberships where tenant_id = ${tenantId} and status = 'active') as members,
+		(select count(*) from public.invitations where tenant_id = ${tenantId}
+		   and accepted_at is null and revoked_at is null and expires_at > now()) as invitations,
+		(select count(*) from public.projects where tenant_id = ${tenantId}) as projects,
+		(select count(*) from public.tenant_domains where tenant_id = ${tenantId}) as domains`.execute(trx);
+	const counts = rows[0]!;
 	const projects = await trx
 		.selectFrom('projects')
 		.select(['id', 'slug', 'name'])
 		.where('tenant_id', '=', tenantId)
-		.orderBy('name')
+		.orderBy('created_at', 'desc')
+		.limit(5)
 		.execute();
 	const activity = await trx
 		.selectFrom('audit_logs as a')
@@ -106,20 +117,32 @@ export async function getTenantDashboard(
 		.select([
 			'a.id',
 			'a.action',
-			'a.target_type as targetType',
-			'a.actor_job as actorJob',
+			'a.actor_type as actorType',
+			'a.old_values as before',
+			'a.new_values as after',
 			'a.created_at as createdAt',
-			(eb) => eb.fn.coalesce('p.full_name', eb.cast<string>('p.email', 'text')).as('actor')
+			(eb) =>
+				eb.fn.coalesce('p.full_name', eb.cast<string>('p.email', 'text'), 'a.actor_job').as('actor')
 		])
 		.where('a.tenant_id', '=', tenantId)
 		.orderBy('a.created_at', 'desc')
 		.orderBy('a.id', 'desc')
-		.limit(10)
+		.limit(8)
 		.execute();
 	return {
-		members: Number(members.n),
+		counts: {
+			members: Number(counts.members),
+			invitations: Number(counts.invitations),
+			projects: Number(counts.projects),
+			domains: Number(counts.domains)
+		},
 		projects,
-		activity: activity.map((a) => ({ ...a, id: String(a.id) }))
+		activity: activity.map((a) => ({
+			...a,
+			id: String(a.id),
+			before: (a.before as Record<string, unknown> | null) ?? null,
+			after: (a.after as Record<string, unknown> | null) ?? null
+		}))
 	};
 }
 

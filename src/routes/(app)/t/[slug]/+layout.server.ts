@@ -1,7 +1,7 @@
 import { error, redirect } from '@sveltejs/kit';
 import { withClaims } from '$lib/server/platform/db';
-import { pagePreferences } from '$lib/server/preferences/service';
 import { sidebarOpen } from '$lib/server/platform/web/shell';
+import { pagePreferences } from '$lib/server/preferences/service';
 import {
 	findTenantBySlug,
 	listMyTenants,

@@ -7,10 +7,12 @@ import { refused, requireClaims } from '$lib/server/platform/web/actions';
 import type { Actions, PageServerLoad } from './$types';
 
 /** RLS decides which projects are listed: all of them with projects.read, else those with a project role. */
-export const load: PageServerLoad = async ({ locals, parent }) => {
+export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	const { tenant } = await parent();
 	return {
-		projects: await withClaims(requireClaims(locals), (trx) => listProjects(trx, tenant.id))
+		projects: await withClaims(requireClaims(locals), (trx) =>
+			listProjects(trx, tenant.id, url.searchParams)
+		)
 	};
 };
 

@@ -15,6 +15,7 @@ import {
 	createEnvironment,
 	deleteEnvironment,
 	deleteProject,
+	findEnvironment,
 	findProject,
 	listEnvironments,
 	listProjectMembers,
@@ -26,11 +27,13 @@ import {
 	updateProject
 } from '$lib/server/projects/queries';
 import { tenantAction } from '$lib/server/tenancy/actions';
-import { formError } from '$lib/server/platform/web/forms';
+import { formError, typedNameMatches } from '$lib/server/platform/web/forms';
+import { TYPED_NAME_MISMATCH } from '$lib/server/platform/errors';
 import { requireClaims } from '$lib/server/platform/web/actions';
 import type { Actions, PageServerLoad, RequestEvent } from './$types';
 
-export const load: PageServerLoad = async ({ locals, parent, params }) => {
+/** The project, its environments and members (two lists, each one query, paged through the URL). */
+export const load: PageServerLoad = async ({ locals, parent, params, url }) => {
 	const { tenant } = await parent();
 	const found = await withClaims(requireClaims(locals), async (trx) => {
 		const project = await findProject(trx, tenant.id, params.project);
@@ -39,8 +42,8 @@ export const load: PageServerLoad = async ({ locals, parent, params }) => {
 		return {
 			project,
 			allowed,
-			environments: await listEnvironments(trx, project.id),
-			members: await listProjectMembers(trx, project.id),
+			environments: await listEnvironments(trx, project.id, url.searchParams),
+			members: await listProjectMembers(trx, project.id, url.searchParams),
 			candidates: allowed.includes('projects.members.manage')
 				? await listTenantMembers(trx, tenant.id)
 				: [],
@@ -48,20 +51,26 @@ export const load: PageServerLoad = async ({ locals, parent, params }) => {
 		};
 	});
 	if (!found) error(404, 'No such project.');
-	return { ...found, me: locals.claims?.sub ?? '' };
+	return { ...found, me: locals.claims?.sub ?? '', crumb: found.project.name };
 };
 
-type Project = { id: string; tenantId: string; slug: string };
+type Project = { id: string; tenantId: string; slug: string; name: string };
 
 /**
  * Parses the form and runs the write on this project as the caller, in one transaction. Refusals
- * come back with the values kept and the form named (`intent`), so the page shows them in place.
+ * come back with the values kept and the form named (`intent`), so the page shows them in place:
+ * `false` from the write is a permission refusal, a string is the sentence of another one.
  */
 function act<S extends z.ZodType>(
 	event: RequestEvent,
 	schema: S,
 	done: string,
-	run: (trx: Transaction<DB>, project: Project, data: z.output<S>) => Promise<boolean | void>
+	run: (
+		trx: Transaction<DB>,
+		project: Project,
+		data: z.output<S>,
+		values: Record<string, string>
+	) => Promise<boolean | string | void>
 ) {
 	return tenantAction(
 		event,
@@ -71,11 +80,13 @@ function act<S extends z.ZodType>(
 			if (!project) error(404, 'No such project.');
 			const allowed = await run(
 				trx,
-				{ id: project.id, tenantId: tenant.id, slug: project.slug },
-				input
+				{ id: project.id, tenantId: tenant.id, slug: project.slug, name: project.name },
+				input,
+				values
 			);
 			if (allowed === false)
 				return formError(403, 'You do not have permission to do that.', values);
+			if (typeof allowed === 'string') return formError(400, allowed, values);
 			return { ok: done, values };
 		},
 		{ explain: 'projects' }
@@ -91,10 +102,15 @@ export const actions: Actions = {
 		act(event, renameEnvironmentSchema, 'Environment renamed.', (trx, project, data) =>
 			renameEnvironment(trx, project.id, data.environmentId, data.name)
 		),
+	/** A Production environment goes only with its name typed (ConfirmAction's confirm_name). */
 	deleteEnvironment: (event) =>
-		act(event, environmentIdSchema, 'Environment deleted.', (trx, project, data) =>
-			deleteEnvironment(trx, project.id, data.environmentId)
-		),
+		act(event, environmentIdSchema, 'Environment deleted.', async (trx, project, data, values) => {
+			const env = await findEnvironment(trx, project.id, data.environmentId);
+			if (env?.kind === 'production' && !typedNameMatches(values.confirm_name, env.name)) {
+				return TYPED_NAME_MISMATCH;
+			}
+			return deleteEnvironment(trx, project.id, data.environmentId);
+		}),
 	setMember: (event) =>
 		act(event, projectMemberSchema, 'Project members updated.', (trx, project, data) =>
 			setProjectRole(trx, project.id, data.userId, data.roleId)
@@ -109,13 +125,16 @@ export const actions: Actions = {
 		}
 		return result;
 	},
+	/** Deleting a project takes its name typed (ConfirmAction's confirm_name), checked here too. */
 	delete: async (event) => {
-		const confirmed = deleteProjectSchema.refine((d) => d.confirm === event.params.project, {
-			path: ['confirm'],
-			error: `Type the project’s address, ${event.params.project}, to confirm.`
-		});
-		const result = await act(event, confirmed, 'Project deleted.', (trx, project) =>
-			deleteProject(trx, project.id)
+		const result = await act(
+			event,
+			deleteProjectSchema,
+			'Project deleted.',
+			(trx, project, _data, values) =>
+				typedNameMatches(values.confirm_name, project.name)
+					? deleteProject(trx, project.id)
+					: Promise.resolve(TYPED_NAME_MISMATCH)
 		);
 		if ('ok' in result) redirect(303, `/t/${event.params.slug}/projects`);
 		return result;
