@@ -36,15 +36,11 @@ export const INVITATION_LIST = defineList({
 });
 
 /**
- * One page of the invitations not yet accepted or revoked (RLS: only holders of members.invite
- * see them), each pending or expired as SQL says (private.invitation_state).
+ * The invitations not yet accepted or revoked (RLS: only holders of members.invite see them),
+ * each pending or expired as SQL says (private.invitation_state).
  */
-export function listPendingInvitations(
-	trx: Transaction<DB>,
-	tenantId: string,
-	params: ListParams
-): Promise<ListPage<PendingInvitation>> {
-	const query = trx
+function pendingOf(trx: Transaction<DB>, tenantId: string) {
+	return trx
 		.selectFrom('invitations as i')
 		.leftJoin('roles as r', 'r.id', 'i.role_id')
 		.leftJoin('profiles as p', 'p.id', 'i.invited_by')
@@ -63,7 +59,23 @@ export function listPendingInvitations(
 		.where('i.tenant_id', '=', tenantId)
 		.where('i.accepted_at', 'is', null)
 		.where('i.revoked_at', 'is', null);
-	return listPage(trx, query, INVITATION_LIST, params);
+}
+
+/** Every pending invitation of the tenant, newest first. */
+export function listPendingInvitations(
+	trx: Transaction<DB>,
+	tenantId: string
+): Promise<PendingInvitation[]> {
+	return pendingOf(trx, tenantId).orderBy('i.created_at', 'desc').execute();
+}
+
+/** One page of the pending invitations, as `params` (readList) asks. */
+export function pagePendingInvitations(
+	trx: Transaction<DB>,
+	tenantId: string,
+	params: ListParams
+): Promise<ListPage<PendingInvitation>> {
+	return listPage(trx, pendingOf(trx, tenantId), INVITATION_LIST, params);
 }
 
 export async function findPendingInvitation(

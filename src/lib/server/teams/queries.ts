@@ -28,21 +28,31 @@ export const TEAM_LIST = defineList({
 	id: { column: 'id', type: 'uuid' }
 });
 
-/** One page of the tenant's teams with their member counts, as `params` (readList) asks. */
-export async function listTeams(
-	trx: Transaction<DB>,
-	tenantId: string,
-	params: ListParams
-): Promise<ListPage<TeamSummary>> {
-	const query = trx
+function teamsOf(trx: Transaction<DB>, tenantId: string) {
+	return trx
 		.selectFrom('teams as t')
 		.leftJoin('team_members as tm', 'tm.team_id', 't.id')
 		.select(['t.id', 't.name', 't.description', 't.created_at as createdAt'])
 		.select((eb) => eb.fn.count<string>('tm.user_id').as('members'))
 		.where('t.tenant_id', '=', tenantId)
 		.groupBy('t.id');
-	const page = await listPage(trx, query, TEAM_LIST, params);
-	return { ...page, rows: page.rows.map((r) => ({ ...r, members: Number(r.members) })) };
+}
+
+const summary = <T extends { members: string }>(r: T) => ({ ...r, members: Number(r.members) });
+
+/** Every team of the tenant with its member count, by name. */
+export async function listTeams(trx: Transaction<DB>, tenantId: string): Promise<TeamSummary[]> {
+	return (await teamsOf(trx, tenantId).orderBy('t.name').execute()).map(summary);
+}
+
+/** One page of the tenant's teams with their member counts, as `params` (readList) asks. */
+export async function pageTeams(
+	trx: Transaction<DB>,
+	tenantId: string,
+	params: ListParams
+): Promise<ListPage<TeamSummary>> {
+	const page = await listPage(trx, teamsOf(trx, tenantId), TEAM_LIST, params);
+	return { ...page, rows: page.rows.map(summary) };
 }
 
 export function findTeam(

@@ -10,7 +10,7 @@ import {
 	findPendingInvitation,
 	INVITATION_LIST,
 	inviteWithEmail,
-	listPendingInvitations,
+	pagePendingInvitations,
 	revokeInvitation
 } from '$lib/server/members/invitations';
 import {
@@ -46,7 +46,7 @@ export const load: PageServerLoad = async ({ locals, parent, url }) => {
 			owners,
 			members: await pageMembers(trx, tenant.id, readList(url.searchParams, MEMBER_LIST)),
 			invitations: can(permissions, 'members.invite')
-				? await listPendingInvitations(trx, tenant.id, readList(url.searchParams, INVITATION_LIST))
+				? await pagePendingInvitations(trx, tenant.id, readList(url.searchParams, INVITATION_LIST))
 				: null,
 			roles: await grantableRoles(trx, tenant.id)
 		};

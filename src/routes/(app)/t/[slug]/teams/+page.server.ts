@@ -7,7 +7,7 @@ import { myPermissions } from '$lib/server/tenancy/tenants';
 import {
 	createTeam,
 	deleteTeam,
-	listTeams,
+	pageTeams,
 	TEAM_LIST,
 	updateTeam
 } from '$lib/server/teams/queries';
@@ -22,7 +22,7 @@ export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	if (!can(permissions, 'members.read')) error(403, 'You do not have permission to see teams.');
 	const params = readList(url.searchParams, TEAM_LIST);
 	return {
-		teams: await withClaims(requireClaims(locals), (trx) => listTeams(trx, tenant.id, params))
+		teams: await withClaims(requireClaims(locals), (trx) => pageTeams(trx, tenant.id, params))
 	};
 };
 
