@@ -59,13 +59,8 @@ export const PROJECT_LIST = defineList({
 	id: { column: 'id', type: 'uuid' }
 });
 
-/** One page of the tenant's projects with their environment counts, as the URL asks (one query). */
-export async function listProjects(
-	trx: Transaction<DB>,
-	tenantId: string,
-	search: URLSearchParams
-): Promise<ListPage<ProjectSummary>> {
-	const query = trx
+function projectsQuery(trx: Transaction<DB>, tenantId: string) {
+	return trx
 		.selectFrom('projects as p')
 		.select([
 			'p.id',
@@ -81,11 +76,34 @@ export async function listProjects(
 					.as('environments')
 		])
 		.where('p.tenant_id', '=', tenantId);
-	const page = await listPage(trx, query, PROJECT_LIST, readList(search, PROJECT_LIST));
-	return {
-		...page,
-		rows: page.rows.map((r) => ({ ...r, environments: Number(r.environments) })) as ProjectSummary[]
-	};
+}
+
+function projectSummary<R extends { environments: unknown }>(row: R): ProjectSummary {
+	return { ...row, environments: Number(row.environments) } as unknown as ProjectSummary;
+}
+
+/** One page of the tenant's projects with their environment counts, as the URL asks (one query). */
+export async function pageProjects(
+	trx: Transaction<DB>,
+	tenantId: string,
+	search: URLSearchParams
+): Promise<ListPage<ProjectSummary>> {
+	const page = await listPage(
+		trx,
+		projectsQuery(trx, tenantId),
+		PROJECT_LIST,
+		readList(search, PROJECT_LIST)
+	);
+	return { ...page, rows: page.rows.map(projectSummary) };
+}
+
+/** Every project of the tenant, by name (the REST API pages it itself). */
+export async function listProjects(
+	trx: Transaction<DB>,
+	tenantId: string
+): Promise<ProjectSummary[]> {
+	const rows = await projectsQuery(trx, tenantId).orderBy('p.name').execute();
+	return rows.map(projectSummary);
 }
 
 export async function createProject(
@@ -155,12 +173,8 @@ export const ENVIRONMENT_LIST = defineList({
 	limit: 50
 });
 
-export async function listEnvironments(
-	trx: Transaction<DB>,
-	projectId: string,
-	search: URLSearchParams
-): Promise<ListPage<EnvironmentView>> {
-	const query = trx
+function environmentsQuery(trx: Transaction<DB>, projectId: string) {
+	return trx
 		.selectFrom('environments')
 		.select([
 			'id',
@@ -171,7 +185,27 @@ export async function listEnvironments(
 			)
 		])
 		.where('project_id', '=', projectId);
-	return listPage(trx, query, ENVIRONMENT_LIST, readList(search, ENVIRONMENT_LIST));
+}
+
+export async function pageEnvironments(
+	trx: Transaction<DB>,
+	projectId: string,
+	search: URLSearchParams
+): Promise<ListPage<EnvironmentView>> {
+	return listPage(
+		trx,
+		environmentsQuery(trx, projectId),
+		ENVIRONMENT_LIST,
+		readList(search, ENVIRONMENT_LIST)
+	);
+}
+
+/** Every environment of the project, development → production (the REST API pages it itself). */
+export function listEnvironments(
+	trx: Transaction<DB>,
+	projectId: string
+): Promise<EnvironmentView[]> {
+	return environmentsQuery(trx, projectId).orderBy('stage').orderBy('name').execute();
 }
 
 export async function createEnvironment(
@@ -243,12 +277,8 @@ export const PROJECT_MEMBER_LIST = defineList({
 	id: { column: 'userId', type: 'uuid' }
 });
 
-export function listProjectMembers(
-	trx: Transaction<DB>,
-	projectId: string,
-	search: URLSearchParams
-): Promise<ListPage<ProjectMember>> {
-	const query = trx
+function projectMembersQuery(trx: Transaction<DB>, projectId: string) {
+	return trx
 		.selectFrom('role_assignments as ra')
 		.innerJoin('profiles as p', 'p.id', 'ra.user_id')
 		.innerJoin('roles as r', 'r.id', 'ra.role_id')
@@ -260,7 +290,27 @@ export function listProjectMembers(
 			'r.name as roleName'
 		])
 		.where('ra.project_id', '=', projectId);
-	return listPage(trx, query, PROJECT_MEMBER_LIST, readList(search, PROJECT_MEMBER_LIST));
+}
+
+export function pageProjectMembers(
+	trx: Transaction<DB>,
+	projectId: string,
+	search: URLSearchParams
+): Promise<ListPage<ProjectMember>> {
+	return listPage(
+		trx,
+		projectMembersQuery(trx, projectId),
+		PROJECT_MEMBER_LIST,
+		readList(search, PROJECT_MEMBER_LIST)
+	);
+}
+
+/** Every member of the project, by address. */
+export function listProjectMembers(
+	trx: Transaction<DB>,
+	projectId: string
+): Promise<ProjectMember[]> {
+	return projectMembersQuery(trx, projectId).orderBy('email').execute();
 }
 
 /** The tenant's active members, for the "add a project member" picker. */

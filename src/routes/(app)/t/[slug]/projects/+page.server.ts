@@ -1,7 +1,7 @@
 import { redirect } from '@sveltejs/kit';
 import { projectSchema } from '$lib/server/projects/schemas';
 import { withClaims } from '$lib/server/platform/db';
-import { createProject, listProjects } from '$lib/server/projects/queries';
+import { createProject, pageProjects } from '$lib/server/projects/queries';
 import { tenantAction } from '$lib/server/tenancy/actions';
 import { refused, requireClaims } from '$lib/server/platform/web/actions';
 import type { Actions, PageServerLoad } from './$types';
@@ -11,7 +11,7 @@ export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	const { tenant } = await parent();
 	return {
 		projects: await withClaims(requireClaims(locals), (trx) =>
-			listProjects(trx, tenant.id, url.searchParams)
+			pageProjects(trx, tenant.id, url.searchParams)
 		)
 	};
 };

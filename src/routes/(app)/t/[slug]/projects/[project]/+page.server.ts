@@ -17,8 +17,8 @@ import {
 	deleteProject,
 	findEnvironment,
 	findProject,
-	listEnvironments,
-	listProjectMembers,
+	pageEnvironments,
+	pageProjectMembers,
 	listProjectRoles,
 	listTenantMembers,
 	projectPermissions,
@@ -42,8 +42,8 @@ export const load: PageServerLoad = async ({ locals, parent, params, url }) => {
 		return {
 			project,
 			allowed,
-			environments: await listEnvironments(trx, project.id, url.searchParams),
-			members: await listProjectMembers(trx, project.id, url.searchParams),
+			environments: await pageEnvironments(trx, project.id, url.searchParams),
+			members: await pageProjectMembers(trx, project.id, url.searchParams),
 			candidates: allowed.includes('projects.members.manage')
 				? await listTenantMembers(trx, tenant.id)
 				: [],
