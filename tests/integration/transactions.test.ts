@@ -58,10 +58,24 @@ describe('transactions per request', () => {
 		);
 	}
 
+	/**
+	 * A browser's first page after sign-in reads the person's preferences once and keeps them in
+	 * the `tn_prefs` cookie (preferences/service.ts); the requests counted here carry it, as a
+	 * browser's next requests do. That first read is counted on its own below.
+	 */
+	async function withPreferencesMirror(cookie: string): Promise<string> {
+		const res = await fetch(`${app.url}/account`, { headers: { cookie }, redirect: 'manual' });
+		const mirror = res.headers.getSetCookie().find((c) => c.startsWith('tn_prefs='));
+		if (!mirror) throw new Error('the first page after sign-in set no tn_prefs cookie');
+		return `${cookie}; ${mirror.split(';')[0]}`;
+	}
+
 	beforeAll(async () => {
 		app = await startApp({ TENANTRY_TRACE_TRANSACTIONS: '1' });
-		owner = await signInCookies(app, 'owner@acme.test', PASSWORD);
-		finance = await signInCookies(app, 'finance@tenantry.test', PASSWORD);
+		owner = await withPreferencesMirror(await signInCookies(app, 'owner@acme.test', PASSWORD));
+		finance = await withPreferencesMirror(
+			await signInCookies(app, 'finance@tenantry.test', PASSWORD)
+		);
 		const db = new pg.Client({ connectionString: app.databaseUrl });
 		await db.connect();
 		try {
@@ -115,6 +129,19 @@ describe('transactions per request', () => {
 			'[tx] authenticated GET /t/acme/members',
 			'[tx] authenticated GET /t/acme/members'
 		]);
+	});
+
+	it('the preferences: read once after sign-in, then carried by their cookie', async () => {
+		const fresh = await signInCookies(app, 'owner@acme.test', PASSWORD);
+		const first = await traced('GET', '/t/acme/members', () =>
+			fetch(`${app.url}/t/acme/members`, { headers: { cookie: fresh, accept: 'text/html' } })
+		);
+		expect(first.transactions).toHaveLength(3);
+		const carried = await withPreferencesMirror(fresh);
+		const next = await traced('GET', '/t/acme/members', () =>
+			fetch(`${app.url}/t/acme/members`, { headers: { cookie: carried, accept: 'text/html' } })
+		);
+		expect(next.transactions).toHaveLength(2);
 	});
 
 	// The seeded demo staff sign in with the password (aal1, no authenticator, enrolling optional):

@@ -3,6 +3,7 @@ import { profileSchema } from '$lib/server/account/schemas';
 import { withClaims } from '$lib/server/platform/db';
 import { getMyProfile, updateMyName } from '$lib/server/account/profiles';
 import { getMyPreferences, saveMyPreferences } from '$lib/server/preferences/queries';
+import { forgetPreferencesMirror } from '$lib/server/preferences/service';
 import { preferencesSchema } from '$lib/server/preferences/schemas';
 import { formAction, requireClaims } from '$lib/server/platform/web/actions';
 import type { Actions, PageServerLoad } from './$types';
@@ -35,6 +36,7 @@ export const actions: Actions = {
 		const claims = requireClaims(event.locals);
 		return formAction(event, preferencesSchema, async (trx, { input }) => {
 			await saveMyPreferences(trx, claims.sub, input);
+			forgetPreferencesMirror(event.cookies);
 			return { ok: 'Your preferences are saved.' };
 		});
 	}

@@ -1,7 +1,7 @@
 import { redirect, type RequestEvent } from '@sveltejs/kit';
 import { saveMyTheme } from '$lib/server/preferences/queries';
 import { themeSchema } from '$lib/server/preferences/schemas';
-import { rememberTheme } from '$lib/server/preferences/service';
+import { forgetPreferencesMirror, rememberTheme } from '$lib/server/preferences/service';
 import { formAction, refused } from '$lib/server/platform/web/actions';
 import { parseForm } from '$lib/server/platform/web/forms';
 import type { Actions } from './$types';
@@ -30,6 +30,7 @@ export const actions: Actions = {
 				saveMyTheme(trx, sub, input.theme)
 			);
 			if (refused(saved)) return saved;
+			forgetPreferencesMirror(event.cookies);
 		} else {
 			const form = await parseForm(event.request, themeSchema);
 			if (!form.ok) return form.failure;
