@@ -201,11 +201,12 @@ export async function pageEnvironments(
 }
 
 /** Every environment of the project, development → production (the REST API pages it itself). */
-export function listEnvironments(
+export async function listEnvironments(
 	trx: Transaction<DB>,
 	projectId: string
 ): Promise<EnvironmentView[]> {
-	return environmentsQuery(trx, projectId).orderBy('stage').orderBy('name').execute();
+	const rows = await environmentsQuery(trx, projectId).orderBy('stage').orderBy('name').execute();
+	return rows.map(({ id, kind, name }) => ({ id, kind, name }));
 }
 
 export async function createEnvironment(
