@@ -1,4 +1,5 @@
 // See https://svelte.dev/docs/kit/types#app.d.ts
+import type { Preferences, RequestPreferences } from '$lib/format/preferences';
 import type { AccessClaims } from '$lib/server/auth';
 
 declare global {
@@ -10,6 +11,14 @@ declare global {
 		interface Locals {
 			/** The signed-in person's verified claims; null for anonymous requests. */
 			claims: AccessClaims | null;
+			/** Theme, own time zone (null: the organisation's), date format and locale (hooks.server.ts). */
+			preferences: RequestPreferences;
+			/** Origins this page's forms are redirected to, for the CSP's form-action (hooks.server.ts). */
+			formActionOrigins: string[];
+		}
+		interface PageData {
+			/** What every page formats with (src/lib/format), the time zone settled (root and tenant layouts). */
+			preferences?: Preferences;
 		}
 	}
 }

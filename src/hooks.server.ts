@@ -3,10 +3,14 @@ import { sequence } from '@sveltejs/kit/hooks';
 import '$lib/server/modules';
 import { readSession } from '$lib/server/auth/cookies';
 import { withRequestCookies } from '$lib/server/auth/ended-session';
+import { themeClass } from '$lib/format/preferences';
+import { getStripe } from '$lib/server/billing';
 import { NOT_FOUND } from '$lib/server/platform/errors';
+import { requestPreferences } from '$lib/server/preferences/service';
 import { inRequest } from '$lib/server/platform/rls';
 import { ensureRuntime, getAuth } from '$lib/server/platform/runtime';
 import { describeRequest, trustedProxies } from '$lib/server/platform/web/client-address';
+import { withFormActionSources } from '$lib/server/platform/web/csp';
 
 export const init: ServerInit = async () => {
 	await ensureRuntime();
@@ -29,6 +33,23 @@ const authenticate: Handle = async ({ event, resolve }) => {
 	event.locals.claims = ANONYMOUS.test(event.url.pathname) ? null : await readSession(auth, event);
 	const { locals, request } = event;
 	return withRequestCookies({ auth, event, locals, method: request.method }, () => resolve(event));
+};
+
+/**
+ * The person's theme, time zone, date format and language (`locals.preferences`; the root layout
+ * hands them to every page), and the server render's <html lang class> from them, so no page
+ * flashes the wrong theme. Endpoints under /api/ render no page and never read the row.
+ */
+const applyPreferences: Handle = async ({ event, resolve }) => {
+	const signedIn = event.url.pathname.startsWith('/api/') ? { claims: null } : event.locals;
+	const preferences = await requestPreferences({ ...event, locals: signedIn });
+	event.locals.preferences = preferences;
+	return resolve(event, {
+		transformPageChunk: ({ html }) =>
+			html
+				.replace('%tenantry.lang%', preferences.locale)
+				.replace('%tenantry.theme%', themeClass(preferences.theme))
+	});
 };
 
 /**
@@ -64,8 +85,20 @@ const requestContext: Handle = async ({ event, resolve }) => {
 	return inRequest(describeRequest(event, proxies), () => resolve(event));
 };
 
+/**
+ * A page's forms may be redirected to the payment gateway's hosted pages (checkout, the customer
+ * portal), and a page may name other origins its own forms go to (`locals.formActionOrigins`):
+ * both join the CSP's form-action, which browsers check on every redirect a submission follows.
+ */
 const securityHeaders: Handle = async ({ event, resolve }) => {
+	event.locals.formActionOrigins = [];
 	const response = await resolve(event);
+	const policy = response.headers.get('content-security-policy');
+	if (policy) {
+		const gateway = await getStripe();
+		const origins = [...(gateway?.hostedOrigins ?? []), ...event.locals.formActionOrigins];
+		response.headers.set('content-security-policy', withFormActionSources(policy, origins));
+	}
 	response.headers.set('x-content-type-options', 'nosniff');
 	response.headers.set('referrer-policy', 'strict-origin-when-cross-origin');
 	response.headers.set('x-frame-options', 'DENY');
@@ -74,4 +107,10 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	return response;
 };
 
-export const handle = sequence(securityHeaders, refuseCrossOrigin, requestContext, authenticate);
+export const handle = sequence(
+	securityHeaders,
+	refuseCrossOrigin,
+	requestContext,
+	authenticate,
+	applyPreferences
+);

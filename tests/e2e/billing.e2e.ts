@@ -233,3 +233,52 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		).toBe(0);
 	});
 });
+
+/**
+ * Issue 11 §10: the app opened on 127.0.0.1 while PUBLIC_URL (where the fake's checkout lives) is
+ * localhost. Chromium checks the CSP's form-action on the 303 to checkout and on the fake's 303
+ * back: both hosts must be permitted, or the payment never starts or never comes back.
+ */
+describe('checkout from another host than PUBLIC_URL', () => {
+	let app: App;
+	let browser: Browser;
+
+	beforeAll(async () => {
+		app = await startApp();
+		browser = await launchBrowser();
+	});
+	afterAll(async () => {
+		await browser?.close();
+		await app?.stop();
+	});
+
+	it('the redirect to the fake checkout on localhost and back to 127.0.0.1 completes in Chromium', async () => {
+		const publicUrl = new URL(app.url);
+		expect(publicUrl.hostname).toBe('localhost');
+		const otherHost = `http://127.0.0.1:${publicUrl.port}`;
+		const owner = await signIn(browser, otherHost, 'owner@acme.test');
+		const blocked: string[] = [];
+		owner.on('console', (message) => {
+			if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+		});
+
+		await owner.goto('/t/acme/billing', { waitUntil: 'networkidle' });
+		await owner.locator('#field-change-plan').selectOption('business');
+		await owner.locator('#field-change-interval').selectOption('month');
+		await owner.getByRole('button', { name: 'Preview the change' }).click();
+		await owner.getByRole('heading', { name: 'Subscribe to Business (monthly)' }).waitFor();
+		await owner.getByRole('button', { name: 'Continue to payment' }).click();
+
+		await owner.waitForURL(new RegExp(`^${app.url}/dev/stripe/checkout/cs_test_`));
+		await owner.waitForLoadState('networkidle');
+		await owner.getByLabel('Card number').fill('4242 4242 4242 4242');
+		await owner.getByRole('button', { name: 'Pay $99.00' }).click();
+
+		await owner.waitForURL(new RegExp(`^${otherHost}/t/acme/billing\\?checkout=cs_test_`), {
+			waitUntil: 'networkidle'
+		});
+		await owner.getByText('Payment received').waitFor();
+		expect(await owner.getByTestId('plan-name').innerText()).toBe('Business');
+		expect(blocked).toEqual([]);
+	});
+});

@@ -9,7 +9,7 @@ select tables_are('public', array[
   'platform_staff', 'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles',
   'system_settings', 'team_members', 'teams', 'tenant_domains', 'tenants',
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
-  'subscriptions', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics'], 'the tables of schema public are the pinned list');
+  'subscriptions', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics', 'user_preferences'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(

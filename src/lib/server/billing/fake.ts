@@ -135,6 +135,10 @@ export interface FakeStripeOptions {
 
 export class FakeStripe implements StripeGateway {
 	readonly kind = 'fake';
+	/** Its hosted pages are the app's own /dev/stripe pages, on PUBLIC_URL. */
+	get hostedOrigins(): readonly string[] {
+		return [new URL(this.options.appUrl).origin];
+	}
 	/** Every event sent, oldest first, with the outcome the webhook path answered. */
 	readonly sent: { event: StripeEvent; outcome: string }[] = [];
 	private readonly state: State;

@@ -56,6 +56,11 @@ export interface PlanChange {
 export interface StripeGateway {
 	/** 'stripe' talks to api.stripe.com; 'fake' is the embedded profile's stand-in. */
 	readonly kind: 'stripe' | 'fake';
+	/**
+	 * The origins of its hosted pages (checkout, customer portal), which the app's forms redirect
+	 * to: the CSP's form-action lists them (hooks.server.ts, platform/web/csp.ts).
+	 */
+	readonly hostedOrigins: readonly string[];
 	createCheckoutSession(request: CheckoutRequest): Promise<{ id: string; url: string }>;
 	createPortalSession(customerId: string, returnUrl: string): Promise<{ url: string }>;
 	previewPlanChange(

@@ -15,6 +15,7 @@ import {
 
 export class StripeApiGateway implements StripeGateway {
 	readonly kind = 'stripe';
+	readonly hostedOrigins = ['https://checkout.stripe.com', 'https://billing.stripe.com'];
 	private readonly stripe: Stripe;
 
 	constructor(secretKey: string) {

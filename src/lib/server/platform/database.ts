@@ -491,6 +491,15 @@ export interface UsageMetrics {
   unit: string;
 }
 
+export interface UserPreferences {
+  date_format: Generated<string>;
+  language: Generated<string>;
+  theme: Generated<string>;
+  time_zone: string | null;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
 export interface DB {
   audit_log_seals: AuditLogSeals;
   audit_logs: AuditLogs;
@@ -522,4 +531,5 @@ export interface DB {
   usage_daily: UsageDaily;
   usage_events: UsageEvents;
   usage_metrics: UsageMetrics;
+  user_preferences: UserPreferences;
 }

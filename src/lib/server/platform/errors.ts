@@ -101,6 +101,10 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 		field: 'domain',
 		message: 'That domain is verified by another organisation: it must remove it first.'
 	},
+	TN240: { field: 'theme', message: 'Choose light, dark or the system setting.' },
+	TN241: { field: 'time_zone', message: 'Unknown time zone (use a name such as Europe/Paris).' },
+	TN242: { field: 'date_format', message: 'Choose one of the date formats offered.' },
+	TN243: { field: 'language', message: 'Choose one of the languages offered.' },
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

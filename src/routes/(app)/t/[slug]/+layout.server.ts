@@ -1,5 +1,6 @@
 import { error, redirect } from '@sveltejs/kit';
 import { withClaims } from '$lib/server/platform/db';
+import { pagePreferences } from '$lib/server/preferences/service';
 import { sidebarOpen } from '$lib/server/platform/web/shell';
 import {
 	findTenantBySlug,
@@ -15,6 +16,7 @@ import type { LayoutServerLoad } from './$types';
  * that does not exist: RLS hides the row, and nothing here tells the two apart.
  *
  * Every page below reads `permissions` to hide what the person may not do; SQL enforces it anyway.
+ * Its dates are in the person's own time zone, else the organisation's.
  */
 export const load: LayoutServerLoad = async ({ cookies, locals, params, url }) => {
 	if (!locals.claims) {
@@ -33,6 +35,7 @@ export const load: LayoutServerLoad = async ({ cookies, locals, params, url }) =
 	if (!found) error(404, 'Not found');
 	return {
 		...found,
+		preferences: pagePreferences(locals.preferences, found.tenant.timezone),
 		email: locals.claims.email ?? '',
 		aal: locals.claims.aal,
 		sidebarOpen: sidebarOpen(cookies)

@@ -5,10 +5,15 @@ import { formError, parseForm } from '$lib/server/platform/web/forms';
 import { requireFake } from '../../fake';
 import type { Actions, PageServerLoad } from './$types';
 
-/** The fake's hosted checkout page: what checkout.stripe.com shows for a subscription. */
-export const load: PageServerLoad = async ({ params }) => {
+/**
+ * The fake's hosted checkout page: what checkout.stripe.com shows for a subscription. Paying or
+ * cancelling goes back to the app on the host the billing page was opened on, which the page's CSP
+ * permits (it may differ from PUBLIC_URL, where this page lives).
+ */
+export const load: PageServerLoad = async ({ locals, params }) => {
 	const session = (await requireFake()).checkoutSession(params.id);
 	if (!session) error(404, 'Not found');
+	locals.formActionOrigins.push(session.success_url, session.cancel_url);
 	return {
 		session: {
 			id: session.id,

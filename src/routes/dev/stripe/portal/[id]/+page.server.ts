@@ -5,10 +5,11 @@ import { formError, parseForm } from '$lib/server/platform/web/forms';
 import { requireFake } from '../../fake';
 import type { Actions, PageServerLoad } from './$types';
 
-/** The fake's customer portal: the customer's cards (add one), and the way back. */
-export const load: PageServerLoad = async ({ params }) => {
+/** The fake's customer portal: the customer's cards (add one), and the way back (its CSP permits it). */
+export const load: PageServerLoad = async ({ locals, params }) => {
 	const portal = (await requireFake()).portal(params.id);
 	if (!portal) error(404, 'Not found');
+	locals.formActionOrigins.push(portal.session.return_url);
 	const defaultCard = portal.customer.invoice_settings.default_payment_method;
 	return {
 		returnUrl: portal.session.return_url,
