@@ -17,7 +17,7 @@ export type Trx = Transaction<DB>;
 /** Runs `fn` on each available engine, each migrated from scratch, one after the other. */
 export async function forEachEngine(
 	label: string,
-	fn: (engine: Engine, name: string) => Promise<void>
+	fn: (engine: Engine, name: string, url?: string) => Promise<void>
 ): Promise<void> {
 	const embedded = await openEmbedded(MEMORY);
 	try {
@@ -44,7 +44,7 @@ export async function forEachEngine(
 			const [version] = await server.session((s) =>
 				s.query<{ v: string }>("select current_setting('server_version') as v")
 			);
-			await fn(server, `Postgres ${version?.v ?? ''}`.trim());
+			await fn(server, `Postgres ${version?.v ?? ''}`.trim(), target.toString());
 		} finally {
 			await server.close();
 		}

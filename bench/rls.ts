@@ -3,16 +3,18 @@
  *
  * What RLS costs. A tenant-scoped table of N rows (default 1,000,000) across 1,000 tenants, one
  * of them holding a tenth of the rows (100k by default); 2,000 users belonging to 1–3 tenants.
- * The table follows docs/adding-a-tenant-table.md: policy `tenant_id in (select
- * private.user_tenant_ids())`, index (tenant_id, created_at).
+ * The table follows docs/adding-a-tenant-table.md: policy `private.tenant_in(tenant_id, (select
+ * private.permitted_tenant_ids()))`, index (tenant_id, created_at).
  *
  * Each query is what the app issues — always with an explicit `tenant_id = $1` — and runs (a)
  * through runWithClaims as a member, under RLS, and (b) as the service role with the same query,
- * alternately on the same data; medians and a/b are printed. The reads run three times: under the
- * shipped policy form `tenant_id in (select private.user_tenant_ids())` (a PL/pgSQL helper over
- * the one permission join, planned once a session), under the same form with the helper as it was
- * before issue 10 (`language sql security definer`, re-planned on every call), and under the
- * rejected index-condition form `tenant_id = any (array(select private.user_tenant_ids()))`; each
+ * alternately on the same data; medians and a/b are printed. The reads run four times: under the
+ * shipped policy form `private.tenant_in(tenant_id, (select private.permitted_tenant_ids()))` (the
+ * one permission join called once a statement, its array compared per row in place), under the set
+ * form shipped before it, `tenant_id in (select private.user_tenant_ids())` (a hashed sub-plan),
+ * under that form with the helper as it was before issue 10 (`language sql security definer`,
+ * re-planned on every call), and under the rejected index-condition form
+ * `tenant_id = any (array(select private.user_tenant_ids()))`; each
  * is followed by the fixed cost per statement (RLS − service role on the small tenant's point
  * lookup), the page on the big tenant against a small one (it must not grow with the tenant) and
  * the plans of the pages and the count under RLS. Then 10k-row writes under a permission-checked
@@ -53,8 +55,12 @@ const FORMS = [
 		using: 'tenant_id in (select private.bench_sql_user_tenant_ids())'
 	},
 	{
-		label: 'shipped: tenant_id in (select private.user_tenant_ids())',
+		label: 'the set form: tenant_id in (select private.user_tenant_ids())',
 		using: 'tenant_id in (select private.user_tenant_ids())'
+	},
+	{
+		label: 'shipped: private.tenant_in(tenant_id, (select private.permitted_tenant_ids()))',
+		using: 'private.tenant_in(tenant_id, (select private.permitted_tenant_ids()))'
 	},
 	{
 		label: 'rejected: tenant_id = any (array(select private.user_tenant_ids()))',
@@ -62,7 +68,7 @@ const FORMS = [
 	}
 ];
 
-const SHIPPED = FORMS[1]!;
+const SHIPPED = FORMS[2]!;
 
 async function usePolicy(engine: Engine, using: string) {
 	await engine.session((s) =>
@@ -119,7 +125,7 @@ export async function load(engine: Engine, rows: number, big: number) {
 			create index bench_events_tenant_created_idx on public.bench_events (tenant_id, created_at);
 			alter table public.bench_events enable row level security;
 			create policy bench_events_select_member on public.bench_events
-			  for select to authenticated using (tenant_id in (select private.user_tenant_ids()));
+			  for select to authenticated using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids())));
 			grant select on public.bench_events to authenticated, service_role;
 
 			create table public.bench_writes_per_row (
@@ -143,12 +149,14 @@ export async function load(engine: Engine, rows: number, big: number) {
 			  for update to authenticated using (private.user_has_permission('projects.update', tenant_id))
 			  with check (private.user_has_permission('projects.update', tenant_id));
 			create policy bench_writes_set_select_member on public.bench_writes_set
-			  for select to authenticated using (tenant_id in (select private.user_tenant_ids()));
+			  for select to authenticated using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids())));
 			create policy bench_writes_set_insert_permitted on public.bench_writes_set
-			  for insert to authenticated with check (tenant_id in (select private.tenants_with_permission('projects.update')));
+			  for insert to authenticated
+			  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('projects.update'))));
 			create policy bench_writes_set_update_permitted on public.bench_writes_set
-			  for update to authenticated using (tenant_id in (select private.tenants_with_permission('projects.update')))
-			  with check (tenant_id in (select private.tenants_with_permission('projects.update')));
+			  for update to authenticated
+			  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('projects.update'))))
+			  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('projects.update'))));
 			insert into public.bench_writes_per_row (tenant_id, amount)
 			select t.id, g from generate_series(1, 10000) g, public.tenants t where t.slug = 'bench-0';
 			insert into public.bench_writes_set (tenant_id, amount)
@@ -347,7 +355,7 @@ async function writes(engine: Engine) {
 		]);
 		rows.push([
 			label,
-			'set: tenant_id in (select tenants_with_permission(code))',
+			'set: tenant_in(tenant_id, (select permitted_tenant_ids(code)))',
 			fmt(setBased.a),
 			fmt(setBased.b),
 			setBased.ratio.toFixed(2)

@@ -21,7 +21,7 @@ export const init: ServerInit = async () => {
  * host lookup the `reroute` hook fetches on the same request — refreshing there would spend the
  * single-use refresh token the request itself is about to use.
  */
-const ANONYMOUS = /^\/api\/(health|hosts)(\/|$)/;
+const ANONYMOUS = /^\/api\/(health|hosts|bench-floor)(\/|$)/;
 
 /**
  * The signed-in person's claims for the request. The token is checked here (signature, expiry);

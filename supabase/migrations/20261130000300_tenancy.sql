@@ -24,16 +24,21 @@
 -- lifecycle approve_tenant, suspend_tenant, reactivate_tenant, archive_tenant.
 --
 -- The helpers answer only about the caller (auth.uid()); nothing takes a user id, so nothing is
--- an oracle about someone else's rights. They return sets so policies can say
--- `tenant_id in (select private.user_tenant_ids())`: the planner evaluates the set once per
--- statement as a hashed filter and keeps the (tenant_id, created_at) index order for pages (see
--- docs/tenancy.md, "the page-order trap").
+-- an oracle about someone else's rights.
 --
 -- One permission join. "The caller holds permission X in tenant T" is written once, in
--- private.permitted_tenant_ids(code), and asked in two shapes:
+-- private.permitted_tenant_ids(code) (code omitted: membership alone), and asked in two shapes:
 --
---   tenant_id in (select private.tenants_with_permission('x.y'))   -- policies: the set form
---   private.holds_permission('x.y', p_tenant_id)                    -- RPCs and point checks
+--   private.tenant_in(tenant_id, (select private.permitted_tenant_ids('x.y')))  -- policies
+--   private.holds_permission('x.y', p_tenant_id)                                 -- RPCs, point checks
+--
+-- In a policy the sub-select runs once per statement (an init plan) and tenant_in, plain SQL that
+-- inlines, compares each row's tenant with that small array as a filter: the planner neither makes
+-- it an index condition nor estimates it as `= any`, so pages keep the (tenant_id, created_at)
+-- index order (docs/tenancy.md, "the page-order trap"), and it costs less per row than the hashed
+-- sub-plan of the set form `tenant_id in (select private.tenants_with_permission('x.y'))`, which
+-- RPCs and older checks still use. A second source of grants (API keys as principals) belongs in
+-- permitted_tenant_ids alone, so every policy and RPC answers for it at once.
 --
 -- The older names (user_tenant_ids, user_has_permission, user_permissions here, can_manage_billing
 -- and can_read_billing in billing) are one-line wrappers over it: an ACTIVE member of an ACTIVE
@@ -45,11 +50,11 @@
 --
 -- Cost. `language sql security definer` helpers are never inlined and are re-planned on every call,
 -- so each statement under RLS paid that for every policy on every table it read (bench/rls.ts:
--- +0.27–0.33 ms a statement on Postgres 15; +0.12 with this shape). The helpers a statement calls
--- are PL/pgSQL, whose plans are prepared once a session (the join's generic plan is forced, so the
--- code it is asked about never makes it re-plan), and the boolean form is plain SQL that inlines
--- into its caller. Nothing is cached across statements: each statement asks again with the claims
--- it runs under, so no setting the caller can write is ever believed.
+-- +0.27–0.33 ms a statement on Postgres 15). The join is PL/pgSQL, whose plans are prepared once a
+-- session (its generic plan is forced, so the code it is asked about never makes it re-plan), and
+-- a policy calls it directly, with no wrapper between; the boolean forms are plain SQL that inline
+-- into their caller. Nothing is cached across statements: each statement asks again with the
+-- claims it runs under, so no setting the caller can write is ever believed.
 --
 -- Only ACTIVE tenants grant anything. Members of a pending, suspended or archived tenant see the
 -- tenant row and their own membership, nothing else. Owners hold every permission in the catalog.
@@ -646,7 +651,11 @@ create constraint trigger role_permissions_keep_one after delete on public.role_
 -- Helpers
 -- ---------------------------------------------------------------------------------------------
 
-create or replace function private.permitted_tenant_ids(p_code text, p_billing_suspended boolean default false)
+-- THE entry point for "the caller's (tenant, permission) grants": every policy, RPC and older
+-- helper name asks here. Grants from another kind of principal (API keys, whose claims name the
+-- key) are to be unioned into these arrays here, as a second branch beside the memberships join,
+-- so that nothing that asks needs to change.
+create or replace function private.permitted_tenant_ids(p_code text default null, p_billing_suspended boolean default false)
 returns uuid[]
 language plpgsql
 stable
@@ -685,7 +694,28 @@ $$;
 comment on function private.permitted_tenant_ids(text, boolean) is
   'THE permission join: tenants where the caller (auth.uid()) is an active member and holds p_code tenant-wide '
   '(owners hold every catalog code); p_code null: membership alone. Active tenants only, plus tenants billing '
-  'suspended when p_billing_suspended. Security definer: reads memberships and roles the caller may not see.';
+  'suspended when p_billing_suspended. Security definer: reads memberships and roles the caller may not see. '
+  'Policies: private.tenant_in(tenant_id, (select private.permitted_tenant_ids(''x.y''))).';
+
+-- The comparison every tenant-scoped policy makes. It inlines (plain SQL, immutable) into
+-- `coalesce(tenant_id = any ($initplan), false)`: the array is the statement's one call of the
+-- join above, and the coalesce keeps the comparison a filter, which the planner neither turns into
+-- an index condition nor estimates as `= any`, so an explicit `tenant_id = $1` alone sets the
+-- row estimate and pages keep the (tenant_id, created_at) index order. A small array compared in
+-- place costs less per row than the hashed sub-plan of `in (select …)`, and as a cheap filter it
+-- runs after the query's own leakproof conditions (bench/rls.ts).
+create or replace function private.tenant_in(p_tenant_id uuid, p_tenant_ids uuid[])
+returns boolean
+language sql
+immutable
+parallel safe
+as $$
+  select coalesce(p_tenant_id = any (p_tenant_ids), false)
+$$;
+
+comment on function private.tenant_in(uuid, uuid[]) is
+  'Is the tenant one of the set (false for a null tenant or set)? The comparison of tenant-scoped policies: '
+  'private.tenant_in(tenant_id, (select private.permitted_tenant_ids(''x.y''))). Inlines; reads nothing.';
 
 create or replace function private.holds_permission(p_code text, p_tenant_id uuid, p_billing_suspended boolean default false)
 returns boolean
@@ -698,7 +728,7 @@ $$;
 
 comment on function private.holds_permission(text, uuid, boolean) is
   'Does the caller hold p_code tenant-wide in this tenant (active; also billing-suspended when p_billing_suspended)? '
-  'The point form of permitted_tenant_ids; plain SQL so it inlines. Policies use the set form tenants_with_permission().';
+  'The point form of permitted_tenant_ids; plain SQL so it inlines. Policies use tenant_in over permitted_tenant_ids.';
 
 create or replace function private.user_tenant_ids()
 returns setof uuid
@@ -713,7 +743,8 @@ end
 $$;
 
 comment on function private.user_tenant_ids() is
-  'Active tenants where the caller is an active member. Policies: tenant_id in (select private.user_tenant_ids()).';
+  'Active tenants where the caller is an active member, as a set (permitted_tenant_ids() unnested) for RPCs and helpers. '
+  'Policies: private.tenant_in(tenant_id, (select private.permitted_tenant_ids())).';
 
 create or replace function private.user_membership_tenant_ids()
 returns setof uuid
@@ -773,8 +804,8 @@ end
 $$;
 
 comment on function private.tenants_with_permission(text) is
-  'Active tenants where the caller holds p_code tenant-wide (the set form of holds_permission). '
-  'Policies: tenant_id in (select private.tenants_with_permission(''x.y'')).';
+  'Active tenants where the caller holds p_code tenant-wide (the set form of holds_permission), for RPCs and checks. '
+  'Policies: private.tenant_in(tenant_id, (select private.permitted_tenant_ids(''x.y''))).';
 
 create or replace function private.user_permissions(p_tenant_id uuid)
 returns setof text
@@ -1020,9 +1051,11 @@ grant execute on function
   private.co_member_ids()
 to authenticated, service_role;
 
-revoke all on function private.permitted_tenant_ids(text, boolean), private.holds_permission(text, uuid, boolean)
+revoke all on function private.permitted_tenant_ids(text, boolean), private.holds_permission(text, uuid, boolean),
+  private.tenant_in(uuid, uuid[])
   from public, anon;
-grant execute on function private.permitted_tenant_ids(text, boolean), private.holds_permission(text, uuid, boolean)
+grant execute on function private.permitted_tenant_ids(text, boolean), private.holds_permission(text, uuid, boolean),
+  private.tenant_in(uuid, uuid[])
   to authenticated, service_role;
 
 grant execute on function private.assert_can_edit_role(uuid) to authenticated;
@@ -1059,15 +1092,15 @@ create policy tenants_select_staff on public.tenants
   using ((select private.is_platform_staff()));
 create policy tenants_update_permitted on public.tenants
   for update to authenticated
-  using (id in (select private.tenants_with_permission('tenant.update')))
-  with check (id in (select private.tenants_with_permission('tenant.update')));
+  using (private.tenant_in(id, (select private.permitted_tenant_ids('tenant.update'))))
+  with check (private.tenant_in(id, (select private.permitted_tenant_ids('tenant.update'))));
 create policy tenants_update_mfa on public.tenants
   as restrictive for update to authenticated
   using (id not in (select private.mfa_blocked_tenant_ids()));
 
 create policy memberships_select_member on public.memberships
   for select to authenticated
-  using (tenant_id in (select private.user_tenant_ids()));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids())));
 create policy memberships_select_self on public.memberships
   for select to authenticated
   using (user_id = (select auth.uid()));
@@ -1087,20 +1120,20 @@ create policy roles_select_system on public.roles
   using (tenant_id is null);
 create policy roles_select_member on public.roles
   for select to authenticated
-  using (tenant_id in (select private.user_tenant_ids()));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids())));
 create policy roles_select_staff on public.roles
   for select to authenticated
   using ((select private.is_platform_staff('support')));
 create policy roles_insert_permitted on public.roles
   for insert to authenticated
-  with check (tenant_id in (select private.tenants_with_permission('roles.manage')));
+  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('roles.manage'))));
 create policy roles_update_permitted on public.roles
   for update to authenticated
-  using (tenant_id in (select private.tenants_with_permission('roles.manage')))
-  with check (tenant_id in (select private.tenants_with_permission('roles.manage')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('roles.manage'))))
+  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('roles.manage'))));
 create policy roles_delete_permitted on public.roles
   for delete to authenticated
-  using (tenant_id in (select private.tenants_with_permission('roles.manage')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('roles.manage'))));
 create policy roles_select_mfa on public.roles
   as restrictive for select to authenticated
   using (tenant_id is null or tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -1119,7 +1152,7 @@ create policy role_permissions_select_system on public.role_permissions
   using (tenant_id is null);
 create policy role_permissions_select_member on public.role_permissions
   for select to authenticated
-  using (tenant_id in (select private.user_tenant_ids()));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids())));
 create policy role_permissions_select_staff on public.role_permissions
   for select to authenticated
   using ((select private.is_platform_staff('support')));
@@ -1128,11 +1161,11 @@ create policy role_permissions_select_staff on public.role_permissions
 create policy role_permissions_insert_permitted on public.role_permissions
   for insert to authenticated
   with check (
-    tenant_id in (select private.tenants_with_permission('roles.manage'))
+    private.tenant_in(tenant_id, (select private.permitted_tenant_ids('roles.manage')))
     and permission_code in (select private.user_permissions(tenant_id)));
 create policy role_permissions_delete_permitted on public.role_permissions
   for delete to authenticated
-  using (tenant_id in (select private.tenants_with_permission('roles.manage')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('roles.manage'))));
 create policy role_permissions_select_mfa on public.role_permissions
   as restrictive for select to authenticated
   using (tenant_id is null or tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -1145,7 +1178,7 @@ create policy role_permissions_delete_mfa on public.role_permissions
 
 create policy role_assignments_select_member on public.role_assignments
   for select to authenticated
-  using (tenant_id in (select private.user_tenant_ids()));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids())));
 create policy role_assignments_select_self on public.role_assignments
   for select to authenticated
   using (user_id = (select auth.uid()));

@@ -71,20 +71,20 @@ grant insert (tenant_id, team_id, user_id) on public.team_members to authenticat
 
 create policy teams_select_member on public.teams
   for select to authenticated
-  using (tenant_id in (select private.user_tenant_ids()));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids())));
 create policy teams_select_staff on public.teams
   for select to authenticated
   using ((select private.is_platform_staff('support')));
 create policy teams_insert_permitted on public.teams
   for insert to authenticated
-  with check (tenant_id in (select private.tenants_with_permission('teams.manage')));
+  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('teams.manage'))));
 create policy teams_update_permitted on public.teams
   for update to authenticated
-  using (tenant_id in (select private.tenants_with_permission('teams.manage')))
-  with check (tenant_id in (select private.tenants_with_permission('teams.manage')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('teams.manage'))))
+  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('teams.manage'))));
 create policy teams_delete_permitted on public.teams
   for delete to authenticated
-  using (tenant_id in (select private.tenants_with_permission('teams.manage')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('teams.manage'))));
 create policy teams_select_mfa on public.teams
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -100,16 +100,16 @@ create policy teams_delete_mfa on public.teams
 
 create policy team_members_select_member on public.team_members
   for select to authenticated
-  using (tenant_id in (select private.user_tenant_ids()));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids())));
 create policy team_members_select_staff on public.team_members
   for select to authenticated
   using ((select private.is_platform_staff('support')));
 create policy team_members_insert_permitted on public.team_members
   for insert to authenticated
-  with check (tenant_id in (select private.tenants_with_permission('teams.manage')));
+  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('teams.manage'))));
 create policy team_members_delete_permitted on public.team_members
   for delete to authenticated
-  using (tenant_id in (select private.tenants_with_permission('teams.manage')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('teams.manage'))));
 create policy team_members_select_mfa on public.team_members
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));

@@ -9,8 +9,8 @@
 -- per project whatever their case.
 --
 -- Policies on project-owned rows combine the two scopes:
---   tenant_id in (select private.tenants_with_permission(code))        -- tenant-wide holders
---   or project_id in (select private.project_ids_with_permission(code)) -- project-role holders
+--   private.tenant_in(tenant_id, (select private.permitted_tenant_ids(code)))  -- tenant-wide holders
+--   or project_id in (select private.project_ids_with_permission(code))        -- project-role holders
 
 -- ---------------------------------------------------------------------------------------------
 -- Types
@@ -178,23 +178,23 @@ grant update (name) on public.environments to authenticated, service_role;
 
 create policy projects_select_permitted on public.projects
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('projects.read'))
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('projects.read')))
          or id in (select private.project_ids_with_permission('projects.read')));
 create policy projects_select_staff on public.projects
   for select to authenticated
   using ((select private.is_platform_staff('support')));
 create policy projects_insert_permitted on public.projects
   for insert to authenticated
-  with check (tenant_id in (select private.tenants_with_permission('projects.create')));
+  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('projects.create'))));
 create policy projects_update_permitted on public.projects
   for update to authenticated
-  using (tenant_id in (select private.tenants_with_permission('projects.update'))
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('projects.update')))
          or id in (select private.project_ids_with_permission('projects.update')))
-  with check (tenant_id in (select private.tenants_with_permission('projects.update'))
+  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('projects.update')))
               or id in (select private.project_ids_with_permission('projects.update')));
 create policy projects_delete_permitted on public.projects
   for delete to authenticated
-  using (tenant_id in (select private.tenants_with_permission('projects.delete'))
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('projects.delete')))
          or id in (select private.project_ids_with_permission('projects.delete')));
 create policy projects_select_mfa on public.projects
   as restrictive for select to authenticated
@@ -211,24 +211,24 @@ create policy projects_delete_mfa on public.projects
 
 create policy environments_select_permitted on public.environments
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('projects.read'))
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('projects.read')))
          or project_id in (select private.project_ids_with_permission('projects.read')));
 create policy environments_select_staff on public.environments
   for select to authenticated
   using ((select private.is_platform_staff('support')));
 create policy environments_insert_permitted on public.environments
   for insert to authenticated
-  with check (tenant_id in (select private.tenants_with_permission('environments.manage'))
+  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('environments.manage')))
               or project_id in (select private.project_ids_with_permission('environments.manage')));
 create policy environments_update_permitted on public.environments
   for update to authenticated
-  using (tenant_id in (select private.tenants_with_permission('environments.manage'))
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('environments.manage')))
          or project_id in (select private.project_ids_with_permission('environments.manage')))
-  with check (tenant_id in (select private.tenants_with_permission('environments.manage'))
+  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('environments.manage')))
               or project_id in (select private.project_ids_with_permission('environments.manage')));
 create policy environments_delete_permitted on public.environments
   for delete to authenticated
-  using (tenant_id in (select private.tenants_with_permission('environments.manage'))
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('environments.manage')))
          or project_id in (select private.project_ids_with_permission('environments.manage')));
 create policy environments_select_mfa on public.environments
   as restrictive for select to authenticated

@@ -377,7 +377,7 @@ grant select on public.audit_logs, public.audit_log_seals to authenticated, serv
 
 create policy audit_logs_select_permitted on public.audit_logs
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('audit.read')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('audit.read'))));
 create policy audit_logs_select_staff on public.audit_logs
   for select to authenticated
   using ((select private.is_platform_staff('support')));
@@ -387,7 +387,7 @@ create policy audit_logs_select_mfa on public.audit_logs
 
 create policy audit_log_seals_select_permitted on public.audit_log_seals
   for select to authenticated
-  using (chain in (select private.tenants_with_permission('audit.read')));
+  using (private.tenant_in(chain, (select private.permitted_tenant_ids('audit.read'))));
 create policy audit_log_seals_select_staff on public.audit_log_seals
   for select to authenticated
   using ((select private.is_platform_staff('support')));

@@ -120,7 +120,7 @@ grant select (id, tenant_id, email, role_id, expires_at, invited_by, accepted_at
 
 create policy invitations_select_permitted on public.invitations
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('members.invite')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('members.invite'))));
 create policy invitations_select_invitee on public.invitations
   for select to authenticated
   using (email = (select private.current_user_confirmed_email()));

@@ -966,17 +966,17 @@ create policy plan_limits_delete_staff on public.plan_limits
 
 create policy billing_accounts_select_permitted on public.billing_accounts
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('billing.read')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('billing.read'))));
 create policy billing_accounts_select_staff on public.billing_accounts
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
 create policy billing_accounts_insert_permitted on public.billing_accounts
   for insert to authenticated
-  with check (tenant_id in (select private.tenants_with_permission('billing.manage')));
+  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('billing.manage'))));
 create policy billing_accounts_update_permitted on public.billing_accounts
   for update to authenticated
-  using (tenant_id in (select private.tenants_with_permission('billing.manage')))
-  with check (tenant_id in (select private.tenants_with_permission('billing.manage')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('billing.manage'))))
+  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('billing.manage'))));
 create policy billing_accounts_select_mfa on public.billing_accounts
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
@@ -989,7 +989,7 @@ create policy billing_accounts_update_mfa on public.billing_accounts
 
 create policy subscriptions_select_permitted on public.subscriptions
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('billing.read')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('billing.read'))));
 create policy subscriptions_select_staff on public.subscriptions
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
@@ -999,7 +999,7 @@ create policy subscriptions_select_mfa on public.subscriptions
 
 create policy invoices_select_permitted on public.invoices
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('billing.read')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('billing.read'))));
 create policy invoices_select_staff on public.invoices
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
@@ -1009,7 +1009,7 @@ create policy invoices_select_mfa on public.invoices
 
 create policy invoice_lines_select_permitted on public.invoice_lines
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('billing.read')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('billing.read'))));
 create policy invoice_lines_select_staff on public.invoice_lines
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
@@ -1019,7 +1019,7 @@ create policy invoice_lines_select_mfa on public.invoice_lines
 
 create policy payments_select_permitted on public.payments
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('billing.read')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('billing.read'))));
 create policy payments_select_staff on public.payments
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
@@ -1029,7 +1029,7 @@ create policy payments_select_mfa on public.payments
 
 create policy payment_methods_select_permitted on public.payment_methods
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('billing.read')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('billing.read'))));
 create policy payment_methods_select_staff on public.payment_methods
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));

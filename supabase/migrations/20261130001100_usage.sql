@@ -346,7 +346,7 @@ grant insert (tenant_id, metric, quantity, idempotency_key, occurred_at, propert
 
 create policy usage_events_select_permitted on public.usage_events
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('usage.read')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('usage.read'))));
 create policy usage_events_select_staff on public.usage_events
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
@@ -356,7 +356,7 @@ create policy usage_events_select_mfa on public.usage_events
 
 create policy usage_counters_select_permitted on public.usage_counters
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('usage.read')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('usage.read'))));
 create policy usage_counters_select_staff on public.usage_counters
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));
@@ -366,7 +366,7 @@ create policy usage_counters_select_mfa on public.usage_counters
 
 create policy usage_daily_select_permitted on public.usage_daily
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('usage.read')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('usage.read'))));
 create policy usage_daily_select_staff on public.usage_daily
   for select to authenticated
   using ((select private.is_platform_staff('billing_admin')));

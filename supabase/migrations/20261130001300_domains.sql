@@ -138,16 +138,16 @@ grant insert (tenant_id, domain) on public.tenant_domains to authenticated, serv
 
 create policy tenant_domains_select_permitted on public.tenant_domains
   for select to authenticated
-  using (tenant_id in (select private.tenants_with_permission('domains.manage')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('domains.manage'))));
 create policy tenant_domains_select_staff on public.tenant_domains
   for select to authenticated
   using ((select private.is_platform_staff('support')));
 create policy tenant_domains_insert_permitted on public.tenant_domains
   for insert to authenticated
-  with check (tenant_id in (select private.tenants_with_permission('domains.manage')));
+  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('domains.manage'))));
 create policy tenant_domains_delete_permitted on public.tenant_domains
   for delete to authenticated
-  using (tenant_id in (select private.tenants_with_permission('domains.manage')));
+  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('domains.manage'))));
 create policy tenant_domains_select_mfa on public.tenant_domains
   as restrictive for select to authenticated
   using (tenant_id not in (select private.mfa_blocked_tenant_ids()));

@@ -10,7 +10,7 @@ import pg from 'pg';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
-import { DEMO_PASSWORD, launchBrowser, open, screenshot, signIn } from './harness';
+import { DEMO_PASSWORD, launchBrowser, open, rowAction, screenshot, signIn } from './harness';
 
 /** Switches off the browser's validation on every form, so what is typed reaches the server. */
 async function unguard(page: Page): Promise<void> {
@@ -279,6 +279,8 @@ describe('bad input in the pages', () => {
 		kept?: boolean;
 		/** The summary of the <details> the form is folded in (a row's rename form). */
 		unfold?: string;
+		/** The row whose menu item opens the dialog the form is in (a DataTable's rename). */
+		menu?: { row: string; item: string };
 	}
 
 	async function walk(page: Page, name: string, cases: Case[]): Promise<void> {
@@ -287,8 +289,15 @@ describe('bad input in the pages', () => {
 			await unguard(page);
 			const scope = c.unfold
 				? page.locator('details', { has: page.locator('summary', { hasText: c.unfold }) })
-				: page.locator('main');
+				: c.menu
+					? page.getByRole('dialog')
+					: page.locator('main');
 			if (c.unfold) await scope.locator('summary').click();
+			if (c.menu) {
+				await rowAction(page, page.getByRole('row').filter({ hasText: c.menu.row }), c.menu.item);
+				await scope.waitFor();
+				await unguard(page);
+			}
 			const form = scope.locator(c.form ? `form[action="${c.form}"]` : 'form').first();
 			const field = form.getByLabel(c.label, { exact: true });
 			await field.fill(c.value);
@@ -334,7 +343,7 @@ describe('bad input in the pages', () => {
 			{
 				path: '/t/acme/teams',
 				form: '?/rename',
-				unfold: 'Design',
+				menu: { row: 'Design', item: 'Rename…' },
 				label: 'Description',
 				value: 'd'.repeat(1001),
 				button: 'Save',

@@ -57,6 +57,7 @@ const PERSONAS: { email: string | null; visits: Visit[] }[] = [
 			{ path: '/t/acme/usage' },
 			{ path: '/t/acme/settings' },
 			{ path: '/t/acme/settings/domains' },
+			{ path: '/t/acme/settings/api-keys' },
 			{ path: '/t/acme/no-such-page' }
 		]
 	},

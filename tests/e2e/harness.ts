@@ -56,6 +56,25 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 	await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 
+/**
+ * Opens a DataTable row's menu ("Actions for …") and picks the item named `item`; for a
+ * destructive one, `confirm` names the button of the alert dialog that asks first.
+ */
+export async function rowAction(
+	page: Page,
+	row: Locator,
+	item: string | RegExp,
+	confirm?: string
+): Promise<void> {
+	await row.getByRole('button', { name: /^Actions for / }).click();
+	await page.getByRole('menuitem', { name: item }).click();
+	if (confirm) {
+		const dialog = page.getByRole('alertdialog');
+		await dialog.getByRole('button', { name: confirm, exact: true }).click();
+		await dialog.waitFor({ state: 'hidden' });
+	}
+}
+
 /** Every seeded demo person's password (supabase/seed.sql). */
 export const DEMO_PASSWORD = 'password123!';
 

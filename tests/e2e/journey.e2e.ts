@@ -9,7 +9,15 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/lib/server/auth/totp';
 import { startApp, type App } from '../support/app';
-import { launchBrowser, mailLink, open, openSwitcher, screenshot, submitSignIn } from './harness';
+import {
+	launchBrowser,
+	mailLink,
+	open,
+	openSwitcher,
+	rowAction,
+	screenshot,
+	submitSignIn
+} from './harness';
 
 const PASSWORD = 'journey horse 42!';
 
@@ -115,8 +123,7 @@ describe('two new people, two new organisations, one invitation', () => {
 		// Ann makes Ben a viewer: his next page load already shows it (permissions are read per request).
 		await open(annPage, `/t/${alpha.slug}/members`);
 		const row = annPage.getByRole('row').filter({ hasText: ben });
-		await row.getByRole('combobox').selectOption({ label: 'Viewer' });
-		await row.getByRole('button', { name: 'Change role' }).click();
+		await rowAction(annPage, row, 'Change role to Viewer');
 		await annPage.getByRole('status').filter({ hasText: 'Role changed.' }).waitFor();
 		await open(benPage, `/t/${alpha.slug}/members`);
 		expect(await benPage.getByRole('button', { name: 'Send invitation' }).count()).toBe(0);

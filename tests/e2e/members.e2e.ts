@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../support/app';
-import { appAndBrowser, mailLink, screenshot, signIn } from './harness';
+import { appAndBrowser, mailLink, rowAction, screenshot, signIn } from './harness';
 
 describe('members, invitations and teams', () => {
 	let app: App;
@@ -47,10 +47,10 @@ describe('members, invitations and teams', () => {
 		const firstLink = await mailLink(app.mailUrl, newcomer, 'invited you to Acme Inc');
 
 		// Resend replaces the link; revoke takes an invitation off the list.
-		await invited.getByRole('button', { name: /^Resend/ }).click();
+		await rowAction(owner, invited, /^Resend/);
 		await owner.getByRole('status').filter({ hasText: 'sent again' }).waitFor();
 		const contractor = owner.getByRole('row').filter({ hasText: 'contractor@acme.test' });
-		await contractor.getByRole('button', { name: /^Revoke/ }).click();
+		await rowAction(owner, contractor, /^Revoke/, 'Revoke');
 		await owner.getByRole('status').filter({ hasText: 'Invitation revoked.' }).waitFor();
 		expect(await contractor.count()).toBe(0);
 
@@ -93,11 +93,10 @@ describe('members, invitations and teams', () => {
 		const row = owner.getByRole('row').filter({ hasText: newcomer });
 		expect(await row.textContent()).toContain('Developer');
 		expect(await owner.getByRole('row').filter({ hasText: newcomer }).count()).toBe(1);
-		await row.getByRole('combobox').selectOption({ label: 'Viewer' });
-		await row.getByRole('button', { name: 'Change role' }).click();
+		await rowAction(owner, row, 'Change role to Viewer');
 		await owner.getByRole('status').filter({ hasText: 'Role changed.' }).waitFor();
-		expect(await row.locator('.badge').allTextContents()).toEqual(['Viewer']);
-		await row.getByRole('button', { name: /^Remove/ }).click();
+		expect(await row.locator('[data-slot=badge]').allTextContents()).toEqual(['Viewer']);
+		await rowAction(owner, row, /^Remove/, 'Remove');
 		await owner.getByRole('status').filter({ hasText: 'Member removed.' }).waitFor();
 		expect(await owner.getByRole('row').filter({ hasText: newcomer }).count()).toBe(0);
 	});
@@ -107,10 +106,14 @@ describe('members, invitations and teams', () => {
 		await viewer.goto('/t/acme/members', { waitUntil: 'networkidle' });
 		expect(await viewer.getByRole('row').filter({ hasText: 'Ada Owner' }).count()).toBe(1);
 		expect(await viewer.getByRole('button', { name: 'Send invitation' }).count()).toBe(0);
-		expect(await viewer.getByRole('button', { name: 'Change role' }).count()).toBe(0);
-		expect(await viewer.getByRole('button', { name: /^Remove/ }).count()).toBe(0);
 		expect(await viewer.getByRole('heading', { name: 'Pending invitations' }).count()).toBe(0);
-		expect(await viewer.getByRole('button', { name: 'Leave Acme Inc' }).count()).toBe(1);
+		expect(await viewer.getByRole('checkbox').count()).toBe(0);
+		// One row menu, their own, offering only to leave: no role change, no removal.
+		const menus = viewer.getByRole('button', { name: /^Actions for / });
+		expect(await menus.count()).toBe(1);
+		await menus.click();
+		expect(await viewer.getByRole('menuitem').allTextContents()).toEqual(['Leave Acme Inc']);
+		await viewer.keyboard.press('Escape');
 		await screenshot(viewer, '42-members-viewer');
 
 		// What a browser without JavaScript would send, had the form been there.
@@ -171,23 +174,24 @@ describe('members, invitations and teams', () => {
 		await viewer.goto('/t/acme/teams', { waitUntil: 'networkidle' });
 		expect(await viewer.getByRole('link', { name }).count()).toBe(1);
 		expect(await viewer.getByRole('button', { name: 'Create team' }).count()).toBe(0);
-		expect(await viewer.getByText('Rename or delete').count()).toBe(0);
+		expect(await viewer.getByRole('button', { name: /^Actions for / }).count()).toBe(0);
 
 		// Rename, then delete.
 		await owner.getByRole('link', { name: '← All teams' }).click();
 		await owner.getByRole('heading', { name: 'Teams', level: 1 }).waitFor();
 		await owner.waitForLoadState('networkidle');
 		const row = owner.getByRole('row').filter({ hasText: name });
-		await row.getByText('Rename or delete').click();
-		await row.getByLabel('New name').fill(`${name} renamed`);
-		await row.getByRole('button', { name: 'Save' }).click();
+		await rowAction(owner, row, 'Rename…');
+		const dialog = owner.getByRole('dialog', { name: `Rename ${name}` });
+		await dialog.getByLabel('New name').fill(`${name} renamed`);
+		await dialog.getByRole('button', { name: 'Save' }).click();
 		await owner
 			.getByRole('status')
 			.filter({ hasText: `Team renamed to “${name} renamed”.` })
 			.waitFor();
 		const renamed = owner.getByRole('row').filter({ hasText: `${name} renamed` });
-		await renamed.getByText('Rename or delete').click();
-		await renamed.getByRole('button', { name: 'Delete team' }).click();
+		expect(await dialog.count()).toBe(0);
+		await rowAction(owner, renamed, /^Delete team/, 'Delete team');
 		await owner.getByRole('status').filter({ hasText: 'Team deleted.' }).waitFor();
 		expect(await owner.getByRole('link', { name: `${name} renamed` }).count()).toBe(0);
 	});

@@ -4,6 +4,7 @@
  * `npm run db:serve` import it before they start the runtime. A new module with a job adds its
  * job file here (docs/adding-a-module.md).
  */
+import './api/meter';
 import './audit/seal-job';
 import './billing/lifecycle-job';
 import './usage/rollup-job';

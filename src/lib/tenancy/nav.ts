@@ -2,6 +2,7 @@ import type { Component } from 'svelte';
 import CreditCardIcon from '@lucide/svelte/icons/credit-card';
 import FolderKanbanIcon from '@lucide/svelte/icons/folder-kanban';
 import GaugeIcon from '@lucide/svelte/icons/gauge';
+import KeyRoundIcon from '@lucide/svelte/icons/key-round';
 import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
 import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
 import SettingsIcon from '@lucide/svelte/icons/settings';
@@ -34,7 +35,8 @@ type TenantRoute =
 	| '/(app)/t/[slug]/audit'
 	| '/(app)/t/[slug]/billing'
 	| '/(app)/t/[slug]/usage'
-	| '/(app)/t/[slug]/settings';
+	| '/(app)/t/[slug]/settings'
+	| '/(app)/t/[slug]/settings/api-keys';
 
 export const TENANT_SECTIONS: TenantSection[] = [
 	{
@@ -99,6 +101,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Organisation',
 		icon: GaugeIcon,
 		anyOf: ['usage.read', 'billing.read']
+	},
+	{
+		path: '/settings/api-keys',
+		route: '/(app)/t/[slug]/settings/api-keys',
+		label: 'API keys',
+		group: 'Organisation',
+		icon: KeyRoundIcon,
+		anyOf: ['api_keys.read', 'api_keys.manage']
 	},
 	{
 		path: '/settings',

@@ -7,6 +7,10 @@
  */
 export const SYSTEM_JOBS = [
 	'db.seed',
+	'api.idempotency_purge',
+	'api.meter',
+	'api_keys.meter',
+	'api_keys.verify',
 	'audit.seal',
 	'auth.embedded',
 	'billing.lifecycle',

@@ -1,11 +1,11 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(54);
+select plan(57);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
-  'audit_log_seals', 'audit_logs', 'environments', 'invitations', 'memberships', 'permissions',
+  'api_idempotency', 'api_keys', 'audit_log_seals', 'audit_logs', 'environments', 'invitations', 'memberships', 'permissions',
   'platform_staff', 'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles',
   'system_settings', 'team_members', 'teams', 'tenant_domains', 'tenants',
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
@@ -25,9 +25,11 @@ select is(
   null, 'no view in public runs with its owner''s rights');
 
 -- Policies pinned per table.
+select policies_are('public', 'api_idempotency', array['api_idempotency_insert_mfa', 'api_idempotency_insert_own', 'api_idempotency_select_mfa', 'api_idempotency_select_own', 'api_idempotency_update_mfa', 'api_idempotency_update_own']);
 select policies_are('public', 'audit_log_seals', array['audit_log_seals_select_mfa', 'audit_log_seals_select_permitted', 'audit_log_seals_select_staff']);
 select policies_are('public', 'audit_logs', array['audit_logs_select_mfa', 'audit_logs_select_permitted', 'audit_logs_select_staff']);
-select policies_are('public', 'environments', array['environments_delete_mfa', 'environments_delete_permitted', 'environments_insert_mfa', 'environments_insert_permitted', 'environments_select_mfa', 'environments_select_permitted', 'environments_select_staff', 'environments_update_mfa', 'environments_update_permitted']);
+select policies_are('public', 'api_keys', array['api_keys_select_mfa', 'api_keys_select_permitted']);
+select policies_are('public', 'environments', array['environments_delete_api_key', 'environments_delete_mfa', 'environments_delete_permitted', 'environments_insert_api_key', 'environments_insert_mfa', 'environments_insert_permitted', 'environments_select_api_key', 'environments_select_mfa', 'environments_select_permitted', 'environments_select_staff', 'environments_update_api_key', 'environments_update_mfa', 'environments_update_permitted']);
 select policies_are('public', 'invitations', array['invitations_select_invitee', 'invitations_select_mfa', 'invitations_select_permitted', 'invitations_select_staff']);
 select policies_are('public', 'memberships', array['memberships_select_member', 'memberships_select_mfa', 'memberships_select_self', 'memberships_select_staff']);
 select policies_are('public', 'permissions', array['permissions_select_authenticated']);
@@ -66,10 +68,12 @@ select is(
 select is(
   (select array_agg(tablename || '.' || policyname) from pg_policies
    where schemaname = 'public'
-     and (coalesce(qual, '') ~ '(?<!SELECT )private\.' or coalesce(with_check, '') ~ '(?<!SELECT )private\.')),
-  null, 'every helper call in a policy is wrapped in a sub-select');
+     and (coalesce(qual, '') ~ '(?<!SELECT )private\.(?!tenant_in\()'
+          or coalesce(with_check, '') ~ '(?<!SELECT )private\.(?!tenant_in\()')),
+  null, 'every helper call in a policy is wrapped in a sub-select (private.tenant_in, which reads nothing, compares)');
 -- The pinned policy form (docs/tenancy.md, "the page-order trap"): a tenant-scoped policy tests
--- set membership, `tenant_id in (select private.helper())`, never `= any (array(select …))` or
+-- membership of the statement's set, `private.tenant_in(tenant_id, (select private.permitted_tenant_ids(…)))`
+-- or `tenant_id in (select private.helper())`, never a bare `= any (array(select …))` or
 -- `= any ((select helper_returning_an_array()))`, which become index conditions the planner
 -- estimates at ~10/n_distinct of the tenant and so lose the index order of pages.
 select is(
@@ -83,8 +87,10 @@ select is(
   null, 'tenant helpers are used only through IN / NOT IN (select …), never compared with =');
 select is(
   (select array_agg(tablename || '.' || policyname) from pg_policies
-   where schemaname = 'public' and permissive = 'RESTRICTIVE' and policyname !~ '_mfa$'),
-  null, 'the only restrictive policies are the MFA requirement');
+   where schemaname = 'public' and permissive = 'RESTRICTIVE' and policyname !~ '_mfa$'
+     -- an environment API key is kept to its environment (20261201000000_api_keys.sql)
+     and not (tablename = 'environments' and policyname ~ '_api_key$')),
+  null, 'the only restrictive policies are the MFA requirement and the environment key''s');
 
 -- Every table with a tenant_id column carries the MFA requirement for each operation it allows.
 select is(
@@ -110,8 +116,10 @@ select is(
   null, 'every plpgsql function in public and private sets search_path = ''''');
 select is(
   (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-   where n.nspname in ('public', 'private') and has_function_privilege('anon', p.oid, 'execute')),
-  null, 'no function in public or private is executable by anon (allow-list: none)');
+   where n.nspname in ('public', 'private') and has_function_privilege('anon', p.oid, 'execute')
+     -- PostgREST's pre-request runs as the request's role, anon for an internal tool with an API key
+     and p.oid::regprocedure::text not in ('tenantry_pre_request()', 'private.api_key_claims(text)')),
+  null, 'no function in public or private is executable by anon (allow-list: the PostgREST pre-request)');
 select is(
   (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname in ('public', 'private') and p.prorettype <> 'trigger'::regtype
@@ -126,15 +134,19 @@ select ok(not has_function_privilege('authenticated', 'private.member_permission
 select is(
   (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['accept_invitation(text)', 'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
+  array['accept_invitation(text)', 'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
+        'api_key_grantable_permissions(uuid,uuid)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
         'billing_invoice(uuid,uuid)', 'billing_overview(uuid)', 'cancel_subscription(uuid,boolean)',
-        'change_member_role(uuid,uuid,uuid)', 'create_tenant(text,text,text,text)', 'grantable_roles(uuid)',
+        'change_member_role(uuid,uuid,uuid)',
+        'create_api_key(uuid,text,text,text[],uuid,uuid,timestamp with time zone,integer)',
+        'create_tenant(text,text,text,text)', 'grantable_roles(uuid)',
         'has_staff_role(staff_role)', 'invitation_preview(text)', 'invite_member(uuid,text,uuid)',
         'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
-        'revoke_invitation(uuid)', 'set_project_role(uuid,uuid,uuid)',
+        'revoke_api_key(uuid)', 'revoke_invitation(uuid)', 'rotate_api_key(uuid,text,integer)',
+        'set_project_role(uuid,uuid,uuid)',
         'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
-        'tenant_mfa_blocked(uuid)', 'transfer_ownership(uuid,uuid)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)'],
+        'tenant_mfa_blocked(uuid)', 'tenantry_pre_request()', 'transfer_ownership(uuid,uuid)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)'],
   'the RPCs authenticated may call are the pinned list');
 
 -- Privileges: no TRUNCATE for API roles anywhere; the audit tables are read-only for all of them.
@@ -164,6 +176,9 @@ select is(
   null, 'anon holds no privilege on any table (but SELECT on the plan catalogue)');
 select ok(not has_column_privilege('authenticated', 'public.invitations', 'token_hash', 'select'),
   'invitation token hashes are not readable by authenticated');
+select ok(not has_column_privilege('authenticated', 'public.api_keys', 'key_hash', 'select')
+          and not has_column_privilege('service_role', 'public.api_keys', 'key_hash', 'select'),
+  'API key hashes are not readable by authenticated or service_role');
 
 -- Tenant-owned tables: composite foreign keys and an index led by tenant_id.
 select is(
@@ -190,8 +205,9 @@ select is(
    where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
      and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id')
      and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = 'audit_update')
-     -- usage_events is itself an append-only ledger (TN072); counters and daily rows are derived from it
-     and c.relname not in ('audit_logs', 'usage_events', 'usage_counters', 'usage_daily')),
+     -- usage_events is itself an append-only ledger (TN072); counters and daily rows are derived from it;
+     -- api_idempotency is the API's record of its own requests (their writes are audited)
+     and c.relname not in ('audit_logs', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c

@@ -1,7 +1,8 @@
 -- Planner guard for the RLS page-order trap: with policies of the form
--- `tenant_id in (select private.user_tenant_ids())` the helper runs once as a hashed filter, so a
--- page of a big tenant ordered by time walks the (tenant_id, created_at) index backwards and stops
--- after 50 rows instead of sorting the whole tenant.
+-- `private.tenant_in(tenant_id, (select private.permitted_tenant_ids()))` the helper runs once per
+-- statement (an init plan) and the comparison is a per-row filter, so a page of a big tenant
+-- ordered by time walks the (tenant_id, created_at) index backwards and stops after 50 rows
+-- instead of sorting the whole tenant.
 --
 -- The form is pinned on purpose (docs/tenancy.md, "the page-order trap"): the policy stays a
 -- per-row filter and never becomes an index condition such as `tenant_id = any (array(select …))`.
@@ -41,11 +42,11 @@ select matches((select plan from page_plan), 'Index Scan Backward using teams_te
 select doesnt_match((select plan from page_plan), 'Sort', 'without sorting the tenant');
 select matches((select plan from page_plan), '^Limit \(actual rows=50(\.00)? loops=1\)\n.*Index Scan Backward[^\n]*\(actual rows=50(\.00)? loops=1\)',
   'and reads only the 50 rows of the page');
-select matches((select plan from page_plan), 'hashed SubPlan|SubPlan', 'the membership helper is a once-per-statement sub-plan');
+select matches((select plan from page_plan), 'InitPlan', 'the membership helper is a once-per-statement init plan');
 select doesnt_match((select plan from page_plan), 'Index Cond: [^\n]*(ANY|InitPlan|\$0)',
   'the policy adds nothing to the index condition: the only index condition is the explicit tenant filter');
 select is((select pg_get_expr(p.polqual, p.polrelid) from pg_policy p where p.polname = 'teams_select_member'),
-  '(tenant_id IN ( SELECT private.user_tenant_ids() AS user_tenant_ids))',
+  'private.tenant_in(tenant_id, ( SELECT private.permitted_tenant_ids() AS permitted_tenant_ids))',
   'teams_select_member has the pinned set-membership form');
 
 create temp table count_plan as

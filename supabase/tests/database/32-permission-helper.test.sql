@@ -8,7 +8,7 @@
 -- holding the same role; t32-b owned by t32other; t32-mfa requires MFA, owned by t32owner, with
 -- t32dev holding its projects.read role; t32-paid was suspended by billing, owned by t32owner.
 begin;
-select plan(35);
+select plan(40);
 
 select tests.create_tenant('test-t32-a', 't32owner');
 select tests.create_tenant('test-t32-b', 't32other');
@@ -70,6 +70,21 @@ select is(tests.try_as('anon', format($$select * from private.holds_permission('
   'error:42501', 'anon cannot even ask');
 select is(tests.try_as('anon', $$select * from private.permitted_tenant_ids('projects.read')$$), 'error:42501',
   'anon cannot call the join');
+
+-- The policy comparison: private.tenant_in(tenant_id, (select private.permitted_tenant_ids(code)))
+select ok(private.tenant_in(tests.tenant_id('test-t32-a'), array[tests.tenant_id('test-t32-b'), tests.tenant_id('test-t32-a')]),
+  'tenant_in: a tenant of the set is in');
+select ok(not private.tenant_in(tests.tenant_id('test-t32-a'), array[tests.tenant_id('test-t32-b')]),
+  'tenant_in: another tenant is not');
+select ok(not private.tenant_in(tests.tenant_id('test-t32-a'), '{}') and not private.tenant_in(tests.tenant_id('test-t32-a'), null),
+  'tenant_in: nothing is in an empty or missing set (false, not null)');
+select ok(not private.tenant_in(null, array[tests.tenant_id('test-t32-a')]), 'tenant_in: a missing tenant is in no set');
+select is(
+  (select array_agg(tablename || '.' || policyname) from pg_policies
+   where schemaname = 'public'
+     and (coalesce(qual, '') ~ 'tenant_in\((?![a-z_]+, \( SELECT private\.permitted_tenant_ids\()'
+          or coalesce(with_check, '') ~ 'tenant_in\((?![a-z_]+, \( SELECT private\.permitted_tenant_ids\()')),
+  null, 'every tenant_in in a policy compares a column with the statement''s one call of the join');
 
 -- Tenant status: active only, billing-suspended only for billing and only when asked
 select ok(not pg_temp.holds('t32owner', 'billing.manage', 'test-t32-paid'), 'a suspended tenant grants nothing');

@@ -1,9 +1,4 @@
-import type { Theme } from './types';
-
-/** The classes src/app.css keys the dark tokens on: `.dark`, or `.theme-system` to follow the system. */
-export function themeClass(theme: Theme): string {
-	return theme === 'dark' ? 'dark' : theme === 'system' ? 'theme-system' : '';
-}
+import { themeClass, type Theme } from '$lib/format/preferences';
 
 /** Switches the open page at once, without waiting for the round trip. */
 export function applyTheme(theme: Theme): void {

@@ -19,8 +19,6 @@ export interface Crumb {
 	href?: string;
 }
 
-export type Theme = 'light' | 'dark' | 'system';
-
 /** Groups the sections in the order given, keeping each group's own order; empty groups are left out. */
 export function groupNav<G extends string>(
 	items: (NavItem & { group: G })[],

@@ -7,6 +7,7 @@ import { sql, type Transaction } from 'kysely';
 import { queueEmail } from '../auth/outbox';
 import { invitationEmail } from './invitation-email';
 import type { DB } from '../platform/database';
+import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 import { elevateToSystemJob, type SystemJob } from '../platform/rls';
 
 export interface PendingInvitation {
@@ -20,21 +21,36 @@ export interface PendingInvitation {
 	status: 'pending' | 'expired';
 }
 
+/** The pending invitations list (prefix `inv`): search by address, role and inviter; newest first. */
+export const INVITATION_LIST = defineList({
+	prefix: 'inv',
+	sorts: {
+		email: { column: 'email', type: 'text' },
+		sent: { column: 'createdAt', type: 'timestamptz' },
+		expires: { column: 'expiresAt', type: 'timestamptz' }
+	},
+	defaultSort: 'sent',
+	defaultDir: 'desc',
+	search: ['email', 'roleName', 'invitedBy'],
+	id: { column: 'id', type: 'uuid' }
+});
+
 /**
- * Invitations not yet accepted or revoked, newest first (RLS: only holders of members.invite see them),
- * each pending or expired as SQL says (private.invitation_state).
+ * One page of the invitations not yet accepted or revoked (RLS: only holders of members.invite
+ * see them), each pending or expired as SQL says (private.invitation_state).
  */
-export async function listPendingInvitations(
+export function listPendingInvitations(
 	trx: Transaction<DB>,
-	tenantId: string
-): Promise<PendingInvitation[]> {
-	return trx
+	tenantId: string,
+	params: ListParams
+): Promise<ListPage<PendingInvitation>> {
+	const query = trx
 		.selectFrom('invitations as i')
 		.leftJoin('roles as r', 'r.id', 'i.role_id')
 		.leftJoin('profiles as p', 'p.id', 'i.invited_by')
 		.select([
 			'i.id',
-			'i.email',
+			sql<string>`i.email::text`.as('email'),
 			'i.role_id as roleId',
 			'r.name as roleName',
 			sql<string | null>`coalesce(p.full_name, p.email::text)`.as('invitedBy'),
@@ -46,9 +62,8 @@ export async function listPendingInvitations(
 		])
 		.where('i.tenant_id', '=', tenantId)
 		.where('i.accepted_at', 'is', null)
-		.where('i.revoked_at', 'is', null)
-		.orderBy('i.created_at', 'desc')
-		.execute();
+		.where('i.revoked_at', 'is', null);
+	return listPage(trx, query, INVITATION_LIST, params);
 }
 
 export async function findPendingInvitation(

@@ -134,8 +134,20 @@ describe('loadConfig', () => {
 			'AUTH_JWT_SECRET: expected at least 32 characters (openssl rand -base64 48) (got 16 characters)'
 		]);
 		const secret = 's'.repeat(32);
-		expect(loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: secret }).AUTH_JWT_SECRET).toBe(
-			secret
+		expect(
+			loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: secret, API_KEY_SECRET: secret })
+				.AUTH_JWT_SECRET
+		).toBe(secret);
+	});
+
+	it('requires API_KEY_SECRET of 32+ characters in production, and never echoes it', () => {
+		const secret = 's'.repeat(32);
+		expect(() => loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: secret })).toThrow(
+			/API_KEY_SECRET: is required in production/
 		);
+		expect(() => loadConfig({ API_KEY_SECRET: 'short' })).toThrow(
+			'API_KEY_SECRET: expected at least 32 characters (openssl rand -base64 48) (got 5 characters)'
+		);
+		expect(loadConfig({}).API_KEY_SECRET).toBeUndefined();
 	});
 });

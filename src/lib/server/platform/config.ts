@@ -67,6 +67,15 @@ const schema = z
 			.string()
 			.min(32, { error: 'expected at least 32 characters (openssl rand -base64 48)' })
 			.optional(),
+		/**
+		 * The HMAC key of API keys (api_keys.key_hash), installed into the database at start-up so the
+		 * PostgREST pre-request verifies with it too. Unset outside production: the random one the
+		 * migration made is kept. Changing it invalidates every key.
+		 */
+		API_KEY_SECRET: z
+			.string()
+			.min(32, { error: 'expected at least 32 characters (openssl rand -base64 48)' })
+			.optional(),
 		PUBLIC_URL: publicUrl.optional(),
 		/** The earlier name of PUBLIC_URL, still read. */
 		PUBLIC_APP_URL: publicUrl.optional(),
@@ -129,6 +138,18 @@ const schema = z
 			.int()
 			.min(0, { error: 'expected 0 (off) or more milliseconds' })
 			.default(300_000),
+		API_METER_FLUSH_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(5_000),
+		/** npm run bench -- api only: the JSON file /api/bench-floor answers with (unset: 404). */
+		BENCH_FLOOR_FILE: z.string().min(1).optional(),
+		API_PERSON_RATE_LIMIT: z.coerce
+			.number({ error: 'expected requests per minute' })
+			.int()
+			.min(1, { error: 'expected at least 1 request per minute' })
+			.default(600),
 		STRIPE_SECRET_KEY: z
 			.string()
 			.regex(/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/, {
@@ -189,6 +210,13 @@ const schema = z
 				message: 'is required in production (at least 32 characters: openssl rand -base64 48)'
 			});
 		}
+		if (env.NODE_ENV === 'production' && !env.API_KEY_SECRET) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['API_KEY_SECRET'],
+				message: 'is required in production (at least 32 characters: openssl rand -base64 48)'
+			});
+		}
 		if (env.STRIPE_WEBHOOK_FORWARD_URL && !env.STRIPE_WEBHOOK_SIGNING_SECRET) {
 			ctx.addIssue({
 				code: 'custom',
@@ -238,6 +266,7 @@ export type Config = z.output<typeof schema>;
 /** Variables whose values are never echoed in an error message. */
 const SECRET_KEYS = new Set([
 	'AUTH_JWT_SECRET',
+	'API_KEY_SECRET',
 	'SMTP_URL',
 	'STRIPE_SECRET_KEY',
 	'STRIPE_WEBHOOK_SIGNING_SECRET'

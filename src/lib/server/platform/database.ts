@@ -5,6 +5,10 @@
 
 import type { ColumnType } from "kysely";
 
+export type ApiKeyMode = "live" | "test";
+
+export type ApiKeyScope = "environment" | "project" | "tenant";
+
 export type AuditActorType = "api_key" | "system" | "user";
 
 export type BillingInterval = "month" | "year";
@@ -54,6 +58,53 @@ export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 export type UsageMetricKind = "counted" | "metered";
 
 export type UsageReset = "month" | "never";
+
+export interface ApiIdempotency {
+  body: string | null;
+  created_at: Generated<Timestamp>;
+  key: string;
+  principal: Generated<string>;
+  request_hash: string;
+  status: number | null;
+  tenant_id: string;
+}
+
+export interface ApiKeys {
+  created_at: Generated<Timestamp>;
+  /**
+   * The person who created (or rotated it into being); no foreign key: the key outlives them (decision 0008).
+   */
+  created_by: Generated<string>;
+  environment_id: string | null;
+  /**
+   * Null: never. Rotation sets the old key's to the end of the overlap window.
+   */
+  expires_at: Timestamp | null;
+  id: Generated<string>;
+  key_hash: Buffer;
+  last_four: string;
+  /**
+   * Updated at most once a minute per key (private.api_key_hit), not on every request.
+   */
+  last_used_at: Timestamp | null;
+  last_used_ip: string | null;
+  mode: ApiKeyMode;
+  name: string;
+  permissions: string[];
+  /**
+   * tnt_<mode>_ and the first 8 characters of the body: shown, and the lookup handle.
+   */
+  prefix: string;
+  project_id: string | null;
+  rate_limit_per_minute: Generated<number>;
+  replaced_by: string | null;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+  rotated_from: string | null;
+  scope: ApiKeyScope;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
 
 export interface AuditLogs {
   action: string;
@@ -501,6 +552,8 @@ export interface UserPreferences {
 }
 
 export interface DB {
+  api_idempotency: ApiIdempotency;
+  api_keys: ApiKeys;
   audit_log_seals: AuditLogSeals;
   audit_logs: AuditLogs;
   "auth.users": AuthUsers;

@@ -9,11 +9,14 @@ import { redactUrl, type Engine } from './engine';
 import { openEmbedded, MEMORY, type EmbeddedEngine } from './embedded';
 import { migrate, migrationVersions, prepare, seed, type CompatMode } from './migrate';
 import { signOutEndedSession } from '../auth/ended-session';
+import { installApiKeySecret } from '../api-keys/hashing';
 import {
 	isSessionEnded,
 	runAsServiceRole,
 	runWithClaims,
+	type ApiKeyClaims,
 	type Claims,
+	type Principal,
 	type RequestContext,
 	type SystemJob
 } from './rls';
@@ -23,7 +26,7 @@ import { startMailCatcher, type MailCatcher } from '../email/catcher';
 import { AUTH_TEMPLATES, EmailSender } from '../email/sender';
 import { every, registeredJobs } from './scheduler';
 
-export type { Claims, RequestContext, SystemJob };
+export type { ApiKeyClaims, Claims, Principal, RequestContext, SystemJob };
 
 export interface Runtime {
 	engine: Engine;
@@ -56,6 +59,11 @@ export async function bootstrap(
 		const owner = config.MIGRATE_ON_START
 			? (await migrate(engine, { dir: config.MIGRATIONS_DIR, compat, log })).owner
 			: await engine.session((s) => prepare(s, compat));
+		if (config.API_KEY_SECRET && (await installApiKeySecret(engine, config.API_KEY_SECRET))) {
+			log(
+				'api keys: API_KEY_SECRET installed (keys hashed under the previous secret stop working)'
+			);
+		}
 		if (config.SEED_ON_FIRST_START && config.DB_ENGINE === 'embedded') {
 			const result = await seed(engine, { file: config.SEED_FILE, owner });
 			if (result.seeded) log(`seeded demo data from ${config.SEED_FILE}`);
@@ -114,6 +122,11 @@ export async function bootstrap(
 			owner,
 			async shutdown() {
 				await Promise.all(jobs.map((stop) => stop()));
+				for (const job of registeredJobs()) {
+					await job
+						.onShutdown?.(engine.db)
+						.catch((e: Error) => log(`${job.name} failed: ${e.message}`));
+				}
 				sender?.close();
 				await mail?.stop();
 				await wire?.stop();
@@ -148,12 +161,13 @@ async function runtime(): Promise<Runtime> {
 }
 
 /**
- * One request as the caller: a transaction as `authenticated` (or `anon`) with their claims. When
- * the claims' session has ended (signed out, password changed, refresh token reused), the request
- * is signed out and redirected to sign in (auth/ended-session.ts).
+ * One request as the caller: a transaction as `authenticated` (or `anon`) with their claims — a
+ * person's, or an API key's (api-keys/verify.ts: a refused key throws one of API_KEY_REFUSALS).
+ * When the claims' session has ended (signed out, password changed, refresh token reused), the
+ * request is signed out and redirected to sign in (auth/ended-session.ts).
  */
 export async function withClaims<T>(
-	claims: Claims | null,
+	claims: Principal | null,
 	fn: (trx: Transaction<DB>) => Promise<T>,
 	context?: RequestContext
 ): Promise<T> {

@@ -101,6 +101,34 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 		field: 'domain',
 		message: 'That domain is verified by another organisation: it must remove it first.'
 	},
+	TN200: { message: 'That API key is not valid.' },
+	TN201: { message: 'That API key has been revoked.' },
+	TN202: { message: 'That API key has expired.' },
+	TN203: { message: 'The organisation of that API key is not active.' },
+	TN204: {
+		field: 'permissions',
+		message: 'You cannot give a key a permission you do not hold here.'
+	},
+	TN205: {
+		field: 'permissions',
+		message:
+			'That permission is for people only (keys never manage people, roles, security, billing or other keys).'
+	},
+	TN206: {
+		field: 'scope',
+		message:
+			'Choose a project and environment of this organisation; a project key holds project permissions only.'
+	},
+	TN207: { field: 'name', message: 'Name the key in 1–80 characters.' },
+	TN208: { field: 'expiresAt', message: 'Choose an expiry in the future.' },
+	TN209: { message: 'The key could not be made: try again.' },
+	TN210: { message: 'No such live API key, or you may not change it.' },
+	TN211: { field: 'overlap', message: 'Choose an overlap between none and 7 days.' },
+	TN212: { message: 'An API key cannot do this: it needs a person.' },
+	TN213: { field: 'rateLimit', message: 'Choose a rate limit of 1 to 100000 requests a minute.' },
+	TN214: { field: 'permissions', message: 'Choose at least one permission from the list.' },
+	TN215: { message: 'This API key has made too many requests this minute: retry later.' },
+	TN217: { message: 'The API key secret needs at least 32 bytes.' },
 	TN240: { field: 'theme', message: 'Choose light, dark or the system setting.' },
 	TN241: { field: 'time_zone', message: 'Unknown time zone (use a name such as Europe/Paris).' },
 	TN242: { field: 'date_format', message: 'Choose one of the date formats offered.' },
@@ -111,6 +139,48 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	'23505': { message: 'That name is already used here: choose another.' },
 	'23514': { message: 'One of the values is not allowed: check the fields.' }
 };
+
+/**
+ * The REST API's own refusals (src/lib/server/api/problem.ts): not raised by SQL but by the API
+ * layer, each with the HTTP status it answers with. A database refusal keeps its own code.
+ */
+export const API_ERROR_MESSAGES = {
+	TN220: { status: 400, message: 'Check the request: some values are missing or not allowed.' },
+	TN221: {
+		status: 401,
+		message:
+			'Authenticate: send a session cookie, a Supabase access token or an API key (Authorization: Bearer …).'
+	},
+	TN222: {
+		status: 401,
+		message: 'That token or API key is not valid, has expired or was revoked.'
+	},
+	TN223: {
+		status: 400,
+		message: 'Name the organisation: send its address in the Tenantry-Tenant header.'
+	},
+	TN224: { status: 404, message: 'No such organisation, or you are not one of its members.' },
+	TN225: {
+		status: 422,
+		message:
+			'This Idempotency-Key was used for a different request: use a new key for a new request.'
+	},
+	TN226: { status: 400, message: 'An Idempotency-Key is 1–255 visible characters.' },
+	TN227: {
+		status: 412,
+		message: 'The resource changed since you read it: read it again, then retry with its new ETag.'
+	},
+	TN228: { status: 429, message: 'Too many requests: wait for the time Retry-After gives.' },
+	TN229: {
+		status: 429,
+		message: 'The plan’s API call limit for this month is reached: upgrade the plan, or wait.'
+	},
+	TN230: { status: 404, message: 'No such resource, or you may not see it.' },
+	TN231: { status: 415, message: 'Send the body as JSON (Content-Type: application/json).' },
+	TN232: { status: 500, message: 'Something went wrong on our side.' }
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ApiErrorCode = keyof typeof API_ERROR_MESSAGES;
 
 /** The pages whose refusals are worded for what the page is about. */
 export type ErrorContext = 'projects' | 'roles' | 'settings';

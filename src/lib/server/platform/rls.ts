@@ -30,6 +30,41 @@ export const claimsSchema = z
 
 export type Claims = z.input<typeof claimsSchema>;
 
+/**
+ * The claims an API key's request runs under (src/lib/server/api-keys/verify.ts makes them): the
+ * key is the principal, no person (`sub`) is named. SQL checks the key on every statement
+ * (private.api_key_grants) and the transaction starts with private.assert_api_key_active().
+ */
+export const apiKeyClaimsSchema = z
+	.object({
+		api_key_id: z.uuid(),
+		role: z.literal('authenticated').default('authenticated'),
+		aud: z.string().optional()
+	})
+	.strict();
+
+export type ApiKeyClaims = z.input<typeof apiKeyClaimsSchema>;
+
+/** A person's claims or an API key's: what a request transaction runs as. */
+export type Principal = Claims | ApiKeyClaims;
+
+function isApiKeyClaims(claims: Principal): claims is ApiKeyClaims {
+	return 'api_key_id' in claims;
+}
+
+/**
+ * The SQLSTATEs private.assert_api_key_active() raises when a key's request may not run: unknown
+ * (TN200), revoked (TN201), expired (TN202), its tenant not active (TN203). The REST API answers
+ * them 401.
+ */
+export const API_KEY_REFUSALS = ['TN200', 'TN201', 'TN202', 'TN203'] as const;
+export type ApiKeyRefusal = (typeof API_KEY_REFUSALS)[number];
+
+export function apiKeyRefusal(error: unknown): ApiKeyRefusal | null {
+	const code = (error as { code?: unknown } | null)?.code;
+	return (API_KEY_REFUSALS as readonly unknown[]).includes(code) ? (code as ApiKeyRefusal) : null;
+}
+
 export interface RequestContext {
 	/** Request headers as PostgREST exposes them in `request.headers` (lower-case names). */
 	headers?: Record<string, string>;
@@ -73,21 +108,32 @@ export function isSessionEnded(error: unknown): boolean {
 }
 
 /**
- * Runs `fn` in one transaction as `authenticated` with the given claims, or as `anon` when there
- * are none, recording the current web request (or `context`). A throw inside rolls the whole
- * transaction back.
+ * Runs `fn` in one transaction as `authenticated` with the given claims (a person's or an API
+ * key's), or as `anon` when there are none, recording the current web request (or `context`). A
+ * throw inside rolls the whole transaction back.
  *
  * Claims that name a session (every access token does) are checked first, in the same
  * transaction: a session that was signed out, ended by a password change or by refresh-token
  * reuse, or expired, fails with SESSION_ENDED before `fn` runs, so a revoked session's access
- * token stops working on its next request instead of when it expires.
+ * token stops working on its next request instead of when it expires. An API key's claims are
+ * checked the same way (private.assert_api_key_active: one of API_KEY_REFUSALS), so a key revoked
+ * since the app cached it is refused on its next request.
  */
 export async function runWithClaims<T>(
 	db: Kysely<DB>,
-	claims: Claims | null,
+	claims: Principal | null,
 	fn: (trx: Transaction<DB>) => Promise<T>,
 	context: RequestContext = currentRequest.getStore() ?? {}
 ): Promise<T> {
+	if (claims && isApiKeyClaims(claims)) {
+		const parsed = apiKeyClaimsSchema.parse(claims);
+		trace('tx', 'api_key', context);
+		return db.transaction().execute(async (trx) => {
+			await setRequest(trx, parsed.role, parsed, context);
+			await sql`select private.assert_api_key_active()`.execute(trx);
+			return fn(trx);
+		});
+	}
 	const parsed = claims ? claimsSchema.parse(claims) : { role: 'anon' as const };
 	trace('tx', parsed.role, context);
 	return db.transaction().execute(async (trx) => {

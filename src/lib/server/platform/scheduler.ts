@@ -13,6 +13,8 @@ export interface ScheduledJob {
 	/** The interval from the configuration, in ms; 0 or less turns the job off. */
 	intervalMs(config: Config): number;
 	run(db: Kysely<DB>): Promise<unknown>;
+	/** Runs once when the runtime shuts down, after every timer stopped (a last flush). */
+	onShutdown?(db: Kysely<DB>): Promise<unknown>;
 }
 
 const registered = new Map<string, ScheduledJob>();

@@ -5,6 +5,7 @@
  */
 import type { Transaction } from 'kysely';
 import type { DB } from '../platform/database';
+import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 
 export interface TeamSummary {
 	id: string;
@@ -14,17 +15,34 @@ export interface TeamSummary {
 	createdAt: Date;
 }
 
-export async function listTeams(trx: Transaction<DB>, tenantId: string): Promise<TeamSummary[]> {
-	const rows = await trx
+/** The teams page's list: search by name and description, sort by name, size or age. */
+export const TEAM_LIST = defineList({
+	sorts: {
+		name: { column: 'name', type: 'text' },
+		members: { column: 'members', type: 'bigint' },
+		created: { column: 'createdAt', type: 'timestamptz' }
+	},
+	defaultSort: 'name',
+	defaultDir: 'asc',
+	search: ['name', 'description'],
+	id: { column: 'id', type: 'uuid' }
+});
+
+/** One page of the tenant's teams with their member counts, as `params` (readList) asks. */
+export async function listTeams(
+	trx: Transaction<DB>,
+	tenantId: string,
+	params: ListParams
+): Promise<ListPage<TeamSummary>> {
+	const query = trx
 		.selectFrom('teams as t')
 		.leftJoin('team_members as tm', 'tm.team_id', 't.id')
 		.select(['t.id', 't.name', 't.description', 't.created_at as createdAt'])
 		.select((eb) => eb.fn.count<string>('tm.user_id').as('members'))
 		.where('t.tenant_id', '=', tenantId)
-		.groupBy('t.id')
-		.orderBy('t.name')
-		.execute();
-	return rows.map((r) => ({ ...r, members: Number(r.members) }));
+		.groupBy('t.id');
+	const page = await listPage(trx, query, TEAM_LIST, params);
+	return { ...page, rows: page.rows.map((r) => ({ ...r, members: Number(r.members) })) };
 }
 
 export function findTeam(

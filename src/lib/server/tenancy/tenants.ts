@@ -57,6 +57,18 @@ export function findTenantBySlug(
 		.executeTakeFirst() as Promise<TenantDetail | undefined>;
 }
 
+/** A tenant by its id, if the caller may see it (RLS decides); undefined otherwise. */
+export function findTenantById(
+	trx: Transaction<DB>,
+	id: string
+): Promise<TenantDetail | undefined> {
+	return trx
+		.selectFrom('tenants')
+		.select([...TENANT_COLUMNS, 'require_mfa as requireMfa', 'branding'])
+		.where('id', '=', id)
+		.executeTakeFirst() as Promise<TenantDetail | undefined>;
+}
+
 export interface TenantDashboard {
 	members: number;
 	projects: { id: string; slug: string; name: string }[];

@@ -99,3 +99,46 @@ export async function dailyUsage(
 	}
 	return byMetric;
 }
+
+export interface UsageEventInput {
+	metric: string;
+	quantity: number;
+	idempotencyKey: string;
+	occurredAt?: string;
+	properties?: Record<string, unknown>;
+}
+
+export interface RecordedUsage {
+	/** False when the idempotency key was recorded before (counted once). */
+	recorded: boolean;
+	quantity: number;
+	softLimit: number | null;
+	hardLimit: number | null;
+	overSoftLimit: boolean;
+}
+
+/** Records one measurement as the caller (public.record_usage: usage.record, TN071, TN076). */
+export async function recordUsage(
+	trx: Transaction<DB>,
+	tenantId: string,
+	event: UsageEventInput
+): Promise<RecordedUsage> {
+	const { rows } = await sql<{
+		recorded: boolean;
+		quantity: string;
+		soft_limit: string | null;
+		hard_limit: string | null;
+		over_soft_limit: boolean;
+	}>`select * from public.record_usage(${tenantId}, ${event.metric}, ${event.quantity},
+		${event.idempotencyKey}, ${event.occurredAt ?? null}::timestamptz,
+		${JSON.stringify(event.properties ?? {})}::jsonb)`.execute(trx);
+	const row = rows[0]!;
+	const num = (v: string | null) => (v === null ? null : Number(v));
+	return {
+		recorded: row.recorded,
+		quantity: Number(row.quantity),
+		softLimit: num(row.soft_limit),
+		hardLimit: num(row.hard_limit),
+		overSoftLimit: row.over_soft_limit
+	};
+}

@@ -8,6 +8,7 @@ import {
 import { withClaims } from '$lib/server/platform/db';
 import {
 	findPendingInvitation,
+	INVITATION_LIST,
 	inviteWithEmail,
 	listPendingInvitations,
 	revokeInvitation
@@ -16,10 +17,15 @@ import {
 	changeMemberRole,
 	grantableRoles,
 	leaveTenant,
-	listMembers,
+	MEMBER_LIST,
+	memberLabels,
+	ownership,
+	pageMembers,
 	removeMember,
 	transferOwnership
 } from '$lib/server/members/queries';
+import { readList } from '$lib/server/platform/list';
+import { bulkAnswer, eachApart, parseSelection } from '$lib/server/platform/web/bulk';
 import { tenantAction } from '$lib/server/tenancy/actions';
 import { formAction, refused, requireClaims } from '$lib/server/platform/web/actions';
 import { formError } from '$lib/server/platform/web/forms';
@@ -27,20 +33,20 @@ import { ensureRuntime } from '$lib/server/platform/runtime';
 import { can } from '$lib/tenancy/nav';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, parent }) => {
+export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	const { tenant, permissions } = await parent();
 	const claims = requireClaims(locals);
 	if (!can(permissions, 'members.read')) error(403, 'You do not have permission to see members.');
 	return withClaims(claims, async (trx) => {
-		const members = await listMembers(trx, tenant.id);
-		const isOwner = members.some((m) => m.userId === claims.sub && m.isOwner);
+		const { owners, isOwner } = await ownership(trx, tenant.id, claims.sub);
 		return {
 			me: claims.sub,
 			isOwner,
-			members,
+			owners,
+			members: await pageMembers(trx, tenant.id, readList(url.searchParams, MEMBER_LIST)),
 			invitations: can(permissions, 'members.invite')
-				? await listPendingInvitations(trx, tenant.id)
-				: [],
+				? await listPendingInvitations(trx, tenant.id, readList(url.searchParams, INVITATION_LIST))
+				: null,
 			roles: await grantableRoles(trx, tenant.id)
 		};
 	});
@@ -91,6 +97,43 @@ export const actions: Actions = {
 			await revokeInvitation(trx, input.invitation);
 			return { ok: 'Invitation revoked.' };
 		}),
+
+	revokeInvitations: async (event) => {
+		const selection = await parseSelection(event.request, 'an invitation');
+		if (!selection.ok) return selection.failure;
+		return tenantAction(event, null, async (trx, tenant) => {
+			const emails = new Map<string, string>();
+			const outcome = await eachApart(
+				trx,
+				selection.ids,
+				(id) => emails.get(id) ?? 'An invitation',
+				async (id) => {
+					const invitation = await findPendingInvitation(trx, tenant.id, id);
+					if (!invitation) return 'No such pending invitation.';
+					emails.set(id, invitation.email);
+					await revokeInvitation(trx, id);
+				}
+			);
+			return bulkAnswer(outcome, (n) =>
+				n === 1 ? 'Invitation revoked.' : `${n} invitations revoked.`
+			);
+		});
+	},
+
+	removeMembers: async (event) => {
+		const selection = await parseSelection(event.request, 'a member');
+		if (!selection.ok) return selection.failure;
+		return tenantAction(event, null, async (trx, tenant) => {
+			const labels = await memberLabels(trx, tenant.id, selection.ids);
+			const outcome = await eachApart(
+				trx,
+				selection.ids,
+				(id) => labels.get(id) ?? 'Someone who is not a member',
+				(id) => removeMember(trx, tenant.id, id)
+			);
+			return bulkAnswer(outcome, (n) => (n === 1 ? 'Member removed.' : `${n} members removed.`));
+		});
+	},
 
 	changeRole: (event) =>
 		tenantAction(event, changeRoleSchema, async (trx, tenant, { input }) => {

@@ -4,17 +4,25 @@ import { withClaims } from '$lib/server/platform/db';
 import { DB_ERROR_MESSAGES } from '$lib/server/platform/errors';
 import { tenantAction } from '$lib/server/tenancy/actions';
 import { myPermissions } from '$lib/server/tenancy/tenants';
-import { createTeam, deleteTeam, listTeams, updateTeam } from '$lib/server/teams/queries';
+import {
+	createTeam,
+	deleteTeam,
+	listTeams,
+	TEAM_LIST,
+	updateTeam
+} from '$lib/server/teams/queries';
+import { readList } from '$lib/server/platform/list';
 import { requireClaims } from '$lib/server/platform/web/actions';
 import { formError } from '$lib/server/platform/web/forms';
 import { can } from '$lib/tenancy/nav';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, parent }) => {
+export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	const { tenant, permissions } = await parent();
 	if (!can(permissions, 'members.read')) error(403, 'You do not have permission to see teams.');
+	const params = readList(url.searchParams, TEAM_LIST);
 	return {
-		teams: await withClaims(requireClaims(locals), (trx) => listTeams(trx, tenant.id))
+		teams: await withClaims(requireClaims(locals), (trx) => listTeams(trx, tenant.id, params))
 	};
 };
 

@@ -1,0 +1,63 @@
+/**
+ * Every endpoint of /api/v1, the one list the routes (src/routes/api/v1/**\/+server.ts) and the
+ * OpenAPI document (openapi.ts) are built from.
+ */
+import type { RequestHandler } from '@sveltejs/kit';
+import type { Endpoint, Method } from '../endpoint';
+import * as apiKeys from './api-keys';
+import * as audit from './audit';
+import * as billing from './billing';
+import * as invitations from './invitations';
+import * as members from './members';
+import * as projects from './projects';
+import * as roles from './roles';
+import * as teams from './teams';
+import * as tenant from './tenant';
+import * as usage from './usage';
+
+export const ENDPOINTS: Endpoint[] = [
+	tenant.getTenant,
+	tenant.updateTenant,
+	members.listMembersEndpoint,
+	members.getMember,
+	members.updateMember,
+	members.deleteMember,
+	invitations.listInvitationsEndpoint,
+	invitations.createInvitation,
+	invitations.revokeInvitationEndpoint,
+	teams.listTeamsEndpoint,
+	teams.createTeamEndpoint,
+	teams.getTeam,
+	teams.updateTeamEndpoint,
+	teams.deleteTeamEndpoint,
+	teams.listTeamMembersEndpoint,
+	teams.addTeamMemberEndpoint,
+	teams.removeTeamMemberEndpoint,
+	roles.listRolesEndpoint,
+	projects.listProjectsEndpoint,
+	projects.createProjectEndpoint,
+	projects.getProject,
+	projects.updateProjectEndpoint,
+	projects.deleteProjectEndpoint,
+	projects.listEnvironmentsEndpoint,
+	projects.createEnvironmentEndpoint,
+	projects.renameEnvironmentEndpoint,
+	projects.deleteEnvironmentEndpoint,
+	audit.listAuditLogEndpoint,
+	audit.exportAuditLog,
+	usage.getUsage,
+	usage.recordUsageEvents,
+	billing.getSubscription,
+	billing.listInvoices,
+	apiKeys.listApiKeysEndpoint,
+	apiKeys.createApiKeyEndpoint,
+	apiKeys.rotateApiKeyEndpoint,
+	apiKeys.revokeApiKeyEndpoint
+];
+
+/** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
+export function routeHandlers(path: string): Partial<Record<Method, RequestHandler>> {
+	const found = ENDPOINTS.filter((e) => e.spec.path === path);
+	if (found.length === 0) throw new Error(`No /api/v1 endpoint is declared for ${path}.`);
+	return Object.fromEntries(found.map((e) => [e.spec.method, (event) => e.handle(event)]));
+}
