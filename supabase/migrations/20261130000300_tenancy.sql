@@ -655,7 +655,7 @@ create constraint trigger role_permissions_keep_one after delete on public.role_
 -- helper name asks here. Grants from another kind of principal (API keys, whose claims name the
 -- key) are to be unioned into these arrays here, as a second branch beside the memberships join,
 -- so that nothing that asks needs to change.
-create or replace function private.permitted_tenant_ids(p_code text default null, p_billing_suspended boolean default false)
+create or replace function private.permitted_tenant_ids_of_person(p_code text default null, p_billing_suspended boolean default false)
 returns uuid[]
 language plpgsql
 stable
@@ -691,10 +691,29 @@ begin
 end
 $$;
 
-comment on function private.permitted_tenant_ids(text, boolean) is
-  'THE permission join: tenants where the caller (auth.uid()) is an active member and holds p_code tenant-wide '
+comment on function private.permitted_tenant_ids_of_person(text, boolean) is
+  'The person''s side of permitted_tenant_ids: tenants where the caller (auth.uid()) is an active member and holds p_code tenant-wide '
   '(owners hold every catalog code); p_code null: membership alone. Active tenants only, plus tenants billing '
   'suspended when p_billing_suspended. Security definer: reads memberships and roles the caller may not see. '
+  'Policies: private.tenant_in(tenant_id, (select private.permitted_tenant_ids(''x.y''))).';
+
+create or replace function private.permitted_tenant_ids(p_code text default null, p_billing_suspended boolean default false)
+returns uuid[]
+language plpgsql
+stable
+security definer
+set search_path = ''
+set plan_cache_mode = force_generic_plan
+as $$
+begin
+  return private.permitted_tenant_ids_of_person(p_code, p_billing_suspended);
+end
+$$;
+
+comment on function private.permitted_tenant_ids(text, boolean) is
+  'THE permission join every policy and RPC asks: the caller''s tenants holding p_code (null: membership alone). '
+  'A person''s come from permitted_tenant_ids_of_person; other principals (API keys, 20261201000000_api_keys.sql) '
+  'replace this body to answer first, in place, so the policies that hold it by oid follow. '
   'Policies: private.tenant_in(tenant_id, (select private.permitted_tenant_ids(''x.y''))).';
 
 -- The comparison every tenant-scoped policy makes. It inlines (plain SQL, immutable) into
@@ -1051,10 +1070,10 @@ grant execute on function
   private.co_member_ids()
 to authenticated, service_role;
 
-revoke all on function private.permitted_tenant_ids(text, boolean), private.holds_permission(text, uuid, boolean),
+revoke all on function private.permitted_tenant_ids(text, boolean), private.permitted_tenant_ids_of_person(text, boolean), private.holds_permission(text, uuid, boolean),
   private.tenant_in(uuid, uuid[])
   from public, anon;
-grant execute on function private.permitted_tenant_ids(text, boolean), private.holds_permission(text, uuid, boolean),
+grant execute on function private.permitted_tenant_ids(text, boolean), private.permitted_tenant_ids_of_person(text, boolean), private.holds_permission(text, uuid, boolean),
   private.tenant_in(uuid, uuid[])
   to authenticated, service_role;
 

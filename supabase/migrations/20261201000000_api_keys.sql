@@ -368,19 +368,19 @@ comment on function private.api_key_claims(text) is
 
 -- ---------------------------------------------------------------------------------------------
 -- The permission helpers answer for a key (hooks into 20261130000300_tenancy.sql and
--- 20261130000600_projects.sql). permitted_tenant_ids and authorize are called by name from other
--- functions only, so the person's version keeps its body under a new name and the old name asks
--- the key first.
+-- 20261130000600_projects.sql). Policies hold permitted_tenant_ids by oid, so it is replaced in
+-- place to ask the key first (the person's side stays in permitted_tenant_ids_of_person);
+-- authorize is called by name from other functions only, so its person's version keeps its body
+-- under a new name.
 -- ---------------------------------------------------------------------------------------------
 
-alter function private.permitted_tenant_ids(text, boolean) rename to permitted_tenant_ids_of_person;
-
-create function private.permitted_tenant_ids(p_code text, p_billing_suspended boolean default false)
+create or replace function private.permitted_tenant_ids(p_code text default null, p_billing_suspended boolean default false)
 returns uuid[]
 language plpgsql
 stable
 security definer
 set search_path = ''
+set plan_cache_mode = force_generic_plan
 as $$
 begin
   if private.request_api_key_id() is not null then
