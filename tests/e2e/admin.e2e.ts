@@ -2,7 +2,17 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
 import { totpCode } from '../../src/lib/server/auth/totp';
-import { launchBrowser, open, screenshot, signIn, submitSignIn } from './harness';
+import {
+	confirmAction,
+	launchBrowser,
+	open,
+	rowAction,
+	screenshot,
+	signIn,
+	submitSignIn,
+	toast,
+	TYPED_NAME
+} from './harness';
 
 /** Seeded in supabase/seed.sql and supabase/seeds/23_admin.sql; every password is password123!. */
 const ACME_ID = 'b0000000-0000-4000-8000-000000000001';
@@ -39,20 +49,20 @@ describe('the admin console', () => {
 		await admin.getByRole('button', { name: 'tenant waits for approval' }).click();
 		await admin.getByRole('heading', { name: 'Tenants', level: 1 }).waitFor();
 		expect(admin.url()).toContain('status=pending');
-		expect(await admin.locator('table.data tbody tr').count()).toBe(1);
+		const rows = admin.getByRole('table', { name: 'Tenants' }).locator('tbody tr');
+		expect(await rows.count()).toBe(1);
 
 		await open(admin, '/admin/tenants');
-		await admin.getByLabel('Name or address').fill('INITECH');
-		await admin.getByRole('button', { name: 'Search' }).click();
+		await admin.getByLabel('Search tenants').fill('INITECH');
+		await admin.getByLabel('Search tenants').press('Enter');
 		await admin.waitForURL(/q=INITECH/);
-		const rows = admin.locator('table.data tbody tr');
 		expect(await rows.count()).toBe(1);
 		expect(await rows.first().innerText()).toContain('pending');
 		await screenshot(admin, '31-admin-tenants-search');
 
-		await admin.getByLabel('Name or address').fill('no such company');
-		await admin.getByRole('button', { name: 'Search' }).click();
-		await admin.getByText('No tenant matches “no such company”').waitFor();
+		await admin.getByLabel('Search tenants').fill('no such company');
+		await admin.getByLabel('Search tenants').press('Enter');
+		await admin.getByText('No tenants match your search.').waitFor();
 
 		await open(admin, '/admin/tenants?q=initech');
 		await admin.getByRole('link', { name: 'Initech' }).click();
@@ -60,19 +70,23 @@ describe('the admin console', () => {
 		await admin.waitForLoadState('networkidle');
 		expect(await status(admin).textContent()).toBe('pending');
 		expect(await admin.getByRole('cell', { name: 'Owner', exact: true }).count()).toBe(1);
-		await admin.getByRole('button', { name: 'Approve tenant' }).click();
-		await admin.getByRole('status').filter({ hasText: 'Approved' }).waitFor();
+		await confirmAction(admin, 'Approve tenant');
+		await toast(admin, 'Approved').waitFor();
 		expect(await status(admin).textContent()).toBe('active');
 		expect(await admin.getByRole('cell', { name: 'tenant.approve' }).count()).toBe(1);
 
 		await open(admin, `/admin/tenants/${ACME_ID}`);
-		await admin.getByLabel('Reason for suspending').fill('   ');
-		await admin.getByRole('button', { name: 'Suspend tenant' }).click();
-		await admin.getByText('Give a reason: the organisation’s members see it.').waitFor();
+		await confirmAction(admin, 'Suspend tenant', [
+			['Reason for suspending', '   '],
+			[TYPED_NAME, 'Acme Inc']
+		]);
+		await admin.getByText('Give a reason: the organisation’s members see it.').first().waitFor();
 		expect(await status(admin).textContent()).toBe('active');
-		await admin.getByLabel('Reason for suspending').fill('Invoice ACME-2026-0001 is unpaid');
-		await admin.getByRole('button', { name: 'Suspend tenant' }).click();
-		await admin.getByRole('status').filter({ hasText: 'Suspended' }).waitFor();
+		await confirmAction(admin, 'Suspend tenant', [
+			['Reason for suspending', 'Invoice ACME-2026-0001 is unpaid'],
+			[TYPED_NAME, 'Acme Inc']
+		]);
+		await toast(admin, 'Suspended').waitFor();
 		expect(await status(admin).textContent()).toBe('suspended');
 		await screenshot(admin, '32-admin-tenant-detail');
 
@@ -82,9 +96,10 @@ describe('the admin console', () => {
 		expect(await owner.getByText('Reason: Invoice ACME-2026-0001 is unpaid').count()).toBe(1);
 		await screenshot(owner, '33-tenant-suspended-by-staff');
 
-		await admin.getByLabel('Reason for reactivating').fill('Paid by wire on the phone');
-		await admin.getByRole('button', { name: 'Reactivate tenant' }).click();
-		await admin.getByRole('status').filter({ hasText: 'Reactivated' }).waitFor();
+		await confirmAction(admin, 'Reactivate tenant', [
+			['Reason for reactivating', 'Paid by wire on the phone']
+		]);
+		await toast(admin, 'Reactivated').waitFor();
 		expect(await status(admin).textContent()).toBe('active');
 		await open(owner, '/t/acme');
 		await owner.getByRole('heading', { name: 'Acme Inc', level: 1 }).waitFor();
@@ -96,19 +111,27 @@ describe('the admin console', () => {
 		const card = admin.getByRole('article').filter({ hasText: 'Globex Corporation' });
 		expect(await card.getByText('proofs/wire-transfer.pdf').count()).toBe(1);
 		await screenshot(admin, '34-admin-payments');
-		await card.getByLabel('Note for the tenant and the audit trail').fill('Wire ref 991 received');
-		await card.getByRole('button', { name: 'Approve payment' }).click();
-		await admin
-			.getByRole('status')
-			.filter({ hasText: 'Payment approved: the subscription is active.' })
-			.waitFor();
+		await confirmAction(
+			admin,
+			'Approve payment',
+			[['Note for the tenant and the audit trail', 'Wire ref 991 received']],
+			'Approve payment',
+			card
+		);
+		await toast(admin, 'Payment approved: the subscription is active.').waitFor();
 		await admin.getByText('No manual payment is waiting').waitFor();
-		const verified = admin.locator('table.data tbody tr').filter({ hasText: 'Globex' });
+		const verified = admin
+			.getByRole('table', { name: 'Recently verified payments' })
+			.locator('tbody tr')
+			.filter({ hasText: 'Globex' });
 		expect(await verified.innerText()).toContain('Wire ref 991 received');
 		expect(await verified.innerText()).toContain('succeeded');
 
 		await open(admin, '/admin/subscriptions?status=active');
-		const globex = admin.locator('table.data tbody tr').filter({ hasText: 'Globex Corporation' });
+		const globex = admin
+			.getByRole('table', { name: 'Subscriptions' })
+			.locator('tbody tr')
+			.filter({ hasText: 'Globex Corporation' });
 		expect(await globex.count()).toBe(1);
 		expect(await globex.innerText()).toContain('Business');
 		expect(
@@ -144,7 +167,11 @@ describe('the admin console', () => {
 		await admin.getByLabel('hard limit for members').fill('25');
 		await admin.getByRole('button', { name: 'Save plan' }).click();
 		await admin.getByText('Plan pro saved.').waitFor();
-		const pro = admin.locator('table.data tbody tr').filter({ hasText: 'pro' }).first();
+		const pro = admin
+			.getByRole('table', { name: 'Plans in catalogue order' })
+			.locator('tbody tr')
+			.filter({ hasText: 'pro' })
+			.first();
 		expect(await pro.innerText()).toContain('$35.00');
 
 		await admin.getByRole('link', { name: 'Pro' }).click();
@@ -155,7 +182,7 @@ describe('the admin console', () => {
 
 	it('shows the staff list and the revenue and usage charts', async () => {
 		await open(admin, '/admin/staff');
-		const staff = admin.locator('table.data tbody tr');
+		const staff = admin.getByRole('table', { name: 'Platform staff' }).locator('tbody tr');
 		expect(await staff.count()).toBe(3);
 		expect(await staff.filter({ hasText: 'support@tenantry.test' }).count()).toBe(1);
 		await screenshot(admin, '38-admin-staff');
@@ -172,14 +199,11 @@ describe('the admin console', () => {
 		await admin.getByLabel('Email').fill('viewer@acme.test');
 		await admin.getByLabel('Role', { exact: true }).selectOption('billing_admin');
 		await admin.getByRole('button', { name: 'Add to staff' }).click();
-		await admin
-			.getByRole('status')
-			.filter({ hasText: 'viewer@acme.test joined the staff.' })
-			.waitFor();
+		await toast(admin, 'viewer@acme.test joined the staff.').waitFor();
 		const added = staff.filter({ hasText: 'viewer@acme.test' });
-		expect(await added.getByLabel('Role of viewer@acme.test').inputValue()).toBe('billing_admin');
-		await added.getByRole('button', { name: 'Remove viewer@acme.test' }).click();
-		await admin.getByRole('status').filter({ hasText: 'Removed from the staff.' }).waitFor();
+		expect(await added.getByTestId('staff-role').textContent()).toBe('Billing admin');
+		await rowAction(admin, added, /^Remove/, 'Remove from staff');
+		await toast(admin, 'Removed from the staff.').waitFor();
 		expect(await staff.filter({ hasText: 'viewer@acme.test' }).count()).toBe(0);
 		expect(await staff.count()).toBe(3);
 

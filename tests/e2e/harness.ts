@@ -189,3 +189,25 @@ export async function mailLink(mailUrl: string, to: string, subject: string): Pr
 	expect(mail.links[0], `the email "${mail.subject}" to ${to} has a link`).toBeTruthy();
 	return mail.links[0]!;
 }
+
+/**
+ * A ConfirmAction by its trigger's words: opens its alert dialog, fills the dialog's fields by
+ * label (a typed name's label is "Type … to confirm"), and presses `confirm` (the trigger's words
+ * unless given); waits for the dialog to close.
+ */
+export async function confirmAction(
+	page: Page,
+	trigger: string,
+	fields: [string | RegExp, string][] = [],
+	confirm = trigger,
+	scope: Page | Locator = page
+): Promise<void> {
+	await scope.getByRole('button', { name: trigger, exact: true }).click();
+	const dialog = page.getByRole('alertdialog');
+	for (const [label, value] of fields) await dialog.getByLabel(label).fill(value);
+	await dialog.getByRole('button', { name: confirm, exact: true }).click();
+	await dialog.waitFor({ state: 'hidden' });
+}
+
+/** The typed-name field of a ConfirmAction dialog. */
+export const TYPED_NAME = /^Type .+ to confirm$/;

@@ -150,7 +150,12 @@ describe('transactions per request', () => {
 
 	it('a console action (suspend a tenant): the gate and the write in one transaction', async () => {
 		const path = '/admin/tenants/b0000000-0000-4000-8000-000000002302';
-		const done = await action(path, 'suspend', { reason: 'Transaction count' }, finance);
+		const done = await action(
+			path,
+			'suspend',
+			{ reason: 'Transaction count', confirm_name: 'Umbrella Corporation' },
+			finance
+		);
 		expect(done.body).toContain('Suspended: its members see the reason and nothing else.');
 		expect(done.transactions).toEqual([
 			`${FACTOR_READ} POST ${path}`,

@@ -39,15 +39,13 @@ export const LIMIT_METRICS = [
 const uuid = id('Unknown item: reload the page and try again.');
 
 /** Tenant list filters, from the query string: anything unknown falls back to "all". */
+/** The lists' status filter beside their search, sort and paging (platform/list.ts); unknown is "all". */
 export const tenantFilterSchema = z.object({
-	q: z.string().trim().max(100).catch(''),
-	status: z.enum(TENANT_STATUSES).optional().catch(undefined),
-	page: z.coerce.number().int().min(1).max(1000).catch(1)
+	status: z.enum(TENANT_STATUSES).optional().catch(undefined)
 });
 
 export const subscriptionFilterSchema = z.object({
-	status: z.enum(SUBSCRIPTION_STATUSES).optional().catch(undefined),
-	page: z.coerce.number().int().min(1).max(1000).catch(1)
+	status: z.enum(SUBSCRIPTION_STATUSES).optional().catch(undefined)
 });
 
 /** The same bounds as private.require_status_reason (TN131). */
@@ -56,6 +54,7 @@ const reason = requiredText('reason', 500, 'Give a reason: the organisation’s 
 export const approveTenantSchema = z.object({});
 export const suspendTenantSchema = z.object({ reason });
 export const reactivateTenantSchema = z.object({ reason });
+export const archiveTenantSchema = z.object({ reason });
 
 /** A rejection tells the tenant why (payments_rejection_note): its note is required. */
 export const REJECTION_NOTE_REQUIRED =

@@ -1,6 +1,4 @@
-/** What the console's lists share: the page size and counting rows by a key. */
-
-export const PAGE_SIZE = 25;
+/** Counting the console's rows by a key (tenants or subscriptions by status). */
 
 export function countsBy(
 	rows: { key: string; n: string | number | bigint }[]

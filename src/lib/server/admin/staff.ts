@@ -11,6 +11,7 @@ import type { DB } from '../platform/database';
 import type { StaffRole } from '../../admin/schemas';
 import { subscriptionCounts } from '../billing/console';
 import { countsBy } from './paging';
+import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 
 type Trx = Transaction<DB>;
 
@@ -69,21 +70,49 @@ export interface StaffMember {
 	createdAt: Date;
 }
 
-export async function listStaff(trx: Trx): Promise<StaffMember[]> {
-	const rows = await trx
+function staffQuery(trx: Trx) {
+	return trx
 		.selectFrom('platform_staff as s')
 		.innerJoin('profiles as p', 'p.id', 's.user_id')
 		.select([
 			's.user_id as userId',
-			'p.email',
+			sql<string>`p.email::text`.as('email'),
 			'p.full_name as fullName',
-			's.role',
+			sql<StaffRole>`s.role::text`.as('role'),
 			's.created_at as createdAt'
-		])
-		.orderBy('s.role')
-		.orderBy('p.email')
-		.execute();
-	return rows.map((r) => ({ ...r, role: r.role as StaffRole }));
+		]);
+}
+
+/** The staff list: sorted by person, role or since when; searched by email and name. */
+export const STAFF_LIST = defineList({
+	sorts: {
+		email: { column: 'email', type: 'text' },
+		role: { column: 'role', type: 'text' },
+		since: { column: 'createdAt', type: 'timestamptz' }
+	},
+	defaultSort: 'email',
+	defaultDir: 'asc',
+	search: ['email', 'fullName'],
+	id: { column: 'userId', type: 'uuid' }
+});
+
+export function listStaff(trx: Trx, params: ListParams): Promise<ListPage<StaffMember>> {
+	return listPage(trx, staffQuery(trx), STAFF_LIST, params);
+}
+
+/** One staff member, or undefined. */
+export function staffMember(trx: Trx, userId: string): Promise<StaffMember | undefined> {
+	return staffQuery(trx).where('s.user_id', '=', userId).executeTakeFirst();
+}
+
+/** Whether the person is on the staff already. */
+export async function isStaff(trx: Trx, userId: string): Promise<boolean> {
+	const row = await trx
+		.selectFrom('platform_staff')
+		.select('user_id')
+		.where('user_id', '=', userId)
+		.executeTakeFirst();
+	return row !== undefined;
 }
 
 /** A person by email (staff read every profile), for adding them to the staff. */

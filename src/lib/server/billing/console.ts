@@ -6,7 +6,8 @@
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
 import { LIMIT_METRICS, type PlanInput } from '../../admin/schemas';
-import { countsBy, PAGE_SIZE } from '../admin/paging';
+import { countsBy } from '../admin/paging';
+import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 import type { Plan } from './queries';
 
 type Trx = Transaction<DB>;
@@ -168,10 +169,8 @@ export interface VerifiedPayment {
 	verifiedAt: Date | null;
 }
 
-/** Manual payments waiting for billing staff, oldest first, and the last ones verified. */
-export async function listPayments(
-	trx: Trx
-): Promise<{ pending: PendingPayment[]; recent: VerifiedPayment[] }> {
+/** Manual payments waiting for billing staff, oldest first. */
+export async function listPendingPayments(trx: Trx): Promise<PendingPayment[]> {
 	const pending = await trx
 		.selectFrom('payments as pa')
 		.innerJoin('tenants as t', 't.id', 'pa.tenant_id')
@@ -197,7 +196,33 @@ export async function listPayments(
 		.orderBy('pa.created_at')
 		.limit(100)
 		.execute();
-	const recent = await trx
+	return pending.map((p) => ({
+		...p,
+		amount: Number(p.amount),
+		expectedAmount: p.expectedAmount === null ? null : Number(p.expectedAmount),
+		interval: p.interval === null ? null : String(p.interval)
+	}));
+}
+
+/** Verified manual payments: newest first by default, sorted by tenant, amount, outcome or when; searched by tenant, note and verifier. */
+export const VERIFIED_PAYMENT_LIST = defineList({
+	sorts: {
+		verified: { column: 'verifiedAt', type: 'timestamptz' },
+		tenant: { column: 'tenantName', type: 'text' },
+		amount: { column: 'amount', type: 'bigint' },
+		status: { column: 'status', type: 'text' }
+	},
+	defaultSort: 'verified',
+	defaultDir: 'desc',
+	search: ['tenantName', 'note', 'verifiedBy'],
+	id: { column: 'id', type: 'uuid' }
+});
+
+export async function listVerifiedPayments(
+	trx: Trx,
+	params: ListParams
+): Promise<ListPage<VerifiedPayment>> {
+	const query = trx
 		.selectFrom('payments as pa')
 		.innerJoin('tenants as t', 't.id', 'pa.tenant_id')
 		.leftJoin('profiles as pr', 'pr.id', 'pa.verified_by')
@@ -206,25 +231,15 @@ export async function listPayments(
 			't.name as tenantName',
 			'pa.amount',
 			'pa.currency',
-			'pa.status',
+			sql<string>`pa.status::text`.as('status'),
 			'pa.note',
-			'pr.email as verifiedBy',
+			sql<string | null>`pr.email::text`.as('verifiedBy'),
 			'pa.verified_at as verifiedAt'
 		])
 		.where('pa.provider', '=', 'manual')
-		.where('pa.status', '<>', 'pending')
-		.orderBy('pa.verified_at', (ob) => ob.desc().nullsLast())
-		.limit(10)
-		.execute();
-	return {
-		pending: pending.map((p) => ({
-			...p,
-			amount: Number(p.amount),
-			expectedAmount: p.expectedAmount === null ? null : Number(p.expectedAmount),
-			interval: p.interval === null ? null : String(p.interval)
-		})),
-		recent: recent.map((p) => ({ ...p, amount: Number(p.amount), status: String(p.status) }))
-	};
+		.where('pa.status', '<>', 'pending');
+	const page = await listPage(trx, query, VERIFIED_PAYMENT_LIST, params);
+	return { ...page, rows: page.rows.map((p) => ({ ...p, amount: Number(p.amount) })) };
 }
 
 /**
@@ -250,6 +265,7 @@ export async function verifyPayment(
 
 export interface SubscriptionRow {
 	id: string;
+	createdAt: Date;
 	tenantId: string;
 	tenantName: string;
 	plan: string;
@@ -260,40 +276,44 @@ export interface SubscriptionRow {
 	stripe: boolean;
 }
 
+/** The subscriptions list: sorted by tenant, plan, status or period end; searched by tenant and plan. */
+export const SUBSCRIPTION_LIST = defineList({
+	sorts: {
+		created: { column: 'createdAt', type: 'timestamptz' },
+		tenant: { column: 'tenantName', type: 'text' },
+		plan: { column: 'plan', type: 'text' },
+		status: { column: 'status', type: 'text' },
+		periodEnd: { column: 'currentPeriodEnd', type: 'timestamptz' }
+	},
+	defaultSort: 'created',
+	defaultDir: 'desc',
+	search: ['tenantName', 'plan'],
+	id: { column: 'id', type: 'uuid' }
+});
+
 export async function listSubscriptions(
 	trx: Trx,
-	filter: { status?: string; page: number }
-): Promise<{ rows: SubscriptionRow[]; hasNext: boolean }> {
+	params: ListParams,
+	status?: string
+): Promise<ListPage<SubscriptionRow>> {
 	let query = trx
 		.selectFrom('subscriptions as s')
 		.innerJoin('tenants as t', 't.id', 's.tenant_id')
 		.innerJoin('plans as pl', 'pl.id', 's.plan_id')
 		.select([
 			's.id',
+			's.created_at as createdAt',
 			't.id as tenantId',
 			't.name as tenantName',
 			'pl.name as plan',
-			's.billing_interval as interval',
-			's.status',
+			sql<string>`s.billing_interval::text`.as('interval'),
+			sql<string>`s.status::text`.as('status'),
 			's.current_period_end as currentPeriodEnd',
 			's.cancel_at_period_end as cancelAtPeriodEnd',
-			's.stripe_subscription_id as stripeId'
-		])
-		.orderBy('s.created_at', 'desc')
-		.orderBy('s.id')
-		.limit(PAGE_SIZE + 1)
-		.offset((filter.page - 1) * PAGE_SIZE);
-	if (filter.status) query = query.where('s.status', '=', filter.status as never);
-	const rows = await query.execute();
-	return {
-		rows: rows.slice(0, PAGE_SIZE).map(({ stripeId, ...r }) => ({
-			...r,
-			interval: String(r.interval),
-			status: String(r.status),
-			stripe: stripeId !== null
-		})),
-		hasNext: rows.length > PAGE_SIZE
-	};
+			sql<boolean>`s.stripe_subscription_id is not null`.as('stripe')
+		]);
+	if (status) query = query.where('s.status', '=', status as never);
+	return listPage(trx, query, SUBSCRIPTION_LIST, params);
 }
 
 export interface Revenue {

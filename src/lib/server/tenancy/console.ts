@@ -4,7 +4,7 @@
  */
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
-import { PAGE_SIZE } from '../admin/paging';
+import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 import { TENANT_COLUMNS } from './tenants';
 
 type Trx = Transaction<DB>;
@@ -18,44 +18,43 @@ export interface TenantRow {
 	members: number;
 }
 
-/** A page of tenants (newest first), by name or slug and status. One row more than a page tells if there is a next. */
+/** The tenants list: sorted by name, address, status, members or creation; searched by name and address. */
+export const TENANT_LIST = defineList({
+	sorts: {
+		created: { column: 'createdAt', type: 'timestamptz' },
+		name: { column: 'name', type: 'text' },
+		slug: { column: 'slug', type: 'text' },
+		status: { column: 'status', type: 'text' },
+		members: { column: 'members', type: 'bigint' }
+	},
+	defaultSort: 'created',
+	defaultDir: 'desc',
+	search: ['name', 'slug'],
+	id: { column: 'id', type: 'uuid' }
+});
+
+/** One page of tenants (one query with its member counts), in one status or all. */
 export async function listTenants(
 	trx: Trx,
-	filter: { q: string; status?: string; page: number }
-): Promise<{ rows: TenantRow[]; hasNext: boolean }> {
-	let query = trx
-		.selectFrom('tenants as t')
-		.select([
-			't.id',
-			't.slug',
-			't.name',
-			't.status',
-			't.created_at as createdAt',
-			(eb) =>
-				eb
-					.selectFrom('memberships as m')
-					.select((e) => e.fn.countAll<string>().as('n'))
-					.whereRef('m.tenant_id', '=', 't.id')
-					.as('members')
-		])
-		.orderBy('t.created_at', 'desc')
-		.orderBy('t.id')
-		.limit(PAGE_SIZE + 1)
-		.offset((filter.page - 1) * PAGE_SIZE);
-	if (filter.q) {
-		const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-		query = query.where((eb) =>
-			eb.or([eb('t.name', 'ilike', pattern), eb('t.slug', 'ilike', pattern)])
-		);
-	}
-	if (filter.status) query = query.where('t.status', '=', filter.status as never);
-	const rows = await query.execute();
-	return {
-		rows: rows
-			.slice(0, PAGE_SIZE)
-			.map((r) => ({ ...r, status: String(r.status), members: Number(r.members ?? 0) })),
-		hasNext: rows.length > PAGE_SIZE
-	};
+	params: ListParams,
+	status?: string
+): Promise<ListPage<TenantRow>> {
+	let query = trx.selectFrom('tenants as t').select([
+		't.id',
+		't.slug',
+		't.name',
+		sql<string>`t.status::text`.as('status'),
+		't.created_at as createdAt',
+		(eb) =>
+			eb
+				.selectFrom('memberships as m')
+				.select((e) => e.fn.countAll<string>().as('n'))
+				.whereRef('m.tenant_id', '=', 't.id')
+				.as('members')
+	]);
+	if (status) query = query.where('t.status', '=', status as never);
+	const page = await listPage(trx, query, TENANT_LIST, params);
+	return { ...page, rows: page.rows.map((r) => ({ ...r, members: Number(r.members ?? 0) })) };
 }
 
 export interface TenantAdminDetail {
@@ -95,6 +94,16 @@ export interface TenantAdminDetail {
 		newValues: unknown;
 		createdAt: Date;
 	}[];
+}
+
+/** A tenant's name (what a staff person types to confirm suspending or archiving it). */
+export async function getTenantName(trx: Trx, id: string): Promise<string | undefined> {
+	const row = await trx
+		.selectFrom('tenants')
+		.select('name')
+		.where('id', '=', id)
+		.executeTakeFirst();
+	return row?.name;
 }
 
 /** One tenant for the console, or undefined when it does not exist. */
@@ -185,11 +194,13 @@ export async function getTenantDetail(
 export async function setTenantStatus(
 	trx: Trx,
 	id: string,
-	action: 'approve' | 'suspend' | 'reactivate',
+	action: 'approve' | 'suspend' | 'reactivate' | 'archive',
 	reason: string | null
 ): Promise<void> {
 	if (action === 'approve') await sql`select public.approve_tenant(${id})`.execute(trx);
 	else if (action === 'suspend')
 		await sql`select public.suspend_tenant(${id}, ${reason})`.execute(trx);
+	else if (action === 'archive')
+		await sql`select public.archive_tenant(${id}, ${reason})`.execute(trx);
 	else await sql`select public.reactivate_tenant(${id}, ${reason})`.execute(trx);
 }

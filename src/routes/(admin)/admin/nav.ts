@@ -54,28 +54,3 @@ export const STAFF_ROLE_LABELS: Record<StaffRole, string> = {
 	support: 'Support',
 	billing_admin: 'Billing admin'
 };
-
-/** "2900", "usd" → "$29.00": amounts are minor units. */
-export function money(amount: number, currency: string): string {
-	return new Intl.NumberFormat('en', {
-		style: 'currency',
-		currency: currency.toUpperCase()
-	}).format(amount / 100);
-}
-
-export function dateTime(value: Date | string | null): string {
-	if (!value) return '—';
-	return new Intl.DateTimeFormat('en-GB', {
-		dateStyle: 'medium',
-		timeStyle: 'short',
-		timeZone: 'UTC'
-	}).format(new Date(value));
-}
-
-export function statusTone(status: string): 'ok' | 'warn' | 'danger' | '' {
-	if (status === 'active' || status === 'succeeded' || status === 'trialing') return 'ok';
-	if (status === 'pending' || status === 'pending_verification' || status === 'past_due')
-		return 'warn';
-	if (status === 'suspended' || status === 'failed' || status === 'expired') return 'danger';
-	return '';
-}

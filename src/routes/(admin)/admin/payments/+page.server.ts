@@ -1,12 +1,22 @@
 import { verifyPaymentSchema } from '$lib/admin/schemas';
 import { withClaims } from '$lib/server/platform/db';
-import { listPayments, verifyPayment } from '$lib/server/billing/console';
+import { readList } from '$lib/server/platform/list';
+import {
+	listPendingPayments,
+	listVerifiedPayments,
+	VERIFIED_PAYMENT_LIST,
+	verifyPayment
+} from '$lib/server/billing/console';
 import { requireRole, staffAction } from '$lib/server/admin/guard';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, parent }) => {
+export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	requireRole((await parent()).holds, 'billing_admin');
-	return await withClaims(locals.claims, listPayments);
+	const params = readList(url.searchParams, VERIFIED_PAYMENT_LIST);
+	return withClaims(locals.claims, async (trx) => ({
+		pending: await listPendingPayments(trx),
+		recent: await listVerifiedPayments(trx, params)
+	}));
 };
 
 /** verify_payment does the rest in one transaction: payment, subscription, audit, the tenant's notification. */

@@ -1,25 +1,32 @@
 import { addStaffSchema, changeStaffSchema, removeStaffSchema } from '$lib/admin/schemas';
 import { withClaims } from '$lib/server/platform/db';
+import { readList } from '$lib/server/platform/list';
 import {
 	addStaff,
 	changeStaffRole,
 	findProfileIdByEmail,
+	isStaff,
 	listStaff,
-	removeStaff
+	removeStaff,
+	STAFF_LIST,
+	staffMember
 } from '$lib/server/admin/staff';
 import { fieldError, formError } from '$lib/server/platform/web/forms';
 import { staffAction } from '$lib/server/admin/guard';
+import { STAFF_ROLE_LABELS } from '../nav';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, parent }) => {
+export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	await parent();
-	return { staff: await withClaims(locals.claims, listStaff) };
+	const params = readList(url.searchParams, STAFF_LIST);
+	return { staff: await withClaims(locals.claims, (trx) => listStaff(trx, params)) };
 };
 
 /**
  * super_admin only (RLS on platform_staff). The console never lets a super_admin remove or demote
  * themselves, so the one acting always remains: the platform cannot be left without a super_admin
- * from here. Every change is audited by the table's triggers.
+ * from here. Every change is audited by the table's triggers; a change or a removal answers with
+ * its undo (the previous role, adding the person back).
  */
 export const actions: Actions = {
 	add: (event) =>
@@ -32,8 +39,7 @@ export const actions: Actions = {
 					values
 				);
 			}
-			const staff = await listStaff(trx);
-			if (staff.some((s) => s.userId === person.id)) {
+			if (await isStaff(trx, person.id)) {
 				return fieldError('email', 'Already on the staff: change their role in the list.', values);
 			}
 			await addStaff(trx, person.id, input.role);
@@ -47,9 +53,13 @@ export const actions: Actions = {
 			async (trx, { input, values }, { claims }) => {
 				if (input.userId === claims.sub)
 					return formError(400, 'You cannot change your own staff role.', values);
-				return (await changeStaffRole(trx, input.userId, input.role))
-					? { ok: 'Staff role changed.' }
-					: formError(404, 'No such staff member.', values);
+				const before = await staffMember(trx, input.userId);
+				if (!before || !(await changeStaffRole(trx, input.userId, input.role)))
+					return formError(404, 'No such staff member.', values);
+				return {
+					ok: `Staff role changed: ${before.email} is now ${STAFF_ROLE_LABELS[input.role]}.`,
+					undo: { action: '?/change', fields: { userId: input.userId, role: before.role } }
+				};
 			}
 		),
 	remove: (event) =>
@@ -60,9 +70,13 @@ export const actions: Actions = {
 			async (trx, { input, values }, { claims }) => {
 				if (input.userId === claims.sub)
 					return formError(400, 'You cannot remove yourself from the staff.', values);
-				return (await removeStaff(trx, input.userId))
-					? { ok: 'Removed from the staff.' }
-					: formError(404, 'No such staff member.', values);
+				const before = await staffMember(trx, input.userId);
+				if (!before || !(await removeStaff(trx, input.userId)))
+					return formError(404, 'No such staff member.', values);
+				return {
+					ok: 'Removed from the staff.',
+					undo: { action: '?/add', fields: { email: before.email, role: before.role } }
+				};
 			}
 		)
 };

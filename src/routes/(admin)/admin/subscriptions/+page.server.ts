@@ -1,15 +1,23 @@
 import { subscriptionFilterSchema } from '$lib/admin/schemas';
 import { withClaims } from '$lib/server/platform/db';
-import { listSubscriptions, subscriptionCounts } from '$lib/server/billing/console';
+import { readList } from '$lib/server/platform/list';
+import {
+	listSubscriptions,
+	SUBSCRIPTION_LIST,
+	subscriptionCounts
+} from '$lib/server/billing/console';
 import { requireRole } from '$lib/server/admin/guard';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	requireRole((await parent()).holds, 'billing_admin');
-	const filter = subscriptionFilterSchema.parse(Object.fromEntries(url.searchParams));
+	const { status } = subscriptionFilterSchema.parse({
+		status: url.searchParams.get('status') ?? undefined
+	});
+	const params = readList(url.searchParams, SUBSCRIPTION_LIST);
 	return withClaims(locals.claims, async (trx) => ({
-		filter,
+		status,
 		counts: await subscriptionCounts(trx),
-		...(await listSubscriptions(trx, filter))
+		subscriptions: await listSubscriptions(trx, params, status)
 	}));
 };

@@ -10,12 +10,12 @@ import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, params, parent }) => {
 	requireRole((await parent()).holds, 'billing_admin');
-	if (params.id === 'new') return { plan: null };
+	if (params.id === 'new') return { plan: null, crumb: 'New plan' };
 	if (!z.uuid().safeParse(params.id).success) error(404, NOT_FOUND);
 	const plans = await withClaims(locals.claims, listAllPlans);
 	const plan = plans.find((p) => p.id === params.id);
 	if (!plan) error(404, NOT_FOUND);
-	return { plan };
+	return { plan, crumb: plan.name };
 };
 
 export const actions: Actions = {

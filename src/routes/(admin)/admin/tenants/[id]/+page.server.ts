@@ -2,11 +2,14 @@ import { error } from '@sveltejs/kit';
 import { z } from 'zod';
 import {
 	approveTenantSchema,
+	archiveTenantSchema,
 	reactivateTenantSchema,
 	suspendTenantSchema
 } from '$lib/admin/schemas';
 import { withClaims } from '$lib/server/platform/db';
-import { getTenantDetail, setTenantStatus } from '$lib/server/tenancy/console';
+import { TYPED_NAME_MISMATCH } from '$lib/server/platform/errors';
+import { formError, typedNameMatches } from '$lib/server/platform/web/forms';
+import { getTenantDetail, getTenantName, setTenantStatus } from '$lib/server/tenancy/console';
 import { NOT_FOUND, staffAction } from '$lib/server/admin/guard';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -20,20 +23,37 @@ export const load: PageServerLoad = async ({ locals, params, parent }) => {
 	const id = tenantId(params.id);
 	const detail = await withClaims(locals.claims, (trx) => getTenantDetail(trx, id));
 	if (!detail) error(404, NOT_FOUND);
-	return detail;
+	return { ...detail, crumb: detail.tenant.name };
 };
 
-/** One action per lifecycle step; SQL decides who may (TN061) and from which status (TN060). */
-function lifecycle(action: 'approve' | 'suspend' | 'reactivate', done: string) {
-	const schema = {
-		approve: approveTenantSchema,
-		suspend: suspendTenantSchema,
-		reactivate: reactivateTenantSchema
-	}[action];
+type Step = 'approve' | 'suspend' | 'reactivate' | 'archive';
+const SCHEMAS = {
+	approve: approveTenantSchema,
+	suspend: suspendTenantSchema,
+	reactivate: reactivateTenantSchema,
+	archive: archiveTenantSchema
+};
+/** Who the console offers each step to; SQL decides who may (TN061, TN033) and from which status (TN060). */
+const NEEDS = {
+	approve: 'super_admin',
+	suspend: 'billing_admin',
+	reactivate: 'billing_admin',
+	archive: 'super_admin'
+} as const;
+/** Suspending and archiving lock every member out: the tenant's name must be typed to confirm. */
+const TYPED: ReadonlySet<Step> = new Set(['suspend', 'archive']);
+
+function lifecycle(action: Step, done: string) {
 	return (event: Parameters<Actions[string]>[0]) => {
-		const needed = action === 'approve' ? 'super_admin' : 'billing_admin';
 		const id = tenantId(event.params.id!);
-		return staffAction(event, needed, schema, async (trx, { input }) => {
+		return staffAction(event, NEEDS[action], SCHEMAS[action], async (trx, { input, values }) => {
+			if (TYPED.has(action)) {
+				const name = await getTenantName(trx, id);
+				if (name === undefined) error(404, NOT_FOUND);
+				if (!typedNameMatches(values.confirm_name, name)) {
+					return formError(400, TYPED_NAME_MISMATCH, { ...values, step: action });
+				}
+			}
 			const reason = 'reason' in input ? (input.reason as string) : null;
 			await setTenantStatus(trx, id, action, reason);
 			return { ok: done };
@@ -44,5 +64,6 @@ function lifecycle(action: 'approve' | 'suspend' | 'reactivate', done: string) {
 export const actions: Actions = {
 	approve: lifecycle('approve', 'Approved: the tenant is active.'),
 	suspend: lifecycle('suspend', 'Suspended: its members see the reason and nothing else.'),
-	reactivate: lifecycle('reactivate', 'Reactivated: the tenant is active again.')
+	reactivate: lifecycle('reactivate', 'Reactivated: the tenant is active again.'),
+	archive: lifecycle('archive', 'Archived: the tenant is closed for good.')
 };
