@@ -3,8 +3,9 @@
  * (teams.manage, supabase/migrations/20261122000500_teams.sql): an update or delete the caller may
  * not make matches no row, so those return whether anything changed.
  */
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
+import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 
 export interface TeamSummary {
 	id: string;
@@ -66,6 +67,49 @@ export async function listTeamMembers(
 		.orderBy('p.email')
 		.execute();
 	return rows.map((r) => ({ ...r, email: r.email ?? '' }));
+}
+
+/** A team page's member list: search by name and address, sort by name or when added. */
+export const TEAM_MEMBER_LIST = defineList({
+	sorts: {
+		name: { column: 'name', type: 'text' },
+		added: { column: 'addedAt', type: 'timestamptz' }
+	},
+	defaultSort: 'name',
+	defaultDir: 'asc',
+	search: ['name', 'email'],
+	id: { column: 'userId', type: 'uuid' }
+});
+
+/** One page of a team's members, as `params` (readList) asks. */
+export async function pageTeamMembers(
+	trx: Transaction<DB>,
+	tenantId: string,
+	teamId: string,
+	params: ListParams
+): Promise<ListPage<TeamMember>> {
+	const query = trx
+		.selectFrom('team_members as tm')
+		.leftJoin('profiles as p', 'p.id', 'tm.user_id')
+		.select([
+			'tm.user_id as userId',
+			'p.email',
+			'p.full_name as fullName',
+			'tm.created_at as addedAt',
+			sql<string>`coalesce(p.full_name, p.email::text, '')`.as('name')
+		])
+		.where('tm.tenant_id', '=', tenantId)
+		.where('tm.team_id', '=', teamId);
+	const page = await listPage(trx, query, TEAM_MEMBER_LIST, params);
+	return {
+		...page,
+		rows: page.rows.map((r) => ({
+			userId: r.userId,
+			email: r.email ?? '',
+			fullName: r.fullName,
+			addedAt: r.addedAt
+		}))
+	};
 }
 
 export async function createTeam(
