@@ -10,6 +10,7 @@ import {
 	signIn,
 	signOut,
 	submitSignIn,
+	toast,
 	waitForMail
 } from './harness';
 
@@ -28,6 +29,11 @@ async function security(page: Page): Promise<void> {
 
 function sessionRows(page: Page) {
 	return page.getByRole('region', { name: 'Where you are signed in' }).locator('tbody tr');
+}
+
+/** Confirms a destructive action in its alert dialog. */
+async function confirm(page: Page, button: string): Promise<void> {
+	await page.getByRole('alertdialog').getByRole('button', { name: button }).click();
 }
 
 /** The audit table's row ids on the current page, top to bottom. */
@@ -50,7 +56,7 @@ describe('account, security and the audit log', () => {
 		expect(await page.getByText(email, { exact: true }).count()).toBeGreaterThan(0);
 		await page.getByLabel('Display name').fill('Vint V. Viewer');
 		await page.getByRole('button', { name: 'Save' }).click();
-		await page.getByRole('status').filter({ hasText: 'Your name is saved.' }).waitFor();
+		await toast(page, 'Your name is saved.').waitFor();
 		await page.reload({ waitUntil: 'networkidle' });
 		expect(await page.getByLabel('Display name').inputValue()).toBe('Vint V. Viewer');
 		await screenshot(page, '70-account-profile');
@@ -72,10 +78,7 @@ describe('account, security and the audit log', () => {
 		await page.getByLabel('Current password').fill(SEEDED_PASSWORD);
 		await page.getByLabel('New password').fill(NEW_PASSWORD);
 		await page.getByRole('button', { name: 'Change password' }).click();
-		await page
-			.getByRole('status')
-			.filter({ hasText: 'Your password is changed. 1 other session was signed out.' })
-			.waitFor();
+		await toast(page, 'Your password is changed. 1 other session was signed out.').waitFor();
 		await other.goto('/account/security');
 		expect(new URL(other.url()).pathname).toBe('/auth/sign-in');
 
@@ -122,7 +125,7 @@ describe('account, security and the audit log', () => {
 		expect(await second.getByText('password only (aal1)').count()).toBe(1);
 		await second.getByLabel('Code from your app or a recovery code').fill(recoveryCodes[0]!);
 		await second.getByRole('button', { name: 'Verify' }).click();
-		await second.getByRole('status').filter({ hasText: 'Verified' }).waitFor();
+		await toast(second, 'Verified').waitFor();
 		await security(second);
 		expect(await second.getByText('verified with a second factor (aal2)').count()).toBe(1);
 
@@ -135,10 +138,12 @@ describe('account, security and the audit log', () => {
 		expect(await sessionRows(page).filter({ hasText: 'this session' }).count()).toBe(1);
 		await screenshot(page, '75-account-sessions');
 		await sessionRows(page).getByRole('button', { name: 'Sign out' }).first().click();
-		await page.getByRole('status').filter({ hasText: 'The session was signed out.' }).waitFor();
+		await confirm(page, 'Sign out the device');
+		await toast(page, 'The session was signed out.').waitFor();
 		expect(await sessionRows(page).count()).toBe(2);
 		await page.getByRole('button', { name: 'Sign out all other sessions' }).click();
-		await page.getByRole('status').filter({ hasText: '1 other session was signed out.' }).waitFor();
+		await confirm(page, 'Sign out the others');
+		await toast(page, '1 other session was signed out.').waitFor();
 		expect(await sessionRows(page).count()).toBe(1);
 		for (const gone of [second, third]) {
 			await gone.goto('/account/security');
@@ -147,10 +152,8 @@ describe('account, security and the audit log', () => {
 
 		// Removing the app (this session is aal2) turns two-factor authentication off again.
 		await page.getByRole('button', { name: 'Remove' }).click();
-		await page
-			.getByRole('status')
-			.filter({ hasText: 'The authenticator app was removed.' })
-			.waitFor();
+		await confirm(page, 'Remove the app');
+		await toast(page, 'The authenticator app was removed.').waitFor();
 		await page.getByRole('button', { name: 'Set up an authenticator app' }).waitFor();
 	});
 

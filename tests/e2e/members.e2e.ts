@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../support/app';
-import { appAndBrowser, mailLink, rowAction, screenshot, signIn } from './harness';
+import { appAndBrowser, mailLink, rowAction, screenshot, signIn, toast } from './harness';
 
 describe('members, invitations and teams', () => {
 	let app: App;
@@ -161,13 +161,17 @@ describe('members, invitations and teams', () => {
 		expect(await owner.getByText('Nobody is in this team yet.').count()).toBe(1);
 		await owner.getByLabel('Member', { exact: true }).selectOption({ label: 'Grace Developer' });
 		await owner.getByRole('button', { name: 'Add to team' }).click();
-		await owner.getByRole('status').filter({ hasText: 'Added to the team.' }).waitFor();
+		await toast(owner, 'Added to the team.').waitFor();
 		const grace = owner.getByRole('row').filter({ hasText: 'Grace Developer' });
 		expect(await grace.count()).toBe(1);
 		await screenshot(owner, '44-team-detail');
 
 		await grace.getByRole('button', { name: /^Remove/ }).click();
-		await owner.getByRole('status').filter({ hasText: 'Removed from the team.' }).waitFor();
+		await owner
+			.getByRole('alertdialog', { name: `Remove Grace Developer from ${name}?` })
+			.getByRole('button', { name: 'Remove from the team' })
+			.click();
+		await toast(owner, 'Removed from the team.').waitFor();
 		expect(await owner.getByText('Nobody is in this team yet.').count()).toBe(1);
 
 		const viewer = await signIn(browser, app.url, 'viewer@acme.test');
@@ -177,7 +181,7 @@ describe('members, invitations and teams', () => {
 		expect(await viewer.getByRole('button', { name: /^Actions for / }).count()).toBe(0);
 
 		// Rename, then delete.
-		await owner.getByRole('link', { name: '← All teams' }).click();
+		await owner.getByRole('link', { name: 'All teams' }).click();
 		await owner.getByRole('heading', { name: 'Teams', level: 1 }).waitFor();
 		await owner.waitForLoadState('networkidle');
 		const row = owner.getByRole('row').filter({ hasText: name });
@@ -194,5 +198,40 @@ describe('members, invitations and teams', () => {
 		await rowAction(owner, renamed, /^Delete team/, 'Delete team');
 		await owner.getByRole('status').filter({ hasText: 'Team deleted.' }).waitFor();
 		expect(await owner.getByRole('link', { name: `${name} renamed` }).count()).toBe(0);
+	});
+
+	it('a team page undoes a removal from its toast and deletes the team after a confirmation', async () => {
+		const name = `Support ${Date.now() % 100000}`;
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
+		await owner.goto('/t/acme/teams', { waitUntil: 'networkidle' });
+		await owner.getByLabel('Team name').fill(name);
+		await owner.getByRole('button', { name: 'Create team' }).click();
+		await owner.getByRole('link', { name }).click();
+		await owner.getByRole('heading', { name, level: 1 }).waitFor();
+		await owner.waitForLoadState('networkidle');
+		expect(await owner.getByRole('navigation', { name: /breadcrumb/i }).textContent()).toContain(
+			name
+		);
+		await owner.getByLabel('Member', { exact: true }).selectOption({ label: 'Grace Developer' });
+		await owner.getByRole('button', { name: 'Add to team' }).click();
+		await toast(owner, 'Added to the team.').waitFor();
+		const grace = owner.getByRole('row').filter({ hasText: 'Grace Developer' });
+		await grace.getByRole('button', { name: /^Remove/ }).click();
+		await owner.getByRole('button', { name: 'Remove from the team' }).click();
+		await toast(owner, 'Removed from the team.').getByRole('button', { name: 'Undo' }).click();
+		await toast(owner, 'Added to the team.').waitFor();
+		expect(await grace.count()).toBe(1);
+
+		// Deleting asks first; Cancel keeps the team.
+		await owner.getByRole('button', { name: 'Delete team' }).click();
+		const dialog = owner.getByRole('alertdialog', { name: `Delete the team ${name}?` });
+		await dialog.getByRole('button', { name: 'Cancel' }).click();
+		await dialog.waitFor({ state: 'detached' });
+		expect(new URL(owner.url()).pathname).toMatch(/^\/t\/acme\/teams\/[0-9a-f-]{36}$/);
+		await owner.getByRole('button', { name: 'Delete team' }).click();
+		await dialog.getByRole('button', { name: 'Delete team' }).click();
+		await owner.waitForURL((url) => url.pathname === '/t/acme/teams');
+		await owner.getByRole('heading', { name: 'Teams', level: 1 }).waitFor();
+		expect(await owner.getByRole('link', { name }).count()).toBe(0);
 	});
 });

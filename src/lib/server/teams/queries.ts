@@ -3,7 +3,7 @@
  * (teams.manage, supabase/migrations/20261122000500_teams.sql): an update or delete the caller may
  * not make matches no row, so those return whether anything changed.
  */
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
 import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 
@@ -75,25 +75,63 @@ export interface TeamMember {
 	addedAt: Date;
 }
 
-export async function listTeamMembers(
-	trx: Transaction<DB>,
-	tenantId: string,
-	teamId: string
-): Promise<TeamMember[]> {
-	const rows = await trx
+function membersOf(trx: Transaction<DB>, tenantId: string, teamId: string) {
+	return trx
 		.selectFrom('team_members as tm')
 		.leftJoin('profiles as p', 'p.id', 'tm.user_id')
 		.select([
 			'tm.user_id as userId',
 			'p.email',
 			'p.full_name as fullName',
-			'tm.created_at as addedAt'
+			'tm.created_at as addedAt',
+			sql<string>`coalesce(p.full_name, p.email::text, '')`.as('name')
 		])
 		.where('tm.tenant_id', '=', tenantId)
-		.where('tm.team_id', '=', teamId)
-		.orderBy('p.email')
-		.execute();
-	return rows.map((r) => ({ ...r, email: r.email ?? '' }));
+		.where('tm.team_id', '=', teamId);
+}
+
+const member = (r: {
+	userId: string;
+	email: string | null;
+	fullName: string | null;
+	addedAt: Date;
+}): TeamMember => ({
+	userId: r.userId,
+	email: r.email ?? '',
+	fullName: r.fullName,
+	addedAt: r.addedAt
+});
+
+/** Every member of the team, by address. */
+export async function listTeamMembers(
+	trx: Transaction<DB>,
+	tenantId: string,
+	teamId: string
+): Promise<TeamMember[]> {
+	return (await membersOf(trx, tenantId, teamId).orderBy('p.email').execute()).map(member);
+}
+
+/** A team page's member list: search by name and address, sort by name or when added. */
+export const TEAM_MEMBER_LIST = defineList({
+	sorts: {
+		name: { column: 'name', type: 'text' },
+		added: { column: 'addedAt', type: 'timestamptz' }
+	},
+	defaultSort: 'name',
+	defaultDir: 'asc',
+	search: ['name', 'email'],
+	id: { column: 'userId', type: 'uuid' }
+});
+
+/** One page of a team's members, as `params` (readList) asks. */
+export async function pageTeamMembers(
+	trx: Transaction<DB>,
+	tenantId: string,
+	teamId: string,
+	params: ListParams
+): Promise<ListPage<TeamMember>> {
+	const page = await listPage(trx, membersOf(trx, tenantId, teamId), TEAM_MEMBER_LIST, params);
+	return { ...page, rows: page.rows.map(member) };
 }
 
 export async function createTeam(

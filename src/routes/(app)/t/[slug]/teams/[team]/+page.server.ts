@@ -1,11 +1,15 @@
-import { error } from '@sveltejs/kit';
+import { error, redirect } from '@sveltejs/kit';
 import { teamIdSchema, teamMemberSchema } from '$lib/server/teams/schemas';
 import { withClaims } from '$lib/server/platform/db';
 import { listMembers } from '$lib/server/members/queries';
+import { readList } from '$lib/server/platform/list';
 import {
+	TEAM_MEMBER_LIST,
 	addTeamMember,
+	deleteTeam,
 	findTeam,
 	listTeamMembers,
+	pageTeamMembers,
 	removeTeamMember
 } from '$lib/server/teams/queries';
 import { tenantAction } from '$lib/server/tenancy/actions';
@@ -16,7 +20,7 @@ import { fieldError, formError } from '$lib/server/platform/web/forms';
 import { can } from '$lib/tenancy/nav';
 import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals, parent, params }) => {
+export const load: PageServerLoad = async ({ locals, parent, params, url }) => {
 	const { tenant, permissions } = await parent();
 	if (!can(permissions, 'members.read')) error(403, 'You do not have permission to see teams.');
 	const teamId = teamIdSchema.safeParse(params.team);
@@ -24,16 +28,21 @@ export const load: PageServerLoad = async ({ locals, parent, params }) => {
 	const found = await withClaims(requireClaims(locals), async (trx) => {
 		const team = await findTeam(trx, tenant.id, teamId.data);
 		if (!team) return null;
-		const members = await listTeamMembers(trx, tenant.id, team.id);
-		const inTeam = new Set(members.map((m) => m.userId));
-		const candidates = can(permissions, 'teams.manage')
-			? (await listMembers(trx, tenant.id)).filter((m) => !inTeam.has(m.userId))
-			: [];
-		return {
-			team,
-			members,
-			candidates: candidates.map((m) => ({ userId: m.userId, label: m.fullName ?? m.email }))
-		};
+		const members = await pageTeamMembers(
+			trx,
+			tenant.id,
+			team.id,
+			readList(url.searchParams, TEAM_MEMBER_LIST)
+		);
+		// Who may be added: the organisation's members not in the team yet (managers only).
+		let candidates: { userId: string; label: string }[] = [];
+		if (can(permissions, 'teams.manage')) {
+			const inTeam = new Set((await listTeamMembers(trx, tenant.id, team.id)).map((m) => m.userId));
+			candidates = (await listMembers(trx, tenant.id))
+				.filter((m) => !inTeam.has(m.userId))
+				.map((m) => ({ userId: m.userId, label: m.fullName ?? m.email }));
+		}
+		return { team, members, candidates, crumb: team.name };
 	});
 	if (!found) error(404, 'Not found');
 	return found;
@@ -68,7 +77,22 @@ export const actions: Actions = {
 		tenantAction(event, teamMemberSchema, async (trx, tenant, { input, values }) =>
 			teamIdSchema.safeParse(event.params.team).success &&
 			(await removeTeamMember(trx, tenant.id, event.params.team, input.user))
-				? { ok: 'Removed from the team.' }
+				? {
+						ok: 'Removed from the team.',
+						undo: { action: '?/add', fields: { user: input.user } }
+					}
 				: formError(404, 'Not in this team, or you may not change it (teams.manage).', values)
-		)
+		),
+
+	/** Deletes the team (its memberships go with it) and goes back to the list of teams. */
+	delete: async (event) => {
+		const result = await tenantAction(event, null, async (trx, tenant, { values }) =>
+			teamIdSchema.safeParse(event.params.team).success &&
+			(await deleteTeam(trx, tenant.id, event.params.team))
+				? { deleted: true as const }
+				: formError(404, 'No such team, or you may not change it (teams.manage).', values)
+		);
+		if ('deleted' in result) redirect(303, `/t/${event.params.slug}/teams`);
+		return result;
+	}
 };
