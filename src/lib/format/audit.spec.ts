@@ -51,6 +51,12 @@ describe('the audit catalogue', () => {
 });
 
 describe('describeAudit', () => {
+	it("reads the database's own sessions as the system", () => {
+		expect(
+			describeAudit({ action: 'teams.insert', actor: 'sql:postgres', after: { name: 'Platform' } })
+		).toBe('The system created the team Platform');
+	});
+
 	it('names the actor and the row', () => {
 		expect(
 			describeAudit({ action: 'teams.insert', actor: 'Ada Owner', after: { name: 'Platform' } })

@@ -43,6 +43,7 @@ const TABLES: Record<string, { noun: string; label?: string }> = {
 	billing_accounts: { noun: 'billing account', label: 'company_name' },
 	subscriptions: { noun: 'subscription' },
 	invoices: { noun: 'invoice', label: 'number' },
+	api_keys: { noun: 'API key', label: 'name' },
 	invoice_lines: { noun: 'invoice line', label: 'description' },
 	payments: { noun: 'payment' },
 	payment_methods: { noun: 'payment method', label: 'brand' },
@@ -108,9 +109,10 @@ function valueOf(entry: AuditEntry, key: string): string | null {
 	return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
+/** A person's or key's name; the database's own sessions (`sql:postgres`, `job:…`) read as the system. */
 function actorName(entry: AuditEntry): string {
-	if (entry.actor) return entry.actor;
-	return entry.actorType === 'system' ? 'The system' : 'Someone';
+	if (entry.actor && !/^(sql|job):/.test(entry.actor)) return entry.actor;
+	return entry.actorType === 'system' || entry.actor ? 'The system' : 'Someone';
 }
 
 /** The readable form of an unknown code: "projects.archive" → "archive (projects)". */
