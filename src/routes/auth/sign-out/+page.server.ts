@@ -1,5 +1,6 @@
 import { redirect } from '@sveltejs/kit';
 import { forgetSession } from '$lib/server/auth/cookies';
+import { forgetPreferencesMirror } from '$lib/server/preferences/service';
 import { getAuth } from '$lib/server/platform/runtime';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -10,6 +11,7 @@ export const actions: Actions = {
 		const auth = await getAuth();
 		if (event.locals.claims) await auth.signOut(event.locals.claims);
 		await forgetSession(auth, event);
+		forgetPreferencesMirror(event.cookies);
 		redirect(303, '/');
 	}
 };
