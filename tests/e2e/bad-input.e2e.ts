@@ -161,6 +161,8 @@ describe('bad input in the pages', () => {
 		const role = owner.locator('form[action="?/create"]');
 		await role.getByLabel('Name', { exact: true }).fill('Overflow');
 		await role.getByLabel('Description', { exact: true }).fill('y'.repeat(501));
+		// The matrix's groups start closed: open the one holding the permission.
+		await role.locator('details:has(input[name$="projects.read"]) > summary').last().click();
 		await role.getByRole('checkbox', { name: /projects\.read/ }).check();
 		await role.getByRole('button', { name: 'Create role' }).click();
 		await owner.getByText('Keep the description under 500 characters.').waitFor();
@@ -287,12 +289,16 @@ describe('bad input in the pages', () => {
 		for (const [i, c] of cases.entries()) {
 			await open(page, typeof c.path === 'string' ? c.path : await c.path(db));
 			await unguard(page);
+			// The outermost disclosure whose own summary names it (a role's card holds the matrix's
+			// group disclosures inside it).
 			const scope = c.unfold
-				? page.locator('details', { has: page.locator('summary', { hasText: c.unfold }) })
+				? page.locator('details.group\\/role', {
+						has: page.locator('summary strong', { hasText: new RegExp(`^${c.unfold}$`) })
+					})
 				: c.menu
 					? page.getByRole('dialog')
 					: page.locator('main');
-			if (c.unfold) await scope.locator('summary').click();
+			if (c.unfold) await scope.locator('summary').first().click();
 			if (c.menu) {
 				await rowAction(page, page.getByRole('row').filter({ hasText: c.menu.row }), c.menu.item);
 				await scope.waitFor();
@@ -506,11 +512,11 @@ describe('bad input in the pages', () => {
 		const staff = await signIn(browser, app.url, 'admin@tenantry.test');
 		watch(staff);
 		await open(staff, '/admin/payments');
-		const card = staff.locator('form[action="?/verify"]').filter({
-			has: staff.locator(`input[name="paymentId"][value="${payment.id}"]`)
-		});
-		await card.getByLabel('Note for the tenant and the audit trail').fill('   ');
-		await card.getByRole('button', { name: 'Reject payment' }).click();
+		const card = staff.locator('article').filter({ hasText: `${tenant.id}/bad-input-proof.pdf` });
+		await card.getByRole('button', { name: 'Reject payment', exact: true }).click();
+		const dialog = staff.getByRole('alertdialog');
+		await dialog.getByLabel('Why it is rejected (the tenant sees this)').fill('   ');
+		await dialog.getByRole('button', { name: 'Reject payment', exact: true }).click();
 		await staff
 			.getByText('Say why the payment is rejected: the organisation sees this note.')
 			.waitFor();
