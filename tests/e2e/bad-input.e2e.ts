@@ -304,7 +304,11 @@ describe('bad input in the pages', () => {
 				await scope.waitFor();
 				await unguard(page);
 			}
-			const form = scope.locator(c.form ? `form[action="${c.form}"]` : 'form').first();
+			// The form holding the field (a page can have one such form per row).
+			const form = scope
+				.locator(c.form ? `form[action="${c.form}"]` : 'form')
+				.filter({ has: page.getByLabel(c.label, { exact: true }) })
+				.first();
 			const field = form.getByLabel(c.label, { exact: true });
 			await field.fill(c.value);
 			await form.getByRole('button', { name: c.button, exact: true }).click();
