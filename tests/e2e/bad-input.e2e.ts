@@ -10,7 +10,15 @@ import pg from 'pg';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
-import { DEMO_PASSWORD, launchBrowser, open, rowAction, screenshot, signIn } from './harness';
+import {
+	DEMO_PASSWORD,
+	launchBrowser,
+	open,
+	rowAction,
+	screenshot,
+	signIn,
+	TYPED_NAME
+} from './harness';
 
 /** Switches off the browser's validation on every form, so what is typed reaches the server. */
 async function unguard(page: Page): Promise<void> {
@@ -283,6 +291,16 @@ describe('bad input in the pages', () => {
 		unfold?: string;
 		/** The row whose menu item opens the dialog the form is in (a DataTable's rename). */
 		menu?: { row: string; item: string };
+		/** The trigger of the confirmation dialog the form is in (ConfirmAction), the typed name filled. */
+		dialog?: string;
+	}
+
+	/** Opens a ConfirmAction dialog and types the name it asks for, if it asks for one. */
+	async function openConfirm(page: Page, trigger: string): Promise<void> {
+		await page.locator('main').getByRole('button', { name: trigger, exact: true }).click();
+		const dialog = page.getByRole('alertdialog');
+		const typed = dialog.getByLabel(TYPED_NAME);
+		if (await typed.count()) await typed.fill(await dialog.locator('label strong').innerText());
 	}
 
 	async function walk(page: Page, name: string, cases: Case[]): Promise<void> {
@@ -297,8 +315,11 @@ describe('bad input in the pages', () => {
 					})
 				: c.menu
 					? page.getByRole('dialog')
-					: page.locator('main');
+					: c.dialog
+						? page.getByRole('alertdialog')
+						: page.locator('main');
 			if (c.unfold) await scope.locator('summary').first().click();
+			if (c.dialog) await openConfirm(page, c.dialog);
 			if (c.menu) {
 				await rowAction(page, page.getByRole('row').filter({ hasText: c.menu.row }), c.menu.item);
 				await scope.waitFor();
@@ -316,6 +337,8 @@ describe('bad input in the pages', () => {
 			expect(await page.locator('main').innerText(), `${c.form} ${c.label}`).not.toMatch(
 				ZOD_ENGLISH
 			);
+			// A refused confirmation closes; opened again, it shows what was typed.
+			if (c.dialog && c.kept !== false) await openConfirm(page, c.dialog);
 			if (c.kept !== false) expect(await field.inputValue(), `${c.form} ${c.label}`).toBe(c.value);
 			await screenshot(page, `99-walk-${name}-${i}`);
 		}
@@ -459,6 +482,7 @@ describe('bad input in the pages', () => {
 			{
 				path: globex,
 				form: '?/suspend',
+				dialog: 'Suspend tenant',
 				label: 'Reason for suspending',
 				value: '   ',
 				button: 'Suspend tenant',
@@ -468,6 +492,7 @@ describe('bad input in the pages', () => {
 			{
 				path: globex,
 				form: '?/suspend',
+				dialog: 'Suspend tenant',
 				label: 'Reason for suspending',
 				value: 's'.repeat(501),
 				button: 'Suspend tenant',
