@@ -84,8 +84,9 @@ create table public.webhook_deliveries (
 );
 alter table public.webhook_deliveries enable row level security;
 comment on table public.webhook_deliveries is
-  'One event to one endpoint: the body sent on every attempt (the webhook-id is msg_ + this id, the same '
-  'on every retry), its state, when it is tried next and which dispatcher holds it.';
+  'One event to one endpoint: the body sent on every attempt (the webhook-id is msg_ + the event''s id '
+  'without dashes, the same on every retry and for every endpoint), its state, when it is tried next and '
+  'which dispatcher holds it.';
 create index webhook_deliveries_due_idx on public.webhook_deliveries (next_attempt_at) where status = 'pending';
 create index webhook_deliveries_endpoint_created_idx on public.webhook_deliveries (tenant_id, endpoint_id, created_at);
 

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config';
 
+/** 32 bytes in base64, as `openssl rand -base64 32` prints them. */
+const KEY = Buffer.alloc(32, 7).toString('base64');
+
 describe('loadConfig', () => {
 	it('gives the embedded profile with zero configuration', () => {
 		const config = loadConfig({});
@@ -135,8 +138,12 @@ describe('loadConfig', () => {
 		]);
 		const secret = 's'.repeat(32);
 		expect(
-			loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: secret, API_KEY_SECRET: secret })
-				.AUTH_JWT_SECRET
+			loadConfig({
+				NODE_ENV: 'production',
+				AUTH_JWT_SECRET: secret,
+				API_KEY_SECRET: secret,
+				SECRETS_ENCRYPTION_KEY: KEY
+			}).AUTH_JWT_SECRET
 		).toBe(secret);
 	});
 
@@ -149,5 +156,16 @@ describe('loadConfig', () => {
 			'API_KEY_SECRET: expected at least 32 characters (openssl rand -base64 48) (got 5 characters)'
 		);
 		expect(loadConfig({}).API_KEY_SECRET).toBeUndefined();
+	});
+
+	it('requires SECRETS_ENCRYPTION_KEY of 32 bytes in base64 in production, and never echoes it', () => {
+		const secret = 's'.repeat(32);
+		expect(() =>
+			loadConfig({ NODE_ENV: 'production', AUTH_JWT_SECRET: secret, API_KEY_SECRET: secret })
+		).toThrow(/SECRETS_ENCRYPTION_KEY: is required in production/);
+		expect(() => loadConfig({ SECRETS_ENCRYPTION_KEY: 'not-a-key' })).toThrow(
+			'SECRETS_ENCRYPTION_KEY: expected 32 bytes in base64 (openssl rand -base64 32) (got 9 characters)'
+		);
+		expect(loadConfig({ SECRETS_ENCRYPTION_KEY: KEY }).SECRETS_ENCRYPTION_KEY).toBe(KEY);
 	});
 });

@@ -76,6 +76,17 @@ const schema = z
 			.string()
 			.min(32, { error: 'expected at least 32 characters (openssl rand -base64 48)' })
 			.optional(),
+		/**
+		 * The AES-256 key that seals secrets the product must use again (webhook signing secrets):
+		 * 32 bytes in base64. Unset outside production: derived from the auth secret. The edge
+		 * functions get the same (npm start passes it on). Changing it makes sealed secrets unreadable.
+		 */
+		SECRETS_ENCRYPTION_KEY: z
+			.string()
+			.refine((value) => /^[A-Za-z0-9+/_-]{43}=?$/.test(value.trim()), {
+				error: 'expected 32 bytes in base64 (openssl rand -base64 32)'
+			})
+			.optional(),
 		PUBLIC_URL: publicUrl.optional(),
 		/** The earlier name of PUBLIC_URL, still read. */
 		PUBLIC_APP_URL: publicUrl.optional(),
@@ -217,6 +228,13 @@ const schema = z
 				message: 'is required in production (at least 32 characters: openssl rand -base64 48)'
 			});
 		}
+		if (env.NODE_ENV === 'production' && !env.SECRETS_ENCRYPTION_KEY) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['SECRETS_ENCRYPTION_KEY'],
+				message: 'is required in production (32 bytes in base64: openssl rand -base64 32)'
+			});
+		}
 		if (env.STRIPE_WEBHOOK_FORWARD_URL && !env.STRIPE_WEBHOOK_SIGNING_SECRET) {
 			ctx.addIssue({
 				code: 'custom',
@@ -267,6 +285,7 @@ export type Config = z.output<typeof schema>;
 const SECRET_KEYS = new Set([
 	'AUTH_JWT_SECRET',
 	'API_KEY_SECRET',
+	'SECRETS_ENCRYPTION_KEY',
 	'SMTP_URL',
 	'STRIPE_SECRET_KEY',
 	'STRIPE_WEBHOOK_SIGNING_SECRET'
