@@ -113,3 +113,31 @@ comment on table public.webhook_attempts is
   'Every try of a delivery: when, how long, the status code or the error, the headers sent and the first KB '
   'of the response.';
 create index webhook_attempts_delivery_idx on public.webhook_attempts (tenant_id, delivery_id, attempt);
+
+-- ---------------------------------------------------------------------------------------------
+-- Helpers
+-- ---------------------------------------------------------------------------------------------
+
+-- The body POSTed for an event, the same bytes on every attempt and to every endpoint (the
+-- Standard Webhooks shape): {"type", "timestamp" (occurred_at, UTC, ms), "data": the payload with
+-- the event's id, tenant_id, version and subject, which the payload cannot override}.
+create or replace function private.webhook_body(p_event public.events)
+returns text
+language sql
+stable
+set search_path = ''
+as $$
+  select jsonb_build_object(
+    'type', p_event.type,
+    'timestamp', to_char(p_event.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+    'data', p_event.payload || jsonb_build_object(
+      'id', p_event.id,
+      'tenant_id', p_event.tenant_id,
+      'version', p_event.version,
+      'subject', jsonb_build_object('type', p_event.subject_type, 'id', p_event.subject_id)))::text
+$$;
+
+comment on function private.webhook_body(public.events) is
+  'The Standard Webhooks body of an event: {"type","timestamp","data"}; data is the payload with id, tenant_id, '
+  'version and subject on top.';
+revoke all on function private.webhook_body(public.events) from public;
