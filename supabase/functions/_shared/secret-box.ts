@@ -19,7 +19,7 @@ function toBase64Url(bytes: Uint8Array): string {
 	return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }
 
-function fromBase64Url(text: string): Uint8Array {
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
 	const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'));
 	return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
@@ -41,12 +41,15 @@ export function decodeKey(text: string): Uint8Array {
 }
 
 async function keyId(key: Uint8Array): Promise<string> {
-	const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', key));
+	const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(key)));
 	return Array.from(digest.slice(0, 4), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 function importKey(key: Uint8Array): Promise<CryptoKey> {
-	return crypto.subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt', 'decrypt']);
+	return crypto.subtle.importKey('raw', new Uint8Array(key), 'AES-GCM', false, [
+		'encrypt',
+		'decrypt',
+	]);
 }
 
 export async function seal(plaintext: string, key: Uint8Array, context: string): Promise<string> {
