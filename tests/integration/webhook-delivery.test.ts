@@ -21,7 +21,7 @@ import {
 	type WebhookDelivery
 } from '../../src/lib/server/webhook-delivery/delivery';
 import { seal } from '../../supabase/functions/_shared/secret-box';
-import { freePort } from '../support/app';
+import { freePort, startApp } from '../support/app';
 import { servedEmbedded } from '../support/database';
 import { startReceiver, type Receiver } from '../support/webhook-receiver';
 
@@ -30,7 +30,12 @@ const KEY_TEXT = KEY.toString('base64');
 const TIMEOUT_MS = 600;
 const FUNCTION_ENV = { WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS), WEBHOOK_BATCH: '8' };
 
-interface Db {
+interface Queryable {
+	/** A statement as the operator (the owner: RLS does not apply). */
+	q<Row>(text: string, params?: unknown[]): Promise<Row[]>;
+}
+
+interface Db extends Queryable {
 	engine: Engine;
 	/** SUPABASE_DB_URL for the functions. */
 	url: string;
@@ -44,6 +49,7 @@ async function embedded(): Promise<Db> {
 	return {
 		engine,
 		url: wire.url,
+		q: (text, params) => engine.session((s) => s.query(text, params)),
 		async close() {
 			await wire.stop();
 			await engine.close();
@@ -71,6 +77,7 @@ async function postgres15(): Promise<Db> {
 		engine,
 		url: target.toString(),
 		listenUrl: target.toString(),
+		q: (text, params) => engine.session((s) => s.query(text, params)),
 		async close() {
 			await engine.close();
 			await client.query(`drop database if exists ${name} with (force)`);
@@ -79,8 +86,8 @@ async function postgres15(): Promise<Db> {
 	};
 }
 
-function query<Row = Record<string, unknown>>(db: Db, text: string, params: unknown[] = []) {
-	return db.engine.session((s) => s.query<Row>(text, params));
+function query<Row = Record<string, unknown>>(db: Queryable, text: string, params: unknown[] = []) {
+	return db.q<Row>(text, params);
 }
 
 function whsec(): string {
@@ -88,7 +95,7 @@ function whsec(): string {
 }
 
 /** A tenant with a shortened schedule: 9 retries 0.3 s apart. */
-async function tenant(db: Db): Promise<string> {
+async function tenant(db: Queryable): Promise<string> {
 	const slug = `wd-${randomUUID().slice(0, 8)}`;
 	const [row] = await query<{ id: string }>(
 		db,
@@ -104,7 +111,13 @@ async function tenant(db: Db): Promise<string> {
 }
 
 /** An endpoint for `types` with one sealed secret (the receiver verifies with it). */
-async function endpoint(db: Db, tenantId: string, url: string, types: string[], secret: string) {
+async function endpoint(
+	db: Queryable,
+	tenantId: string,
+	url: string,
+	types: string[],
+	secret: string
+) {
 	const [row] = await query<{ id: string }>(
 		db,
 		`insert into public.webhook_endpoints (tenant_id, url, event_types) values ($1, $2, $3) returning id`,
@@ -119,7 +132,12 @@ async function endpoint(db: Db, tenantId: string, url: string, types: string[], 
 	return row!.id;
 }
 
-async function publish(db: Db, tenantId: string, type: string, count: number): Promise<string[]> {
+async function publish(
+	db: Queryable,
+	tenantId: string,
+	type: string,
+	count: number
+): Promise<string[]> {
 	const rows = await query<{ id: string }>(
 		db,
 		`select private.publish_event($1, $2, 'test', 'subject-' || i) as id from generate_series(1, $3::int) i`,
@@ -451,4 +469,39 @@ describe('claims on Postgres 15 across sessions (FOR UPDATE SKIP LOCKED)', () =>
 			await db.close();
 		}
 	}, 120_000);
+});
+
+describe('npm start', () => {
+	it('runs webhook-dispatch in Deno beside the app and wakes it for deliveries queued on the wire', async () => {
+		const secret = whsec();
+		const r = await startReceiver([secret]);
+		const app = await startApp({
+			FUNCTIONS_SERVE: 'on',
+			FUNCTIONS_PORT: String(await freePort()),
+			WEBHOOK_ALLOW_LOOPBACK: 'true',
+			SECRETS_ENCRYPTION_KEY: KEY_TEXT
+		});
+		const client = new pg.Client({ connectionString: app.databaseUrl });
+		try {
+			await until(
+				'the functions run',
+				async () => app.output().includes('webhooks: delivered by'),
+				60_000
+			);
+			await client.connect();
+			const db: Queryable = {
+				q: async <Row>(text: string, params?: unknown[]) =>
+					(await client.query(text, params)).rows as Row[]
+			};
+			const tenantId = await tenant(db);
+			await endpoint(db, tenantId, r.url, [], secret);
+			const expected = await publish(db, tenantId, 'member.added', 3);
+			await until('the three are delivered', async () => r.received.length >= 3, 15_000);
+			expectDelivered(r, expected);
+		} finally {
+			await client.end().catch(() => {});
+			await app.stop();
+			await r.stop();
+		}
+	}, 180_000);
 });
