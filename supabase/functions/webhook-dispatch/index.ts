@@ -119,6 +119,34 @@ async function firstKb(body: ReadableStream<Uint8Array> | null): Promise<string>
 	return new TextDecoder().decode(bytes).slice(0, FIRST_KB);
 }
 
+/**
+ * HTTP clients whose only transport is a TCP connection to one checked address and port, kept for
+ * one drain (a name that resolves elsewhere on the next attempt gets another client). No idle
+ * connections are kept: on a reused one the client would silently send a request again when the
+ * receiver dropped it, and one attempt must be one request, recorded as it went.
+ */
+export class PinnedClients {
+	#clients = new Map<string, Deno.HttpClient>();
+
+	for(address: string, port: number): Deno.HttpClient {
+		const key = `${address}|${port}`;
+		let client = this.#clients.get(key);
+		if (!client) {
+			client = Deno.createHttpClient({
+				proxy: { transport: 'tcp', hostname: address, port },
+				poolMaxIdlePerHost: 0,
+			});
+			this.#clients.set(key, client);
+		}
+		return client;
+	}
+
+	close(): void {
+		for (const client of this.#clients.values()) client.close();
+		this.#clients.clear();
+	}
+}
+
 /** POSTs to `url` over a TCP connection to `address` (the checked one), within `timeoutMs`. */
 async function post(
 	url: URL,
@@ -126,9 +154,10 @@ async function post(
 	headers: Record<string, string>,
 	body: string,
 	timeoutMs: number,
+	clients: PinnedClients,
 ): Promise<Outcome> {
 	const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
-	const client = Deno.createHttpClient({ proxy: { transport: 'tcp', hostname: address, port } });
+	const client = clients.for(address, port);
 	const controller = new AbortController();
 	const timer = setTimeout(() => controller.abort(), timeoutMs);
 	try {
@@ -165,14 +194,13 @@ async function post(
 		};
 	} finally {
 		clearTimeout(timer);
-		client.close();
 	}
 }
 
 /** One attempt of one claimed delivery: sign, check the destination, POST. Never throws. */
 export async function attempt(
 	delivery: Claimed,
-	opts: { key: Uint8Array; timeoutMs: number; allowLoopback: boolean },
+	opts: { key: Uint8Array; timeoutMs: number; allowLoopback: boolean; clients: PinnedClients },
 ): Promise<{ headers: Record<string, string>; outcome: Outcome }> {
 	const timestamp = Math.floor(Date.now() / 1000);
 	const headers: Record<string, string> = {
@@ -210,7 +238,7 @@ export async function attempt(
 	if (!address) return failed(`Not sent: ${checked.url.hostname} has no address.`);
 	return {
 		headers,
-		outcome: await post(checked.url, address, headers, delivery.body, opts.timeoutMs),
+		outcome: await post(checked.url, address, headers, delivery.body, opts.timeoutMs, opts.clients),
 	};
 }
 
@@ -222,11 +250,12 @@ export async function drain(worker = `dispatch-${crypto.randomUUID().slice(0, 8)
 	const key = encryptionKey();
 	const stats: DrainStats = { claimed: 0, succeeded: 0, retrying: 0, failed: 0, lost: 0 };
 	const deadline = Date.now() + opts.budgetMs;
+	const clients = new PinnedClients();
 
 	async function deliver(delivery: Claimed, name: string): Promise<void> {
 		const startedAt = new Date();
 		const started = performance.now();
-		const { headers, outcome } = await attempt(delivery, { ...opts, key });
+		const { headers, outcome } = await attempt(delivery, { ...opts, key, clients });
 		const duration = Math.round(performance.now() - started);
 		try {
 			const [row] = await asSystemJob(
@@ -261,7 +290,11 @@ export async function drain(worker = `dispatch-${crypto.randomUUID().slice(0, 8)
 		}
 	}
 
-	await Promise.all(Array.from({ length: opts.dispatchers }, (_, i) => loop(`${worker}-${i}`)));
+	try {
+		await Promise.all(Array.from({ length: opts.dispatchers }, (_, i) => loop(`${worker}-${i}`)));
+	} finally {
+		clients.close();
+	}
 	return stats;
 }
 
