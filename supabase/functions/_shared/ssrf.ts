@@ -65,9 +65,9 @@ function parseIpv4(text: string): number | null {
 function parseDottedQuad(text: string): Groups | null {
 	const parts = text.split('.');
 	if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p))) return null;
-	const bytes = parts.map(Number);
-	if (bytes.some((b) => b > 255)) return null;
-	return [bytes[0] * 256 + bytes[1], bytes[2] * 256 + bytes[3]];
+	const [a = 0, b = 0, c = 0, d = 0] = parts.map(Number);
+	if (Math.max(a, b, c, d) > 255) return null;
+	return [a * 256 + b, c * 256 + d];
 }
 
 function parseGroups(text: string, lastMayBeIpv4: boolean): Groups | null {
@@ -97,8 +97,9 @@ function parseIpv6(text: string): Groups | null {
 	}
 	const halves = text.split('::');
 	if (halves.length > 2) return null;
-	const head = parseGroups(halves[0], halves.length === 1);
-	const tail = halves.length === 2 ? parseGroups(halves[1], true) : [];
+	const [first = '', second = ''] = halves;
+	const head = parseGroups(first, halves.length === 1);
+	const tail = halves.length === 2 ? parseGroups(second, true) : [];
 	if (!head || !tail) return null;
 	if (halves.length === 1) return head.length === 8 ? head : null;
 	const missing = 8 - head.length - tail.length;
@@ -154,12 +155,12 @@ type Rule4 = { base: number; prefix: number; range: string; what: string };
 type Rule6 = { base: Groups; prefix: number; range: string; what: string };
 
 function rule4(cidr: string, what: string, range = cidr): Rule4 {
-	const [address, prefix] = cidr.split('/');
+	const [address = '', prefix] = cidr.split('/');
 	return { base: parseIpv4(address) as number, prefix: Number(prefix), range, what };
 }
 
 function rule6(cidr: string, what: string, range = cidr): Rule6 {
-	const [address, prefix] = cidr.split('/');
+	const [address = '', prefix] = cidr.split('/');
 	return { base: parseIpv6(address) as Groups, prefix: Number(prefix), range, what };
 }
 
@@ -173,7 +174,7 @@ function in6(groups: Groups, base: Groups, prefix: number): boolean {
 		const bits = Math.min(16, Math.max(0, prefix - 16 * i));
 		if (bits === 0) return true;
 		const mask = (0xffff << (16 - bits)) & 0xffff;
-		if ((groups[i] & mask) !== (base[i] & mask)) return false;
+		if (((groups[i] ?? 0) & mask) !== ((base[i] ?? 0) & mask)) return false;
 	}
 	return true;
 }
@@ -251,13 +252,14 @@ function carried(prefix: string, form: string, ip: number): Finding | null {
 }
 
 function findIpv6(g: Groups): Finding | null {
-	const low32 = (g[6] * 0x10000 + g[7]) >>> 0;
+	const [g0 = 0, g1 = 0, g2 = 0, , , g5 = 0, g6 = 0, g7 = 0] = g;
+	const low32 = (g6 * 0x10000 + g7) >>> 0;
 	const zerosUpTo = (n: number) => g.slice(0, n).every((x) => x === 0);
 	if (zerosUpTo(8)) return { range: '::/128', what: 'the unspecified address (::/128)' };
-	if (zerosUpTo(7) && g[7] === 1) {
+	if (zerosUpTo(7) && g7 === 1) {
 		return { range: '::1/128', what: 'the loopback address, this machine (::1/128)' };
 	}
-	if (zerosUpTo(5) && g[5] === 0xffff) {
+	if (zerosUpTo(5) && g5 === 0xffff) {
 		const inner = findIpv4(low32);
 		if (!inner) return null;
 		const what = `the IPv4 address ${ipv4Text(low32)} written as IPv6, which is ${inner.what}`;
@@ -267,7 +269,7 @@ function findIpv6(g: Groups): Finding | null {
 	if (in6(g, [0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96)) {
 		return carried('64:ff9b::/96', 'a NAT64 address', low32);
 	}
-	if (g[0] === 0x2002) return carried('2002::/16', 'a 6to4 address', g[1] * 0x10000 + g[2]);
+	if (g0 === 0x2002) return carried('2002::/16', 'a 6to4 address', g1 * 0x10000 + g2);
 	const rule = IPV6_RULES.find((r) => in6(g, r.base, r.prefix));
 	return rule ? { range: rule.range, what: `${rule.what} (${rule.range})` } : null;
 }
