@@ -376,7 +376,9 @@ export async function checkDestination(
 		if (allowed(finding)) return { ok: true, url: parsed, addresses: [literal] };
 		return { ok: false, reason: addressReason(literal, finding as Finding) };
 	}
-	if (endsInNumber(host)) return { ok: false, reason: `${host} is not a valid IP address.` };
+	if (endsInNumber(host)) {
+		return { ok: false, reason: `The host ${host} is not a valid IP address.` };
+	}
 
 	const name = host.replace(/\.$/, '');
 	const local = localName(name);
