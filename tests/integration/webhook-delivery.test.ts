@@ -416,6 +416,53 @@ describe.each([
 		expect(always500.received.every((x) => x.verified)).toBe(true);
 	}, 60_000);
 
+	it('the SSRF guard is asked on every attempt: without WEBHOOK_ALLOW_LOOPBACK nothing reaches a loopback receiver', async () => {
+		const secret = whsec();
+		const r = await receiver(secret);
+		// https, so only the guard stands between the dispatcher and this loopback server.
+		const id = await endpoint(
+			db,
+			tenantId,
+			r.tlsUrl.replace('127.0.0.1', '0x7f.1'),
+			['domain.verified'],
+			secret
+		);
+		const strict = await startEdgeFunctions({
+			databaseUrl: db.url,
+			secretsKey: KEY_TEXT,
+			host: '127.0.0.1',
+			port: await freePort(),
+			allowLoopback: false,
+			env: FUNCTION_ENV
+		});
+		try {
+			await delivery.stop();
+			await publish(db, tenantId, 'domain.verified', 1);
+			for (let i = 0; i < 3; i++) {
+				await query(
+					db,
+					`update public.webhook_deliveries set next_attempt_at = now() where endpoint_id = $1`,
+					[id]
+				);
+				const response = await fetch(`${strict.url}/functions/v1/webhook-dispatch`, {
+					method: 'POST'
+				});
+				expect(response.status).toBe(200);
+			}
+			const tries = await attempts(db, id);
+			expect(tries.length).toBe(3);
+			for (const t of tries) {
+				expect(t.status_code).toBeNull();
+				expect(t.error).toMatch(/^Not sent: .*127\.0\.0\.1/);
+			}
+			expect(r.received).toEqual([]);
+			expect(r.tlsConnections()).toBe(0);
+		} finally {
+			await strict.stop();
+			delivery = await startDelivery(db);
+		}
+	}, 60_000);
+
 	it('commit → first attempt is quick when idle (LISTEN, not polling)', async () => {
 		const secret = whsec();
 		const r = await receiver(secret);

@@ -34,6 +34,8 @@ export interface Receiver {
 	readonly url: string;
 	/** https://127.0.0.1:<port>/hook — always refuses TLS. */
 	readonly tlsUrl: string;
+	/** Connections the TLS endpoint has had. */
+	tlsConnections(): number;
 	readonly received: Received[];
 	/** Secrets Webhook.verify tries (any one accepting is enough, as in a rotation). */
 	secrets: string[];
@@ -116,7 +118,11 @@ export async function startReceiver(secrets: string[]): Promise<Receiver> {
 		s.once('close', () => sockets.delete(s));
 	});
 	const port = await listen(http);
-	const tls = createTcpServer((socket) => socket.once('data', () => socket.destroy()));
+	let tlsConnections = 0;
+	const tls = createTcpServer((socket) => {
+		tlsConnections++;
+		socket.once('data', () => socket.destroy());
+	});
 	const tlsPort = await listen(tls);
 	let down = false;
 
@@ -129,6 +135,7 @@ export async function startReceiver(secrets: string[]): Promise<Receiver> {
 	const receiver: Receiver = {
 		url: `http://127.0.0.1:${port}/hook`,
 		tlsUrl: `https://127.0.0.1:${tlsPort}/hook`,
+		tlsConnections: () => tlsConnections,
 		received,
 		secrets,
 		async behave(next) {

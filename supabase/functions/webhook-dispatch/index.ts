@@ -72,7 +72,7 @@ function options() {
 	};
 }
 
-function encryptionKey(): Uint8Array {
+function encryptionKey(): Uint8Array<ArrayBuffer> {
 	const text = Deno.env.get('SECRETS_ENCRYPTION_KEY');
 	if (!text) {
 		throw new Error('SECRETS_ENCRYPTION_KEY is not set: the signing secrets cannot be opened.');
@@ -200,7 +200,12 @@ async function post(
 /** One attempt of one claimed delivery: sign, check the destination, POST. Never throws. */
 export async function attempt(
 	delivery: Claimed,
-	opts: { key: Uint8Array; timeoutMs: number; allowLoopback: boolean; clients: PinnedClients },
+	opts: {
+		key: Uint8Array<ArrayBuffer>;
+		timeoutMs: number;
+		allowLoopback: boolean;
+		clients: PinnedClients;
+	},
 ): Promise<{ headers: Record<string, string>; outcome: Outcome }> {
 	const timestamp = Math.floor(Date.now() / 1000);
 	const headers: Record<string, string> = {
