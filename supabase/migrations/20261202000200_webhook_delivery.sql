@@ -172,34 +172,38 @@ begin
       using errcode = 'TN280';
   end if;
   return query
-  with locked as (
+  -- What each rate-limited endpoint may still take this second (attempts of the last second and
+  -- deliveries in flight count); endpoints with nothing left are skipped, so they never crowd
+  -- others out of a batch.
+  with budget as (
+    select e.id as endpoint_id,
+           e.rate_limit_per_second
+             - (select count(*) from public.webhook_attempts a
+                 where a.endpoint_id = e.id and a.started_at > now() - interval '1 second')
+             - (select count(*) from public.webhook_deliveries h
+                 where h.endpoint_id = e.id and h.status = 'pending' and h.claimed_until >= now())
+             as left_this_second
+    from public.webhook_endpoints e
+    where e.enabled and e.rate_limit_per_second is not null
+  ),
+  locked as (
     select d.id, d.endpoint_id, d.next_attempt_at
     from public.webhook_deliveries d
     join public.webhook_endpoints e on e.id = d.endpoint_id and e.enabled
     where d.status = 'pending' and d.next_attempt_at <= now()
       and (d.claimed_until is null or d.claimed_until < now())
+      and d.endpoint_id not in (select b.endpoint_id from budget b where b.left_this_second <= 0)
     order by d.next_attempt_at, d.id
     limit p_max
     for update of d skip locked
   ),
-  ranked as (
-    select l.id, row_number() over (partition by l.endpoint_id order by l.next_attempt_at, l.id) as rn,
-           e.rate_limit_per_second as rate, l.endpoint_id
-    from locked l join public.webhook_endpoints e on e.id = l.endpoint_id
-  ),
-  budget as (
-    select r.endpoint_id,
-           r.rate
-             - (select count(*) from public.webhook_attempts a
-                 where a.endpoint_id = r.endpoint_id and a.started_at > now() - interval '1 second')
-             - (select count(*) from public.webhook_deliveries h
-                 where h.endpoint_id = r.endpoint_id and h.status = 'pending' and h.claimed_until >= now())
-             as left_this_second
-    from (select distinct ranked.endpoint_id, ranked.rate from ranked where ranked.rate is not null) r
-  ),
   chosen as (
-    select r.id from ranked r left join budget b on b.endpoint_id = r.endpoint_id
-    where r.rate is null or r.rn <= b.left_this_second
+    select r.id
+    from (select l.id, l.endpoint_id,
+                 row_number() over (partition by l.endpoint_id order by l.next_attempt_at, l.id) as rn
+          from locked l) r
+    left join budget b on b.endpoint_id = r.endpoint_id
+    where b.endpoint_id is null or r.rn <= b.left_this_second
   ),
   claimed as (
     update public.webhook_deliveries d

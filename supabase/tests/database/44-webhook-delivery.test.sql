@@ -5,7 +5,7 @@
 -- Claims racing across two sessions are proven on Postgres 15 by
 -- tests/integration/webhook-delivery.test.ts. Own fixtures, prefixed t44-.
 begin;
-select plan(50);
+select plan(51);
 
 select tests.create_tenant('t44-acme', 't44-owner');
 select tests.create_tenant('t44-other', 't44-other-owner');
@@ -224,6 +224,19 @@ select is((select count(*)::int from public.claim_webhook_deliveries('worker-f',
   'an endpoint limited to 2 per second gets 2 of its 5 due deliveries');
 select is((select count(*)::int from public.claim_webhook_deliveries('worker-g', 100, 60)), 0,
   'and no more while those are in flight');
+select tests.clear_authentication();
+with x as (insert into public.webhook_endpoints (tenant_id, url, event_types) values
+  (tests.tenant_id('t44-other'), 'https://unlimited.example.test/hook', '{team.deleted}') returning id)
+insert into t44 select 'unlimited', id from x;
+update public.webhook_endpoints set rate_limit_per_second = 1 where id = (select id from t44 where name = 'elsewhere');
+insert into public.events (tenant_id, type, subject_type, subject_id, actor_type)
+select tests.tenant_id('t44-other'), 'team.created', 'team', 'crowd-' || i, 'system' from generate_series(1, 20) i;
+insert into public.events (tenant_id, type, subject_type, subject_id, actor_type)
+values (tests.tenant_id('t44-other'), 'team.deleted', 'team', 'late', 'system');
+select tests.authenticate_as_service_role('webhook.dispatch');
+select is((select array_agg(d.endpoint_id = (select id from t44 where name = 'unlimited'))
+           from public.claim_webhook_deliveries('worker-h', 5, 60) c join public.webhook_deliveries d on d.id = c.delivery_id),
+  array[true], 'an endpoint at its rate limit does not crowd another out of a small batch');
 select ok(public.webhook_next_due() <= now(), 'the waker sees deliveries due now');
 select tests.clear_authentication();
 
