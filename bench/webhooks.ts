@@ -168,11 +168,13 @@ async function graphile(url: string, concurrency: number, events: number): Promi
 	const seen = new Set<number>();
 	let duplicates = 0;
 	let runner: Runner | undefined;
+	// Our own pool, ended after the runner stops (the database is dropped afterwards).
+	const pool = new pg.Pool({ connectionString: url, max: concurrency + 2 });
+	pool.on('error', () => {});
 	try {
 		runner = await runGraphile({
-			connectionString: url,
+			pgPool: pool,
 			concurrency,
-			maxPoolSize: concurrency + 2,
 			noHandleSignals: true,
 			pollInterval: 1000,
 			logger: new Logger(() => () => {}),
@@ -207,6 +209,7 @@ async function graphile(url: string, concurrency: number, events: number): Promi
 		return events / ((performance.now() - start) / 1000);
 	} finally {
 		await runner?.stop();
+		await pool.end();
 		await receiver.stop();
 	}
 }

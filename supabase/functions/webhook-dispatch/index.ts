@@ -17,7 +17,7 @@
  * WEBHOOK_TIMEOUT_MS (15000), WEBHOOK_DISPATCHERS (claim loops, 1), WEBHOOK_BATCH (deliveries per
  * claim, sent at once, 16), WEBHOOK_DRAIN_BUDGET_MS (50000: stop claiming after it).
  */
-import { asSystemJob } from '../_shared/db.ts';
+import { asSystemJob, type TransactionSql } from '../_shared/db.ts';
 import { json } from '../_shared/http.ts';
 import { decodeKey, open } from '../_shared/secret-box.ts';
 import { checkDestination } from '../_shared/ssrf.ts';
@@ -205,6 +205,8 @@ export async function attempt(
 		timeoutMs: number;
 		allowLoopback: boolean;
 		clients: PinnedClients;
+		/** Opened secrets by id and sealed text, for one drain. */
+		secrets: Map<string, Promise<string>>;
 	},
 ): Promise<{ headers: Record<string, string>; outcome: Outcome }> {
 	const timestamp = Math.floor(Date.now() / 1000);
@@ -221,9 +223,15 @@ export async function attempt(
 	if (delivery.secrets.length === 0) return failed('The endpoint has no live signing secret.');
 	let secrets: string[];
 	try {
-		secrets = await Promise.all(
-			delivery.secrets.map((s) => open(s.sealed, opts.key, `webhook_endpoint_secrets:${s.id}`)),
-		);
+		secrets = await Promise.all(delivery.secrets.map((s) => {
+			const key = `${s.id}:${s.sealed}`;
+			let opened = opts.secrets.get(key);
+			if (!opened) {
+				opened = open(s.sealed, opts.key, `webhook_endpoint_secrets:${s.id}`);
+				opts.secrets.set(key, opened);
+			}
+			return opened;
+		}));
 	} catch (error) {
 		return failed(`The signing secret could not be opened: ${describe(error)}`);
 	}
@@ -256,30 +264,66 @@ export async function drain(worker = `dispatch-${crypto.randomUUID().slice(0, 8)
 	const stats: DrainStats = { claimed: 0, succeeded: 0, retrying: 0, failed: 0, lost: 0 };
 	const deadline = Date.now() + opts.budgetMs;
 	const clients = new PinnedClients();
+	const secrets = new Map<string, Promise<string>>();
 
-	async function deliver(delivery: Claimed, name: string): Promise<void> {
+	interface Tried {
+		delivery: Claimed;
+		startedAt: Date;
+		duration: number;
+		headers: Record<string, string>;
+		outcome: Outcome;
+	}
+
+	async function tryOne(delivery: Claimed): Promise<Tried> {
 		const startedAt = new Date();
 		const started = performance.now();
-		const { headers, outcome } = await attempt(delivery, { ...opts, key, clients });
-		const duration = Math.round(performance.now() - started);
+		const { headers, outcome } = await attempt(delivery, { ...opts, key, clients, secrets });
+		return {
+			delivery,
+			startedAt,
+			duration: Math.round(performance.now() - started),
+			headers,
+			outcome,
+		};
+	}
+
+	function recordOne(trx: TransactionSql, t: Tried, name: string) {
+		return trx<{ status: 'pending' | 'succeeded' | 'failed' }[]>`
+			select status from public.record_webhook_attempt(
+				${t.delivery.delivery_id}, ${name}, ${t.startedAt}, ${t.duration}, ${t.outcome.status},
+				${t.outcome.error}, ${trx.json(t.headers)},
+				${t.outcome.responseHeaders ? trx.json(t.outcome.responseHeaders) : null},
+				${t.outcome.responseBody}, ${t.outcome.retryAfter})`;
+	}
+
+	function count(status: string | undefined) {
+		if (status === 'succeeded') stats.succeeded++;
+		else if (status === 'failed') stats.failed++;
+		else stats.retrying++;
+	}
+
+	/**
+	 * Records a batch's attempts in one transaction (pipelined); if one is refused (TN281: its lease
+	 * passed and another dispatcher holds the delivery now, whose attempt counts), each is recorded
+	 * on its own so the others still are.
+	 */
+	async function record(tried: Tried[], name: string): Promise<void> {
 		try {
-			const [row] = await asSystemJob(
+			const rows = await asSystemJob(
 				'webhook.dispatch',
-				(trx) =>
-					trx<{ status: 'pending' | 'succeeded' | 'failed' }[]>`
-					select status from public.record_webhook_attempt(
-						${delivery.delivery_id}, ${name}, ${startedAt}, ${duration}, ${outcome.status},
-						${outcome.error}, ${trx.json(headers)},
-						${outcome.responseHeaders ? trx.json(outcome.responseHeaders) : null},
-						${outcome.responseBody}, ${outcome.retryAfter})`,
+				(trx) => Promise.all(tried.map((t) => recordOne(trx, t, name))),
 			);
-			if (row?.status === 'succeeded') stats.succeeded++;
-			else if (row?.status === 'failed') stats.failed++;
-			else stats.retrying++;
-		} catch (error) {
-			// TN281: the lease passed and another dispatcher holds it now; its attempt counts.
-			stats.lost++;
-			console.error(`webhook-dispatch: ${delivery.delivery_id}: ${describe(error)}`);
+			for (const [row] of rows) count(row?.status);
+		} catch {
+			for (const t of tried) {
+				try {
+					const [row] = await asSystemJob('webhook.dispatch', (trx) => recordOne(trx, t, name));
+					count(row?.status);
+				} catch (error) {
+					stats.lost++;
+					console.error(`webhook-dispatch: ${t.delivery.delivery_id}: ${describe(error)}`);
+				}
+			}
 		}
 	}
 
@@ -291,7 +335,7 @@ export async function drain(worker = `dispatch-${crypto.randomUUID().slice(0, 8)
 					from public.claim_webhook_deliveries(${name}, ${opts.batch}, ${opts.leaseSeconds})`);
 			if (batch.length === 0) return;
 			stats.claimed += batch.length;
-			await Promise.all(batch.map((d) => deliver(d, name)));
+			await record(await Promise.all(batch.map(tryOne)), name);
 		}
 	}
 
