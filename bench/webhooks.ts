@@ -171,6 +171,7 @@ async function graphile(url: string, concurrency: number, events: number): Promi
 	// Our own pool, ended after the runner stops (the database is dropped afterwards).
 	const pool = new pg.Pool({ connectionString: url, max: concurrency + 2 });
 	pool.on('error', () => {});
+	pool.on('connect', (client) => client.on('error', () => {}));
 	try {
 		runner = await runGraphile({
 			pgPool: pool,
