@@ -23,12 +23,27 @@ import {
 import { seal } from '../../supabase/functions/_shared/secret-box';
 import { freePort, startApp } from '../support/app';
 import { servedEmbedded } from '../support/database';
+import { startDnsServer, type DnsServer } from '../support/dns-server';
 import { startReceiver, type Receiver } from '../support/webhook-receiver';
 
 const KEY = randomBytes(32);
 const KEY_TEXT = KEY.toString('base64');
 const TIMEOUT_MS = 600;
-const FUNCTION_ENV = { WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS), WEBHOOK_BATCH: '8' };
+/** Names resolve only through this server, started here: never through the system's resolver. */
+let dns: DnsServer;
+beforeAll(async () => {
+	dns = await startDnsServer();
+});
+afterAll(() => dns.close());
+
+function functionEnv(more: Record<string, string> = {}): Record<string, string> {
+	return {
+		WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS),
+		WEBHOOK_BATCH: '8',
+		WEBHOOK_DNS_SERVER: dns.address,
+		...more
+	};
+}
 
 interface Queryable {
 	/** A statement as the operator (the owner: RLS does not apply). */
@@ -190,7 +205,7 @@ function startDelivery(db: Db, env: Record<string, string> = {}): Promise<Webhoo
 			host: '127.0.0.1',
 			port,
 			allowLoopback: true,
-			env: { ...FUNCTION_ENV, ...env }
+			env: functionEnv(env)
 		})
 	);
 }
@@ -242,7 +257,7 @@ describe.each([
 			host: '127.0.0.1',
 			port: await freePort(),
 			allowLoopback: true,
-			env: { WEBHOOK_TIMEOUT_MS: '60000' }
+			env: functionEnv({ WEBHOOK_TIMEOUT_MS: '60000' })
 		});
 		const expected = await publish(db, tenantId, 'member.added', 6);
 		void fetch(`${doomed.url}/functions/v1/webhook-dispatch`, { method: 'POST' }).catch(() => {});
@@ -433,7 +448,7 @@ describe.each([
 			host: '127.0.0.1',
 			port: await freePort(),
 			allowLoopback: false,
-			env: FUNCTION_ENV
+			env: functionEnv()
 		});
 		try {
 			await delivery.stop();
@@ -461,6 +476,35 @@ describe.each([
 			await strict.stop();
 			delivery = await startDelivery(db);
 		}
+	}, 60_000);
+
+	it('DNS is asked again on every attempt, and the request goes to the address the guard checked', async () => {
+		const secret = whsec();
+		const r = await receiver(secret);
+		const host = `hooks-${randomUUID().slice(0, 8)}.tenantry-rebind.net`;
+		dns.addresses.set(host, ['127.0.0.1']);
+		const url = r.url.replace('127.0.0.1', host);
+		const id = await endpoint(db, tenantId, url, ['member.removed'], secret);
+		await r.behave({ kind: 'status', status: 503 });
+		const [expected] = await publish(db, tenantId, 'member.removed', 1);
+		await until('the first attempt', async () => (await attempts(db, id)).length >= 1);
+		// The name now points elsewhere (0.0.0.0, "this network", never leaves the machine).
+		dns.addresses.set(host, ['0.0.0.0']);
+		await until('an attempt refused by the guard', async () =>
+			(await attempts(db, id)).some((t) => /^Not sent: /.test(t.error ?? ''))
+		);
+		await r.behave({ kind: 'ok' });
+		dns.addresses.set(host, ['127.0.0.1']);
+		await until('delivered', async () => (await deliveries(db, id))[0]!.status === 'succeeded');
+		const tries = await attempts(db, id);
+		const refused = tries.filter((t) => /^Not sent: /.test(t.error ?? ''));
+		expect(refused[0]!.error).toMatch(/0\.0\.0\.0/);
+		// Every request that arrived was an attempt on 127.0.0.1, carried the name as its Host.
+		expect(r.received.length).toBe(tries.length - refused.length);
+		expect(new Set(r.received.map((x) => x.host))).toEqual(new Set([new URL(url).host]));
+		expect(new Set(r.received.map((x) => x.id))).toEqual(new Set([expected]));
+		// One lookup per attempt: the connection never resolved the name a second time.
+		expect(dns.queries.filter((q) => q.name === host && q.type === 1).length).toBe(tries.length);
 	}, 60_000);
 
 	it('commit → first attempt is quick when idle (LISTEN, not polling)', async () => {

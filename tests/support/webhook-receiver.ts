@@ -22,6 +22,8 @@ export interface Received {
 	timestamp: number;
 	body: string;
 	signature: string;
+	/** The Host header. */
+	host: string;
 	/** Did Webhook.verify accept it with the endpoint's secret(s)? */
 	verified: boolean;
 	/** What the receiver answered ('reset', 'slow' …). */
@@ -89,6 +91,7 @@ export async function startReceiver(secrets: string[]): Promise<Receiver> {
 					timestamp: Number(req.headers['webhook-timestamp']),
 					body,
 					signature: String(req.headers['webhook-signature'] ?? ''),
+					host: String(req.headers.host ?? ''),
 					verified: verify(receiver.secrets, body, req.headers),
 					answered,
 					at: Date.now()

@@ -14,6 +14,7 @@
  *
  * Environment: SUPABASE_DB_URL, SECRETS_ENCRYPTION_KEY (base64 of 32 bytes: opens the signing
  * secrets), WEBHOOK_ALLOW_LOOPBACK (true only in tests and the demo: loopback receivers, http),
+ * WEBHOOK_DNS_SERVER (host:port of the resolver to ask; the system's by default),
  * WEBHOOK_TIMEOUT_MS (15000), WEBHOOK_DISPATCHERS (claim loops, 1), WEBHOOK_BATCH (deliveries per
  * claim, sent at once, 16), WEBHOOK_DRAIN_BUDGET_MS (50000: stop claiming after it).
  */
@@ -80,11 +81,21 @@ function encryptionKey(): Uint8Array<ArrayBuffer> {
 	return decodeKey(text);
 }
 
+/** The resolver WEBHOOK_DNS_SERVER names (host:port), else the system's. */
+function resolverOptions(): Deno.ResolveDnsOptions | undefined {
+	const server = Deno.env.get('WEBHOOK_DNS_SERVER');
+	if (!server) return undefined;
+	const match = /^(.+):(\d+)$/.exec(server);
+	if (!match) throw new Error(`WEBHOOK_DNS_SERVER must be host:port; it is "${server}".`);
+	return { nameServer: { ipAddr: match[1]!, port: Number(match[2]) } };
+}
+
 /** A and AAAA records of `host` (an empty list when it has neither). */
 async function resolve(host: string): Promise<string[]> {
+	const options = resolverOptions();
 	const answers = await Promise.allSettled([
-		Deno.resolveDns(host, 'A'),
-		Deno.resolveDns(host, 'AAAA'),
+		Deno.resolveDns(host, 'A', options),
+		Deno.resolveDns(host, 'AAAA', options),
 	]);
 	return answers.flatMap((a) => (a.status === 'fulfilled' ? a.value : []));
 }
