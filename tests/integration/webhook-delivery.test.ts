@@ -604,3 +604,16 @@ describe('npm start', () => {
 		}
 	}, 180_000);
 });
+
+it('without Deno the edge functions do not start, and the error says what is missing', async () => {
+	await expect(
+		startEdgeFunctions({
+			databaseUrl: 'postgresql://postgres@127.0.0.1:1/postgres',
+			secretsKey: KEY_TEXT,
+			host: '127.0.0.1',
+			port: await freePort(),
+			allowLoopback: false,
+			deno: '/nonexistent/deno'
+		})
+	).rejects.toThrow(/^Deno is missing \(\/nonexistent\/deno\).*npm install.*FUNCTIONS_SERVE=off/);
+});

@@ -26,6 +26,8 @@ export interface EdgeFunctionsOptions {
 	allowLoopback: boolean;
 	/** More variables for the functions (WEBHOOK_TIMEOUT_MS, WEBHOOK_DISPATCHERS …). */
 	env?: Record<string, string>;
+	/** The Deno binary (the npm package's by default). */
+	deno?: string;
 	log?: (line: string) => void;
 }
 
@@ -33,15 +35,16 @@ export const DENO = resolve('node_modules/.bin/deno');
 
 /** Starts the functions and resolves once they listen; rejects with what went wrong. */
 export async function startEdgeFunctions(options: EdgeFunctionsOptions): Promise<EdgeFunctions> {
-	if (!existsSync(DENO)) {
+	const deno = options.deno ?? DENO;
+	if (!existsSync(deno)) {
 		throw new Error(
-			`Deno is missing (${DENO}): the edge functions (webhook-dispatch delivers webhooks) run in it. ` +
+			`Deno is missing (${deno}): the edge functions (webhook-dispatch delivers webhooks) run in it. ` +
 				'Run npm install (the npm package deno provides it), or set FUNCTIONS_SERVE=off.'
 		);
 	}
 	const log = options.log ?? (() => {});
 	const child: ChildProcess = spawn(
-		DENO,
+		deno,
 		['run', '--allow-net', '--allow-env', '--allow-read', '_dev/serve.ts'],
 		{
 			cwd: resolve('supabase/functions'),
