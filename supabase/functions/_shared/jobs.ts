@@ -20,6 +20,8 @@ export const SYSTEM_JOBS = [
 	'members.invitation_email',
 	'stripe.webhook',
 	'usage.rollup',
+	'webhook.dispatch',
+	'webhook.wake',
 ] as const;
 
 export type SystemJob = (typeof SYSTEM_JOBS)[number];

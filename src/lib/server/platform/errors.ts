@@ -133,6 +133,9 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN241: { field: 'time_zone', message: 'Unknown time zone (use a name such as Europe/Paris).' },
 	TN242: { field: 'date_format', message: 'Choose one of the date formats offered.' },
 	TN243: { field: 'language', message: 'Choose one of the languages offered.' },
+	TN280: { message: 'A webhook claim needs a worker, 1–1000 deliveries and a 1–3600 s lease.' },
+	TN281: { message: 'This dispatcher no longer holds the webhook delivery: its lease passed.' },
+	TN282: { message: 'A webhook attempt needs its start, duration and a status code or an error.' },
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },
