@@ -37,6 +37,10 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type MembershipStatus = "active" | "invited" | "suspended";
 
+export type NotificationChannel = "email" | "in_app";
+
+export type NotificationDigest = "daily" | "off";
+
 export type Numeric = ColumnType<string, number | string, number | string>;
 
 export type PaymentProvider = "manual" | "stripe";
@@ -197,6 +201,27 @@ export interface Environments {
   updated_at: Generated<Timestamp>;
 }
 
+export interface Events {
+  actor_id: string | null;
+  actor_job: string | null;
+  actor_type: AuditActorType;
+  id: Generated<string>;
+  occurred_at: Generated<Timestamp>;
+  payload: Generated<Json>;
+  subject_id: string;
+  subject_type: string;
+  tenant_id: string;
+  type: string;
+  version: Generated<number>;
+}
+
+export interface EventTypes {
+  description: string;
+  module: string;
+  type: string;
+  version: Generated<number>;
+}
+
 export interface Invitations {
   accepted_at: Timestamp | null;
   accepted_by: string | null;
@@ -259,6 +284,46 @@ export interface Memberships {
   status: Generated<MembershipStatus>;
   tenant_id: string;
   updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface NotificationKinds {
+  category: string;
+  default_email: Generated<boolean>;
+  default_in_app: Generated<boolean>;
+  digestible: Generated<boolean>;
+  kind: string;
+  label: string;
+  link_path: string | null;
+  locked: Generated<boolean>;
+  /**
+   * The person the event is about (payload.user_id) is told too, whatever the organisation's settings.
+   */
+  notify_subject: Generated<boolean>;
+  recipient_permissions: Generated<string[]>;
+  recipients: string;
+}
+
+export interface NotificationPreferences {
+  channel: NotificationChannel;
+  digest: Generated<NotificationDigest>;
+  enabled: boolean;
+  kind: string;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface Notifications {
+  archived_at: Timestamp | null;
+  body: Generated<string>;
+  created_at: Generated<Timestamp>;
+  event_id: string | null;
+  id: Generated<string>;
+  kind: string;
+  link: string | null;
+  read_at: Timestamp | null;
+  tenant_id: string | null;
+  title: string;
   user_id: string;
 }
 
@@ -488,6 +553,14 @@ export interface TenantDomains {
   verified_at: Timestamp | null;
 }
 
+export interface TenantNotificationSettings {
+  email: Generated<boolean>;
+  in_app: Generated<boolean>;
+  kind: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Tenants {
   approved_at: Timestamp | null;
   approved_by: string | null;
@@ -562,6 +635,64 @@ export interface UserPreferences {
   user_id: string;
 }
 
+export interface WebhookAttempts {
+  attempt: number;
+  delivery_id: string;
+  duration_ms: number;
+  endpoint_id: string;
+  error: string | null;
+  id: Generated<Int8>;
+  request_headers: Generated<Json>;
+  response_body: string | null;
+  response_headers: Json | null;
+  started_at: Timestamp;
+  status_code: number | null;
+  tenant_id: string;
+}
+
+export interface WebhookDeliveries {
+  attempts: Generated<number>;
+  body: string;
+  claimed_by: string | null;
+  claimed_until: Timestamp | null;
+  completed_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  id: Generated<string>;
+  last_error: string | null;
+  last_status_code: number | null;
+  next_attempt_at: Generated<Timestamp>;
+  status: Generated<string>;
+  tenant_id: string;
+}
+
+export interface WebhookEndpoints {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  description: Generated<string>;
+  disabled_at: Timestamp | null;
+  disabled_reason: string | null;
+  enabled: Generated<boolean>;
+  event_types: Generated<string[]>;
+  failing_since: Timestamp | null;
+  id: Generated<string>;
+  rate_limit_per_second: number | null;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  url: string;
+}
+
+export interface WebhookEndpointSecrets {
+  created_at: Generated<Timestamp>;
+  endpoint_id: string;
+  expires_at: Timestamp | null;
+  id: Generated<string>;
+  sealed: string;
+  tenant_id: string;
+}
+
 export interface DB {
   api_idempotency: ApiIdempotency;
   api_keys: ApiKeys;
@@ -570,10 +701,15 @@ export interface DB {
   "auth.users": AuthUsers;
   billing_accounts: BillingAccounts;
   environments: Environments;
+  event_types: EventTypes;
+  events: Events;
   invitations: Invitations;
   invoice_lines: InvoiceLines;
   invoices: Invoices;
   memberships: Memberships;
+  notification_kinds: NotificationKinds;
+  notification_preferences: NotificationPreferences;
+  notifications: Notifications;
   payment_methods: PaymentMethods;
   payments: Payments;
   permissions: Permissions;
@@ -590,10 +726,15 @@ export interface DB {
   team_members: TeamMembers;
   teams: Teams;
   tenant_domains: TenantDomains;
+  tenant_notification_settings: TenantNotificationSettings;
   tenants: Tenants;
   usage_counters: UsageCounters;
   usage_daily: UsageDaily;
   usage_events: UsageEvents;
   usage_metrics: UsageMetrics;
   user_preferences: UserPreferences;
+  webhook_attempts: WebhookAttempts;
+  webhook_deliveries: WebhookDeliveries;
+  webhook_endpoint_secrets: WebhookEndpointSecrets;
+  webhook_endpoints: WebhookEndpoints;
 }
