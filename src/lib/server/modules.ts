@@ -8,3 +8,4 @@ import './api/meter';
 import './audit/seal-job';
 import './billing/lifecycle-job';
 import './usage/rollup-job';
+import './notifications/jobs';

@@ -18,6 +18,9 @@ export const SYSTEM_JOBS = [
 	'domains.resolve',
 	'email.send',
 	'members.invitation_email',
+	'notifications.digest',
+	'notifications.fan_out',
+	'notifications.security',
 	'stripe.webhook',
 	'usage.rollup',
 ] as const;
