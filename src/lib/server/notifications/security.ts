@@ -7,14 +7,22 @@
  * notice (private.notice_sign_in, private.notice_mfa_removed): in the inbox and by email, whatever
  * the person's preferences. A notice that cannot be written is logged; it never fails the sign-in.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AccessClaims, AuthProvider, DeviceInfo } from '../auth/provider';
 import type { DB } from '../platform/database';
 import { runAsServiceRole } from '../platform/rls';
+import { wake } from './live';
 
-async function record(db: Kysely<DB>, what: string, write: Parameters<typeof runAsServiceRole>[2]) {
+/** Writes the notice as the notifications.security job, then wakes the person's open bells. */
+async function record(
+	db: Kysely<DB>,
+	userId: string,
+	what: string,
+	write: (trx: Transaction<DB>) => Promise<unknown>
+) {
 	try {
 		await runAsServiceRole(db, 'notifications.security', write);
+		wake([userId]);
 	} catch (error) {
 		console.error(`[tenantry] notifications.security: ${what} not recorded:`, error);
 	}
@@ -22,14 +30,14 @@ async function record(db: Kysely<DB>, what: string, write: Parameters<typeof run
 
 /** Records a sign-in; a new (device, address) pair of someone who signed in before is a notice. */
 export function noticeSignIn(db: Kysely<DB>, userId: string, device: DeviceInfo = {}) {
-	return record(db, 'sign-in', (trx) =>
+	return record(db, userId, 'sign-in', (trx) =>
 		sql`select private.notice_sign_in(${userId}::uuid, ${device.userAgent?.slice(0, 512) ?? null},
 		    ${device.ip?.slice(0, 64) ?? null})`.execute(trx)
 	);
 }
 
 export function noticeMfaRemoved(db: Kysely<DB>, userId: string, factorName: string | null) {
-	return record(db, 'MFA removal', (trx) =>
+	return record(db, userId, 'MFA removal', (trx) =>
 		sql`select private.notice_mfa_removed(${userId}::uuid, ${factorName})`.execute(trx)
 	);
 }
