@@ -116,7 +116,7 @@ describe('notifications', () => {
 		await screenshot(member, 'notifications/inbox-archived');
 
 		await member.getByRole('link', { name: 'Inbox', exact: true }).first().click();
-		await member.getByRole('button', { name: "A member's role changed" }).click();
+		await member.getByRole('button', { name: "A member's role changed", exact: true }).click();
 		await member.waitForURL('**/t/acme/members');
 	}, 180_000);
 

@@ -249,22 +249,46 @@ export async function tenantSettings(
 		.execute();
 }
 
+/**
+ * Writes what changed: a kind back to the default (sent in the app and by email) loses its row, a
+ * kind unchanged is not touched, so the audit log records only real changes.
+ */
 export async function saveTenantSettings(
 	trx: Transaction<DB>,
 	tenantId: string,
 	settings: TenantSetting[]
-): Promise<void> {
-	if (settings.length === 0) return;
-	await trx
-		.insertInto('tenant_notification_settings')
-		.values(
-			settings.map((s) => ({ tenant_id: tenantId, kind: s.kind, in_app: s.inApp, email: s.email }))
-		)
-		.onConflict((oc) =>
-			oc.columns(['tenant_id', 'kind']).doUpdateSet((eb) => ({
-				in_app: eb.ref('excluded.in_app'),
-				email: eb.ref('excluded.email')
-			}))
-		)
-		.execute();
+): Promise<number> {
+	const stored = new Map((await tenantSettings(trx, tenantId)).map((s) => [s.kind, s]));
+	const same = (a: TenantSetting, b: { inApp: boolean; email: boolean }) =>
+		a.inApp === b.inApp && a.email === b.email;
+	const back = settings.filter((s) => stored.has(s.kind) && same(s, { inApp: true, email: true }));
+	const changed = settings
+		.filter((s) => !same(s, stored.get(s.kind) ?? { inApp: true, email: true }))
+		.filter((s) => !back.includes(s));
+	if (back.length > 0) {
+		await trx
+			.deleteFrom('tenant_notification_settings')
+			.where('tenant_id', '=', tenantId)
+			.where(
+				'kind',
+				'in',
+				back.map((s) => s.kind)
+			)
+			.execute();
+	}
+	if (changed.length > 0) {
+		await trx
+			.insertInto('tenant_notification_settings')
+			.values(
+				changed.map((s) => ({ tenant_id: tenantId, kind: s.kind, in_app: s.inApp, email: s.email }))
+			)
+			.onConflict((oc) =>
+				oc.columns(['tenant_id', 'kind']).doUpdateSet((eb) => ({
+					in_app: eb.ref('excluded.in_app'),
+					email: eb.ref('excluded.email')
+				}))
+			)
+			.execute();
+	}
+	return back.length + changed.length;
 }

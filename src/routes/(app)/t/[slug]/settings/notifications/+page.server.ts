@@ -43,7 +43,14 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 export const actions: Actions = {
 	save: (event) =>
 		tenantAction(event, preferencesFormSchema, async (trx, tenant, { input }) => {
-			await saveTenantSettings(trx, tenant.id, tenantSettingChoices(await listKinds(trx), input));
-			return { ok: 'The organisation’s notification settings are saved.' };
+			const changed = await saveTenantSettings(
+				trx,
+				tenant.id,
+				tenantSettingChoices(await listKinds(trx), input)
+			);
+			return {
+				ok:
+					changed === 0 ? 'Nothing changed.' : 'The organisation’s notification settings are saved.'
+			};
 		})
 };
