@@ -217,6 +217,27 @@ insert into public.notification_kinds
 -- Triggers
 -- ---------------------------------------------------------------------------------------------
 
+-- The catalogue row of a kind, or TN294: what every check of a kind starts with.
+create or replace function private.notification_kind(p_kind text)
+returns public.notification_kinds
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+declare
+  v_kind public.notification_kinds;
+begin
+  select * into v_kind from public.notification_kinds k where k.kind = p_kind;
+  if v_kind.kind is null then
+    raise exception 'unknown notification kind %', p_kind using errcode = 'TN294';
+  end if;
+  return v_kind;
+end
+$$;
+comment on function private.notification_kind(text) is
+  'The catalogue row of a notification kind; TN294 when there is none. Security definer: reads the catalogue as it is.';
+
 -- Preferences: the locked kinds stay on, digests are for email of digestible kinds.
 create or replace function private.check_notification_preference()
 returns trigger
@@ -227,10 +248,7 @@ as $$
 declare
   v_kind public.notification_kinds;
 begin
-  select * into v_kind from public.notification_kinds k where k.kind = new.kind;
-  if v_kind.kind is null then
-    raise exception 'unknown notification kind %', new.kind using errcode = 'TN294';
-  end if;
+  v_kind := private.notification_kind(new.kind);
   if v_kind.locked and not new.enabled then
     raise exception '% cannot be turned off', new.kind using errcode = 'TN290',
       hint = 'Security notices reach you in the app and by email whatever else is off.';
@@ -265,10 +283,7 @@ as $$
 declare
   v_kind public.notification_kinds;
 begin
-  select * into v_kind from public.notification_kinds k where k.kind = new.kind;
-  if v_kind.kind is null then
-    raise exception 'unknown notification kind %', new.kind using errcode = 'TN294';
-  end if;
+  v_kind := private.notification_kind(new.kind);
   if v_kind.locked or v_kind.recipient_permissions = '{}' then
     raise exception '% is not sent to the organisation''s admins', new.kind using errcode = 'TN293';
   end if;
@@ -350,9 +365,9 @@ as $$
 declare
   v_kind public.notification_kinds;
 begin
-  select * into v_kind from public.notification_kinds k where k.kind = p_kind and k.locked;
-  if v_kind.kind is null then
-    raise exception 'unknown security notice %', p_kind using errcode = 'TN294';
+  v_kind := private.notification_kind(p_kind);
+  if not v_kind.locked then
+    raise exception '% is not a security notice', p_kind using errcode = 'TN294';
   end if;
   insert into public.notifications (user_id, kind, title, body, link)
   values (p_user_id, p_kind, v_kind.label, left(p_body, 2000), v_kind.link_path);
@@ -680,6 +695,7 @@ grant select, delete on public.tenant_notification_settings to authenticated;
 grant insert (tenant_id, kind, in_app, email) on public.tenant_notification_settings to authenticated;
 grant update (in_app, email) on public.tenant_notification_settings to authenticated;
 
+revoke all on function private.notification_kind(text) from public;
 revoke all on function private.check_notification_preference() from public;
 revoke all on function private.check_tenant_notification_setting() from public;
 revoke all on function private.enqueue_event_notifications() from public;

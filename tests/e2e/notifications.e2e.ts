@@ -31,6 +31,12 @@ describe('notifications', () => {
 		return rows[0]!.id;
 	};
 	const bell = (page: Page) => page.getByTestId('notification-bell');
+	/** The popover fades in: screenshots and axe look at it once it is opaque. */
+	const popoverShown = (page: Page) =>
+		page.waitForFunction(() => {
+			const content = document.querySelector('[data-slot=popover-content]');
+			return content !== null && getComputedStyle(content).opacity === '1';
+		});
 	const inboxCount = async (kind: string) =>
 		Number(
 			(
@@ -86,6 +92,7 @@ describe('notifications', () => {
 		await expect.poll(() => latest.getByRole('listitem').count()).toBe(2);
 		expect(await latest.textContent()).toContain('New sign-in from a new device or address');
 		expect(await latest.textContent()).toContain("A member's role changed");
+		await popoverShown(member);
 		await screenshot(member, 'notifications/bell-open');
 		await member.getByRole('button', { name: 'Mark all read' }).click();
 		await expect
@@ -193,6 +200,7 @@ describe('notifications', () => {
 						await open(page, '/t/acme');
 						await bell(page).click();
 						await page.getByRole('list', { name: 'Latest notifications' }).waitFor();
+						await popoverShown(page);
 					} else {
 						await open(page, path);
 					}
