@@ -3,6 +3,11 @@
 -- notice — written as the fan-out would (the events through private.publish_event, the inbox
 -- rows beside them) and taken off the fan-out's queue, so the first start emails nobody.
 -- Idempotent: nothing is written when the owner already has notifications.
+--
+-- The events the other seed files published (the demo's history, by the modules' triggers) are
+-- taken off the queue too: seeded history is not news, and the first start emails nobody.
+
+delete from private.notification_queue;
 
 do $$
 declare
