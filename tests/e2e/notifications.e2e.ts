@@ -98,6 +98,11 @@ describe('notifications', () => {
 		await expect
 			.poll(() => bell(member).getAttribute('aria-label'), { timeout: 20_000 })
 			.toBe('Notifications');
+		// The bell's endpoints answer the session only.
+		const state = await (await member.request.get('/api/notifications')).json();
+		expect(state).toMatchObject({ unread: 0, latest: [{ read: true }, { read: true }] });
+		expect((await fetch(`${app.url}/api/notifications`)).status).toBe(401);
+		expect((await fetch(`${app.url}/api/notifications/stream`)).status).toBe(401);
 		await elsewhere.context().close();
 	}, 180_000);
 

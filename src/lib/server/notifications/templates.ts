@@ -27,7 +27,7 @@ export interface RenderedEmail {
 const DEFAULT_COLOUR = '#18181b';
 const COLOUR = /^#[0-9a-fA-F]{6}$/;
 const LOGO = /^https:\/\/[^\s"<>]+$/;
-const PATH = /^\/[A-Za-z0-9/_.?=&%-]*$/;
+const PATH = /^\/(?!\/)[A-Za-z0-9/_.?=&%-]*$/;
 
 const ESCAPES: Record<string, string> = {
 	'&': '&amp;',
