@@ -9,3 +9,4 @@ import './audit/seal-job';
 import './billing/lifecycle-job';
 import './usage/rollup-job';
 import './webhook-delivery/wake-job';
+import './notifications/jobs';

@@ -1,4 +1,5 @@
 import type { Component } from 'svelte';
+import BellIcon from '@lucide/svelte/icons/bell';
 import CreditCardIcon from '@lucide/svelte/icons/credit-card';
 import FolderKanbanIcon from '@lucide/svelte/icons/folder-kanban';
 import GaugeIcon from '@lucide/svelte/icons/gauge';
@@ -36,7 +37,8 @@ type TenantRoute =
 	| '/(app)/t/[slug]/billing'
 	| '/(app)/t/[slug]/usage'
 	| '/(app)/t/[slug]/settings'
-	| '/(app)/t/[slug]/settings/api-keys';
+	| '/(app)/t/[slug]/settings/api-keys'
+	| '/(app)/t/[slug]/settings/notifications';
 
 export const TENANT_SECTIONS: TenantSection[] = [
 	{
@@ -109,6 +111,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Organisation',
 		icon: KeyRoundIcon,
 		anyOf: ['api_keys.read', 'api_keys.manage']
+	},
+	{
+		path: '/settings/notifications',
+		route: '/(app)/t/[slug]/settings/notifications',
+		label: 'Notifications',
+		group: 'Organisation',
+		icon: BellIcon,
+		anyOf: ['notifications.manage']
 	},
 	{
 		path: '/settings',

@@ -170,6 +170,8 @@ export class EmailSender {
 					to: email.toAddress,
 					subject: email.subject,
 					text: renderBody(email, this.options.publicUrl),
+					// Notification emails carry their HTML part (notifications/templates.ts).
+					html: typeof email.payload?.html === 'string' ? email.payload.html : undefined,
 					messageId: email.messageId,
 					headers: { 'Auto-Submitted': 'auto-generated' }
 				});

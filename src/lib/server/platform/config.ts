@@ -149,6 +149,18 @@ const schema = z
 			.int()
 			.min(0, { error: 'expected 0 (off) or more milliseconds' })
 			.default(300_000),
+		/** The notifications.fan_out job (events → inboxes and mail): docs/notifications.md. */
+		NOTIFICATIONS_FAN_OUT_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(1_000),
+		/** How often the notifications.digest job looks for people due their daily digest. */
+		NOTIFICATIONS_DIGEST_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(600_000),
 		API_METER_FLUSH_MS: z.coerce
 			.number({ error: 'expected milliseconds' })
 			.int()
