@@ -491,16 +491,17 @@ set search_path = ''
 as $$
 declare
   v_endpoint public.webhook_endpoints := private.managed_webhook_endpoint(p_endpoint_id);
+  v_event_id uuid;
   v_event public.events;
   v_delivery uuid;
 begin
   if not v_endpoint.enabled then
     raise exception 'turn the endpoint on before sending to it' using errcode = 'TN269';
   end if;
-  select * into v_event from public.events ev
-  where ev.id = private.publish_event(v_endpoint.tenant_id, 'webhook.test', 'webhook_endpoint', v_endpoint.id::text,
+  v_event_id := private.publish_event(v_endpoint.tenant_id, 'webhook.test', 'webhook_endpoint', v_endpoint.id::text,
                                       jsonb_build_object('endpoint_id', v_endpoint.id,
                                                          'message', 'A test event sent from Tenantry on request.'));
+  select * into v_event from public.events ev where ev.id = v_event_id;
   insert into public.webhook_deliveries (tenant_id, endpoint_id, event_id, event_type, body)
   values (v_endpoint.tenant_id, v_endpoint.id, v_event.id, v_event.type, private.webhook_body(v_event))
   returning id into v_delivery;
