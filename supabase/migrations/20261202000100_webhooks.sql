@@ -6,7 +6,7 @@
 -- private.webhook_body, managed_webhook_endpoint, check_webhook_endpoint, insert_webhook_secret;
 -- the RPCs create_webhook_endpoint, update_webhook_endpoint, set_webhook_endpoint_enabled,
 -- delete_webhook_endpoint, rotate_webhook_secret, reveal_webhook_secret, send_webhook_test,
--- replay_webhook_delivery. TN260–TN274.
+-- replay_webhook_delivery, webhook_event_types. TN260–TN272 (TN273–TN274 kept for this module).
 --
 -- Who (docs/webhooks.md): holders of webhooks.manage in the tenant, people and API keys alike,
 -- read its endpoints, deliveries and attempts, and call the RPCs, the only writers (the
@@ -125,6 +125,8 @@ comment on table public.webhook_attempts is
   'Every try of a delivery: when, how long, the status code or the error, the headers sent and the first KB '
   'of the response.';
 create index webhook_attempts_delivery_idx on public.webhook_attempts (tenant_id, delivery_id, attempt);
+-- An endpoint's success rate per day (the pages' chart and list).
+create index webhook_attempts_endpoint_started_idx on public.webhook_attempts (tenant_id, endpoint_id, started_at);
 
 -- ---------------------------------------------------------------------------------------------
 -- Helpers
@@ -471,7 +473,7 @@ begin
   select s.id, s.sealed into secret_id, sealed from public.webhook_endpoint_secrets s
   where s.tenant_id = v_endpoint.tenant_id and s.endpoint_id = v_endpoint.id and s.expires_at is null;
   if not found then
-    raise exception 'this endpoint has no current secret: rotate it' using errcode = 'TN265';
+    raise exception 'this endpoint has no current secret: rotate it to make one' using errcode = 'TN272';
   end if;
   perform private.audit_event(v_endpoint.tenant_id, 'webhook.secret_reveal', 'webhook_endpoints',
                               v_endpoint.id::text, null, jsonb_build_object('secret_id', secret_id));
@@ -480,7 +482,8 @@ $$;
 
 comment on function public.reveal_webhook_secret(uuid) is
   'The endpoint''s current signing secret, sealed (the app opens it), recorded in the audit log as '
-  'webhook.secret_reveal. Needs webhooks.manage (TN260 otherwise). Security definer: nobody reads the secrets table.';
+  'webhook.secret_reveal; TN272 when it has none (the demo seed''s endpoint: rotate to make one). Needs '
+  'webhooks.manage (TN260 otherwise). Security definer: nobody reads the secrets table.';
 
 create or replace function public.send_webhook_test(p_endpoint_id uuid)
 returns uuid
@@ -557,7 +560,26 @@ comment on function public.replay_webhook_delivery(uuid) is
   'goes on). TN269 when the endpoint is off, TN271 while a dispatcher holds it. Needs webhooks.manage (TN270 '
   'otherwise).';
 
+-- The event picker's list, whatever the catalogue table's own grants: every type but webhook.test
+-- (sent on request only).
+create or replace function public.webhook_event_types()
+returns table (type text, module text, description text)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select t.type, t.module, t.description from public.event_types t
+  where t.type <> 'webhook.test'
+  order by t.module, t.type
+$$;
+
+comment on function public.webhook_event_types() is
+  'The event types an endpoint may subscribe to (every catalogue type but webhook.test), by module. Security '
+  'definer: the public catalogue, read the same whatever event_types'' policies.';
+
 revoke all on function
+  public.webhook_event_types(),
   private.managed_webhook_endpoint(uuid), private.check_webhook_endpoint(text, text, text[], integer),
   private.insert_webhook_secret(public.webhook_endpoints, uuid, text),
   public.create_webhook_endpoint(uuid, text, text, text[], integer, uuid, text),
@@ -567,6 +589,7 @@ revoke all on function
   public.send_webhook_test(uuid), public.replay_webhook_delivery(uuid)
 from public, anon;
 grant execute on function
+  public.webhook_event_types(),
   public.create_webhook_endpoint(uuid, text, text, text[], integer, uuid, text),
   public.update_webhook_endpoint(uuid, text, text, text[], integer),
   public.set_webhook_endpoint_enabled(uuid, boolean), public.delete_webhook_endpoint(uuid),

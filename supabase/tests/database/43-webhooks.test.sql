@@ -7,7 +7,7 @@
 -- gina developer) and devon, a developer of acme, added here; API keys of acme with and without
 -- webhooks.manage.
 begin;
-select plan(108);
+select plan(111);
 
 select tests.seed_fixture();
 select tests.create_user('devon');
@@ -261,6 +261,11 @@ select is(pg_temp.try_key('hooks', format('select public.reveal_webhook_secret(%
   'a key holding webhooks.manage is');
 select is(pg_temp.try_key('reader', format('select public.reveal_webhook_secret(%L)', pg_temp.endpoint('orders'))), 'error:TN260',
   'a key without it is not');
+update public.webhook_endpoint_secrets set expires_at = now() where endpoint_id = pg_temp.endpoint('admin-made');
+select is(tests.try_as('alice', format('select public.reveal_webhook_secret(%L)', pg_temp.endpoint('admin-made'))), 'error:TN272',
+  'an endpoint without a current secret says so');
+select is(tests.do_as('alice', pg_temp.rotate_sql('admin-made', 'fresh', 0)), 'ok:1', 'and a rotation makes one');
+select is(pg_temp.live('admin-made'), 1::bigint, 'which is then its only live secret');
 
 -- ---------------------------------------------------------------------------------------------
 -- A test event: one event, ONE delivery to that endpoint only; replaying a delivery
