@@ -32,14 +32,10 @@ export async function destinationProblem(
 	allowLoopback: boolean,
 	resolve: (host: string) => Promise<string[]> = resolveHost
 ): Promise<string | null> {
-	try {
-		const checked = await checkDestination(url, {
-			resolve,
-			allowLoopback,
-			requireHttps: !allowLoopback
-		});
-		return checked.ok ? null : checked.reason;
-	} catch {
-		return `${new URL(url).hostname} could not be found in DNS: check the URL.`;
-	}
+	const checked = await checkDestination(url, {
+		resolve,
+		allowLoopback,
+		requireHttps: !allowLoopback
+	});
+	return checked.ok ? null : checked.reason;
 }

@@ -42,21 +42,15 @@ export const webhookEndpointSchema = z
 			.meta({ description: 'The event types sent to it; empty: every type, later ones too.' }),
 		enabled: z.boolean(),
 		rate_limit_per_second: z.int().nullable(),
-		disabled_reason: z
-			.enum(['manual', 'gone', 'failing'])
-			.nullable()
-			.meta({
-				description: 'Why it is off: by hand, the receiver answered 410, or it failed for days.'
-			}),
+		disabled_reason: z.enum(['manual', 'gone', 'failing']).nullable().meta({
+			description: 'Why it is off: by hand, the receiver answered 410, or it failed for days.'
+		}),
 		disabled_at: timestamp.nullable(),
 		failing_since: timestamp.nullable(),
-		success_rate: z
-			.number()
-			.nullable()
-			.meta({
-				description:
-					'Attempts answered 2xx of all attempts in the last 7 days (0–1); null without attempts.'
-			}),
+		success_rate: z.number().nullable().meta({
+			description:
+				'Attempts answered 2xx of all attempts in the last 7 days (0–1); null without attempts.'
+		}),
 		created_at: timestamp,
 		updated_at: timestamp
 	})
@@ -175,14 +169,9 @@ async function checkedUrl(url: string): Promise<string> {
 const endpointParams = z.object({ endpoint: uuid('webhook endpoint') });
 const deliveryParams = z.object({ delivery: uuid('webhook delivery') });
 
-const url = z
-	.string()
-	.trim()
-	.min(1)
-	.max(MAX_URL)
-	.meta({
-		description: 'https (http and loopback only with WEBHOOK_ALLOW_LOOPBACK); no credentials.'
-	});
+const url = z.string().trim().min(1).max(MAX_URL).meta({
+	description: 'https (http and loopback only with WEBHOOK_ALLOW_LOOPBACK); no credentials.'
+});
 const description = z.string().trim().max(MAX_DESCRIPTION);
 const eventTypes = z.array(z.string().max(100)).max(200);
 
@@ -257,12 +246,9 @@ export const updateWebhookEndpoint = endpoint(
 				description: description.optional(),
 				event_types: eventTypes.optional(),
 				rate_limit_per_second: apiRateLimit.optional(),
-				enabled: z
-					.boolean()
-					.optional()
-					.meta({
-						description: 'Turning it on clears why it was off; off gives up its pending deliveries.'
-					})
+				enabled: z.boolean().optional().meta({
+					description: 'Turning it on clears why it was off; off gives up its pending deliveries.'
+				})
 			})
 			.strict()
 			.meta({ id: 'WebhookEndpointUpdate' }),
