@@ -9,7 +9,7 @@
 insert into public.webhook_endpoints (id, tenant_id, url, description, event_types, enabled, disabled_reason, disabled_at,
                                       created_by, created_at)
 values ('e1000000-0000-4000-8000-000000000001', 'b0000000-0000-4000-8000-000000000001', 'http://127.0.0.1:4000/webhooks',
-        'Demo receiver on this machine (turn on with WEBHOOK_ALLOW_LOOPBACK=true)', '{project.created,member.added}',
+        'Demo receiver on this machine (turn on with WEBHOOK_ALLOW_LOOPBACK=true)', '{member.added,project.created}',
         false, 'manual', now() - interval '1 day', 'a0000000-0000-4000-8000-000000000011', now() - interval '4 days')
 on conflict (id) do nothing;
 

@@ -23,8 +23,7 @@ export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	return withClaims(requireClaims(locals), async (trx) => ({
 		endpoints: await pageEndpoints(trx, tenant.id, params),
 		eventTypes: await listEventTypes(trx),
-		allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK,
-		crumb: 'Webhooks'
+		allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK
 	}));
 };
 
