@@ -17,6 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, startApp, type App } from '../support/app';
 import { launchBrowser, rowAction, screenshot, signIn, submitSignIn, toast } from './harness';
 
+/** Acme's endpoint in supabase/seeds/28_webhooks.sql: off, with three past test deliveries. */
+const DEMO_ENDPOINT = '/t/acme/settings/webhooks/e1000000-0000-4000-8000-000000000001';
+
 describe('webhooks pages', () => {
 	let app: App;
 	let browser: Browser;
@@ -145,6 +148,31 @@ describe('webhooks pages', () => {
 		await owner.context().close();
 	});
 
+	it('shows the demo endpoint’s attempts and its success rate per day, chart and table', async () => {
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
+		await owner.goto(DEMO_ENDPOINT, { waitUntil: 'networkidle' });
+		expect(await owner.getByTestId('endpoint-status').first().textContent()).toContain('Disabled');
+		const chart = owner.getByRole('img', {
+			name: /Success rate of http:\/\/127\.0\.0\.1:4000\/webhooks per day/
+		});
+		await chart.waitFor();
+		// The chart's data as a table for screen readers: three days, 100 %, 50 % and 0 %.
+		const cells = await owner.locator('.sr-only table td').allTextContents();
+		expect(cells.join(' ')).toMatch(/100.*50.*0/);
+		const retried = owner.getByRole('row').filter({ hasText: '2 attempts' });
+		await retried.getByText('2 attempts').click();
+		const attempts = retried.getByTestId('attempt');
+		expect(await attempts.count()).toBe(2);
+		expect(await attempts.nth(0).textContent()).toMatch(/Attempt 1.*HTTP 503.*3012 ms/s);
+		expect(await attempts.nth(0).textContent()).toContain('busy, retry later');
+		expect(await attempts.nth(1).textContent()).toMatch(/Attempt 2.*HTTP 204/s);
+		expect(
+			await owner.getByRole('button', { name: /^Actions for / }).count(),
+			'nothing is replayed to an endpoint that is off'
+		).toBe(0);
+		await owner.context().close();
+	});
+
 	it('shows a viewer no webhooks page and no nav entry', async () => {
 		const viewer = await signIn(browser, app.url, 'viewer@acme.test');
 		await viewer.goto('/t/acme', { waitUntil: 'networkidle' });
@@ -171,15 +199,15 @@ describe('webhooks pages', () => {
 			page.setDefaultTimeout(60_000);
 			await submitSignIn(page, 'owner@acme.test');
 			await page.waitForURL((url) => !url.pathname.startsWith('/auth/'), { waitUntil: 'commit' });
-			for (const path of ['/t/acme/settings/webhooks', endpointPath]) {
+			for (const path of ['/t/acme/settings/webhooks', endpointPath, DEMO_ENDPOINT]) {
 				await page.goto(path, { waitUntil: 'networkidle' });
-				if (path === endpointPath) {
+				if (path !== '/t/acme/settings/webhooks') {
 					await page.getByTestId('delivery-details').first().locator('summary').click();
 				}
 				const where = `${path} at ${view.width} px, ${view.scheme}`;
 				await screenshot(
 					page,
-					`webhooks/${path === endpointPath ? 'endpoint' : 'list'}-${view.width}-${view.scheme}`
+					`webhooks/${path === endpointPath ? 'endpoint' : path === DEMO_ENDPOINT ? 'demo' : 'list'}-${view.width}-${view.scheme}`
 				);
 				const width = await page.evaluate(() => document.documentElement.scrollWidth);
 				if (width > view.width) problems.push(`${where}: the page is ${width} px wide`);
