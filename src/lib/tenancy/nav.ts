@@ -10,6 +10,7 @@ import SettingsIcon from '@lucide/svelte/icons/settings';
 import ShieldCheckIcon from '@lucide/svelte/icons/shield-check';
 import UsersIcon from '@lucide/svelte/icons/users';
 import UsersRoundIcon from '@lucide/svelte/icons/users-round';
+import WebhookIcon from '@lucide/svelte/icons/webhook';
 
 /**
  * The tenant app's sections, in the order the sidebar shows them. A section is listed only to
@@ -38,7 +39,8 @@ type TenantRoute =
 	| '/(app)/t/[slug]/usage'
 	| '/(app)/t/[slug]/settings'
 	| '/(app)/t/[slug]/settings/api-keys'
-	| '/(app)/t/[slug]/settings/notifications';
+	| '/(app)/t/[slug]/settings/notifications'
+	| '/(app)/t/[slug]/settings/webhooks';
 
 export const TENANT_SECTIONS: TenantSection[] = [
 	{
@@ -111,6 +113,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Organisation',
 		icon: KeyRoundIcon,
 		anyOf: ['api_keys.read', 'api_keys.manage']
+	},
+	{
+		path: '/settings/webhooks',
+		route: '/(app)/t/[slug]/settings/webhooks',
+		label: 'Webhooks',
+		group: 'Organisation',
+		icon: WebhookIcon,
+		anyOf: ['webhooks.manage']
 	},
 	{
 		path: '/settings/notifications',

@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(61);
+select plan(66);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -10,7 +10,9 @@ select tables_are('public', array[
   'system_settings', 'team_members', 'teams', 'tenant_domains', 'tenants',
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
   'subscriptions', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics', 'user_preferences',
-  'notification_kinds', 'notification_preferences', 'notifications', 'tenant_notification_settings'], 'the tables of schema public are the pinned list');
+  'event_types', 'events',
+  'notification_kinds', 'notification_preferences', 'notifications', 'tenant_notification_settings',
+  'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(
@@ -63,6 +65,12 @@ select policies_are('public', 'notification_kinds', array['notification_kinds_se
 select policies_are('public', 'notifications', array['notifications_select_mfa', 'notifications_select_self', 'notifications_update_mfa', 'notifications_update_self']);
 select policies_are('public', 'notification_preferences', array['notification_preferences_delete_self', 'notification_preferences_insert_self', 'notification_preferences_select_self', 'notification_preferences_update_self']);
 select policies_are('public', 'tenant_notification_settings', array['tenant_notification_settings_delete_mfa', 'tenant_notification_settings_delete_permitted', 'tenant_notification_settings_insert_mfa', 'tenant_notification_settings_insert_permitted', 'tenant_notification_settings_select_mfa', 'tenant_notification_settings_select_permitted', 'tenant_notification_settings_update_mfa', 'tenant_notification_settings_update_permitted']);
+-- Webhooks (20261202000100_webhooks.sql): read by webhooks.manage holders; written only by the RPCs and the
+-- dispatcher; the sealed secrets read by no API role at all.
+select policies_are('public', 'webhook_endpoints', array['webhook_endpoints_select_mfa', 'webhook_endpoints_select_permitted']);
+select policies_are('public', 'webhook_endpoint_secrets', array[]::name[]);
+select policies_are('public', 'webhook_deliveries', array['webhook_deliveries_select_mfa', 'webhook_deliveries_select_permitted']);
+select policies_are('public', 'webhook_attempts', array['webhook_attempts_select_mfa', 'webhook_attempts_select_permitted']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -145,14 +153,20 @@ select is(
         'billing_invoice(uuid,uuid)', 'billing_overview(uuid)', 'cancel_subscription(uuid,boolean)',
         'change_member_role(uuid,uuid,uuid)',
         'create_api_key(uuid,text,text,text[],uuid,uuid,timestamp with time zone,integer)',
-        'create_tenant(text,text,text,text)', 'grantable_roles(uuid)',
+        'create_tenant(text,text,text,text)',
+        'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)', 'delete_webhook_endpoint(uuid)',
+        'grantable_roles(uuid)',
         'has_staff_role(staff_role)', 'invitation_preview(text)', 'invite_member(uuid,text,uuid)',
         'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
+        'replay_webhook_delivery(uuid)', 'reveal_webhook_secret(uuid)',
         'revoke_api_key(uuid)', 'revoke_invitation(uuid)', 'rotate_api_key(uuid,text,integer)',
-        'set_project_role(uuid,uuid,uuid)',
+        'rotate_webhook_secret(uuid,uuid,text,integer)', 'send_webhook_test(uuid)',
+        'set_project_role(uuid,uuid,uuid)', 'set_webhook_endpoint_enabled(uuid,boolean)',
         'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
-        'tenant_mfa_blocked(uuid)', 'tenantry_pre_request()', 'transfer_ownership(uuid,uuid)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)'],
+        'tenant_mfa_blocked(uuid)', 'tenantry_pre_request()', 'transfer_ownership(uuid,uuid)',
+        'update_webhook_endpoint(uuid,text,text,text[],integer)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)',
+        'webhook_event_types()'],
   'the RPCs authenticated may call are the pinned list');
 
 -- Privileges: no TRUNCATE for API roles anywhere; the audit tables are read-only for all of them.
@@ -185,6 +199,9 @@ select ok(not has_column_privilege('authenticated', 'public.invitations', 'token
 select ok(not has_column_privilege('authenticated', 'public.api_keys', 'key_hash', 'select')
           and not has_column_privilege('service_role', 'public.api_keys', 'key_hash', 'select'),
   'API key hashes are not readable by authenticated or service_role');
+select ok(not has_column_privilege('authenticated', 'public.webhook_endpoint_secrets', 'sealed', 'select')
+          and not has_column_privilege('service_role', 'public.webhook_endpoint_secrets', 'sealed', 'select'),
+  'sealed webhook secrets are not readable by authenticated or service_role');
 
 -- Tenant-owned tables: composite foreign keys and an index led by tenant_id.
 select is(
@@ -213,8 +230,10 @@ select is(
      and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = 'audit_update')
      -- usage_events is itself an append-only ledger (TN072); counters and daily rows are derived from it;
      -- api_idempotency is the API's record of its own requests (their writes are audited);
-     -- notifications is a person's own inbox, written by the fan-out and only marked read or archived
-     and c.relname not in ('audit_logs', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency', 'notifications')),
+     -- notifications is a person's own inbox, written by the fan-out and only marked read or archived;
+     -- webhook deliveries and attempts are the dispatcher's own log (test and replay are audit events)
+     and c.relname not in ('audit_logs', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency',
+                           'notifications', 'webhook_deliveries', 'webhook_attempts')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c

@@ -87,6 +87,12 @@ const schema = z
 				error: 'expected 32 bytes in base64 (openssl rand -base64 32)'
 			})
 			.optional(),
+		/**
+		 * Lets webhook endpoints point at loopback receivers (127.0.0.0/8, ::1, localhost) and use
+		 * plain http. Off by default: then https is required and the SSRF guard refuses loopback like
+		 * every private range. Only tests and the local demo turn it on (docs/webhooks.md).
+		 */
+		WEBHOOK_ALLOW_LOOPBACK: booleanFlag.default(false),
 		PUBLIC_URL: publicUrl.optional(),
 		/** The earlier name of PUBLIC_URL, still read. */
 		PUBLIC_APP_URL: publicUrl.optional(),

@@ -133,6 +133,30 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN241: { field: 'time_zone', message: 'Unknown time zone (use a name such as Europe/Paris).' },
 	TN242: { field: 'date_format', message: 'Choose one of the date formats offered.' },
 	TN243: { field: 'language', message: 'Choose one of the languages offered.' },
+	TN260: { message: 'No such webhook endpoint, or you may not manage it (webhooks.manage).' },
+	TN261: {
+		field: 'url',
+		message:
+			'Enter a full http(s) URL of at most 2,048 characters, without a user name or password.'
+	},
+	TN262: { field: 'eventTypes', message: 'Choose event types from the list.' },
+	TN263: {
+		field: 'rateLimit',
+		message: 'Choose a rate limit of 1 to 1000 deliveries a second, or leave it empty for none.'
+	},
+	TN264: { field: 'description', message: 'Keep the description under 500 characters.' },
+	TN265: { message: 'The signing secret could not be stored: try again.' },
+	TN266: {
+		message: 'This organisation has 50 webhook endpoints, the most it may have: delete one first.'
+	},
+	TN267: { field: 'enabled', message: 'Choose on or off.' },
+	TN268: { field: 'overlap', message: 'Choose an overlap between none and 7 days.' },
+	TN269: { message: 'This endpoint is turned off: turn it on first.' },
+	TN270: { message: 'No such webhook delivery, or you may not see it (webhooks.manage).' },
+	TN271: {
+		message: 'A dispatcher is sending this delivery right now: wait a moment, then replay it.'
+	},
+	TN272: { message: 'This endpoint has no signing secret yet: rotate to make one.' },
 	TN280: { message: 'A webhook claim needs a worker, 1–1000 deliveries and a 1–3600 s lease.' },
 	TN281: { message: 'This dispatcher no longer holds the webhook delivery: its lease passed.' },
 	TN282: { message: 'A webhook attempt needs its start, duration and a status code or an error.' },

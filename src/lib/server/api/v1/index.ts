@@ -14,6 +14,7 @@ import * as roles from './roles';
 import * as teams from './teams';
 import * as tenant from './tenant';
 import * as usage from './usage';
+import * as webhooks from './webhooks';
 
 export const ENDPOINTS: Endpoint[] = [
 	tenant.getTenant,
@@ -52,7 +53,18 @@ export const ENDPOINTS: Endpoint[] = [
 	apiKeys.listApiKeysEndpoint,
 	apiKeys.createApiKeyEndpoint,
 	apiKeys.rotateApiKeyEndpoint,
-	apiKeys.revokeApiKeyEndpoint
+	apiKeys.revokeApiKeyEndpoint,
+	webhooks.listWebhookEndpoints,
+	webhooks.createWebhookEndpoint,
+	webhooks.getWebhookEndpoint,
+	webhooks.updateWebhookEndpoint,
+	webhooks.deleteWebhookEndpoint,
+	webhooks.rotateWebhookSecret,
+	webhooks.revealWebhookSecret,
+	webhooks.sendWebhookTest,
+	webhooks.listWebhookDeliveries,
+	webhooks.getWebhookDelivery,
+	webhooks.replayWebhookDelivery
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
