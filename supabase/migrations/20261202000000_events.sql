@@ -233,24 +233,24 @@ security definer
 set search_path = ''
 as $$
 declare
-  v_member record;
+  v_changed uuid[];
+  v_previous jsonb;
+  v_member public.memberships;
 begin
+  if new.action = 'member.role_change' then
+    v_changed := array[(new.new_values ->> 'user_id')::uuid];
+    v_previous := jsonb_build_object('owner', new.old_values -> 'owner', 'roles', new.old_values -> 'roles');
+  else
+    v_changed := array[(new.new_values ->> 'owner')::uuid, (new.old_values ->> 'owner')::uuid];
+  end if;
   for v_member in
-    select m.id, m.user_id, m.is_owner, x.previous
-    from (
-      select (new.new_values ->> 'user_id')::uuid as user_id,
-             jsonb_build_object('owner', new.old_values -> 'owner', 'roles', new.old_values -> 'roles') as previous
-      where new.action = 'member.role_change'
-      union all
-      select (new.new_values ->> 'owner')::uuid, null where new.action = 'tenant.ownership_transfer'
-      union all
-      select (new.old_values ->> 'owner')::uuid, null where new.action = 'tenant.ownership_transfer') x
-    join public.memberships m on m.tenant_id = new.tenant_id and m.user_id = x.user_id
+    select m.* from public.memberships m
+    where m.tenant_id = new.tenant_id and m.user_id = any (v_changed) order by m.is_owner desc
   loop
     perform private.publish_event(new.tenant_id, 'member.role_changed', 'member', v_member.user_id::text,
       jsonb_build_object('user_id', v_member.user_id, 'membership_id', v_member.id, 'owner', v_member.is_owner,
                          'roles', private.event_member_roles(new.tenant_id, v_member.user_id),
-                         'previous', v_member.previous));
+                         'previous', v_previous));
   end loop;
   return null;
 end
