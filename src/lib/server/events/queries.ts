@@ -7,6 +7,7 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../platform/database';
+import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 
 export const EVENTS_PAGE_SIZE = 50;
 
@@ -174,4 +175,66 @@ export async function listEventTypes(trx: Transaction<DB>): Promise<EventTypeRow
 		trx
 	);
 	return rows.map((r) => ({ ...r, version: Number(r.version) }));
+}
+
+/** The events page's list: newest first, sortable by time or type, searched in type, subject and actor. */
+export const EVENT_LIST = defineList({
+	sorts: {
+		occurred: { column: 'occurredAt', type: 'timestamptz' },
+		type: { column: 'type', type: 'text' }
+	},
+	defaultSort: 'occurred',
+	defaultDir: 'desc',
+	search: ['type', 'subjectType', 'subjectId', 'actorEmail', 'actorJob'],
+	id: { column: 'id', type: 'uuid' }
+});
+
+export interface EventListRow {
+	id: string;
+	type: string;
+	version: number;
+	subjectType: string;
+	subjectId: string;
+	payload: Record<string, unknown>;
+	actorType: 'user' | 'api_key' | 'system';
+	actorEmail: string | null;
+	actorJob: string | null;
+	occurredAt: Date;
+}
+
+/** One page of the tenant's events for the events page, of `types` when given. */
+export async function pageEvents(
+	trx: Transaction<DB>,
+	tenantId: string,
+	params: ListParams,
+	types: readonly string[] = []
+): Promise<ListPage<EventListRow>> {
+	let query = trx
+		.selectFrom('events as e')
+		.leftJoin('profiles as p', (join) =>
+			join.onRef('p.id', '=', 'e.actor_id').on('e.actor_type', '=', 'user')
+		)
+		.select([
+			'e.id',
+			'e.type',
+			'e.version',
+			'e.subject_type as subjectType',
+			'e.subject_id as subjectId',
+			'e.payload',
+			'e.actor_type as actorType',
+			'e.actor_job as actorJob',
+			'e.occurred_at as occurredAt'
+		])
+		.select(sql<string | null>`p.email::text`.as('actorEmail'))
+		.where('e.tenant_id', '=', tenantId);
+	if (types.length) query = query.where('e.type', 'in', [...types]);
+	const page = await listPage(trx, query, EVENT_LIST, params);
+	return {
+		...page,
+		rows: page.rows.map((r) => ({
+			...r,
+			version: Number(r.version),
+			payload: r.payload as Record<string, unknown>
+		}))
+	};
 }

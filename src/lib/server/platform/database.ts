@@ -197,6 +197,27 @@ export interface Environments {
   updated_at: Generated<Timestamp>;
 }
 
+export interface Events {
+  actor_id: string | null;
+  actor_job: string | null;
+  actor_type: AuditActorType;
+  id: Generated<string>;
+  occurred_at: Generated<Timestamp>;
+  payload: Generated<Json>;
+  subject_id: string;
+  subject_type: string;
+  tenant_id: string;
+  type: string;
+  version: Generated<number>;
+}
+
+export interface EventTypes {
+  description: string;
+  module: string;
+  type: string;
+  version: Generated<number>;
+}
+
 export interface Invitations {
   accepted_at: Timestamp | null;
   accepted_by: string | null;
@@ -562,6 +583,64 @@ export interface UserPreferences {
   user_id: string;
 }
 
+export interface WebhookAttempts {
+  attempt: number;
+  delivery_id: string;
+  duration_ms: number;
+  endpoint_id: string;
+  error: string | null;
+  id: Generated<Int8>;
+  request_headers: Generated<Json>;
+  response_body: string | null;
+  response_headers: Json | null;
+  started_at: Timestamp;
+  status_code: number | null;
+  tenant_id: string;
+}
+
+export interface WebhookDeliveries {
+  attempts: Generated<number>;
+  body: string;
+  claimed_by: string | null;
+  claimed_until: Timestamp | null;
+  completed_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  endpoint_id: string;
+  event_id: string;
+  event_type: string;
+  id: Generated<string>;
+  last_error: string | null;
+  last_status_code: number | null;
+  next_attempt_at: Generated<Timestamp>;
+  status: Generated<string>;
+  tenant_id: string;
+}
+
+export interface WebhookEndpoints {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  description: Generated<string>;
+  disabled_at: Timestamp | null;
+  disabled_reason: string | null;
+  enabled: Generated<boolean>;
+  event_types: Generated<string[]>;
+  failing_since: Timestamp | null;
+  id: Generated<string>;
+  rate_limit_per_second: number | null;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  url: string;
+}
+
+export interface WebhookEndpointSecrets {
+  created_at: Generated<Timestamp>;
+  endpoint_id: string;
+  expires_at: Timestamp | null;
+  id: Generated<string>;
+  sealed: string;
+  tenant_id: string;
+}
+
 export interface DB {
   api_idempotency: ApiIdempotency;
   api_keys: ApiKeys;
@@ -570,6 +649,8 @@ export interface DB {
   "auth.users": AuthUsers;
   billing_accounts: BillingAccounts;
   environments: Environments;
+  event_types: EventTypes;
+  events: Events;
   invitations: Invitations;
   invoice_lines: InvoiceLines;
   invoices: Invoices;
@@ -596,4 +677,8 @@ export interface DB {
   usage_events: UsageEvents;
   usage_metrics: UsageMetrics;
   user_preferences: UserPreferences;
+  webhook_attempts: WebhookAttempts;
+  webhook_deliveries: WebhookDeliveries;
+  webhook_endpoint_secrets: WebhookEndpointSecrets;
+  webhook_endpoints: WebhookEndpoints;
 }

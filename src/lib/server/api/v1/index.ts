@@ -7,6 +7,7 @@ import type { Endpoint, Method } from '../endpoint';
 import * as apiKeys from './api-keys';
 import * as audit from './audit';
 import * as billing from './billing';
+import * as events from './events';
 import * as invitations from './invitations';
 import * as members from './members';
 import * as projects from './projects';
@@ -52,7 +53,10 @@ export const ENDPOINTS: Endpoint[] = [
 	apiKeys.listApiKeysEndpoint,
 	apiKeys.createApiKeyEndpoint,
 	apiKeys.rotateApiKeyEndpoint,
-	apiKeys.revokeApiKeyEndpoint
+	apiKeys.revokeApiKeyEndpoint,
+	events.listEventsEndpoint,
+	events.getEventEndpoint,
+	events.listEventTypesEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
