@@ -71,8 +71,12 @@ const payment = z.object({
 
 export interface EventDefinition {
 	version: number;
+	/** The module that publishes it (event_types.module). */
 	module: string;
+	/** The subject_type of its events. */
 	subject: string;
+	/** event_types.description, word for word. */
+	description: string;
 	payload: z.ZodObject;
 }
 
@@ -80,10 +84,17 @@ export interface EventDefinition {
 function event(
 	module: string,
 	subject: string,
+	description: string,
 	payload: z.ZodObject,
 	{ version = 1, loose = false } = {}
 ): EventDefinition {
-	return { version, module, subject, payload: loose ? payload.loose() : payload.strict() };
+	return {
+		version,
+		module,
+		subject,
+		description,
+		payload: loose ? payload.loose() : payload.strict()
+	};
 }
 
 /** Every event type, by name. */
@@ -91,11 +102,13 @@ export const EVENT_CATALOGUE = {
 	'member.added': event(
 		'members',
 		'member',
+		'Someone joined the organisation (an invitation accepted, or added by staff).',
 		member.extend({ owner: z.boolean(), invited_by: id.nullable() })
 	),
 	'member.removed': event(
 		'members',
 		'member',
+		'Someone left or was removed from the organisation.',
 		member.extend({
 			left: z.boolean().meta({ description: 'True when the member left, false when removed.' })
 		})
@@ -103,6 +116,7 @@ export const EVENT_CATALOGUE = {
 	'member.role_changed': event(
 		'members',
 		'member',
+		"A member's role changed.",
 		member.extend({
 			owner: z.boolean(),
 			roles,
@@ -115,6 +129,7 @@ export const EVENT_CATALOGUE = {
 	'invitation.created': event(
 		'members',
 		'invitation',
+		'An invitation was sent.',
 		z.object({
 			email: z.string(),
 			role_id: id.nullable(),
@@ -126,30 +141,54 @@ export const EVENT_CATALOGUE = {
 	'invitation.accepted': event(
 		'members',
 		'invitation',
+		'An invitation was accepted.',
 		z.object({ email: z.string(), user_id: id, role: z.string().nullable() })
 	),
-	'team.created': event('teams', 'team', team),
+	'team.created': event('teams', 'team', 'A team was created.', team),
 	'team.updated': event(
 		'teams',
 		'team',
+		'A team was renamed or its description changed.',
 		team.extend({ previous: team.partial().meta({ description: 'The fields that changed.' }) })
 	),
-	'team.deleted': event('teams', 'team', z.object({ name: z.string() })),
-	'team.member_added': event('teams', 'team', z.object({ team_id: id, user_id: id })),
-	'team.member_removed': event('teams', 'team', z.object({ team_id: id, user_id: id })),
-	'project.created': event('projects', 'project', project),
+	'team.deleted': event('teams', 'team', 'A team was deleted.', z.object({ name: z.string() })),
+	'team.member_added': event(
+		'teams',
+		'team',
+		'A member was added to a team.',
+		z.object({ team_id: id, user_id: id })
+	),
+	'team.member_removed': event(
+		'teams',
+		'team',
+		'A member was removed from a team.',
+		z.object({ team_id: id, user_id: id })
+	),
+	'project.created': event('projects', 'project', 'A project was created.', project),
 	'project.updated': event(
 		'projects',
 		'project',
+		'A project was renamed or its settings changed.',
 		project.extend({
 			previous: project.partial().meta({ description: 'The fields that changed.' })
 		})
 	),
-	'project.deleted': event('projects', 'project', z.object({ slug: z.string(), name: z.string() })),
-	'environment.created': event('projects', 'environment', environment),
+	'project.deleted': event(
+		'projects',
+		'project',
+		'A project was deleted.',
+		z.object({ slug: z.string(), name: z.string() })
+	),
+	'environment.created': event(
+		'projects',
+		'environment',
+		'An environment was added to a project.',
+		environment
+	),
 	'environment.updated': event(
 		'projects',
 		'environment',
+		'An environment was renamed or changed.',
 		environment.extend({
 			previous: environment
 				.pick({ kind: true, name: true })
@@ -157,19 +196,46 @@ export const EVENT_CATALOGUE = {
 				.meta({ description: 'The fields that changed.' })
 		})
 	),
-	'environment.deleted': event('projects', 'environment', environment),
-	'subscription.trialing': event('billing', 'subscription', subscription),
-	'subscription.active': event('billing', 'subscription', subscription),
-	'subscription.past_due': event('billing', 'subscription', subscription),
+	'environment.deleted': event(
+		'projects',
+		'environment',
+		'An environment was deleted.',
+		environment
+	),
+	'subscription.trialing': event(
+		'billing',
+		'subscription',
+		"A subscription's trial started.",
+		subscription
+	),
+	'subscription.active': event(
+		'billing',
+		'subscription',
+		'A subscription became active.',
+		subscription
+	),
+	'subscription.past_due': event(
+		'billing',
+		'subscription',
+		"A subscription's payment is overdue.",
+		subscription
+	),
 	'subscription.suspended': event(
 		'billing',
 		'subscription',
+		'The organisation was suspended for an unpaid subscription.',
 		z.object({ plan: z.string(), status: subscriptionStatus, reason: z.string() })
 	),
-	'subscription.cancelled': event('billing', 'subscription', subscription),
+	'subscription.cancelled': event(
+		'billing',
+		'subscription',
+		'A subscription was cancelled.',
+		subscription
+	),
 	'invoice.paid': event(
 		'billing',
 		'invoice',
+		'An invoice was paid.',
 		z.object({
 			number: z.string().nullable(),
 			subscription_id: id.nullable(),
@@ -182,6 +248,7 @@ export const EVENT_CATALOGUE = {
 	'invoice.payment_failed': event(
 		'billing',
 		'invoice',
+		'A payment of an invoice failed.',
 		z.object({
 			number: z.string().nullable(),
 			payment_id: id,
@@ -191,13 +258,29 @@ export const EVENT_CATALOGUE = {
 			failure_reason: z.string().nullable()
 		})
 	),
-	'payment.verified': event('billing', 'payment', payment),
-	'payment.rejected': event('billing', 'payment', payment),
-	'usage.soft_limit': event('usage', 'usage_metric', usage),
-	'usage.hard_limit': event('usage', 'usage_metric', usage),
+	'payment.verified': event(
+		'billing',
+		'payment',
+		'A manual payment was verified and approved.',
+		payment
+	),
+	'payment.rejected': event('billing', 'payment', 'A manual payment was rejected.', payment),
+	'usage.soft_limit': event(
+		'usage',
+		'usage_metric',
+		'Usage of a metric crossed its soft limit.',
+		usage
+	),
+	'usage.hard_limit': event(
+		'usage',
+		'usage_metric',
+		'Usage of a metric reached its hard limit.',
+		usage
+	),
 	'api_key.created': event(
 		'api_keys',
 		'api_key',
+		'An API key was created.',
 		z.object({
 			name: z.string(),
 			prefix: z
@@ -216,17 +299,30 @@ export const EVENT_CATALOGUE = {
 	'api_key.revoked': event(
 		'api_keys',
 		'api_key',
+		'An API key was revoked.',
 		z.object({ name: z.string(), prefix: z.string(), revoked_by: id.nullable() })
 	),
-	'domain.verified': event('domains', 'domain', z.object({ domain: z.string(), verified_at: at })),
+	'domain.verified': event(
+		'domains',
+		'domain',
+		"A custom domain's DNS was verified.",
+		z.object({ domain: z.string(), verified_at: at })
+	),
 	// Published by the webhooks module (20261202000100_webhooks.sql), which owns their fields;
 	// loose until it pins them.
-	'webhook.test': event('webhooks', 'webhook_endpoint', z.object({ endpoint_id: id.optional() }), {
-		loose: true
-	}),
+	'webhook.test': event(
+		'webhooks',
+		'webhook_endpoint',
+		'A test event sent to one endpoint on request.',
+		z.object({ endpoint_id: id.optional() }),
+		{
+			loose: true
+		}
+	),
 	'webhook.endpoint_disabled': event(
 		'webhooks',
 		'webhook_endpoint',
+		'A webhook endpoint was turned off after it failed for days or answered 410.',
 		z.object({
 			endpoint_id: id.optional(),
 			reason: z.enum(['gone', 'failing', 'manual']).optional()
@@ -256,5 +352,10 @@ export function parsePayload(type: string, payload: unknown) {
 
 /** The JSON Schema (draft 2020-12) of a type's payload, for docs/events.md. */
 export function payloadJsonSchema(type: EventType): Record<string, unknown> {
-	return z.toJSONSchema(EVENT_CATALOGUE[type].payload) as Record<string, unknown>;
+	return z.toJSONSchema(EVENT_CATALOGUE[type].payload, {
+		// A format (uuid, date-time, date) says it; zod's regex for it only adds noise.
+		override: ({ jsonSchema }) => {
+			if (jsonSchema.format) delete jsonSchema.pattern;
+		}
+	}) as Record<string, unknown>;
 }

@@ -133,6 +133,7 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN241: { field: 'time_zone', message: 'Unknown time zone (use a name such as Europe/Paris).' },
 	TN242: { field: 'date_format', message: 'Choose one of the date formats offered.' },
 	TN243: { field: 'language', message: 'Choose one of the languages offered.' },
+	TN250: { message: 'That event type is not in the catalogue.' },
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },
