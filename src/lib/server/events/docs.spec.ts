@@ -6,9 +6,10 @@ import { EVENTS_DOC, renderCatalogue, withCatalogue } from './docs';
 describe('docs/events.md', () => {
 	it('holds the catalogue as the zod schemas render it (npm run events:docs)', async () => {
 		const doc = readFileSync(EVENTS_DOC, 'utf8');
-		expect(doc === (await withCatalogue(doc)), `${EVENTS_DOC} is stale: run npm run events:docs`).toBe(
-			true
-		);
+		expect(
+			doc === (await withCatalogue(doc)),
+			`${EVENTS_DOC} is stale: run npm run events:docs`
+		).toBe(true);
 	});
 
 	it('documents every type with a JSON Schema of its payload', () => {
