@@ -5,8 +5,8 @@
 --
 -- Owns: tables event_types (the catalogue: type, version, module, description; the payloads' zod
 -- schemas live in src/lib/server/events/catalogue.ts and their JSON Schema in docs/events.md) and
--- events; private.publish_event and its payload helpers (event_time, event_previous,
--- event_member_roles); the publishing triggers on the earlier modules' tables (memberships,
+-- events; private.publish_event and its payload helpers (event_time, event_fields, event_previous,
+-- event_member_roles); private.publish_change_event (the generic *.created/updated/deleted trigger); the publishing triggers on the earlier modules' tables (memberships,
 -- audit_logs for role changes, invitations, teams, team_members, projects, environments,
 -- subscriptions, tenants for a billing suspension, invoices, payments, usage_counters, api_keys,
 -- tenant_domains). docs/events.md lists what each publishes.
@@ -167,6 +167,18 @@ $$;
 comment on function private.event_previous(jsonb, jsonb, text[]) is
   'The previous values of the named columns that changed (an *.updated payload''s "previous"); {} when none did.';
 
+-- The named columns of a row, as a payload.
+create or replace function private.event_fields(p_row jsonb, p_columns text[])
+returns jsonb
+language sql
+immutable
+set search_path = ''
+as $$
+  select coalesce(jsonb_object_agg(c, p_row -> c), '{}') from unnest(p_columns) c
+$$;
+
+comment on function private.event_fields(jsonb, text[]) is 'The named columns of a row (to_jsonb), as an event payload.';
+
 -- A member's tenant-wide role keys now, sorted.
 create or replace function private.event_member_roles(p_tenant_id uuid, p_user_id uuid)
 returns jsonb
@@ -288,35 +300,58 @@ $$;
 create trigger invitations_publish after insert or update of accepted_at on public.invitations
   for each row execute function private.publish_invitation_event();
 
--- team.created/updated/deleted.
-create or replace function private.publish_team_event()
+-- <noun>.created / .updated / .deleted of a table whose rows are one subject each (teams,
+-- projects, environments; a later module's table the same way). Arguments: the noun (event types
+-- and subject type), the columns of the created/updated payload (an update changing none of them
+-- publishes nothing; its payload adds "previous": the old values of those that changed), the
+-- columns of the deleted payload, and optionally the parent '<table>.<column>' whose deletion
+-- takes the row with it (then the row's own *.deleted is not published).
+create or replace function private.publish_change_event()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 as $$
 declare
+  v_noun text := tg_argv[0];
+  v_fields text[] := string_to_array(tg_argv[1], ',');
+  v_deleted_fields text[] := string_to_array(tg_argv[2], ',');
+  v_parent text[] := string_to_array(nullif(tg_argv[3], ''), '.');
+  v_row jsonb := to_jsonb(case when tg_op = 'DELETE' then old else new end);
   v_previous jsonb;
+  v_parent_exists boolean;
 begin
   if tg_op = 'INSERT' then
-    perform private.publish_event(new.tenant_id, 'team.created', 'team', new.id::text,
-      jsonb_build_object('name', new.name, 'description', new.description));
+    perform private.publish_event((v_row ->> 'tenant_id')::uuid, v_noun || '.created', v_noun, v_row ->> 'id',
+      private.event_fields(v_row, v_fields));
   elsif tg_op = 'UPDATE' then
-    v_previous := private.event_previous(to_jsonb(old), to_jsonb(new), array['name', 'description']);
+    v_previous := private.event_previous(to_jsonb(old), v_row, v_fields);
     if v_previous <> '{}' then
-      perform private.publish_event(new.tenant_id, 'team.updated', 'team', new.id::text,
-        jsonb_build_object('name', new.name, 'description', new.description, 'previous', v_previous));
+      perform private.publish_event((v_row ->> 'tenant_id')::uuid, v_noun || '.updated', v_noun, v_row ->> 'id',
+        private.event_fields(v_row, v_fields) || jsonb_build_object('previous', v_previous));
     end if;
   else
-    perform private.publish_event(old.tenant_id, 'team.deleted', 'team', old.id::text,
-      jsonb_build_object('name', old.name));
+    if v_parent is not null then
+      execute format('select exists (select 1 from public.%I p where p.id = $1)', v_parent[1])
+        into v_parent_exists using (v_row ->> v_parent[2])::uuid;
+      if not v_parent_exists then
+        return null;
+      end if;
+    end if;
+    perform private.publish_event((v_row ->> 'tenant_id')::uuid, v_noun || '.deleted', v_noun, v_row ->> 'id',
+      private.event_fields(v_row, v_deleted_fields));
   end if;
   return null;
 end
 $$;
 
 create trigger teams_publish after insert or update or delete on public.teams
-  for each row execute function private.publish_team_event();
+  for each row execute function private.publish_change_event('team', 'name,description', 'name');
+create trigger projects_publish after insert or update or delete on public.projects
+  for each row execute function private.publish_change_event('project', 'slug,name,description', 'slug,name');
+create trigger environments_publish after insert or update or delete on public.environments
+  for each row execute function private.publish_change_event('environment', 'project_id,kind,name',
+                                                             'project_id,kind,name', 'projects.project_id');
 
 -- team.member_added/removed (not when the team itself is deleted).
 create or replace function private.publish_team_member_event()
@@ -339,66 +374,6 @@ $$;
 
 create trigger team_members_publish after insert or delete on public.team_members
   for each row execute function private.publish_team_member_event();
-
--- project.created/updated/deleted.
-create or replace function private.publish_project_event()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_previous jsonb;
-begin
-  if tg_op = 'INSERT' then
-    perform private.publish_event(new.tenant_id, 'project.created', 'project', new.id::text,
-      jsonb_build_object('slug', new.slug, 'name', new.name, 'description', new.description));
-  elsif tg_op = 'UPDATE' then
-    v_previous := private.event_previous(to_jsonb(old), to_jsonb(new), array['slug', 'name', 'description']);
-    if v_previous <> '{}' then
-      perform private.publish_event(new.tenant_id, 'project.updated', 'project', new.id::text,
-        jsonb_build_object('slug', new.slug, 'name', new.name, 'description', new.description, 'previous', v_previous));
-    end if;
-  else
-    perform private.publish_event(old.tenant_id, 'project.deleted', 'project', old.id::text,
-      jsonb_build_object('slug', old.slug, 'name', old.name));
-  end if;
-  return null;
-end
-$$;
-
-create trigger projects_publish after insert or update or delete on public.projects
-  for each row execute function private.publish_project_event();
-
--- environment.created/updated/deleted (not when the project itself is deleted).
-create or replace function private.publish_environment_event()
-returns trigger
-language plpgsql
-security definer
-set search_path = ''
-as $$
-declare
-  v_previous jsonb;
-begin
-  if tg_op = 'INSERT' then
-    perform private.publish_event(new.tenant_id, 'environment.created', 'environment', new.id::text,
-      jsonb_build_object('project_id', new.project_id, 'kind', new.kind, 'name', new.name));
-  elsif tg_op = 'UPDATE' then
-    v_previous := private.event_previous(to_jsonb(old), to_jsonb(new), array['kind', 'name']);
-    if v_previous <> '{}' then
-      perform private.publish_event(new.tenant_id, 'environment.updated', 'environment', new.id::text,
-        jsonb_build_object('project_id', new.project_id, 'kind', new.kind, 'name', new.name, 'previous', v_previous));
-    end if;
-  elsif exists (select 1 from public.projects p where p.id = old.project_id) then
-    perform private.publish_event(old.tenant_id, 'environment.deleted', 'environment', old.id::text,
-      jsonb_build_object('project_id', old.project_id, 'kind', old.kind, 'name', old.name));
-  end if;
-  return null;
-end
-$$;
-
-create trigger environments_publish after insert or update or delete on public.environments
-  for each row execute function private.publish_environment_event();
 
 -- subscription.trialing/active/past_due/cancelled: a subscription created in, or moved to, one of
 -- those statuses (pending_verification and expired publish nothing).
