@@ -207,7 +207,8 @@ create trigger event_types_no_truncate before truncate on public.event_types
 -- ---------------------------------------------------------------------------------------------
 -- Triggers: the modules' changes publish their events
 -- ---------------------------------------------------------------------------------------------
--- Row-level AFTER triggers, one function per table: they run in the statement's transaction, so
+-- Row-level AFTER triggers (one function per table, and private.publish_change_event for the
+-- tables whose rows are one subject each): they run in the statement's transaction, so
 -- an event exists exactly when its change commits. A row deleted with its parent (a team's
 -- members, a project's environments) publishes nothing of its own: the parent's *.deleted says
 -- it. Payloads carry ids and the few fields a receiver needs, never secrets, hashes or tokens;
