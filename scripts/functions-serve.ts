@@ -11,6 +11,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigError, loadConfig } from '../src/lib/server/platform/config';
+import { secretsKeyText } from '../src/lib/server/platform/secrets';
 
 try {
 	const config = loadConfig();
@@ -33,7 +34,14 @@ try {
 		{
 			cwd: 'supabase/functions',
 			stdio: 'inherit',
-			env: { ...process.env, SUPABASE_DB_URL: dbUrl, STRIPE_WEBHOOK_SIGNING_SECRET: secret }
+			env: {
+				...process.env,
+				SUPABASE_DB_URL: dbUrl,
+				STRIPE_WEBHOOK_SIGNING_SECRET: secret,
+				// webhook-dispatch opens the sealed signing secrets with the app's key.
+				SECRETS_ENCRYPTION_KEY: secretsKeyText(config),
+				WEBHOOK_ALLOW_LOOPBACK: String(config.WEBHOOK_ALLOW_LOOPBACK)
+			}
 		}
 	);
 	const stop = () => child.kill('SIGTERM');

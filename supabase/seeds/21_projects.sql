@@ -17,10 +17,14 @@ select role.id, code, role.tenant_id
 from role, unnest(array['projects.read', 'dashboards.read', 'tasks.read', 'tasks.manage']) code
 on conflict do nothing;
 
-insert into public.environments (tenant_id, project_id, kind, name) values
-  ('b0000000-0000-4000-8000-000000000001', 'e0000000-0000-4000-8000-000000000001', 'development', 'Preview'),
-  ('b0000000-0000-4000-8000-000000000001', 'e0000000-0000-4000-8000-000000000002', 'staging', 'QA')
-on conflict (project_id, name) do nothing;
+-- `where not exists`, not `on conflict`: the name check is a trigger (TN code), which runs first.
+insert into public.environments (tenant_id, project_id, kind, name)
+select v.tenant_id, v.project_id, v.kind::public.environment_kind, v.name
+from (values
+  ('b0000000-0000-4000-8000-000000000001'::uuid, 'e0000000-0000-4000-8000-000000000001'::uuid, 'development', 'Preview'),
+  ('b0000000-0000-4000-8000-000000000001'::uuid, 'e0000000-0000-4000-8000-000000000002'::uuid, 'staging', 'QA')
+) as v (tenant_id, project_id, kind, name)
+where not exists (select 1 from public.environments e where e.project_id = v.project_id and e.name = v.name);
 
 insert into public.role_assignments (tenant_id, user_id, role_id, project_id)
 select 'b0000000-0000-4000-8000-000000000001', 'a0000000-0000-4000-8000-000000000014', r.id,

@@ -337,8 +337,10 @@ describe('bad input in the pages', () => {
 			expect(await page.locator('main').innerText(), `${c.form} ${c.label}`).not.toMatch(
 				ZOD_ENGLISH
 			);
-			// A refused confirmation closes; opened again, it shows what was typed.
-			if (c.dialog && c.kept !== false) await openConfirm(page, c.dialog);
+			// A refused confirmation stays open, its sentence inside, what was typed still there.
+			if (c.dialog) {
+				await scope.getByRole('alert').filter({ hasText: c.sentence }).waitFor();
+			}
 			if (c.kept !== false) expect(await field.inputValue(), `${c.form} ${c.label}`).toBe(c.value);
 			await screenshot(page, `99-walk-${name}-${i}`);
 		}
@@ -546,8 +548,10 @@ describe('bad input in the pages', () => {
 		const dialog = staff.getByRole('alertdialog');
 		await dialog.getByLabel('Why it is rejected (the tenant sees this)').fill('   ');
 		await dialog.getByRole('button', { name: 'Reject payment', exact: true }).click();
-		await staff
-			.getByText('Say why the payment is rejected: the organisation sees this note.')
+		// The refusal answers inside the dialog, which stays open for another try.
+		await dialog
+			.getByRole('alert')
+			.filter({ hasText: 'Say why the payment is rejected: the organisation sees this note.' })
 			.waitFor();
 		await screenshot(staff, '98-bad-input-rejection-note');
 		const { rows } = await db.query(`select status::text from public.payments where id = $1`, [

@@ -87,27 +87,35 @@ describe('billing and usage pages, with the fake Stripe', () => {
 		expect(await card.getByTestId('expected-amount').innerText()).toMatch(
 			/^\$29\.00\s*Differs from the amount due$/
 		);
-		await card
+		// Approving asks first; the refusals answer inside the dialog, which keeps what was typed.
+		await card.getByRole('button', { name: 'Approve payment' }).click();
+		const dialog = finance.getByRole('alertdialog', { name: /^Approve \$0\.01 from Acme Inc\?$/ });
+		const approve = dialog.getByRole('button', { name: 'Approve payment' });
+		await dialog
 			.getByLabel('Note for the tenant and the audit trail')
 			.fill('Transfer seen on the statement');
-		await card.getByRole('button', { name: 'Approve payment' }).click();
-		await card.getByText('The amount paid differs from the amount due').waitFor();
+		await approve.click();
+		await dialog
+			.getByRole('alert')
+			.filter({ hasText: 'The amount paid differs from the amount due' })
+			.waitFor();
 		expect(
-			await card.getByLabel('Note for the tenant and the audit trail').inputValue(),
+			await dialog.getByLabel('Note for the tenant and the audit trail').inputValue(),
 			'the note is kept'
 		).toBe('Transfer seen on the statement');
-		await card.getByLabel('Approve $0.01 instead of the $29.00 due').check();
-		await card.getByRole('button', { name: 'Approve payment' }).click();
-		await card.getByText('Give a reason of 1–500 characters.').waitFor();
-		await card.getByLabel('Approve $0.01 instead of the $29.00 due').check();
-		await card
+		await dialog.getByLabel('Approve $0.01 instead of $29.00 due').check();
+		await approve.click();
+		await dialog
+			.getByRole('alert')
+			.filter({ hasText: 'Give a reason of 1–500 characters.' })
+			.waitFor();
+		expect(await dialog.getByLabel('Approve $0.01 instead of $29.00 due').isChecked()).toBe(true);
+		await dialog
 			.getByLabel('Why this amount is accepted (kept in the audit trail)')
 			.fill('The rest arrived by cheque');
-		await card.getByRole('button', { name: 'Approve payment' }).click();
-		await finance
-			.getByRole('status')
-			.filter({ hasText: 'Payment approved: the subscription is active.' })
-			.waitFor();
+		await approve.click();
+		await dialog.waitFor({ state: 'hidden' });
+		await toast(finance, 'Payment approved: the subscription is active.').waitFor();
 		await owner.reload({ waitUntil: 'networkidle' });
 		expect(await owner.getByTestId('subscription-status').innerText()).toBe('Active');
 	});

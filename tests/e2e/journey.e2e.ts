@@ -10,13 +10,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../../src/lib/server/auth/totp';
 import { startApp, type App } from '../support/app';
 import {
+	confirmAction,
 	launchBrowser,
 	mailLink,
 	open,
 	openSwitcher,
 	rowAction,
 	screenshot,
-	submitSignIn
+	submitSignIn,
+	toast
 } from './harness';
 
 const PASSWORD = 'journey horse 42!';
@@ -91,8 +93,8 @@ describe('two new people, two new organisations, one invitation', () => {
 			await staff.getByRole('link', { name: tenant.name }).click();
 			await staff.getByRole('heading', { name: tenant.name, level: 1 }).waitFor();
 			await staff.waitForLoadState('networkidle');
-			await staff.getByRole('button', { name: 'Approve tenant' }).click();
-			await staff.getByRole('status').filter({ hasText: 'Approved' }).waitFor();
+			await confirmAction(staff, 'Approve tenant');
+			await toast(staff, 'Approved: the tenant is active.').waitFor();
 		}
 		await open(annPage, `/t/${alpha.slug}`);
 		await annPage.getByRole('heading', { name: alpha.name, level: 1 }).waitFor();

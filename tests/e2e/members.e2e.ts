@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { App } from '../support/app';
-import { appAndBrowser, mailLink, rowAction, screenshot, signIn, toast } from './harness';
+import { appAndBrowser, mailLink, open, rowAction, screenshot, signIn, toast } from './harness';
 
 describe('members, invitations and teams', () => {
 	let app: App;
@@ -206,6 +206,10 @@ describe('members, invitations and teams', () => {
 		await owner.goto('/t/acme/teams', { waitUntil: 'networkidle' });
 		await owner.getByLabel('Team name').fill(name);
 		await owner.getByRole('button', { name: 'Create team' }).click();
+		await toast(owner, `Team “${name}” created.`).waitFor();
+		// The seeded squads fill the first pages: find it the way a person would.
+		await owner.getByRole('searchbox', { name: 'Search teams' }).fill(name);
+		await owner.getByRole('searchbox', { name: 'Search teams' }).press('Enter');
 		await owner.getByRole('link', { name }).click();
 		await owner.getByRole('heading', { name, level: 1 }).waitFor();
 		await owner.waitForLoadState('networkidle');
@@ -232,6 +236,17 @@ describe('members, invitations and teams', () => {
 		await dialog.getByRole('button', { name: 'Delete team' }).click();
 		await owner.waitForURL((url) => url.pathname === '/t/acme/teams');
 		await owner.getByRole('heading', { name: 'Teams', level: 1 }).waitFor();
+		// The redirect carries its toast to the list, once: a reload does not show it again.
+		await toast(owner, 'Team deleted.').waitFor();
+		await owner.reload({ waitUntil: 'networkidle' });
+		expect(await toast(owner, 'Team deleted.').count()).toBe(0);
+		await open(owner, `/t/acme/teams?q=${encodeURIComponent(name)}`);
+		await owner.getByText('No teams match your search.').waitFor();
 		expect(await owner.getByRole('link', { name }).count()).toBe(0);
+		await open(owner, `/t/acme/teams?q=${encodeURIComponent('Platform')}`);
+		expect(
+			await owner.getByRole('link', { name: 'Platform' }).count(),
+			'the search finds teams'
+		).toBe(1);
 	});
 });

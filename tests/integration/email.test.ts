@@ -241,6 +241,24 @@ describe.each(engineFactories)('email sender on %s', (_name, factory) => {
 		}
 	});
 
+	it('a permanent refusal (550) is a dead letter at once, never tried again', async () => {
+		const dead = 'smtp.no-mailbox@example.test';
+		await queue(dead);
+		const refusing = await flakySmtp(() => 550);
+		try {
+			const s = sender({ smtpUrl: refusing.url, retryBaseMs: 10 });
+			expect(await s.drain()).toMatchObject({ dead: 1, retried: 0 });
+			const gone = await row(dead);
+			expect([gone.status, gone.attempts]).toEqual(['dead', 1]);
+			expect(gone.lastError).toMatch(/^550: /);
+			await sleep(30);
+			expect(await s.drain()).toMatchObject({ sent: 0, dead: 0, retried: 0 });
+			expect(refusing.messageIds).toHaveLength(1);
+		} finally {
+			await refusing.close();
+		}
+	});
+
 	it('a sender that dies mid-send: its lease expires, the row is claimed again and arrives twice with one Message-ID', async () => {
 		const to = 'lease.expiry@example.test';
 		await queue(to);

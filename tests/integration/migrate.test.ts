@@ -2,7 +2,12 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appliedMigrations, migrate, MigrationError } from '../../src/lib/server/platform/migrate';
+import {
+	appliedMigrations,
+	migrate,
+	MigrationError,
+	seed
+} from '../../src/lib/server/platform/migrate';
 import { engineFactories, type TestEngine } from './engines';
 
 const FIRST = `create table public.widgets (id int primary key);\ncomment on table public.widgets is 'w';`;
@@ -156,5 +161,28 @@ describe.each(engineFactories)('migration runner on %s', (_name, factory) => {
 		expect(result.applied.length).toBe(result.total);
 		expect(result.total).toBeGreaterThan(0);
 		rmSync(real, { recursive: true, force: true });
+	});
+
+	it('loads the demo seed twice (db:reset over a seeded database) without an error or a duplicate row', async () => {
+		const { owner } = await migrate(t.engine, { dir: 'supabase/migrations', compat: 'auto' });
+		// Rows per table (the logs aside: a second run is itself logged).
+		const counts = () =>
+			t.engine.session(async (s) => {
+				const tables = await s.query<{ name: string }>(
+					`select format('%I.%I', schemaname, tablename) as name from pg_tables
+					  where schemaname in ('public', 'auth') and tablename not in ('audit_logs', 'audit_log_seals', 'events')
+					  order by 1`
+				);
+				const counted: Record<string, number> = {};
+				for (const { name } of tables) {
+					const [row] = await s.query<{ n: number }>(`select count(*)::int as n from ${name}`);
+					counted[name] = row!.n;
+				}
+				return counted;
+			});
+		await seed(t.engine, { file: 'supabase/seed.sql', owner });
+		const once = await counts();
+		await seed(t.engine, { file: 'supabase/seed.sql', owner, force: true });
+		expect(await counts()).toEqual(once);
 	});
 });

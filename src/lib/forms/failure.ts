@@ -12,3 +12,10 @@ export interface FormFailure {
 	/** Set when the refusal was the plan's limit (TN070): the page points to billing. */
 	quota?: boolean;
 }
+
+/** The one sentence a refusal shows where there is room for one: its message, else its first field error. */
+export function failureSentence(failure: Partial<FormFailure> | undefined): string {
+	if (failure?.message) return failure.message;
+	const first = Object.values(failure?.errors ?? {}).find((list) => list.length > 0)?.[0];
+	return first ?? 'The action was refused: check what you typed and try again.';
+}

@@ -8,3 +8,5 @@ import './api/meter';
 import './audit/seal-job';
 import './billing/lifecycle-job';
 import './usage/rollup-job';
+import './webhook-delivery/wake-job';
+import './notifications/jobs';

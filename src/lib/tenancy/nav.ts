@@ -1,4 +1,5 @@
 import type { Component } from 'svelte';
+import BellIcon from '@lucide/svelte/icons/bell';
 import CreditCardIcon from '@lucide/svelte/icons/credit-card';
 import FolderKanbanIcon from '@lucide/svelte/icons/folder-kanban';
 import GaugeIcon from '@lucide/svelte/icons/gauge';
@@ -38,7 +39,8 @@ type TenantRoute =
 	| '/(app)/t/[slug]/usage'
 	| '/(app)/t/[slug]/settings'
 	| '/(app)/t/[slug]/settings/api-keys'
-	| '/(app)/t/[slug]/settings/events';
+	| '/(app)/t/[slug]/settings/events'
+	| '/(app)/t/[slug]/settings/notifications';
 
 export const TENANT_SECTIONS: TenantSection[] = [
 	{
@@ -119,6 +121,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Organisation',
 		icon: ActivityIcon,
 		anyOf: ['audit.read', 'webhooks.manage']
+	},
+	{
+		path: '/settings/notifications',
+		route: '/(app)/t/[slug]/settings/notifications',
+		label: 'Notifications',
+		group: 'Organisation',
+		icon: BellIcon,
+		anyOf: ['notifications.manage']
 	},
 	{
 		path: '/settings',

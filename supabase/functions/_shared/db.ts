@@ -19,7 +19,8 @@ export function database(): Sql {
 			throw new Error('SUPABASE_DB_URL is not set: the function cannot reach the database.');
 		}
 		// No named prepared statements: Supabase's pooler in transaction mode does not keep them.
-		client = postgres(url, { prepare: false, max: 4, idle_timeout: 20, onnotice: () => {} });
+		const max = Number(Deno.env.get('SUPABASE_DB_POOL_MAX') ?? 4);
+		client = postgres(url, { prepare: false, max, idle_timeout: 20, onnotice: () => {} });
 	}
 	return client;
 }

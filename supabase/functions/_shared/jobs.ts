@@ -18,8 +18,13 @@ export const SYSTEM_JOBS = [
 	'domains.resolve',
 	'email.send',
 	'members.invitation_email',
+	'notifications.digest',
+	'notifications.fan_out',
+	'notifications.security',
 	'stripe.webhook',
 	'usage.rollup',
+	'webhook.dispatch',
+	'webhook.wake',
 ] as const;
 
 export type SystemJob = (typeof SYSTEM_JOBS)[number];

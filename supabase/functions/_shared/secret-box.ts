@@ -19,14 +19,14 @@ function toBase64Url(bytes: Uint8Array): string {
 	return btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replace(/=+$/, '');
 }
 
-function fromBase64Url(text: string): Uint8Array {
+function fromBase64Url(text: string): Uint8Array<ArrayBuffer> {
 	const binary = atob(text.replaceAll('-', '+').replaceAll('_', '/'));
 	return Uint8Array.from(binary, (c) => c.charCodeAt(0));
 }
 
 /** The 32-byte key from its base64 or base64url text; throws a sentence when it is not one. */
-export function decodeKey(text: string): Uint8Array {
-	let bytes: Uint8Array;
+export function decodeKey(text: string): Uint8Array<ArrayBuffer> {
+	let bytes: Uint8Array<ArrayBuffer>;
 	try {
 		bytes = fromBase64Url(text.trim());
 	} catch {
@@ -40,16 +40,20 @@ export function decodeKey(text: string): Uint8Array {
 	return bytes;
 }
 
-async function keyId(key: Uint8Array): Promise<string> {
+async function keyId(key: Uint8Array<ArrayBuffer>): Promise<string> {
 	const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', key));
 	return Array.from(digest.slice(0, 4), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function importKey(key: Uint8Array): Promise<CryptoKey> {
+function importKey(key: Uint8Array<ArrayBuffer>): Promise<CryptoKey> {
 	return crypto.subtle.importKey('raw', key, 'AES-GCM', false, ['encrypt', 'decrypt']);
 }
 
-export async function seal(plaintext: string, key: Uint8Array, context: string): Promise<string> {
+export async function seal(
+	plaintext: string,
+	key: Uint8Array<ArrayBuffer>,
+	context: string,
+): Promise<string> {
 	const iv = crypto.getRandomValues(new Uint8Array(12));
 	const ciphertext = await crypto.subtle.encrypt(
 		{ name: 'AES-GCM', iv, additionalData: encoder.encode(context) },
@@ -61,7 +65,11 @@ export async function seal(plaintext: string, key: Uint8Array, context: string):
 	);
 }
 
-export async function open(sealed: string, key: Uint8Array, context: string): Promise<string> {
+export async function open(
+	sealed: string,
+	key: Uint8Array<ArrayBuffer>,
+	context: string,
+): Promise<string> {
 	const parts = sealed.split('.');
 	if (parts.length !== 4 || parts[0] !== VERSION) {
 		throw new Error('This is not a sealed secret (expected v1.<key id>.<iv>.<ciphertext>).');

@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(59);
+select plan(63);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -9,7 +9,8 @@ select tables_are('public', array[
   'platform_staff', 'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles',
   'system_settings', 'team_members', 'teams', 'tenant_domains', 'tenants',
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
-  'subscriptions', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics', 'user_preferences'], 'the tables of schema public are the pinned list');
+  'subscriptions', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics', 'user_preferences',
+  'notification_kinds', 'notification_preferences', 'notifications', 'tenant_notification_settings'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(
@@ -59,6 +60,11 @@ select policies_are('public', 'payment_methods', array['payment_methods_select_m
 select policies_are('public', 'usage_events', array['usage_events_select_mfa', 'usage_events_select_permitted', 'usage_events_select_staff']);
 select policies_are('public', 'usage_counters', array['usage_counters_select_mfa', 'usage_counters_select_permitted', 'usage_counters_select_staff']);
 select policies_are('public', 'usage_daily', array['usage_daily_select_mfa', 'usage_daily_select_permitted', 'usage_daily_select_staff']);
+-- Notifications (20261202000300): the inbox and preferences are the person's own; the organisation's settings notifications.manage's.
+select policies_are('public', 'notification_kinds', array['notification_kinds_select_authenticated']);
+select policies_are('public', 'notifications', array['notifications_select_mfa', 'notifications_select_self', 'notifications_update_mfa', 'notifications_update_self']);
+select policies_are('public', 'notification_preferences', array['notification_preferences_delete_self', 'notification_preferences_insert_self', 'notification_preferences_select_self', 'notification_preferences_update_self']);
+select policies_are('public', 'tenant_notification_settings', array['tenant_notification_settings_delete_mfa', 'tenant_notification_settings_delete_permitted', 'tenant_notification_settings_insert_mfa', 'tenant_notification_settings_insert_permitted', 'tenant_notification_settings_select_mfa', 'tenant_notification_settings_select_permitted', 'tenant_notification_settings_update_mfa', 'tenant_notification_settings_update_permitted']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -209,8 +215,10 @@ select is(
      and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = 'audit_update')
      -- usage_events is itself an append-only ledger (TN072); counters and daily rows are derived from it;
      -- api_idempotency is the API's record of its own requests (their writes are audited);
-     -- events is itself an append-only log of audited changes (TN050), like audit_logs
-     and c.relname not in ('audit_logs', 'events', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency')),
+     -- events is itself an append-only log of audited changes (TN050), like audit_logs;
+     -- notifications is a person's own inbox, written by the fan-out and only marked read or archived
+     and c.relname not in ('audit_logs', 'events', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency',
+                           'notifications')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c

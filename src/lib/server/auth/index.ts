@@ -5,6 +5,7 @@
 import type { Kysely } from 'kysely';
 import type { Config } from '../platform/config';
 import type { DB } from '../platform/database';
+import { withSecurityNotices } from '../notifications/security';
 import { EmbeddedAuth } from './embedded';
 import type { AuthProvider } from './provider';
 import { resolveAuthSecret } from './secret';
@@ -17,7 +18,8 @@ export { RateLimiter, type RateLimitResult } from './rate-limit';
 
 /**
  * The provider AUTH_PROVIDER names: the embedded one on this process's database, or Supabase Auth
- * of SUPABASE_URL (whose database `db` then is, for the session list).
+ * of SUPABASE_URL (whose database `db` then is, for the session list) — either reporting new
+ * sign-ins and removed factors as security notices (notifications/security.ts).
  */
 export function createAuthProvider(
 	db: Kysely<DB>,
@@ -28,7 +30,13 @@ export function createAuthProvider(
 		if (!config.SUPABASE_URL || !config.SUPABASE_ANON_KEY) {
 			throw new Error('AUTH_PROVIDER=supabase needs SUPABASE_URL and SUPABASE_ANON_KEY.');
 		}
-		return new SupabaseAuth({ url: config.SUPABASE_URL, anonKey: config.SUPABASE_ANON_KEY, db });
+		return withSecurityNotices(
+			db,
+			new SupabaseAuth({ url: config.SUPABASE_URL, anonKey: config.SUPABASE_ANON_KEY, db })
+		);
 	}
-	return new EmbeddedAuth({ db, secret: resolveAuthSecret(config), appUrl: config.PUBLIC_URL });
+	return withSecurityNotices(
+		db,
+		new EmbeddedAuth({ db, secret: resolveAuthSecret(config), appUrl: config.PUBLIC_URL })
+	);
 }

@@ -127,6 +127,12 @@ function reasonOf(error: unknown): string {
 	return code ? `${code}: ${error.message}` : error.message;
 }
 
+/** A permanent SMTP refusal (RFC 5321 5yz), as opposed to a transient 4yz or a lost connection. */
+function isPermanent(error: unknown): boolean {
+	const code = (error as { responseCode?: number } | null)?.responseCode;
+	return typeof code === 'number' && code >= 500 && code < 600;
+}
+
 export class EmailSender {
 	private readonly transport: Transporter;
 	private readonly messageDomain: string;
@@ -164,12 +170,17 @@ export class EmailSender {
 					to: email.toAddress,
 					subject: email.subject,
 					text: renderBody(email, this.options.publicUrl),
+					// Notification emails carry their HTML part (notifications/templates.ts).
+					html: typeof email.payload?.html === 'string' ? email.payload.html : undefined,
 					messageId: email.messageId,
 					headers: { 'Auto-Submitted': 'auto-generated' }
 				});
 			} catch (error) {
 				const reason = reasonOf(error);
-				const status = await failEmail(this.db, email, reason, this.retry);
+				// A 5xx reply is the server's final word (no such mailbox, refused): no retry makes it
+				// deliverable, so the row is dead now. 4xx and network failures are retried.
+				const retry = isPermanent(error) ? { ...this.retry, maxAttempts: 1 } : this.retry;
+				const status = await failEmail(this.db, email, reason, retry);
 				if (status === 'dead') {
 					report.dead++;
 					this.log(

@@ -149,11 +149,37 @@ const schema = z
 			.int()
 			.min(0, { error: 'expected 0 (off) or more milliseconds' })
 			.default(300_000),
+		/** The notifications.fan_out job (events → inboxes and mail): docs/notifications.md. */
+		NOTIFICATIONS_FAN_OUT_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(1_000),
+		/** How often the notifications.digest job looks for people due their daily digest. */
+		NOTIFICATIONS_DIGEST_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(600_000),
 		API_METER_FLUSH_MS: z.coerce
 			.number({ error: 'expected milliseconds' })
 			.int()
 			.min(0, { error: 'expected 0 (off) or more milliseconds' })
 			.default(5_000),
+		/** Runs the edge functions in Deno beside the app (auto: the embedded engine, outside tests). */
+		FUNCTIONS_SERVE: z
+			.enum(['auto', 'on', 'off'], { error: 'expected "auto", "on" or "off"' })
+			.default('auto'),
+		FUNCTIONS_HOST: z.string().min(1).default('127.0.0.1'),
+		FUNCTIONS_PORT: port(54321),
+		/** Webhook receivers on loopback, over http: tests and the demo only (docs/webhooks.md). */
+		WEBHOOK_ALLOW_LOOPBACK: booleanFlag.default(false),
+		/** How often the app checks for due webhook deliveries besides LISTEN and its timer. */
+		WEBHOOK_WAKE_POLL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(100, { error: 'expected 100 or more milliseconds' })
+			.default(1_000),
 		/** npm run bench -- api only: the JSON file /api/bench-floor answers with (unset: 404). */
 		BENCH_FLOOR_FILE: z.string().min(1).optional(),
 		API_PERSON_RATE_LIMIT: z.coerce

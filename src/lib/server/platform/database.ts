@@ -37,6 +37,10 @@ export type JsonValue = JsonArray | JsonObject | JsonPrimitive;
 
 export type MembershipStatus = "active" | "invited" | "suspended";
 
+export type NotificationChannel = "email" | "in_app";
+
+export type NotificationDigest = "daily" | "off";
+
 export type Numeric = ColumnType<string, number | string, number | string>;
 
 export type PaymentProvider = "manual" | "stripe";
@@ -283,6 +287,46 @@ export interface Memberships {
   user_id: string;
 }
 
+export interface NotificationKinds {
+  category: string;
+  default_email: Generated<boolean>;
+  default_in_app: Generated<boolean>;
+  digestible: Generated<boolean>;
+  kind: string;
+  label: string;
+  link_path: string | null;
+  locked: Generated<boolean>;
+  /**
+   * The person the event is about (payload.user_id) is told too, whatever the organisation's settings.
+   */
+  notify_subject: Generated<boolean>;
+  recipient_permissions: Generated<string[]>;
+  recipients: string;
+}
+
+export interface NotificationPreferences {
+  channel: NotificationChannel;
+  digest: Generated<NotificationDigest>;
+  enabled: boolean;
+  kind: string;
+  updated_at: Generated<Timestamp>;
+  user_id: string;
+}
+
+export interface Notifications {
+  archived_at: Timestamp | null;
+  body: Generated<string>;
+  created_at: Generated<Timestamp>;
+  event_id: string | null;
+  id: Generated<string>;
+  kind: string;
+  link: string | null;
+  read_at: Timestamp | null;
+  tenant_id: string | null;
+  title: string;
+  user_id: string;
+}
+
 export interface PaymentMethods {
   brand: Generated<string>;
   created_at: Generated<Timestamp>;
@@ -509,6 +553,14 @@ export interface TenantDomains {
   verified_at: Timestamp | null;
 }
 
+export interface TenantNotificationSettings {
+  email: Generated<boolean>;
+  in_app: Generated<boolean>;
+  kind: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Tenants {
   approved_at: Timestamp | null;
   approved_by: string | null;
@@ -655,6 +707,9 @@ export interface DB {
   invoice_lines: InvoiceLines;
   invoices: Invoices;
   memberships: Memberships;
+  notification_kinds: NotificationKinds;
+  notification_preferences: NotificationPreferences;
+  notifications: Notifications;
   payment_methods: PaymentMethods;
   payments: Payments;
   permissions: Permissions;
@@ -671,6 +726,7 @@ export interface DB {
   team_members: TeamMembers;
   teams: Teams;
   tenant_domains: TenantDomains;
+  tenant_notification_settings: TenantNotificationSettings;
   tenants: Tenants;
   usage_counters: UsageCounters;
   usage_daily: UsageDaily;

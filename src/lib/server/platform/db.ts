@@ -109,7 +109,7 @@ export async function bootstrap(
 			...registeredJobs().map(
 				(job) =>
 					job.intervalMs(config) > 0 &&
-					every(job.name, job.intervalMs(config), () => job.run(engine.db), log)
+					every(job.name, job.intervalMs(config), () => job.run(engine.db, config), log)
 			),
 			sender !== null &&
 				every('email.send', config.EMAIL_SEND_INTERVAL_MS, () => sender.drain(), log)

@@ -134,6 +134,17 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN242: { field: 'date_format', message: 'Choose one of the date formats offered.' },
 	TN243: { field: 'language', message: 'Choose one of the languages offered.' },
 	TN250: { message: 'That event type is not in the catalogue.' },
+	TN280: { message: 'A webhook claim needs a worker, 1–1000 deliveries and a 1–3600 s lease.' },
+	TN281: { message: 'This dispatcher no longer holds the webhook delivery: its lease passed.' },
+	TN282: { message: 'A webhook attempt needs its start, duration and a status code or an error.' },
+	TN290: {
+		message:
+			'Security notices (new sign-ins, two-factor authentication removed, password changed) cannot be turned off.'
+	},
+	TN291: { message: 'A daily digest is for email only.' },
+	TN292: { message: 'This notification has no daily digest: choose on or off.' },
+	TN293: { message: 'Security notices are personal: the organisation does not choose them.' },
+	TN294: { message: 'Unknown notification type.' },
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

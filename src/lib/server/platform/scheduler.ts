@@ -12,7 +12,8 @@ export interface ScheduledJob {
 	name: SystemJob;
 	/** The interval from the configuration, in ms; 0 or less turns the job off. */
 	intervalMs(config: Config): number;
-	run(db: Kysely<DB>): Promise<unknown>;
+	/** One run; `config` is the runtime's (PUBLIC_URL for links in mail …). */
+	run(db: Kysely<DB>, config: Config): Promise<unknown>;
 	/** Runs once when the runtime shuts down, after every timer stopped (a last flush). */
 	onShutdown?(db: Kysely<DB>): Promise<unknown>;
 }

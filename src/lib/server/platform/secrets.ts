@@ -20,7 +20,7 @@ export function secretsKeyText(config: KeyConfig): string {
 	);
 }
 
-export function secretsKey(config: KeyConfig): Uint8Array {
+export function secretsKey(config: KeyConfig): Uint8Array<ArrayBuffer> {
 	return decodeKey(secretsKeyText(config));
 }
 

@@ -1,4 +1,5 @@
-import { error, redirect } from '@sveltejs/kit';
+import { error } from '@sveltejs/kit';
+import { redirectWithToast } from '$lib/server/platform/web/flash';
 import { createTenantSchema } from '$lib/server/tenancy/schemas';
 import { withClaims } from '$lib/server/platform/db';
 import { myStaffRole } from '$lib/server/admin/staff';
@@ -22,6 +23,6 @@ export const actions: Actions = {
 		});
 		if (refused(done)) return done;
 		// Straight into it: the dashboard, or the waiting screen while approval is pending.
-		redirect(303, `/t/${done}`);
+		redirectWithToast(event.cookies, `/t/${done}`, 'Organisation created.');
 	}
 };

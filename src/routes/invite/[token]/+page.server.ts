@@ -1,4 +1,5 @@
 import { redirect } from '@sveltejs/kit';
+import { redirectWithToast } from '$lib/server/platform/web/flash';
 import { invitationTokenSchema } from '$lib/server/members/schemas';
 import { withClaims } from '$lib/server/platform/db';
 import { acceptInvitation, previewInvitation } from '$lib/server/members/invitations';
@@ -25,7 +26,7 @@ export const load: PageServerLoad = async ({ locals, params }) => {
 };
 
 export const actions: Actions = {
-	accept: async ({ locals, params, request }) => {
+	accept: async ({ cookies, locals, params, request }) => {
 		if (!locals.claims) redirect(303, `/auth/sign-in?redirectTo=/invite/${params.token}`);
 		if (!invitationTokenSchema.safeParse(params.token).success) {
 			return formError(400, 'This invitation link is not valid.', {});
@@ -34,6 +35,6 @@ export const actions: Actions = {
 			acceptInvitation(trx, params.token)
 		);
 		if (refused(slug)) return slug;
-		redirect(303, `/t/${slug}`);
+		redirectWithToast(cookies, `/t/${slug}`, 'You joined the organisation.');
 	}
 };

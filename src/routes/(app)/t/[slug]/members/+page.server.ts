@@ -1,4 +1,5 @@
-import { error, redirect, type RequestEvent } from '@sveltejs/kit';
+import { error, type RequestEvent } from '@sveltejs/kit';
+import { redirectWithToast } from '$lib/server/platform/web/flash';
 import {
 	changeRoleSchema,
 	invitationSchema,
@@ -171,6 +172,6 @@ export const actions: Actions = {
 	leave: async (event) => {
 		const done = await tenantAction(event, null, (trx, tenant) => leaveTenant(trx, tenant.id));
 		if (refused(done)) return done;
-		redirect(303, '/app');
+		redirectWithToast(event.cookies, '/app', 'You left the organisation.');
 	}
 };

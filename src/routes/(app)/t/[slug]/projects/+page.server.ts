@@ -1,4 +1,4 @@
-import { redirect } from '@sveltejs/kit';
+import { redirectWithToast } from '$lib/server/platform/web/flash';
 import { projectSchema } from '$lib/server/projects/schemas';
 import { withClaims } from '$lib/server/platform/db';
 import { createProject, pageProjects } from '$lib/server/projects/queries';
@@ -28,6 +28,10 @@ export const actions: Actions = {
 			{ explain: 'projects' }
 		);
 		if (refused(done)) return done;
-		redirect(303, `/t/${event.params.slug}/projects/${done}`);
+		redirectWithToast(
+			event.cookies,
+			`/t/${event.params.slug}/projects/${done}`,
+			'Project created.'
+		);
 	}
 };

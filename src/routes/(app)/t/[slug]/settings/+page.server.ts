@@ -1,4 +1,5 @@
 import { error, redirect } from '@sveltejs/kit';
+import { redirectWithToast } from '$lib/server/platform/web/flash';
 import { archiveSchema, settingsSchema, timeZones } from '$lib/server/tenancy/settings-schemas';
 import { withClaims } from '$lib/server/platform/db';
 import { archiveTenant, isOwner, updateSettings } from '$lib/server/tenancy/settings';
@@ -56,6 +57,6 @@ export const actions: Actions = {
 			OPTIONS
 		);
 		if (refused(done)) return done;
-		redirect(303, '/app');
+		redirectWithToast(event.cookies, '/app', 'Organisation archived.');
 	}
 };

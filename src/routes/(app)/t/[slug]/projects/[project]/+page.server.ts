@@ -1,4 +1,5 @@
-import { error, redirect } from '@sveltejs/kit';
+import { error } from '@sveltejs/kit';
+import { redirectWithToast } from '$lib/server/platform/web/flash';
 import type { Transaction } from 'kysely';
 import type { z } from 'zod';
 import {
@@ -121,7 +122,7 @@ export const actions: Actions = {
 		);
 		const slug = 'ok' in result ? result.values.slug?.trim().toLowerCase() : undefined;
 		if (slug && slug !== event.params.project) {
-			redirect(303, `/t/${event.params.slug}/projects/${slug}`);
+			redirectWithToast(event.cookies, `/t/${event.params.slug}/projects/${slug}`, 'Project saved.');
 		}
 		return result;
 	},
@@ -136,7 +137,8 @@ export const actions: Actions = {
 					? deleteProject(trx, project.id)
 					: Promise.resolve(TYPED_NAME_MISMATCH)
 		);
-		if ('ok' in result) redirect(303, `/t/${event.params.slug}/projects`);
+		if ('ok' in result)
+			redirectWithToast(event.cookies, `/t/${event.params.slug}/projects`, result.ok);
 		return result;
 	}
 };

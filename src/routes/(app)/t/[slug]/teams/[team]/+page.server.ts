@@ -1,4 +1,5 @@
-import { error, redirect } from '@sveltejs/kit';
+import { error } from '@sveltejs/kit';
+import { redirectWithToast } from '$lib/server/platform/web/flash';
 import { teamIdSchema, teamMemberSchema } from '$lib/server/teams/schemas';
 import { withClaims } from '$lib/server/platform/db';
 import { listMembers } from '$lib/server/members/queries';
@@ -92,7 +93,9 @@ export const actions: Actions = {
 				? { deleted: true as const }
 				: formError(404, 'No such team, or you may not change it (teams.manage).', values)
 		);
-		if ('deleted' in result) redirect(303, `/t/${event.params.slug}/teams`);
+		if ('deleted' in result) {
+			redirectWithToast(event.cookies, `/t/${event.params.slug}/teams`, 'Team deleted.');
+		}
 		return result;
 	}
 };
