@@ -119,12 +119,9 @@ begin
     return null;
   end if;
   select * into v_actor from private.audit_actor();
-  -- The clock, not the transaction's start: the events of one transaction keep the order they
-  -- happened in (a member added, then their role set).
-  insert into public.events (tenant_id, type, version, subject_type, subject_id, payload, actor_type, actor_id, actor_job,
-                             occurred_at)
+  insert into public.events (tenant_id, type, version, subject_type, subject_id, payload, actor_type, actor_id, actor_job)
   values (p_tenant_id, p_type, v_version, p_subject_type, p_subject_id, coalesce(p_payload, '{}'),
-          v_actor.actor_type, v_actor.actor_id, v_actor.actor_job, clock_timestamp())
+          v_actor.actor_type, v_actor.actor_id, v_actor.actor_job)
   returning id into v_id;
   return v_id;
 end
