@@ -4,6 +4,7 @@ import CreditCardIcon from '@lucide/svelte/icons/credit-card';
 import FolderKanbanIcon from '@lucide/svelte/icons/folder-kanban';
 import GaugeIcon from '@lucide/svelte/icons/gauge';
 import KeyRoundIcon from '@lucide/svelte/icons/key-round';
+import ActivityIcon from '@lucide/svelte/icons/activity';
 import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
 import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
 import SettingsIcon from '@lucide/svelte/icons/settings';
@@ -39,6 +40,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/usage'
 	| '/(app)/t/[slug]/settings'
 	| '/(app)/t/[slug]/settings/api-keys'
+	| '/(app)/t/[slug]/settings/events'
 	| '/(app)/t/[slug]/settings/notifications'
 	| '/(app)/t/[slug]/settings/webhooks';
 
@@ -113,6 +115,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Organisation',
 		icon: KeyRoundIcon,
 		anyOf: ['api_keys.read', 'api_keys.manage']
+	},
+	{
+		path: '/settings/events',
+		route: '/(app)/t/[slug]/settings/events',
+		label: 'Events',
+		group: 'Organisation',
+		icon: ActivityIcon,
+		anyOf: ['audit.read', 'webhooks.manage']
 	},
 	{
 		path: '/settings/webhooks',

@@ -1,16 +1,15 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(66);
+select plan(68);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
-  'api_idempotency', 'api_keys', 'audit_log_seals', 'audit_logs', 'environments', 'invitations', 'memberships', 'permissions',
+  'api_idempotency', 'api_keys', 'audit_log_seals', 'audit_logs', 'environments', 'event_types', 'events', 'invitations', 'memberships', 'permissions',
   'platform_staff', 'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles',
   'system_settings', 'team_members', 'teams', 'tenant_domains', 'tenants',
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
   'subscriptions', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics', 'user_preferences',
-  'event_types', 'events',
   'notification_kinds', 'notification_preferences', 'notifications', 'tenant_notification_settings',
   'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints'], 'the tables of schema public are the pinned list');
 
@@ -33,6 +32,8 @@ select policies_are('public', 'audit_log_seals', array['audit_log_seals_select_m
 select policies_are('public', 'audit_logs', array['audit_logs_select_mfa', 'audit_logs_select_permitted', 'audit_logs_select_staff']);
 select policies_are('public', 'api_keys', array['api_keys_select_mfa', 'api_keys_select_permitted']);
 select policies_are('public', 'environments', array['environments_delete_api_key', 'environments_delete_mfa', 'environments_delete_permitted', 'environments_insert_api_key', 'environments_insert_mfa', 'environments_insert_permitted', 'environments_select_api_key', 'environments_select_mfa', 'environments_select_permitted', 'environments_select_staff', 'environments_update_api_key', 'environments_update_mfa', 'environments_update_permitted']);
+select policies_are('public', 'event_types', array['event_types_select_authenticated']);
+select policies_are('public', 'events', array['events_select_mfa', 'events_select_permitted']);
 select policies_are('public', 'invitations', array['invitations_select_invitee', 'invitations_select_mfa', 'invitations_select_permitted', 'invitations_select_staff']);
 select policies_are('public', 'memberships', array['memberships_select_member', 'memberships_select_mfa', 'memberships_select_self', 'memberships_select_staff']);
 select policies_are('public', 'permissions', array['permissions_select_authenticated']);
@@ -169,7 +170,7 @@ select is(
         'webhook_event_types()'],
   'the RPCs authenticated may call are the pinned list');
 
--- Privileges: no TRUNCATE for API roles anywhere; the audit tables are read-only for all of them.
+-- Privileges: no TRUNCATE for API roles anywhere; the audit tables and the event log are read-only for all of them.
 select is(
   (select array_agg(c.oid::regclass::text || ':' || r.rolname) from pg_class c
    join pg_namespace n on n.oid = c.relnamespace
@@ -179,11 +180,11 @@ select is(
   null, 'no API role may TRUNCATE any table');
 select is(
   (select array_agg(t || ':' || r || ':' || p)
-   from unnest(array['public.audit_logs', 'public.audit_log_seals']) t,
+   from unnest(array['public.audit_logs', 'public.audit_log_seals', 'public.events', 'public.event_types']) t,
         unnest(array['anon', 'authenticated', 'service_role']) r,
         unnest(array['insert', 'update', 'delete', 'truncate']) p
    where has_table_privilege(r, t, p)),
-  null, 'no API role may write to the audit tables');
+  null, 'no API role may write to the audit tables, the event log or its catalogue');
 select is(
   (select array_agg(c.oid::regclass::text) from pg_class c join pg_namespace n on n.oid = c.relnamespace
    where n.nspname in ('public', 'private') and c.relkind = 'r'
@@ -230,9 +231,10 @@ select is(
      and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = 'audit_update')
      -- usage_events is itself an append-only ledger (TN072); counters and daily rows are derived from it;
      -- api_idempotency is the API's record of its own requests (their writes are audited);
+     -- events is itself an append-only log of audited changes (TN050), like audit_logs;
      -- notifications is a person's own inbox, written by the fan-out and only marked read or archived;
      -- webhook deliveries and attempts are the dispatcher's own log (test and replay are audit events)
-     and c.relname not in ('audit_logs', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency',
+     and c.relname not in ('audit_logs', 'events', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency',
                            'notifications', 'webhook_deliveries', 'webhook_attempts')),
   null, 'every tenant table is audited');
 select is(
@@ -240,7 +242,8 @@ select is(
    where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
      and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id')
      and not exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname ~ '_immutable_columns$')
-     and c.relname not in ('audit_logs')),
+     -- the logs refuse every update (TN050)
+     and c.relname not in ('audit_logs', 'events')),
   null, 'every tenant table guards its tenant_id against updates');
 select is(
   (select array_agg(c.relname::text) from pg_class c join pg_namespace n on n.oid = c.relnamespace

@@ -145,7 +145,7 @@ export function endpoint<
 			const principal = await authenticate(event);
 			Object.assign(headers, enforce(await principal.limit()));
 			const params = parse(spec.params as P, event.params, 'path');
-			const query = parse(spec.query as Q, Object.fromEntries(event.url.searchParams), 'query');
+			const query = parse(spec.query as Q, queryOf(event.url.searchParams), 'query');
 			const raw = spec.body ? await readBody(event.request) : undefined;
 			const body = parse(spec.body as B, raw?.value, 'body');
 			const key = spec.method === 'POST' ? event.request.headers.get('idempotency-key') : null;
@@ -203,4 +203,14 @@ export function endpoint<
 		}
 	}
 	return { spec, handle } as Endpoint;
+}
+
+/** The query string as an object: a parameter given more than once is the array of its values. */
+function queryOf(params: URLSearchParams): Record<string, string | string[]> {
+	const query: Record<string, string | string[]> = {};
+	for (const key of new Set(params.keys())) {
+		const values = params.getAll(key);
+		query[key] = values.length > 1 ? values : values[0]!;
+	}
+	return query;
 }

@@ -133,6 +133,7 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN241: { field: 'time_zone', message: 'Unknown time zone (use a name such as Europe/Paris).' },
 	TN242: { field: 'date_format', message: 'Choose one of the date formats offered.' },
 	TN243: { field: 'language', message: 'Choose one of the languages offered.' },
+	TN250: { message: 'That event type is not in the catalogue.' },
 	TN260: { message: 'No such webhook endpoint, or you may not manage it (webhooks.manage).' },
 	TN261: {
 		field: 'url',

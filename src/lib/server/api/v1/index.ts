@@ -7,6 +7,7 @@ import type { Endpoint, Method } from '../endpoint';
 import * as apiKeys from './api-keys';
 import * as audit from './audit';
 import * as billing from './billing';
+import * as events from './events';
 import * as invitations from './invitations';
 import * as members from './members';
 import * as projects from './projects';
@@ -64,7 +65,10 @@ export const ENDPOINTS: Endpoint[] = [
 	webhooks.sendWebhookTest,
 	webhooks.listWebhookDeliveries,
 	webhooks.getWebhookDelivery,
-	webhooks.replayWebhookDelivery
+	webhooks.replayWebhookDelivery,
+	events.listEventsEndpoint,
+	events.getEventEndpoint,
+	events.listEventTypesEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */

@@ -1,0 +1,361 @@
+/**
+ * The domain event catalogue in TypeScript: one zod schema per event type for its payload, with the
+ * payload version, the subject type and the module that publishes it. The SQL catalogue
+ * (`public.event_types`, supabase/migrations/20261202000000_events.sql) holds the same types and
+ * versions — tests/integration/events.test.ts fails when the two differ, and parses every payload
+ * the triggers write with these schemas. docs/events.md shows them as JSON Schema
+ * (`npm run events:docs`).
+ *
+ * A payload carries ids and the few fields a receiver needs, never secrets, hashes or tokens.
+ * Timestamps are ISO-8601 in UTC (`…Z`); amounts are integers in the currency's minor unit.
+ */
+import { z } from 'zod';
+
+const id = z.uuid();
+const at = z.iso.datetime();
+const day = z.iso.date();
+const roles = z.array(z.string()).meta({ description: 'Tenant-wide role keys, sorted.' });
+
+const member = z.object({
+	user_id: id,
+	membership_id: id
+});
+
+const team = z.object({ name: z.string(), description: z.string() });
+const project = z.object({ slug: z.string(), name: z.string(), description: z.string() });
+const environment = z.object({
+	project_id: id,
+	kind: z.enum(['development', 'staging', 'production']),
+	name: z.string()
+});
+
+const subscriptionStatus = z.enum([
+	'trialing',
+	'active',
+	'past_due',
+	'pending_verification',
+	'cancelled',
+	'expired'
+]);
+const subscription = z.object({
+	plan: z.string().meta({ description: 'The plan code.' }),
+	billing_interval: z.enum(['month', 'year']),
+	status: subscriptionStatus,
+	previous_status: subscriptionStatus.nullable().meta({ description: 'Null when it was created.' }),
+	current_period_end: at.nullable(),
+	trial_end: at.nullable(),
+	cancel_at_period_end: z.boolean()
+});
+
+const usage = z.object({
+	metric: z.string(),
+	period_start: day,
+	quantity: z.number().int(),
+	soft_limit: z.number().int().nullable(),
+	hard_limit: z.number().int().nullable()
+});
+
+const payment = z.object({
+	subscription_id: id.nullable(),
+	plan: z.string().nullable(),
+	billing_interval: z.enum(['month', 'year']).nullable(),
+	amount: z.number().int(),
+	currency: z.string(),
+	period_start: at.nullable(),
+	period_end: at.nullable(),
+	note: z
+		.string()
+		.nullable()
+		.meta({ description: 'What billing staff wrote (a rejection says why).' })
+});
+
+export interface EventDefinition {
+	version: number;
+	/** The module that publishes it (event_types.module). */
+	module: string;
+	/** The subject_type of its events. */
+	subject: string;
+	/** event_types.description, word for word. */
+	description: string;
+	payload: z.ZodObject;
+}
+
+/** A payload is strict (a field the schema does not name fails the catalogue test) unless loose. */
+function event(
+	module: string,
+	subject: string,
+	description: string,
+	payload: z.ZodObject,
+	{ version = 1, loose = false } = {}
+): EventDefinition {
+	return {
+		version,
+		module,
+		subject,
+		description,
+		payload: loose ? payload.loose() : payload.strict()
+	};
+}
+
+/** Every event type, by name. */
+export const EVENT_CATALOGUE = {
+	'member.added': event(
+		'members',
+		'member',
+		'Someone joined the organisation (an invitation accepted, or added by staff).',
+		member.extend({ owner: z.boolean(), invited_by: id.nullable() })
+	),
+	'member.removed': event(
+		'members',
+		'member',
+		'Someone left or was removed from the organisation.',
+		member.extend({
+			left: z.boolean().meta({ description: 'True when the member left, false when removed.' })
+		})
+	),
+	'member.role_changed': event(
+		'members',
+		'member',
+		"A member's role changed.",
+		member.extend({
+			owner: z.boolean(),
+			roles,
+			previous: z
+				.object({ owner: z.boolean(), roles })
+				.nullable()
+				.meta({ description: 'Null for an ownership transfer.' })
+		})
+	),
+	'invitation.created': event(
+		'members',
+		'invitation',
+		'An invitation was sent.',
+		z.object({
+			email: z.string(),
+			role_id: id.nullable(),
+			role: z.string().nullable(),
+			expires_at: at,
+			invited_by: id.nullable()
+		})
+	),
+	'invitation.accepted': event(
+		'members',
+		'invitation',
+		'An invitation was accepted.',
+		z.object({ email: z.string(), user_id: id, role: z.string().nullable() })
+	),
+	'team.created': event('teams', 'team', 'A team was created.', team),
+	'team.updated': event(
+		'teams',
+		'team',
+		'A team was renamed or its description changed.',
+		team.extend({ previous: team.partial().meta({ description: 'The fields that changed.' }) })
+	),
+	'team.deleted': event('teams', 'team', 'A team was deleted.', z.object({ name: z.string() })),
+	'team.member_added': event(
+		'teams',
+		'team',
+		'A member was added to a team.',
+		z.object({ team_id: id, user_id: id })
+	),
+	'team.member_removed': event(
+		'teams',
+		'team',
+		'A member was removed from a team.',
+		z.object({ team_id: id, user_id: id })
+	),
+	'project.created': event('projects', 'project', 'A project was created.', project),
+	'project.updated': event(
+		'projects',
+		'project',
+		'A project was renamed or its settings changed.',
+		project.extend({
+			previous: project.partial().meta({ description: 'The fields that changed.' })
+		})
+	),
+	'project.deleted': event(
+		'projects',
+		'project',
+		'A project was deleted.',
+		z.object({ slug: z.string(), name: z.string() })
+	),
+	'environment.created': event(
+		'projects',
+		'environment',
+		'An environment was added to a project.',
+		environment
+	),
+	'environment.updated': event(
+		'projects',
+		'environment',
+		'An environment was renamed or changed.',
+		environment.extend({
+			previous: environment
+				.pick({ kind: true, name: true })
+				.partial()
+				.meta({ description: 'The fields that changed.' })
+		})
+	),
+	'environment.deleted': event(
+		'projects',
+		'environment',
+		'An environment was deleted.',
+		environment
+	),
+	'subscription.trialing': event(
+		'billing',
+		'subscription',
+		"A subscription's trial started.",
+		subscription
+	),
+	'subscription.active': event(
+		'billing',
+		'subscription',
+		'A subscription became active.',
+		subscription
+	),
+	'subscription.past_due': event(
+		'billing',
+		'subscription',
+		"A subscription's payment is overdue.",
+		subscription
+	),
+	'subscription.suspended': event(
+		'billing',
+		'subscription',
+		'The organisation was suspended for an unpaid subscription.',
+		z.object({ plan: z.string(), status: subscriptionStatus, reason: z.string() })
+	),
+	'subscription.cancelled': event(
+		'billing',
+		'subscription',
+		'A subscription was cancelled.',
+		subscription
+	),
+	'invoice.paid': event(
+		'billing',
+		'invoice',
+		'An invoice was paid.',
+		z.object({
+			number: z.string().nullable(),
+			subscription_id: id.nullable(),
+			currency: z.string(),
+			total: z.number().int(),
+			amount_paid: z.number().int(),
+			paid_at: at.nullable()
+		})
+	),
+	'invoice.payment_failed': event(
+		'billing',
+		'invoice',
+		'A payment of an invoice failed.',
+		z.object({
+			number: z.string().nullable(),
+			payment_id: id,
+			subscription_id: id.nullable(),
+			currency: z.string(),
+			amount_due: z.number().int(),
+			failure_reason: z.string().nullable()
+		})
+	),
+	'payment.verified': event(
+		'billing',
+		'payment',
+		'A manual payment was verified and approved.',
+		payment
+	),
+	'payment.rejected': event('billing', 'payment', 'A manual payment was rejected.', payment),
+	'usage.soft_limit': event(
+		'usage',
+		'usage_metric',
+		'Usage of a metric crossed its soft limit.',
+		usage
+	),
+	'usage.hard_limit': event(
+		'usage',
+		'usage_metric',
+		'Usage of a metric reached its hard limit.',
+		usage
+	),
+	'api_key.created': event(
+		'api_keys',
+		'api_key',
+		'An API key was created.',
+		z.object({
+			name: z.string(),
+			prefix: z
+				.string()
+				.meta({ description: 'The shown start of the key (tnt_<mode>_…), not the key.' }),
+			mode: z.enum(['live', 'test']),
+			scope: z.enum(['tenant', 'project', 'environment']),
+			project_id: id.nullable(),
+			environment_id: id.nullable(),
+			permissions: z.array(z.string()),
+			expires_at: at.nullable(),
+			rotated_from: id.nullable(),
+			created_by: id
+		})
+	),
+	'api_key.revoked': event(
+		'api_keys',
+		'api_key',
+		'An API key was revoked.',
+		z.object({ name: z.string(), prefix: z.string(), revoked_by: id.nullable() })
+	),
+	'domain.verified': event(
+		'domains',
+		'domain',
+		"A custom domain's DNS was verified.",
+		z.object({ domain: z.string(), verified_at: at })
+	),
+	// Published by the webhooks module (20261202000100_webhooks.sql), which owns their fields;
+	// loose until it pins them.
+	'webhook.test': event(
+		'webhooks',
+		'webhook_endpoint',
+		'A test event sent to one endpoint on request.',
+		z.object({ endpoint_id: id.optional() }),
+		{
+			loose: true
+		}
+	),
+	'webhook.endpoint_disabled': event(
+		'webhooks',
+		'webhook_endpoint',
+		'A webhook endpoint was turned off after it failed for days or answered 410.',
+		z.object({
+			endpoint_id: id.optional(),
+			reason: z.enum(['gone', 'failing', 'manual']).optional()
+		}),
+		{ loose: true }
+	)
+} satisfies Record<string, EventDefinition>;
+
+export type EventType = keyof typeof EVENT_CATALOGUE;
+
+export const EVENT_TYPES = Object.keys(EVENT_CATALOGUE).sort() as EventType[];
+
+export function isEventType(type: string): type is EventType {
+	return Object.hasOwn(EVENT_CATALOGUE, type);
+}
+
+/** Parses a payload with its type's schema: the payload, or the issues in words. */
+export function parsePayload(type: string, payload: unknown) {
+	if (!isEventType(type)) {
+		return { success: false as const, error: `${type} is not in the event catalogue.` };
+	}
+	const parsed = EVENT_CATALOGUE[type].payload.safeParse(payload);
+	return parsed.success
+		? { success: true as const, data: parsed.data }
+		: { success: false as const, error: z.prettifyError(parsed.error) };
+}
+
+/** The JSON Schema (draft 2020-12) of a type's payload, for docs/events.md. */
+export function payloadJsonSchema(type: EventType): Record<string, unknown> {
+	return z.toJSONSchema(EVENT_CATALOGUE[type].payload, {
+		// A format (uuid, date-time, date) says it; zod's regex for it only adds noise.
+		override: ({ jsonSchema }) => {
+			if (jsonSchema.format) delete jsonSchema.pattern;
+		}
+	}) as Record<string, unknown>;
+}

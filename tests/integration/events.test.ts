@@ -1,0 +1,254 @@
+import { sql, type Kysely } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, revokeApiKey } from '../../src/lib/server/api-keys/queries';
+import { addDomain, recordDomainCheck } from '../../src/lib/server/domains/queries';
+import { EVENT_CATALOGUE, EVENT_TYPES, parsePayload } from '../../src/lib/server/events/catalogue';
+import { getEvent, listEvents, listEventTypes } from '../../src/lib/server/events/queries';
+import { acceptInvitation, inviteWithEmail } from '../../src/lib/server/members/invitations';
+import { changeMemberRole, removeMember } from '../../src/lib/server/members/queries';
+import type { DB } from '../../src/lib/server/platform/database';
+import { runAsServiceRole, runWithClaims } from '../../src/lib/server/platform/rls';
+import {
+	createEnvironment,
+	createProject,
+	deleteEnvironment,
+	deleteProject,
+	renameEnvironment,
+	updateProject
+} from '../../src/lib/server/projects/queries';
+import {
+	addTeamMember,
+	createTeam,
+	deleteTeam,
+	removeTeamMember,
+	updateTeam
+} from '../../src/lib/server/teams/queries';
+import { seeded } from '../support/database';
+import { engineFactories, type TestEngine } from './engines';
+
+const ACME = 'b0000000-0000-4000-8000-000000000001';
+const GLOBEX = 'b0000000-0000-4000-8000-000000000002';
+const OWNER = { sub: 'a0000000-0000-4000-8000-000000000011', email: 'owner@acme.test' };
+const VIEWER = { sub: 'a0000000-0000-4000-8000-000000000014', email: 'viewer@acme.test' };
+const AUDITOR = { sub: 'a0000000-0000-4000-8000-000000000015', email: 'auditor@acme.test' };
+const GLOBEX_OWNER = { sub: 'a0000000-0000-4000-8000-000000000021', email: 'owner@globex.test' };
+const FINANCE = { sub: 'a0000000-0000-4000-8000-000000002302', email: 'finance@tenantry.test' };
+const BILLED = 'b0000000-0000-4000-8000-000000004200';
+const NEWCOMER = { sub: 'a0000000-0000-4000-8000-000000004201', email: 'newcomer42@example.test' };
+
+/**
+ * The zod catalogue against the SQL one, and every event the publishing triggers write — after
+ * the seed and after driving each module's real actions through its queries and RPCs — parsed
+ * with its type's schema.
+ */
+describe.each(engineFactories)('domain events on %s', (_name, factory) => {
+	let t: TestEngine;
+	let db: Kysely<DB>;
+
+	const as = <T>(
+		claims: { sub: string; email: string },
+		fn: Parameters<typeof runWithClaims<T>>[2]
+	) => runWithClaims(db, claims, fn);
+
+	beforeAll(async () => {
+		t = await seeded(factory);
+		db = t.engine.db;
+	});
+	afterAll(() => t.dispose());
+
+	it('has the same types and versions in SQL and in zod', async () => {
+		const rows = await as(AUDITOR, (trx) => listEventTypes(trx));
+		expect(rows.map((r) => [r.type, r.version, r.module, r.description])).toEqual(
+			EVENT_TYPES.map((type) => {
+				const def = EVENT_CATALOGUE[type];
+				return [type, def.version, def.module, def.description];
+			})
+		);
+	});
+
+	it('publishes the members, teams, projects, API keys and domains types from their real actions', async () => {
+		// Members and invitations (the invitation's link comes out of the email outbox).
+		await as(OWNER, (trx) =>
+			inviteWithEmail(trx, {
+				tenantId: ACME,
+				email: NEWCOMER.email,
+				roleId: null,
+				appUrl: 'http://localhost',
+				inviter: OWNER.email
+			})
+		);
+		const { rows: links } = await sql<{ link: string }>`
+			select payload->>'link' as link from private.email_outbox where to_address = ${NEWCOMER.email}`.execute(
+			db
+		);
+		const token = links[0]!.link.split('/invite/')[1]!;
+		await sql`insert into auth.users (id, aud, role, email, email_confirmed_at, created_at, updated_at)
+			values (${NEWCOMER.sub}, 'authenticated', 'authenticated', ${NEWCOMER.email}, now(), now(), now())`.execute(
+			db
+		);
+		await as(NEWCOMER, (trx) => acceptInvitation(trx, token));
+		const { rows: roles } = await sql<{ id: string }>`
+			select id from public.roles where tenant_id is null and key = 'developer'`.execute(db);
+		await as(OWNER, (trx) => changeMemberRole(trx, ACME, VIEWER.sub, roles[0]!.id));
+		await as(OWNER, (trx) => removeMember(trx, ACME, NEWCOMER.sub));
+
+		// Teams, projects, environments.
+		await as(OWNER, async (trx) => {
+			const team = await createTeam(trx, ACME, { name: 'Events', description: 'Ships events' });
+			await updateTeam(trx, ACME, team, { name: 'Events team', description: 'Ships events' });
+			await addTeamMember(trx, ACME, team, VIEWER.sub);
+			await removeTeamMember(trx, ACME, team, VIEWER.sub);
+			await deleteTeam(trx, ACME, team);
+			await createProject(trx, ACME, { slug: 'events42', name: 'Events', description: '' });
+		});
+		const { rows: projects } = await sql<{ id: string }>`
+			select id from public.projects where tenant_id = ${ACME} and slug = 'events42'`.execute(db);
+		const project = { id: projects[0]!.id, tenantId: ACME };
+		await as(OWNER, async (trx) => {
+			await updateProject(trx, project.id, {
+				slug: 'events42',
+				name: 'Events 2',
+				description: 'x'
+			});
+			await createEnvironment(trx, project, { name: 'preview', kind: 'staging' });
+		});
+		const { rows: envs } = await sql<{ id: string }>`
+			select id from public.environments where project_id = ${project.id} and name = 'preview'`.execute(
+			db
+		);
+		await as(OWNER, async (trx) => {
+			await renameEnvironment(trx, project.id, envs[0]!.id, 'review');
+			await deleteEnvironment(trx, project.id, envs[0]!.id);
+			await deleteProject(trx, project.id);
+		});
+
+		// API keys and domains.
+		await as(OWNER, async (trx) => {
+			const key = await createApiKey(trx, ACME, {
+				name: 'events',
+				mode: 'test',
+				permissions: ['audit.read'],
+				projectId: null,
+				environmentId: null,
+				expiresAt: null,
+				rateLimit: 600
+			});
+			await revokeApiKey(trx, key.id);
+			await addDomain(trx, ACME, 'events42.example.com');
+		});
+		const { rows: domains } = await sql<{ id: string }>`
+			select id from public.tenant_domains where domain = 'events42.example.com'`.execute(db);
+		await runAsServiceRole(db, 'domains.verify', (trx) =>
+			recordDomainCheck(trx, domains[0]!.id, true, null)
+		);
+	});
+
+	it("lists a tenant's events newest first, by type and by page, and gets one", async () => {
+		const all = await as(AUDITOR, (trx) => listEvents(trx, ACME, {}, { limit: 5 }));
+		expect(all.rows).toHaveLength(5);
+		expect(all.hasOlder).toBe(true);
+		const at = all.rows.map((r) => r.at);
+		expect([...at].sort().reverse()).toEqual(at);
+		const next = await as(AUDITOR, (trx) =>
+			listEvents(trx, ACME, {}, { before: { at: all.rows[4]!.at, id: all.rows[4]!.id }, limit: 5 })
+		);
+		expect(next.rows.map((r) => r.id)).not.toContain(all.rows[4]!.id);
+		expect(next.rows[0]!.at <= all.rows[4]!.at).toBe(true);
+
+		const teams = await as(AUDITOR, (trx) =>
+			listEvents(trx, ACME, { types: ['team.created', 'team.deleted'] }, { limit: 100 })
+		);
+		expect(teams.rows.length).toBeGreaterThan(0);
+		expect(new Set(teams.rows.map((r) => r.type))).toEqual(
+			new Set(['team.created', 'team.deleted'])
+		);
+
+		const one = await as(AUDITOR, (trx) => getEvent(trx, ACME, all.rows[0]!.id));
+		expect(one?.id).toBe(all.rows[0]!.id);
+		expect(await as(AUDITOR, (trx) => getEvent(trx, GLOBEX, all.rows[0]!.id))).toBeNull();
+	});
+
+	it('shows nothing to a member holding neither audit.read nor webhooks.manage', async () => {
+		const { rows } = await sql<{ id: string }>`
+			select id from public.roles where tenant_id is null and key = 'viewer'`.execute(db);
+		await as(OWNER, (trx) => changeMemberRole(trx, ACME, VIEWER.sub, rows[0]!.id));
+		const page = await as(VIEWER, (trx) => listEvents(trx, ACME, {}));
+		expect(page.rows).toEqual([]);
+	});
+	// Last: the lifecycle job it runs moves every tenant's subscription on by weeks.
+	it('publishes the billing and usage types from the lifecycle job, payments, metering and invoices', async () => {
+		// A trial that lapses and is suspended, paid by proof (verified), paid again (rejected),
+		// metered past its soft and up to its hard limit, an invoice whose card payment fails before
+		// it is paid, and the subscription cancelled.
+		await sql`insert into public.tenants (id, slug, name, status) values (${BILLED}, 'events42', 'Events', 'active')`.execute(
+			db
+		);
+		await sql`insert into public.memberships (tenant_id, user_id, is_owner) values (${BILLED}, ${GLOBEX_OWNER.sub}, true)`.execute(
+			db
+		);
+		await sql`insert into public.subscriptions (tenant_id, plan_id, status, current_period_start, current_period_end, trial_end)
+			select ${BILLED}, p.id, 'trialing', now() - interval '10 days', now() + interval '20 days', now() + interval '1 day'
+			from public.plans p where p.code = 'pro'`.execute(db);
+		await runAsServiceRole(db, 'billing.lifecycle', (trx) =>
+			sql`select private.run_billing_lifecycle(now() + interval '2 days')`.execute(trx)
+		);
+		await runAsServiceRole(db, 'billing.lifecycle', (trx) =>
+			sql`select private.run_billing_lifecycle(now() + interval '40 days')`.execute(trx)
+		);
+		const pay = async (approve: boolean, file: string) => {
+			const { rows } = await as(GLOBEX_OWNER, (trx) =>
+				sql<{
+					id: string;
+				}>`select public.submit_payment_proof(${BILLED}, 'pro', 'month', 2900, ${`${BILLED}/${file}`}) as id`.execute(
+					trx
+				)
+			);
+			await as(FINANCE, (trx) =>
+				sql`select public.verify_payment(${rows[0]!.id}, ${approve}, ${approve ? null : 'Unreadable scan'})`.execute(
+					trx
+				)
+			);
+		};
+		await pay(true, 'proof-1.pdf');
+		await pay(false, 'proof-2.pdf');
+		await as(GLOBEX_OWNER, (trx) =>
+			sql`select public.record_usage(${BILLED}, 'compute_minutes', 9999, 'events42-1')`.execute(trx)
+		);
+		await as(GLOBEX_OWNER, (trx) =>
+			sql`select public.record_usage(${BILLED}, 'compute_minutes', 1, 'events42-2')`.execute(trx)
+		);
+		await sql`insert into public.invoices (tenant_id, number, status, currency, total)
+			values (${BILLED}, 'EV-42', 'open', 'usd', 2900)`.execute(db);
+		await sql`insert into public.payments (tenant_id, invoice_id, provider, amount, currency, status, failure_reason)
+			select ${BILLED}, i.id, 'stripe', 2900, 'usd', 'failed', 'card declined' from public.invoices i where i.number = 'EV-42'`.execute(
+			db
+		);
+		await sql`update public.invoices set status = 'paid', amount_paid = 2900, paid_at = now() where number = 'EV-42'`.execute(
+			db
+		);
+		await sql`update public.subscriptions set status = 'cancelled', cancelled_at = now()
+			where tenant_id = ${BILLED} and status = 'active'`.execute(db);
+	});
+
+	it("writes only events that parse with their type's schema, and every type the modules own", async () => {
+		const { rows: events } = await sql<{
+			type: string;
+			version: number;
+			subject_type: string;
+			payload: unknown;
+		}>`select type, version, subject_type, payload from public.events`.execute(db);
+		const problems = events.flatMap((e) => {
+			const parsed = parsePayload(e.type, e.payload);
+			const def = EVENT_CATALOGUE[e.type as keyof typeof EVENT_CATALOGUE];
+			return [
+				...(parsed.success ? [] : [`${e.type}: ${parsed.error}`]),
+				...(def && e.subject_type !== def.subject ? [`${e.type}: subject ${e.subject_type}`] : []),
+				...(def && e.version !== def.version ? [`${e.type}: version ${e.version}`] : [])
+			];
+		});
+		expect(problems).toEqual([]);
+		const published = new Set(events.map((e) => e.type));
+		const owned = EVENT_TYPES.filter((type) => EVENT_CATALOGUE[type].module !== 'webhooks');
+		expect(owned.filter((type) => !published.has(type))).toEqual([]);
+	});
+});
