@@ -23,8 +23,8 @@ insert into public.system_settings (key, value, category, description, is_public
    false)
 on conflict (key) do nothing;
 
--- Rate limits count the attempts an endpoint received in the last second.
-create index webhook_attempts_endpoint_started_idx on public.webhook_attempts (endpoint_id, started_at);
+-- Rate limits count the attempts an endpoint received in the last second, on the webhooks module's
+-- webhook_attempts_endpoint_started_idx (tenant_id, endpoint_id, started_at).
 -- Failing an endpoint's pending deliveries when it is disabled.
 create index webhook_deliveries_endpoint_pending_idx on public.webhook_deliveries (endpoint_id)
   where status = 'pending';
@@ -143,7 +143,8 @@ begin
    where d.endpoint_id = p_endpoint_id and d.status = 'pending';
   perform private.publish_event(v_endpoint.tenant_id, 'webhook.endpoint_disabled', 'webhook_endpoint',
     v_endpoint.id::text, jsonb_build_object(
-      'url', v_endpoint.url, 'reason', p_reason, 'failing_since', v_endpoint.failing_since, 'error', p_error));
+      'url', v_endpoint.url, 'reason', p_reason, 'failing_since', private.event_time(v_endpoint.failing_since),
+      'error', p_error));
 end
 $$;
 
@@ -179,7 +180,8 @@ begin
     select e.id as endpoint_id,
            e.rate_limit_per_second
              - (select count(*) from public.webhook_attempts a
-                 where a.endpoint_id = e.id and a.started_at > now() - interval '1 second')
+                 where a.tenant_id = e.tenant_id and a.endpoint_id = e.id
+                   and a.started_at > now() - interval '1 second')
              - (select count(*) from public.webhook_deliveries h
                  where h.endpoint_id = e.id and h.status = 'pending' and h.claimed_until >= now())
              as left_this_second

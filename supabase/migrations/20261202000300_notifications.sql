@@ -478,22 +478,69 @@ create or replace function private.notification_text(p_event public.events, p_ki
 returns table (title text, body text, link text)
 language sql
 stable
+security definer
 set search_path = ''
 as $$
+  with p as (
+    select p_event.payload as j,
+           -- The person an event is about, by name (or address), when it names one.
+           (select coalesce(nullif(pr.full_name, ''), pr.email::text) from public.profiles pr
+             where pr.id = private.try_uuid(p_event.payload ->> 'user_id')) as person,
+           (select t.name from public.teams t
+             where t.tenant_id = p_event.tenant_id and t.id = private.try_uuid(p_event.payload ->> 'team_id')) as team,
+           -- An amount in the currency's minor unit, as 1,234.00 EUR.
+           (select to_char(coalesce(p_event.payload ->> 'amount', p_event.payload ->> 'amount_due',
+                                    p_event.payload ->> 'amount_paid', p_event.payload ->> 'total')::numeric / 100,
+                           'FM999,999,999,990.00') || ' ' || upper(p_event.payload ->> 'currency')) as money
+  )
   select left(p_kind.label, 200),
-         left(coalesce(
-           nullif(p_event.payload ->> 'summary', ''),
+         left(coalesce(nullif(case p_event.type
+           when 'member.added' then p.person || ' joined the organisation.'
+           when 'member.removed' then p.person || case when (p.j ->> 'left')::boolean then ' left the organisation.'
+                                                       else ' was removed from the organisation.' end
+           when 'member.role_changed' then p.person || ' is now '
+             || case when (p.j ->> 'owner')::boolean then 'an owner'
+                     else coalesce((select string_agg(r.name, ', ' order by r.name) from public.roles r
+                                     where r.key in (select jsonb_array_elements_text(p.j -> 'roles'))
+                                       and (r.tenant_id is null or r.tenant_id = p_event.tenant_id)),
+                                   'without a role') end
+             || '.'
+           when 'invitation.created' then p.j ->> 'email' || ' was invited' || coalesce(' as ' || (p.j ->> 'role'), '') || '.'
+           when 'invitation.accepted' then p.j ->> 'email' || ' accepted the invitation.'
+           when 'team.created' then 'The team ' || (p.j ->> 'name') || ' was created.'
+           when 'team.deleted' then 'The team ' || (p.j ->> 'name') || ' was deleted.'
+           when 'team.member_added' then coalesce(p.person, 'Someone') || ' joined the team ' || coalesce(p.team, '') || '.'
+           when 'team.member_removed' then coalesce(p.person, 'Someone') || ' left the team ' || coalesce(p.team, '') || '.'
+           when 'project.created' then 'The project ' || (p.j ->> 'name') || ' was created.'
+           when 'project.deleted' then 'The project ' || (p.j ->> 'name') || ' was deleted.'
+           when 'environment.created' then 'The ' || (p.j ->> 'kind') || ' environment ' || (p.j ->> 'name') || ' was added.'
+           when 'environment.deleted' then 'The environment ' || (p.j ->> 'name') || ' was deleted.'
+           when 'subscription.suspended' then 'The organisation is suspended: ' || (p.j ->> 'reason')
+           when 'invoice.paid' then 'Invoice ' || coalesce(p.j ->> 'number', '') || ' for ' || p.money || ' was paid.'
+           when 'invoice.payment_failed' then 'A payment of ' || p.money || ' failed'
+             || coalesce(': ' || (p.j ->> 'failure_reason'), '.')
+           when 'payment.verified' then 'Your transfer of ' || p.money || ' was approved.'
+           when 'payment.rejected' then 'Your transfer of ' || p.money || ' was rejected' || coalesce(': ' || (p.j ->> 'note'), '.')
+           when 'usage.soft_limit' then (p.j ->> 'metric') || ': ' || (p.j ->> 'quantity') || ' used, past the soft limit of '
+             || (p.j ->> 'soft_limit') || '.'
+           when 'usage.hard_limit' then (p.j ->> 'metric') || ': ' || (p.j ->> 'quantity') || ' used, the hard limit of '
+             || (p.j ->> 'hard_limit') || ' is reached.'
+           when 'api_key.created' then 'The API key ' || (p.j ->> 'name') || ' (' || (p.j ->> 'prefix') || '…) was created.'
+           when 'api_key.revoked' then 'The API key ' || (p.j ->> 'name') || ' (' || (p.j ->> 'prefix') || '…) was revoked.'
+           when 'domain.verified' then (p.j ->> 'domain') || ' is verified and serves the organisation.'
+           when 'webhook.endpoint_disabled' then (p.j ->> 'url') || ' was turned off: '
+             || case p.j ->> 'reason' when 'gone' then 'it answered 410 Gone.' else 'every delivery failed for days.' end
+           end, ''),
+           nullif(p.j ->> 'summary', ''),
            concat_ws(' · ',
-             nullif(coalesce(p_event.payload ->> 'email', p_event.payload ->> 'name', p_event.payload ->> 'domain',
-                             p_event.payload ->> 'metric', p_event.payload ->> 'url'), ''),
-             nullif(coalesce(p_event.payload ->> 'role_name', p_event.payload ->> 'role', p_event.payload ->> 'plan',
-                             p_event.payload ->> 'reason'), '')),
-           ''), 2000),
+             nullif(coalesce(p.j ->> 'email', p.j ->> 'name', p.j ->> 'domain', p.j ->> 'metric', p.j ->> 'url'), ''),
+             nullif(coalesce(p.j ->> 'role_name', p.j ->> 'role', p.j ->> 'plan', p.j ->> 'reason'), ''))), 2000),
          replace(p_kind.link_path, '{slug}', p_slug)
+  from p
 $$;
 comment on function private.notification_text(public.events, public.notification_kinds, text) is
-  'What a notification of an event says: the kind''s label, the payload''s summary (or its name/email/role …), and '
-  'the kind''s link in the tenant.';
+  'What a notification of an event says: the kind''s label, a sentence from the payload''s fields (the person, team '
+  'and amount looked up or formatted), and the kind''s link in the tenant. Security definer: reads profiles and teams.';
 
 -- ---------------------------------------------------------------------------------------------
 -- Job functions (service_role only)

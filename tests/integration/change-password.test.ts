@@ -50,8 +50,12 @@ describe.each(engineFactories)('changePassword on %s', (_name, factory) => {
 		expect(await sessionsOf(email)).toBe(1);
 		expect(await codeOf(auth.signIn(email, SEEDED))).toBe('invalid_credentials');
 		expect(await codeOf(signIn(email, 'Brand-New-42'))).toBe('ok');
-		const mail = (await listOutbox(db, 50)).find((m) => m.toAddress === email);
-		expect(mail?.template).toBe('password_changed');
+		// One "password changed" message: the security notice's mail (notifications), no other.
+		const { rows } = await sql<{ n: number }>`select count(*)::int as n
+			from private.notification_mail m join auth.users u on u.id = m.user_id
+			where u.email = ${email} and m.kind = 'security.password_changed'`.execute(db);
+		expect(rows[0]!.n).toBe(1);
+		expect((await listOutbox(db, 50)).filter((m) => m.toAddress === email)).toEqual([]);
 	});
 
 	it('refuses a sixth wrong current password within 15 minutes, even before checking it', async () => {

@@ -40,14 +40,3 @@ export function resetPasswordEmail(to: string, link: string): OutgoingEmail {
 		payload: { link }
 	};
 }
-
-export function passwordChangedEmail(to: string): OutgoingEmail {
-	return {
-		to,
-		template: 'password_changed',
-		subject: 'Your password was changed',
-		bodyText:
-			`The password of your Tenantry account was just changed and every session was signed out. ` +
-			`If this was not you, reset your password at once.${SIGNATURE}`
-	};
-}

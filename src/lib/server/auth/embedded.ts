@@ -23,12 +23,7 @@ import {
 	SAME_PASSWORD,
 	parseSignUp
 } from './schemas';
-import {
-	alreadyRegisteredEmail,
-	confirmSignupEmail,
-	passwordChangedEmail,
-	resetPasswordEmail
-} from './emails';
+import { alreadyRegisteredEmail, confirmSignupEmail, resetPasswordEmail } from './emails';
 import { AuthError, type AuthErrorCode } from './errors';
 import {
 	ACCESS_TOKEN_TTL_SECONDS,
@@ -479,7 +474,6 @@ export class EmbeddedAuth implements AuthProvider {
 			// The owner proved the address: the account's counters and locks start again.
 			await sql`delete from auth.sign_in_attempts
 			           where scope in ('account', 'account_address') and email = ${user.email}`.execute(trx);
-			await queueEmail(trx, passwordChangedEmail(user.email));
 		});
 	}
 
@@ -518,7 +512,6 @@ export class EmbeddedAuth implements AuthProvider {
 			           where id = ${claims.sub}`.execute(trx);
 			const ended = await sql`delete from auth.sessions
 			                         where user_id = ${claims.sub} and id <> ${claims.session_id}`.execute(trx);
-			await queueEmail(trx, passwordChangedEmail(session.email));
 			this.passwordAttempts.reset(claims.sub);
 			return Number(ended.numAffectedRows ?? 0);
 		});

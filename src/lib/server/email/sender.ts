@@ -13,12 +13,7 @@ import type { DB } from '../platform/database';
 import { runAsServiceRole } from '../platform/rls';
 
 /** The auth mail the embedded provider queues; Supabase Auth sends its own in the Supabase profile. */
-export const AUTH_TEMPLATES = [
-	'confirm_signup',
-	'already_registered',
-	'reset_password',
-	'password_changed'
-] as const;
+export const AUTH_TEMPLATES = ['confirm_signup', 'already_registered', 'reset_password'] as const;
 
 export interface SenderOptions {
 	/** SMTP_URL: smtp://user:password@host:587, smtps:// for TLS from the first byte. */
