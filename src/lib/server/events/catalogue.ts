@@ -308,26 +308,24 @@ export const EVENT_CATALOGUE = {
 		"A custom domain's DNS was verified.",
 		z.object({ domain: z.string(), verified_at: at })
 	),
-	// Published by the webhooks module (20261202000100_webhooks.sql), which owns their fields;
-	// loose until it pins them.
 	'webhook.test': event(
 		'webhooks',
 		'webhook_endpoint',
 		'A test event sent to one endpoint on request.',
-		z.object({ endpoint_id: id.optional() }),
-		{
-			loose: true
-		}
+		z.object({ endpoint_id: id, message: z.string() })
 	),
 	'webhook.endpoint_disabled': event(
 		'webhooks',
 		'webhook_endpoint',
 		'A webhook endpoint was turned off after it failed for days or answered 410.',
 		z.object({
-			endpoint_id: id.optional(),
-			reason: z.enum(['gone', 'failing', 'manual']).optional()
-		}),
-		{ loose: true }
+			url: z.string(),
+			reason: z
+				.enum(['gone', 'failing'])
+				.meta({ description: 'gone: it answered 410; failing: no success for days.' }),
+			failing_since: at.nullable(),
+			error: z.string().nullable().meta({ description: 'The last attempt’s error or status.' })
+		})
 	)
 } satisfies Record<string, EventDefinition>;
 

@@ -122,7 +122,11 @@ export const actions: Actions = {
 		);
 		const slug = 'ok' in result ? result.values.slug?.trim().toLowerCase() : undefined;
 		if (slug && slug !== event.params.project) {
-			redirectWithToast(event.cookies, `/t/${event.params.slug}/projects/${slug}`, 'Project saved.');
+			redirectWithToast(
+				event.cookies,
+				`/t/${event.params.slug}/projects/${slug}`,
+				'Project saved.'
+			);
 		}
 		return result;
 	},
