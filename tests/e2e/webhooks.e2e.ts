@@ -1,20 +1,20 @@
 /**
- * The webhooks pages in Chromium, on an app started with WEBHOOK_ALLOW_LOOPBACK=true (as tests
- * and the demo run it): an endpoint is refused for a private address (a sentence, the values
- * kept), created for a loopback receiver, its secret revealed on request and proved usable by the
- * standardwebhooks library, rotated behind a confirmation, a test event queued and seen in the
- * delivery log, the delivery replayed; a viewer gets no page and no nav entry; both pages pass axe
- * and fit a 390-px phone in light and dark (screenshots in test-results/screenshots/webhooks/).
- *
- * The delivery itself (an attempt, its status code) is the dispatcher's: this file asserts what the
- * pages guarantee — the delivery is queued, pending, with its body and webhook-id — and nothing
- * leaves the machine (the receiver URL is a loopback port nobody listens on).
+ * The webhooks pages in Chromium, on an app started as npm start runs it (the edge functions in
+ * Deno, FUNCTIONS_SERVE) with WEBHOOK_ALLOW_LOOPBACK=true (as tests and the demo run it): an
+ * endpoint is refused for a private address (a sentence, the values kept), created for a loopback
+ * receiver the test starts (tests/support/webhook-receiver.ts, verifying with standardwebhooks),
+ * its secret revealed on request and proved usable by the standardwebhooks library, rotated behind
+ * a confirmation; a test event is delivered signed by both secrets of the overlap, logged with its
+ * attempt, and replayed under the same webhook-id; a viewer gets no page and no nav entry; both
+ * pages pass axe and fit a 390-px phone in light and dark (screenshots in
+ * test-results/screenshots/webhooks/). Nothing leaves the machine.
  */
 import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, startApp, type App } from '../support/app';
+import { startApp, type App } from '../support/app';
+import { startReceiver, type Receiver } from '../support/webhook-receiver';
 import { launchBrowser, rowAction, screenshot, signIn, submitSignIn, toast } from './harness';
 
 /** Acme's endpoint in supabase/seeds/28_webhooks.sql: off, with three past test deliveries. */
@@ -24,14 +24,21 @@ describe('webhooks pages', () => {
 	let app: App;
 	let browser: Browser;
 	let endpointPath = '';
+	let receiver: Receiver;
+	/** The secrets revealed so far: the first, then the one rotation made. */
+	const secrets: string[] = [];
 
 	beforeAll(async () => {
-		app = await startApp({ WEBHOOK_ALLOW_LOOPBACK: 'true' });
+		// The dispatcher runs as under npm start (FUNCTIONS_SERVE: the edge functions in Deno),
+		// delivering to a receiver on loopback that verifies with standardwebhooks.
+		receiver = await startReceiver([]);
+		app = await startApp({ WEBHOOK_ALLOW_LOOPBACK: 'true', FUNCTIONS_SERVE: 'on' });
 		browser = await launchBrowser();
 	}, 180_000);
 	afterAll(async () => {
 		await browser?.close();
 		await app?.stop();
+		await receiver?.stop();
 	});
 
 	it('refuses a private address with the values kept, then creates an endpoint for a loopback receiver', async () => {
@@ -53,12 +60,11 @@ describe('webhooks pages', () => {
 		expect(await form.getByLabel('Endpoint URL').inputValue()).toBe('https://10.0.0.7/hooks');
 		expect(await form.getByLabel('Description', { exact: true }).inputValue()).toBe('E2E receiver');
 
-		const receiver = `http://127.0.0.1:${await freePort()}/hooks`;
-		await form.getByLabel('Endpoint URL').fill(receiver);
+		await form.getByLabel('Endpoint URL').fill(receiver.url);
 		await form.getByLabel('Only the types ticked below').check();
 		await form.getByRole('button', { name: 'Add endpoint' }).click();
 		await form.getByText('Tick at least one event type, or choose all events.').waitFor();
-		expect(await form.getByLabel('Endpoint URL').inputValue()).toBe(receiver);
+		expect(await form.getByLabel('Endpoint URL').inputValue()).toBe(receiver.url);
 		expect(await form.getByLabel('Only the types ticked below').isChecked()).toBe(true);
 
 		await form.getByRole('checkbox', { name: /^member\.added\b/ }).click();
@@ -70,7 +76,7 @@ describe('webhooks pages', () => {
 		await owner.getByRole('heading', { name: 'Webhook endpoint', level: 1 }).waitFor();
 		expect(await owner.getByTestId('endpoint-status').first().textContent()).toContain('Enabled');
 		expect(await owner.getByTestId('edit-form').getByLabel('Endpoint URL').inputValue()).toBe(
-			receiver
+			receiver.url
 		);
 		await owner.context().close();
 	});
@@ -113,10 +119,13 @@ describe('webhooks pages', () => {
 		expect(rotated).toMatch(/^whsec_/);
 		expect(rotated).not.toBe(secret);
 		expect(() => new Webhook(rotated).verify(payload, headers)).toThrow();
+		secrets.push(secret, rotated);
 		await owner.context().close();
 	});
 
-	it('sends a test event that waits in the delivery log, and replays it', async () => {
+	it('delivers a test event signed by both secrets of the rotation, logs the attempt, and replays it under the same id', async () => {
+		expect(secrets, 'the secret test ran first').toHaveLength(2);
+		const [old, current] = secrets as [string, string];
 		const owner = await signIn(browser, app.url, 'owner@acme.test');
 		await owner.goto(endpointPath, { waitUntil: 'networkidle' });
 		await owner.getByRole('button', { name: 'Send a test event' }).click();
@@ -124,19 +133,29 @@ describe('webhooks pages', () => {
 			owner,
 			'A test event was queued for this endpoint: see it in the delivery log.'
 		).waitFor();
-		await owner.waitForLoadState('networkidle');
+		const first = await arrived(1);
+		expect(JSON.parse(first.body)).toMatchObject({ type: 'webhook.test' });
+		expect(first.id).toMatch(/^msg_[0-9a-f]{32}$/);
+		// During the overlap both secrets sign: one v1 per live secret, each verifying on its own.
+		expect(first.signature.split(' ')).toHaveLength(2);
+		for (const secret of [current, old]) {
+			expect(verifies(first, secret), 'each live secret verifies the delivery').toBe(true);
+		}
+
 		const log = owner.getByRole('table', { name: 'Deliveries to this endpoint' });
 		const row = log.getByRole('row').filter({ hasText: 'webhook.test' });
-		await row.first().waitFor();
-		expect(await row.count()).toBe(1);
-		const text = (await row.textContent())!;
-		// Pending until the dispatcher (webhook-dispatch) runs: what this part guarantees.
-		expect(text).toMatch(/pending/i);
-		expect(text).toMatch(/msg_[0-9a-f]{32}/);
-		await row.getByText('0 attempts').click();
+		await expect
+			.poll(async () => {
+				await owner.reload({ waitUntil: 'networkidle' });
+				return row.textContent();
+			})
+			.toMatch(/succeeded/i);
+		expect(await row.textContent()).toContain(first.id);
+		await row.getByText('1 attempt').click();
 		const details = row.getByTestId('delivery-details');
 		expect(await details.textContent()).toMatch(/"type": ?"webhook\.test"/);
-		expect(await details.textContent()).toContain('No attempt yet');
+		expect(await details.getByTestId('attempt').count()).toBe(1);
+		expect(await details.getByTestId('attempt').textContent()).toContain('200');
 		await screenshot(owner, 'webhooks/endpoint-with-test-delivery');
 
 		await rowAction(owner, row, 'Replay');
@@ -144,9 +163,42 @@ describe('webhooks pages', () => {
 			owner,
 			'The delivery is queued again, with the same body and webhook-id.'
 		).waitFor();
+		const again = await arrived(2);
+		expect(again.id, 'a replay keeps the webhook-id').toBe(first.id);
+		expect(again.body, 'and the body').toBe(first.body);
+		await expect
+			.poll(async () => {
+				await owner.reload({ waitUntil: 'networkidle' });
+				return row.textContent();
+			})
+			.toContain('2 attempts');
 		expect(await log.getByRole('row').filter({ hasText: 'webhook.test' }).count()).toBe(1);
 		await owner.context().close();
 	});
+
+	/** Waits until the receiver holds `n` requests; returns the n-th. */
+	async function arrived(n: number) {
+		await expect
+			.poll(() => receiver.received.length, { timeout: 30_000 })
+			.toBeGreaterThanOrEqual(n);
+		return receiver.received[n - 1]!;
+	}
+
+	function verifies(
+		got: { id: string; timestamp: number; body: string; signature: string },
+		secret: string
+	) {
+		try {
+			new Webhook(secret).verify(got.body, {
+				'webhook-id': got.id,
+				'webhook-timestamp': String(got.timestamp),
+				'webhook-signature': got.signature
+			});
+			return true;
+		} catch {
+			return false;
+		}
+	}
 
 	it('shows the demo endpoint’s attempts and its success rate per day, chart and table', async () => {
 		const owner = await signIn(browser, app.url, 'owner@acme.test');

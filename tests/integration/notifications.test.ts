@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * Notifications end to end below the pages: events fanned out to the right people, idempotent
  * across retries, a crash and two concurrent runs; preferences and the organisation's settings
@@ -94,7 +95,13 @@ describe.each(engineFactories)('notifications on %s', (_name, factory) => {
 		const stop = onWake(VIEWER.sub, () => woken.push(VIEWER.sub));
 		const event = await publish(
 			'member.role_changed',
-			{ user_id: VIEWER.sub, email: VIEWER.email, role: 'Developer' },
+			{
+				user_id: VIEWER.sub,
+				membership_id: randomUUID(),
+				owner: false,
+				roles: ['developer'],
+				previous: { owner: false, roles: ['viewer'] }
+			},
 			VIEWER.sub
 		);
 		const before = (await inbox(OWNER.sub)).length;
@@ -104,7 +111,7 @@ describe.each(engineFactories)('notifications on %s', (_name, factory) => {
 		const [mine] = (await inbox(VIEWER.sub)).filter((n) => n.event_id === event);
 		expect(mine).toMatchObject({
 			title: "A member's role changed",
-			body: 'viewer@acme.test · Developer',
+			body: 'Vint Viewer is now Developer.',
 			link: '/t/acme/members'
 		});
 		expect((await inbox(OWNER.sub)).length).toBe(before + 1);

@@ -47,7 +47,10 @@ const TABLES: Record<string, { noun: string; label?: string }> = {
 	invoice_lines: { noun: 'invoice line', label: 'description' },
 	payments: { noun: 'payment' },
 	payment_methods: { noun: 'payment method', label: 'brand' },
-	tenant_domains: { noun: 'domain', label: 'domain' }
+	tenant_domains: { noun: 'domain', label: 'domain' },
+	webhook_endpoints: { noun: 'webhook endpoint', label: 'url' },
+	webhook_endpoint_secrets: { noun: 'webhook signing secret' },
+	tenant_notification_settings: { noun: 'notification setting', label: 'kind' }
 };
 
 /** Sentences of the RPCs' named events; `{key}` is the entry's after (then before) value. */
@@ -85,7 +88,10 @@ const EVENTS: Record<string, string> = {
 	'stripe.subscription_status': 'Stripe changed the subscription to {status}',
 	'stripe.invoice_paid': 'An invoice was paid through Stripe',
 	'stripe.payment_failed': 'A card payment failed',
-	'domain.verify': '{actor} verified the domain {domain}'
+	'domain.verify': '{actor} verified the domain {domain}',
+	'webhook.secret_reveal': "{actor} revealed a webhook endpoint's signing secret",
+	'webhook.test': '{actor} sent a test event to a webhook endpoint',
+	'webhook.replay': '{actor} replayed a webhook delivery'
 };
 
 const VERBS: Record<string, string> = { insert: 'created', update: 'changed', delete: 'deleted' };
