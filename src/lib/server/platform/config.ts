@@ -178,8 +178,6 @@ const schema = z
 			.default('auto'),
 		FUNCTIONS_HOST: z.string().min(1).default('127.0.0.1'),
 		FUNCTIONS_PORT: port(54321),
-		/** Webhook receivers on loopback, over http: tests and the demo only (docs/webhooks.md). */
-		WEBHOOK_ALLOW_LOOPBACK: booleanFlag.default(false),
 		/** How often the app checks for due webhook deliveries besides LISTEN and its timer. */
 		WEBHOOK_WAKE_POLL_MS: z.coerce
 			.number({ error: 'expected milliseconds' })
