@@ -76,16 +76,21 @@ describe('the admin console', () => {
 		expect(await admin.getByRole('cell', { name: 'tenant.approve' }).count()).toBe(1);
 
 		await open(admin, `/admin/tenants/${ACME_ID}`);
-		await confirmAction(admin, 'Suspend tenant', [
-			['Reason for suspending', '   '],
-			[TYPED_NAME, 'Acme Inc']
-		]);
-		await admin.getByText('Give a reason: the organisation’s members see it.').first().waitFor();
+		// A blank reason is refused inside the dialog, which stays open with the name still typed.
+		await admin.getByRole('button', { name: 'Suspend tenant', exact: true }).click();
+		const dialog = admin.getByRole('alertdialog');
+		await dialog.getByLabel('Reason for suspending').fill('   ');
+		await dialog.getByLabel(TYPED_NAME).fill('Acme Inc');
+		await dialog.getByRole('button', { name: 'Suspend tenant', exact: true }).click();
+		await dialog
+			.getByRole('alert')
+			.filter({ hasText: 'Give a reason: the organisation’s members see it.' })
+			.waitFor();
 		expect(await status(admin).textContent()).toBe('active');
-		await confirmAction(admin, 'Suspend tenant', [
-			['Reason for suspending', 'Invoice ACME-2026-0001 is unpaid'],
-			[TYPED_NAME, 'Acme Inc']
-		]);
+		expect(await dialog.getByLabel(TYPED_NAME).inputValue()).toBe('Acme Inc');
+		await dialog.getByLabel('Reason for suspending').fill('Invoice ACME-2026-0001 is unpaid');
+		await dialog.getByRole('button', { name: 'Suspend tenant', exact: true }).click();
+		await dialog.waitFor({ state: 'hidden' });
 		await toast(admin, 'Suspended').waitFor();
 		expect(await status(admin).textContent()).toBe('suspended');
 		await screenshot(admin, '32-admin-tenant-detail');

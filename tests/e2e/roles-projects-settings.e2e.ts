@@ -61,7 +61,12 @@ describe('roles, projects and organisation settings', () => {
 		await owner.getByRole('button', { name: 'Delete Auditor' }).click();
 		await owner.getByRole('alertdialog').getByText('1 member holds it.').waitFor();
 		await owner.getByRole('alertdialog').getByRole('button', { name: 'Delete role' }).click();
-		await owner.getByText('Members still hold this role: give them another role first.').waitFor();
+		// The refusal answers inside the dialog, which stays open.
+		await owner
+			.getByRole('alertdialog')
+			.getByRole('alert')
+			.filter({ hasText: 'Members still hold this role: give them another role first.' })
+			.waitFor();
 		await owner.goto('/t/acme/roles', { waitUntil: 'networkidle' });
 		await owner.locator('summary', { hasText: 'Release Manager' }).click();
 		await owner.getByRole('button', { name: 'Delete Release Manager' }).click();
