@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * Notifications in Chromium: the bell's count rises in a member's open page WITHOUT a reload when
  * something happens elsewhere (a sign-in to their account from another browser; a role change,
@@ -14,6 +15,17 @@ import { appAndBrowser, open, rowAction, screenshot, signIn, submitSignIn, toast
 
 const ACME = 'b0000000-0000-4000-8000-000000000001';
 const VIEWER = { id: 'a0000000-0000-4000-8000-000000000014', email: 'viewer@acme.test' };
+
+/** A member.role_changed payload as the catalogue has it (src/lib/server/events/catalogue.ts). */
+function roleChangedPayload(roles: string[], previous: string[]) {
+	return {
+		user_id: VIEWER.id,
+		membership_id: randomUUID(),
+		owner: false,
+		roles,
+		previous: { owner: false, roles: previous }
+	};
+}
 
 describe('notifications', () => {
 	let app: App;
@@ -73,12 +85,8 @@ describe('notifications', () => {
 			.poll(() => bell(member).getAttribute('aria-label'), { timeout: 20_000 })
 			.toBe('Notifications, 1 unread');
 
-		// An owner changes the member's role: the members module publishes member.role_changed.
-		await publish('member.role_changed', {
-			user_id: VIEWER.id,
-			email: VIEWER.email,
-			role: 'Developer'
-		});
+		// An owner changes the member's role: what the members module publishes (its catalogue payload).
+		await publish('member.role_changed', roleChangedPayload(['developer'], ['viewer']));
 		await expect
 			.poll(() => bell(member).getAttribute('aria-label'), { timeout: 20_000 })
 			.toBe('Notifications, 2 unread');
@@ -151,7 +159,10 @@ describe('notifications', () => {
 		expect(await joined.getByRole('combobox').inputValue()).toBe('daily');
 
 		const before = await inboxCount('member.role_changed');
-		const event = await publish('member.role_changed', { user_id: VIEWER.id, role: 'Viewer' });
+		const event = await publish(
+			'member.role_changed',
+			roleChangedPayload(['viewer'], ['developer'])
+		);
 		await expect
 			.poll(
 				async () =>
