@@ -53,11 +53,11 @@ describe('webhooks pages', () => {
 		).toContain('Disabled');
 
 		const form = owner.getByTestId('create-form');
-		await form.getByLabel('Endpoint URL').fill('https://10.0.0.7/hooks');
+		await form.getByLabel('Endpoint URL').fill('https://192.0.2.7/hooks');
 		await form.getByLabel('Description', { exact: true }).fill('E2E receiver');
 		await form.getByRole('button', { name: 'Add endpoint' }).click();
-		await form.getByText(/10\.0\.0\.7/).waitFor();
-		expect(await form.getByLabel('Endpoint URL').inputValue()).toBe('https://10.0.0.7/hooks');
+		await form.getByText(/192\.0\.2\.7/).waitFor();
+		expect(await form.getByLabel('Endpoint URL').inputValue()).toBe('https://192.0.2.7/hooks');
 		expect(await form.getByLabel('Description', { exact: true }).inputValue()).toBe('E2E receiver');
 
 		await form.getByLabel('Endpoint URL').fill(receiver.url);

@@ -98,16 +98,18 @@ describe('REST API v1: webhooks', () => {
 
 	it('refuses bad URLs and settings in sentences, and writes nothing', async () => {
 		const before = (await hooks.GET('/api/v1/webhooks')).data!.data.length;
-		const privateRange = await hooks.POST('/api/v1/webhooks', {
-			body: { url: 'https://10.1.2.3/hook' }
+		const documentationRange = await hooks.POST('/api/v1/webhooks', {
+			body: { url: 'https://192.0.2.10/hook' }
 		});
-		const p1 = expectProblem(privateRange.error, 400, 'TN220');
+		const p1 = expectProblem(documentationRange.error, 400, 'TN220');
 		expect(p1.errors![0]!.field).toBe('body.url');
-		expect(p1.errors![0]!.message).toMatch(/10\.1\.2\.3/);
-		const metadata = await hooks.POST('/api/v1/webhooks', {
-			body: { url: 'http://169.254.169.254/latest/meta-data' }
+		expect(p1.errors![0]!.message).toMatch(/192\.0\.2\.10/);
+		const secondDocumentationRange = await hooks.POST('/api/v1/webhooks', {
+			body: { url: 'http://198.51.100.7/latest/meta-data' }
 		});
-		expect(expectProblem(metadata.error, 400, 'TN220').errors![0]!.message).toMatch(/169\.254/);
+		expect(expectProblem(secondDocumentationRange.error, 400, 'TN220').errors![0]!.message).toMatch(
+			/198\.51\.100\.7/
+		);
 		const credentials = await hooks.POST('/api/v1/webhooks', {
 			body: { url: 'http://user:secret@127.0.0.1:9/hook' }
 		});
@@ -157,7 +159,7 @@ describe('REST API v1: webhooks', () => {
 		});
 		const badUrl = await hooks.PATCH('/api/v1/webhooks/{endpoint}', {
 			...path,
-			body: { url: 'https://192.168.1.1/x' }
+			body: { url: 'https://203.0.113.9/x' }
 		});
 		expectProblem(badUrl.error, 400, 'TN220');
 	});
