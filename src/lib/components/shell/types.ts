@@ -30,17 +30,20 @@ export function groupNav<G extends string>(
 }
 
 /**
- * Whether a section's route is the page's (or an ancestor of it), by route id rather than path, so
- * a page served on a tenant's own host (acme.localhost/members, rerouted) is marked the same way.
- * A section that is a prefix of every other (the overview) matches only itself.
+ * The section a page belongs to: of the sections' route ids, the longest that is the page's or an
+ * ancestor of it, so a settings subpage marks its own section and not Settings as well. By route
+ * id rather than path, so a page served on a tenant's own host (acme.localhost/members, rerouted)
+ * is marked the same way. `home` (the overview, a prefix of every other) matches only itself.
  */
-export function isCurrentRoute(
-	sectionRoute: string,
+export function currentRoute(
+	sectionRoutes: readonly string[],
 	routeId: string | null,
-	exact = false
-): boolean {
-	if (!routeId) return false;
-	return exact
-		? routeId === sectionRoute
-		: routeId === sectionRoute || routeId.startsWith(sectionRoute + '/');
+	home: string
+): string | null {
+	if (!routeId) return null;
+	if (routeId === home) return home;
+	const ancestors = sectionRoutes.filter(
+		(route) => route !== home && (routeId === route || routeId.startsWith(route + '/'))
+	);
+	return ancestors.sort((a, b) => b.length - a.length)[0] ?? null;
 }
