@@ -11,16 +11,23 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { loadConfig } from '../../src/lib/server/platform/config';
+import { bootstrap, setRuntime } from '../../src/lib/server/platform/db';
 import type { Engine } from '../../src/lib/server/platform/engine';
 import { listen } from '../../src/lib/server/platform/listen';
 import { migrate } from '../../src/lib/server/platform/migrate';
 import { runAsServiceRole } from '../../src/lib/server/platform/rls';
 import { openServer } from '../../src/lib/server/platform/server';
 import { enqueueJob } from '../../src/lib/server/queue/enqueue';
-import { PermanentJobError, type QueueDefinition } from '../../src/lib/server/queue/registry';
+import {
+	PermanentJobError,
+	registerQueue as registerHandler,
+	unregisterQueue,
+	type QueueDefinition
+} from '../../src/lib/server/queue/registry';
+import '../../src/lib/server/queue/worker-job';
 import { createWorker, type Worker } from '../../src/lib/server/queue/worker';
 import { embeddedFactory } from './engines';
 
@@ -198,6 +205,60 @@ describe('the job queue (embedded)', () => {
 		await w.stop();
 		expect(await job(engine, id)).toMatchObject({ status: 'succeeded', result: { slow: true } });
 		await unlisten();
+	});
+});
+
+describe('the runtime', () => {
+	it('starts one worker for the registered queues, which runs their jobs, and stops it on shutdown', async () => {
+		let ran: { attempt: number; tenantId: string | null } | null = null;
+		registerHandler({
+			name: 'tq.boot',
+			job: 'queue.work',
+			async handle(j) {
+				ran = { attempt: j.attempt, tenantId: j.tenantId };
+				return { booted: true };
+			}
+		});
+		const lines: string[] = [];
+		const spy = vi
+			.spyOn(console, 'log')
+			.mockImplementation((line: string) => void lines.push(line));
+		const runtime = await setRuntime(
+			bootstrap(
+				loadConfig({
+					NODE_ENV: 'test',
+					DATA_DIR: 'memory://',
+					DB_SERVE: 'false',
+					SEED_ON_FIRST_START: 'false',
+					MAIL_CATCHER: 'off',
+					AUDIT_SEAL_INTERVAL_MS: '0',
+					BILLING_LIFECYCLE_INTERVAL_MS: '0',
+					USAGE_ROLLUP_INTERVAL_MS: '0',
+					// The scheduler's poll is slow: its first run starts the worker, LISTEN jobs wakes it.
+					QUEUE_POLL_MS: '60000'
+				})
+			)
+		);
+		try {
+			const { engine } = runtime;
+			await registerQueue(engine, 'tq.boot');
+			await until('the worker to start', async () =>
+				lines.some((l) => l.startsWith('[tenantry] jobs: worker ')) ? true : undefined
+			);
+			expect(lines.find((l) => l.startsWith('[tenantry] jobs: worker '))).toMatch(
+				/ runs .*tq\.boot/
+			);
+			const id = await enqueue(engine, 'tq.boot', {});
+			expect(await settled(engine, id)).toMatchObject({
+				status: 'succeeded',
+				result: { booted: true }
+			});
+			expect(ran).toEqual({ attempt: 1, tenantId: null });
+		} finally {
+			await runtime.shutdown();
+			unregisterQueue('tq.boot');
+			spy.mockRestore();
+		}
 	});
 });
 
