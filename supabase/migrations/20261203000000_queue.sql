@@ -13,8 +13,9 @@
 -- retry schedule step with jitter, which private.webhook_retry_delay now uses too),
 -- private.job_retry_delay;
 -- public.claim_jobs, public.complete_job, public.fail_job, public.extend_job_lease,
--- public.cancel_job, public.retry_job, public.jobs_next_due, public.purge_jobs (service_role
--- only); the channel jobs (pg_notify with the queue's name after each enqueue). TN350–TN356.
+-- public.jobs_next_due, public.purge_jobs (service_role only); public.cancel_job, public.retry_job
+-- (service_role and super_admin, audited), public.admin_job_queues, public.admin_jobs (super_admin:
+-- the console's Jobs page); the channel jobs (pg_notify with the queue's name after each enqueue). TN350–TN356.
 
 -- ---------------------------------------------------------------------------------------------
 -- Settings
@@ -398,7 +399,7 @@ revoke all on function public.extend_job_lease(uuid, text, integer) from public;
 grant execute on function public.extend_job_lease(uuid, text, integer) to service_role;
 
 -- ---------------------------------------------------------------------------------------------
--- Operators (service_role: the console's actions run as a system job after the staff check)
+-- Operators: service_role, and super_admin staff from the console (audited)
 -- ---------------------------------------------------------------------------------------------
 
 create or replace function public.cancel_job(p_job_id uuid)
@@ -410,6 +411,7 @@ as $$
 declare
   v_job public.jobs;
 begin
+  perform private.require_staff('super_admin');
   select * into v_job from public.jobs j where j.id = p_job_id for update;
   if v_job.id is null then
     raise exception 'No job has the id %', p_job_id using errcode = 'TN354';
@@ -420,14 +422,17 @@ begin
   update public.jobs j
      set status = 'cancelled', claimed_by = null, claimed_until = null, completed_at = now(), updated_at = now()
    where j.id = p_job_id;
+  perform private.audit_event(v_job.tenant_id, 'job.cancel', 'jobs', v_job.id::text,
+    jsonb_build_object('queue', v_job.queue, 'status', v_job.status), jsonb_build_object('status', 'cancelled'));
 end
 $$;
 
 comment on function public.cancel_job(uuid) is
   'Cancels a pending, running or failed job (a running one''s worker then loses it: TN353 on its completion). '
-  'TN354: no such job; TN355: it already succeeded or was cancelled. service_role only.';
+  'TN354: no such job; TN355: it already succeeded or was cancelled. service_role or super_admin (TN061); audited '
+  'as job.cancel.';
 revoke all on function public.cancel_job(uuid) from public;
-grant execute on function public.cancel_job(uuid) to service_role;
+grant execute on function public.cancel_job(uuid) to authenticated, service_role;
 
 create or replace function public.retry_job(p_job_id uuid)
 returns void
@@ -438,6 +443,7 @@ as $$
 declare
   v_job public.jobs;
 begin
+  perform private.require_staff('super_admin');
   select * into v_job from public.jobs j where j.id = p_job_id for update;
   if v_job.id is null then
     raise exception 'No job has the id %', p_job_id using errcode = 'TN354';
@@ -449,15 +455,18 @@ begin
   update public.jobs j
      set status = 'pending', attempts = 0, run_at = now(), completed_at = null, updated_at = now()
    where j.id = p_job_id;
+  perform private.audit_event(v_job.tenant_id, 'job.retry', 'jobs', v_job.id::text,
+    jsonb_build_object('queue', v_job.queue, 'status', v_job.status, 'attempts', v_job.attempts),
+    jsonb_build_object('status', 'pending'));
   perform pg_notify('jobs', v_job.queue);
 end
 $$;
 
 comment on function public.retry_job(uuid) is
   'Queues a failed (dead letter) or cancelled job again, due now with all its attempts (its last error kept). '
-  'TN354: no such job; TN356: it is not failed or cancelled. service_role only.';
+  'TN354: no such job; TN356: it is not failed or cancelled. service_role or super_admin (TN061); audited as job.retry.';
 revoke all on function public.retry_job(uuid) from public;
-grant execute on function public.retry_job(uuid) to service_role;
+grant execute on function public.retry_job(uuid) to authenticated, service_role;
 
 -- When a worker for these queues should next look: the earliest due pending job or passing lease;
 -- null when none waits.
@@ -498,3 +507,67 @@ comment on function public.purge_jobs() is
   'cancelled); returns how many. service_role only.';
 revoke all on function public.purge_jobs() from public;
 grant execute on function public.purge_jobs() to service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- The console (super_admin): the queues and their jobs, without payloads or results
+-- ---------------------------------------------------------------------------------------------
+
+create or replace function public.admin_job_queues()
+returns table (
+  queue text, description text, max_attempts integer, pending integer, due integer, running integer,
+  failed integer, oldest_due timestamptz, succeeded_last_day integer)
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  perform private.require_staff('super_admin');
+  return query
+  select q.queue, q.description,
+         coalesce(q.max_attempts, (private.setting('jobs.max_attempts') #>> '{}')::integer, 5),
+         (select count(*)::integer from public.jobs j where j.queue = q.queue and j.status = 'pending'),
+         (select count(*)::integer from public.jobs j where j.queue = q.queue and j.status = 'pending' and j.run_at <= now()),
+         (select count(*)::integer from public.jobs j where j.queue = q.queue and j.status = 'running'),
+         (select count(*)::integer from public.jobs j where j.queue = q.queue and j.status = 'failed'),
+         (select min(j.run_at) from public.jobs j where j.queue = q.queue and j.status = 'pending'),
+         (select count(*)::integer from public.jobs j
+           where j.queue = q.queue and j.status = 'succeeded' and j.completed_at > now() - interval '1 day')
+    from private.job_queues q
+   order by q.queue;
+end
+$$;
+
+comment on function public.admin_job_queues() is
+  'Every registered queue with its jobs pending (and due now), running and failed, the oldest pending job''s due '
+  'time and the successes of the last day. super_admin only (TN061).';
+revoke all on function public.admin_job_queues() from public;
+grant execute on function public.admin_job_queues() to authenticated;
+
+create or replace function public.admin_jobs(p_status text default null)
+returns table (
+  id uuid, queue text, tenant_id uuid, tenant_name text, status text, attempts integer, max_attempts integer,
+  run_at timestamptz, last_error text, created_at timestamptz, completed_at timestamptz)
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+begin
+  perform private.require_staff('super_admin');
+  return query
+  select j.id, j.queue, j.tenant_id, t.name, j.status, j.attempts, j.max_attempts, j.run_at, j.last_error,
+         j.created_at, j.completed_at
+    from public.jobs j
+    left join public.tenants t on t.id = j.tenant_id
+   where p_status is null or j.status = p_status;
+end
+$$;
+
+comment on function public.admin_jobs(text) is
+  'The jobs of one status (all when null) with their queue, tenant, attempts, due time and last error — never the '
+  'payload or result, which may carry personal data. super_admin only (TN061).';
+revoke all on function public.admin_jobs(text) from public;
+grant execute on function public.admin_jobs(text) to authenticated;

@@ -33,6 +33,8 @@ import { embeddedFactory } from './engines';
 
 const config = loadConfig({ NODE_ENV: 'test' });
 
+type Def = QueueDefinition<Record<string, unknown>>;
+
 interface JobState {
 	status: string;
 	attempts: number;
@@ -94,7 +96,7 @@ const settled = (engine: Engine, id: string) =>
 		return ['succeeded', 'failed', 'cancelled'].includes(state.status) ? state : undefined;
 	});
 
-function worker(engine: Engine, queues: QueueDefinition<never>[], id?: string): Worker {
+function worker(engine: Engine, queues: Def[], id?: string): Worker {
 	return createWorker({
 		db: engine.db,
 		config,
@@ -175,7 +177,7 @@ describe('the job queue (embedded)', () => {
 				async handle() {
 					ran = true;
 				}
-			} as QueueDefinition<{ count: number }> as QueueDefinition<never>
+			} as QueueDefinition<{ count: number }> as unknown as Def
 		]);
 		const id = await enqueue(engine, 'tq.typed', { count: 'three' });
 		await w.tick();
@@ -326,7 +328,7 @@ describe('the job queue on Postgres 15 (two sessions, two workers, a killed work
 		const other = openServer(url, 4);
 		const runs = new Map<string, string[]>();
 		const handler =
-			(who: string): QueueDefinition<never>['handle'] =>
+			(who: string): Def['handle'] =>
 			async (j) => {
 				runs.set(j.id, [...(runs.get(j.id) ?? []), who]);
 				await new Promise((resolve) => setTimeout(resolve, 2));

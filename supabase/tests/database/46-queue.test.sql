@@ -6,9 +6,12 @@
 -- jobs (SKIP LOCKED) and a killed worker are proven on Postgres 15 by tests/integration/queue.test.ts.
 -- Own fixtures: queues t46.*.
 begin;
-select plan(55);
+select plan(64);
 
 select tests.create_tenant('t46-acme', 't46-owner');
+select tests.create_user('t46-sam');
+select tests.create_user('t46-sue');
+insert into public.platform_staff (user_id, role) values (tests.user_id('t46-sam'), 'super_admin'), (tests.user_id('t46-sue'), 'support');
 select private.register_job_queue('t46.echo', 'pgTAP''s queue', 3, '[1, 2]');
 select private.register_job_queue('t46.default', 'pgTAP''s queue on the settings');
 select private.register_job_queue('t46.other', 'A queue nobody here claims');
@@ -53,8 +56,11 @@ select is(tests.try_as('t46-owner', $$select * from public.jobs$$), 'error:42501
 select is(tests.try_as('t46-owner', $$select * from private.enqueue_job('t46.echo', '{}')$$), 'error:42501', 'a member cannot enqueue');
 select is(tests.try_as('t46-owner', $$select * from public.claim_jobs('{t46.echo}', 'w', 10, 60)$$), 'error:42501', 'a member cannot claim');
 select is(tests.try_as('anon', $$select * from public.claim_jobs('{t46.echo}', 'w', 10, 60)$$), 'error:42501', 'anon cannot claim');
-select is(tests.try_as('t46-owner', format($$select * from public.retry_job(%L)$$, gen_random_uuid())), 'error:42501', 'a member cannot retry');
-select is(tests.try_as('t46-owner', format($$select * from public.cancel_job(%L)$$, gen_random_uuid())), 'error:42501', 'a member cannot cancel');
+select is(tests.try_as('anon', format($$select * from public.retry_job(%L)$$, gen_random_uuid())), 'error:42501', 'anon cannot retry');
+select is(tests.try_as('t46-owner', format($$select * from public.retry_job(%L)$$, gen_random_uuid())), 'error:TN061', 'a member cannot retry (staff only, TN061)');
+select is(tests.try_as('t46-sue', format($$select * from public.cancel_job(%L)$$, gen_random_uuid())), 'error:TN061', 'support staff cannot cancel (super_admin only)');
+select is(tests.try_as('t46-sue', $$select * from public.admin_job_queues()$$), 'error:TN061', 'support staff cannot see the queues');
+select is(tests.try_as('t46-owner', $$select * from public.admin_jobs('failed')$$), 'error:TN061', 'a member cannot list jobs');
 select is(tests.try_as('t46-owner', $$select * from public.jobs_next_due('{t46.echo}')$$), 'error:42501', 'a member cannot read the due time');
 select is(tests.try_as('service_role', $$update public.jobs set status = 'succeeded'$$), 'error:42501',
   'not even service_role writes jobs but through the RPCs');
@@ -127,6 +133,25 @@ select is((select count(*)::int from public.claim_jobs('{t46.other}', 'worker-e'
 select is((select (status, last_error) from public.jobs where id = (select id from t46 where name = 'last')),
   row('failed'::text, 'The lease of worker-d passed on attempt 1 of 1.'::text), 'it is a dead letter that says why');
 
+-- The console (super_admin).
+select tests.authenticate_as('t46-sam');
+create temp table t46_queues as select * from public.admin_job_queues();
+create temp table t46_failed as select * from public.admin_jobs('failed');
+select tests.clear_authentication();
+select is((select (description, max_attempts, pending, due, running, failed, succeeded_last_day) from t46_queues where queue = 't46.echo'),
+  row('pgTAP''s queue'::text, 3, 0, 0, 0, 1, 1), 'a super_admin sees each queue''s depth, dead letters and successes of the day');
+select is((select (pending, due, oldest_due) from t46_queues where queue = 't46.default'),
+  row(1, 1, now()), 'and its pending jobs, those due now and the oldest due time');
+select is((select array_agg(id) from t46_failed where queue = 't46.echo'), array[(select id from t46 where name = 'b')],
+  'a super_admin lists the dead letters');
+select is((select count(*)::int from information_schema.columns where table_name = 't46_failed' and column_name in ('payload', 'result')), 0,
+  'without payloads or results');
+select is(tests.do_as('t46-sam', format($$select * from public.retry_job(%L)$$, (select id from t46 where name = 'b'))), 'ok:1',
+  'a super_admin queues a dead letter again');
+select is((select (actor_id, target_type, old_values ->> 'status', new_values ->> 'status') from public.audit_logs
+           where action = 'job.retry' and target_id = (select id from t46 where name = 'b')::text and actor_id is not null),
+  row(tests.user_id('t46-sam'), 'jobs'::text, 'failed'::text, 'pending'::text), 'the retry is audited with who did it');
+
 -- The purge.
 select tests.clear_authentication();
 select is(private.retry_delay('[1, 2]', 3), null, 'the shared primitive ends after the last step (webhook delivery''s rule)');
@@ -142,8 +167,8 @@ select ok((select min(r) >= 0.9 and max(r) <= 1.1 and max(r) - min(r) > 0.1
 update public.jobs set completed_at = now() - interval '8 days' where id in (select id from t46 where name in ('a', 'later'));
 select tests.authenticate_as_service_role('tests');
 select is(public.purge_jobs(), 2, 'succeeded and cancelled jobs older than jobs.retention_days are purged');
-select is((select count(*)::int from public.jobs where id in (select id from t46 where name in ('a', 'later', 'b'))), 1,
-  'the dead letter stays');
+select is((select array_agg(status order by status) from public.jobs where id in (select id from t46 where name in ('a', 'later', 'b', 'last'))),
+  array['failed', 'pending'], 'the pending job and the dead letter stay');
 select tests.clear_authentication();
 
 select * from finish();
