@@ -203,20 +203,23 @@ export function createWorker(options: WorkerOptions): Worker {
 	}
 
 	async function look() {
+		let saturated = true;
 		for (const name of names) {
 			const queue = queues.get(name)!;
 			const free = (queue.concurrency ?? 1) - busy.get(name)!;
 			if (stopped || free <= 0) continue;
-			for (const row of await claim(queue, free)) start(queue, row);
+			const rows = await claim(queue, free);
+			for (const row of rows) start(queue, row);
+			if (rows.length < free) saturated = false;
 		}
-		if (stopped) return;
+		// Every slot taken: a finishing handler wakes the worker, which then looks again.
+		if (stopped || saturated) return;
 		const { rows } = await runAsServiceRole(db, 'queue.work', (trx) =>
 			sql<{
 				due: Date | string | null;
 			}>`select public.jobs_next_due(${names}::text[]) as due`.execute(trx)
 		);
 		const due = rows[0]?.due ? new Date(rows[0].due).getTime() : Infinity;
-		// Due now but every slot is taken: a finishing handler wakes the worker instead.
 		arm(Math.min(Math.max(due, Date.now() + 10), Date.now() + MAX_SLEEP_MS));
 	}
 
