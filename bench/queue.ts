@@ -17,24 +17,11 @@ import { loadConfig } from '../src/lib/server/platform/config';
 import type { Engine } from '../src/lib/server/platform/engine';
 import { listen } from '../src/lib/server/platform/listen';
 import { createWorker } from '../src/lib/server/queue/worker';
-import { argValue, forEachEngine, table } from './_setup';
+import { argValue, forEachEngine, percentile, table, until } from './_setup';
 
 const CONCURRENCY = [1, 4, 16];
 const QUEUE = 'bench.noop';
 const config = loadConfig({ NODE_ENV: 'test' });
-
-function percentile(values: number[], p: number): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-	const deadline = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 1));
-	}
-}
 
 function q<Row = Record<string, unknown>>(engine: Engine, text: string, params: unknown[] = []) {
 	return engine.session((s) => s.query<Row>(text, params));

@@ -402,8 +402,9 @@ grant execute on function public.extend_job_lease(uuid, text, integer) to servic
 -- Operators: service_role, and super_admin staff from the console (audited)
 -- ---------------------------------------------------------------------------------------------
 
-create or replace function public.cancel_job(p_job_id uuid)
-returns void
+-- The job an operator acts on, locked: TN061 unless service_role or super_admin, TN354 if unknown.
+create or replace function private.operated_job(p_job_id uuid)
+returns public.jobs
 language plpgsql
 security definer
 set search_path = ''
@@ -416,6 +417,24 @@ begin
   if v_job.id is null then
     raise exception 'No job has the id %', p_job_id using errcode = 'TN354';
   end if;
+  return v_job;
+end
+$$;
+
+comment on function private.operated_job(uuid) is
+  'The job retry_job or cancel_job acts on, locked for update: service_role or super_admin (TN061); TN354 if unknown.';
+revoke all on function private.operated_job(uuid) from public;
+
+create or replace function public.cancel_job(p_job_id uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+  v_job public.jobs;
+begin
+  v_job := private.operated_job(p_job_id);
   if v_job.status in ('succeeded', 'cancelled') then
     raise exception 'Job % is % and cannot be cancelled', p_job_id, v_job.status using errcode = 'TN355';
   end if;
@@ -443,11 +462,7 @@ as $$
 declare
   v_job public.jobs;
 begin
-  perform private.require_staff('super_admin');
-  select * into v_job from public.jobs j where j.id = p_job_id for update;
-  if v_job.id is null then
-    raise exception 'No job has the id %', p_job_id using errcode = 'TN354';
-  end if;
+  v_job := private.operated_job(p_job_id);
   if v_job.status not in ('failed', 'cancelled') then
     raise exception 'Job % is % : only a failed or cancelled job is queued again', p_job_id, v_job.status
       using errcode = 'TN356';
