@@ -9,7 +9,7 @@
  */
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Config } from '../platform/config';
 import type { DB } from '../platform/database';
 import { runAsServiceRole, runWithClaims, type SystemJob } from '../platform/rls';
@@ -98,33 +98,50 @@ export function createWorker(options: WorkerOptions): Worker {
 		).unref();
 	};
 
-	async function claim(queue: QueueDefinition<unknown>, max: number): Promise<JobRow[]> {
-		const { rows } = await runAsServiceRole(db, queue.job, (trx) =>
-			sql<JobRow>`select * from public.claim_jobs(${[queue.name]}::text[], ${id}, ${max}::integer,
-				${queue.leaseSeconds ?? 60}::integer)`.execute(trx)
-		);
+	async function claimIn(
+		trx: Transaction<DB>,
+		queue: QueueDefinition<unknown>,
+		max: number
+	): Promise<JobRow[]> {
+		const { rows } = await sql<JobRow>`select * from public.claim_jobs(${[queue.name]}::text[],
+			${id}, ${max}::integer, ${queue.leaseSeconds ?? 60}::integer)`.execute(trx);
 		return rows;
 	}
 
-	async function settle(
+	const claim = (queue: QueueDefinition<unknown>, max: number) =>
+		runAsServiceRole(db, queue.job, (trx) => claimIn(trx, queue, max));
+
+	/**
+	 * Records a job's outcome and, in the same transaction, claims the next job for the slot it
+	 * frees — one transaction per job while the queue is busy. Resolves with what it claimed.
+	 */
+	async function record(
 		queue: QueueDefinition<unknown>,
 		row: JobRow,
-		outcome: () => Promise<unknown>
-	) {
+		outcome: (trx: Transaction<DB>) => Promise<unknown>
+	): Promise<JobRow[]> {
 		try {
-			await outcome();
+			return await runAsServiceRole(db, queue.job, async (trx) => {
+				await outcome(trx);
+				return stopped ? [] : claimIn(trx, queue, 1);
+			});
 		} catch (error) {
 			if (codeOf(error) === JOB_LOST)
 				log(`jobs: ${queue.name} ${row.id}: lost (${(error as Error).message})`);
 			else log(`jobs: ${queue.name} ${row.id}: not recorded: ${(error as Error).message}`);
+			return [];
 		}
 	}
 
-	async function run(queue: QueueDefinition<unknown>, row: JobRow, abort: AbortController) {
+	async function run(
+		queue: QueueDefinition<unknown>,
+		row: JobRow,
+		abort: AbortController
+	): Promise<JobRow[]> {
 		const lease = queue.leaseSeconds ?? 60;
 		const heartbeat = setInterval(
 			() => {
-				if (stopped) return;
+				// Renewed through a graceful shutdown too: stop() clears it once it gives up waiting.
 				runAsServiceRole(db, queue.job, (trx) =>
 					sql`select public.extend_job_lease(${row.id}, ${id}, ${lease}::integer)`.execute(trx)
 				).catch((error: unknown) => {
@@ -166,23 +183,18 @@ export function createWorker(options: WorkerOptions): Worker {
 				asUser: (claims, fn) => runWithClaims(db, claims, fn, {})
 			});
 			clearInterval(heartbeat);
-			await settle(queue, row, () =>
-				runAsServiceRole(db, queue.job, (trx) =>
-					sql`select public.complete_job(${row.id}, ${id}, ${result ? JSON.stringify(result) : null}::jsonb)`.execute(
-						trx
-					)
+			return record(queue, row, (trx) =>
+				sql`select public.complete_job(${row.id}, ${id}, ${result ? JSON.stringify(result) : null}::jsonb)`.execute(
+					trx
 				)
 			);
 		} catch (error) {
 			clearInterval(heartbeat);
-			const message = (error as Error)?.message || String(error);
+			const message =
+				(error as Error)?.message || String(error) || 'The handler failed without a message.';
 			const retryable = !(error instanceof PermanentJobError);
-			await settle(queue, row, () =>
-				runAsServiceRole(db, queue.job, (trx) =>
-					sql`select * from public.fail_job(${row.id}, ${id}, ${message}, ${retryable})`.execute(
-						trx
-					)
-				)
+			return record(queue, row, (trx) =>
+				sql`select * from public.fail_job(${row.id}, ${id}, ${message}, ${retryable})`.execute(trx)
 			);
 		}
 	}
@@ -195,10 +207,12 @@ export function createWorker(options: WorkerOptions): Worker {
 			abort
 		};
 		inFlight.set(row.id, entry);
-		entry.done = run(queue, row, abort).finally(() => {
+		entry.done = run(queue, row, abort).then((next) => {
 			inFlight.delete(row.id);
 			busy.set(queue.name, busy.get(queue.name)! - 1);
-			worker.wake();
+			for (const claimed of next) start(queue, claimed);
+			// The slot stayed empty: look for work (another queue's, a retry due later).
+			if (next.length === 0) worker.wake();
 		});
 	}
 
@@ -252,13 +266,17 @@ export function createWorker(options: WorkerOptions): Worker {
 			stopped = true;
 			clearTimeout(timer);
 			await looking;
-			const all = Promise.all([...inFlight.values()].map((f) => f.done));
-			let graceTimer: NodeJS.Timeout | undefined;
-			const waited = await Promise.race([
-				all.then(() => true),
-				new Promise<false>((resolve) => (graceTimer = setTimeout(() => resolve(false), grace)))
-			]);
-			clearTimeout(graceTimer);
+			// Jobs claimed by a completion in flight start after this: wait for those too.
+			const deadline = Date.now() + grace;
+			while (inFlight.size > 0 && Date.now() < deadline) {
+				let graceTimer: NodeJS.Timeout | undefined;
+				await Promise.race([
+					Promise.all([...inFlight.values()].map((f) => f.done)),
+					new Promise((resolve) => (graceTimer = setTimeout(resolve, deadline - Date.now())))
+				]);
+				clearTimeout(graceTimer);
+			}
+			const waited = inFlight.size === 0;
 			if (!waited) {
 				log(`jobs: ${inFlight.size} job(s) still running at shutdown: aborted, their leases pass`);
 				for (const f of inFlight.values()) {
