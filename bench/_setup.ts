@@ -74,6 +74,21 @@ export async function asServiceRole<T>(
 	});
 }
 
+/** The p-th percentile (nearest rank) of the values. */
+export function percentile(values: number[], p: number): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/** Polls `check` every 2 ms until it holds; throws naming `what` after `ms`. */
+export async function until(check: () => boolean, ms: number, what: string): Promise<void> {
+	const deadline = Date.now() + ms;
+	while (!check()) {
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await new Promise((r) => setTimeout(r, 2));
+	}
+}
+
 export function median(values: number[]): number {
 	const sorted = [...values].sort((x, y) => x - y);
 	const mid = Math.floor(sorted.length / 2);

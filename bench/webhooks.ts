@@ -23,23 +23,10 @@ import { startWebhookDelivery } from '../src/lib/server/webhook-delivery/deliver
 import { seal } from '../supabase/functions/_shared/secret-box';
 import { freePort } from '../tests/support/app';
 import { startReceiver, type Receiver } from '../tests/support/webhook-receiver';
-import { argValue, forEachEngine, table } from './_setup';
+import { argValue, forEachEngine, percentile, table, until } from './_setup';
 
 const DISPATCHERS = [1, 4, 16];
 const KEY = randomBytes(32);
-
-function percentile(values: number[], p: number): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-async function until(check: () => boolean, ms: number, what: string): Promise<void> {
-	const deadline = Date.now() + ms;
-	while (!check()) {
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await new Promise((r) => setTimeout(r, 2));
-	}
-}
 
 async function q<Row = Record<string, unknown>>(
 	engine: Engine,

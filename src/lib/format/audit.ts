@@ -91,7 +91,9 @@ const EVENTS: Record<string, string> = {
 	'domain.verify': '{actor} verified the domain {domain}',
 	'webhook.secret_reveal': "{actor} revealed a webhook endpoint's signing secret",
 	'webhook.test': '{actor} sent a test event to a webhook endpoint',
-	'webhook.replay': '{actor} replayed a webhook delivery'
+	'webhook.replay': '{actor} replayed a webhook delivery',
+	'job.retry': '{actor} queued a failed {queue} job again',
+	'job.cancel': '{actor} cancelled a {queue} job'
 };
 
 const VERBS: Record<string, string> = { insert: 'created', update: 'changed', delete: 'deleted' };

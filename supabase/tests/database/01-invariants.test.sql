@@ -5,7 +5,7 @@ select plan(68);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
-  'api_idempotency', 'api_keys', 'audit_log_seals', 'audit_logs', 'environments', 'event_types', 'events', 'invitations', 'memberships', 'permissions',
+  'api_idempotency', 'api_keys', 'audit_log_seals', 'audit_logs', 'environments', 'event_types', 'events', 'invitations', 'jobs', 'memberships', 'permissions',
   'platform_staff', 'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles',
   'system_settings', 'team_members', 'teams', 'tenant_domains', 'tenants',
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
@@ -150,8 +150,9 @@ select is(
   (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
   array['accept_invitation(text)', 'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
+        'admin_job_queues()', 'admin_jobs(text)',
         'api_key_grantable_permissions(uuid,uuid)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
-        'billing_invoice(uuid,uuid)', 'billing_overview(uuid)', 'cancel_subscription(uuid,boolean)',
+        'billing_invoice(uuid,uuid)', 'billing_overview(uuid)', 'cancel_job(uuid)', 'cancel_subscription(uuid,boolean)',
         'change_member_role(uuid,uuid,uuid)',
         'create_api_key(uuid,text,text,text[],uuid,uuid,timestamp with time zone,integer)',
         'create_tenant(text,text,text,text)',
@@ -160,7 +161,7 @@ select is(
         'has_staff_role(staff_role)', 'invitation_preview(text)', 'invite_member(uuid,text,uuid)',
         'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
-        'replay_webhook_delivery(uuid)', 'reveal_webhook_secret(uuid)',
+        'replay_webhook_delivery(uuid)', 'retry_job(uuid)', 'reveal_webhook_secret(uuid)',
         'revoke_api_key(uuid)', 'revoke_invitation(uuid)', 'rotate_api_key(uuid,text,integer)',
         'rotate_webhook_secret(uuid,uuid,text,integer)', 'send_webhook_test(uuid)',
         'set_project_role(uuid,uuid,uuid)', 'set_webhook_endpoint_enabled(uuid,boolean)',
@@ -233,9 +234,10 @@ select is(
      -- api_idempotency is the API's record of its own requests (their writes are audited);
      -- events is itself an append-only log of audited changes (TN050), like audit_logs;
      -- notifications is a person's own inbox, written by the fan-out and only marked read or archived;
-     -- webhook deliveries and attempts are the dispatcher's own log (test and replay are audit events)
+     -- webhook deliveries and attempts are the dispatcher's own log (test and replay are audit events);
+     -- jobs are the queue's own log of system work, written only by its RPCs
      and c.relname not in ('audit_logs', 'events', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency',
-                           'notifications', 'webhook_deliveries', 'webhook_attempts')),
+                           'notifications', 'webhook_deliveries', 'webhook_attempts', 'jobs')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c
