@@ -17,8 +17,14 @@
  * `tenant_id = any (array(select private.user_tenant_ids()))`; each
  * is followed by the fixed cost per statement (RLS − service role on the small tenant's point
  * lookup), the page on the big tenant against a small one (it must not grow with the tenant) and
- * the plans of the pages and the count under RLS. Then 10k-row writes under a permission-checked
- * WITH CHECK in a per-row helper form and a set-based form, against the service role.
+ * the plans of the pages and the count under RLS. Then the floors any policy form is held to: the
+ * join alone (its once-a-statement read, against a constant), the same queries under two reference
+ * policies that are not security forms — `(select true)`, a per-row filter that compares nothing,
+ * and one tenant as a scalar, which joins the query's `tenant_id = $1` and so is neither a filter
+ * nor a misestimated index condition but cannot express several tenants — and the shipped form
+ * with the restrictive MFA policy every tenant table also carries. Then 10k-row writes under a
+ * permission-checked WITH CHECK in a per-row helper form and a set-based form, against the service
+ * role.
  */
 import { sql } from 'kysely';
 import { runWithClaims } from '../src/lib/server/platform/rls';
@@ -43,6 +49,7 @@ export async function run(args: string[]): Promise<void> {
 			await usePolicy(engine, form.using);
 			await reads(engine, form.label);
 		}
+		await references(engine);
 		await usePolicy(engine, SHIPPED.using);
 		await writes(engine);
 	});
@@ -290,6 +297,80 @@ async function reads(engine: Engine, form: string) {
 			`plan of "${name}" on the big tenant under RLS (explain analyze):\n    ${await explain(engine, s!, q.sql(s!))}`
 		);
 	}
+}
+
+/**
+ * The reference policies of the floors. The scalar one admits the caller's first tenant only, so it
+ * runs on the big tenant alone (user 0 belongs to it and nothing else).
+ */
+const REFERENCES = [
+	{
+		label: 'reference: (select true), a filter comparing nothing',
+		using: '(select true)',
+		mfa: false
+	},
+	{
+		label: 'reference: one tenant as a scalar, (select ids[1])',
+		using: 'tenant_id = (select (private.permitted_tenant_ids())[1])',
+		mfa: false,
+		bigOnly: true
+	},
+	{ label: 'shipped + the MFA policy of tenant tables', using: SHIPPED.using, mfa: true }
+];
+
+async function references(engine: Engine) {
+	const db = engine.db;
+	const [big, small] = await subjects(engine);
+	const member = { sub: small!.user, role: 'authenticated' as const };
+	const join = await compare(
+		300,
+		() =>
+			runWithClaims(db, member, (trx) => sql`select private.permitted_tenant_ids()`.execute(trx)),
+		() => runWithClaims(db, member, (trx) => sql`select '{}'::uuid[]`.execute(trx))
+	);
+	console.log(
+		`\nthe join alone, as a member: select private.permitted_tenant_ids() ${fmt(join.a)} ms, a constant ${fmt(join.b)} ms (+${(join.a - join.b).toFixed(3)} ms a statement)`
+	);
+	const picked = [
+		['count', big!],
+		['page of 50, filtered', big!],
+		['point lookup', small!]
+	] as const;
+	const rows: (string | number)[][] = [
+		['policy', 'query', 'tenant', 'a: RLS ms', 'b: service ms', 'a/b']
+	];
+	for (const reference of REFERENCES) {
+		await usePolicy(engine, reference.using);
+		if (reference.mfa)
+			await engine.session((s) =>
+				s.exec(`create policy bench_events_select_mfa on public.bench_events as restrictive
+					for select to authenticated using (tenant_id not in (select private.mfa_blocked_tenant_ids()))`)
+			);
+		for (const [name, s] of picked) {
+			if (reference.bigOnly && s !== big) continue;
+			const q = queries.find((x) => x.name === name)!;
+			const result = await compare(
+				q.iterations(s === big),
+				() =>
+					runWithClaims(db, { sub: s.user, role: 'authenticated' }, (trx) => q.sql(s).execute(trx)),
+				() => asServiceRole(db, 'bench.rls', (trx: Trx) => q.sql(s).execute(trx))
+			);
+			rows.push([
+				reference.label,
+				name,
+				s.label,
+				fmt(result.a),
+				fmt(result.b),
+				result.ratio.toFixed(2)
+			]);
+		}
+		if (reference.mfa)
+			await engine.session((s) =>
+				s.exec('drop policy bench_events_select_mfa on public.bench_events')
+			);
+	}
+	console.log('floors: (a) as a member through RLS vs (b) service role, same query; medians');
+	console.log(table(rows));
 }
 
 const ROLLBACK = new Error('rollback');

@@ -8,7 +8,7 @@
 -- holding the same role; t32-b owned by t32other; t32-mfa requires MFA, owned by t32owner, with
 -- t32dev holding its projects.read role; t32-paid was suspended by billing, owned by t32owner.
 begin;
-select plan(40);
+select plan(44);
 
 select tests.create_tenant('test-t32-a', 't32owner');
 select tests.create_tenant('test-t32-b', 't32other');
@@ -85,6 +85,30 @@ select is(
      and (coalesce(qual, '') ~ 'tenant_in\((?![a-z_]+, \( SELECT private\.permitted_tenant_ids\()'
           or coalesce(with_check, '') ~ 'tenant_in\((?![a-z_]+, \( SELECT private\.permitted_tenant_ids\()')),
   null, 'every tenant_in in a policy compares a column with the statement''s one call of the join');
+
+-- What a policy's init plan holds (20261203000800_rls_cost.sql): the caller's set with a 4-byte
+-- header (24 bytes of array header, 16 per uuid), which `= any` compares in place on every row; a
+-- 1-byte header (21 + 16 × n) would be copied again for each row the scan returns.
+select tests.authenticate_as('t32dev');
+select is(pg_column_size((select private.permitted_tenant_ids())) - 16 * cardinality(private.permitted_tenant_ids()), 24,
+  'the membership set reaches the policy as a flat array with a 4-byte header (not re-copied per row)');
+select is(pg_column_size((select private.permitted_tenant_ids('projects.read'))) - 16 * cardinality(private.permitted_tenant_ids('projects.read')), 24,
+  'and so does the set for a code');
+select tests.clear_authentication();
+create function pg_temp.plan_text(p_sql text) returns text language plpgsql as $$
+declare
+  v_line text;
+  v_plan text := '';
+begin
+  for v_line in execute 'explain (verbose, costs off) ' || p_sql loop
+    v_plan := v_plan || v_line || E'\n';
+  end loop;
+  return v_plan;
+end $$;
+select doesnt_match(pg_temp.plan_text('select private.request_is_api_key()'), 'request_is_api_key',
+  'request_is_api_key inlines (no SET clause, not security definer): the join''s branch test is planned once a session');
+select matches(pg_temp.plan_text('select private.request_is_api_key()'), 'current_setting\(''request\.jwt\.claims''',
+  'and reads the claims in place');
 
 -- Tenant status: active only, billing-suspended only for billing and only when asked
 select ok(not pg_temp.holds('t32owner', 'billing.manage', 'test-t32-paid'), 'a suspended tenant grants nothing');
