@@ -86,7 +86,7 @@ describe('storage', () => {
 		const big = new File([PDF, new Uint8Array(2048)], 'receipt.pdf');
 		await expect(
 			as(ACME_OWNER, (trx) => storeUpload(trx, config, { ...proof(big), maxBytes: 1024 }))
-		).rejects.toThrow('The file is too large (at most 1 KB).');
+		).rejects.toThrow('The file is too large (at most 1 KiB).');
 	});
 
 	it('lets the policies refuse who may not add files, and stores no bytes for them', async () => {
