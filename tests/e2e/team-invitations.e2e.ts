@@ -59,14 +59,14 @@ describe('team invitations', () => {
 		expect(
 			violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)
 		).toEqual([]);
-		await screenshot(owner, '44-team-invite');
+		await screenshot(owner, '45-team-invite');
 		await owner.setViewportSize({ width: 390, height: 844 });
 		await owner.emulateMedia({ colorScheme: 'dark' });
 		await owner.reload({ waitUntil: 'networkidle' });
 		expect(await owner.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
 			390
 		);
-		await screenshot(owner, '44-team-invite-phone-dark');
+		await screenshot(owner, '45-team-invite-phone-dark');
 
 		// The invitee signs up, confirms, accepts, and lands in Acme — and in the team.
 		const invitee = await (await browser.newContext({ baseURL: app.url })).newPage();

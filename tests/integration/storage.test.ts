@@ -77,7 +77,7 @@ describe('storage', () => {
 			type: 'image/png'
 		});
 		await expect(as(ACME_OWNER, (trx) => storeUpload(trx, config, proof(svg)))).rejects.toThrow(
-			'Attach a PDF, PNG or JPEG file: this one is not.'
+			'Attach a PDF, PNG or JPEG file.'
 		);
 		const empty = new File([], 'receipt.pdf');
 		await expect(as(ACME_OWNER, (trx) => storeUpload(trx, config, proof(empty)))).rejects.toThrow(

@@ -120,7 +120,7 @@ export async function storeUpload(
 	const bytes = new Uint8Array(await file.arrayBuffer());
 	const fileName = displayName(file.name);
 	const kind = sniffAccepted(bytes, fileName, accept);
-	if (!kind) throw new UploadRefused(`Attach a ${kinds} file: this one is not.`);
+	if (!kind) throw new UploadRefused(`Attach a ${kinds} file.`);
 	const contentType = CONTENT_TYPES[kind];
 	const objectPath = [
 		input.tenantId,
