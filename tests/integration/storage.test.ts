@@ -22,7 +22,7 @@ import {
 } from '../../src/lib/server/storage/service';
 import { sweepStorage } from '../../src/lib/server/storage/sweep-job';
 import { seeded } from '../support/database';
-import { embeddedFactory, type TestEngine } from './engines';
+import { engineFactories, type TestEngine } from './engines';
 
 const ACME = 'b0000000-0000-4000-8000-000000000001';
 const ACME_OWNER = { sub: 'a0000000-0000-4000-8000-000000000011', role: 'authenticated' as const };
@@ -45,14 +45,14 @@ const proof = (file: File) => ({
 	maxBytes: 5 * 1024 * 1024
 });
 
-describe('storage', () => {
+describe.each(engineFactories)('storage on %s', (_name, factory) => {
 	let t: TestEngine;
 	const as = <T>(claims: typeof ACME_OWNER, fn: Parameters<typeof runWithClaims<T>>[2]) =>
 		runWithClaims(t.engine.db, claims, fn);
 	const bytesOf = (objectPath: string) => storageAdapter(config).get('payment-proofs', objectPath);
 
 	beforeAll(async () => {
-		t = await seeded(embeddedFactory);
+		t = await seeded(factory);
 	});
 	afterAll(() => t?.dispose());
 
