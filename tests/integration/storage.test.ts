@@ -159,6 +159,9 @@ describe.each(engineFactories)('storage on %s', (_name, factory) => {
 		).rejects.toThrow('the rest of the form failed');
 		expect(await bytesOf(failedPath), 'the failed upload wrote its bytes').not.toBe(null);
 
+		// A proof of the proof store before storage: not Tenantry's path shape, never swept.
+		const legacy = `${ACME}/2026-11/0e000000-0000-4000-8000-000000000001.pdf`;
+		await storageAdapter(config).put('payment-proofs', legacy, PDF, 'application/pdf');
 		expect(
 			await as(ACME_OWNER, (trx) =>
 				deleteOwnerFiles(trx, { tenantId: ACME, ownerType: 'billing', ownerId: ACME })
@@ -172,7 +175,8 @@ describe.each(engineFactories)('storage on %s', (_name, factory) => {
 		for await (const file of storageAdapter(config).written!(0)) {
 			if (file.path.startsWith(`${ACME}/`)) left.push(file.path);
 		}
-		expect(left, 'no bytes of acme are left').toEqual([]);
+		expect(left, 'no bytes of acme are left but the legacy proof').toEqual([legacy]);
+		await storageAdapter(config).remove('payment-proofs', [legacy]);
 		const { rows } = await sql<{ n: number }>`select count(*)::int as n from storage.objects
 			where name like ${`${ACME}/%`}`.execute(t.engine.db);
 		expect(rows[0]!.n, 'no object rows of acme are left').toBe(0);
