@@ -22,6 +22,7 @@ export const SYSTEM_JOBS = [
 	'notifications.fan_out',
 	'notifications.security',
 	'queue.work',
+	'storage.sweep',
 	'stripe.webhook',
 	'usage.rollup',
 	'webhook.dispatch',

@@ -186,6 +186,18 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 		message: 'This job has succeeded or was cancelled already: there is nothing to cancel.'
 	},
 	TN356: { message: 'Only a failed or cancelled job can be queued again.' },
+	TN381: { message: 'That file cannot be attached here: upload it again.' },
+	TN382: { message: 'The file is larger than this place takes.' },
+	TN383: { message: 'Files of this type cannot be attached here.' },
+	TN384: {
+		message:
+			'This file would take the organisation past its plan’s storage: delete files or upgrade.',
+		quota: true
+	},
+	TN385: { message: 'The file did not reach storage: upload it again.' },
+	TN390: { message: 'Choose at least one team, and at most 20.' },
+	TN391: { message: 'No such team, or you may not change it (teams.manage).' },
+	TN392: { field: 'email', message: 'Already in this team.' },
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },
