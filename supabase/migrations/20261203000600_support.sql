@@ -217,10 +217,13 @@ comment on function private.check_support_macro() is
 create trigger support_macros_check before insert or update of title, body on public.support_macros
   for each row execute function private.check_support_macro();
 
--- Tickets and messages are audited row by row (the search vectors are derived, never recorded);
--- macros too (platform rows, no tenant).
+-- Tickets are audited row by row in the tenant's log (the search vector is derived, never
+-- recorded). Messages are audited in the platform's log (no tenant: staff read it) and without
+-- their text: the tenant's audit readers must never learn of an internal note, and the thread is
+-- itself the record of what was said (no API role updates or deletes a message). Macros are
+-- platform rows.
 select private.enable_audit('public.support_tickets', 'tenant_id', '{id}', '{search,updated_at}');
-select private.enable_audit('public.support_messages', 'tenant_id', '{id}', '{search}');
+select private.enable_audit('public.support_messages', null, '{id}', '{search,body}');
 select private.enable_audit('public.support_macros', null, '{id}', '{updated_at}');
 
 -- ---------------------------------------------------------------------------------------------

@@ -354,7 +354,10 @@ export const EVENT_CATALOGUE = {
 			message_id: id,
 			author_side: z
 				.enum(['customer', 'staff'])
-				.meta({ description: 'customer: the organisation (user_id is the assignee); staff: support (user_id is the requester).' })
+				.meta({
+					description:
+						'customer: the organisation (user_id is the assignee); staff: support (user_id is the requester).'
+				})
 		})
 	),
 	'ticket.assigned': event(

@@ -176,15 +176,20 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN404: { field: 'category', message: 'Choose one of the listed categories.' },
 	TN405: { field: 'project', message: 'Choose a project of this organisation, or none.' },
 	TN406: { field: 'body', message: 'Write a message of 1 to 20,000 characters.' },
-	TN407: { message: 'This ticket is closed or merged: reopen it (or use the ticket it was merged into) to reply.' },
+	TN407: {
+		message:
+			'This ticket is closed or merged: reopen it (or use the ticket it was merged into) to reply.'
+	},
 	TN408: {
 		field: 'status',
-		message: 'That status change is not possible here: an organisation closes its ticket or reopens it once resolved or closed.'
+		message:
+			'That status change is not possible here: an organisation closes its ticket or reopens it once resolved or closed.'
 	},
 	TN409: { field: 'assignee', message: 'Tickets are assigned to support staff only.' },
 	TN410: {
 		field: 'into',
-		message: 'Merge into another open ticket of the same organisation (not itself, not a merged one).'
+		message:
+			'Merge into another open ticket of the same organisation (not itself, not a merged one).'
 	},
 	TN411: { field: 'title', message: 'Another macro has this title: choose another.' },
 	TN412: { message: 'A macro needs a title (1–100 characters) and a text (1–20,000).' },

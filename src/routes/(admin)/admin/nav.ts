@@ -2,6 +2,7 @@ import type { Component } from 'svelte';
 import BanknoteIcon from '@lucide/svelte/icons/banknote';
 import Building2Icon from '@lucide/svelte/icons/building-2';
 import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
+import LifeBuoyIcon from '@lucide/svelte/icons/life-buoy';
 import PackageIcon from '@lucide/svelte/icons/package';
 import RepeatIcon from '@lucide/svelte/icons/repeat';
 import TrendingUpIcon from '@lucide/svelte/icons/trending-up';
@@ -13,6 +14,13 @@ export const ADMIN_SECTIONS = [
 	{ path: '/admin', label: 'Overview', group: 'Platform', icon: LayoutDashboardIcon, needs: null },
 	{ path: '/admin/tenants', label: 'Tenants', group: 'Platform', icon: Building2Icon, needs: null },
 	{ path: '/admin/staff', label: 'Staff', group: 'Platform', icon: UserCogIcon, needs: null },
+	{
+		path: '/admin/support',
+		label: 'Support',
+		group: 'Platform',
+		icon: LifeBuoyIcon,
+		needs: 'support'
+	},
 	{
 		path: '/admin/plans',
 		label: 'Plans',
