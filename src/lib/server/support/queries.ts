@@ -167,16 +167,16 @@ export function pageQueue(
 	return pageOf(trx, params, filters, (q) => q);
 }
 
-/** Every ticket of the tenant the caller may read, newest first, at most `limit` (the API's list). */
+/** Every ticket of the tenant the caller may read, by number (the API's list). */
 export async function listTickets(
 	trx: Transaction<DB>,
 	tenantId: string,
-	{ q, status, limit }: { q?: string; status?: Status; limit: number }
-): Promise<TicketRow[]> {
-	let query = ticketsOf(trx).where('t.tenant_id', '=', tenantId);
+	{ q, status }: { q?: string; status?: Status }
+): Promise<Ticket[]> {
+	let query = detailOf(trx).where('t.tenant_id', '=', tenantId);
 	if (q) query = query.where(matches(q));
 	if (status) query = query.where(sql<SqlBool>`t.status::text = ${status}`);
-	return (await query.orderBy('t.number', 'desc').limit(limit).execute()) as TicketRow[];
+	return (await query.orderBy('t.number').execute()) as Ticket[];
 }
 
 function detailOf(trx: Transaction<DB>) {
@@ -247,11 +247,16 @@ export async function createTicket(
 	tenantId: string,
 	input: TicketInput
 ): Promise<{ id: string; number: number }> {
-	const { rows } = await sql<{ id: string; number: number }>`
-		select t.id, t.number from public.support_tickets t
-		where t.id = public.create_support_ticket(${tenantId}::uuid, ${input.subject}, ${input.description},
-			${input.priority}, ${input.category}, ${input.project}::uuid)`.execute(trx);
-	return rows[0]!;
+	const { rows } = await sql<{ id: string }>`
+		select public.create_support_ticket(${tenantId}::uuid, ${input.subject}, ${input.description},
+			${input.priority}, ${input.category}, ${input.project}::uuid) as id`.execute(trx);
+	const id = rows[0]!.id;
+	const { number } = await trx
+		.selectFrom('support_tickets')
+		.select('number')
+		.where('id', '=', id)
+		.executeTakeFirstOrThrow();
+	return { id, number };
 }
 
 export async function replyToTicket(
