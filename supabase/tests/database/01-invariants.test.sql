@@ -1,11 +1,11 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(71);
+select plan(73);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
-  'api_idempotency', 'api_keys', 'audit_log_seals', 'audit_logs', 'environments', 'event_types', 'events', 'invitations', 'memberships', 'permissions',
+  'api_idempotency', 'api_keys', 'attachment_owners', 'attachments', 'audit_log_seals', 'audit_logs', 'environments', 'event_types', 'events', 'invitations', 'memberships', 'permissions',
   'platform_staff', 'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles',
   'system_settings', 'team_members', 'teams', 'tenant_domains', 'tenants',
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
@@ -73,6 +73,9 @@ select policies_are('public', 'webhook_endpoints', array['webhook_endpoints_sele
 select policies_are('public', 'webhook_endpoint_secrets', array[]::name[]);
 select policies_are('public', 'webhook_deliveries', array['webhook_deliveries_select_mfa', 'webhook_deliveries_select_permitted']);
 select policies_are('public', 'webhook_attempts', array['webhook_attempts_select_mfa', 'webhook_attempts_select_permitted']);
+-- Storage (20261203000400_storage.sql): the owner module decides who reads, adds and deletes files.
+select policies_are('public', 'attachment_owners', array['attachment_owners_select_authenticated']);
+select policies_are('public', 'attachments', array['attachments_delete_mfa', 'attachments_delete_permitted', 'attachments_insert_mfa', 'attachments_insert_permitted', 'attachments_select_mfa', 'attachments_select_permitted']);
 -- Support (20261203000600_support.sql): tickets and replies read with tickets.read and by support staff (internal
 -- notes by staff only); every ticket and message write is an RPC; macros are staff's.
 select policies_are('public', 'support_tickets', array['support_tickets_select_mfa', 'support_tickets_select_permitted', 'support_tickets_select_staff']);

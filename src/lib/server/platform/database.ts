@@ -116,6 +116,27 @@ export interface ApiKeys {
   updated_at: Generated<Timestamp>;
 }
 
+export interface AttachmentOwners {
+  bucket: string;
+  description: string;
+  module: string;
+  owner_type: string;
+}
+
+export interface Attachments {
+  bucket: string;
+  byte_size: Int8;
+  content_type: string;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  file_name: string;
+  id: Generated<string>;
+  object_path: string;
+  owner_id: string;
+  owner_type: string;
+  tenant_id: string;
+}
+
 export interface AuditLogs {
   action: string;
   actor_id: string | null;
@@ -748,6 +769,8 @@ export interface WebhookEndpointSecrets {
 export interface DB {
   api_idempotency: ApiIdempotency;
   api_keys: ApiKeys;
+  attachment_owners: AttachmentOwners;
+  attachments: Attachments;
   audit_log_seals: AuditLogSeals;
   audit_logs: AuditLogs;
   "auth.users": AuthUsers;
