@@ -6,8 +6,9 @@
 -- support_messages, support_macros, private.support_ticket_counters; the system setting
 -- support.sla; event types ticket.created, ticket.replied, ticket.assigned, ticket.status_changed
 -- and their notification kinds; private.support_ticket, private.support_sla_due,
--- private.check_support_text, private.touch_support_ticket, private.publish_ticket_event,
--- private.may_read_support_ticket; the RPCs create_support_ticket, reply_support_ticket,
+-- private.check_support_text, private.publish_ticket_event, private.set_support_status; the
+-- attachment owner types support_ticket and support_message (bucket support-attachments) with
+-- private.may_read_/may_write_support_ticket and _support_message; the RPCs create_support_ticket, reply_support_ticket,
 -- set_support_ticket_status (the tenant's side), staff_reply_support_ticket,
 -- staff_update_support_ticket, assign_support_ticket, merge_support_ticket (the console's),
 -- support_staff(). TN400–TN412 (TN413–TN419 kept for this module).
@@ -398,8 +399,16 @@ comment on function private.set_support_status(public.support_tickets, public.su
   'Sets a ticket''s status: resolved or closed stops the resolution clock (its breach flag set when late), any other '
   'status restarts it. Publishes ticket.status_changed (to the requester). For the RPCs.';
 
--- Whether the caller may read a ticket's files (the storage module's owner dispatcher asks it):
--- exactly who reads the ticket.
+-- Attachments (20261203000400_storage.sql): a ticket's files (the opening's) and a message's. The
+-- storage dispatcher asks these by name; who reads the owner reads its files, so a note's files are
+-- staff's only. Adding files: to a ticket, who manages tickets in its tenant (or staff), while it is
+-- not closed; to a message, its side — a customer reply by who manages tickets, staff messages
+-- (notes included) by staff — while its ticket is not closed (staff: also then).
+insert into public.attachment_owners (owner_type, bucket, module, description) values
+  ('support_ticket', 'support-attachments', 'support', 'The files of a support ticket''s opening message.'),
+  ('support_message', 'support-attachments', 'support', 'The files of a reply or internal note on a support ticket.')
+on conflict (owner_type) do nothing;
+
 create or replace function private.may_read_support_ticket(p_tenant_id uuid, p_owner_id uuid)
 returns boolean
 language sql
@@ -408,15 +417,27 @@ security definer
 set search_path = ''
 as $$
   select private.is_platform_staff('support')
-      or (private.tenant_in(p_tenant_id, private.permitted_tenant_ids('tickets.read'))
-          and p_tenant_id not in (select private.mfa_blocked_tenant_ids())
+      or (private.holds_permission('tickets.read', p_tenant_id)
           and exists (select 1 from public.support_tickets t where t.tenant_id = p_tenant_id and t.id = p_owner_id))
 $$;
 comment on function private.may_read_support_ticket(uuid, uuid) is
-  'May the caller read this ticket (support staff, or tickets.read in its tenant)? For attachments owned by a ticket. '
-  'Security definer: answers about the caller only.';
+  'May the caller read this ticket''s files (support staff, or tickets.read in its tenant)? For the storage dispatcher.';
 
--- Whether the caller may read a message's files: who reads the message (internal notes: staff only).
+create or replace function private.may_write_support_ticket(p_tenant_id uuid, p_owner_id uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select exists (select 1 from public.support_tickets t
+                  where t.tenant_id = p_tenant_id and t.id = p_owner_id
+                    and (private.is_platform_staff('support')
+                         or (t.status <> 'closed' and private.holds_permission('tickets.manage', p_tenant_id))))
+$$;
+comment on function private.may_write_support_ticket(uuid, uuid) is
+  'May the caller add files to this ticket or delete them (tickets.manage while it is not closed; support staff)?';
+
 create or replace function private.may_read_support_message(p_tenant_id uuid, p_owner_id uuid)
 returns boolean
 language sql
@@ -425,14 +446,52 @@ security definer
 set search_path = ''
 as $$
   select private.is_platform_staff('support')
-      or (private.tenant_in(p_tenant_id, private.permitted_tenant_ids('tickets.read'))
-          and p_tenant_id not in (select private.mfa_blocked_tenant_ids())
+      or (private.holds_permission('tickets.read', p_tenant_id)
           and exists (select 1 from public.support_messages m
                        where m.tenant_id = p_tenant_id and m.id = p_owner_id and m.kind = 'reply'))
 $$;
 comment on function private.may_read_support_message(uuid, uuid) is
-  'May the caller read this message (support staff; tickets.read in its tenant for a reply, never for an internal '
-  'note)? For attachments owned by a message. Security definer: answers about the caller only.';
+  'May the caller read this message''s files (support staff; tickets.read in its tenant for a reply, never for an '
+  'internal note)? For the storage dispatcher.';
+
+create or replace function private.may_write_support_message(p_tenant_id uuid, p_owner_id uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select exists (select 1 from public.support_messages m
+                   join public.support_tickets t on t.tenant_id = m.tenant_id and t.id = m.ticket_id
+                  where m.tenant_id = p_tenant_id and m.id = p_owner_id
+                    and case m.author_side
+                          when 'staff' then private.is_platform_staff('support')
+                          else m.kind = 'reply' and t.status <> 'closed'
+                               and private.holds_permission('tickets.manage', p_tenant_id)
+                        end)
+$$;
+comment on function private.may_write_support_message(uuid, uuid) is
+  'May the caller add files to this message or delete them (a customer reply: tickets.manage while the ticket is not '
+  'closed; a staff message or note: support staff)?';
+
+-- A ticket's and a message's files go with them (the tenant's deletion cascades here).
+create or replace function private.support_files_go()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.delete_owner_attachments(tg_argv[0], old.tenant_id, old.id);
+  return null;
+end
+$$;
+comment on function private.support_files_go() is
+  'Trigger: deletes the attachments of a deleted ticket or message (owner type in the argument).';
+create trigger support_tickets_files_go after delete on public.support_tickets
+  for each row execute function private.support_files_go('support_ticket');
+create trigger support_messages_files_go after delete on public.support_messages
+  for each row execute function private.support_files_go('support_message');
 
 -- ---------------------------------------------------------------------------------------------
 -- API functions: the tenant's side
@@ -725,10 +784,10 @@ revoke all on function
   public.staff_update_support_ticket(uuid, text, text), public.assign_support_ticket(uuid, uuid),
   public.merge_support_ticket(uuid, uuid), public.support_staff()
 from public, anon;
-revoke all on function private.may_read_support_ticket(uuid, uuid), private.may_read_support_message(uuid, uuid)
-from public, anon;
-grant execute on function private.may_read_support_ticket(uuid, uuid), private.may_read_support_message(uuid, uuid)
-to authenticated, service_role;
+revoke all on function private.may_read_support_ticket(uuid, uuid), private.may_write_support_ticket(uuid, uuid),
+  private.may_read_support_message(uuid, uuid), private.may_write_support_message(uuid, uuid),
+  private.support_files_go()
+from public, anon, authenticated, service_role;
 grant execute on function
   public.create_support_ticket(uuid, text, text, text, text, uuid), public.reply_support_ticket(uuid, text),
   public.set_support_ticket_status(uuid, text), public.staff_reply_support_ticket(uuid, text, boolean, text),

@@ -8,7 +8,7 @@
 -- frank owner, gina developer; staff sam super_admin, sue support, bill billing_admin), and API keys
 -- of acme with and without tickets.read.
 begin;
-select plan(242);
+select plan(254);
 
 select tests.seed_fixture();
 
@@ -192,18 +192,53 @@ select is(tests.try_as('alice', format('select 1 from public.audit_logs where te
                                        tests.tenant_id('test-acme'), pg_temp.id('note'))), 'rows:0',
   'the owner (audit.read) finds no trace of the note in the tenant''s audit log');
 
-select is(tests.try_as('alice', format('select 1 where private.may_read_support_message(%L, %L)', tests.tenant_id('test-acme'), pg_temp.id('note'))),
+select is(tests.try_as('alice', format('select 1 where private.may_read_owner(''support_message'', %L, %L)', tests.tenant_id('test-acme'), pg_temp.id('note'))),
   'rows:0', 'a note''s files are not the owner''s to read');
-select is(tests.try_as('alice', format('select 1 where private.may_read_support_message(%L, %L)', tests.tenant_id('test-acme'), pg_temp.id('bob_reply'))),
+select is(tests.try_as('alice', format('select 1 where private.may_read_owner(''support_message'', %L, %L)', tests.tenant_id('test-acme'), pg_temp.id('bob_reply'))),
   'rows:1', 'a reply''s files are');
-select is(tests.try_as('sue', format('select 1 where private.may_read_support_message(%L, %L)', tests.tenant_id('test-acme'), pg_temp.id('note'))),
+select is(tests.try_as('sue', format('select 1 where private.may_read_owner(''support_message'', %L, %L)', tests.tenant_id('test-acme'), pg_temp.id('note'))),
   'rows:1', 'staff read a note''s files');
-select is(tests.try_as('frank', format('select 1 where private.may_read_support_ticket(%L, %L)', tests.tenant_id('test-acme'), pg_temp.id('acme1'))),
+select is(tests.try_as('frank', format('select 1 where private.may_read_owner(''support_ticket'', %L, %L)', tests.tenant_id('test-acme'), pg_temp.id('acme1'))),
   'rows:0', 'another tenant cannot read a ticket''s files');
-select is(tests.try_as('carol', format('select 1 where private.may_read_support_ticket(%L, %L)', tests.tenant_id('test-acme'), pg_temp.id('acme1'))),
+select is(tests.try_as('carol', format('select 1 where private.may_read_owner(''support_ticket'', %L, %L)', tests.tenant_id('test-acme'), pg_temp.id('acme1'))),
   'rows:1', 'a viewer of the tenant can');
-select is(tests.try_as('frank', format('select 1 where private.may_read_support_ticket(%L, %L)', tests.tenant_id('test-globex'), pg_temp.id('acme1'))),
+select is(tests.try_as('frank', format('select 1 where private.may_read_owner(''support_ticket'', %L, %L)', tests.tenant_id('test-globex'), pg_temp.id('acme1'))),
   'rows:0', 'and naming one''s own tenant with another''s ticket id gains nothing');
+
+-- Files: a note's attachment is staff's only; who may add files to what.
+create function pg_temp.attach(p_persona text, p_message text, p_name text) returns text language plpgsql as $$
+declare
+  v_path text := format('%s/support_message/%s/%s/%s', tests.tenant_id('test-acme'), pg_temp.id(p_message),
+                        md5(p_name)::uuid, p_name);
+begin
+  return tests.try_as(p_persona, format(
+    'with o as (insert into storage.objects (bucket_id, name, owner, metadata) values (''support-attachments'', %L, auth.uid(), '
+    '''{"mimetype": "text/plain", "size": 3}'') returning 1) '
+    'insert into public.attachments (tenant_id, bucket, object_path, owner_type, owner_id, file_name, content_type, byte_size) '
+    'select %L, ''support-attachments'', %L, ''support_message'', %L, %L, ''text/plain'', 3 from o',
+    v_path, tests.tenant_id('test-acme'), v_path, pg_temp.id(p_message), p_name));
+end $$;
+select is(pg_temp.attach('alice', 'note', 'x.txt'), 'error:42501', 'the owner cannot attach a file to the internal note');
+select is(pg_temp.attach('alice', 'staff_reply', 'x.txt'), 'error:42501', 'nor to a staff reply');
+select is(pg_temp.attach('carol', 'bob_reply', 'x.txt'), 'error:42501', 'a viewer cannot attach to a customer reply');
+select is(pg_temp.attach('alice', 'bob_reply', 'x.txt'), 'ok:1', 'the owner attaches to a customer reply of the tenant');
+select is(pg_temp.attach('frank', 'bob_reply', 'x.txt'), 'error:42501', 'another tenant''s owner cannot');
+select is(pg_temp.attach('sue', 'note', 'x.txt'), 'ok:1', 'support staff attach to their note');
+insert into storage.objects (bucket_id, name, metadata)
+values ('support-attachments', format('%s/support_message/%s/%s/n.txt', tests.tenant_id('test-acme'), pg_temp.id('note'), md5('n')::uuid),
+        '{"mimetype": "text/plain", "size": 3}');
+insert into public.attachments (tenant_id, bucket, object_path, owner_type, owner_id, file_name, content_type, byte_size)
+values (tests.tenant_id('test-acme'), 'support-attachments',
+        format('%s/support_message/%s/%s/n.txt', tests.tenant_id('test-acme'), pg_temp.id('note'), md5('n')::uuid),
+        'support_message', pg_temp.id('note'), 'n.txt', 'text/plain', 3);
+select is(tests.try_as(p, format('select 1 from public.attachments where owner_id = %L', pg_temp.id('note'))), 'rows:0',
+          format('%s cannot read the note''s attachment row', p))
+from unnest(array['alice', 'bob', 'carol']) p;
+select is(tests.try_as(p, format('select 1 from storage.objects where name like %L', '%' || pg_temp.id('note') || '%')), 'rows:0',
+          format('%s cannot read the note''s stored object, even by its path', p))
+from unnest(array['alice', 'bob']) p;
+select is(tests.try_as('sue', format('select 1 from public.attachments where owner_id = %L', pg_temp.id('note'))), 'rows:1',
+  'support staff read it');
 
 -- ---------------------------------------------------------------------------------------------
 -- What a tenant cannot set: assignee, SLA, breach flags, merges, internal notes, staff replies
