@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { describeAudit, type AuditEntry } from '$lib/format';
 import { withClaims } from '$lib/server/platform/db';
 import { fieldError, formError } from '$lib/server/platform/web/forms';
-import { NOT_FOUND, requireRole, staffAction } from '$lib/server/admin/guard';
+import { NOT_FOUND, requireRole, requireStaff, staffAction } from '$lib/server/admin/guard';
+import { attachFile, filesOf, readUploadForm } from '$lib/server/support/attachments';
 import {
 	assignTicket,
 	findTicket,
@@ -41,9 +42,14 @@ export const load: PageServerLoad = async ({ locals, parent, params }) => {
 		const ticket = await findTicket(trx, id);
 		if (!ticket) return null;
 		const detail = await getTenantDetail(trx, ticket.tenantId);
+		const messages = await listMessages(trx, ticket.tenantId, ticket.id);
 		return {
 			ticket,
-			messages: await listMessages(trx, ticket.tenantId, ticket.id),
+			messages,
+			files: await filesOf(trx, ticket.tenantId, [
+				{ ownerType: 'support_ticket', ownerId: ticket.id },
+				...messages.map((m) => ({ ownerType: 'support_message' as const, ownerId: m.id }))
+			]),
 			staff: await listSupportStaff(trx),
 			macros: await listMacros(trx),
 			context: {
@@ -70,11 +76,30 @@ export const load: PageServerLoad = async ({ locals, parent, params }) => {
 const NO_TICKET = 'No such ticket: it may have been deleted with its organisation.';
 
 export const actions: Actions = {
-	reply: (event) =>
-		staffAction(event, 'support', staffReplySchema, async (trx, { input }) => {
-			await staffReply(trx, ticketId(event.params.id!), input);
-			return { ok: input.internal ? 'Internal note added.' : 'Reply sent to the organisation.' };
-		}),
+	/** A reply or note with an optional file: the staff gate first, then the body (capped). */
+	reply: async (event) => {
+		await requireStaff(event.locals, event.url, 'support');
+		const upload = await readUploadForm(event.request);
+		if (!('request' in upload)) return upload;
+		return staffAction(
+			{ ...event, request: upload.request },
+			'support',
+			staffReplySchema,
+			async (trx, { input }) => {
+				const id = ticketId(event.params.id!);
+				const messageId = await staffReply(trx, id, input);
+				const ticket = await findTicket(trx, id);
+				if (upload.file && ticket) {
+					await attachFile(
+						trx,
+						{ tenantId: ticket.tenantId, ownerType: 'support_message', ownerId: messageId },
+						upload.file
+					);
+				}
+				return { ok: input.internal ? 'Internal note added.' : 'Reply sent to the organisation.' };
+			}
+		);
+	},
 	update: (event) =>
 		staffAction(event, 'support', staffUpdateSchema, async (trx, { input }) => {
 			await staffUpdateTicket(trx, ticketId(event.params.id!), input);

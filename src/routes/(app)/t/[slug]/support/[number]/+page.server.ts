@@ -1,4 +1,5 @@
-import { error } from '@sveltejs/kit';
+import { error, fail } from '@sveltejs/kit';
+import { attachFile, filesOf, readUploadForm } from '$lib/server/support/attachments';
 import { withClaims } from '$lib/server/platform/db';
 import { requireClaims } from '$lib/server/platform/web/actions';
 import { formError } from '$lib/server/platform/web/forms';
@@ -9,7 +10,8 @@ import {
 	setTicketStatus
 } from '$lib/server/support/queries';
 import { replySchema, tenantStatusSchema } from '$lib/server/support/schemas';
-import { tenantAction } from '$lib/server/tenancy/actions';
+import { tenantAction, tenantOf } from '$lib/server/tenancy/actions';
+import { myPermissions } from '$lib/server/tenancy/tenants';
 import { can } from '$lib/tenancy/nav';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -29,7 +31,12 @@ export const load: PageServerLoad = async ({ locals, parent, params }) => {
 	const found = await withClaims(requireClaims(locals), async (trx) => {
 		const ticket = await findTicketByNumber(trx, tenant.id, number);
 		if (!ticket) return null;
-		return { ticket, messages: await listMessages(trx, tenant.id, ticket.id) };
+		const messages = await listMessages(trx, tenant.id, ticket.id);
+		const files = await filesOf(trx, tenant.id, [
+			{ ownerType: 'support_ticket', ownerId: ticket.id },
+			...messages.map((m) => ({ ownerType: 'support_message' as const, ownerId: m.id }))
+		]);
+		return { ticket, messages, files };
 	});
 	if (!found) error(404, 'Not found');
 	return {
@@ -40,13 +47,36 @@ export const load: PageServerLoad = async ({ locals, parent, params }) => {
 };
 
 export const actions: Actions = {
-	reply: (event) =>
-		tenantAction(event, replySchema, async (trx, tenant, { input, values }) => {
-			const ticket = await findTicketByNumber(trx, tenant.id, ticketNumber(event.params.number));
-			if (!ticket) return formError(404, NO_TICKET, values);
-			await replyToTicket(trx, ticket.id, input.body);
-			return { ok: 'Reply sent.' };
-		}),
+	/**
+	 * A reply with an optional file. Whether the caller may reply is asked before the body is read
+	 * (capped), then the reply and its file are written in one transaction.
+	 */
+	reply: async (event) => {
+		const mayReply = await withClaims(requireClaims(event.locals), async (trx) => {
+			const tenant = await tenantOf(trx, event.params.slug);
+			return (await myPermissions(trx, tenant.id)).includes('tickets.manage');
+		});
+		if (!mayReply) return fail(403, { errors: {}, values: {}, message: NO_TICKET });
+		const upload = await readUploadForm(event.request);
+		if (!('request' in upload)) return upload;
+		return tenantAction(
+			{ ...event, request: upload.request },
+			replySchema,
+			async (trx, tenant, { input, values }) => {
+				const ticket = await findTicketByNumber(trx, tenant.id, ticketNumber(event.params.number));
+				if (!ticket) return formError(404, NO_TICKET, values);
+				const id = await replyToTicket(trx, ticket.id, input.body);
+				if (upload.file) {
+					await attachFile(
+						trx,
+						{ tenantId: tenant.id, ownerType: 'support_message', ownerId: id },
+						upload.file
+					);
+				}
+				return { ok: upload.file ? 'Reply sent with its file.' : 'Reply sent.' };
+			}
+		);
+	},
 	status: (event) =>
 		tenantAction(event, tenantStatusSchema, async (trx, tenant, { input, values }) => {
 			const ticket = await findTicketByNumber(trx, tenant.id, ticketNumber(event.params.number));
