@@ -75,10 +75,11 @@ export async function readUploadForm(
 					: null;
 		if (problem) return fail(400, { errors: { file: [problem] }, values });
 	}
-	return {
-		request: new Request(request.url, { method: 'POST', headers: request.headers, body: data }),
-		file
-	};
+	// The same headers (origin, accept, cookies) but the new body's own multipart boundary.
+	const headers = new Headers(request.headers);
+	headers.delete('content-type');
+	headers.delete('content-length');
+	return { request: new Request(request.url, { method: 'POST', headers, body: data }), file };
 }
 
 /** Stores the file as an attachment of a ticket or message, in the caller's transaction. */

@@ -82,7 +82,7 @@ export const actions: Actions = {
 		const upload = await readUploadForm(event.request);
 		if (!('request' in upload)) return upload;
 		return staffAction(
-			{ ...event, request: upload.request },
+			{ locals: event.locals, url: event.url, request: upload.request },
 			'support',
 			staffReplySchema,
 			async (trx, { input }) => {

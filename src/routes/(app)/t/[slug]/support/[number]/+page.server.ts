@@ -60,7 +60,7 @@ export const actions: Actions = {
 		const upload = await readUploadForm(event.request);
 		if (!('request' in upload)) return upload;
 		return tenantAction(
-			{ ...event, request: upload.request },
+			{ locals: event.locals, params: event.params, request: upload.request },
 			replySchema,
 			async (trx, tenant, { input, values }) => {
 				const ticket = await findTicketByNumber(trx, tenant.id, ticketNumber(event.params.number));

@@ -39,7 +39,7 @@ export const actions: Actions = {
 		const upload = await readUploadForm(event.request);
 		if (!('request' in upload)) return upload;
 		const result = await tenantAction(
-			{ ...event, request: upload.request },
+			{ locals: event.locals, params: event.params, request: upload.request },
 			ticketSchema,
 			async (trx, tenant, { input }) => {
 				const ticket = await createTicket(trx, tenant.id, input);
