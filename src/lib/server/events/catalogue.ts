@@ -376,12 +376,10 @@ export const EVENT_CATALOGUE = {
 		'Someone replied on a support ticket (internal notes publish nothing).',
 		ticket.extend({
 			message_id: id,
-			author_side: z
-				.enum(['customer', 'staff'])
-				.meta({
-					description:
-						'customer: the organisation (user_id is the assignee); staff: support (user_id is the requester).'
-				})
+			author_side: z.enum(['customer', 'staff']).meta({
+				description:
+					'customer: the organisation (user_id is the assignee); staff: support (user_id is the requester).'
+			})
 		})
 	),
 	'ticket.assigned': event(
