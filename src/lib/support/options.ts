@@ -60,3 +60,37 @@ export const MAX_TEXT = 20000;
 
 /** The files a ticket's messages may carry: images and documents, 10 MB each. */
 export const ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024;
+
+/** A ticket list's filter: a select of the URL's `name` (TicketFilters). */
+export interface TicketFilter {
+	name: string;
+	label: string;
+	value: string;
+	options: { value: string; label: string }[];
+}
+
+/** The status filter: `first` (the default choice) leads, then every status in `labels`' words. */
+export function statusFilter(
+	value: string,
+	labels: Record<Status, string>,
+	first: { value: string; label: string }[]
+): TicketFilter {
+	return {
+		name: 'status',
+		label: 'Status',
+		value,
+		options: [...first, ...STATUSES.map((s) => ({ value: s, label: labels[s] }))]
+	};
+}
+
+export function priorityFilter(value: string): TicketFilter {
+	return {
+		name: 'priority',
+		label: 'Priority',
+		value,
+		options: [
+			{ value: '', label: 'Any priority' },
+			...PRIORITIES.map((p) => ({ value: p, label: PRIORITY_LABELS[p] }))
+		]
+	};
+}
