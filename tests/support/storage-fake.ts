@@ -70,7 +70,7 @@ export async function startStorageFake(): Promise<StorageFake> {
 				'content-type': object.contentType,
 				...(download !== null
 					? {
-							'content-disposition': `attachment; filename="${download || signed[2].split('/').pop()}"`
+							'content-disposition': `attachment; filename="${download || signed[2]!.split('/').pop()}"`
 						}
 					: {})
 			});

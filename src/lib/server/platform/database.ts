@@ -264,6 +264,14 @@ export interface Invitations {
   token_hash: Buffer;
 }
 
+export interface InvitationTeams {
+  added_by: Generated<string | null>;
+  created_at: Generated<Timestamp>;
+  invitation_id: string;
+  team_id: string;
+  tenant_id: string;
+}
+
 export interface InvoiceLines {
   amount: Int8;
   created_at: Generated<Timestamp>;
@@ -778,6 +786,7 @@ export interface DB {
   environments: Environments;
   event_types: EventTypes;
   events: Events;
+  invitation_teams: InvitationTeams;
   invitations: Invitations;
   invoice_lines: InvoiceLines;
   invoices: Invoices;

@@ -169,16 +169,18 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN292: { message: 'This notification has no daily digest: choose on or off.' },
 	TN293: { message: 'Security notices are personal: the organisation does not choose them.' },
 	TN294: { message: 'Unknown notification type.' },
-	TN381: { field: 'file', message: 'That file cannot be attached here: upload it again.' },
-	TN382: { field: 'file', message: 'The file is larger than this place takes.' },
-	TN383: { field: 'file', message: 'Files of this type cannot be attached here.' },
+	TN381: { message: 'That file cannot be attached here: upload it again.' },
+	TN382: { message: 'The file is larger than this place takes.' },
+	TN383: { message: 'Files of this type cannot be attached here.' },
 	TN384: {
-		field: 'file',
 		message:
 			'This file would take the organisation past its plan’s storage: delete files or upgrade.',
 		quota: true
 	},
-	TN385: { field: 'file', message: 'The file did not reach storage: upload it again.' },
+	TN385: { message: 'The file did not reach storage: upload it again.' },
+	TN390: { message: 'Choose at least one team, and at most 20.' },
+	TN391: { message: 'No such team, or you may not change it (teams.manage).' },
+	TN392: { field: 'email', message: 'Already in this team.' },
 	TN400: { message: 'No such support ticket, or you may not act on it (tickets.manage).' },
 	TN401: { field: 'subject', message: 'Write a subject of 1 to 200 characters.' },
 	TN402: { field: 'description', message: 'Describe the problem in 1 to 20,000 characters.' },

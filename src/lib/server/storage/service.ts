@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { sql, type Transaction } from 'kysely';
 import { deriveKey, resolveAuthSecret } from '../auth/secret';
+import { formatBytes } from '../../format/numbers';
 import type { Config } from '../platform/config';
 import type { DB } from '../platform/database';
 import type { StorageAdapter } from './adapter';
@@ -78,13 +79,6 @@ export class NoSuchAttachment extends Error {
 	}
 }
 
-/** "5 MB", "1.5 MB", "512 KB". */
-export function sizeInWords(bytes: number): string {
-	const mb = bytes / 1024 / 1024;
-	if (mb < 1) return `${Math.round(bytes / 1024)} KB`;
-	return Number.isInteger(mb) ? `${mb} MB` : `${mb.toFixed(1)} MB`;
-}
-
 export interface UploadInput {
 	bucket: string;
 	tenantId: string;
@@ -121,12 +115,12 @@ export async function storeUpload(
 	if (!(file instanceof File) || file.size === 0)
 		throw new UploadRefused(`Attach a ${kinds} file.`);
 	if (file.size > maxBytes) {
-		throw new UploadRefused(`The file is too large (at most ${sizeInWords(maxBytes)}).`, 413);
+		throw new UploadRefused(`The file is too large (at most ${formatBytes(maxBytes)}).`, 413);
 	}
 	const bytes = new Uint8Array(await file.arrayBuffer());
 	const fileName = displayName(file.name);
 	const kind = sniffAccepted(bytes, fileName, accept);
-	if (!kind) throw new UploadRefused(`Attach a ${kinds} file: this one is not.`);
+	if (!kind) throw new UploadRefused(`Attach a ${kinds} file.`);
 	const contentType = CONTENT_TYPES[kind];
 	const objectPath = [
 		input.tenantId,

@@ -14,6 +14,17 @@ import { storageAdapter } from './service';
 
 const BATCH = 100;
 
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+/**
+ * The only files the sweep may take for orphans: Tenantry's object paths
+ * (`<tenant_id>/<owner_type>/<owner_id>/<uuid>/<name>`). Anything else under the storage
+ * directory — payment proofs of the proof store before storage, `<tenant_id>/<yyyy-mm>/<uuid>.<ext>` —
+ * is left alone.
+ */
+const TENANTRY_PATH = new RegExp(
+	`^${UUID}/[a-z][a-z0-9_]{0,39}/${UUID}/${UUID}/[A-Za-z0-9][A-Za-z0-9._-]*$`
+);
+
 export interface SweepResult {
 	removed: number;
 	failed: number;
@@ -31,7 +42,9 @@ export async function sweepStorage(
 
 	if (adapter.written) {
 		const files: { bucket: string; path: string }[] = [];
-		for await (const file of adapter.written(orphanAgeMs)) files.push(file);
+		for await (const file of adapter.written(orphanAgeMs)) {
+			if (TENANTRY_PATH.test(file.path)) files.push(file);
+		}
 		for (let i = 0; i < files.length; i += BATCH) {
 			const batch = files.slice(i, i + BATCH);
 			const known = await runAsServiceRole(db, 'storage.sweep', (trx) =>
