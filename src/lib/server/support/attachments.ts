@@ -12,14 +12,9 @@ import { ensureRuntime } from '../platform/runtime';
 import { BodyTooLargeError, readFormDataCapped } from '../platform/web/body';
 import type { FormFailure } from '../../forms/failure';
 import { ATTACHMENT_MAX_BYTES } from '../../support/options';
-import {
-	listAttachments,
-	signedUrl,
-	sizeInWords,
-	storeUpload,
-	type FileKind
-} from '../storage/service';
-import { describeKinds, sniffAccepted } from '../storage/sniff';
+import { listAttachments, signedUrl, storeUpload, type FileKind } from '../storage/service';
+import { sniffAccepted } from '../storage/sniff';
+import { describeKinds } from '../../storage/kinds';
 
 export const SUPPORT_BUCKET = 'support-attachments';
 export const SUPPORT_FILE_KINDS: FileKind[] = [
@@ -36,6 +31,7 @@ export const SUPPORT_FILE_KINDS: FileKind[] = [
 	'xlsx',
 	'pptx'
 ];
+const ATTACHMENT_MAX_MB = `${ATTACHMENT_MAX_BYTES / 1024 / 1024} MB`;
 /** The file and the form's text fields. */
 const BODY_LIMIT = ATTACHMENT_MAX_BYTES + 256 * 1024;
 
@@ -58,7 +54,7 @@ export async function readUploadForm(
 	} catch (e) {
 		if (!(e instanceof BodyTooLargeError)) throw e;
 		return fail(413, {
-			errors: { file: [`The file is too large (at most ${sizeInWords(ATTACHMENT_MAX_BYTES)}).`] },
+			errors: { file: [`The file is too large (at most ${ATTACHMENT_MAX_MB}).`] },
 			values: {}
 		});
 	}
@@ -69,7 +65,7 @@ export async function readUploadForm(
 	if (file) {
 		const problem =
 			file.size > ATTACHMENT_MAX_BYTES
-				? `The file is too large (at most ${sizeInWords(ATTACHMENT_MAX_BYTES)}).`
+				? `The file is too large (at most ${ATTACHMENT_MAX_MB}).`
 				: !sniffAccepted(new Uint8Array(await file.arrayBuffer()), file.name, SUPPORT_FILE_KINDS)
 					? `Attach a ${describeKinds(SUPPORT_FILE_KINDS)} file: this one is not.`
 					: null;
