@@ -23,6 +23,13 @@ import {
 	removeTeamMember,
 	updateTeam
 } from '../../src/lib/server/teams/queries';
+import {
+	assignTicket,
+	createTicket,
+	replyToTicket,
+	setTicketStatus,
+	staffReply
+} from '../../src/lib/server/support/queries';
 import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
@@ -33,6 +40,7 @@ const VIEWER = { sub: 'a0000000-0000-4000-8000-000000000014', email: 'viewer@acm
 const AUDITOR = { sub: 'a0000000-0000-4000-8000-000000000015', email: 'auditor@acme.test' };
 const GLOBEX_OWNER = { sub: 'a0000000-0000-4000-8000-000000000021', email: 'owner@globex.test' };
 const FINANCE = { sub: 'a0000000-0000-4000-8000-000000002302', email: 'finance@tenantry.test' };
+const SUPPORT = { sub: 'a0000000-0000-4000-8000-000000002301', email: 'support@tenantry.test' };
 const BILLED = 'b0000000-0000-4000-8000-000000004200';
 const FILED = 'b0000000-0000-4000-8000-000000004300';
 const NEWCOMER = { sub: 'a0000000-0000-4000-8000-000000004201', email: 'newcomer42@example.test' };
@@ -264,6 +272,42 @@ describe.each(engineFactories)('domain events on %s', (_name, factory) => {
 			{ type: 'attachment.added', actor_id: GLOBEX_OWNER.sub },
 			{ type: 'attachment.deleted', actor_id: GLOBEX_OWNER.sub }
 		]);
+	});
+
+	it('publishes the support types from the tickets, never for an internal note', async () => {
+		// The storage test's organisation, which the billing lifecycle runs above left alone.
+		const ticket = await as(GLOBEX_OWNER, (trx) =>
+			createTicket(trx, FILED, {
+				subject: 'Events test',
+				description: 'Publishes the ticket types.',
+				priority: 'low',
+				category: 'general',
+				project: null
+			})
+		);
+		const note = await as(SUPPORT, (trx) =>
+			staffReply(trx, ticket.id, { body: 'A note.', internal: true, status: null })
+		);
+		await as(SUPPORT, (trx) =>
+			staffReply(trx, ticket.id, { body: 'An answer.', internal: false, status: 'pending' })
+		);
+		await as(SUPPORT, (trx) => assignTicket(trx, ticket.id, SUPPORT.sub));
+		await as(GLOBEX_OWNER, (trx) => replyToTicket(trx, ticket.id, 'Thanks.'));
+		await as(GLOBEX_OWNER, (trx) => setTicketStatus(trx, ticket.id, 'closed'));
+		const { rows } = await sql<{ type: string; message: string | null; to: string | null }>`
+			select type, payload ->> 'message_id' as message, payload ->> 'to' as to from public.events
+			where subject_type = 'support_ticket' and subject_id = ${ticket.id}
+			order by type, payload ->> 'to'`.execute(db);
+		expect(rows.map((r) => [r.type, r.to])).toEqual([
+			['ticket.assigned', null],
+			['ticket.created', null],
+			['ticket.replied', null],
+			['ticket.replied', null],
+			['ticket.status_changed', 'closed'],
+			['ticket.status_changed', 'open'],
+			['ticket.status_changed', 'pending']
+		]);
+		expect(rows.map((r) => r.message)).not.toContain(note);
 	});
 
 	it("writes only events that parse with their type's schema, and every type the modules own", async () => {

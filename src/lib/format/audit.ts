@@ -50,7 +50,10 @@ const TABLES: Record<string, { noun: string; label?: string }> = {
 	tenant_domains: { noun: 'domain', label: 'domain' },
 	webhook_endpoints: { noun: 'webhook endpoint', label: 'url' },
 	webhook_endpoint_secrets: { noun: 'webhook signing secret' },
-	tenant_notification_settings: { noun: 'notification setting', label: 'kind' }
+	tenant_notification_settings: { noun: 'notification setting', label: 'kind' },
+	support_tickets: { noun: 'support ticket', label: 'subject' },
+	support_messages: { noun: 'support message' },
+	support_macros: { noun: 'support macro', label: 'title' }
 };
 
 /** Sentences of the RPCs' named events; `{key}` is the entry's after (then before) value. */

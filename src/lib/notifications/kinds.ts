@@ -11,7 +11,8 @@ export const CATEGORY_LABELS: Record<string, string> = {
 	usage: 'Usage',
 	api_keys: 'API keys',
 	domains: 'Custom domains',
-	webhooks: 'Webhooks'
+	webhooks: 'Webhooks',
+	support: 'Support'
 };
 
 /** The bell's answer (GET /api/notifications) and each server-sent event's data. */

@@ -4,6 +4,7 @@ import CreditCardIcon from '@lucide/svelte/icons/credit-card';
 import FolderKanbanIcon from '@lucide/svelte/icons/folder-kanban';
 import GaugeIcon from '@lucide/svelte/icons/gauge';
 import KeyRoundIcon from '@lucide/svelte/icons/key-round';
+import LifeBuoyIcon from '@lucide/svelte/icons/life-buoy';
 import ActivityIcon from '@lucide/svelte/icons/activity';
 import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
 import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
@@ -35,6 +36,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/teams'
 	| '/(app)/t/[slug]/roles'
 	| '/(app)/t/[slug]/projects'
+	| '/(app)/t/[slug]/support'
 	| '/(app)/t/[slug]/audit'
 	| '/(app)/t/[slug]/billing'
 	| '/(app)/t/[slug]/usage'
@@ -83,6 +85,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Workspace',
 		icon: FolderKanbanIcon,
 		anyOf: ['projects.read']
+	},
+	{
+		path: '/support',
+		route: '/(app)/t/[slug]/support',
+		label: 'Support',
+		group: 'Workspace',
+		icon: LifeBuoyIcon,
+		anyOf: ['tickets.read']
 	},
 	{
 		path: '/audit',

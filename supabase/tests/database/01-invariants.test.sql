@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(71);
+select plan(74);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -11,7 +11,8 @@ select tables_are('public', array[
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
   'subscriptions', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics', 'user_preferences',
   'notification_kinds', 'notification_preferences', 'notifications', 'tenant_notification_settings',
-  'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints'], 'the tables of schema public are the pinned list');
+  'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints',
+  'support_macros', 'support_messages', 'support_tickets'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(
@@ -76,6 +77,11 @@ select policies_are('public', 'webhook_attempts', array['webhook_attempts_select
 -- Storage (20261203000400_storage.sql): the owner module decides who reads, adds and deletes files.
 select policies_are('public', 'attachment_owners', array['attachment_owners_select_authenticated']);
 select policies_are('public', 'attachments', array['attachments_delete_mfa', 'attachments_delete_permitted', 'attachments_insert_mfa', 'attachments_insert_permitted', 'attachments_select_mfa', 'attachments_select_permitted']);
+-- Support (20261203000600_support.sql): tickets and replies read with tickets.read and by support staff (internal
+-- notes by staff only); every ticket and message write is an RPC; macros are staff's.
+select policies_are('public', 'support_tickets', array['support_tickets_select_mfa', 'support_tickets_select_permitted', 'support_tickets_select_staff']);
+select policies_are('public', 'support_messages', array['support_messages_select_mfa', 'support_messages_select_permitted', 'support_messages_select_staff']);
+select policies_are('public', 'support_macros', array['support_macros_delete_staff', 'support_macros_insert_staff', 'support_macros_select_staff', 'support_macros_update_staff']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -156,21 +162,23 @@ select is(
   array['accept_invitation(text)', 'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
         'admin_job_queues()', 'admin_jobs(text)',
         'api_key_grantable_permissions(uuid,uuid)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
+        'assign_support_ticket(uuid,uuid)',
         'billing_invoice(uuid,uuid)', 'billing_overview(uuid)', 'cancel_job(uuid)', 'cancel_subscription(uuid,boolean)',
         'change_member_role(uuid,uuid,uuid)',
         'create_api_key(uuid,text,text,text[],uuid,uuid,timestamp with time zone,integer)',
-        'create_tenant(text,text,text,text)',
+        'create_support_ticket(uuid,text,text,text,text,uuid)', 'create_tenant(text,text,text,text)',
         'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)', 'delete_webhook_endpoint(uuid)',
         'grantable_roles(uuid)',
         'has_staff_role(staff_role)', 'invitation_preview(text)', 'invite_member(uuid,text,uuid)',
         'invite_to_team(uuid[],text,uuid)',
-        'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
+        'leave_tenant(uuid)', 'merge_support_ticket(uuid,uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
-        'replay_webhook_delivery(uuid)', 'retry_job(uuid)', 'reveal_webhook_secret(uuid)',
+        'replay_webhook_delivery(uuid)', 'reply_support_ticket(uuid,text)', 'retry_job(uuid)', 'reveal_webhook_secret(uuid)',
         'revoke_api_key(uuid)', 'revoke_invitation(uuid)', 'rotate_api_key(uuid,text,integer)',
         'rotate_webhook_secret(uuid,uuid,text,integer)', 'send_webhook_test(uuid)',
-        'set_project_role(uuid,uuid,uuid)', 'set_webhook_endpoint_enabled(uuid,boolean)',
-        'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
+        'set_project_role(uuid,uuid,uuid)', 'set_support_ticket_status(uuid,text)', 'set_webhook_endpoint_enabled(uuid,boolean)',
+        'staff_reply_support_ticket(uuid,text,boolean,text)', 'staff_update_support_ticket(uuid,text,text)',
+        'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'support_staff()', 'suspend_tenant(uuid,text)',
         'tenant_mfa_blocked(uuid)', 'tenantry_pre_request()', 'transfer_ownership(uuid,uuid)',
         'update_webhook_endpoint(uuid,text,text,text[],integer)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)',
         'webhook_event_types()'],

@@ -90,6 +90,19 @@ export interface EventDefinition {
 	payload: z.ZodObject;
 }
 
+const ticketStatus = z.enum(['open', 'in_progress', 'pending', 'resolved', 'closed']);
+const ticketCategory = z.enum(['general', 'technical', 'billing', 'account', 'feature_request']);
+/** Every ticket.* payload: never an internal note's text. */
+const ticket = z.object({
+	ticket_id: id,
+	number: z.number().int(),
+	subject: z.string(),
+	status: ticketStatus,
+	priority: z.enum(['low', 'medium', 'high', 'urgent']),
+	user_id: id.nullable().meta({ description: 'The person told: the requester, or the assignee.' }),
+	summary: z.string()
+});
+
 /** A payload is strict (a field the schema does not name fails the catalogue test) unless loose. */
 function event(
 	module: string,
@@ -350,6 +363,36 @@ export const EVENT_CATALOGUE = {
 		'attachment',
 		'An attached file was deleted (by hand or with what owned it).',
 		attachment
+	),
+	'ticket.created': event(
+		'support',
+		'support_ticket',
+		'A support ticket was opened.',
+		ticket.extend({ category: ticketCategory, project_id: id.nullable() })
+	),
+	'ticket.replied': event(
+		'support',
+		'support_ticket',
+		'Someone replied on a support ticket (internal notes publish nothing).',
+		ticket.extend({
+			message_id: id,
+			author_side: z.enum(['customer', 'staff']).meta({
+				description:
+					'customer: the organisation (user_id is the assignee); staff: support (user_id is the requester).'
+			})
+		})
+	),
+	'ticket.assigned': event(
+		'support',
+		'support_ticket',
+		'A support ticket was assigned to a staff member (or unassigned).',
+		ticket.extend({ assignee_id: id.nullable() })
+	),
+	'ticket.status_changed': event(
+		'support',
+		'support_ticket',
+		"A support ticket's status changed (opened again, pending, resolved, closed, merged).",
+		ticket.extend({ from: ticketStatus, to: ticketStatus })
 	)
 } satisfies Record<string, EventDefinition>;
 

@@ -55,6 +55,12 @@ export type StaffRole = "billing_admin" | "super_admin" | "support";
 
 export type SubscriptionStatus = "active" | "cancelled" | "expired" | "past_due" | "pending_verification" | "trialing";
 
+export type SupportMessageKind = "internal_note" | "reply";
+
+export type SupportPriority = "high" | "low" | "medium" | "urgent";
+
+export type SupportStatus = "closed" | "in_progress" | "open" | "pending" | "resolved";
+
 export type TenantStatus = "active" | "archived" | "pending" | "suspended";
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -561,6 +567,52 @@ export interface Subscriptions {
   updated_at: Generated<Timestamp>;
 }
 
+export interface SupportMacros {
+  body: string;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  id: Generated<string>;
+  title: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface SupportMessages {
+  author_id: Generated<string | null>;
+  author_side: string;
+  body: string;
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  kind: Generated<SupportMessageKind>;
+  search: Generated<string | null>;
+  tenant_id: string;
+  ticket_id: string;
+}
+
+export interface SupportTickets {
+  assignee_id: string | null;
+  category: Generated<string>;
+  closed_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  description: string;
+  first_responded_at: Timestamp | null;
+  first_response_breached: Generated<boolean>;
+  first_response_due_at: Timestamp;
+  id: Generated<string>;
+  merged_into_id: string | null;
+  number: number;
+  priority: Generated<SupportPriority>;
+  project_id: string | null;
+  requester_id: Generated<string | null>;
+  resolution_breached: Generated<boolean>;
+  resolution_due_at: Timestamp;
+  resolved_at: Timestamp | null;
+  search: Generated<string | null>;
+  status: Generated<SupportStatus>;
+  subject: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface SystemSettings {
   category: Generated<string>;
   description: Generated<string>;
@@ -774,6 +826,9 @@ export interface DB {
   role_permissions: RolePermissions;
   roles: Roles;
   subscriptions: Subscriptions;
+  support_macros: SupportMacros;
+  support_messages: SupportMessages;
+  support_tickets: SupportTickets;
   system_settings: SystemSettings;
   team_members: TeamMembers;
   teams: Teams;

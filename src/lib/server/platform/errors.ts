@@ -198,6 +198,30 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN390: { message: 'Choose at least one team, and at most 20.' },
 	TN391: { message: 'No such team, or you may not change it (teams.manage).' },
 	TN392: { field: 'email', message: 'Already in this team.' },
+	TN400: { message: 'No such support ticket, or you may not act on it (tickets.manage).' },
+	TN401: { field: 'subject', message: 'Write a subject of 1 to 200 characters.' },
+	TN402: { field: 'description', message: 'Describe the problem in 1 to 20,000 characters.' },
+	TN403: { field: 'priority', message: 'Choose a priority: low, medium, high or urgent.' },
+	TN404: { field: 'category', message: 'Choose one of the listed categories.' },
+	TN405: { field: 'project', message: 'Choose a project of this organisation, or none.' },
+	TN406: { field: 'body', message: 'Write a message of 1 to 20,000 characters.' },
+	TN407: {
+		message:
+			'This ticket is closed or merged: reopen it (or use the ticket it was merged into) to reply.'
+	},
+	TN408: {
+		field: 'status',
+		message:
+			'That status change is not possible here: an organisation closes its ticket or reopens it once resolved or closed.'
+	},
+	TN409: { field: 'assignee', message: 'Tickets are assigned to support staff only.' },
+	TN410: {
+		field: 'into',
+		message:
+			'Merge into another open ticket of the same organisation (not itself, not a merged one).'
+	},
+	TN411: { field: 'title', message: 'Another macro has this title: choose another.' },
+	TN412: { message: 'A macro needs a title (1–100 characters) and a text (1–20,000).' },
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

@@ -3,6 +3,7 @@ import BanknoteIcon from '@lucide/svelte/icons/banknote';
 import Building2Icon from '@lucide/svelte/icons/building-2';
 import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
 import ListTodoIcon from '@lucide/svelte/icons/list-todo';
+import LifeBuoyIcon from '@lucide/svelte/icons/life-buoy';
 import PackageIcon from '@lucide/svelte/icons/package';
 import RepeatIcon from '@lucide/svelte/icons/repeat';
 import TrendingUpIcon from '@lucide/svelte/icons/trending-up';
@@ -20,6 +21,13 @@ export const ADMIN_SECTIONS = [
 		group: 'Platform',
 		icon: ListTodoIcon,
 		needs: 'super_admin'
+	},
+	{
+		path: '/admin/support',
+		label: 'Support',
+		group: 'Platform',
+		icon: LifeBuoyIcon,
+		needs: 'support'
 	},
 	{
 		path: '/admin/plans',

@@ -14,6 +14,7 @@ import * as projects from './projects';
 import * as roles from './roles';
 import * as teams from './teams';
 import * as tenant from './tenant';
+import * as tickets from './tickets';
 import * as usage from './usage';
 import * as webhooks from './webhooks';
 
@@ -68,7 +69,14 @@ export const ENDPOINTS: Endpoint[] = [
 	webhooks.replayWebhookDelivery,
 	events.listEventsEndpoint,
 	events.getEventEndpoint,
-	events.listEventTypesEndpoint
+	events.listEventTypesEndpoint,
+	tickets.listTicketsEndpoint,
+	tickets.createTicketEndpoint,
+	tickets.getTicketEndpoint,
+	tickets.listTicketMessagesEndpoint,
+	tickets.replyToTicketEndpoint,
+	tickets.closeTicketEndpoint,
+	tickets.reopenTicketEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
