@@ -141,9 +141,9 @@ create index secret_versions_tenant_secret_idx on public.secret_versions (tenant
 alter table public.secrets add constraint secrets_current_version_fk
   foreign key (tenant_id, current_version_id) references public.secret_versions (tenant_id, id);
 
--- Demo values the seed files ask for (supabase/seeds/30_secrets.sql): SQL cannot seal, so the seed
--- runner (src/lib/server/secrets/seed.ts) seals each into a secret and deletes it, in the seed's
--- transaction. Nothing real is ever written here.
+-- Demo values the seed files ask for (supabase/seeds/30_secrets.sql): SQL cannot seal, so the app's
+-- secrets.seal_seeded job (src/lib/server/secrets/seed-job.ts) takes each out and seals it into a
+-- secret, at once when the app starts. Nothing real is ever written here.
 create table private.secret_seed_values (
   tenant_id uuid not null references public.tenants (id) on delete cascade,
   name text not null,
@@ -154,8 +154,8 @@ create table private.secret_seed_values (
 );
 alter table private.secret_seed_values enable row level security;
 comment on table private.secret_seed_values is
-  'Demo secrets the seed files ask for, in the clear until the seed runner seals them (and deletes the row) in '
-  'the same transaction. Demo data only; no API role reads it.';
+  'Demo secrets the seed files ask for, in the clear until the app''s secrets.seal_seeded job seals them (and '
+  'deletes the row). Demo data only; no API role reads it.';
 
 -- ---------------------------------------------------------------------------------------------
 -- Triggers
@@ -703,7 +703,7 @@ $$;
 comment on function public.secret_key_ids() is
   'How many data keys each key-encryption key wraps (the rotation''s progress). service_role only.';
 
--- The seed runner's side of supabase/seeds/30_secrets.sql: hands over and deletes the demo values.
+-- The secrets.seal_seeded job's side of supabase/seeds/30_secrets.sql: hands over and deletes the demo values.
 create or replace function public.take_seeded_secret_values()
 returns table (tenant_id uuid, name text, format text, description text, value text)
 language sql
@@ -716,8 +716,8 @@ as $$
 $$;
 
 comment on function public.take_seeded_secret_values() is
-  'Removes and returns the demo values the seed files asked for, for the seed runner to seal (db.seed, '
-  'service_role only). Security definer: the table is private.';
+  'Removes and returns the demo values the seed files asked for, for the secrets.seal_seeded job to seal '
+  '(service_role only). Security definer: the table is private.';
 
 revoke all on function
   private.secret_owner_permission(text), private.holds_secret_permission(text, uuid, uuid),

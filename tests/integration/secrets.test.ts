@@ -19,6 +19,7 @@ import {
 	SecretFormatError
 } from '../../src/lib/server/secrets/service';
 import { rotateKeyEncryptionKey } from '../../src/lib/server/secrets/rotate';
+import { sealSeededSecrets } from '../../src/lib/server/secrets/seed-job';
 import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
@@ -45,6 +46,8 @@ describe.each(engineFactories)('secrets on %s', (_name, factory) => {
 	let t: TestEngine;
 	let db: Kysely<DB>;
 	const config = { ...base, SECRETS_ENCRYPTION_KEY: key() };
+	/** The seed's demo values, read before they are sealed (the dump must not hold them). */
+	const seedValues: string[] = [];
 	const as = <T>(
 		claims: { sub: string; email: string },
 		fn: Parameters<typeof runWithClaims<T>>[2]
@@ -58,6 +61,39 @@ describe.each(engineFactories)('secrets on %s', (_name, factory) => {
 		db = t.engine.db;
 	});
 	afterAll(() => t.dispose());
+
+	it('seals the seed’s demo values (supabase/seeds/30_secrets.sql) once, and keeps none in the clear', async () => {
+		const waiting = await q<{ value: string }>(`select value from private.secret_seed_values`);
+		expect(waiting).toHaveLength(4);
+		seedValues.push(...waiting.map((w) => w.value));
+		expect(await sealSeededSecrets(db, config)).toBe(4);
+		expect(await sealSeededSecrets(db, config)).toBe(0);
+		expect(await q(`select 1 from private.secret_seed_values`)).toEqual([]);
+		const rows = await q<{
+			name: string;
+			format: string;
+			kind: string | null;
+			days: number | null;
+		}>(
+			`select s.name, s.format, v.metadata ->> 'kind' as kind,
+			        round(extract(epoch from v.expires_at - now()) / 86400)::int as days
+			 from public.secrets s join public.secret_versions v on v.id = s.current_version_id
+			 where s.tenant_id = $1 order by s.name`,
+			[ACME]
+		);
+		expect(rows).toEqual([
+			{ name: 'ANALYTICS_CONFIG', format: 'json', kind: 'object', days: null },
+			{ name: 'MAIL_API_KEY', format: 'opaque', kind: null, days: null },
+			{ name: 'PARTNER_CERTIFICATE', format: 'pem', kind: 'certificate', days: expect.any(Number) },
+			{ name: 'PARTNER_TOKEN', format: 'jwt', kind: null, days: 20 }
+		]);
+		const mail = await q<{ id: string }>(
+			`select id from public.secrets where name = 'MAIL_API_KEY'`
+		);
+		expect(
+			await as(OWNER, (trx) => revealSecret(trx, config, { tenantId: ACME, secretId: mail[0]!.id }))
+		).toBe('demo_mail_key_4f1c9a0e2b7d4c55');
+	});
 
 	it('creates, versions and reveals a secret; each step in the audit log and the event log', async () => {
 		const created = await as(DEV, (trx) =>
@@ -445,6 +481,8 @@ describe.each(engineFactories)('secrets on %s', (_name, factory) => {
 			expect(dump).not.toContain(plaintext);
 		}
 		expect(dump).not.toContain(Buffer.from(marker).toString('base64'));
+		expect(seedValues).toHaveLength(4);
+		for (const value of seedValues) expect(dump).not.toContain(value.slice(0, 40));
 	});
 
 	it('refuses garbage where sealed material belongs (TN314) and a malformed re-wrap (TN324)', async () => {

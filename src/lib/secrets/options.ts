@@ -39,3 +39,14 @@ export const MAX_SECRET_DESCRIPTION = 500;
 export const MAX_VALUE_BYTES = 65536;
 /** A JWT or certificate expiring within this many days is flagged on the page. */
 export const EXPIRY_WARNING_DAYS = 30;
+
+/** Whether an expiry is past, within EXPIRY_WARNING_DAYS, or further off (null: none). */
+export function expiryState(
+	expiresAt: Date | string | null,
+	now = Date.now()
+): 'expired' | 'soon' | 'later' | null {
+	if (!expiresAt) return null;
+	const at = new Date(expiresAt).getTime();
+	if (at <= now) return 'expired';
+	return at - now <= EXPIRY_WARNING_DAYS * 86_400_000 ? 'soon' : 'later';
+}

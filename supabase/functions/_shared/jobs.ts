@@ -22,6 +22,7 @@ export const SYSTEM_JOBS = [
 	'notifications.fan_out',
 	'notifications.security',
 	'secrets.rotate_key',
+	'secrets.seal_seeded',
 	'stripe.webhook',
 	'usage.rollup',
 	'webhook.dispatch',

@@ -319,8 +319,10 @@ const schema = z
 			(env.MAIL_CATCHER === 'auto' && engine === 'embedded' && !env.SMTP_URL);
 		return {
 			...env,
+			...(env.SECRETS_KEY && !env.SECRETS_ENCRYPTION_KEY
+				? { SECRETS_ENCRYPTION_KEY: env.SECRETS_KEY }
+				: {}),
 			DB_ENGINE: engine,
-			SECRETS_ENCRYPTION_KEY: env.SECRETS_ENCRYPTION_KEY ?? env.SECRETS_KEY,
 			PUBLIC_URL: appUrl,
 			PUBLIC_APP_URL: appUrl,
 			SUPABASE_URL: supabaseUrl,
