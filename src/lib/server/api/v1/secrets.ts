@@ -54,11 +54,9 @@ export const secretSchema = z
 			.meta({ description: 'The module row it belongs to; null for a secret of its own.' }),
 		version: z.int().meta({ description: 'The current version’s number (from 1).' }),
 		metadata: metadataSchema,
-		expires_at: timestamp
-			.nullable()
-			.meta({
-				description: 'The current version’s expiry (a JWT’s exp, a certificate’s notAfter).'
-			}),
+		expires_at: timestamp.nullable().meta({
+			description: 'The current version’s expiry (a JWT’s exp, a certificate’s notAfter).'
+		}),
 		created_at: timestamp,
 		updated_at: timestamp
 	})
@@ -123,13 +121,10 @@ async function checkedValue<T>(write: () => Promise<T>): Promise<T> {
 }
 
 const secretParams = z.object({ secret: uuid('secret') });
-const value = z
-	.string()
-	.min(1)
-	.meta({
-		description:
-			'The value, checked against the format (at most 64 KB); never returned but by a reveal.'
-	});
+const value = z.string().min(1).meta({
+	description:
+		'The value, checked against the format (at most 64 KB); never returned but by a reveal.'
+});
 
 export const listSecretsEndpoint = listEndpoint(
 	{
