@@ -50,6 +50,9 @@ const TABLES: Record<string, { noun: string; label?: string }> = {
 	tenant_domains: { noun: 'domain', label: 'domain' },
 	webhook_endpoints: { noun: 'webhook endpoint', label: 'url' },
 	webhook_endpoint_secrets: { noun: 'webhook signing secret' },
+	secrets: { noun: 'secret', label: 'name' },
+	secret_versions: { noun: 'secret version', label: 'version' },
+	secret_data_keys: { noun: 'secret data key' },
 	tenant_notification_settings: { noun: 'notification setting', label: 'kind' }
 };
 
@@ -91,7 +94,9 @@ const EVENTS: Record<string, string> = {
 	'domain.verify': '{actor} verified the domain {domain}',
 	'webhook.secret_reveal': "{actor} revealed a webhook endpoint's signing secret",
 	'webhook.test': '{actor} sent a test event to a webhook endpoint',
-	'webhook.replay': '{actor} replayed a webhook delivery'
+	'webhook.replay': '{actor} replayed a webhook delivery',
+	'secret.reveal': '{actor} revealed version {version} of the secret {name}',
+	'secret.use': '{actor} used version {version} of the secret {name}'
 };
 
 const VERBS: Record<string, string> = { insert: 'created', update: 'changed', delete: 'deleted' };
