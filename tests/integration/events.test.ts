@@ -30,6 +30,7 @@ import {
 	setTicketStatus,
 	staffReply
 } from '../../src/lib/server/support/queries';
+import { addSecretVersion, createSecret, revealSecret } from '../../src/lib/server/secrets/service';
 import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
@@ -73,6 +74,37 @@ describe.each(engineFactories)('domain events on %s', (_name, factory) => {
 				return [type, def.version, def.module, def.description];
 			})
 		);
+	});
+
+	it('publishes the secrets types from a create, a new version and a reveal', async () => {
+		const config = {
+			SECRETS_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+			AUTH_JWT_SECRET: undefined,
+			DATA_DIR: 'memory://',
+			NODE_ENV: 'test' as const
+		};
+		const { secretId } = await as(GLOBEX_OWNER, (trx) =>
+			createSecret(trx, config, {
+				tenantId: GLOBEX,
+				name: 'EVENTS_TOKEN',
+				format: 'opaque',
+				value: 'v1'
+			})
+		);
+		await as(GLOBEX_OWNER, (trx) =>
+			addSecretVersion(trx, config, { tenantId: GLOBEX, secretId, value: 'v2' })
+		);
+		expect(
+			await as(GLOBEX_OWNER, (trx) => revealSecret(trx, config, { tenantId: GLOBEX, secretId }))
+		).toBe('v2');
+		const { rows } = await sql<{ type: string }>`
+			select type from public.events where subject_type = 'secret' and subject_id = ${secretId}
+			order by occurred_at, id`.execute(db);
+		expect(rows.map((r) => r.type)).toEqual([
+			'secret.created',
+			'secret.version_added',
+			'secret.revealed'
+		]);
 	});
 
 	it('publishes the members, teams, projects, API keys and domains types from their real actions', async () => {

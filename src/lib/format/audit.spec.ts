@@ -93,6 +93,24 @@ describe('describeAudit', () => {
 		);
 	});
 
+	it('says which version of which secret was revealed or used', () => {
+		expect(
+			describeAudit({
+				action: 'secret.reveal',
+				actor: 'Ada Owner',
+				after: { name: 'API_KEY', version: 2 }
+			})
+		).toBe('Ada Owner revealed version 2 of the secret API_KEY');
+		expect(
+			describeAudit({
+				action: 'secret.use',
+				actor: null,
+				actorType: 'system',
+				after: { name: 'API_KEY', version: 1 }
+			})
+		).toMatch(/used version 1 of the secret API_KEY$/);
+	});
+
 	it('reads an unknown code as a sentence', () => {
 		expect(describeAudit({ action: 'widgets.archive', actor: 'Ada Owner' })).toBe(
 			'Ada Owner did "archive" on widgets'

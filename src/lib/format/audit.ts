@@ -53,7 +53,10 @@ const TABLES: Record<string, { noun: string; label?: string }> = {
 	tenant_notification_settings: { noun: 'notification setting', label: 'kind' },
 	support_tickets: { noun: 'support ticket', label: 'subject' },
 	support_messages: { noun: 'support message' },
-	support_macros: { noun: 'support macro', label: 'title' }
+	support_macros: { noun: 'support macro', label: 'title' },
+	secrets: { noun: 'secret', label: 'name' },
+	secret_versions: { noun: 'secret version', label: 'version' },
+	secret_data_keys: { noun: 'secret data key' }
 };
 
 /** Sentences of the RPCs' named events; `{key}` is the entry's after (then before) value. */
@@ -96,7 +99,9 @@ const EVENTS: Record<string, string> = {
 	'webhook.test': '{actor} sent a test event to a webhook endpoint',
 	'webhook.replay': '{actor} replayed a webhook delivery',
 	'job.retry': '{actor} queued a failed {queue} job again',
-	'job.cancel': '{actor} cancelled a {queue} job'
+	'job.cancel': '{actor} cancelled a {queue} job',
+	'secret.reveal': '{actor} revealed version {version} of the secret {name}',
+	'secret.use': '{actor} used version {version} of the secret {name}'
 };
 
 const VERBS: Record<string, string> = { insert: 'created', update: 'changed', delete: 'deleted' };

@@ -12,3 +12,4 @@ import './webhook-delivery/wake-job';
 import './notifications/jobs';
 import './queue/worker-job';
 import './storage/sweep-job';
+import './secrets/seed-job';

@@ -5,6 +5,7 @@ import FolderKanbanIcon from '@lucide/svelte/icons/folder-kanban';
 import GaugeIcon from '@lucide/svelte/icons/gauge';
 import KeyRoundIcon from '@lucide/svelte/icons/key-round';
 import LifeBuoyIcon from '@lucide/svelte/icons/life-buoy';
+import LockKeyholeIcon from '@lucide/svelte/icons/lock-keyhole';
 import ActivityIcon from '@lucide/svelte/icons/activity';
 import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
 import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
@@ -44,6 +45,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/settings/api-keys'
 	| '/(app)/t/[slug]/settings/events'
 	| '/(app)/t/[slug]/settings/notifications'
+	| '/(app)/t/[slug]/settings/secrets'
 	| '/(app)/t/[slug]/settings/webhooks';
 
 export const TENANT_SECTIONS: TenantSection[] = [
@@ -125,6 +127,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Organisation',
 		icon: KeyRoundIcon,
 		anyOf: ['api_keys.read', 'api_keys.manage']
+	},
+	{
+		path: '/settings/secrets',
+		route: '/(app)/t/[slug]/settings/secrets',
+		label: 'Secrets',
+		group: 'Organisation',
+		icon: LockKeyholeIcon,
+		anyOf: ['secrets.read', 'secrets.manage']
 	},
 	{
 		path: '/settings/events',

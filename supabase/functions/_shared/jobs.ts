@@ -23,6 +23,8 @@ export const SYSTEM_JOBS = [
 	'notifications.security',
 	'queue.work',
 	'storage.sweep',
+	'secrets.rotate_key',
+	'secrets.seal_seeded',
 	'stripe.webhook',
 	'usage.rollup',
 	'webhook.dispatch',

@@ -97,6 +97,30 @@ describe('loadConfig', () => {
 		expect(() => loadConfig({ PUBLIC_URL: 'app.example.com' })).toThrow(/PUBLIC_URL: expected/);
 	});
 
+	it('reads SECRETS_KEY as another name of SECRETS_ENCRYPTION_KEY and refuses the two disagreeing', () => {
+		const a = Buffer.alloc(32, 1).toString('base64');
+		const b = Buffer.alloc(32, 2).toString('base64');
+		expect(loadConfig({ SECRETS_KEY: a }).SECRETS_ENCRYPTION_KEY).toBe(a);
+		expect(loadConfig({ SECRETS_ENCRYPTION_KEY: a, SECRETS_KEY: a }).SECRETS_ENCRYPTION_KEY).toBe(
+			a
+		);
+		expect(() => loadConfig({ SECRETS_ENCRYPTION_KEY: a, SECRETS_KEY: b })).toThrow(
+			/SECRETS_KEY: differs from SECRETS_ENCRYPTION_KEY/
+		);
+		expect(() => loadConfig({ SECRETS_ENCRYPTION_KEY_PREVIOUS: 'short' })).toThrow(
+			/SECRETS_ENCRYPTION_KEY_PREVIOUS: expected 32 bytes/
+		);
+		expect(
+			loadConfig({
+				NODE_ENV: 'production',
+				AUTH_JWT_SECRET: 'x'.repeat(40),
+				API_KEY_SECRET: 'y'.repeat(40),
+				SECRETS_KEY: a,
+				PUBLIC_URL: 'https://app.example.com'
+			}).SECRETS_ENCRYPTION_KEY
+		).toBe(a);
+	});
+
 	it('catches mail locally on the embedded profile unless SMTP_URL says where to send it', () => {
 		const embedded = loadConfig({});
 		expect([

@@ -12,6 +12,7 @@ import * as invitations from './invitations';
 import * as members from './members';
 import * as projects from './projects';
 import * as roles from './roles';
+import * as secrets from './secrets';
 import * as teams from './teams';
 import * as tenant from './tenant';
 import * as tickets from './tickets';
@@ -76,7 +77,13 @@ export const ENDPOINTS: Endpoint[] = [
 	tickets.listTicketMessagesEndpoint,
 	tickets.replyToTicketEndpoint,
 	tickets.closeTicketEndpoint,
-	tickets.reopenTicketEndpoint
+	tickets.reopenTicketEndpoint,
+	secrets.listSecretsEndpoint,
+	secrets.createSecretEndpoint,
+	secrets.getSecretEndpoint,
+	secrets.deleteSecretEndpoint,
+	secrets.addSecretVersionEndpoint,
+	secrets.revealSecretEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */

@@ -1,6 +1,6 @@
 /**
  * Form handling shared by every action: read the form, validate with zod, and answer bad input
- * with field errors and the values kept (never the password), as `fail(400, …)`.
+ * with field errors and the values kept (never a password, code or secret value), as `fail(400, …)`.
  */
 import { fail, type ActionFailure, type RequestEvent } from '@sveltejs/kit';
 import type { z } from 'zod';
@@ -10,7 +10,7 @@ import { currentRequestContext } from '../rls';
 
 export type { FieldErrors, FormFailure };
 
-const SECRET_FIELDS = new Set(['password', 'code']);
+const SECRET_FIELDS = new Set(['password', 'code', 'secretValue']);
 
 export async function parseForm<S extends z.ZodType>(
 	request: Request,
