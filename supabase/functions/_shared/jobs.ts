@@ -17,6 +17,8 @@ export const SYSTEM_JOBS = [
 	'domains.verify',
 	'domains.resolve',
 	'email.send',
+	'integrations.inbound',
+	'integrations.sync',
 	'members.invitation_email',
 	'notifications.digest',
 	'notifications.fan_out',
