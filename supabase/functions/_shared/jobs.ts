@@ -24,6 +24,7 @@ export const SYSTEM_JOBS = [
 	'notifications.fan_out',
 	'notifications.security',
 	'queue.work',
+	'secrets.rotate_key',
 	'stripe.webhook',
 	'usage.rollup',
 	'webhook.dispatch',

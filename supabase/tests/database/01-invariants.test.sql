@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(68);
+select plan(72);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -11,7 +11,8 @@ select tables_are('public', array[
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
   'subscriptions', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics', 'user_preferences',
   'notification_kinds', 'notification_preferences', 'notifications', 'tenant_notification_settings',
-  'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints'], 'the tables of schema public are the pinned list');
+  'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints',
+  'secret_data_keys', 'secret_versions', 'secrets'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(
@@ -72,6 +73,11 @@ select policies_are('public', 'webhook_endpoints', array['webhook_endpoints_sele
 select policies_are('public', 'webhook_endpoint_secrets', array[]::name[]);
 select policies_are('public', 'webhook_deliveries', array['webhook_deliveries_select_mfa', 'webhook_deliveries_select_permitted']);
 select policies_are('public', 'webhook_attempts', array['webhook_attempts_select_mfa', 'webhook_attempts_select_permitted']);
+-- Secrets (20261203000100_secrets.sql): metadata read with secrets.read or the owner module's permission; written
+-- only by the RPCs; the data keys read by no API role at all.
+select policies_are('public', 'secrets', array['secrets_select_mfa', 'secrets_select_owner', 'secrets_select_permitted']);
+select policies_are('public', 'secret_versions', array['secret_versions_select_mfa', 'secret_versions_select_owner', 'secret_versions_select_permitted']);
+select policies_are('public', 'secret_data_keys', array[]::name[]);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -149,24 +155,25 @@ select ok(not has_function_privilege('authenticated', 'private.member_permission
 select is(
   (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['accept_invitation(text)', 'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
+  array['accept_invitation(text)', 'add_secret_version(uuid,uuid,uuid,text,text,jsonb)', 'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
         'api_key_grantable_permissions(uuid,uuid)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
         'billing_invoice(uuid,uuid)', 'billing_overview(uuid)', 'cancel_subscription(uuid,boolean)',
         'change_member_role(uuid,uuid,uuid)',
         'create_api_key(uuid,text,text,text[],uuid,uuid,timestamp with time zone,integer)',
+        'create_secret(uuid,uuid,text,text,text,text,uuid,uuid,uuid,uuid,text,text,jsonb)',
         'create_tenant(text,text,text,text)',
-        'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)', 'delete_webhook_endpoint(uuid)',
+        'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)', 'delete_secret(uuid)', 'delete_webhook_endpoint(uuid)',
         'grantable_roles(uuid)',
         'has_staff_role(staff_role)', 'invitation_preview(text)', 'invite_member(uuid,text,uuid)',
         'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
-        'replay_webhook_delivery(uuid)', 'reveal_webhook_secret(uuid)',
+        'replay_webhook_delivery(uuid)', 'reveal_secret(uuid,integer)', 'reveal_webhook_secret(uuid)',
         'revoke_api_key(uuid)', 'revoke_invitation(uuid)', 'rotate_api_key(uuid,text,integer)',
         'rotate_webhook_secret(uuid,uuid,text,integer)', 'send_webhook_test(uuid)',
         'set_project_role(uuid,uuid,uuid)', 'set_webhook_endpoint_enabled(uuid,boolean)',
         'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
         'tenant_mfa_blocked(uuid)', 'tenantry_pre_request()', 'transfer_ownership(uuid,uuid)',
-        'update_webhook_endpoint(uuid,text,text,text[],integer)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)',
+        'update_webhook_endpoint(uuid,text,text,text[],integer)', 'usage_summary(uuid)', 'use_secret(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)',
         'webhook_event_types()'],
   'the RPCs authenticated may call are the pinned list');
 
@@ -203,6 +210,11 @@ select ok(not has_column_privilege('authenticated', 'public.api_keys', 'key_hash
 select ok(not has_column_privilege('authenticated', 'public.webhook_endpoint_secrets', 'sealed', 'select')
           and not has_column_privilege('service_role', 'public.webhook_endpoint_secrets', 'sealed', 'select'),
   'sealed webhook secrets are not readable by authenticated or service_role');
+select ok(not has_column_privilege('authenticated', 'public.secret_versions', 'ciphertext', 'select')
+          and not has_column_privilege('service_role', 'public.secret_versions', 'ciphertext', 'select')
+          and not has_table_privilege('authenticated', 'public.secret_data_keys', 'select')
+          and not has_table_privilege('service_role', 'public.secret_data_keys', 'select'),
+  'secret ciphertexts and wrapped data keys are not readable by authenticated or service_role');
 
 -- Tenant-owned tables: composite foreign keys and an index led by tenant_id.
 select is(
@@ -251,7 +263,7 @@ select is(
    where n.nspname in ('public', 'private') and c.relkind = 'r' and obj_description(c.oid, 'pg_class') is null),
   null, 'every table has a comment');
 select is(
-  (select count(*)::int from public.permissions), 43, 'the permission catalog holds 43 codes');
+  (select count(*)::int from public.permissions), 44, 'the permission catalog holds 44 codes');
 select results_eq(
   $$select key from public.roles where tenant_id is null order by key$$,
   $$values ('admin'), ('billing_admin'), ('developer'), ('owner'), ('project_editor'), ('project_owner'), ('project_viewer'), ('viewer')$$,

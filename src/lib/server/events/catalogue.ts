@@ -330,6 +330,39 @@ export const EVENT_CATALOGUE = {
 			error: z.string().nullable().meta({ description: 'The last attempt’s error or status.' })
 		})
 	),
+	'secret.created': event(
+		'secrets',
+		'secret',
+		'A secret was created (its first version).',
+		z.object({
+			secret_id: id,
+			name: z.string(),
+			format: z.enum(['opaque', 'json', 'pem', 'jwt']),
+			project_id: id.nullable(),
+			owner_type: z
+				.string()
+				.nullable()
+				.meta({ description: 'The module row it belongs to (integration, webhook_endpoint …).' }),
+			owner_id: id.nullable(),
+			version: z.int()
+		})
+	),
+	'secret.version_added': event(
+		'secrets',
+		'secret',
+		'A new version of a secret became current.',
+		z.object({ secret_id: id, name: z.string(), version: z.int(), version_id: id })
+	),
+	'secret.revealed': event(
+		'secrets',
+		'secret',
+		'Someone read a secret’s value.',
+		z.object({
+			secret_id: id,
+			name: z.string(),
+			version: z.int().meta({ description: 'The version whose value was read (never the value).' })
+		})
+	),
 	'integration.connected': event(
 		'integrations',
 		'integration',

@@ -506,6 +506,47 @@ export interface Roles {
   updated_at: Generated<Timestamp>;
 }
 
+export interface SecretDataKeys {
+  created_at: Generated<Timestamp>;
+  id: string;
+  kek_id: Generated<string | null>;
+  rewrapped_at: Timestamp | null;
+  secret_id: string;
+  tenant_id: string;
+  wrapped_key: string;
+}
+
+export interface Secrets {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  current_version_id: string | null;
+  description: Generated<string>;
+  format: string;
+  id: Generated<string>;
+  name: string;
+  owner_id: string | null;
+  owner_type: string | null;
+  project_id: string | null;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  version_count: Generated<number>;
+}
+
+export interface SecretVersions {
+  ciphertext: string;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  data_key_id: string;
+  expires_at: Timestamp | null;
+  id: string;
+  metadata: Generated<Json>;
+  owner_type: string | null;
+  project_id: string | null;
+  secret_id: string;
+  tenant_id: string;
+  version: number;
+}
+
 export interface Subscriptions {
   billing_interval: Generated<BillingInterval>;
   cancel_at_period_end: Generated<boolean>;
@@ -741,6 +782,9 @@ export interface DB {
   role_assignments: RoleAssignments;
   role_permissions: RolePermissions;
   roles: Roles;
+  secret_data_keys: SecretDataKeys;
+  secret_versions: SecretVersions;
+  secrets: Secrets;
   subscriptions: Subscriptions;
   system_settings: SystemSettings;
   team_members: TeamMembers;
