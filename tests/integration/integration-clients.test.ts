@@ -24,23 +24,29 @@ describe('GitHub client', () => {
 			owner: i < 30 ? 'acme' : 'octo',
 			private: i % 2 === 0
 		}));
-		github.rateLimit = { limit: 5000, remaining: 5000, resetAt: Math.floor(Date.now() / 1000) + 3600 };
+		github.rateLimit = {
+			limit: 5000,
+			remaining: 5000,
+			resetAt: Math.floor(Date.now() / 1000) + 3600
+		};
 		github.failNext = 0;
 		github.requests.length = 0;
 	});
 
 	it('reads the Link header', () => {
+		expect(nextLink('<https://x/y?page=2>; rel="next", <https://x/y?page=3>; rel="last"')).toBe(
+			'https://x/y?page=2'
+		);
 		expect(
-			nextLink('<https://x/y?page=2>; rel="next", <https://x/y?page=3>; rel="last"')
-		).toBe('https://x/y?page=2');
-		expect(nextLink('<https://x/y?page=1>; rel="first", <https://x/y?page=1>; rel="prev"')).toBeNull();
+			nextLink('<https://x/y?page=1>; rel="first", <https://x/y?page=1>; rel="prev"')
+		).toBeNull();
 		expect(nextLink(null)).toBeNull();
 	});
 
 	it('names the token’s user', async () => {
 		const client = new GitHubClient({ baseUrl: github.url, token: 'ghp_good' });
 		expect(await client.user()).toEqual({ login: 'octo', id: 1 });
-		expect(github.requests[0].authorization).toBe('Bearer ghp_good');
+		expect(github.requests[0]?.authorization).toBe('Bearer ghp_good');
 	});
 
 	it('follows every page of the repositories', async () => {
@@ -52,7 +58,11 @@ describe('GitHub client', () => {
 			'/user/repos?per_page=100&sort=full_name&page=2',
 			'/user/repos?per_page=100&sort=full_name&page=3'
 		]);
-		expect(repos[0]).toMatchObject({ full_name: 'acme/repo-000', private: true, default_branch: 'main' });
+		expect(repos[0]).toMatchObject({
+			full_name: 'acme/repo-000',
+			private: true,
+			default_branch: 'main'
+		});
 	});
 
 	it('lists an organisation’s repositories, and says when it has none', async () => {
@@ -75,7 +85,11 @@ describe('GitHub client', () => {
 	it('waits for a rate limit that resets soon, and goes on', async () => {
 		const resetAt = Math.floor(Date.now() / 1000) + 1;
 		github.rateLimit = { limit: 5000, remaining: 1, resetAt };
-		const repos = await new GitHubClient({ baseUrl: github.url, token: 'ghp_good', maxWaitMs: 5000 }).repos();
+		const repos = await new GitHubClient({
+			baseUrl: github.url,
+			token: 'ghp_good',
+			maxWaitMs: 5000
+		}).repos();
 		expect(repos).toHaveLength(230);
 		expect(Date.now()).toBeGreaterThanOrEqual(resetAt * 1000);
 		// page 1, the 403 of page 2, page 2 again after the reset, page 3
@@ -95,10 +109,14 @@ describe('GitHub client', () => {
 
 	it('calls a 5xx retryable and an unreachable API too', async () => {
 		github.failNext = 1;
-		const error = await new GitHubClient({ baseUrl: github.url, token: 'ghp_good' }).user().catch((e: unknown) => e);
+		const error = await new GitHubClient({ baseUrl: github.url, token: 'ghp_good' })
+			.user()
+			.catch((e: unknown) => e);
 		expect((error as IntegrationError).message).toBe('GitHub answered 502 (Server Error).');
 		expect((error as IntegrationError).retryable).toBe(true);
-		const down = await new GitHubClient({ baseUrl: 'http://127.0.0.1:9', token: 'x' }).user().catch((e: unknown) => e);
+		const down = await new GitHubClient({ baseUrl: 'http://127.0.0.1:9', token: 'x' })
+			.user()
+			.catch((e: unknown) => e);
 		expect((down as IntegrationError).message).toMatch(/^GitHub could not be reached \(/);
 		expect((down as IntegrationError).retryable).toBe(true);
 	});
@@ -125,7 +143,11 @@ describe('Slack client', () => {
 
 	it('answers auth.test with the workspace', async () => {
 		const auth = await new SlackClient({ baseUrl: slack.url, token: 'xoxb-good' }).authTest();
-		expect(auth).toMatchObject({ team_id: 'T0FAKE01', team: 'Acme Fake', url: 'https://acme-fake.slack.com/' });
+		expect(auth).toMatchObject({
+			team_id: 'T0FAKE01',
+			team: 'Acme Fake',
+			url: 'https://acme-fake.slack.com/'
+		});
 	});
 
 	it('follows the cursor through every channel', async () => {
@@ -153,27 +175,37 @@ describe('Slack client', () => {
 	});
 
 	it('turns ok:false into a sentence with Slack’s code', async () => {
-		const bad = await new SlackClient({ baseUrl: slack.url, token: 'xoxb-bad' }).authTest().catch((e: unknown) => e);
+		const bad = await new SlackClient({ baseUrl: slack.url, token: 'xoxb-bad' })
+			.authTest()
+			.catch((e: unknown) => e);
 		expect(bad).toMatchObject({
 			code: 'invalid_auth',
 			retryable: false,
 			message: 'Slack refused the token (invalid_auth): check the bot token (xoxb-…).'
 		});
 		const client = new SlackClient({ baseUrl: slack.url, token: 'xoxb-good' });
-		await expect(client.postMessage('C999999', 'hi')).rejects.toMatchObject({ code: 'channel_not_found' });
-		slack.channels[1].is_member = false;
-		await expect(client.postMessage(slack.channels[1].id, 'hi')).rejects.toMatchObject({
+		await expect(client.postMessage('C999999', 'hi')).rejects.toMatchObject({
+			code: 'channel_not_found'
+		});
+		const outside = slack.channels[1]!;
+		outside.is_member = false;
+		await expect(client.postMessage(outside.id, 'hi')).rejects.toMatchObject({
 			code: 'not_in_channel',
 			message: 'The bot is not in that channel (not_in_channel): invite it first.'
 		});
 		slack.failNext = 1;
-		await expect(client.authTest()).rejects.toMatchObject({ retryable: true, message: 'Slack answered 500 to auth.test.' });
+		await expect(client.authTest()).rejects.toMatchObject({
+			retryable: true,
+			message: 'Slack answered 500 to auth.test.'
+		});
 	});
 
 	it('posts a message and gets its ts', async () => {
 		const client = new SlackClient({ baseUrl: slack.url, token: 'xoxb-good' });
 		const posted = await client.postMessage('C000001', 'Deploy finished');
 		expect(posted.ts).toMatch(/^\d+\.\d{6}$/);
-		expect(slack.messages).toEqual([{ channel: 'C000001', text: 'Deploy finished', ts: posted.ts }]);
+		expect(slack.messages).toEqual([
+			{ channel: 'C000001', text: 'Deploy finished', ts: posted.ts }
+		]);
 	});
 });

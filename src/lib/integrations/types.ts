@@ -48,7 +48,7 @@ const httpsUrl = (what: string) =>
 		})
 		.transform((value) => value.replace(/\/+$/, ''));
 
-const optional = (schema: z.ZodType<string>) =>
+const optional = (schema: z.ZodType<string, string>) =>
 	z
 		.string()
 		.trim()
@@ -66,7 +66,10 @@ const secret = (what: string, pattern?: RegExp, hint?: string) => {
 };
 
 const strip = <T extends Record<string, unknown>>(value: T) =>
-	Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Record<string, string>;
+	Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Record<
+		string,
+		string
+	>;
 
 export const INTEGRATION_TYPES: Record<IntegrationType, TypeSpec> = {
 	github: {
@@ -143,15 +146,25 @@ export const INTEGRATION_TYPES: Record<IntegrationType, TypeSpec> = {
 		config: z
 			.object({
 				default_channel: optional(
-					z.string().regex(/^[CGD][A-Z0-9]{2,20}$/, { error: 'Enter a Slack channel id such as C0123456789.' })
+					z.string().regex(/^[CGD][A-Z0-9]{2,20}$/, {
+						error: 'Enter a Slack channel id such as C0123456789.'
+					})
 				)
 			})
 			.strict()
 			.transform(strip),
 		secretValues: z
 			.object({
-				bot_token: secret('bot token', /^xox[bpae]-[A-Za-z0-9-]+$/, 'Enter a Slack token that starts with xoxb-.'),
-				signing_secret: secret('signing secret', /^[A-Za-z0-9]{16,128}$/, 'Enter the signing secret as Slack shows it (letters and digits).')
+				bot_token: secret(
+					'bot token',
+					/^xox[bpae]-[A-Za-z0-9-]+$/,
+					'Enter a Slack token that starts with xoxb-.'
+				),
+				signing_secret: secret(
+					'signing secret',
+					/^[A-Za-z0-9]{16,128}$/,
+					'Enter the signing secret as Slack shows it (letters and digits).'
+				)
 			})
 			.transform(strip)
 	},
@@ -160,15 +173,36 @@ export const INTEGRATION_TYPES: Record<IntegrationType, TypeSpec> = {
 		name: 'Odoo',
 		inbound: null,
 		fields: [
-			{ name: 'base_url', label: 'Odoo URL', help: 'Where your Odoo answers, such as https://acme.odoo.com.', required: true },
+			{
+				name: 'base_url',
+				label: 'Odoo URL',
+				help: 'Where your Odoo answers, such as https://acme.odoo.com.',
+				required: true
+			},
 			{ name: 'database', label: 'Database', help: 'The Odoo database name.', required: true },
-			{ name: 'username', label: 'User', help: 'The login of the user the API key belongs to.', required: true }
+			{
+				name: 'username',
+				label: 'User',
+				help: 'The login of the user the API key belongs to.',
+				required: true
+			}
 		],
-		secrets: [{ name: 'api_key', label: 'API key', help: 'An API key of that user (Preferences → Account Security).', required: true }],
+		secrets: [
+			{
+				name: 'api_key',
+				label: 'API key',
+				help: 'An API key of that user (Preferences → Account Security).',
+				required: true
+			}
+		],
 		config: z
 			.object({
 				base_url: httpsUrl('Odoo URL'),
-				database: secret('database', /^[A-Za-z0-9_.-]{1,63}$/, 'Enter the database name (letters, digits, _ . -).'),
+				database: secret(
+					'database',
+					/^[A-Za-z0-9_.-]{1,63}$/,
+					'Enter the database name (letters, digits, _ . -).'
+				),
 				username: secret('user')
 			})
 			.strict()
@@ -188,9 +222,17 @@ export const INTEGRATION_TYPES: Record<IntegrationType, TypeSpec> = {
 			}
 		],
 		secrets: [
-			{ name: 'api_key', label: 'API key', help: 'The project’s anon or service_role key.', required: true }
+			{
+				name: 'api_key',
+				label: 'API key',
+				help: 'The project’s anon or service_role key.',
+				required: true
+			}
 		],
-		config: z.object({ project_url: httpsUrl('project URL') }).strict().transform(strip),
+		config: z
+			.object({ project_url: httpsUrl('project URL') })
+			.strict()
+			.transform(strip),
 		secretValues: z.object({ api_key: secret('API key') }).transform(strip)
 	},
 	generic_webhook: {
@@ -211,7 +253,11 @@ export const INTEGRATION_TYPES: Record<IntegrationType, TypeSpec> = {
 		secretValues: z
 			.object({
 				signing_secret: optional(
-					secret('signing secret', /^whsec_[A-Za-z0-9+/=]{32,}$/, 'Enter a secret like whsec_ followed by base64.')
+					secret(
+						'signing secret',
+						/^whsec_[A-Za-z0-9+/=]{32,}$/,
+						'Enter a secret like whsec_ followed by base64.'
+					)
 				)
 			})
 			.transform(strip)

@@ -30,7 +30,12 @@ export interface GitHubFake {
 	close(): Promise<void>;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+function send(
+	res: ServerResponse,
+	status: number,
+	body: unknown,
+	headers: Record<string, string> = {}
+) {
 	res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
 	res.end(JSON.stringify(body));
 }
@@ -62,7 +67,11 @@ export async function startGitHubFake(): Promise<GitHubFake> {
 	let base = '';
 	const server = createServer((req: IncomingMessage, res: ServerResponse) => {
 		const url = new URL(req.url ?? '/', base);
-		fake.requests.push({ method: req.method ?? '', path: url.pathname + url.search, authorization: String(req.headers.authorization ?? '') });
+		fake.requests.push({
+			method: req.method ?? '',
+			path: url.pathname + url.search,
+			authorization: String(req.headers.authorization ?? '')
+		});
 		if (fake.failNext > 0) {
 			fake.failNext--;
 			return send(res, 502, { message: 'Server Error' });
@@ -82,7 +91,11 @@ export async function startGitHubFake(): Promise<GitHubFake> {
 		const token = /^(?:Bearer|token) (.+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
 		const login = token ? fake.tokens.get(token) : undefined;
 		if (!login) {
-			return send(res, 401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
+			return send(res, 401, {
+				message: 'Bad credentials',
+				documentation_url: 'https://docs.github.com/rest',
+				status: '401'
+			});
 		}
 		if (fake.rateLimit.remaining <= 0) {
 			return send(
@@ -90,7 +103,8 @@ export async function startGitHubFake(): Promise<GitHubFake> {
 				403,
 				{
 					message: `API rate limit exceeded for user ID 1.`,
-					documentation_url: 'https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting'
+					documentation_url:
+						'https://docs.github.com/rest/overview/resources-in-the-rest-api#rate-limiting'
 				},
 				limitHeaders()
 			);
@@ -106,7 +120,10 @@ export async function startGitHubFake(): Promise<GitHubFake> {
 				.filter((r) => !org || r.owner.toLowerCase() === decodeURIComponent(org).toLowerCase())
 				.sort((a, b) => `${a.owner}/${a.name}`.localeCompare(`${b.owner}/${b.name}`));
 			if (org && all.length === 0) return send(res, 404, { message: 'Not Found' }, limitHeaders());
-			const perPage = Math.min(Math.max(Number(url.searchParams.get('per_page') ?? 30) || 30, 1), 100);
+			const perPage = Math.min(
+				Math.max(Number(url.searchParams.get('per_page') ?? 30) || 30, 1),
+				100
+			);
 			const page = Math.max(Number(url.searchParams.get('page') ?? 1) || 1, 1);
 			const last = Math.max(Math.ceil(all.length / perPage), 1);
 			const pageUrl = (n: number) => {
@@ -115,7 +132,8 @@ export async function startGitHubFake(): Promise<GitHubFake> {
 				return `<${next}>`;
 			};
 			const links: string[] = [];
-			if (page < last) links.push(`${pageUrl(page + 1)}; rel="next"`, `${pageUrl(last)}; rel="last"`);
+			if (page < last)
+				links.push(`${pageUrl(page + 1)}; rel="next"`, `${pageUrl(last)}; rel="last"`);
 			if (page > 1) links.push(`${pageUrl(1)}; rel="first"`, `${pageUrl(page - 1)}; rel="prev"`);
 			return send(
 				res,
@@ -124,7 +142,12 @@ export async function startGitHubFake(): Promise<GitHubFake> {
 				{ ...limitHeaders(), ...(links.length ? { link: links.join(', ') } : {}) }
 			);
 		}
-		return send(res, 404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' }, limitHeaders());
+		return send(
+			res,
+			404,
+			{ message: 'Not Found', documentation_url: 'https://docs.github.com/rest' },
+			limitHeaders()
+		);
 	});
 	await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
 	base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

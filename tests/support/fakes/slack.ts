@@ -50,7 +50,8 @@ async function params(req: IncomingMessage, url: URL): Promise<Record<string, st
 	const out: Record<string, string> = Object.fromEntries(url.searchParams);
 	if (!text) return out;
 	if (String(req.headers['content-type'] ?? '').startsWith('application/json')) {
-		for (const [k, v] of Object.entries(JSON.parse(text) as Record<string, unknown>)) out[k] = String(v);
+		for (const [k, v] of Object.entries(JSON.parse(text) as Record<string, unknown>))
+			out[k] = String(v);
 		return out;
 	}
 	return { ...out, ...Object.fromEntries(new URLSearchParams(text)) };
@@ -88,7 +89,10 @@ export async function startSlackFake(): Promise<SlackFake> {
 		const p = await params(req, url);
 		if (fake.rateLimit.next > 0) {
 			fake.rateLimit.next--;
-			res.writeHead(429, { 'retry-after': String(fake.rateLimit.retryAfter), 'content-type': 'application/json' });
+			res.writeHead(429, {
+				'retry-after': String(fake.rateLimit.retryAfter),
+				'content-type': 'application/json'
+			});
 			return res.end(JSON.stringify({ ok: false, error: 'ratelimited' }));
 		}
 		if (fake.failNext > 0) {
@@ -118,9 +122,18 @@ export async function startSlackFake(): Promise<SlackFake> {
 						!(p.exclude_archived === 'true' && c.is_archived)
 				);
 				const limit = Math.min(Math.max(Number(p.limit ?? 100) || 100, 1), 1000);
-				const offset = p.cursor ? Number(Buffer.from(p.cursor, 'base64').toString().replace(/^offset:/, '')) : 0;
+				const offset = p.cursor
+					? Number(
+							Buffer.from(p.cursor, 'base64')
+								.toString()
+								.replace(/^offset:/, '')
+						)
+					: 0;
 				if (!Number.isInteger(offset) || offset < 0) return refuse(res, 'invalid_cursor');
-				const next = offset + limit < visible.length ? Buffer.from(`offset:${offset + limit}`).toString('base64') : '';
+				const next =
+					offset + limit < visible.length
+						? Buffer.from(`offset:${offset + limit}`).toString('base64')
+						: '';
 				return ok(res, {
 					channels: visible.slice(offset, offset + limit).map(channelJson),
 					response_metadata: { next_cursor: next }
@@ -128,7 +141,9 @@ export async function startSlackFake(): Promise<SlackFake> {
 			}
 			case 'conversations.info': {
 				const channel = fake.channels.find((c) => c.id === p.channel);
-				return channel ? ok(res, { channel: channelJson(channel) }) : refuse(res, 'channel_not_found');
+				return channel
+					? ok(res, { channel: channelJson(channel) })
+					: refuse(res, 'channel_not_found');
 			}
 			case 'chat.postMessage': {
 				const channel = fake.channels.find((c) => c.id === p.channel || `#${c.name}` === p.channel);
@@ -138,7 +153,11 @@ export async function startSlackFake(): Promise<SlackFake> {
 				if (!p.text) return refuse(res, 'no_text');
 				const ts = `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
 				fake.messages.push({ channel: channel.id, text: p.text, ts });
-				return ok(res, { channel: channel.id, ts, message: { type: 'message', text: p.text, ts, bot_id: 'B0BOT0001' } });
+				return ok(res, {
+					channel: channel.id,
+					ts,
+					message: { type: 'message', text: p.text, ts, bot_id: 'B0BOT0001' }
+				});
 			}
 			default:
 				return refuse(res, 'unknown_method');

@@ -56,7 +56,11 @@ const usage = z.object({
 });
 
 const integrationType = z.enum(['github', 'slack', 'odoo', 'supabase', 'generic_webhook']);
-const integration = z.object({ integration_id: id, integration_type: integrationType, name: z.string() });
+const integration = z.object({
+	integration_id: id,
+	integration_type: integrationType,
+	name: z.string()
+});
 
 const payment = z.object({
 	subscription_id: id.nullable(),
@@ -388,12 +392,12 @@ export const EVENT_CATALOGUE = {
 		z.object({
 			integration_id: id,
 			integration_type: integrationType,
-			provider_event: z
-				.string()
-				.meta({ description: 'The provider’s event: push, pull_request.opened, message, channel_created …' }),
-			delivery_id: z
-				.string()
-				.meta({ description: 'The provider’s delivery id (X-GitHub-Delivery, Slack event_id, webhook-id).' }),
+			provider_event: z.string().meta({
+				description: 'The provider’s event: push, pull_request.opened, message, channel_created …'
+			}),
+			delivery_id: z.string().meta({
+				description: 'The provider’s delivery id (X-GitHub-Delivery, Slack event_id, webhook-id).'
+			}),
 			summary: z.string().meta({ description: 'What happened, in a sentence.' })
 		})
 	)

@@ -26,7 +26,10 @@ export interface Check {
 	detail: string;
 }
 
-export type ProviderConfig = Pick<Config, 'GITHUB_API_URL' | 'SLACK_API_URL' | 'WEBHOOK_ALLOW_LOOPBACK'>;
+export type ProviderConfig = Pick<
+	Config,
+	'GITHUB_API_URL' | 'SLACK_API_URL' | 'WEBHOOK_ALLOW_LOOPBACK'
+>;
 
 export interface CheckOutcome {
 	checks: Check[];
@@ -41,7 +44,8 @@ async function attempt(name: string, fn: () => Promise<string>): Promise<Check> 
 		return {
 			name,
 			ok: false,
-			detail: error instanceof IntegrationError ? error.message : `Failed: ${(error as Error).message}`
+			detail:
+				error instanceof IntegrationError ? error.message : `Failed: ${(error as Error).message}`
 		};
 	}
 }
@@ -51,19 +55,38 @@ async function guarded(url: string, config: ProviderConfig): Promise<void> {
 	if (problem) throw new IntegrationError(problem, false);
 }
 
-async function odooCall(url: string, service: string, method: string, args: unknown[]): Promise<unknown> {
+async function odooCall(
+	url: string,
+	service: string,
+	method: string,
+	args: unknown[]
+): Promise<unknown> {
 	const response = await request('Odoo', `${url}/jsonrpc`, {
 		method: 'POST',
 		headers: { 'content-type': 'application/json' },
-		body: JSON.stringify({ jsonrpc: '2.0', method: 'call', params: { service, method, args }, id: 1 })
+		body: JSON.stringify({
+			jsonrpc: '2.0',
+			method: 'call',
+			params: { service, method, args },
+			id: 1
+		})
 	});
 	if (!response.ok) {
 		await response.body?.cancel();
-		throw new IntegrationError(`Odoo answered ${response.status} at /jsonrpc.`, response.status >= 500);
+		throw new IntegrationError(
+			`Odoo answered ${response.status} at /jsonrpc.`,
+			response.status >= 500
+		);
 	}
-	const body = (await jsonBody('Odoo', response)) as { result?: unknown; error?: { message?: string; data?: { message?: string } } };
+	const body = (await jsonBody('Odoo', response)) as {
+		result?: unknown;
+		error?: { message?: string; data?: { message?: string } };
+	};
 	if (body.error) {
-		throw new IntegrationError(`Odoo refused ${service}.${method}: ${body.error.data?.message ?? body.error.message ?? 'an error'}.`, false);
+		throw new IntegrationError(
+			`Odoo refused ${service}.${method}: ${body.error.data?.message ?? body.error.message ?? 'an error'}.`,
+			false
+		);
 	}
 	return body.result;
 }
@@ -76,11 +99,16 @@ export async function runChecks(
 ): Promise<CheckOutcome> {
 	switch (type) {
 		case 'github': {
-			const client = new GitHubClient({ baseUrl: config.GITHUB_API_URL, token: secrets.token ?? '' });
-			const checks = [
-				await attempt('Token', async () => `GitHub accepts the token as ${(await client.user()).login}.`)
-			];
-			if (settings.organisation && checks[0].ok) {
+			const client = new GitHubClient({
+				baseUrl: config.GITHUB_API_URL,
+				token: secrets.token ?? ''
+			});
+			const token = await attempt(
+				'Token',
+				async () => `GitHub accepts the token as ${(await client.user()).login}.`
+			);
+			const checks = [token];
+			if (settings.organisation && token.ok) {
 				checks.push(
 					await attempt('Organisation', async () => {
 						const repos = await client.repos(settings.organisation);
@@ -93,7 +121,10 @@ export async function runChecks(
 		case 'slack': {
 			let slack: SlackAuth | undefined;
 			const check = await attempt('Bot token', async () => {
-				slack = await new SlackClient({ baseUrl: config.SLACK_API_URL, token: secrets.bot_token ?? '' }).authTest();
+				slack = await new SlackClient({
+					baseUrl: config.SLACK_API_URL,
+					token: secrets.bot_token ?? ''
+				}).authTest();
 				return `Slack accepts the token for the workspace ${slack.team}.`;
 			});
 			return { checks: [check], slack };
@@ -102,13 +133,21 @@ export async function runChecks(
 			const url = settings.base_url ?? '';
 			const reach = await attempt('Server', async () => {
 				await guarded(url, config);
-				const version = (await odooCall(url, 'common', 'version', [])) as { server_version?: string } | null;
-				if (!version?.server_version) throw new IntegrationError('Odoo answered without a server version.', false);
+				const version = (await odooCall(url, 'common', 'version', [])) as {
+					server_version?: string;
+				} | null;
+				if (!version?.server_version)
+					throw new IntegrationError('Odoo answered without a server version.', false);
 				return `Odoo ${version.server_version} answers.`;
 			});
 			if (!reach.ok) return { checks: [reach] };
 			const login = await attempt('API key', async () => {
-				const uid = await odooCall(url, 'common', 'authenticate', [settings.database, settings.username, secrets.api_key, {}]);
+				const uid = await odooCall(url, 'common', 'authenticate', [
+					settings.database,
+					settings.username,
+					secrets.api_key,
+					{}
+				]);
 				if (typeof uid !== 'number') {
 					throw new IntegrationError('Odoo did not accept the database, user and API key.', false);
 				}
@@ -123,14 +162,23 @@ export async function runChecks(
 					await attempt('API key', async () => {
 						await guarded(url, config);
 						const response = await request('Supabase', `${url}/rest/v1/`, {
-							headers: { apikey: secrets.api_key ?? '', authorization: `Bearer ${secrets.api_key ?? ''}` }
+							headers: {
+								apikey: secrets.api_key ?? '',
+								authorization: `Bearer ${secrets.api_key ?? ''}`
+							}
 						});
 						await response.body?.cancel();
 						if (response.status === 401 || response.status === 403) {
-							throw new IntegrationError(`Supabase refused the API key (${response.status}).`, false);
+							throw new IntegrationError(
+								`Supabase refused the API key (${response.status}).`,
+								false
+							);
 						}
 						if (!response.ok) {
-							throw new IntegrationError(`Supabase answered ${response.status} at /rest/v1/.`, response.status >= 500);
+							throw new IntegrationError(
+								`Supabase answered ${response.status} at /rest/v1/.`,
+								response.status >= 500
+							);
 						}
 						return 'The project’s REST API accepts the key.';
 					})
@@ -143,7 +191,8 @@ export async function runChecks(
 					{
 						name: 'Signing secret',
 						ok: true,
-						detail: 'Nothing to call: events sent to the inbound URL are verified with the signing secret.'
+						detail:
+							'Nothing to call: events sent to the inbound URL are verified with the signing secret.'
 					}
 				]
 			};

@@ -45,7 +45,7 @@ export function nextLink(link: string | null): string | null {
 	if (!link) return null;
 	for (const part of link.split(',')) {
 		const match = /^\s*<([^>]+)>\s*;(.*)$/.exec(part);
-		if (match && /\brel="?([^"]*\s)?next(\s[^"]*)?"?/.test(match[2])) return match[1];
+		if (match?.[1] && /\brel="?([^"]*\s)?next(\s[^"]*)?"?/.test(match[2] ?? '')) return match[1];
 	}
 	return null;
 }
@@ -104,7 +104,10 @@ export class GitHubClient {
 			}
 		});
 		if (response.ok) {
-			return { body: await jsonBody(PROVIDER, response), next: nextLink(response.headers.get('link')) };
+			return {
+				body: await jsonBody(PROVIDER, response),
+				next: nextLink(response.headers.get('link'))
+			};
 		}
 		const retryAt = rateLimitedUntil(response);
 		if (retryAt) {
@@ -143,7 +146,8 @@ export class GitHubClient {
 function rateLimitedUntil(response: Response): Date | null {
 	if (response.status !== 403 && response.status !== 429) return null;
 	const retryAfter = response.headers.get('retry-after');
-	if (retryAfter && /^\d+$/.test(retryAfter)) return new Date(Date.now() + Number(retryAfter) * 1000);
+	if (retryAfter && /^\d+$/.test(retryAfter))
+		return new Date(Date.now() + Number(retryAfter) * 1000);
 	const remaining = response.headers.get('x-ratelimit-remaining');
 	const reset = response.headers.get('x-ratelimit-reset');
 	if (remaining === '0' && reset && /^\d+$/.test(reset)) return new Date(Number(reset) * 1000);

@@ -42,7 +42,11 @@ export async function request(
 	timeoutMs = REQUEST_TIMEOUT_MS
 ): Promise<Response> {
 	try {
-		return await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+		return await fetch(url, {
+			...init,
+			redirect: 'manual',
+			signal: AbortSignal.timeout(timeoutMs)
+		});
 	} catch (error) {
 		const reason =
 			(error as Error).name === 'TimeoutError'

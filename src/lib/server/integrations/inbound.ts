@@ -60,7 +60,8 @@ function keptHeaders(headers: Headers): Record<string, string> {
 function parseJson(body: string): Record<string, unknown> {
 	try {
 		const parsed = JSON.parse(body) as unknown;
-		if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+		if (parsed && typeof parsed === 'object' && !Array.isArray(parsed))
+			return parsed as Record<string, unknown>;
 	} catch {
 		// answered below
 	}
@@ -73,11 +74,16 @@ interface Identified {
 }
 
 /** The delivery id and event name each provider sends. */
-function identify(kind: 'github' | 'slack' | 'standard_webhooks', headers: Headers, json: Record<string, unknown>): Identified {
+function identify(
+	kind: 'github' | 'slack' | 'standard_webhooks',
+	headers: Headers,
+	json: Record<string, unknown>
+): Identified {
 	if (kind === 'github') {
 		const deliveryId = headers.get('x-github-delivery');
 		const event = headers.get('x-github-event');
-		if (!deliveryId || !event) throw new Refusal(400, 'X-GitHub-Delivery and X-GitHub-Event are required.');
+		if (!deliveryId || !event)
+			throw new Refusal(400, 'X-GitHub-Delivery and X-GitHub-Event are required.');
 		const action = typeof json.action === 'string' ? `.${json.action}` : '';
 		return { deliveryId, providerEvent: `${event}${action}` };
 	}
@@ -95,7 +101,11 @@ function identify(kind: 'github' | 'slack' | 'standard_webhooks', headers: Heade
 	};
 }
 
-const SIGNING_SECRET = { github: 'webhook_secret', slack: 'signing_secret', standard_webhooks: 'signing_secret' } as const;
+const SIGNING_SECRET = {
+	github: 'webhook_secret',
+	slack: 'signing_secret',
+	standard_webhooks: 'signing_secret'
+} as const;
 
 async function verify(
 	trx: Transaction<DB>,
@@ -104,12 +114,17 @@ async function verify(
 	body: string,
 	headers: Headers
 ): Promise<{ kind: 'github' | 'slack' | 'standard_webhooks'; tenantId: string }> {
-	const integration = z.uuid().safeParse(integrationId).success ? await findIntegration(trx, integrationId) : null;
+	const integration = z.uuid().safeParse(integrationId).success
+		? await findIntegration(trx, integrationId)
+		: null;
 	const kind = integration ? INTEGRATION_TYPES[integration.type].inbound : null;
-	if (!integration || !kind) throw new Refusal(404, 'No such integration takes inbound events here.');
-	if (integration.status === 'disconnected') throw new Refusal(410, 'This integration is disconnected.');
+	if (!integration || !kind)
+		throw new Refusal(404, 'No such integration takes inbound events here.');
+	if (integration.status === 'disconnected')
+		throw new Refusal(410, 'This integration is disconnected.');
 	const secretId = (await secretIds(trx, integration.id))[SIGNING_SECRET[kind]];
-	if (!secretId) throw new Refusal(401, 'This integration has no signing secret: nothing can be verified.');
+	if (!secretId)
+		throw new Refusal(401, 'This integration has no signing secret: nothing can be verified.');
 	const secret = await useSecret(trx, config, { tenantId: integration.tenantId, secretId });
 	const verdict: Verdict =
 		kind === 'github'
@@ -150,7 +165,8 @@ export async function receiveInbound(
 	} catch (error) {
 		if (error instanceof Refusal) return { status: error.status, body: { error: error.message } };
 		const code = (error as { code?: string }).code;
-		if (code === 'TN336') return { status: 410, body: { error: 'This integration is disconnected.' } };
+		if (code === 'TN336')
+			return { status: 410, body: { error: 'This integration is disconnected.' } };
 		throw error;
 	}
 }
@@ -162,13 +178,25 @@ export async function inboundResponse(request: Request, integrationId: string): 
 		body = await readTextCapped(request, MAX_INBOUND_BYTES);
 	} catch (error) {
 		if (error instanceof BodyTooLargeError) {
-			return Response.json({ error: `The body is larger than ${MAX_INBOUND_BYTES} bytes.` }, { status: 413 });
+			return Response.json(
+				{ error: `The body is larger than ${MAX_INBOUND_BYTES} bytes.` },
+				{ status: 413 }
+			);
 		}
 		throw error;
 	}
 	const runtime = await ensureRuntime();
-	const answer = await receiveInbound(runtime.engine.db, runtime.config, integrationId, body, request.headers);
+	const answer = await receiveInbound(
+		runtime.engine.db,
+		runtime.config,
+		integrationId,
+		body,
+		request.headers
+	);
 	return typeof answer.body === 'string'
 		? new Response(answer.body, { status: answer.status })
-		: Response.json(answer.body, { status: answer.status, headers: { 'cache-control': 'no-store' } });
+		: Response.json(answer.body, {
+				status: answer.status,
+				headers: { 'cache-control': 'no-store' }
+			});
 }

@@ -44,10 +44,18 @@ registerQueue({
 });
 
 /** Syncs one integration's caches now; false when it is not one that has caches or is disconnected. */
-export async function syncIntegration(db: Kysely<DB>, config: Config, integrationId: string): Promise<boolean> {
+export async function syncIntegration(
+	db: Kysely<DB>,
+	config: Config,
+	integrationId: string
+): Promise<boolean> {
 	const found = await runAsServiceRole(db, 'integrations.sync', async (trx) => {
 		const integration = await findIntegration(trx, integrationId);
-		if (!integration || integration.status === 'disconnected' || !['github', 'slack'].includes(integration.type)) {
+		if (
+			!integration ||
+			integration.status === 'disconnected' ||
+			!['github', 'slack'].includes(integration.type)
+		) {
 			return null;
 		}
 		return { integration, secrets: await secretValues(trx, config, integration) };
@@ -63,7 +71,9 @@ export async function syncIntegration(db: Kysely<DB>, config: Config, integratio
 	} catch (error) {
 		const message = (error as Error).message;
 		await runAsServiceRole(db, 'integrations.sync', (trx) =>
-			sql`select public.record_integration_sync(${integrationId}::uuid, false, ${`Sync: ${message}`})`.execute(trx)
+			sql`select public.record_integration_sync(${integrationId}::uuid, false, ${`Sync: ${message}`})`.execute(
+				trx
+			)
 		);
 		if (error instanceof IntegrationError && !error.retryable) throw new PermanentJobError(message);
 		throw error;

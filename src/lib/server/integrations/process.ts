@@ -55,7 +55,13 @@ export function summarise(type: Integration['type'], providerEvent: string, body
 	return `${providerEvent} received.`;
 }
 
-const CHANNEL_EVENTS = ['channel_created', 'channel_rename', 'channel_archive', 'channel_unarchive', 'channel_deleted'];
+const CHANNEL_EVENTS = [
+	'channel_created',
+	'channel_rename',
+	'channel_archive',
+	'channel_unarchive',
+	'channel_deleted'
+];
 
 async function updateCaches(
 	db: Kysely<DB>,
@@ -68,15 +74,22 @@ async function updateCaches(
 		const repo = body.repository as GitHubRepo | undefined;
 		if (!repo?.id) return;
 		await runAsServiceRole(db, 'integrations.inbound', (trx) =>
-			providerEvent === 'repository.deleted' ? deleteRepo(trx, integration, repo.id) : upsertRepos(trx, integration, [repo])
+			providerEvent === 'repository.deleted'
+				? deleteRepo(trx, integration, repo.id)
+				: upsertRepos(trx, integration, [repo])
 		);
 	}
 	if (integration.type === 'slack' && CHANNEL_EVENTS.includes(providerEvent)) {
 		const event = (body.event ?? {}) as Json;
-		const channelId = typeof event.channel === 'object' && event.channel ? text((event.channel as Json).id) : text(event.channel);
+		const channelId =
+			typeof event.channel === 'object' && event.channel
+				? text((event.channel as Json).id)
+				: text(event.channel);
 		if (!channelId) return;
 		if (providerEvent === 'channel_deleted') {
-			await runAsServiceRole(db, 'integrations.inbound', (trx) => deleteChannel(trx, integration, channelId));
+			await runAsServiceRole(db, 'integrations.inbound', (trx) =>
+				deleteChannel(trx, integration, channelId)
+			);
 			return;
 		}
 		// The event carries little: ask Slack for the channel as it is now (outside any transaction).
@@ -85,8 +98,12 @@ async function updateCaches(
 			return id ? useSecret(trx, config, { tenantId: integration.tenantId, secretId: id }) : null;
 		});
 		if (!token) throw new IntegrationError('The Slack integration has no bot token.', false);
-		const channel = await new SlackClient({ baseUrl: config.SLACK_API_URL, token }).channel(channelId);
-		await runAsServiceRole(db, 'integrations.inbound', (trx) => upsertChannels(trx, integration, [channel]));
+		const channel = await new SlackClient({ baseUrl: config.SLACK_API_URL, token }).channel(
+			channelId
+		);
+		await runAsServiceRole(db, 'integrations.inbound', (trx) =>
+			upsertChannels(trx, integration, [channel])
+		);
 	}
 }
 
@@ -111,7 +128,9 @@ export async function processEvent(
 			.select(['id', 'integration_id', 'provider_event', 'body', 'status'])
 			.where('id', '=', eventId)
 			.executeTakeFirst();
-		return event ? { event: event as EventRow, integration: await findIntegration(trx, event.integration_id) } : null;
+		return event
+			? { event: event as EventRow, integration: await findIntegration(trx, event.integration_id) }
+			: null;
 	});
 	if (!loaded || !loaded.integration || loaded.event.status === 'processed') return 'skipped';
 	const { event, integration } = loaded;
@@ -124,7 +143,8 @@ export async function processEvent(
 		);
 		return 'processed';
 	} catch (error) {
-		const retryable = error instanceof IntegrationError ? error.retryable : !(error instanceof SyntaxError);
+		const retryable =
+			error instanceof IntegrationError ? error.retryable : !(error instanceof SyntaxError);
 		const message = (error as Error).message || 'processing failed';
 		await runAsServiceRole(db, 'integrations.inbound', (trx) =>
 			sql`select public.finish_integration_event(${event.id}::uuid, false, null, ${message}, ${attempt.final || !retryable})`.execute(

@@ -46,7 +46,10 @@ function integrations(trx: Transaction<DB>) {
 		]);
 }
 
-export async function listIntegrations(trx: Transaction<DB>, tenantId: string): Promise<Integration[]> {
+export async function listIntegrations(
+	trx: Transaction<DB>,
+	tenantId: string
+): Promise<Integration[]> {
 	return integrations(trx).where('i.tenant_id', '=', tenantId).orderBy('i.name').execute();
 }
 
@@ -62,7 +65,10 @@ export async function findIntegration(
 }
 
 /** The secret ids of an integration's credentials, by name. */
-export async function secretIds(trx: Transaction<DB>, integrationId: string): Promise<Record<string, string>> {
+export async function secretIds(
+	trx: Transaction<DB>,
+	integrationId: string
+): Promise<Record<string, string>> {
 	const rows = await trx
 		.selectFrom('integration_secrets')
 		.select(['name', 'secret_id'])
@@ -119,7 +125,10 @@ export interface CachedRepo {
 	pushedAt: Date | null;
 }
 
-export async function listRepos(trx: Transaction<DB>, integrationId: string): Promise<CachedRepo[]> {
+export async function listRepos(
+	trx: Transaction<DB>,
+	integrationId: string
+): Promise<CachedRepo[]> {
 	return trx
 		.selectFrom('github_repos')
 		.select([
@@ -143,7 +152,10 @@ export interface CachedChannel {
 	numMembers: number | null;
 }
 
-export async function listChannels(trx: Transaction<DB>, integrationId: string): Promise<CachedChannel[]> {
+export async function listChannels(
+	trx: Transaction<DB>,
+	integrationId: string
+): Promise<CachedChannel[]> {
 	return trx
 		.selectFrom('slack_channels')
 		.select([
@@ -195,7 +207,9 @@ export async function updateIntegrationRow(
 	name: string,
 	config: Record<string, string>
 ): Promise<void> {
-	await sql`select public.update_integration(${id}::uuid, ${name}, ${JSON.stringify(config)}::jsonb)`.execute(trx);
+	await sql`select public.update_integration(${id}::uuid, ${name}, ${JSON.stringify(config)}::jsonb)`.execute(
+		trx
+	);
 }
 
 export async function linkSecret(
@@ -204,7 +218,9 @@ export async function linkSecret(
 	name: string,
 	secretId: string
 ): Promise<void> {
-	await sql`select public.set_integration_secret(${integrationId}::uuid, ${name}, ${secretId}::uuid)`.execute(trx);
+	await sql`select public.set_integration_secret(${integrationId}::uuid, ${name}, ${secretId}::uuid)`.execute(
+		trx
+	);
 }
 
 export async function recordCheck(
@@ -213,7 +229,9 @@ export async function recordCheck(
 	ok: boolean,
 	error: string | null
 ): Promise<void> {
-	await sql`select public.record_integration_check(${integrationId}::uuid, ${ok}, ${error})`.execute(trx);
+	await sql`select public.record_integration_check(${integrationId}::uuid, ${ok}, ${error})`.execute(
+		trx
+	);
 }
 
 export async function disconnectIntegration(trx: Transaction<DB>, id: string): Promise<void> {
@@ -225,6 +243,8 @@ export async function deleteIntegration(trx: Transaction<DB>, id: string): Promi
 }
 
 export async function replayEvent(trx: Transaction<DB>, eventId: string): Promise<string> {
-	const { rows } = await sql<{ id: string }>`select public.replay_integration_event(${eventId}::uuid) as id`.execute(trx);
+	const { rows } = await sql<{
+		id: string;
+	}>`select public.replay_integration_event(${eventId}::uuid) as id`.execute(trx);
 	return rows[0]!.id;
 }

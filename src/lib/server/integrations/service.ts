@@ -45,15 +45,16 @@ async function storeSecrets(
 			value = generated[spec.name] = generateSecret(spec);
 		}
 		if (!value) continue;
-		if (existing[spec.name]) {
+		const secretId = existing[spec.name];
+		if (secretId) {
 			await addSecretVersion(trx, config, {
 				tenantId: integration.tenantId,
-				secretId: existing[spec.name],
+				secretId,
 				value,
 				format: 'opaque'
 			});
 		} else {
-			const { secretId } = await createSecret(trx, config, {
+			const created = await createSecret(trx, config, {
 				tenantId: integration.tenantId,
 				name: spec.name,
 				format: 'opaque',
@@ -61,7 +62,7 @@ async function storeSecrets(
 				description: `${spec.label} of the ${INTEGRATION_TYPES[integration.type].name} integration`,
 				owner: { type: 'integration', id: integration.id }
 			});
-			await linkSecret(trx, integration.id, spec.name, secretId);
+			await linkSecret(trx, integration.id, spec.name, created.secretId);
 		}
 	}
 	return generated;
@@ -92,7 +93,9 @@ export async function testIntegration(
 	integration: Integration
 ): Promise<TestResult> {
 	const secrets = await secretValues(trx, config, integration);
-	const missing = INTEGRATION_TYPES[integration.type].secrets.filter((s) => s.required && !secrets[s.name]);
+	const missing = INTEGRATION_TYPES[integration.type].secrets.filter(
+		(s) => s.required && !secrets[s.name]
+	);
 	const { checks } = missing.length
 		? {
 				checks: missing.map((s) => ({
@@ -145,5 +148,11 @@ export async function updateIntegration(
 ): Promise<Record<string, string>> {
 	await updateIntegrationRow(trx, integration.id, input.name, input.config);
 	// A disconnected integration lost its secrets: generated ones are made again.
-	return storeSecrets(trx, config, integration, input.secrets, integration.status === 'disconnected');
+	return storeSecrets(
+		trx,
+		config,
+		integration,
+		input.secrets,
+		integration.status === 'disconnected'
+	);
 }

@@ -27,7 +27,9 @@ describe('GitHub X-Hub-Signature-256', () => {
 			ok: false,
 			reason: 'The X-Hub-Signature-256 header is missing.'
 		});
-		expect(verifyGitHub(secret, body, new Headers({ 'x-hub-signature-256': 'sha256=00' })).ok).toBe(false);
+		expect(verifyGitHub(secret, body, new Headers({ 'x-hub-signature-256': 'sha256=00' })).ok).toBe(
+			false
+		);
 	});
 });
 
@@ -60,8 +62,12 @@ describe('Slack v0 signing', () => {
 		});
 		expect(verifySlack(secret, body, headers(ts + 301), now).ok).toBe(false);
 		// A signature made for another timestamp does not fit this one.
-		expect(verifySlack(secret, body, headers(ts, signSlack(secret, ts - 10, body)), now).ok).toBe(false);
-		expect(verifySlack(secret, body, new Headers({ 'x-slack-request-timestamp': String(ts) }), now).ok).toBe(false);
+		expect(verifySlack(secret, body, headers(ts, signSlack(secret, ts - 10, body)), now).ok).toBe(
+			false
+		);
+		expect(
+			verifySlack(secret, body, new Headers({ 'x-slack-request-timestamp': String(ts) }), now).ok
+		).toBe(false);
 		expect(verifySlack(secret, body, headers(Number.NaN), now).ok).toBe(false);
 	});
 });
@@ -80,9 +86,13 @@ describe('Standard Webhooks', () => {
 	});
 	it('refuses a forged, a stale and an unsigned one', () => {
 		const other = 'whsec_' + Buffer.from('fedcba9876543210fedcba9876543210').toString('base64');
-		expect(verifyStandardWebhook(secret, body, signed('msg_1', new Date(), body, other)).ok).toBe(false);
+		expect(verifyStandardWebhook(secret, body, signed('msg_1', new Date(), body, other)).ok).toBe(
+			false
+		);
 		expect(verifyStandardWebhook(secret, '{}', signed('msg_1', new Date())).ok).toBe(false);
-		expect(verifyStandardWebhook(secret, body, signed('msg_1', new Date(Date.now() - 10 * 60_000))).ok).toBe(false);
+		expect(
+			verifyStandardWebhook(secret, body, signed('msg_1', new Date(Date.now() - 10 * 60_000))).ok
+		).toBe(false);
 		expect(verifyStandardWebhook(secret, body, new Headers()).ok).toBe(false);
 	});
 });

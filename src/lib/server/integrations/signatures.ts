@@ -57,13 +57,19 @@ export function verifySlack(
 	const signature = headers.get('x-slack-signature');
 	const timestamp = headers.get('x-slack-request-timestamp');
 	if (!signature || !timestamp) {
-		return { ok: false, reason: 'The X-Slack-Signature or X-Slack-Request-Timestamp header is missing.' };
+		return {
+			ok: false,
+			reason: 'The X-Slack-Signature or X-Slack-Request-Timestamp header is missing.'
+		};
 	}
 	if (!/^\d{1,12}$/.test(timestamp)) {
 		return { ok: false, reason: 'X-Slack-Request-Timestamp is not a time in seconds.' };
 	}
 	if (Math.abs(now / 1000 - Number(timestamp)) > SLACK_REPLAY_WINDOW_SECONDS) {
-		return { ok: false, reason: 'X-Slack-Request-Timestamp is more than 5 minutes off: a replay or a stale request.' };
+		return {
+			ok: false,
+			reason: 'X-Slack-Request-Timestamp is more than 5 minutes off: a replay or a stale request.'
+		};
 	}
 	if (!sameText(signature, signSlack(secret, Number(timestamp), body))) {
 		return { ok: false, reason: 'The X-Slack-Signature signature does not match the body.' };
@@ -78,12 +84,18 @@ export function verifyStandardWebhook(secret: string, body: string, headers: Hea
 		'webhook-signature': headers.get('webhook-signature') ?? ''
 	};
 	if (!wanted['webhook-id'] || !wanted['webhook-timestamp'] || !wanted['webhook-signature']) {
-		return { ok: false, reason: 'The webhook-id, webhook-timestamp or webhook-signature header is missing.' };
+		return {
+			ok: false,
+			reason: 'The webhook-id, webhook-timestamp or webhook-signature header is missing.'
+		};
 	}
 	try {
 		new Webhook(secret).verify(body, wanted);
 		return { ok: true };
 	} catch (error) {
-		return { ok: false, reason: `The Standard Webhooks signature was refused: ${(error as Error).message}.` };
+		return {
+			ok: false,
+			reason: `The Standard Webhooks signature was refused: ${(error as Error).message}.`
+		};
 	}
 }

@@ -48,7 +48,12 @@ const SLACK_ERRORS: Record<string, string> = {
 };
 
 /** Codes no retry can fix. */
-const PERMANENT = new Set([...Object.keys(SLACK_ERRORS), 'invalid_arguments', 'msg_too_long', 'no_text']);
+const PERMANENT = new Set([
+	...Object.keys(SLACK_ERRORS),
+	'invalid_arguments',
+	'msg_too_long',
+	'no_text'
+]);
 
 export class SlackClient {
 	private readonly baseUrl: string;
@@ -71,7 +76,10 @@ export class SlackClient {
 		let cursor = '';
 		for (let page = 0; ; page++) {
 			if (page === this.maxPages) {
-				throw new IntegrationError(`Slack lists more than ${this.maxPages} pages of channels.`, false);
+				throw new IntegrationError(
+					`Slack lists more than ${this.maxPages} pages of channels.`,
+					false
+				);
 			}
 			const body = await this.call('conversations.list', 'GET', {
 				types: 'public_channel,private_channel',
@@ -82,7 +90,9 @@ export class SlackClient {
 				throw new IntegrationError('Slack answered conversations.list without channels.', false);
 			}
 			channels.push(...(body.channels as SlackChannel[]));
-			cursor = String((body.response_metadata as { next_cursor?: string } | undefined)?.next_cursor ?? '');
+			cursor = String(
+				(body.response_metadata as { next_cursor?: string } | undefined)?.next_cursor ?? ''
+			);
 			if (!cursor) return channels;
 		}
 	}

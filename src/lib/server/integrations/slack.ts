@@ -23,7 +23,11 @@ export async function postSlackMessage(
 		throw new IntegrationError('No such Slack integration, or you may not use it.', false, 'TN330');
 	}
 	if (integration.status === 'disconnected') {
-		throw new IntegrationError(`The Slack integration ${integration.name} is disconnected.`, false, 'TN336');
+		throw new IntegrationError(
+			`The Slack integration ${integration.name} is disconnected.`,
+			false,
+			'TN336'
+		);
 	}
 	const channel = input.channel || integration.config.default_channel;
 	if (!channel) {
@@ -34,7 +38,10 @@ export async function postSlackMessage(
 	}
 	const tokenId = (await secretIds(trx, integration.id)).bot_token;
 	if (!tokenId) {
-		throw new IntegrationError(`The Slack integration ${integration.name} has no bot token.`, false);
+		throw new IntegrationError(
+			`The Slack integration ${integration.name} has no bot token.`,
+			false
+		);
 	}
 	const token = await useSecret(trx, config, { tenantId: integration.tenantId, secretId: tokenId });
 	const posted = await new SlackClient({ baseUrl: config.SLACK_API_URL, token }).postMessage(

@@ -28,7 +28,11 @@ function repoRow(target: Target, repo: GitHubRepo) {
 	};
 }
 
-export async function upsertRepos(trx: Transaction<DB>, target: Target, repos: GitHubRepo[]): Promise<void> {
+export async function upsertRepos(
+	trx: Transaction<DB>,
+	target: Target,
+	repos: GitHubRepo[]
+): Promise<void> {
 	for (let i = 0; i < repos.length; i += 500) {
 		await trx
 			.insertInto('github_repos')
@@ -48,7 +52,11 @@ export async function upsertRepos(trx: Transaction<DB>, target: Target, repos: G
 	}
 }
 
-export async function deleteRepo(trx: Transaction<DB>, target: Target, repoId: number): Promise<void> {
+export async function deleteRepo(
+	trx: Transaction<DB>,
+	target: Target,
+	repoId: number
+): Promise<void> {
 	await trx
 		.deleteFrom('github_repos')
 		.where('integration_id', '=', target.id)
@@ -91,7 +99,11 @@ export async function upsertChannels(
 	}
 }
 
-export async function deleteChannel(trx: Transaction<DB>, target: Target, channelId: string): Promise<void> {
+export async function deleteChannel(
+	trx: Transaction<DB>,
+	target: Target,
+	channelId: string
+): Promise<void> {
 	await trx
 		.deleteFrom('slack_channels')
 		.where('integration_id', '=', target.id)
@@ -99,7 +111,11 @@ export async function deleteChannel(trx: Transaction<DB>, target: Target, channe
 		.execute();
 }
 
-export async function upsertWorkspace(trx: Transaction<DB>, target: Target, auth: SlackAuth): Promise<void> {
+export async function upsertWorkspace(
+	trx: Transaction<DB>,
+	target: Target,
+	auth: SlackAuth
+): Promise<void> {
 	await trx
 		.insertInto('slack_workspaces')
 		.values({
@@ -138,14 +154,21 @@ export async function fetchSnapshot(
 		return { type: 'github', repos: await client.repos(integration.config.organisation) };
 	}
 	if (integration.type === 'slack') {
-		const client = new SlackClient({ baseUrl: config.SLACK_API_URL, token: secrets.bot_token ?? '' });
+		const client = new SlackClient({
+			baseUrl: config.SLACK_API_URL,
+			token: secrets.bot_token ?? ''
+		});
 		return { type: 'slack', auth: await client.authTest(), channels: await client.channels() };
 	}
 	return null;
 }
 
 /** Replaces an integration's cached rows with the snapshot. */
-export async function applySnapshot(trx: Transaction<DB>, target: Target, snapshot: Snapshot): Promise<void> {
+export async function applySnapshot(
+	trx: Transaction<DB>,
+	target: Target,
+	snapshot: Snapshot
+): Promise<void> {
 	if (snapshot.type === 'github') {
 		await trx.deleteFrom('github_repos').where('integration_id', '=', target.id).execute();
 		if (snapshot.repos.length) await upsertRepos(trx, target, snapshot.repos);

@@ -201,7 +201,10 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN331: { field: 'type', message: 'Choose an integration type from the list.' },
 	TN332: { field: 'name', message: 'Give the integration a name of at most 100 characters.' },
 	TN333: { message: 'The settings do not fit this type of integration: check each field.' },
-	TN334: { field: 'projectId', message: 'Choose a project of this organisation, and an environment of that project.' },
+	TN334: {
+		field: 'projectId',
+		message: 'Choose a project of this organisation, and an environment of that project.'
+	},
 	TN335: { message: 'That secret does not belong to this integration.' },
 	TN336: { message: 'This integration is disconnected: enter its secrets again to reconnect it.' },
 	TN337: { message: 'No such inbound event, or you may not manage it (integrations.manage).' },

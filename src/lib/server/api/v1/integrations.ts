@@ -38,7 +38,9 @@ export const integrationSchema = z
 		project_id: z.uuid().nullable(),
 		environment_id: z.uuid().nullable(),
 		config: z.record(z.string(), z.string()),
-		secrets: z.array(z.string()).meta({ description: 'The names of the secrets it holds (never their values).' }),
+		secrets: z
+			.array(z.string())
+			.meta({ description: 'The names of the secrets it holds (never their values).' }),
 		status: z.enum(['connected', 'error', 'disconnected']),
 		last_error: z.string().nullable(),
 		last_checked_at: timestamp.nullable(),
@@ -67,13 +69,19 @@ export const integrationEventSchema = z
 	})
 	.meta({ id: 'IntegrationEvent' });
 
-export function inboundUrl(publicUrl: string, integration: Pick<Integration, 'id' | 'type'>): string | null {
+export function inboundUrl(
+	publicUrl: string,
+	integration: Pick<Integration, 'id' | 'type'>
+): string | null {
 	return INTEGRATION_TYPES[integration.type].inbound
 		? `${publicUrl.replace(/\/+$/, '')}/api/inbound/integrations/${integration.id}`
 		: null;
 }
 
-async function integrationJson(trx: Transaction<DB>, i: Integration): Promise<z.infer<typeof integrationSchema>> {
+async function integrationJson(
+	trx: Transaction<DB>,
+	i: Integration
+): Promise<z.infer<typeof integrationSchema>> {
 	const { config } = await ensureRuntime();
 	return {
 		id: i.id,
@@ -124,16 +132,25 @@ function parsed<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
 }
 
 /** New values for some of a type's secrets (an update gives only those it changes). */
-function knownSecrets(type: IntegrationType, secrets: Record<string, string>): Record<string, string> {
+function knownSecrets(
+	type: IntegrationType,
+	secrets: Record<string, string>
+): Record<string, string> {
 	const names = INTEGRATION_TYPES[type].secrets.map((s) => s.name);
 	const errors = Object.entries(secrets).flatMap(([name, value]) =>
 		!names.includes(name)
 			? [{ field: `body.secrets.${name}`, message: `A ${type} integration has no secret ${name}.` }]
 			: value.trim() === ''
-				? [{ field: `body.secrets.${name}`, message: 'Give the new value, or leave the secret out.' }]
+				? [
+						{
+							field: `body.secrets.${name}`,
+							message: 'Give the new value, or leave the secret out.'
+						}
+					]
 				: []
 	);
-	if (errors.length) throw new ApiProblem('TN220', `${errors[0]!.field}: ${errors[0]!.message}`, { errors });
+	if (errors.length)
+		throw new ApiProblem('TN220', `${errors[0]!.field}: ${errors[0]!.message}`, { errors });
 	return Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, v.trim()]));
 }
 
@@ -163,7 +180,8 @@ export const createIntegrationEndpoint = endpoint(
 		method: 'POST',
 		path: '/integrations',
 		operationId: 'createIntegration',
-		summary: 'Connect an integration: its settings and secrets, then the connection test (integrations.manage)',
+		summary:
+			'Connect an integration: its settings and secrets, then the connection test (integrations.manage)',
 		tag: TAG,
 		body: z
 			.object({
@@ -173,7 +191,8 @@ export const createIntegrationEndpoint = endpoint(
 				environment_id: z.uuid().nullable().default(null),
 				config: strings.default({}),
 				secrets: strings.default({}).meta({
-					description: 'The type’s secrets by name; a signing secret left out is made (and returned once).'
+					description:
+						'The type’s secrets by name; a signing secret left out is made (and returned once).'
 				})
 			})
 			.strict()
@@ -214,7 +233,8 @@ export const getIntegration = endpoint(
 		params: integrationParams,
 		response: integrationSchema
 	},
-	async ({ trx, tenant, params }) => integrationJson(trx, await visible(trx, tenant.id, params.integration))
+	async ({ trx, tenant, params }) =>
+		integrationJson(trx, await visible(trx, tenant.id, params.integration))
 );
 
 export const updateIntegrationEndpoint = endpoint(
@@ -222,7 +242,8 @@ export const updateIntegrationEndpoint = endpoint(
 		method: 'PATCH',
 		path: '/integrations/{integration}',
 		operationId: 'updateIntegration',
-		summary: 'Rename or reconfigure an integration, or give it new secret versions (integrations.manage)',
+		summary:
+			'Rename or reconfigure an integration, or give it new secret versions (integrations.manage)',
 		tag: TAG,
 		params: integrationParams,
 		body: z
@@ -241,7 +262,10 @@ export const updateIntegrationEndpoint = endpoint(
 		const { config } = await ensureRuntime();
 		await updateIntegration(trx, config, current, {
 			name: body.name ?? current.name,
-			config: body.config === undefined ? current.config : parsed(spec.config, body.config, 'body.config'),
+			config:
+				body.config === undefined
+					? current.config
+					: parsed(spec.config, body.config, 'body.config'),
 			secrets: knownSecrets(current.type, body.secrets ?? {})
 		});
 		return integrationJson(trx, await visible(trx, tenant.id, current.id));
@@ -275,7 +299,10 @@ export const testIntegrationEndpoint = endpoint(
 	async ({ trx, tenant, params }) => {
 		const current = await visible(trx, tenant.id, params.integration);
 		const test = await testIntegration(trx, (await ensureRuntime()).config, current);
-		return { ...test, integration: await integrationJson(trx, await visible(trx, tenant.id, current.id)) };
+		return {
+			...test,
+			integration: await integrationJson(trx, await visible(trx, tenant.id, current.id))
+		};
 	}
 );
 
@@ -290,7 +317,9 @@ export const listIntegrationEventsEndpoint = listEndpoint(
 		params: integrationParams
 	},
 	async ({ trx, tenant, params }) =>
-		(await listEvents(trx, (await visible(trx, tenant.id, params.integration)).id, 200)).map(eventJson),
+		(await listEvents(trx, (await visible(trx, tenant.id, params.integration)).id, 200)).map(
+			eventJson
+		),
 	// Newest first: the key sorts later receipts before earlier ones.
 	(e) => `${String(9e15 - Date.parse(e.received_at)).padStart(16, '0')} ${e.id}`
 );

@@ -12,7 +12,10 @@ export class BodyTooLargeError extends Error {
 }
 
 /** The body as a stream that errors with BodyTooLargeError past `limit` bytes (null: no body). */
-function cappedBody(request: Request, limit: number): { stream: ReadableStream<Uint8Array> | null; over(): boolean } {
+function cappedBody(
+	request: Request,
+	limit: number
+): { stream: ReadableStream<Uint8Array> | null; over(): boolean } {
 	const declared = Number(request.headers.get('content-length') ?? Number.NaN);
 	if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(limit);
 	if (!request.body) return { stream: null, over: () => false };

@@ -6,4 +6,5 @@ import type { RequestHandler } from './$types';
  * provider's signature, recorded once per delivery id, processed on the queue. No session or API
  * key: the signature is the authentication.
  */
-export const POST: RequestHandler = ({ request, params }) => inboundResponse(request, params.integration);
+export const POST: RequestHandler = ({ request, params }) =>
+	inboundResponse(request, params.integration);
