@@ -29,6 +29,7 @@ export interface SecretSpec extends FieldSpec {
 export interface TypeSpec {
 	type: IntegrationType;
 	name: string;
+	description: string;
 	inbound: InboundKind;
 	fields: FieldSpec[];
 	secrets: SecretSpec[];
@@ -74,6 +75,7 @@ const strip = <T extends Record<string, unknown>>(value: T) =>
 export const INTEGRATION_TYPES: Record<IntegrationType, TypeSpec> = {
 	github: {
 		type: 'github',
+		description: 'Repositories and their events (pushes, pull requests, issues) from GitHub.',
 		name: 'GitHub',
 		inbound: 'github',
 		fields: [
@@ -117,6 +119,7 @@ export const INTEGRATION_TYPES: Record<IntegrationType, TypeSpec> = {
 	},
 	slack: {
 		type: 'slack',
+		description: 'A Slack workspace: its channels, its events, and messages posted by Tenantry.',
 		name: 'Slack',
 		inbound: 'slack',
 		fields: [
@@ -170,6 +173,7 @@ export const INTEGRATION_TYPES: Record<IntegrationType, TypeSpec> = {
 	},
 	odoo: {
 		type: 'odoo',
+		description: 'An Odoo database reached through its external JSON-RPC API.',
 		name: 'Odoo',
 		inbound: null,
 		fields: [
@@ -211,6 +215,7 @@ export const INTEGRATION_TYPES: Record<IntegrationType, TypeSpec> = {
 	},
 	supabase: {
 		type: 'supabase',
+		description: 'A Supabase project reached through its REST API.',
 		name: 'Supabase',
 		inbound: null,
 		fields: [
@@ -237,6 +242,7 @@ export const INTEGRATION_TYPES: Record<IntegrationType, TypeSpec> = {
 	},
 	generic_webhook: {
 		type: 'generic_webhook',
+		description: 'Any sender that signs its events by the Standard Webhooks specification.',
 		name: 'Inbound webhook',
 		inbound: 'standard_webhooks',
 		fields: [],

@@ -5,6 +5,7 @@
  */
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
+import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 import type { IntegrationType } from '../../integrations/types';
 
 export type IntegrationStatus = 'connected' | 'error' | 'disconnected';
@@ -53,6 +54,32 @@ export async function listIntegrations(
 	return integrations(trx).where('i.tenant_id', '=', tenantId).orderBy('i.name').execute();
 }
 
+/** The integrations page's list: search by name or type, sort by name, status or age. */
+export const INTEGRATION_LIST = defineList({
+	sorts: {
+		name: { column: 'name', type: 'text' },
+		status: { column: 'status', type: 'text' },
+		created: { column: 'createdAt', type: 'timestamptz' }
+	},
+	defaultSort: 'name',
+	defaultDir: 'asc',
+	search: ['name', 'type'],
+	id: { column: 'id', type: 'uuid' }
+});
+
+export async function pageIntegrations(
+	trx: Transaction<DB>,
+	tenantId: string,
+	params: ListParams
+): Promise<ListPage<Integration>> {
+	return (await listPage(
+		trx,
+		integrations(trx).where('i.tenant_id', '=', tenantId),
+		INTEGRATION_LIST,
+		params
+	)) as ListPage<Integration>;
+}
+
 /** One integration the caller may read (in `tenantId` when given), or null. */
 export async function findIntegration(
 	trx: Transaction<DB>,
@@ -90,11 +117,7 @@ export interface IntegrationEvent {
 	processedAt: Date | null;
 }
 
-export async function listEvents(
-	trx: Transaction<DB>,
-	integrationId: string,
-	limit = 50
-): Promise<IntegrationEvent[]> {
+function eventsOf(trx: Transaction<DB>, integrationId: string) {
 	return trx
 		.selectFrom('integration_events')
 		.select([
@@ -109,7 +132,43 @@ export async function listEvents(
 			'received_at as receivedAt',
 			'processed_at as processedAt'
 		])
-		.where('integration_id', '=', integrationId)
+		.where('integration_id', '=', integrationId);
+}
+
+/** An integration page's inbound events: newest first, search by event, delivery id or status. */
+export const EVENT_LIST = defineList({
+	prefix: 'ev',
+	sorts: {
+		received: { column: 'receivedAt', type: 'timestamptz' },
+		event: { column: 'providerEvent', type: 'text' },
+		status: { column: 'status', type: 'text' }
+	},
+	defaultSort: 'received',
+	defaultDir: 'desc',
+	search: ['providerEvent', 'deliveryId', 'status', 'summary'],
+	id: { column: 'id', type: 'uuid' },
+	limit: 20
+});
+
+export async function pageEvents(
+	trx: Transaction<DB>,
+	integrationId: string,
+	params: ListParams
+): Promise<ListPage<IntegrationEvent>> {
+	return (await listPage(
+		trx,
+		eventsOf(trx, integrationId),
+		EVENT_LIST,
+		params
+	)) as ListPage<IntegrationEvent>;
+}
+
+export async function listEvents(
+	trx: Transaction<DB>,
+	integrationId: string,
+	limit = 50
+): Promise<IntegrationEvent[]> {
+	return eventsOf(trx, integrationId)
 		.orderBy('received_at', 'desc')
 		.orderBy('id')
 		.limit(limit)

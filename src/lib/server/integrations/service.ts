@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import type { DB } from '../platform/database';
 import type { Config } from '../platform/config';
+import { ensureRuntime } from '../platform/runtime';
 import { addSecretVersion, createSecret, useSecret } from '../secrets/service';
 import { INTEGRATION_TYPES, type IntegrationType, type SecretSpec } from '../../integrations/types';
 import { firstFailure, runChecks, type Check } from './checks';
@@ -22,6 +23,20 @@ import {
 } from './queries';
 
 export type IntegrationsConfig = Config;
+
+export async function integrationsConfig(): Promise<IntegrationsConfig> {
+	return (await ensureRuntime()).config;
+}
+
+/** Where a provider sends an integration's events (null: its type takes none). */
+export function inboundUrl(
+	publicUrl: string,
+	integration: { id: string; type: IntegrationType }
+): string | null {
+	return INTEGRATION_TYPES[integration.type].inbound
+		? `${publicUrl.replace(/\/+$/, '')}/api/inbound/integrations/${integration.id}`
+		: null;
+}
 
 export function generateSecret(spec: SecretSpec): string {
 	return spec.generated === 'whsec'

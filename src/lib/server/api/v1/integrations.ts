@@ -18,7 +18,12 @@ import {
 	type Integration,
 	type IntegrationEvent
 } from '../../integrations/queries';
-import { connectIntegration, testIntegration, updateIntegration } from '../../integrations/service';
+import {
+	connectIntegration,
+	inboundUrl,
+	testIntegration,
+	updateIntegration
+} from '../../integrations/service';
 import { INTEGRATION_TYPES, TYPE_KEYS, type IntegrationType } from '../../../integrations/types';
 import { endpoint } from '../endpoint';
 import { ApiProblem } from '../problem';
@@ -68,15 +73,6 @@ export const integrationEventSchema = z
 		processed_at: timestamp.nullable()
 	})
 	.meta({ id: 'IntegrationEvent' });
-
-export function inboundUrl(
-	publicUrl: string,
-	integration: Pick<Integration, 'id' | 'type'>
-): string | null {
-	return INTEGRATION_TYPES[integration.type].inbound
-		? `${publicUrl.replace(/\/+$/, '')}/api/inbound/integrations/${integration.id}`
-		: null;
-}
 
 async function integrationJson(
 	trx: Transaction<DB>,
