@@ -237,12 +237,14 @@ describe('connecting', () => {
 	it('the registry in TypeScript is the one in SQL', async () => {
 		const sqlTypes = await rows<{
 			type: string;
+			name: string;
+			description: string;
 			secret_names: string[];
 			required_secrets: string[];
 			inbound: string | null;
 			fields: string[];
 		}>(
-			`select type, secret_names, required_secrets, inbound,
+			`select type, name, description, secret_names, required_secrets, inbound,
 			        array(select f ->> 'name' from jsonb_array_elements(config_fields) f) as fields
 			 from public.integration_types order by type`
 		);
@@ -251,6 +253,8 @@ describe('connecting', () => {
 				const spec = INTEGRATION_TYPES[type];
 				return {
 					type,
+					name: spec.name,
+					description: spec.description,
 					secret_names: spec.secrets.map((s) => s.name),
 					required_secrets: spec.secrets.filter((s) => s.required).map((s) => s.name),
 					inbound: spec.inbound,
