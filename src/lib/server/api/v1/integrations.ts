@@ -116,15 +116,38 @@ async function visible(trx: Transaction<DB>, tenantId: string, id: string): Prom
 	return (await findIntegration(trx, id, tenantId)) ?? notFound('integration');
 }
 
-/** Validates a type's configuration and secrets with its zod schemas, as TN220 about body.<field>. */
-function parsed<T>(schema: z.ZodType<T>, value: unknown, prefix: string): T {
+type FieldError = { field: string; message: string };
+
+/** A value checked by a type's zod schema, or the issues as body.<part>.<field> errors. */
+function checked<T>(
+	schema: z.ZodType<T>,
+	value: unknown,
+	prefix: string
+): { data?: T; errors: FieldError[] } {
 	const result = schema.safeParse(value ?? {});
-	if (result.success) return result.data;
-	const errors = result.error.issues.map((issue) => ({
-		field: [prefix, ...issue.path.map(String)].join('.'),
-		message: issue.message
-	}));
+	if (result.success) return { data: result.data, errors: [] };
+	return {
+		errors: result.error.issues.map((issue) => ({
+			field: [prefix, ...issue.path.map(String)].join('.'),
+			message: issue.message
+		}))
+	};
+}
+
+function refuse(errors: FieldError[]): never {
 	throw new ApiProblem('TN220', `${errors[0]!.field}: ${errors[0]!.message}`, { errors });
+}
+
+/** Validates a type's configuration (and secrets) with its zod schemas; every issue as TN220. */
+function parsed<C, S>(
+	config: { schema: z.ZodType<C>; value: unknown },
+	secrets?: { schema: z.ZodType<S>; value: unknown }
+): { config: C; secrets: S | undefined } {
+	const c = checked(config.schema, config.value, 'body.config');
+	const s = secrets ? checked(secrets.schema, secrets.value, 'body.secrets') : { errors: [] };
+	const errors = [...c.errors, ...s.errors];
+	if (errors.length) refuse(errors);
+	return { config: c.data as C, secrets: (s as { data?: S }).data };
 }
 
 /** New values for some of a type's secrets (an update gives only those it changes). */
@@ -145,8 +168,7 @@ function knownSecrets(
 					]
 				: []
 	);
-	if (errors.length)
-		throw new ApiProblem('TN220', `${errors[0]!.field}: ${errors[0]!.message}`, { errors });
+	if (errors.length) refuse(errors);
 	return Object.fromEntries(Object.entries(secrets).map(([k, v]) => [k, v.trim()]));
 }
 
@@ -201,12 +223,16 @@ export const createIntegrationEndpoint = endpoint(
 	async ({ trx, tenant, body }) => {
 		const spec = INTEGRATION_TYPES[body.type];
 		const { config } = await ensureRuntime();
+		const input = parsed(
+			{ schema: spec.config, value: body.config },
+			{ schema: spec.secretValues, value: body.secrets }
+		);
 		const result = await connectIntegration(trx, config, {
 			tenantId: tenant.id,
 			type: body.type,
 			name: body.name,
-			config: parsed(spec.config, body.config, 'body.config'),
-			secrets: parsed(spec.secretValues, body.secrets, 'body.secrets'),
+			config: input.config,
+			secrets: input.secrets ?? {},
 			projectId: body.project_id,
 			environmentId: body.environment_id
 		});
@@ -261,7 +287,7 @@ export const updateIntegrationEndpoint = endpoint(
 			config:
 				body.config === undefined
 					? current.config
-					: parsed(spec.config, body.config, 'body.config'),
+					: parsed({ schema: spec.config, value: body.config }).config,
 			secrets: knownSecrets(current.type, body.secrets ?? {})
 		});
 		return integrationJson(trx, await visible(trx, tenant.id, current.id));
