@@ -607,43 +607,44 @@ export interface paths {
 		patch?: never;
 		trace?: never;
 	};
-	'/api/v1/secrets': {
+	'/api/v1/integrations': {
 		parameters: {
 			query?: never;
 			header?: never;
 			path?: never;
 			cookie?: never;
 		};
-		/** Secrets, by name: metadata only (secrets.read) */
-		get: operations['listSecrets'];
+		/** Integrations (integrations.read) */
+		get: operations['listIntegrations'];
 		put?: never;
-		/** Create a secret with its first version (secrets.manage) */
-		post: operations['createSecret'];
+		/** Connect an integration: its settings and secrets, then the connection test (integrations.manage) */
+		post: operations['createIntegration'];
 		delete?: never;
 		options?: never;
 		head?: never;
 		patch?: never;
 		trace?: never;
 	};
-	'/api/v1/secrets/{secret}': {
+	'/api/v1/integrations/{integration}': {
 		parameters: {
 			query?: never;
 			header?: never;
 			path?: never;
 			cookie?: never;
 		};
-		/** A secret’s metadata and its versions, never a value (secrets.read) */
-		get: operations['getSecret'];
+		/** An integration (integrations.read) */
+		get: operations['getIntegration'];
 		put?: never;
 		post?: never;
-		/** Delete a secret with every version (secrets.manage) */
-		delete: operations['deleteSecret'];
+		/** Delete an integration with its secrets, events and caches (integrations.manage) */
+		delete: operations['deleteIntegration'];
 		options?: never;
 		head?: never;
-		patch?: never;
+		/** Rename or reconfigure an integration, or give it new secret versions (integrations.manage) */
+		patch: operations['updateIntegration'];
 		trace?: never;
 	};
-	'/api/v1/secrets/{secret}/versions': {
+	'/api/v1/integrations/{integration}/test': {
 		parameters: {
 			query?: never;
 			header?: never;
@@ -652,25 +653,42 @@ export interface paths {
 		};
 		get?: never;
 		put?: never;
-		/** A new current version; the old ones are kept (secrets.manage) */
-		post: operations['addSecretVersion'];
+		/** Test the connection now and record the result (integrations.manage) */
+		post: operations['testIntegration'];
 		delete?: never;
 		options?: never;
 		head?: never;
 		patch?: never;
 		trace?: never;
 	};
-	'/api/v1/secrets/{secret}/value': {
+	'/api/v1/integrations/{integration}/events': {
 		parameters: {
 			query?: never;
 			header?: never;
 			path?: never;
 			cookie?: never;
 		};
-		/** A secret’s value, the current version or another (secrets.reveal; every reveal is audited) */
-		get: operations['revealSecret'];
+		/** An integration’s latest inbound events, newest first (integrations.read) */
+		get: operations['listIntegrationEvents'];
 		put?: never;
 		post?: never;
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/integrations/{integration}/events/{event}/replay': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		/** Process an inbound event again (integrations.manage) */
+		post: operations['replayIntegrationEvent'];
 		delete?: never;
 		options?: never;
 		head?: never;
@@ -794,24 +812,34 @@ export interface components {
 			/** @default 86400 */
 			overlap_seconds?: number;
 		};
-		SecretCreate: {
-			/** @description Letters, digits, _ . -, not starting with . or - (unique in the organisation or project). */
+		IntegrationCreate: {
+			/** @enum {string} */
+			type: 'github' | 'slack' | 'odoo' | 'supabase' | 'generic_webhook';
 			name: string;
-			/**
-			 * @default opaque
-			 * @enum {string}
-			 */
-			format?: 'opaque' | 'json' | 'pem' | 'jwt';
-			/** @description The value, checked against the format (at most 64 KB); never returned but by a reveal. */
-			value: string;
-			/** @default  */
-			description?: string;
 			/** @default null */
 			project_id?: string | null;
+			/** @default null */
+			environment_id?: string | null;
+			/** @default {} */
+			config?: {
+				[key: string]: string;
+			};
+			/**
+			 * @description The type’s secrets by name; a signing secret left out is made (and returned once).
+			 * @default {}
+			 */
+			secrets?: {
+				[key: string]: string;
+			};
 		};
-		SecretVersionCreate: {
-			/** @description The value, checked against the format (at most 64 KB); never returned but by a reveal. */
-			value: string;
+		IntegrationUpdate: {
+			name?: string;
+			config?: {
+				[key: string]: string;
+			};
+			secrets?: {
+				[key: string]: string;
+			};
 		};
 		Tenant: {
 			/** Format: uuid */
@@ -1254,95 +1282,64 @@ export interface components {
 			description: string;
 		};
 		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
-		SecretPage: {
-			data: components['schemas']['Secret'][];
+		IntegrationPage: {
+			data: components['schemas']['Integration'][];
 			next_cursor: string | null;
 		};
-		Secret: {
+		Integration: {
 			/** Format: uuid */
 			id: string;
-			name: string;
 			/** @enum {string} */
-			format: 'opaque' | 'json' | 'pem' | 'jwt';
-			description: string;
+			type: 'github' | 'slack' | 'odoo' | 'supabase' | 'generic_webhook';
+			name: string;
 			project_id: string | null;
-			/** @description The module row it belongs to; null for a secret of its own. */
-			owner: {
-				/** @enum {string} */
-				type:
-					| 'integration'
-					| 'webhook_endpoint'
-					| 'sso_provider'
-					| 'data_source'
-					| 'model_provider'
-					| 'workflow';
-				/** Format: uuid */
-				id: string;
-			} | null;
-			/** @description The current version’s number (from 1). */
-			version: number;
-			/** @description What was read from the value when it was written (never the value): a JWT’s algorithm, issuer, subject and expiry; a certificate’s subject, issuer, validity and fingerprint; a key’s type; a JSON value’s type. */
-			metadata: {
+			environment_id: string | null;
+			config: {
 				[key: string]: string;
 			};
-			/** @description The current version’s expiry (a JWT’s exp, a certificate’s notAfter). */
-			expires_at: string | null;
+			/** @description The names of the secrets it holds (never their values). */
+			secrets: string[];
+			/** @enum {string} */
+			status: 'connected' | 'error' | 'disconnected';
+			last_error: string | null;
+			last_checked_at: string | null;
+			last_synced_at: string | null;
+			/** @description Where the provider sends its events (null: the type takes none). */
+			inbound_url: string | null;
 			/** Format: date-time */
 			created_at: string;
 			/** Format: date-time */
 			updated_at: string;
 		};
-		SecretDetail: {
-			/** Format: uuid */
-			id: string;
+		IntegrationCheck: {
 			name: string;
-			/** @enum {string} */
-			format: 'opaque' | 'json' | 'pem' | 'jwt';
-			description: string;
-			project_id: string | null;
-			/** @description The module row it belongs to; null for a secret of its own. */
-			owner: {
-				/** @enum {string} */
-				type:
-					| 'integration'
-					| 'webhook_endpoint'
-					| 'sso_provider'
-					| 'data_source'
-					| 'model_provider'
-					| 'workflow';
-				/** Format: uuid */
-				id: string;
-			} | null;
-			/** @description The current version’s number (from 1). */
-			version: number;
-			/** @description What was read from the value when it was written (never the value): a JWT’s algorithm, issuer, subject and expiry; a certificate’s subject, issuer, validity and fingerprint; a key’s type; a JSON value’s type. */
-			metadata: {
-				[key: string]: string;
-			};
-			/** @description The current version’s expiry (a JWT’s exp, a certificate’s notAfter). */
-			expires_at: string | null;
-			/** Format: date-time */
-			created_at: string;
-			/** Format: date-time */
-			updated_at: string;
-			/** @description Every version, newest first. */
-			versions: components['schemas']['SecretVersion'][];
+			ok: boolean;
+			detail: string;
 		};
-		SecretVersion: {
+		IntegrationTestResult: {
+			ok: boolean;
+			checks: components['schemas']['IntegrationCheck'][];
+			integration: components['schemas']['Integration'];
+		};
+		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
+		IntegrationEventPage: {
+			data: components['schemas']['IntegrationEvent'][];
+			next_cursor: string | null;
+		};
+		IntegrationEvent: {
 			/** Format: uuid */
 			id: string;
-			version: number;
-			/** @description What was read from the value when it was written (never the value): a JWT’s algorithm, issuer, subject and expiry; a certificate’s subject, issuer, validity and fingerprint; a key’s type; a JSON value’s type. */
-			metadata: {
-				[key: string]: string;
-			};
-			expires_at: string | null;
+			delivery_id: string;
+			provider_event: string;
+			/** @enum {string} */
+			status: 'queued' | 'processed' | 'failed';
+			attempts: number;
+			error: string | null;
+			summary: string | null;
+			replays: number;
 			/** Format: date-time */
-			created_at: string;
-		};
-		SecretValue: {
-			version: number;
-			value: string;
+			received_at: string;
+			processed_at: string | null;
 		};
 	};
 	responses: never;
@@ -4921,7 +4918,7 @@ export interface operations {
 			};
 		};
 	};
-	listSecrets: {
+	listIntegrations: {
 		parameters: {
 			query?: {
 				/** @description Items per page, 1–100. */
@@ -4948,7 +4945,7 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['SecretPage'];
+					'application/json': components['schemas']['IntegrationPage'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
@@ -4990,7 +4987,7 @@ export interface operations {
 			};
 		};
 	};
-	createSecret: {
+	createIntegration: {
 		parameters: {
 			query?: never;
 			header?: {
@@ -5004,7 +5001,7 @@ export interface operations {
 		};
 		requestBody: {
 			content: {
-				'application/json': components['schemas']['SecretCreate'];
+				'application/json': components['schemas']['IntegrationCreate'];
 			};
 		};
 		responses: {
@@ -5018,7 +5015,15 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['Secret'];
+					'application/json': {
+						ok: boolean;
+						checks: components['schemas']['IntegrationCheck'][];
+						integration: components['schemas']['Integration'];
+						/** @description Secrets Tenantry made, shown this once. */
+						generated_secrets: {
+							[key: string]: string;
+						};
+					};
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
@@ -5060,7 +5065,7 @@ export interface operations {
 			};
 		};
 	};
-	getSecret: {
+	getIntegration: {
 		parameters: {
 			query?: never;
 			header?: {
@@ -5068,8 +5073,8 @@ export interface operations {
 				'Tenantry-Tenant'?: string;
 			};
 			path: {
-				/** @description The secret's id. */
-				secret: string;
+				/** @description The integration's id. */
+				integration: string;
 			};
 			cookie?: never;
 		};
@@ -5085,7 +5090,7 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['SecretDetail'];
+					'application/json': components['schemas']['Integration'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
@@ -5127,7 +5132,7 @@ export interface operations {
 			};
 		};
 	};
-	deleteSecret: {
+	deleteIntegration: {
 		parameters: {
 			query?: never;
 			header?: {
@@ -5135,8 +5140,8 @@ export interface operations {
 				'Tenantry-Tenant'?: string;
 			};
 			path: {
-				/** @description The secret's id. */
-				secret: string;
+				/** @description The integration's id. */
+				integration: string;
 			};
 			cookie?: never;
 		};
@@ -5192,29 +5197,27 @@ export interface operations {
 			};
 		};
 	};
-	addSecretVersion: {
+	updateIntegration: {
 		parameters: {
 			query?: never;
 			header?: {
 				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
 				'Tenantry-Tenant'?: string;
-				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
-				'Idempotency-Key'?: string;
 			};
 			path: {
-				/** @description The secret's id. */
-				secret: string;
+				/** @description The integration's id. */
+				integration: string;
 			};
 			cookie?: never;
 		};
 		requestBody: {
 			content: {
-				'application/json': components['schemas']['SecretVersionCreate'];
+				'application/json': components['schemas']['IntegrationUpdate'];
 			};
 		};
 		responses: {
 			/** @description OK. */
-			201: {
+			200: {
 				headers: {
 					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
 					RateLimit?: string;
@@ -5223,7 +5226,7 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['Secret'];
+					'application/json': components['schemas']['Integration'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
@@ -5265,18 +5268,18 @@ export interface operations {
 			};
 		};
 	};
-	revealSecret: {
+	testIntegration: {
 		parameters: {
-			query?: {
-				version?: number;
-			};
+			query?: never;
 			header?: {
 				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
 				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
 			};
 			path: {
-				/** @description The secret's id. */
-				secret: string;
+				/** @description The integration's id. */
+				integration: string;
 			};
 			cookie?: never;
 		};
@@ -5292,7 +5295,150 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['SecretValue'];
+					'application/json': components['schemas']['IntegrationTestResult'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	listIntegrationEvents: {
+		parameters: {
+			query?: {
+				/** @description Items per page, 1–100. */
+				limit?: number;
+				/** @description The `next_cursor` of the previous page. */
+				cursor?: string;
+			};
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The integration's id. */
+				integration: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['IntegrationEventPage'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	replayIntegrationEvent: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The integration's id. */
+				integration: string;
+				/** @description The inbound event's id. */
+				event: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['IntegrationEvent'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */

@@ -13,3 +13,4 @@ import './notifications/jobs';
 import './queue/worker-job';
 import './storage/sweep-job';
 import './secrets/seed-job';
+import './integrations/jobs';

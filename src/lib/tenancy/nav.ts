@@ -14,6 +14,7 @@ import ShieldCheckIcon from '@lucide/svelte/icons/shield-check';
 import UsersIcon from '@lucide/svelte/icons/users';
 import UsersRoundIcon from '@lucide/svelte/icons/users-round';
 import WebhookIcon from '@lucide/svelte/icons/webhook';
+import PlugIcon from '@lucide/svelte/icons/plug';
 
 /**
  * The tenant app's sections, in the order the sidebar shows them. A section is listed only to
@@ -44,6 +45,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/settings'
 	| '/(app)/t/[slug]/settings/api-keys'
 	| '/(app)/t/[slug]/settings/events'
+	| '/(app)/t/[slug]/settings/integrations'
 	| '/(app)/t/[slug]/settings/notifications'
 	| '/(app)/t/[slug]/settings/secrets'
 	| '/(app)/t/[slug]/settings/webhooks';
@@ -143,6 +145,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Organisation',
 		icon: ActivityIcon,
 		anyOf: ['audit.read', 'webhooks.manage']
+	},
+	{
+		path: '/settings/integrations',
+		route: '/(app)/t/[slug]/settings/integrations',
+		label: 'Integrations',
+		group: 'Organisation',
+		icon: PlugIcon,
+		anyOf: ['integrations.read']
 	},
 	{
 		path: '/settings/webhooks',

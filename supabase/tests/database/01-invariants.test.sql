@@ -2,6 +2,7 @@
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
 select plan(75);
+select plan(79);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -13,6 +14,9 @@ select tables_are('public', array[
   'notification_kinds', 'notification_preferences', 'notifications', 'tenant_notification_settings',
   'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints',
   'secret_data_keys', 'secret_versions', 'secrets', 'support_macros', 'support_messages', 'support_tickets'], 'the tables of schema public are the pinned list');
+  'secret_data_keys', 'secret_versions', 'secrets',
+  'github_repos', 'integration_events', 'integration_secrets', 'integration_types', 'integrations', 'slack_channels',
+  'slack_workspaces'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(
@@ -87,6 +91,15 @@ select policies_are('public', 'support_macros', array['support_macros_delete_sta
 select policies_are('public', 'secrets', array['secrets_select_mfa', 'secrets_select_owner', 'secrets_select_permitted']);
 select policies_are('public', 'secret_versions', array['secret_versions_select_mfa', 'secret_versions_select_owner', 'secret_versions_select_permitted']);
 select policies_are('public', 'secret_data_keys', array[]::name[]);
+-- Integrations (20261203000200_integrations.sql): the type registry public, everything else read with
+-- integrations.read; written by the RPCs, the inbound endpoint and the sync job only.
+select policies_are('public', 'integration_types', array['integration_types_select_authenticated']);
+select policies_are('public', 'integrations', array['integrations_select_mfa', 'integrations_select_permitted']);
+select policies_are('public', 'integration_secrets', array['integration_secrets_select_mfa', 'integration_secrets_select_permitted']);
+select policies_are('public', 'integration_events', array['integration_events_select_mfa', 'integration_events_select_permitted']);
+select policies_are('public', 'github_repos', array['github_repos_select_mfa', 'github_repos_select_permitted']);
+select policies_are('public', 'slack_workspaces', array['slack_workspaces_select_mfa', 'slack_workspaces_select_permitted']);
+select policies_are('public', 'slack_channels', array['slack_channels_select_mfa', 'slack_channels_select_permitted']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -173,9 +186,11 @@ select is(
         'create_api_key(uuid,text,text,text[],uuid,uuid,timestamp with time zone,integer)',
         'create_support_ticket(uuid,text,text,text,text,uuid)', 'create_tenant(text,text,text,text)',
         'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)', 'delete_webhook_endpoint(uuid)',
+        'create_integration(uuid,text,text,jsonb,uuid,uuid)',
         'create_secret(uuid,uuid,text,text,text,text,uuid,uuid,uuid,uuid,text,text,jsonb)',
         'create_tenant(text,text,text,text)',
-        'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)', 'delete_secret(uuid)', 'delete_webhook_endpoint(uuid)',
+        'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)', 'delete_integration(uuid)', 'delete_secret(uuid)', 'delete_webhook_endpoint(uuid)',
+        'disconnect_integration(uuid)',
         'grantable_roles(uuid)',
         'has_staff_role(staff_role)', 'invitation_preview(text)', 'invite_member(uuid,text,uuid)',
         'invite_to_team(uuid[],text,uuid)',
@@ -188,8 +203,16 @@ select is(
         'set_project_role(uuid,uuid,uuid)', 'set_support_ticket_status(uuid,text)', 'set_webhook_endpoint_enabled(uuid,boolean)',
         'staff_reply_support_ticket(uuid,text,boolean,text)', 'staff_update_support_ticket(uuid,text,text)',
         'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'support_staff()', 'suspend_tenant(uuid,text)',
+        'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
+        'record_integration_check(uuid,boolean,text)',
+        'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
+        'replay_integration_event(uuid)', 'replay_webhook_delivery(uuid)', 'reveal_secret(uuid,integer)', 'reveal_webhook_secret(uuid)',
+        'revoke_api_key(uuid)', 'revoke_invitation(uuid)', 'rotate_api_key(uuid,text,integer)',
+        'rotate_webhook_secret(uuid,uuid,text,integer)', 'send_webhook_test(uuid)',
+        'set_integration_secret(uuid,text,uuid)', 'set_project_role(uuid,uuid,uuid)', 'set_webhook_endpoint_enabled(uuid,boolean)',
+        'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
         'tenant_mfa_blocked(uuid)', 'tenantry_pre_request()', 'transfer_ownership(uuid,uuid)',
-        'update_webhook_endpoint(uuid,text,text,text[],integer)', 'usage_summary(uuid)', 'use_secret(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)',
+        'update_integration(uuid,text,jsonb)', 'update_webhook_endpoint(uuid,text,text,text[],integer)', 'usage_summary(uuid)', 'use_secret(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)',
         'webhook_event_types()'],
   'the RPCs authenticated may call are the pinned list');
 
@@ -264,7 +287,10 @@ select is(
      -- webhook deliveries and attempts are the dispatcher's own log (test and replay are audit events);
      -- jobs are the queue's own log of system work, written only by its RPCs
      and c.relname not in ('audit_logs', 'events', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency',
-                           'notifications', 'webhook_deliveries', 'webhook_attempts', 'jobs')),
+                           'notifications', 'webhook_deliveries', 'webhook_attempts', 'jobs',
+                           -- inbound events are the providers' log (a replay is an audit event); the caches are
+                           -- copies of what the providers list
+                           'integration_events', 'github_repos', 'slack_workspaces', 'slack_channels')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c

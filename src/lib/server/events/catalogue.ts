@@ -55,6 +55,13 @@ const usage = z.object({
 	hard_limit: z.number().int().nullable()
 });
 
+const integrationType = z.enum(['github', 'slack', 'odoo', 'supabase', 'generic_webhook']);
+const integration = z.object({
+	integration_id: id,
+	integration_type: integrationType,
+	name: z.string()
+});
+
 const payment = z.object({
 	subscription_id: id.nullable(),
 	plan: z.string().nullable(),
@@ -424,6 +431,40 @@ export const EVENT_CATALOGUE = {
 			secret_id: id,
 			name: z.string(),
 			version: z.int().meta({ description: 'The version whose value was read (never the value).' })
+		})
+	),
+	'integration.connected': event(
+		'integrations',
+		'integration',
+		"An integration's connection check passed (it was not connected before).",
+		integration
+	),
+	'integration.disconnected': event(
+		'integrations',
+		'integration',
+		'An integration was disconnected (or deleted): its secrets and caches are gone.',
+		integration
+	),
+	'integration.failed': event(
+		'integrations',
+		'integration',
+		"An integration's connection check or sync failed (it was not failing before).",
+		integration.extend({ error: z.string().meta({ description: 'The failed check, in words.' }) })
+	),
+	'integration.event_received': event(
+		'integrations',
+		'integration',
+		'An inbound event from a provider was verified and processed.',
+		z.object({
+			integration_id: id,
+			integration_type: integrationType,
+			provider_event: z.string().meta({
+				description: 'The provider’s event: push, pull_request.opened, message, channel_created …'
+			}),
+			delivery_id: z.string().meta({
+				description: 'The provider’s delivery id (X-GitHub-Delivery, Slack event_id, webhook-id).'
+			}),
+			summary: z.string().meta({ description: 'What happened, in a sentence.' })
 		})
 	)
 } satisfies Record<string, EventDefinition>;

@@ -210,6 +210,16 @@ const schema = z
 			.int()
 			.min(100, { error: 'expected 100 or more milliseconds' })
 			.default(1_000),
+		/** GitHub's REST API, for integrations (tests point it at a local fake). */
+		GITHUB_API_URL: publicUrl.default('https://api.github.com'),
+		/** Slack's Web API, for integrations and Slack notifications (tests point it at a local fake). */
+		SLACK_API_URL: publicUrl.default('https://slack.com/api'),
+		/** How often connected GitHub and Slack integrations' caches are refreshed (0: never). */
+		INTEGRATIONS_SYNC_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(900_000),
 		/** How often the job queue's worker looks for due jobs besides LISTEN jobs and its timer (docs/queue.md). */
 		QUEUE_POLL_MS: z.coerce
 			.number({ error: 'expected milliseconds' })

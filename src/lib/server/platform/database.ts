@@ -55,12 +55,6 @@ export type StaffRole = "billing_admin" | "super_admin" | "support";
 
 export type SubscriptionStatus = "active" | "cancelled" | "expired" | "past_due" | "pending_verification" | "trialing";
 
-export type SupportMessageKind = "internal_note" | "reply";
-
-export type SupportPriority = "high" | "low" | "medium" | "urgent";
-
-export type SupportStatus = "closed" | "in_progress" | "open" | "pending" | "resolved";
-
 export type TenantStatus = "active" | "archived" | "pending" | "suspended";
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -114,27 +108,6 @@ export interface ApiKeys {
   scope: ApiKeyScope;
   tenant_id: string;
   updated_at: Generated<Timestamp>;
-}
-
-export interface AttachmentOwners {
-  bucket: string;
-  description: string;
-  module: string;
-  owner_type: string;
-}
-
-export interface Attachments {
-  bucket: string;
-  byte_size: Int8;
-  content_type: string;
-  created_at: Generated<Timestamp>;
-  created_by: Generated<string | null>;
-  file_name: string;
-  id: Generated<string>;
-  object_path: string;
-  owner_id: string;
-  owner_type: string;
-  tenant_id: string;
 }
 
 export interface AuditLogs {
@@ -249,6 +222,71 @@ export interface EventTypes {
   version: Generated<number>;
 }
 
+export interface GithubRepos {
+  archived: Generated<boolean>;
+  default_branch: string | null;
+  full_name: string;
+  html_url: string | null;
+  integration_id: string;
+  private: Generated<boolean>;
+  pushed_at: Timestamp | null;
+  repo_id: Int8;
+  synced_at: Generated<Timestamp>;
+  tenant_id: string;
+}
+
+export interface IntegrationEvents {
+  attempts: Generated<number>;
+  body: string;
+  delivery_id: string;
+  error: string | null;
+  headers: Generated<Json>;
+  id: Generated<string>;
+  integration_id: string;
+  processed_at: Timestamp | null;
+  provider_event: string;
+  received_at: Generated<Timestamp>;
+  replays: Generated<number>;
+  status: Generated<string>;
+  summary: string | null;
+  tenant_id: string;
+}
+
+export interface Integrations {
+  config: Generated<Json>;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  environment_id: string | null;
+  id: Generated<string>;
+  last_checked_at: Timestamp | null;
+  last_error: string | null;
+  last_synced_at: Timestamp | null;
+  name: string;
+  project_id: string | null;
+  status: Generated<string>;
+  tenant_id: string;
+  type: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface IntegrationSecrets {
+  created_at: Generated<Timestamp>;
+  integration_id: string;
+  name: string;
+  secret_id: string;
+  tenant_id: string;
+}
+
+export interface IntegrationTypes {
+  config_fields: Generated<Json>;
+  description: string;
+  inbound: string | null;
+  name: string;
+  required_secrets: Generated<string[]>;
+  secret_names: Generated<string[]>;
+  type: string;
+}
+
 export interface Invitations {
   accepted_at: Timestamp | null;
   accepted_by: string | null;
@@ -262,14 +300,6 @@ export interface Invitations {
   role_id: string | null;
   tenant_id: string;
   token_hash: Buffer;
-}
-
-export interface InvitationTeams {
-  added_by: Generated<string | null>;
-  created_at: Generated<Timestamp>;
-  invitation_id: string;
-  team_id: string;
-  tenant_id: string;
 }
 
 export interface InvoiceLines {
@@ -582,6 +612,27 @@ export interface SecretVersions {
   version: number;
 }
 
+export interface SlackChannels {
+  channel_id: string;
+  integration_id: string;
+  is_archived: Generated<boolean>;
+  is_private: Generated<boolean>;
+  name: string;
+  num_members: number | null;
+  synced_at: Generated<Timestamp>;
+  tenant_id: string;
+}
+
+export interface SlackWorkspaces {
+  bot_user_id: string | null;
+  integration_id: string;
+  synced_at: Generated<Timestamp>;
+  team_id: string;
+  team_name: string;
+  tenant_id: string;
+  url: string | null;
+}
+
 export interface Subscriptions {
   billing_interval: Generated<BillingInterval>;
   cancel_at_period_end: Generated<boolean>;
@@ -605,52 +656,6 @@ export interface Subscriptions {
   stripe_subscription_id: string | null;
   tenant_id: string;
   trial_end: Timestamp | null;
-  updated_at: Generated<Timestamp>;
-}
-
-export interface SupportMacros {
-  body: string;
-  created_at: Generated<Timestamp>;
-  created_by: Generated<string | null>;
-  id: Generated<string>;
-  title: string;
-  updated_at: Generated<Timestamp>;
-}
-
-export interface SupportMessages {
-  author_id: Generated<string | null>;
-  author_side: string;
-  body: string;
-  created_at: Generated<Timestamp>;
-  id: Generated<string>;
-  kind: Generated<SupportMessageKind>;
-  search: Generated<string | null>;
-  tenant_id: string;
-  ticket_id: string;
-}
-
-export interface SupportTickets {
-  assignee_id: string | null;
-  category: Generated<string>;
-  closed_at: Timestamp | null;
-  created_at: Generated<Timestamp>;
-  description: string;
-  first_responded_at: Timestamp | null;
-  first_response_breached: Generated<boolean>;
-  first_response_due_at: Timestamp;
-  id: Generated<string>;
-  merged_into_id: string | null;
-  number: number;
-  priority: Generated<SupportPriority>;
-  project_id: string | null;
-  requester_id: Generated<string | null>;
-  resolution_breached: Generated<boolean>;
-  resolution_due_at: Timestamp;
-  resolved_at: Timestamp | null;
-  search: Generated<string | null>;
-  status: Generated<SupportStatus>;
-  subject: string;
-  tenant_id: string;
   updated_at: Generated<Timestamp>;
 }
 
@@ -837,8 +842,6 @@ export interface WebhookEndpointSecrets {
 export interface DB {
   api_idempotency: ApiIdempotency;
   api_keys: ApiKeys;
-  attachment_owners: AttachmentOwners;
-  attachments: Attachments;
   audit_log_seals: AuditLogSeals;
   audit_logs: AuditLogs;
   "auth.users": AuthUsers;
@@ -846,7 +849,11 @@ export interface DB {
   environments: Environments;
   event_types: EventTypes;
   events: Events;
-  invitation_teams: InvitationTeams;
+  github_repos: GithubRepos;
+  integration_events: IntegrationEvents;
+  integration_secrets: IntegrationSecrets;
+  integration_types: IntegrationTypes;
+  integrations: Integrations;
   invitations: Invitations;
   invoice_lines: InvoiceLines;
   invoices: Invoices;
@@ -869,10 +876,9 @@ export interface DB {
   secret_data_keys: SecretDataKeys;
   secret_versions: SecretVersions;
   secrets: Secrets;
+  slack_channels: SlackChannels;
+  slack_workspaces: SlackWorkspaces;
   subscriptions: Subscriptions;
-  support_macros: SupportMacros;
-  support_messages: SupportMessages;
-  support_tickets: SupportTickets;
   system_settings: SystemSettings;
   team_members: TeamMembers;
   teams: Teams;

@@ -197,6 +197,22 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN292: { message: 'This notification has no daily digest: choose on or off.' },
 	TN293: { message: 'Security notices are personal: the organisation does not choose them.' },
 	TN294: { message: 'Unknown notification type.' },
+	TN330: { message: 'No such integration, or you may not manage it (integrations.manage).' },
+	TN331: { field: 'type', message: 'Choose an integration type from the list.' },
+	TN332: { field: 'name', message: 'Give the integration a name of at most 100 characters.' },
+	TN333: { message: 'The settings do not fit this type of integration: check each field.' },
+	TN334: {
+		field: 'projectId',
+		message: 'Choose a project of this organisation, and an environment of that project.'
+	},
+	TN335: { message: 'That secret does not belong to this integration.' },
+	TN336: { message: 'This integration is disconnected: enter its secrets again to reconnect it.' },
+	TN337: { message: 'No such inbound event, or you may not manage it (integrations.manage).' },
+	TN338: { message: 'This event is queued for processing already: wait for it, then replay.' },
+	TN339: { message: 'An organisation has at most 50 integrations: delete one first.' },
+	TN340: { message: 'This type of integration takes no inbound events.' },
+	TN341: { message: 'A failed connection test says why.' },
+	TN342: { field: 'name', message: 'Another integration already has this name: choose another.' },
 	TN350: { message: 'No job queue has that name: its module registers it in its migration.' },
 	TN351: {
 		message:
