@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(68);
+select plan(73);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -11,7 +11,8 @@ select tables_are('public', array[
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
   'subscriptions', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics', 'user_preferences',
   'notification_kinds', 'notification_preferences', 'notifications', 'tenant_notification_settings',
-  'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints'], 'the tables of schema public are the pinned list');
+  'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints',
+  'workflow_approvals', 'workflow_runs', 'workflow_step_runs', 'workflow_versions', 'workflows'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(
@@ -72,6 +73,12 @@ select policies_are('public', 'webhook_endpoints', array['webhook_endpoints_sele
 select policies_are('public', 'webhook_endpoint_secrets', array[]::name[]);
 select policies_are('public', 'webhook_deliveries', array['webhook_deliveries_select_mfa', 'webhook_deliveries_select_permitted']);
 select policies_are('public', 'webhook_attempts', array['webhook_attempts_select_mfa', 'webhook_attempts_select_permitted']);
+-- Workflows (20261203000300_workflows.sql): read by workflows.manage holders; written only by the RPCs and the engine.
+select policies_are('public', 'workflows', array['workflows_select_mfa', 'workflows_select_permitted']);
+select policies_are('public', 'workflow_versions', array['workflow_versions_select_mfa', 'workflow_versions_select_permitted']);
+select policies_are('public', 'workflow_runs', array['workflow_runs_select_mfa', 'workflow_runs_select_permitted']);
+select policies_are('public', 'workflow_step_runs', array['workflow_step_runs_select_mfa', 'workflow_step_runs_select_permitted']);
+select policies_are('public', 'workflow_approvals', array['workflow_approvals_select_mfa', 'workflow_approvals_select_permitted']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -152,22 +159,25 @@ select is(
   array['accept_invitation(text)', 'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
         'api_key_grantable_permissions(uuid,uuid)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
         'billing_invoice(uuid,uuid)', 'billing_overview(uuid)', 'cancel_subscription(uuid,boolean)',
-        'change_member_role(uuid,uuid,uuid)',
+        'cancel_workflow_run(uuid)', 'change_member_role(uuid,uuid,uuid)',
         'create_api_key(uuid,text,text,text[],uuid,uuid,timestamp with time zone,integer)',
-        'create_tenant(text,text,text,text)',
-        'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)', 'delete_webhook_endpoint(uuid)',
-        'grantable_roles(uuid)',
+        'create_tenant(text,text,text,text)', 'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)',
+        'create_workflow(uuid,uuid,text,text,jsonb)', 'decide_workflow_approval(uuid,boolean,text)',
+        'delete_webhook_endpoint(uuid)', 'delete_workflow(uuid)', 'grantable_roles(uuid)',
         'has_staff_role(staff_role)', 'invitation_preview(text)', 'invite_member(uuid,text,uuid)',
-        'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
-        'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
-        'replay_webhook_delivery(uuid)', 'reveal_webhook_secret(uuid)',
-        'revoke_api_key(uuid)', 'revoke_invitation(uuid)', 'rotate_api_key(uuid,text,integer)',
-        'rotate_webhook_secret(uuid,uuid,text,integer)', 'send_webhook_test(uuid)',
-        'set_project_role(uuid,uuid,uuid)', 'set_webhook_endpoint_enabled(uuid,boolean)',
+        'leave_tenant(uuid)', 'my_permissions(uuid)', 'pending_workflow_approvals(uuid)',
+        'reactivate_tenant(uuid,text)', 'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)',
+        'remove_member(uuid,uuid)', 'replay_webhook_delivery(uuid)', 'rerun_workflow_run(uuid)',
+        'reveal_webhook_secret(uuid)', 'revoke_api_key(uuid)', 'revoke_invitation(uuid)',
+        'rotate_api_key(uuid,text,integer)', 'rotate_webhook_secret(uuid,uuid,text,integer)',
+        'send_webhook_test(uuid)', 'set_project_role(uuid,uuid,uuid)', 'set_webhook_endpoint_enabled(uuid,boolean)',
+        'set_workflow_enabled(uuid,boolean)', 'start_workflow_run(uuid,jsonb)',
         'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
         'tenant_mfa_blocked(uuid)', 'tenantry_pre_request()', 'transfer_ownership(uuid,uuid)',
-        'update_webhook_endpoint(uuid,text,text,text[],integer)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)',
-        'webhook_event_types()'],
+        'update_webhook_endpoint(uuid,text,text,text[],integer)', 'update_workflow(uuid,text,text,jsonb)',
+        'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)',
+        'webhook_event_types()', 'workflow_notify(uuid,text,uuid,text)',
+        'workflow_send_email(uuid,text,uuid,text,text)'],
   'the RPCs authenticated may call are the pinned list');
 
 -- Privileges: no TRUNCATE for API roles anywhere; the audit tables and the event log are read-only for all of them.
@@ -233,9 +243,11 @@ select is(
      -- api_idempotency is the API's record of its own requests (their writes are audited);
      -- events is itself an append-only log of audited changes (TN050), like audit_logs;
      -- notifications is a person's own inbox, written by the fan-out and only marked read or archived;
-     -- webhook deliveries and attempts are the dispatcher's own log (test and replay are audit events)
+     -- webhook deliveries and attempts are the dispatcher's own log (test and replay are audit events);
+     -- workflow versions, runs and steps are the engine's own log (run, rerun and cancel are audit events)
      and c.relname not in ('audit_logs', 'events', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency',
-                           'notifications', 'webhook_deliveries', 'webhook_attempts')),
+                           'notifications', 'webhook_deliveries', 'webhook_attempts',
+                           'workflow_versions', 'workflow_runs', 'workflow_step_runs')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c
