@@ -5,7 +5,7 @@ select plan(73);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
-  'api_idempotency', 'api_keys', 'audit_log_seals', 'audit_logs', 'environments', 'event_types', 'events', 'invitations', 'memberships', 'permissions',
+  'api_idempotency', 'api_keys', 'audit_log_seals', 'audit_logs', 'environments', 'event_types', 'events', 'invitations', 'jobs', 'memberships', 'permissions',
   'platform_staff', 'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles',
   'system_settings', 'team_members', 'teams', 'tenant_domains', 'tenants',
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
@@ -244,9 +244,10 @@ select is(
      -- events is itself an append-only log of audited changes (TN050), like audit_logs;
      -- notifications is a person's own inbox, written by the fan-out and only marked read or archived;
      -- webhook deliveries and attempts are the dispatcher's own log (test and replay are audit events);
+     -- jobs are the queue's own log of system work, written only by its RPCs;
      -- workflow versions, runs and steps are the engine's own log (run, rerun and cancel are audit events)
      and c.relname not in ('audit_logs', 'events', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency',
-                           'notifications', 'webhook_deliveries', 'webhook_attempts',
+                           'notifications', 'webhook_deliveries', 'webhook_attempts', 'jobs',
                            'workflow_versions', 'workflow_runs', 'workflow_step_runs')),
   null, 'every tenant table is audited');
 select is(

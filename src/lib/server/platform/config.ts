@@ -184,6 +184,18 @@ const schema = z
 			.int()
 			.min(100, { error: 'expected 100 or more milliseconds' })
 			.default(1_000),
+		/** How often the job queue's worker looks for due jobs besides LISTEN jobs and its timer (docs/queue.md). */
+		QUEUE_POLL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(100, { error: 'expected 100 or more milliseconds' })
+			.default(1_000),
+		/** How long shutdown waits for running jobs before aborting them (their leases then pass). */
+		QUEUE_SHUTDOWN_GRACE_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 or more milliseconds' })
+			.default(10_000),
 		/** npm run bench -- api only: the JSON file /api/bench-floor answers with (unset: 404). */
 		BENCH_FLOOR_FILE: z.string().min(1).optional(),
 		API_PERSON_RATE_LIMIT: z.coerce

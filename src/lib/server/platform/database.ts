@@ -276,6 +276,25 @@ export interface Invoices {
   updated_at: Generated<Timestamp>;
 }
 
+export interface Jobs {
+  attempts: Generated<number>;
+  claimed_by: string | null;
+  claimed_until: Timestamp | null;
+  completed_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  dedupe_key: string | null;
+  id: Generated<string>;
+  last_error: string | null;
+  max_attempts: number;
+  payload: Generated<Json>;
+  queue: string;
+  result: Json | null;
+  run_at: Generated<Timestamp>;
+  status: Generated<string>;
+  tenant_id: string | null;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Memberships {
   created_at: Generated<Timestamp>;
   id: Generated<string>;
@@ -706,6 +725,7 @@ export interface DB {
   invitations: Invitations;
   invoice_lines: InvoiceLines;
   invoices: Invoices;
+  jobs: Jobs;
   memberships: Memberships;
   notification_kinds: NotificationKinds;
   notification_preferences: NotificationPreferences;

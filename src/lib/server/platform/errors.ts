@@ -169,6 +169,23 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN292: { message: 'This notification has no daily digest: choose on or off.' },
 	TN293: { message: 'Security notices are personal: the organisation does not choose them.' },
 	TN294: { message: 'Unknown notification type.' },
+	TN350: { message: 'No job queue has that name: its module registers it in its migration.' },
+	TN351: {
+		message:
+			'A job needs a JSON object as payload, 1–100 attempts and a dedupe key of 1–200 characters.'
+	},
+	TN352: {
+		message:
+			'A job claim needs queues, a worker, 1–1000 jobs and a 1–3600 s lease; a failure its error.'
+	},
+	TN353: {
+		message: 'This worker no longer holds the job: it finished, was cancelled or was taken over.'
+	},
+	TN354: { message: 'No such job.' },
+	TN355: {
+		message: 'This job has succeeded or was cancelled already: there is nothing to cancel.'
+	},
+	TN356: { message: 'Only a failed or cancelled job can be queued again.' },
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

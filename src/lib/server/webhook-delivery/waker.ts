@@ -6,11 +6,10 @@
  * deliveries queued through the wire server). One request in flight; wakes meanwhile coalesce
  * into one more when it returns.
  */
-import pg from 'pg';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../platform/database';
 import type { Engine } from '../platform/engine';
-import type { EmbeddedEngine } from '../platform/embedded';
+import { listen } from '../platform/listen';
 import { runAsServiceRole } from '../platform/rls';
 
 export const CHANNEL = 'webhook_deliveries';
@@ -112,28 +111,11 @@ export function createWaker(options: {
 }
 
 /** Calls `onNotify` on every notification of CHANNEL; resolves with the function that stops it. */
-export async function listenForDeliveries(
+export function listenForDeliveries(
 	engine: Engine,
 	databaseUrl: string | undefined,
 	onNotify: () => void,
 	log: (line: string) => void = () => {}
 ): Promise<() => Promise<void>> {
-	if (engine.kind === 'embedded') {
-		const { pglite, lock } = engine as EmbeddedEngine;
-		// LISTEN is a statement: it waits its turn like every other client's.
-		const release = await lock.acquire();
-		try {
-			await pglite.listen(CHANNEL, onNotify);
-		} finally {
-			release();
-		}
-		return async () => {};
-	}
-	if (!databaseUrl) throw new Error('LISTEN needs the database URL (DATABASE_URL).');
-	const client = new pg.Client({ connectionString: databaseUrl });
-	client.on('notification', onNotify);
-	client.on('error', (error) => log(`webhook.wake: LISTEN connection: ${error.message}`));
-	await client.connect();
-	await client.query(`listen ${CHANNEL}`);
-	return () => client.end();
+	return listen(engine, databaseUrl, CHANNEL, onNotify, (line) => log(`webhook.wake: ${line}`));
 }
