@@ -207,6 +207,11 @@ insert into public.notification_kinds
   ('workflow.notification', 'workflows', 'Message from a workflow', 'The member the step names', '{}', true, '/t/{slug}/workflows', false, true, true, false),
   ('workflow.run_failed', 'workflows', 'Workflow run failed', 'People who manage workflows', '{workflows.manage}', false, '/t/{slug}/workflows', false, false, true, true);
 
+-- Every step is a job of this queue (20261203000000_queue.sql); a step's own "retries" sets its
+-- job's attempts. Backoff between attempts: 5 s, 30 s, 2 min, 10 min, then 30 min.
+select private.register_job_queue('workflows.step', 'Runs one step of a workflow run, with its owner''s rights',
+                                  5, '[5, 30, 120, 600, 1800]'::jsonb);
+
 insert into public.system_settings (key, value, category, description, is_public) values
   ('workflows.step_max_attempts', '5', 'workflows',
    'Attempts of a workflow step before it fails (a step''s own "retries" overrides it).', false),
@@ -827,8 +832,8 @@ begin
   where r.id = v_run.id;
   update public.workflow_step_runs s set status = 'cancelled', ended_at = now()
   where s.tenant_id = v_run.tenant_id and s.run_id = v_run.id and s.status in ('queued', 'running', 'waiting');
-  perform public.cancel_job(s.job_id) from public.workflow_step_runs s
-  where s.tenant_id = v_run.tenant_id and s.run_id = v_run.id and s.job_id is not null;
+  perform public.cancel_job(j.id) from public.workflow_step_runs s join public.jobs j on j.id = s.job_id
+  where s.tenant_id = v_run.tenant_id and s.run_id = v_run.id and j.status = 'pending';
   perform private.audit_event(v_run.tenant_id, 'workflow.cancel', 'workflow_runs', v_run.id::text,
                               jsonb_build_object('status', v_run.status), jsonb_build_object('status', 'cancelled'));
 end

@@ -9,7 +9,7 @@
 -- frank owner, gina developer; sue support staff). A workflow of acme with one run, step and
 -- approval is written directly (as the engine would) for the matrix.
 begin;
-select plan(233);
+select plan(271);
 
 select tests.seed_fixture();
 
@@ -231,6 +231,136 @@ select is(
    where has_function_privilege('authenticated', f, 'execute') or has_function_privilege('anon', f, 'execute')
       or not has_function_privilege('service_role', f, 'execute')),
   null, 'the engine''s functions are executable by service_role only');
+
+-- ---------------------------------------------------------------------------------------------
+-- Runs start from events, in the event's transaction, once per event per workflow
+-- ---------------------------------------------------------------------------------------------
+
+select tests.authenticate_as('alice');
+insert into ids values ('on_project', public.create_workflow(tests.tenant_id('test-acme'), null, 'New projects', '',
+  '{"trigger": {"type": "event", "event": "project.created", "filter": {"name": "Apollo"}},
+    "steps": [{"id": "a", "kind": "notify", "to": "{{input.user_id}}", "text": "A", "next": "b"},
+              {"id": "b", "kind": "approval", "permission": "projects.update", "timeout_seconds": 60, "approved": "c"},
+              {"id": "c", "kind": "notify", "to": "{{input.user_id}}", "text": "C"}]}'));
+insert into ids values ('off', public.create_workflow(tests.tenant_id('test-acme'), null, 'Off', '',
+  '{"trigger": {"type": "event", "event": "project.created"}, "steps": [{"id": "a", "kind": "notify"}]}'));
+select public.set_workflow_enabled(pg_temp.id('on_project'), true);
+insert into public.projects (tenant_id, slug, name) values (tests.tenant_id('test-acme'), 'apollo', 'Apollo'),
+                                                            (tests.tenant_id('test-acme'), 'zeus', 'Zeus');
+select tests.clear_authentication();
+insert into ids select 'apollo_event', id from public.events where type = 'project.created' and payload ->> 'name' = 'Apollo'
+  and tenant_id = tests.tenant_id('test-acme');
+insert into ids select 'run', id from public.workflow_runs where workflow_id = pg_temp.id('on_project');
+
+select results_eq(
+  format('select trigger_kind, trigger_key, event_id, status, input #>> ''{event,type}'', input #>> ''{event,payload,name}'' from public.workflow_runs where workflow_id = %L', pg_temp.id('on_project')),
+  format('values (%L::text, %L::text, %L::uuid, %L::text, %L::text, %L::text)', 'event', 'event:' || pg_temp.id('apollo_event'),
+         pg_temp.id('apollo_event'), 'queued', 'project.created', 'Apollo'),
+  'a project.created event matching the filter started ONE run, in its transaction, with the event as input');
+select results_eq(
+  format('select queue, tenant_id, payload, dedupe_key, status from public.jobs where id = (select job_id from public.workflow_step_runs where run_id = %L and step_id = %L)', pg_temp.id('run'), 'a'),
+  format('values (%L::text, %L::uuid, %L::jsonb, %L::text, %L::text)', 'workflows.step', tests.tenant_id('test-acme'),
+         jsonb_build_object('run_id', pg_temp.id('run'), 'step_id', 'a'),
+         'workflow:' || pg_temp.id('on_project') || ':event:' || pg_temp.id('apollo_event'), 'pending'),
+  'its first step is a job of the one queue, deduplicated by workflow and event');
+select is((select count(*)::int from public.workflow_runs where workflow_id = pg_temp.id('off')), 0,
+  'a workflow that is off starts nothing');
+select is((select private.start_workflow_run(w, 'event', 'event:' || pg_temp.id('apollo_event'), '{}')
+           from public.workflows w where w.id = pg_temp.id('on_project')), null,
+  'the same event again starts no second run …');
+select is((select count(*)::int from public.workflow_runs where workflow_id = pg_temp.id('on_project')), 1, '… one run');
+select is((select count(*)::int from public.jobs where queue = 'workflows.step' and payload ->> 'run_id' = pg_temp.id('run')::text), 1,
+  '… and one job');
+
+-- The engine (service_role) advances the run.
+select tests.authenticate_as_service_role('workflows.step');
+select is((select (public.workflow_step_begin(pg_temp.id('run'), 'a')) #>> '{step,kind}'), 'notify',
+  'the engine takes a step: its definition …');
+select is((select status from public.workflow_runs where id = pg_temp.id('run')), 'running', '… the run is running');
+select is((select public.workflow_step_finish(pg_temp.id('run'), 'a', 'succeeded', '{"sent": true}', null, '{b}', null)),
+  'running', 'a step succeeds and its next step is queued');
+select is((select status from public.workflow_step_runs where run_id = pg_temp.id('run') and step_id = 'b'), 'queued',
+  'step b is queued');
+select ok((select public.workflow_step_begin(pg_temp.id('run'), 'b')) is not null, 'the approval step is taken');
+select isnt((select public.workflow_request_approval(pg_temp.id('run'), 'b', 'projects.update', 'Ship it?', now() + interval '1 minute')),
+  null, 'the approval is requested');
+select is((select public.workflow_step_finish(pg_temp.id('run'), 'b', 'waiting', null, null, null, now() + interval '1 minute')),
+  'waiting', 'the step waits (its timeout is a job due when it expires)');
+select tests.clear_authentication();
+select is((select status from public.workflow_runs where id = pg_temp.id('run')), 'waiting', 'the run waits');
+select is((select array_agg(payload ->> 'user_id' order by payload ->> 'user_id') from public.events
+           where type = 'workflow.approval_requested' and subject_id = pg_temp.id('run')::text),
+  (select array_agg(u::text order by u::text) from unnest(array[tests.user_id('alice'), tests.user_id('bob')]) u),
+  'each member holding the permission is asked (one event each: their notification)');
+select is(tests.try_as('carol', format('select public.decide_workflow_approval(%L, true, null)',
+            (select id from public.workflow_approvals where run_id = pg_temp.id('run')))),
+  'error:TN367', 'a viewer cannot decide');
+select is(tests.do_as('bob', format('select public.decide_workflow_approval(%L, true, %L)',
+            (select id from public.workflow_approvals where run_id = pg_temp.id('run')), 'Go')),
+  'ok:1', 'a holder of projects.update approves');
+select results_eq(
+  format('select decision, decided_by, comment from public.workflow_approvals where run_id = %L', pg_temp.id('run')),
+  format('values (%L::text, %L::uuid, %L::text)', 'approved', tests.user_id('bob'), 'Go'),
+  'the decision, who and why are recorded');
+select is((select count(*)::int from public.jobs where dedupe_key = 'workflow_step:' || pg_temp.id('run') || ':b:decided'), 1,
+  'the step is queued again to follow its approved branch');
+select is(tests.try_as('alice', format('select public.decide_workflow_approval(%L, false, null)',
+            (select id from public.workflow_approvals where run_id = pg_temp.id('run')))),
+  'error:TN366', 'a decided approval cannot be decided again (TN366)');
+select tests.authenticate_as_service_role('workflows.step');
+select ok((select public.workflow_approval_timed_out(id) from public.workflow_approvals where run_id = pg_temp.id('run')) = false,
+  'a decided approval does not time out');
+select ok((select public.workflow_step_begin(pg_temp.id('run'), 'b') #>> '{approval,decision}') = 'approved',
+  'the engine sees the decision');
+select is((select public.workflow_step_finish(pg_temp.id('run'), 'b', 'succeeded', '{"decision": "approved"}', null, '{c}', null)),
+  'running', 'the approved branch is queued');
+select ok((select public.workflow_step_begin(pg_temp.id('run'), 'c')) is not null, 'the last step is taken');
+select is((select public.workflow_step_finish(pg_temp.id('run'), 'c', 'succeeded', '{"sent": true}', null, '{}', null)),
+  'succeeded', 'with nothing left the run succeeds');
+select tests.clear_authentication();
+select results_eq(
+  format('select status, output from public.workflow_runs where id = %L', pg_temp.id('run')),
+  $$values ('succeeded'::text, '{"a": {"sent": true}, "b": {"decision": "approved"}, "c": {"sent": true}}'::jsonb)$$,
+  'its output is every step''s');
+select is((select array_agg(type order by occurred_at, type) from public.events where subject_id = pg_temp.id('run')::text
+           and type in ('workflow.run_started', 'workflow.run_succeeded')),
+  array['workflow.run_started', 'workflow.run_succeeded'], 'workflow.run_started and workflow.run_succeeded are published');
+select tests.authenticate_as_service_role('workflows.step');
+select is((select public.workflow_step_begin(pg_temp.id('run'), 'c')), null, 'a step of an ended run is not taken again');
+select tests.clear_authentication();
+
+-- Cancelling and failing.
+select tests.authenticate_as('alice');
+insert into ids values ('manual_run', public.start_workflow_run(pg_temp.id('on_project'), '{"user_id": "x"}'));
+select tests.clear_authentication();
+select is((select status from public.jobs where dedupe_key like 'workflow:' || pg_temp.id('on_project') || ':manual:%'), 'pending',
+  'a manual run queues its first step');
+select is(tests.do_as('bob', format('select public.cancel_workflow_run(%L)', pg_temp.id('manual_run'))), 'ok:1',
+  'a manager cancels the run');
+select results_eq(
+  format('select r.status, s.status, j.status from public.workflow_runs r join public.workflow_step_runs s on s.run_id = r.id join public.jobs j on j.id = s.job_id where r.id = %L', pg_temp.id('manual_run')),
+  $$values ('cancelled'::text, 'cancelled'::text, 'cancelled'::text)$$, 'the run, its step and the step''s job are cancelled');
+select is(tests.try_as('bob', format('select public.cancel_workflow_run(%L)', pg_temp.id('manual_run'))), 'error:TN366',
+  'an ended run cannot be cancelled (TN366)');
+select tests.authenticate_as_service_role('workflows.step');
+select is((select public.workflow_step_begin(pg_temp.id('manual_run'), 'a')), null, 'the engine does not take a cancelled run''s step');
+select tests.clear_authentication();
+
+select tests.authenticate_as('alice');
+insert into ids values ('failing_run', public.rerun_workflow_run(pg_temp.id('run')));
+select tests.clear_authentication();
+select is((select rerun_of from public.workflow_runs where id = pg_temp.id('failing_run')), pg_temp.id('run'),
+  'a re-run is a new run of the same input, pointing at the first');
+select tests.authenticate_as_service_role('workflows.step');
+select ok((select public.workflow_step_begin(pg_temp.id('failing_run'), 'a')) is not null, 'its step is taken');
+select is((select public.workflow_step_finish(pg_temp.id('failing_run'), 'a', 'failed', null, 'the owner may not do that', null, null)),
+  'failed', 'a step that gave up …');
+select tests.clear_authentication();
+select results_eq(
+  format('select status, error from public.workflow_runs where id = %L', pg_temp.id('failing_run')),
+  $$values ('failed'::text, 'the owner may not do that'::text)$$, '… fails the run with its error');
+select is((select payload ->> 'summary' from public.events where type = 'workflow.run_failed' and subject_id = pg_temp.id('failing_run')::text),
+  'the owner may not do that', 'workflow.run_failed is published (the managers'' notification)');
 
 -- The owner leaving turns the workflow off.
 select tests.authenticate_as('bob');
