@@ -462,6 +462,11 @@ as $$
 declare
   v_match record;
 begin
+  -- A change a workflow's step made (the engine marks its owner's transaction) starts no workflow:
+  -- no loops, no chains.
+  if coalesce(current_setting('tenantry.workflow_run', true), '') <> '' then
+    return null;
+  end if;
   for v_match in
     select w, n.id as event_id, n.type, n.subject_type, n.subject_id, n.payload, n.occurred_at
     from new_events n
@@ -486,7 +491,8 @@ $$;
 
 comment on function private.start_event_workflows() is
   'After insert on events (per statement): a run (and its first step''s job) for every enabled workflow of the '
-  'tenant whose trigger event type is the event''s and whose filter the payload contains. Never for workflow.* events.';
+  'tenant whose trigger event type is the event''s and whose filter the payload contains. Never for workflow.* events, '
+  'nor for events of a workflow step''s own changes (tenantry.workflow_run set: no loops).';
 revoke all on function private.start_event_workflows() from public;
 
 create trigger events_start_workflows after insert on public.events
@@ -1004,7 +1010,7 @@ begin
   update public.workflow_runs r set status = 'running', started_at = coalesce(r.started_at, now())
   where r.id = v_run.id returning * into v_run;
   update public.workflow_step_runs s
-  set status = 'running', attempts = s.attempts + 1, started_at = coalesce(s.started_at, now()), error = null
+  set status = 'running', attempts = s.attempts + 1, started_at = coalesce(s.started_at, now())
   where s.id = v_step.id returning * into v_step;
   if v_started then
     perform private.publish_event(v_run.tenant_id, 'workflow.run_started', 'workflow_run', v_run.id::text,
@@ -1062,7 +1068,7 @@ begin
     return 'waiting';
   end if;
   update public.workflow_step_runs s
-  set status = p_status, output = p_output, error = left(p_error, 2000), ended_at = now(),
+  set status = p_status, output = p_output, error = coalesce(left(p_error, 2000), s.error), ended_at = now(),
       duration_ms = greatest(0, (extract(epoch from now() - s.started_at) * 1000)::integer)
   where s.id = v_step.id;
   if p_status = 'failed' then

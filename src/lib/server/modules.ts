@@ -11,3 +11,4 @@ import './usage/rollup-job';
 import './webhook-delivery/wake-job';
 import './notifications/jobs';
 import './queue/worker-job';
+import './workflows/jobs';
