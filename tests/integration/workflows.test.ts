@@ -11,6 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePayload } from '../../src/lib/server/events/catalogue';
 import { loadConfig } from '../../src/lib/server/platform/config';
 import type { DB } from '../../src/lib/server/platform/database';
 import { runWithClaims } from '../../src/lib/server/platform/rls';
@@ -102,6 +103,21 @@ function suite(name: string, factory: () => Promise<TestEngine>) {
 			worker = createWorker({ db, config, queues: [stepQueue as never], shutdownGraceMs: 2_000 });
 		});
 		afterAll(async () => {
+			// Every workflow.* event the runs published parses with its catalogue schema.
+			const { rows } = await sql<{ type: string; payload: unknown }>`
+				select type, payload from public.events where type like 'workflow.%'`.execute(db);
+			expect(new Set(rows.map((r) => r.type))).toEqual(
+				new Set([
+					'workflow.run_started',
+					'workflow.run_succeeded',
+					'workflow.run_failed',
+					'workflow.approval_requested',
+					'workflow.notification'
+				])
+			);
+			expect(rows.map((r) => parsePayload(r.type, r.payload)).filter((p) => !p.success)).toEqual(
+				[]
+			);
 			setEngineOptions({});
 			await worker.stop();
 			await t.dispose();
