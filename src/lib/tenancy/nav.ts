@@ -12,6 +12,7 @@ import ShieldCheckIcon from '@lucide/svelte/icons/shield-check';
 import UsersIcon from '@lucide/svelte/icons/users';
 import UsersRoundIcon from '@lucide/svelte/icons/users-round';
 import WebhookIcon from '@lucide/svelte/icons/webhook';
+import WorkflowIcon from '@lucide/svelte/icons/workflow';
 
 /**
  * The tenant app's sections, in the order the sidebar shows them. A section is listed only to
@@ -42,7 +43,8 @@ type TenantRoute =
 	| '/(app)/t/[slug]/settings/api-keys'
 	| '/(app)/t/[slug]/settings/events'
 	| '/(app)/t/[slug]/settings/notifications'
-	| '/(app)/t/[slug]/settings/webhooks';
+	| '/(app)/t/[slug]/settings/webhooks'
+	| '/(app)/t/[slug]/workflows';
 
 export const TENANT_SECTIONS: TenantSection[] = [
 	{
@@ -83,6 +85,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Workspace',
 		icon: FolderKanbanIcon,
 		anyOf: ['projects.read']
+	},
+	{
+		path: '/workflows',
+		route: '/(app)/t/[slug]/workflows',
+		label: 'Workflows',
+		group: 'Workspace',
+		icon: WorkflowIcon,
+		anyOf: ['workflows.manage']
 	},
 	{
 		path: '/audit',
