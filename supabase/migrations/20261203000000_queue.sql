@@ -9,7 +9,9 @@
 --
 -- Owns: table private.job_queues (the queues modules register, with their max attempts and
 -- optional schedule), table public.jobs; settings jobs.retry_schedule_seconds, jobs.max_attempts,
--- jobs.retention_days; private.register_job_queue, private.enqueue_job, private.job_retry_delay;
+-- jobs.retention_days; private.register_job_queue, private.enqueue_job, private.retry_delay (the
+-- retry schedule step with jitter, which private.webhook_retry_delay now uses too),
+-- private.job_retry_delay;
 -- public.claim_jobs, public.complete_job, public.fail_job, public.extend_job_lease,
 -- public.cancel_job, public.retry_job, public.jobs_next_due, public.purge_jobs (service_role
 -- only); the channel jobs (pg_notify with the queue's name after each enqueue). TN350–TN356.
@@ -117,8 +119,27 @@ comment on function private.register_job_queue(text, text, integer, jsonb) is
   'and retry schedule in seconds (null: the jobs.* settings).';
 revoke all on function private.register_job_queue(text, text, integer, jsonb) from public;
 
+-- The one retry schedule primitive (jobs and webhook delivery): step p_attempt of a schedule of
+-- seconds with ±10 % jitter, so retries of many failures spread out; past the last step, the last
+-- step again (p_repeat_last) or null (the schedule ran out).
+create or replace function private.retry_delay(p_steps jsonb, p_attempt integer, p_repeat_last boolean default false)
+returns interval
+language sql
+volatile
+set search_path = ''
+as $$
+  select make_interval(secs => (p_steps ->> (least(p_attempt, jsonb_array_length(p_steps)) - 1))::numeric
+                               * (0.9 + random() * 0.2))
+  where p_attempt >= 1 and (p_repeat_last or p_attempt <= jsonb_array_length(p_steps))
+$$;
+
+comment on function private.retry_delay(jsonb, integer, boolean) is
+  'Delay after failed attempt n of a schedule (a JSON array of seconds): step n ± 10 %; past the last step the last '
+  'step again (p_repeat_last) or null. Shared by the job queue and webhook delivery.';
+revoke all on function private.retry_delay(jsonb, integer, boolean) from public;
+
 -- The delay before attempt p_attempt + 1 of a job of p_queue after attempt p_attempt failed: the
--- queue's schedule (or jobs.retry_schedule_seconds), its last step repeated, with ±10 % jitter.
+-- queue's schedule (or jobs.retry_schedule_seconds), its last step repeated.
 create or replace function private.job_retry_delay(p_queue text, p_attempt integer)
 returns interval
 language sql
@@ -126,16 +147,30 @@ volatile
 security definer
 set search_path = ''
 as $$
-  select make_interval(secs => (s.steps ->> (least(greatest(p_attempt, 1), jsonb_array_length(s.steps)) - 1))::numeric
-                               * (0.9 + random() * 0.2))
-  from (select coalesce((select q.retry_schedule_seconds from private.job_queues q where q.queue = p_queue),
-                        private.setting('jobs.retry_schedule_seconds'),
-                        '[5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200, 86400]') as steps) s
+  select private.retry_delay(
+    coalesce((select q.retry_schedule_seconds from private.job_queues q where q.queue = p_queue),
+             private.setting('jobs.retry_schedule_seconds'),
+             '[5, 30, 120, 600, 1800, 3600, 10800, 21600, 43200, 86400]'),
+    greatest(p_attempt, 1), true)
 $$;
 
 comment on function private.job_retry_delay(text, integer) is
   'Delay after failed attempt n of a job of the queue: its schedule''s step n (the last step once it runs out) ± 10 %.';
 revoke all on function private.job_retry_delay(text, integer) from public;
+
+-- Webhook delivery (20261202000200) keeps its Standard Webhooks schedule and its end after the
+-- last step, on the shared primitive.
+create or replace function private.webhook_retry_delay(p_attempt integer)
+returns interval
+language sql
+volatile
+set search_path = ''
+as $$
+  select private.retry_delay(
+    coalesce(private.setting('webhooks.retry_schedule_seconds'),
+             '[5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400]'),
+    p_attempt, false)
+$$;
 
 -- ---------------------------------------------------------------------------------------------
 -- Enqueue (callable by the definer functions and triggers of other modules, and service_role)

@@ -11,4 +11,5 @@ import './usage/rollup-job';
 import './webhook-delivery/wake-job';
 import './notifications/jobs';
 import './queue/worker-job';
+import './integrations/jobs';
 import './workflows/jobs';

@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(73);
+select plan(84);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -12,6 +12,9 @@ select tables_are('public', array[
   'subscriptions', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics', 'user_preferences',
   'notification_kinds', 'notification_preferences', 'notifications', 'tenant_notification_settings',
   'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints',
+  'secret_data_keys', 'secret_versions', 'secrets',
+  'github_repos', 'integration_events', 'integration_secrets', 'integration_types', 'integrations', 'slack_channels',
+  'slack_workspaces',
   'workflow_approvals', 'workflow_runs', 'workflow_step_runs', 'workflow_versions', 'workflows'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
@@ -73,6 +76,20 @@ select policies_are('public', 'webhook_endpoints', array['webhook_endpoints_sele
 select policies_are('public', 'webhook_endpoint_secrets', array[]::name[]);
 select policies_are('public', 'webhook_deliveries', array['webhook_deliveries_select_mfa', 'webhook_deliveries_select_permitted']);
 select policies_are('public', 'webhook_attempts', array['webhook_attempts_select_mfa', 'webhook_attempts_select_permitted']);
+-- Secrets (20261203000100_secrets.sql): metadata read with secrets.read or the owner module's permission; written
+-- only by the RPCs; the data keys read by no API role at all.
+select policies_are('public', 'secrets', array['secrets_select_mfa', 'secrets_select_owner', 'secrets_select_permitted']);
+select policies_are('public', 'secret_versions', array['secret_versions_select_mfa', 'secret_versions_select_owner', 'secret_versions_select_permitted']);
+select policies_are('public', 'secret_data_keys', array[]::name[]);
+-- Integrations (20261203000200_integrations.sql): the type registry public, everything else read with
+-- integrations.read; written by the RPCs, the inbound endpoint and the sync job only.
+select policies_are('public', 'integration_types', array['integration_types_select_authenticated']);
+select policies_are('public', 'integrations', array['integrations_select_mfa', 'integrations_select_permitted']);
+select policies_are('public', 'integration_secrets', array['integration_secrets_select_mfa', 'integration_secrets_select_permitted']);
+select policies_are('public', 'integration_events', array['integration_events_select_mfa', 'integration_events_select_permitted']);
+select policies_are('public', 'github_repos', array['github_repos_select_mfa', 'github_repos_select_permitted']);
+select policies_are('public', 'slack_workspaces', array['slack_workspaces_select_mfa', 'slack_workspaces_select_permitted']);
+select policies_are('public', 'slack_channels', array['slack_channels_select_mfa', 'slack_channels_select_permitted']);
 -- Workflows (20261203000300_workflows.sql): read by workflows.manage holders; written only by the RPCs and the engine.
 select policies_are('public', 'workflows', array['workflows_select_mfa', 'workflows_select_permitted']);
 select policies_are('public', 'workflow_versions', array['workflow_versions_select_mfa', 'workflow_versions_select_permitted']);
@@ -156,28 +173,35 @@ select ok(not has_function_privilege('authenticated', 'private.member_permission
 select is(
   (select array_agg(p.oid::regprocedure::text order by p.oid::regprocedure::text) from pg_proc p join pg_namespace n on n.oid = p.pronamespace
    where n.nspname = 'public' and has_function_privilege('authenticated', p.oid, 'execute')),
-  array['accept_invitation(text)', 'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
+  array['accept_invitation(text)', 'add_secret_version(uuid,uuid,uuid,text,text,jsonb)',
+        'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
         'api_key_grantable_permissions(uuid,uuid)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
         'billing_invoice(uuid,uuid)', 'billing_overview(uuid)', 'cancel_subscription(uuid,boolean)',
         'cancel_workflow_run(uuid)', 'change_member_role(uuid,uuid,uuid)',
         'create_api_key(uuid,text,text,text[],uuid,uuid,timestamp with time zone,integer)',
+        'create_integration(uuid,text,text,jsonb,uuid,uuid)',
+        'create_secret(uuid,uuid,text,text,text,text,uuid,uuid,uuid,uuid,text,text,jsonb)',
         'create_tenant(text,text,text,text)', 'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)',
         'create_workflow(uuid,uuid,text,text,jsonb)', 'decide_workflow_approval(uuid,boolean,text)',
-        'delete_webhook_endpoint(uuid)', 'delete_workflow(uuid)', 'grantable_roles(uuid)',
-        'has_staff_role(staff_role)', 'invitation_preview(text)', 'invite_member(uuid,text,uuid)',
-        'leave_tenant(uuid)', 'my_permissions(uuid)', 'pending_workflow_approvals(uuid)',
-        'reactivate_tenant(uuid,text)', 'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)',
-        'remove_member(uuid,uuid)', 'replay_webhook_delivery(uuid)', 'rerun_workflow_run(uuid)',
-        'reveal_webhook_secret(uuid)', 'revoke_api_key(uuid)', 'revoke_invitation(uuid)',
-        'rotate_api_key(uuid,text,integer)', 'rotate_webhook_secret(uuid,uuid,text,integer)',
-        'send_webhook_test(uuid)', 'set_project_role(uuid,uuid,uuid)', 'set_webhook_endpoint_enabled(uuid,boolean)',
-        'set_workflow_enabled(uuid,boolean)', 'start_workflow_run(uuid,jsonb)',
-        'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
-        'tenant_mfa_blocked(uuid)', 'tenantry_pre_request()', 'transfer_ownership(uuid,uuid)',
+        'delete_integration(uuid)', 'delete_secret(uuid)', 'delete_webhook_endpoint(uuid)', 'delete_workflow(uuid)',
+        'disconnect_integration(uuid)', 'grantable_roles(uuid)', 'has_staff_role(staff_role)',
+        'invitation_preview(text)', 'invite_member(uuid,text,uuid)', 'leave_tenant(uuid)', 'my_permissions(uuid)',
+        'pending_workflow_approvals(uuid)', 'reactivate_tenant(uuid,text)',
+        'record_integration_check(uuid,boolean,text)',
+        'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
+        'replay_integration_event(uuid)', 'replay_webhook_delivery(uuid)', 'rerun_workflow_run(uuid)',
+        'reveal_secret(uuid,integer)', 'reveal_webhook_secret(uuid)', 'revoke_api_key(uuid)',
+        'revoke_invitation(uuid)', 'rotate_api_key(uuid,text,integer)',
+        'rotate_webhook_secret(uuid,uuid,text,integer)', 'send_webhook_test(uuid)',
+        'set_integration_secret(uuid,text,uuid)', 'set_project_role(uuid,uuid,uuid)',
+        'set_webhook_endpoint_enabled(uuid,boolean)', 'set_workflow_enabled(uuid,boolean)',
+        'start_workflow_run(uuid,jsonb)', 'submit_payment_proof(uuid,text,billing_interval,bigint,text)',
+        'suspend_tenant(uuid,text)', 'tenant_mfa_blocked(uuid)', 'tenantry_pre_request()',
+        'transfer_ownership(uuid,uuid)', 'update_integration(uuid,text,jsonb)',
         'update_webhook_endpoint(uuid,text,text,text[],integer)', 'update_workflow(uuid,text,text,jsonb)',
-        'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)',
-        'webhook_event_types()', 'workflow_notify(uuid,text,uuid,text)',
-        'workflow_send_email(uuid,text,uuid,text,text)'],
+        'usage_summary(uuid)', 'use_secret(uuid)', 'verify_audit_chain(uuid)',
+        'verify_payment(uuid,boolean,text,boolean,text)', 'webhook_event_types()',
+        'workflow_notify(uuid,text,uuid,text)', 'workflow_send_email(uuid,text,uuid,text,text)'],
   'the RPCs authenticated may call are the pinned list');
 
 -- Privileges: no TRUNCATE for API roles anywhere; the audit tables and the event log are read-only for all of them.
@@ -213,6 +237,11 @@ select ok(not has_column_privilege('authenticated', 'public.api_keys', 'key_hash
 select ok(not has_column_privilege('authenticated', 'public.webhook_endpoint_secrets', 'sealed', 'select')
           and not has_column_privilege('service_role', 'public.webhook_endpoint_secrets', 'sealed', 'select'),
   'sealed webhook secrets are not readable by authenticated or service_role');
+select ok(not has_column_privilege('authenticated', 'public.secret_versions', 'ciphertext', 'select')
+          and not has_column_privilege('service_role', 'public.secret_versions', 'ciphertext', 'select')
+          and not has_table_privilege('authenticated', 'public.secret_data_keys', 'select')
+          and not has_table_privilege('service_role', 'public.secret_data_keys', 'select'),
+  'secret ciphertexts and wrapped data keys are not readable by authenticated or service_role');
 
 -- Tenant-owned tables: composite foreign keys and an index led by tenant_id.
 select is(
@@ -248,6 +277,9 @@ select is(
      -- workflow versions, runs and steps are the engine's own log (run, rerun and cancel are audit events)
      and c.relname not in ('audit_logs', 'events', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency',
                            'notifications', 'webhook_deliveries', 'webhook_attempts', 'jobs',
+                           -- inbound events are the providers' log (a replay is an audit event); the caches are
+                           -- copies of what the providers list
+                           'integration_events', 'github_repos', 'slack_workspaces', 'slack_channels',
                            'workflow_versions', 'workflow_runs', 'workflow_step_runs')),
   null, 'every tenant table is audited');
 select is(
@@ -263,7 +295,7 @@ select is(
    where n.nspname in ('public', 'private') and c.relkind = 'r' and obj_description(c.oid, 'pg_class') is null),
   null, 'every table has a comment');
 select is(
-  (select count(*)::int from public.permissions), 43, 'the permission catalog holds 43 codes');
+  (select count(*)::int from public.permissions), 44, 'the permission catalog holds 44 codes');
 select results_eq(
   $$select key from public.roles where tenant_id is null order by key$$,
   $$values ('admin'), ('billing_admin'), ('developer'), ('owner'), ('project_editor'), ('project_owner'), ('project_viewer'), ('viewer')$$,

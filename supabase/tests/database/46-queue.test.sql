@@ -6,7 +6,7 @@
 -- jobs (SKIP LOCKED) and a killed worker are proven on Postgres 15 by tests/integration/queue.test.ts.
 -- Own fixtures: queues t46.*.
 begin;
-select plan(53);
+select plan(55);
 
 select tests.create_tenant('t46-acme', 't46-owner');
 select private.register_job_queue('t46.echo', 'pgTAP''s queue', 3, '[1, 2]');
@@ -129,6 +129,8 @@ select is((select (status, last_error) from public.jobs where id = (select id fr
 
 -- The purge.
 select tests.clear_authentication();
+select is(private.retry_delay('[1, 2]', 3), null, 'the shared primitive ends after the last step (webhook delivery''s rule)');
+select is(private.retry_delay('[1, 2]', 0, true), null, 'and has no step before the first attempt');
 select ok((select extract(epoch from private.job_retry_delay('t46.echo', 9)) between 1.8 and 2.2),
   'past its schedule a queue repeats the last step');
 select ok((select min(r) >= 0.9 and max(r) <= 1.1 and max(r) - min(r) > 0.1

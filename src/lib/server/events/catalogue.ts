@@ -55,6 +55,13 @@ const usage = z.object({
 	hard_limit: z.number().int().nullable()
 });
 
+const integrationType = z.enum(['github', 'slack', 'odoo', 'supabase', 'generic_webhook']);
+const integration = z.object({
+	integration_id: id,
+	integration_type: integrationType,
+	name: z.string()
+});
+
 const payment = z.object({
 	subscription_id: id.nullable(),
 	plan: z.string().nullable(),
@@ -325,6 +332,73 @@ export const EVENT_CATALOGUE = {
 				.meta({ description: 'gone: it answered 410; failing: no success for days.' }),
 			failing_since: at.nullable(),
 			error: z.string().nullable().meta({ description: 'The last attempt’s error or status.' })
+		})
+	),
+	'secret.created': event(
+		'secrets',
+		'secret',
+		'A secret was created (its first version).',
+		z.object({
+			secret_id: id,
+			name: z.string(),
+			format: z.enum(['opaque', 'json', 'pem', 'jwt']),
+			project_id: id.nullable(),
+			owner_type: z
+				.string()
+				.nullable()
+				.meta({ description: 'The module row it belongs to (integration, webhook_endpoint …).' }),
+			owner_id: id.nullable(),
+			version: z.int()
+		})
+	),
+	'secret.version_added': event(
+		'secrets',
+		'secret',
+		'A new version of a secret became current.',
+		z.object({ secret_id: id, name: z.string(), version: z.int(), version_id: id })
+	),
+	'secret.revealed': event(
+		'secrets',
+		'secret',
+		'Someone read a secret’s value.',
+		z.object({
+			secret_id: id,
+			name: z.string(),
+			version: z.int().meta({ description: 'The version whose value was read (never the value).' })
+		})
+	),
+	'integration.connected': event(
+		'integrations',
+		'integration',
+		"An integration's connection check passed (it was not connected before).",
+		integration
+	),
+	'integration.disconnected': event(
+		'integrations',
+		'integration',
+		'An integration was disconnected (or deleted): its secrets and caches are gone.',
+		integration
+	),
+	'integration.failed': event(
+		'integrations',
+		'integration',
+		"An integration's connection check or sync failed (it was not failing before).",
+		integration.extend({ error: z.string().meta({ description: 'The failed check, in words.' }) })
+	),
+	'integration.event_received': event(
+		'integrations',
+		'integration',
+		'An inbound event from a provider was verified and processed.',
+		z.object({
+			integration_id: id,
+			integration_type: integrationType,
+			provider_event: z.string().meta({
+				description: 'The provider’s event: push, pull_request.opened, message, channel_created …'
+			}),
+			delivery_id: z.string().meta({
+				description: 'The provider’s delivery id (X-GitHub-Delivery, Slack event_id, webhook-id).'
+			}),
+			summary: z.string().meta({ description: 'What happened, in a sentence.' })
 		})
 	),
 	'workflow.run_started': event(

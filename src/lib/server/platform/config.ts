@@ -31,6 +31,10 @@ const publicUrl = z
 		error: 'expected an http(s) URL like https://app.example.com'
 	});
 
+const secretsKey = z.string().refine((value) => /^[A-Za-z0-9+/_-]{43}=?$/.test(value.trim()), {
+	error: 'expected 32 bytes in base64 (openssl rand -base64 32)'
+});
+
 const schema = z
 	.object({
 		NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -77,16 +81,19 @@ const schema = z
 			.min(32, { error: 'expected at least 32 characters (openssl rand -base64 48)' })
 			.optional(),
 		/**
-		 * The AES-256 key that seals secrets the product must use again (webhook signing secrets):
-		 * 32 bytes in base64. Unset outside production: derived from the auth secret. The edge
-		 * functions get the same (npm start passes it on). Changing it makes sealed secrets unreadable.
+		 * The key-encryption key (AES-256, 32 bytes in base64) that wraps the data keys of secrets
+		 * (docs/secrets.md): it never rests in the database. Unset outside production: derived from
+		 * the auth secret. The edge functions get the same (npm start passes it on). To change it, set
+		 * the old one as SECRETS_ENCRYPTION_KEY_PREVIOUS and run npm run secrets:rotate-key.
 		 */
-		SECRETS_ENCRYPTION_KEY: z
-			.string()
-			.refine((value) => /^[A-Za-z0-9+/_-]{43}=?$/.test(value.trim()), {
-				error: 'expected 32 bytes in base64 (openssl rand -base64 32)'
-			})
-			.optional(),
+		SECRETS_ENCRYPTION_KEY: secretsKey.optional(),
+		/** The issue's name for SECRETS_ENCRYPTION_KEY, also read (docs/decisions/0011). */
+		SECRETS_KEY: secretsKey.optional(),
+		/**
+		 * The key-encryption key before a rotation: data keys it wrapped still open until
+		 * npm run secrets:rotate-key has re-wrapped them under SECRETS_ENCRYPTION_KEY.
+		 */
+		SECRETS_ENCRYPTION_KEY_PREVIOUS: secretsKey.optional(),
 		/**
 		 * Lets webhook endpoints point at loopback receivers (127.0.0.0/8, ::1, localhost) and use
 		 * plain http. Off by default: then https is required and the SSRF guard refuses loopback like
@@ -184,6 +191,16 @@ const schema = z
 			.int()
 			.min(100, { error: 'expected 100 or more milliseconds' })
 			.default(1_000),
+		/** GitHub's REST API, for integrations (tests point it at a local fake). */
+		GITHUB_API_URL: publicUrl.default('https://api.github.com'),
+		/** Slack's Web API, for integrations and Slack notifications (tests point it at a local fake). */
+		SLACK_API_URL: publicUrl.default('https://slack.com/api'),
+		/** How often connected GitHub and Slack integrations' caches are refreshed (0: never). */
+		INTEGRATIONS_SYNC_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(900_000),
 		/** How often the job queue's worker looks for due jobs besides LISTEN jobs and its timer (docs/queue.md). */
 		QUEUE_POLL_MS: z.coerce
 			.number({ error: 'expected milliseconds' })
@@ -276,7 +293,19 @@ const schema = z
 				message: 'is required in production (at least 32 characters: openssl rand -base64 48)'
 			});
 		}
-		if (env.NODE_ENV === 'production' && !env.SECRETS_ENCRYPTION_KEY) {
+		if (
+			env.SECRETS_ENCRYPTION_KEY &&
+			env.SECRETS_KEY &&
+			env.SECRETS_ENCRYPTION_KEY.trim() !== env.SECRETS_KEY.trim()
+		) {
+			ctx.addIssue({
+				code: 'custom',
+				path: ['SECRETS_KEY'],
+				message:
+					'differs from SECRETS_ENCRYPTION_KEY (SECRETS_KEY is another name for it): set only SECRETS_ENCRYPTION_KEY'
+			});
+		}
+		if (env.NODE_ENV === 'production' && !env.SECRETS_ENCRYPTION_KEY && !env.SECRETS_KEY) {
 			ctx.addIssue({
 				code: 'custom',
 				path: ['SECRETS_ENCRYPTION_KEY'],
@@ -319,6 +348,7 @@ const schema = z
 		return {
 			...env,
 			DB_ENGINE: engine,
+			SECRETS_ENCRYPTION_KEY: env.SECRETS_ENCRYPTION_KEY ?? env.SECRETS_KEY,
 			PUBLIC_URL: appUrl,
 			PUBLIC_APP_URL: appUrl,
 			SUPABASE_URL: supabaseUrl,
@@ -334,6 +364,8 @@ const SECRET_KEYS = new Set([
 	'AUTH_JWT_SECRET',
 	'API_KEY_SECRET',
 	'SECRETS_ENCRYPTION_KEY',
+	'SECRETS_ENCRYPTION_KEY_PREVIOUS',
+	'SECRETS_KEY',
 	'SMTP_URL',
 	'STRIPE_SECRET_KEY',
 	'STRIPE_WEBHOOK_SIGNING_SECRET'

@@ -222,6 +222,71 @@ export interface EventTypes {
   version: Generated<number>;
 }
 
+export interface GithubRepos {
+  archived: Generated<boolean>;
+  default_branch: string | null;
+  full_name: string;
+  html_url: string | null;
+  integration_id: string;
+  private: Generated<boolean>;
+  pushed_at: Timestamp | null;
+  repo_id: Int8;
+  synced_at: Generated<Timestamp>;
+  tenant_id: string;
+}
+
+export interface IntegrationEvents {
+  attempts: Generated<number>;
+  body: string;
+  delivery_id: string;
+  error: string | null;
+  headers: Generated<Json>;
+  id: Generated<string>;
+  integration_id: string;
+  processed_at: Timestamp | null;
+  provider_event: string;
+  received_at: Generated<Timestamp>;
+  replays: Generated<number>;
+  status: Generated<string>;
+  summary: string | null;
+  tenant_id: string;
+}
+
+export interface Integrations {
+  config: Generated<Json>;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  environment_id: string | null;
+  id: Generated<string>;
+  last_checked_at: Timestamp | null;
+  last_error: string | null;
+  last_synced_at: Timestamp | null;
+  name: string;
+  project_id: string | null;
+  status: Generated<string>;
+  tenant_id: string;
+  type: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface IntegrationSecrets {
+  created_at: Generated<Timestamp>;
+  integration_id: string;
+  name: string;
+  secret_id: string;
+  tenant_id: string;
+}
+
+export interface IntegrationTypes {
+  config_fields: Generated<Json>;
+  description: string;
+  inbound: string | null;
+  name: string;
+  required_secrets: Generated<string[]>;
+  secret_names: Generated<string[]>;
+  type: string;
+}
+
 export interface Invitations {
   accepted_at: Timestamp | null;
   accepted_by: string | null;
@@ -504,6 +569,68 @@ export interface Roles {
   scope: Generated<RoleScope>;
   tenant_id: string | null;
   updated_at: Generated<Timestamp>;
+}
+
+export interface SecretDataKeys {
+  created_at: Generated<Timestamp>;
+  id: string;
+  kek_id: Generated<string | null>;
+  rewrapped_at: Timestamp | null;
+  secret_id: string;
+  tenant_id: string;
+  wrapped_key: string;
+}
+
+export interface Secrets {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  current_version_id: string | null;
+  description: Generated<string>;
+  format: string;
+  id: Generated<string>;
+  name: string;
+  owner_id: string | null;
+  owner_type: string | null;
+  project_id: string | null;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  version_count: Generated<number>;
+}
+
+export interface SecretVersions {
+  ciphertext: string;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  data_key_id: string;
+  expires_at: Timestamp | null;
+  id: string;
+  metadata: Generated<Json>;
+  owner_type: string | null;
+  project_id: string | null;
+  secret_id: string;
+  tenant_id: string;
+  version: number;
+}
+
+export interface SlackChannels {
+  channel_id: string;
+  integration_id: string;
+  is_archived: Generated<boolean>;
+  is_private: Generated<boolean>;
+  name: string;
+  num_members: number | null;
+  synced_at: Generated<Timestamp>;
+  tenant_id: string;
+}
+
+export interface SlackWorkspaces {
+  bot_user_id: string | null;
+  integration_id: string;
+  synced_at: Generated<Timestamp>;
+  team_id: string;
+  team_name: string;
+  tenant_id: string;
+  url: string | null;
 }
 
 export interface Subscriptions {
@@ -806,6 +933,11 @@ export interface DB {
   environments: Environments;
   event_types: EventTypes;
   events: Events;
+  github_repos: GithubRepos;
+  integration_events: IntegrationEvents;
+  integration_secrets: IntegrationSecrets;
+  integration_types: IntegrationTypes;
+  integrations: Integrations;
   invitations: Invitations;
   invoice_lines: InvoiceLines;
   invoices: Invoices;
@@ -825,6 +957,11 @@ export interface DB {
   role_assignments: RoleAssignments;
   role_permissions: RolePermissions;
   roles: Roles;
+  secret_data_keys: SecretDataKeys;
+  secret_versions: SecretVersions;
+  secrets: Secrets;
+  slack_channels: SlackChannels;
+  slack_workspaces: SlackWorkspaces;
   subscriptions: Subscriptions;
   system_settings: SystemSettings;
   team_members: TeamMembers;

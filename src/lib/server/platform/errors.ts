@@ -159,6 +159,34 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	},
 	TN272: { message: 'This endpoint has no signing secret yet: rotate to make one.' },
 	TN280: { message: 'A webhook claim needs a worker, 1–1000 deliveries and a 1–3600 s lease.' },
+	TN310: { message: 'No such secret, or you may not see it.' },
+	TN311: {
+		field: 'name',
+		message:
+			'Name the secret with 1 to 100 letters, digits, _ . or -, not starting with . or - (for example STRIPE_API_KEY).'
+	},
+	TN312: { field: 'format', message: 'Choose a format: opaque, JSON, PEM or JWT.' },
+	TN313: { field: 'description', message: 'Keep the description under 500 characters.' },
+	TN314: { message: 'The value could not be stored sealed: try again.' },
+	TN315: { field: 'name', message: 'Another secret already has this name: choose another.' },
+	TN316: {
+		message:
+			'A secret’s owner is an integration, webhook endpoint, SSO provider, data source, model provider or workflow, with its id.'
+	},
+	TN317: {
+		field: 'value',
+		message: 'What was read from the value could not be recorded: check the value.'
+	},
+	TN318: { field: 'projectId', message: 'Choose a project of this organisation.' },
+	TN319: {
+		message: 'An organisation has at most 1,000 secrets: delete one you no longer need first.'
+	},
+	TN320: { field: 'value', message: 'A secret value is at most 64 KB.' },
+	TN321: { field: 'version', message: 'This secret has no such version.' },
+	TN323: { message: 'A secret’s versions are kept as they are: add a new version instead.' },
+	TN324: {
+		message: 'A re-wrapped data key must be in the sealed form (v1.<key id>.<iv>.<ciphertext>).'
+	},
 	TN281: { message: 'This dispatcher no longer holds the webhook delivery: its lease passed.' },
 	TN282: { message: 'A webhook attempt needs its start, duration and a status code or an error.' },
 	TN290: {
@@ -169,6 +197,22 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN292: { message: 'This notification has no daily digest: choose on or off.' },
 	TN293: { message: 'Security notices are personal: the organisation does not choose them.' },
 	TN294: { message: 'Unknown notification type.' },
+	TN330: { message: 'No such integration, or you may not manage it (integrations.manage).' },
+	TN331: { field: 'type', message: 'Choose an integration type from the list.' },
+	TN332: { field: 'name', message: 'Give the integration a name of at most 100 characters.' },
+	TN333: { message: 'The settings do not fit this type of integration: check each field.' },
+	TN334: {
+		field: 'projectId',
+		message: 'Choose a project of this organisation, and an environment of that project.'
+	},
+	TN335: { message: 'That secret does not belong to this integration.' },
+	TN336: { message: 'This integration is disconnected: enter its secrets again to reconnect it.' },
+	TN337: { message: 'No such inbound event, or you may not manage it (integrations.manage).' },
+	TN338: { message: 'This event is queued for processing already: wait for it, then replay.' },
+	TN339: { message: 'An organisation has at most 50 integrations: delete one first.' },
+	TN340: { message: 'This type of integration takes no inbound events.' },
+	TN341: { message: 'A failed connection test says why.' },
+	TN342: { field: 'name', message: 'Another integration already has this name: choose another.' },
 	TN350: { message: 'No job queue has that name: its module registers it in its migration.' },
 	TN351: {
 		message:

@@ -8,6 +8,7 @@ import * as apiKeys from './api-keys';
 import * as audit from './audit';
 import * as billing from './billing';
 import * as events from './events';
+import * as integrations from './integrations';
 import * as invitations from './invitations';
 import * as members from './members';
 import * as projects from './projects';
@@ -68,7 +69,15 @@ export const ENDPOINTS: Endpoint[] = [
 	webhooks.replayWebhookDelivery,
 	events.listEventsEndpoint,
 	events.getEventEndpoint,
-	events.listEventTypesEndpoint
+	events.listEventTypesEndpoint,
+	integrations.listIntegrationsEndpoint,
+	integrations.createIntegrationEndpoint,
+	integrations.getIntegration,
+	integrations.updateIntegrationEndpoint,
+	integrations.deleteIntegrationEndpoint,
+	integrations.testIntegrationEndpoint,
+	integrations.listIntegrationEventsEndpoint,
+	integrations.replayIntegrationEventEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */

@@ -11,13 +11,17 @@ export class BodyTooLargeError extends Error {
 	}
 }
 
-export async function readFormDataCapped(request: Request, limit: number): Promise<FormData> {
+/** The body as a stream that errors with BodyTooLargeError past `limit` bytes (null: no body). */
+function cappedBody(
+	request: Request,
+	limit: number
+): { stream: ReadableStream<Uint8Array> | null; over(): boolean } {
 	const declared = Number(request.headers.get('content-length') ?? Number.NaN);
 	if (Number.isFinite(declared) && declared > limit) throw new BodyTooLargeError(limit);
-	if (!request.body) return request.formData();
+	if (!request.body) return { stream: null, over: () => false };
 	let seen = 0;
 	let over = false;
-	const capped = request.body.pipeThrough(
+	const stream = request.body.pipeThrough(
 		new TransformStream<Uint8Array, Uint8Array>({
 			transform(chunk, controller) {
 				seen += chunk.byteLength;
@@ -31,12 +35,30 @@ export async function readFormDataCapped(request: Request, limit: number): Promi
 		}),
 		{ preventCancel: true }
 	);
+	return { stream, over: () => over };
+}
+
+export async function readFormDataCapped(request: Request, limit: number): Promise<FormData> {
+	const body = cappedBody(request, limit);
+	if (!body.stream) return request.formData();
 	try {
-		return await new Response(capped, {
+		return await new Response(body.stream, {
 			headers: { 'content-type': request.headers.get('content-type') ?? '' }
 		}).formData();
 	} catch (e) {
-		if (over) throw new BodyTooLargeError(limit);
+		if (body.over()) throw new BodyTooLargeError(limit);
+		throw e;
+	}
+}
+
+/** The raw body as UTF-8 text, capped like readFormDataCapped (signatures are over these bytes). */
+export async function readTextCapped(request: Request, limit: number): Promise<string> {
+	const body = cappedBody(request, limit);
+	if (!body.stream) return '';
+	try {
+		return await new Response(body.stream).text();
+	} catch (e) {
+		if (body.over()) throw new BodyTooLargeError(limit);
 		throw e;
 	}
 }
