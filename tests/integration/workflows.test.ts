@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePayload } from '../../src/lib/server/events/catalogue';
+import { connectIntegration } from '../../src/lib/server/integrations/service';
 import { loadConfig } from '../../src/lib/server/platform/config';
 import type { DB } from '../../src/lib/server/platform/database';
 import { runWithClaims } from '../../src/lib/server/platform/rls';
@@ -28,6 +29,7 @@ import {
 } from '../../src/lib/server/workflows/queries';
 import type { Definition } from '../../src/lib/workflows/definition';
 import { seeded } from '../support/database';
+import { startSlackFake } from '../support/fakes/slack';
 import { embeddedFactory, serverFactory, serverUrl, type TestEngine } from './engines';
 
 const ACME = 'b0000000-0000-4000-8000-000000000001';
@@ -289,6 +291,74 @@ function suite(name: string, factory: () => Promise<TestEngine>) {
 				['expired', 'succeeded']
 			]);
 			expect(run.output).toMatchObject({ ask: { decision: 'timed_out' } });
+		});
+
+		it('starts on an inbound integration event and posts to Slack as its owner', async () => {
+			const slack = await startSlackFake();
+			slack.token = 'xoxb-acme-wf';
+			slack.channels = [{ id: 'C0DEPLOYS', name: 'deploys' }];
+			const slackConfig = loadConfig({ NODE_ENV: 'test', SLACK_API_URL: slack.url });
+			const slackWorker = createWorker({ db, config: slackConfig, queues: [stepQueue as never] });
+			try {
+				const { integration } = await as(OWNER, (trx) =>
+					connectIntegration(trx, slackConfig, {
+						tenantId: ACME,
+						type: 'slack',
+						name: 'Acme Slack for workflows',
+						config: { default_channel: 'C0DEPLOYS' },
+						secrets: {
+							bot_token: 'xoxb-acme-wf',
+							signing_secret: 'slacksigningsecret0123456789abcd'
+						}
+					})
+				);
+				const id = await as(OWNER, (trx) =>
+					createWorkflow(trx, ACME, {
+						name: 'Echo GitHub pushes',
+						description: '',
+						definition: {
+							trigger: { type: 'integration', integration_type: 'github', provider_event: 'push' },
+							steps: [
+								{
+									id: 'post',
+									kind: 'slack',
+									integration_id: integration.id,
+									channel: 'C0DEPLOYS',
+									text: 'GitHub says: {{event.payload.summary}}'
+								}
+							]
+						}
+					})
+				);
+				await as(OWNER, (trx) => setWorkflowEnabled(trx, id, true));
+				const payload = (providerEvent: string) => ({
+					integration_id: integration.id,
+					integration_type: 'github',
+					provider_event: providerEvent,
+					delivery_id: `d-${providerEvent}`,
+					summary: `octocat ${providerEvent}ed to main`
+				});
+				await sql`select private.publish_event(${ACME}, 'integration.event_received', 'integration',
+					${integration.id}, ${JSON.stringify(payload('push'))}::jsonb),
+					private.publish_event(${ACME}, 'integration.event_received', 'integration',
+					${integration.id}, ${JSON.stringify(payload('star'))}::jsonb)`.execute(db);
+				const { rows } = await sql<{ id: string; trigger_kind: string }>`
+					select id, trigger_kind from public.workflow_runs where workflow_id = ${id}`.execute(db);
+				expect(rows.map((r) => r.trigger_kind)).toEqual(['integration']);
+				const run = await until('the Slack run', async () => {
+					await slackWorker.tick();
+					const r = await as(OWNER, (trx) => findRun(trx, ACME, rows[0]!.id));
+					return r && ['succeeded', 'failed'].includes(r.status) ? r : undefined;
+				});
+				expect(run.status).toBe('succeeded');
+				expect(slack.messages.map((m) => [m.channel, m.text])).toEqual([
+					['C0DEPLOYS', 'GitHub says: octocat pushed to main']
+				]);
+				expect(step(run, 'post')!.output).toEqual({ ts: slack.messages[0]!.ts });
+			} finally {
+				await slackWorker.stop();
+				await slack.close();
+			}
 		});
 
 		it('refuses webhooks the SSRF guard refuses when loopback is not allowed, and dials nothing', async () => {
