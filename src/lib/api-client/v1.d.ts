@@ -607,6 +607,197 @@ export interface paths {
 		patch?: never;
 		trace?: never;
 	};
+	'/api/v1/integrations': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** Integrations (integrations.read) */
+		get: operations['listIntegrations'];
+		put?: never;
+		/** Connect an integration: its settings and secrets, then the connection test (integrations.manage) */
+		post: operations['createIntegration'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/integrations/{integration}': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** An integration (integrations.read) */
+		get: operations['getIntegration'];
+		put?: never;
+		post?: never;
+		/** Delete an integration with its secrets, events and caches (integrations.manage) */
+		delete: operations['deleteIntegration'];
+		options?: never;
+		head?: never;
+		/** Rename or reconfigure an integration, or give it new secret versions (integrations.manage) */
+		patch: operations['updateIntegration'];
+		trace?: never;
+	};
+	'/api/v1/integrations/{integration}/test': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		/** Test the connection now and record the result (integrations.manage) */
+		post: operations['testIntegration'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/integrations/{integration}/events': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** An integration’s latest inbound events, newest first (integrations.read) */
+		get: operations['listIntegrationEvents'];
+		put?: never;
+		post?: never;
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/integrations/{integration}/events/{event}/replay': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		/** Process an inbound event again (integrations.manage) */
+		post: operations['replayIntegrationEvent'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/workflows': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** Workflows (workflows.manage) */
+		get: operations['listWorkflows'];
+		put?: never;
+		post?: never;
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/workflows/{workflow}': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** A workflow with its definition (workflows.manage) */
+		get: operations['getWorkflow'];
+		put?: never;
+		post?: never;
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/workflows/{workflow}/runs': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** A workflow's runs, newest first (workflows.manage) */
+		get: operations['listWorkflowRuns'];
+		put?: never;
+		/** Start a manual run with an input; it runs with the owner's rights (workflows.manage) */
+		post: operations['startWorkflowRun'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/workflow-runs/{run}': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** A workflow run with its steps and approvals (workflows.manage) */
+		get: operations['getWorkflowRun'];
+		put?: never;
+		post?: never;
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/workflow-runs/{run}/cancel': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		/** Cancel a run: its remaining steps do not run (workflows.manage) */
+		post: operations['cancelWorkflowRun'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/workflow-approvals/{approval}/decision': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		/** Approve or reject a waiting approval (a person holding the permission its step names) */
+		post: operations['decideWorkflowApproval'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -723,6 +914,50 @@ export interface components {
 		WebhookSecretRotate: {
 			/** @default 86400 */
 			overlap_seconds?: number;
+		};
+		IntegrationCreate: {
+			/** @enum {string} */
+			type: 'github' | 'slack' | 'odoo' | 'supabase' | 'generic_webhook';
+			name: string;
+			/** @default null */
+			project_id?: string | null;
+			/** @default null */
+			environment_id?: string | null;
+			/** @default {} */
+			config?: {
+				[key: string]: string;
+			};
+			/**
+			 * @description The type’s secrets by name; a signing secret left out is made (and returned once).
+			 * @default {}
+			 */
+			secrets?: {
+				[key: string]: string;
+			};
+		};
+		IntegrationUpdate: {
+			name?: string;
+			config?: {
+				[key: string]: string;
+			};
+			secrets?: {
+				[key: string]: string;
+			};
+		};
+		WorkflowRunStart: {
+			/**
+			 * @description The run’s input: {{input.<field>}} in the steps.
+			 * @default {}
+			 */
+			input?: {
+				[key: string]: unknown;
+			};
+		};
+		WorkflowDecision: {
+			/** @enum {string} */
+			decision: 'approve' | 'reject';
+			/** @default  */
+			comment?: string;
 		};
 		Tenant: {
 			/** Format: uuid */
@@ -1163,6 +1398,183 @@ export interface components {
 			version: number;
 			module: string;
 			description: string;
+		};
+		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
+		IntegrationPage: {
+			data: components['schemas']['Integration'][];
+			next_cursor: string | null;
+		};
+		Integration: {
+			/** Format: uuid */
+			id: string;
+			/** @enum {string} */
+			type: 'github' | 'slack' | 'odoo' | 'supabase' | 'generic_webhook';
+			name: string;
+			project_id: string | null;
+			environment_id: string | null;
+			config: {
+				[key: string]: string;
+			};
+			/** @description The names of the secrets it holds (never their values). */
+			secrets: string[];
+			/** @enum {string} */
+			status: 'connected' | 'error' | 'disconnected';
+			last_error: string | null;
+			last_checked_at: string | null;
+			last_synced_at: string | null;
+			/** @description Where the provider sends its events (null: the type takes none). */
+			inbound_url: string | null;
+			/** Format: date-time */
+			created_at: string;
+			/** Format: date-time */
+			updated_at: string;
+		};
+		IntegrationCheck: {
+			name: string;
+			ok: boolean;
+			detail: string;
+		};
+		IntegrationTestResult: {
+			ok: boolean;
+			checks: components['schemas']['IntegrationCheck'][];
+			integration: components['schemas']['Integration'];
+		};
+		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
+		IntegrationEventPage: {
+			data: components['schemas']['IntegrationEvent'][];
+			next_cursor: string | null;
+		};
+		IntegrationEvent: {
+			/** Format: uuid */
+			id: string;
+			delivery_id: string;
+			provider_event: string;
+			/** @enum {string} */
+			status: 'queued' | 'processed' | 'failed';
+			attempts: number;
+			error: string | null;
+			summary: string | null;
+			replays: number;
+			/** Format: date-time */
+			received_at: string;
+			processed_at: string | null;
+		};
+		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
+		WorkflowPage: {
+			data: components['schemas']['Workflow'][];
+			next_cursor: string | null;
+		};
+		Workflow: {
+			/** Format: uuid */
+			id: string;
+			name: string;
+			description: string;
+			enabled: boolean;
+			/** @enum {string} */
+			trigger_type: 'event' | 'integration' | 'schedule' | 'manual';
+			trigger_event_type: string | null;
+			schedule_cron: string | null;
+			version: number;
+			/** @description Whose rights the steps run with. */
+			owner_id: string | null;
+			last_run_status:
+				('queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled') | null;
+			last_run_at: string | null;
+			/** Format: date-time */
+			updated_at: string;
+		};
+		WorkflowDetail: {
+			/** Format: uuid */
+			id: string;
+			name: string;
+			description: string;
+			enabled: boolean;
+			/** @enum {string} */
+			trigger_type: 'event' | 'integration' | 'schedule' | 'manual';
+			trigger_event_type: string | null;
+			schedule_cron: string | null;
+			version: number;
+			/** @description Whose rights the steps run with. */
+			owner_id: string | null;
+			last_run_status:
+				('queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled') | null;
+			last_run_at: string | null;
+			/** Format: date-time */
+			updated_at: string;
+			/** @description The trigger and the DAG of steps (docs/workflows.md). */
+			definition: {
+				[key: string]: unknown;
+			};
+		};
+		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
+		WorkflowRunPage: {
+			data: components['schemas']['WorkflowRun'][];
+			next_cursor: string | null;
+		};
+		WorkflowRun: {
+			/** Format: uuid */
+			id: string;
+			/** Format: uuid */
+			workflow_id: string;
+			version: number;
+			/** @enum {string} */
+			trigger_kind: 'event' | 'integration' | 'schedule' | 'manual' | 'rerun';
+			/** @enum {string} */
+			status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+			error: string | null;
+			/** Format: date-time */
+			created_at: string;
+			started_at: string | null;
+			ended_at: string | null;
+		};
+		WorkflowRunDetail: {
+			/** Format: uuid */
+			id: string;
+			/** Format: uuid */
+			workflow_id: string;
+			version: number;
+			/** @enum {string} */
+			trigger_kind: 'event' | 'integration' | 'schedule' | 'manual' | 'rerun';
+			/** @enum {string} */
+			status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+			error: string | null;
+			/** Format: date-time */
+			created_at: string;
+			started_at: string | null;
+			ended_at: string | null;
+			input: {
+				[key: string]: unknown;
+			};
+			output: {
+				[key: string]: unknown;
+			} | null;
+			steps: components['schemas']['WorkflowStepRun'][];
+			approvals: components['schemas']['WorkflowApproval'][];
+		};
+		WorkflowStepRun: {
+			step_id: string;
+			kind: string;
+			/** @enum {string} */
+			status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+			attempts: number;
+			output: unknown;
+			error: string | null;
+			wait_until: string | null;
+			started_at: string | null;
+			ended_at: string | null;
+			duration_ms: number | null;
+		};
+		WorkflowApproval: {
+			/** Format: uuid */
+			id: string;
+			step_id: string;
+			permission: string;
+			message: string;
+			/** Format: date-time */
+			expires_at: string;
+			decision: ('approved' | 'rejected' | 'timed_out') | null;
+			decided_at: string | null;
+			comment: string | null;
 		};
 	};
 	responses: never;
@@ -4701,6 +5113,1056 @@ export interface operations {
 				content: {
 					'application/json': components['schemas']['EventTypeList'];
 				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	listIntegrations: {
+		parameters: {
+			query?: {
+				/** @description Items per page, 1–100. */
+				limit?: number;
+				/** @description The `next_cursor` of the previous page. */
+				cursor?: string;
+			};
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path?: never;
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['IntegrationPage'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	createIntegration: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path?: never;
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['IntegrationCreate'];
+			};
+		};
+		responses: {
+			/** @description OK. */
+			201: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': {
+						ok: boolean;
+						checks: components['schemas']['IntegrationCheck'][];
+						integration: components['schemas']['Integration'];
+						/** @description Secrets Tenantry made, shown this once. */
+						generated_secrets: {
+							[key: string]: string;
+						};
+					};
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	getIntegration: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The integration's id. */
+				integration: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['Integration'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	deleteIntegration: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The integration's id. */
+				integration: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description Done. */
+			204: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content?: never;
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	updateIntegration: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The integration's id. */
+				integration: string;
+			};
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['IntegrationUpdate'];
+			};
+		};
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['Integration'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	testIntegration: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The integration's id. */
+				integration: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['IntegrationTestResult'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	listIntegrationEvents: {
+		parameters: {
+			query?: {
+				/** @description Items per page, 1–100. */
+				limit?: number;
+				/** @description The `next_cursor` of the previous page. */
+				cursor?: string;
+			};
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The integration's id. */
+				integration: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['IntegrationEventPage'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	replayIntegrationEvent: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The integration's id. */
+				integration: string;
+				/** @description The inbound event's id. */
+				event: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['IntegrationEvent'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	listWorkflows: {
+		parameters: {
+			query?: {
+				/** @description Items per page, 1–100. */
+				limit?: number;
+				/** @description The `next_cursor` of the previous page. */
+				cursor?: string;
+			};
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path?: never;
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['WorkflowPage'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	getWorkflow: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The workflow's id. */
+				workflow: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['WorkflowDetail'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	listWorkflowRuns: {
+		parameters: {
+			query?: {
+				/** @description Items per page, 1–100. */
+				limit?: number;
+				/** @description The `next_cursor` of the previous page. */
+				cursor?: string;
+			};
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The workflow's id. */
+				workflow: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['WorkflowRunPage'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	startWorkflowRun: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The workflow's id. */
+				workflow: string;
+			};
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['WorkflowRunStart'];
+			};
+		};
+		responses: {
+			/** @description OK. */
+			201: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['WorkflowRunDetail'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	getWorkflowRun: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The workflow run's id. */
+				run: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['WorkflowRunDetail'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	cancelWorkflowRun: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The workflow run's id. */
+				run: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['WorkflowRunDetail'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	decideWorkflowApproval: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The approval's id. */
+				approval: string;
+			};
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['WorkflowDecision'];
+			};
+		};
+		responses: {
+			/** @description Done. */
+			204: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content?: never;
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
