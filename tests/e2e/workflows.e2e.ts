@@ -48,16 +48,17 @@ describe('workflow pages', () => {
 		await owner.locator('#step-0-id').fill('ask');
 		await owner.locator('#step-0-permission').fill('projects.update');
 		await owner.locator('#step-0-message').fill('Describe {{event.payload.name}}?');
-		// A second step nothing leads to yet: the editor says so beside it, and will not save.
+		// A second step: each rule it breaks is said beside it as it is typed, and nothing saves.
 		await owner.getByLabel('New step').selectOption('set_field');
 		await owner.getByRole('button', { name: 'Add step' }).click();
 		const second = owner.getByTestId('step-card').nth(1);
+		await second.getByText('Step set_field_2: Give the record (an id or {{…}}).').waitFor();
+		await second.getByLabel('Record id (or {{…}})').fill('{{event.subject.id}}');
+		await second.getByLabel('Value').fill('Approved by a workflow');
 		await second
 			.getByText('Step set_field_2: no path leads here from the first step (ask).')
 			.waitFor();
 		expect(await owner.getByRole('button', { name: 'Create workflow' }).isDisabled()).toBe(true);
-		await second.getByLabel('Record id (or {{…}})').fill('{{event.subject.id}}');
-		await second.getByLabel('Value').fill('Approved by a workflow');
 		await owner.locator('#step-0-approved').selectOption('set_field_2');
 		await owner.getByTestId('definition-ok').waitFor();
 		await owner.getByTestId('workflow-graph').waitFor();
@@ -78,7 +79,7 @@ describe('workflow pages', () => {
 		await owner.getByRole('heading', { name: 'Nebula', level: 1 }).waitFor();
 
 		await owner.goto(workflowPath, { waitUntil: 'networkidle' });
-		await owner.getByRole('table', { name: 'Runs' }).getByRole('link').first().click();
+		await owner.getByTestId('run-link').first().click();
 		await owner.getByRole('heading', { name: 'Run of Approve new projects', level: 1 }).waitFor();
 		runPath = new URL(owner.url()).pathname;
 		// The page follows the run: the approval step waits for a decision this person may make.
