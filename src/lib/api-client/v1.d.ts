@@ -736,7 +736,7 @@ export interface paths {
 			path?: never;
 			cookie?: never;
 		};
-		/** A workflow's runs, newest first (workflows.manage) */
+		/** A workflow's runs (workflows.manage) */
 		get: operations['listWorkflowRuns'];
 		put?: never;
 		/** Start a manual run with an input; it runs with the owner's rights (workflows.manage) */

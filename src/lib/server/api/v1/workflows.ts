@@ -208,7 +208,7 @@ export const listWorkflowRunsEndpoint = listEndpoint(
 	{
 		path: '/workflows/{workflow}/runs',
 		operationId: 'listWorkflowRuns',
-		summary: "A workflow's runs, newest first (workflows.manage)",
+		summary: "A workflow's runs (workflows.manage)",
 		tag: TAG,
 		item: workflowRunSchema,
 		pageId: 'WorkflowRunPage',
