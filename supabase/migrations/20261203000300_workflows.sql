@@ -212,11 +212,6 @@ insert into public.notification_kinds
 select private.register_job_queue('workflows.step', 'Runs one step of a workflow run, with its owner''s rights',
                                   5, '[5, 30, 120, 600, 1800]'::jsonb);
 
-insert into public.system_settings (key, value, category, description, is_public) values
-  ('workflows.step_max_attempts', '5', 'workflows',
-   'Attempts of a workflow step before it fails (a step''s own "retries" overrides it).', false),
-  ('workflows.max_per_tenant', '100', 'workflows', 'Workflows an organisation may define.', false)
-on conflict (key) do nothing;
 
 -- ---------------------------------------------------------------------------------------------
 -- Triggers
@@ -403,8 +398,8 @@ begin
   v_job := private.enqueue_job(
     'workflows.step', jsonb_build_object('run_id', p_run.id, 'step_id', p_step_id), p_run.tenant_id, p_run_at,
     coalesce(p_dedupe_key, 'workflow_step:' || p_run.id || ':' || p_step_id),
-    coalesce((v_step ->> 'retries')::integer + 1,
-             coalesce(private.setting('workflows.step_max_attempts') #>> '{}', '5')::integer));
+    -- A step's "retries" sets its attempts; without, the queue's own (5).
+    (v_step ->> 'retries')::integer + 1);
   insert into public.workflow_step_runs (tenant_id, run_id, step_id, kind, job_id)
   values (p_run.tenant_id, p_run.id, p_step_id, v_step ->> 'kind', v_job)
   on conflict (run_id, step_id) do update set job_id = excluded.job_id;
@@ -648,10 +643,8 @@ begin
   perform private.check_workflow_text(p_name, p_description);
   select * into v_trigger from private.check_workflow_definition(p_definition);
   perform 1 from public.tenants t where t.id = p_tenant_id for no key update;
-  if (select count(*) from public.workflows w where w.tenant_id = p_tenant_id)
-     >= coalesce(private.setting('workflows.max_per_tenant') #>> '{}', '100')::integer then
-    raise exception 'an organisation has at most % workflows',
-      coalesce(private.setting('workflows.max_per_tenant') #>> '{}', '100') using errcode = 'TN373';
+  if (select count(*) from public.workflows w where w.tenant_id = p_tenant_id) >= 100 then
+    raise exception 'an organisation has at most 100 workflows' using errcode = 'TN373';
   end if;
   insert into public.workflows (tenant_id, project_id, name, description, owner_id, definition, trigger_type,
                                 trigger_event_type, trigger_filter, schedule_cron, created_by)
