@@ -248,10 +248,10 @@ describe.each(engineFactories)('domain events on %s', (_name, factory) => {
 		});
 		expect(problems).toEqual([]);
 		const published = new Set(events.map((e) => e.type));
-		// Webhooks' and workflows' own events come from their dispatcher and engine
-		// (tests/integration/workflows.test.ts parses every workflow.* event it causes).
+		// Webhooks', integrations' and workflows' own events come from their dispatcher, inbound
+		// pipeline and engine (tests/integration/workflows.test.ts parses every workflow.* event it causes).
 		const owned = EVENT_TYPES.filter(
-			(type) => !['webhooks', 'workflows'].includes(EVENT_CATALOGUE[type].module)
+			(type) => !['webhooks', 'integrations', 'workflows'].includes(EVENT_CATALOGUE[type].module)
 		);
 		expect(owned.filter((type) => !published.has(type))).toEqual([]);
 	});
