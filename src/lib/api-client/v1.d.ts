@@ -695,6 +695,109 @@ export interface paths {
 		patch?: never;
 		trace?: never;
 	};
+	'/api/v1/workflows': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** Workflows (workflows.manage) */
+		get: operations['listWorkflows'];
+		put?: never;
+		post?: never;
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/workflows/{workflow}': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** A workflow with its definition (workflows.manage) */
+		get: operations['getWorkflow'];
+		put?: never;
+		post?: never;
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/workflows/{workflow}/runs': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** A workflow's runs (workflows.manage) */
+		get: operations['listWorkflowRuns'];
+		put?: never;
+		/** Start a manual run with an input; it runs with the owner's rights (workflows.manage) */
+		post: operations['startWorkflowRun'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/workflow-runs/{run}': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** A workflow run with its steps and approvals (workflows.manage) */
+		get: operations['getWorkflowRun'];
+		put?: never;
+		post?: never;
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/workflow-runs/{run}/cancel': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		/** Cancel a run: its remaining steps do not run (workflows.manage) */
+		post: operations['cancelWorkflowRun'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/workflow-approvals/{approval}/decision': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		/** Approve or reject a waiting approval (a person holding the permission its step names) */
+		post: operations['decideWorkflowApproval'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -840,6 +943,21 @@ export interface components {
 			secrets?: {
 				[key: string]: string;
 			};
+		};
+		WorkflowRunStart: {
+			/**
+			 * @description The run’s input: {{input.<field>}} in the steps.
+			 * @default {}
+			 */
+			input?: {
+				[key: string]: unknown;
+			};
+		};
+		WorkflowDecision: {
+			/** @enum {string} */
+			decision: 'approve' | 'reject';
+			/** @default  */
+			comment?: string;
 		};
 		Tenant: {
 			/** Format: uuid */
@@ -1340,6 +1458,123 @@ export interface components {
 			/** Format: date-time */
 			received_at: string;
 			processed_at: string | null;
+		};
+		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
+		WorkflowPage: {
+			data: components['schemas']['Workflow'][];
+			next_cursor: string | null;
+		};
+		Workflow: {
+			/** Format: uuid */
+			id: string;
+			name: string;
+			description: string;
+			enabled: boolean;
+			/** @enum {string} */
+			trigger_type: 'event' | 'integration' | 'schedule' | 'manual';
+			trigger_event_type: string | null;
+			schedule_cron: string | null;
+			version: number;
+			/** @description Whose rights the steps run with. */
+			owner_id: string | null;
+			last_run_status:
+				('queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled') | null;
+			last_run_at: string | null;
+			/** Format: date-time */
+			updated_at: string;
+		};
+		WorkflowDetail: {
+			/** Format: uuid */
+			id: string;
+			name: string;
+			description: string;
+			enabled: boolean;
+			/** @enum {string} */
+			trigger_type: 'event' | 'integration' | 'schedule' | 'manual';
+			trigger_event_type: string | null;
+			schedule_cron: string | null;
+			version: number;
+			/** @description Whose rights the steps run with. */
+			owner_id: string | null;
+			last_run_status:
+				('queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled') | null;
+			last_run_at: string | null;
+			/** Format: date-time */
+			updated_at: string;
+			/** @description The trigger and the DAG of steps (docs/workflows.md). */
+			definition: {
+				[key: string]: unknown;
+			};
+		};
+		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
+		WorkflowRunPage: {
+			data: components['schemas']['WorkflowRun'][];
+			next_cursor: string | null;
+		};
+		WorkflowRun: {
+			/** Format: uuid */
+			id: string;
+			/** Format: uuid */
+			workflow_id: string;
+			version: number;
+			/** @enum {string} */
+			trigger_kind: 'event' | 'integration' | 'schedule' | 'manual' | 'rerun';
+			/** @enum {string} */
+			status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+			error: string | null;
+			/** Format: date-time */
+			created_at: string;
+			started_at: string | null;
+			ended_at: string | null;
+		};
+		WorkflowRunDetail: {
+			/** Format: uuid */
+			id: string;
+			/** Format: uuid */
+			workflow_id: string;
+			version: number;
+			/** @enum {string} */
+			trigger_kind: 'event' | 'integration' | 'schedule' | 'manual' | 'rerun';
+			/** @enum {string} */
+			status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+			error: string | null;
+			/** Format: date-time */
+			created_at: string;
+			started_at: string | null;
+			ended_at: string | null;
+			input: {
+				[key: string]: unknown;
+			};
+			output: {
+				[key: string]: unknown;
+			} | null;
+			steps: components['schemas']['WorkflowStepRun'][];
+			approvals: components['schemas']['WorkflowApproval'][];
+		};
+		WorkflowStepRun: {
+			step_id: string;
+			kind: string;
+			/** @enum {string} */
+			status: 'queued' | 'running' | 'waiting' | 'succeeded' | 'failed' | 'cancelled';
+			attempts: number;
+			output: unknown;
+			error: string | null;
+			wait_until: string | null;
+			started_at: string | null;
+			ended_at: string | null;
+			duration_ms: number | null;
+		};
+		WorkflowApproval: {
+			/** Format: uuid */
+			id: string;
+			step_id: string;
+			permission: string;
+			message: string;
+			/** Format: date-time */
+			expires_at: string;
+			decision: ('approved' | 'rejected' | 'timed_out') | null;
+			decided_at: string | null;
+			comment: string | null;
 		};
 	};
 	responses: never;
@@ -5440,6 +5675,494 @@ export interface operations {
 				content: {
 					'application/json': components['schemas']['IntegrationEvent'];
 				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	listWorkflows: {
+		parameters: {
+			query?: {
+				/** @description Items per page, 1–100. */
+				limit?: number;
+				/** @description The `next_cursor` of the previous page. */
+				cursor?: string;
+			};
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path?: never;
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['WorkflowPage'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	getWorkflow: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The workflow's id. */
+				workflow: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['WorkflowDetail'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	listWorkflowRuns: {
+		parameters: {
+			query?: {
+				/** @description Items per page, 1–100. */
+				limit?: number;
+				/** @description The `next_cursor` of the previous page. */
+				cursor?: string;
+			};
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The workflow's id. */
+				workflow: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['WorkflowRunPage'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	startWorkflowRun: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The workflow's id. */
+				workflow: string;
+			};
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['WorkflowRunStart'];
+			};
+		};
+		responses: {
+			/** @description OK. */
+			201: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['WorkflowRunDetail'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	getWorkflowRun: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The workflow run's id. */
+				run: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['WorkflowRunDetail'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	cancelWorkflowRun: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The workflow run's id. */
+				run: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['WorkflowRunDetail'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	decideWorkflowApproval: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The approval's id. */
+				approval: string;
+			};
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['WorkflowDecision'];
+			};
+		};
+		responses: {
+			/** @description Done. */
+			204: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content?: never;
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {

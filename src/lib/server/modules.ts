@@ -14,3 +14,4 @@ import './queue/worker-job';
 import './storage/sweep-job';
 import './secrets/seed-job';
 import './integrations/jobs';
+import './workflows/jobs';

@@ -15,6 +15,7 @@ import UsersIcon from '@lucide/svelte/icons/users';
 import UsersRoundIcon from '@lucide/svelte/icons/users-round';
 import WebhookIcon from '@lucide/svelte/icons/webhook';
 import PlugIcon from '@lucide/svelte/icons/plug';
+import WorkflowIcon from '@lucide/svelte/icons/workflow';
 
 /**
  * The tenant app's sections, in the order the sidebar shows them. A section is listed only to
@@ -48,7 +49,8 @@ type TenantRoute =
 	| '/(app)/t/[slug]/settings/integrations'
 	| '/(app)/t/[slug]/settings/notifications'
 	| '/(app)/t/[slug]/settings/secrets'
-	| '/(app)/t/[slug]/settings/webhooks';
+	| '/(app)/t/[slug]/settings/webhooks'
+	| '/(app)/t/[slug]/workflows';
 
 export const TENANT_SECTIONS: TenantSection[] = [
 	{
@@ -97,6 +99,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Workspace',
 		icon: LifeBuoyIcon,
 		anyOf: ['tickets.read']
+	},
+	{
+		path: '/workflows',
+		route: '/(app)/t/[slug]/workflows',
+		label: 'Workflows',
+		group: 'Workspace',
+		icon: WorkflowIcon,
+		anyOf: ['workflows.manage']
 	},
 	{
 		path: '/audit',

@@ -31,6 +31,8 @@ export const SYSTEM_JOBS = [
 	'usage.rollup',
 	'webhook.dispatch',
 	'webhook.wake',
+	'workflows.schedule',
+	'workflows.step',
 ] as const;
 
 export type SystemJob = (typeof SYSTEM_JOBS)[number];

@@ -3,6 +3,7 @@
 begin;
 select plan(75);
 select plan(79);
+select plan(84);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -16,7 +17,8 @@ select tables_are('public', array[
   'secret_data_keys', 'secret_versions', 'secrets', 'support_macros', 'support_messages', 'support_tickets'], 'the tables of schema public are the pinned list');
   'secret_data_keys', 'secret_versions', 'secrets',
   'github_repos', 'integration_events', 'integration_secrets', 'integration_types', 'integrations', 'slack_channels',
-  'slack_workspaces'], 'the tables of schema public are the pinned list');
+  'slack_workspaces',
+  'workflow_approvals', 'workflow_runs', 'workflow_step_runs', 'workflow_versions', 'workflows'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(
@@ -100,6 +102,12 @@ select policies_are('public', 'integration_events', array['integration_events_se
 select policies_are('public', 'github_repos', array['github_repos_select_mfa', 'github_repos_select_permitted']);
 select policies_are('public', 'slack_workspaces', array['slack_workspaces_select_mfa', 'slack_workspaces_select_permitted']);
 select policies_are('public', 'slack_channels', array['slack_channels_select_mfa', 'slack_channels_select_permitted']);
+-- Workflows (20261203000300_workflows.sql): read by workflows.manage holders; written only by the RPCs and the engine.
+select policies_are('public', 'workflows', array['workflows_select_mfa', 'workflows_select_permitted']);
+select policies_are('public', 'workflow_versions', array['workflow_versions_select_mfa', 'workflow_versions_select_permitted']);
+select policies_are('public', 'workflow_runs', array['workflow_runs_select_mfa', 'workflow_runs_select_permitted']);
+select policies_are('public', 'workflow_step_runs', array['workflow_step_runs_select_mfa', 'workflow_step_runs_select_permitted']);
+select policies_are('public', 'workflow_approvals', array['workflow_approvals_select_mfa', 'workflow_approvals_select_permitted']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -183,6 +191,11 @@ select is(
         'assign_support_ticket(uuid,uuid)',
         'billing_invoice(uuid,uuid)', 'billing_overview(uuid)', 'cancel_job(uuid)', 'cancel_subscription(uuid,boolean)',
         'change_member_role(uuid,uuid,uuid)',
+  array['accept_invitation(text)', 'add_secret_version(uuid,uuid,uuid,text,text,jsonb)',
+        'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
+        'api_key_grantable_permissions(uuid,uuid)', 'approve_tenant(uuid)', 'archive_tenant(uuid,text)',
+        'billing_invoice(uuid,uuid)', 'billing_overview(uuid)', 'cancel_subscription(uuid,boolean)',
+        'cancel_workflow_run(uuid)', 'change_member_role(uuid,uuid,uuid)',
         'create_api_key(uuid,text,text,text[],uuid,uuid,timestamp with time zone,integer)',
         'create_support_ticket(uuid,text,text,text,text,uuid)', 'create_tenant(text,text,text,text)',
         'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)', 'delete_webhook_endpoint(uuid)',
@@ -204,16 +217,27 @@ select is(
         'staff_reply_support_ticket(uuid,text,boolean,text)', 'staff_update_support_ticket(uuid,text,text)',
         'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'support_staff()', 'suspend_tenant(uuid,text)',
         'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
+        'create_tenant(text,text,text,text)', 'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)',
+        'create_workflow(uuid,uuid,text,text,jsonb)', 'decide_workflow_approval(uuid,boolean,text)',
+        'delete_integration(uuid)', 'delete_secret(uuid)', 'delete_webhook_endpoint(uuid)', 'delete_workflow(uuid)',
+        'disconnect_integration(uuid)', 'grantable_roles(uuid)', 'has_staff_role(staff_role)',
+        'invitation_preview(text)', 'invite_member(uuid,text,uuid)', 'leave_tenant(uuid)', 'my_permissions(uuid)',
+        'pending_workflow_approvals(uuid)', 'reactivate_tenant(uuid,text)',
         'record_integration_check(uuid,boolean,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
-        'replay_integration_event(uuid)', 'replay_webhook_delivery(uuid)', 'reveal_secret(uuid,integer)', 'reveal_webhook_secret(uuid)',
-        'revoke_api_key(uuid)', 'revoke_invitation(uuid)', 'rotate_api_key(uuid,text,integer)',
+        'replay_integration_event(uuid)', 'replay_webhook_delivery(uuid)', 'rerun_workflow_run(uuid)',
+        'reveal_secret(uuid,integer)', 'reveal_webhook_secret(uuid)', 'revoke_api_key(uuid)',
+        'revoke_invitation(uuid)', 'rotate_api_key(uuid,text,integer)',
         'rotate_webhook_secret(uuid,uuid,text,integer)', 'send_webhook_test(uuid)',
-        'set_integration_secret(uuid,text,uuid)', 'set_project_role(uuid,uuid,uuid)', 'set_webhook_endpoint_enabled(uuid,boolean)',
-        'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
-        'tenant_mfa_blocked(uuid)', 'tenantry_pre_request()', 'transfer_ownership(uuid,uuid)',
-        'update_integration(uuid,text,jsonb)', 'update_webhook_endpoint(uuid,text,text,text[],integer)', 'usage_summary(uuid)', 'use_secret(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)',
-        'webhook_event_types()'],
+        'set_integration_secret(uuid,text,uuid)', 'set_project_role(uuid,uuid,uuid)',
+        'set_webhook_endpoint_enabled(uuid,boolean)', 'set_workflow_enabled(uuid,boolean)',
+        'start_workflow_run(uuid,jsonb)', 'submit_payment_proof(uuid,text,billing_interval,bigint,text)',
+        'suspend_tenant(uuid,text)', 'tenant_mfa_blocked(uuid)', 'tenantry_pre_request()',
+        'transfer_ownership(uuid,uuid)', 'update_integration(uuid,text,jsonb)',
+        'update_webhook_endpoint(uuid,text,text,text[],integer)', 'update_workflow(uuid,text,text,jsonb)',
+        'usage_summary(uuid)', 'use_secret(uuid)', 'verify_audit_chain(uuid)',
+        'verify_payment(uuid,boolean,text,boolean,text)', 'webhook_event_types()',
+        'workflow_notify(uuid,text,uuid,text)', 'workflow_send_email(uuid,text,uuid,text,text)'],
   'the RPCs authenticated may call are the pinned list');
 
 -- Privileges: no TRUNCATE for API roles anywhere; the audit tables and the event log are read-only for all of them.
@@ -285,12 +309,14 @@ select is(
      -- events is itself an append-only log of audited changes (TN050), like audit_logs;
      -- notifications is a person's own inbox, written by the fan-out and only marked read or archived;
      -- webhook deliveries and attempts are the dispatcher's own log (test and replay are audit events);
-     -- jobs are the queue's own log of system work, written only by its RPCs
+     -- jobs are the queue's own log of system work, written only by its RPCs;
+     -- workflow versions, runs and steps are the engine's own log (run, rerun and cancel are audit events)
      and c.relname not in ('audit_logs', 'events', 'usage_events', 'usage_counters', 'usage_daily', 'api_idempotency',
                            'notifications', 'webhook_deliveries', 'webhook_attempts', 'jobs',
                            -- inbound events are the providers' log (a replay is an audit event); the caches are
                            -- copies of what the providers list
-                           'integration_events', 'github_repos', 'slack_workspaces', 'slack_channels')),
+                           'integration_events', 'github_repos', 'slack_workspaces', 'slack_channels',
+                           'workflow_versions', 'workflow_runs', 'workflow_step_runs')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c

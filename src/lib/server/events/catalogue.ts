@@ -466,6 +466,62 @@ export const EVENT_CATALOGUE = {
 			}),
 			summary: z.string().meta({ description: 'What happened, in a sentence.' })
 		})
+	),
+	'workflow.run_started': event(
+		'workflows',
+		'workflow_run',
+		'A workflow run started its first step.',
+		z.object({
+			workflow_id: id,
+			run_id: id,
+			version: z.number().int(),
+			trigger_kind: z.enum(['event', 'integration', 'schedule', 'manual', 'rerun'])
+		})
+	),
+	'workflow.run_succeeded': event(
+		'workflows',
+		'workflow_run',
+		'A workflow run finished every step.',
+		z.object({ workflow_id: id, run_id: id, version: z.number().int() })
+	),
+	'workflow.run_failed': event(
+		'workflows',
+		'workflow_run',
+		'A workflow run failed (a step gave up after its retries).',
+		z.object({
+			workflow_id: id,
+			run_id: id,
+			step_id: z.string(),
+			name: z.string().meta({ description: 'The workflow’s name.' }),
+			summary: z.string().nullable().meta({ description: 'The step’s error.' })
+		})
+	),
+	'workflow.approval_requested': event(
+		'workflows',
+		'workflow_run',
+		"A workflow run waits for a member's approval (one event per approver).",
+		z.object({
+			user_id: id.meta({ description: 'The member asked to decide.' }),
+			approval_id: id,
+			workflow_id: id,
+			run_id: id,
+			step_id: z.string(),
+			permission: z.string().meta({ description: 'The permission a decider holds.' }),
+			expires_at: at,
+			summary: z.string()
+		})
+	),
+	'workflow.notification': event(
+		'workflows',
+		'workflow_run',
+		'A workflow\'s "send notification" step told a member something.',
+		z.object({
+			user_id: id.meta({ description: 'The member told.' }),
+			workflow_id: id,
+			run_id: id,
+			step_id: z.string(),
+			summary: z.string().meta({ description: 'The message.' })
+		})
 	)
 } satisfies Record<string, EventDefinition>;
 

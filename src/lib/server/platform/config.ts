@@ -232,6 +232,12 @@ const schema = z
 			.int()
 			.min(0, { error: 'expected 0 or more milliseconds' })
 			.default(10_000),
+		/** How often due workflow schedules are looked for (docs/workflows.md); 0 turns schedules off. */
+		WORKFLOWS_SCHEDULE_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 or more milliseconds' })
+			.default(30_000),
 		/** npm run bench -- api only: the JSON file /api/bench-floor answers with (unset: 404). */
 		BENCH_FLOOR_FILE: z.string().min(1).optional(),
 		API_PERSON_RATE_LIMIT: z.coerce

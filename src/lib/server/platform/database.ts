@@ -839,6 +839,90 @@ export interface WebhookEndpointSecrets {
   tenant_id: string;
 }
 
+export interface WorkflowApprovals {
+  comment: string | null;
+  created_at: Generated<Timestamp>;
+  decided_at: Timestamp | null;
+  decided_by: string | null;
+  decision: string | null;
+  expires_at: Timestamp;
+  id: Generated<string>;
+  message: Generated<string>;
+  permission: string;
+  run_id: string;
+  step_id: string;
+  tenant_id: string;
+}
+
+export interface WorkflowRuns {
+  created_at: Generated<Timestamp>;
+  ended_at: Timestamp | null;
+  error: string | null;
+  event_id: string | null;
+  id: Generated<string>;
+  input: Generated<Json>;
+  output: Json | null;
+  rerun_of: string | null;
+  started_at: Timestamp | null;
+  started_by: string | null;
+  status: Generated<string>;
+  tenant_id: string;
+  trigger_key: string;
+  trigger_kind: string;
+  version: number;
+  workflow_id: string;
+}
+
+export interface Workflows {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  definition: Json;
+  description: Generated<string>;
+  enabled: Generated<boolean>;
+  id: Generated<string>;
+  name: string;
+  next_run_at: Timestamp | null;
+  owner_id: string | null;
+  project_id: string | null;
+  schedule_cron: string | null;
+  tenant_id: string;
+  trigger_event_type: string | null;
+  trigger_filter: Generated<Json>;
+  trigger_type: string;
+  updated_at: Generated<Timestamp>;
+  version: Generated<number>;
+}
+
+export interface WorkflowStepRuns {
+  attempts: Generated<number>;
+  created_at: Generated<Timestamp>;
+  duration_ms: number | null;
+  ended_at: Timestamp | null;
+  error: string | null;
+  id: Generated<string>;
+  input: Json | null;
+  job_id: string | null;
+  kind: string;
+  output: Json | null;
+  run_id: string;
+  started_at: Timestamp | null;
+  status: Generated<string>;
+  step_id: string;
+  tenant_id: string;
+  wait_until: Timestamp | null;
+}
+
+export interface WorkflowVersions {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  definition: Json;
+  id: Generated<string>;
+  owner_id: string | null;
+  tenant_id: string;
+  version: number;
+  workflow_id: string;
+}
+
 export interface DB {
   api_idempotency: ApiIdempotency;
   api_keys: ApiKeys;
@@ -894,4 +978,9 @@ export interface DB {
   webhook_deliveries: WebhookDeliveries;
   webhook_endpoint_secrets: WebhookEndpointSecrets;
   webhook_endpoints: WebhookEndpoints;
+  workflow_approvals: WorkflowApprovals;
+  workflow_runs: WorkflowRuns;
+  workflow_step_runs: WorkflowStepRuns;
+  workflow_versions: WorkflowVersions;
+  workflows: Workflows;
 }

@@ -266,6 +266,32 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	},
 	TN411: { field: 'title', message: 'Another macro has this title: choose another.' },
 	TN412: { message: 'A macro needs a title (1–100 characters) and a text (1–20,000).' },
+	TN360: { message: 'No such workflow, or you may not manage it (workflows.manage).' },
+	TN361: {
+		field: 'name',
+		message: 'Give the workflow a name of 1–100 characters and a description under 500.'
+	},
+	TN362: {
+		field: 'definition',
+		message: 'The definition is not a valid workflow: check its trigger and steps.'
+	},
+	TN363: {
+		field: 'definition',
+		message: 'A workflow starts on an event type of the catalogue, never on a workflow event.'
+	},
+	TN364: { message: 'A workflow runs with a person’s rights: an API key cannot own one.' },
+	TN365: { message: 'No such workflow run, or you may not manage it (workflows.manage).' },
+	TN366: { message: 'This run or approval has already ended.' },
+	TN367: { message: 'No such approval, or you do not hold the permission that decides it.' },
+	TN368: { field: 'comment', message: 'Approve or reject, with a comment under 1,000 characters.' },
+	TN370: { message: 'Only the workflow’s owner acts for its running step.' },
+	TN371: { message: 'A workflow writes only to members of its organisation.' },
+	TN372: {
+		field: 'input',
+		message: 'The input is a JSON object of at most 64 KB; messages 1–1,000 characters.'
+	},
+	TN373: { message: 'This organisation has the most workflows it may have: delete one first.' },
+	TN374: { message: 'This workflow has no owner (they left): save it to become its owner.' },
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

@@ -19,6 +19,7 @@ import * as tenant from './tenant';
 import * as tickets from './tickets';
 import * as usage from './usage';
 import * as webhooks from './webhooks';
+import * as workflows from './workflows';
 
 export const ENDPOINTS: Endpoint[] = [
 	tenant.getTenant,
@@ -92,7 +93,14 @@ export const ENDPOINTS: Endpoint[] = [
 	integrations.deleteIntegrationEndpoint,
 	integrations.testIntegrationEndpoint,
 	integrations.listIntegrationEventsEndpoint,
-	integrations.replayIntegrationEventEndpoint
+	integrations.replayIntegrationEventEndpoint,
+	workflows.listWorkflowsEndpoint,
+	workflows.getWorkflowEndpoint,
+	workflows.listWorkflowRunsEndpoint,
+	workflows.startWorkflowRunEndpoint,
+	workflows.getWorkflowRunEndpoint,
+	workflows.cancelWorkflowRunEndpoint,
+	workflows.decideWorkflowApprovalEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
