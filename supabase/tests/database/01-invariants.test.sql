@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(68);
+select plan(74);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -11,7 +11,8 @@ select tables_are('public', array[
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
   'subscriptions', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics', 'user_preferences',
   'notification_kinds', 'notification_preferences', 'notifications', 'tenant_notification_settings',
-  'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints'], 'the tables of schema public are the pinned list');
+  'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints',
+  'task_assignees', 'task_columns', 'task_comments', 'task_label_links', 'task_labels', 'tasks'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(
@@ -72,6 +73,13 @@ select policies_are('public', 'webhook_endpoints', array['webhook_endpoints_sele
 select policies_are('public', 'webhook_endpoint_secrets', array[]::name[]);
 select policies_are('public', 'webhook_deliveries', array['webhook_deliveries_select_mfa', 'webhook_deliveries_select_permitted']);
 select policies_are('public', 'webhook_attempts', array['webhook_attempts_select_mfa', 'webhook_attempts_select_permitted']);
+-- Tasks (20261203000700_tasks.sql): tasks.read reads, tasks.write works on tasks, tasks.manage owns columns, labels and deletes.
+select policies_are('public', 'task_columns', array['task_columns_delete_mfa', 'task_columns_delete_permitted', 'task_columns_insert_mfa', 'task_columns_insert_permitted', 'task_columns_select_mfa', 'task_columns_select_permitted', 'task_columns_update_mfa', 'task_columns_update_permitted']);
+select policies_are('public', 'tasks', array['tasks_delete_mfa', 'tasks_delete_permitted', 'tasks_insert_mfa', 'tasks_insert_permitted', 'tasks_select_mfa', 'tasks_select_permitted', 'tasks_update_mfa', 'tasks_update_permitted']);
+select policies_are('public', 'task_assignees', array['task_assignees_delete_mfa', 'task_assignees_delete_permitted', 'task_assignees_insert_mfa', 'task_assignees_insert_permitted', 'task_assignees_select_mfa', 'task_assignees_select_permitted']);
+select policies_are('public', 'task_labels', array['task_labels_delete_mfa', 'task_labels_delete_permitted', 'task_labels_insert_mfa', 'task_labels_insert_permitted', 'task_labels_select_mfa', 'task_labels_select_permitted', 'task_labels_update_mfa', 'task_labels_update_permitted']);
+select policies_are('public', 'task_label_links', array['task_label_links_delete_mfa', 'task_label_links_delete_permitted', 'task_label_links_insert_mfa', 'task_label_links_insert_permitted', 'task_label_links_select_mfa', 'task_label_links_select_permitted']);
+select policies_are('public', 'task_comments', array['task_comments_delete_mfa', 'task_comments_delete_permitted', 'task_comments_insert_mfa', 'task_comments_insert_permitted', 'task_comments_select_mfa', 'task_comments_select_permitted', 'task_comments_update_author', 'task_comments_update_mfa']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -158,13 +166,14 @@ select is(
         'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)', 'delete_webhook_endpoint(uuid)',
         'grantable_roles(uuid)',
         'has_staff_role(staff_role)', 'invitation_preview(text)', 'invite_member(uuid,text,uuid)',
-        'leave_tenant(uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
+        'leave_tenant(uuid)', 'move_task(uuid,uuid,text,text)', 'move_task_column(uuid,integer)',
+        'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
         'replay_webhook_delivery(uuid)', 'reveal_webhook_secret(uuid)',
         'revoke_api_key(uuid)', 'revoke_invitation(uuid)', 'rotate_api_key(uuid,text,integer)',
         'rotate_webhook_secret(uuid,uuid,text,integer)', 'send_webhook_test(uuid)',
         'set_project_role(uuid,uuid,uuid)', 'set_webhook_endpoint_enabled(uuid,boolean)',
-        'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)',
+        'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)', 'task_activity(uuid,integer)',
         'tenant_mfa_blocked(uuid)', 'tenantry_pre_request()', 'transfer_ownership(uuid,uuid)',
         'update_webhook_endpoint(uuid,text,text,text[],integer)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)',
         'webhook_event_types()'],
@@ -250,7 +259,7 @@ select is(
    where n.nspname in ('public', 'private') and c.relkind = 'r' and obj_description(c.oid, 'pg_class') is null),
   null, 'every table has a comment');
 select is(
-  (select count(*)::int from public.permissions), 43, 'the permission catalog holds 43 codes');
+  (select count(*)::int from public.permissions), 44, 'the permission catalog holds 44 codes');
 select results_eq(
   $$select key from public.roles where tenant_id is null order by key$$,
   $$values ('admin'), ('billing_admin'), ('developer'), ('owner'), ('project_editor'), ('project_owner'), ('project_viewer'), ('viewer')$$,
