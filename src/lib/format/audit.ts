@@ -50,7 +50,13 @@ const TABLES: Record<string, { noun: string; label?: string }> = {
 	tenant_domains: { noun: 'domain', label: 'domain' },
 	webhook_endpoints: { noun: 'webhook endpoint', label: 'url' },
 	webhook_endpoint_secrets: { noun: 'webhook signing secret' },
-	tenant_notification_settings: { noun: 'notification setting', label: 'kind' }
+	tenant_notification_settings: { noun: 'notification setting', label: 'kind' },
+	task_columns: { noun: 'board column', label: 'name' },
+	tasks: { noun: 'task', label: 'title' },
+	task_assignees: { noun: 'task assignment' },
+	task_labels: { noun: 'task label', label: 'name' },
+	task_label_links: { noun: 'label of a task' },
+	task_comments: { noun: 'task comment' }
 };
 
 /** Sentences of the RPCs' named events; `{key}` is the entry's after (then before) value. */

@@ -38,8 +38,8 @@ describe('keyBetween', () => {
 				// Insert at a random gap (0: the start, keys.length: the end), or move a random card there.
 				if (keys.length > 2 && next() < 0.3) keys.splice(Math.floor(next() * keys.length), 1);
 				const gap = Math.floor(next() * (keys.length + 1));
-				const before = gap > 0 ? keys[gap - 1] : null;
-				const after = gap < keys.length ? keys[gap] : null;
+				const before = gap > 0 ? keys[gap - 1]! : null;
+				const after = gap < keys.length ? keys[gap]! : null;
 				const key = keyBetween(before, after);
 				expect(isKey(key), `${key} is well formed`).toBe(true);
 				if (before !== null) expect(compareKeys(before, key)).toBe(-1);

@@ -25,7 +25,8 @@ export function keyBetween(a: string | null, b: string | null): string {
 	if ((lo !== '' && !isKey(lo)) || (b !== null && !isKey(b))) {
 		throw new Error('A position key is base-62 digits not ending in 0.');
 	}
-	if (b !== null && lo >= b) throw new Error(`Position keys out of order: ${lo} is not before ${b}.`);
+	if (b !== null && lo >= b)
+		throw new Error(`Position keys out of order: ${lo} is not before ${b}.`);
 	return midpoint(lo, b);
 }
 
@@ -35,9 +36,9 @@ function midpoint(a: string, b: string | null): string {
 		while ((a[n] ?? '0') === b[n]) n++;
 		if (n > 0) return b.slice(0, n) + midpoint(a.slice(n), b.slice(n));
 	}
-	const digitA = a ? DIGITS.indexOf(a[0]) : 0;
-	const digitB = b !== null ? DIGITS.indexOf(b[0]) : DIGITS.length;
-	if (digitB - digitA > 1) return DIGITS[Math.round((digitA + digitB) / 2)];
+	const digitA = a ? DIGITS.indexOf(a.charAt(0)) : 0;
+	const digitB = b !== null ? DIGITS.indexOf(b.charAt(0)) : DIGITS.length;
+	if (digitB - digitA > 1) return DIGITS.charAt(Math.round((digitA + digitB) / 2));
 	if (b !== null && b.length > 1) return b.slice(0, 1);
-	return DIGITS[digitA] + midpoint(a.slice(1), null);
+	return DIGITS.charAt(digitA) + midpoint(a.slice(1), null);
 }

@@ -18,7 +18,12 @@ describe('renderMarkdown', () => {
 	});
 
 	it('neutralises javascript:, data: and vbscript: links', () => {
-		for (const url of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,<b>x</b>', 'vbscript:msgbox']) {
+		for (const url of [
+			'javascript:alert(1)',
+			'JaVaScRiPt:alert(1)',
+			'data:text/html,<b>x</b>',
+			'vbscript:msgbox'
+		]) {
 			const html = renderMarkdown(`[click](${url})`);
 			expect(html, url).not.toMatch(/href="(javascript|data|vbscript)/i);
 			expect(html, url).toContain('click');
@@ -38,7 +43,9 @@ describe('renderMarkdown', () => {
 	it('turns an image into a link, so nothing is fetched', () => {
 		const html = renderMarkdown('![chart](https://example.com/c.png "t")');
 		expect(html).not.toContain('<img');
-		expect(html).toContain('<a rel="noopener noreferrer nofollow ugc" href="https://example.com/c.png">chart</a>');
+		expect(html).toContain(
+			'<a rel="noopener noreferrer nofollow ugc" href="https://example.com/c.png">chart</a>'
+		);
 		expect(renderMarkdown('![x](javascript:alert(1))')).not.toMatch(/javascript/i);
 	});
 

@@ -1,0 +1,22 @@
+/** What the tasks pages and the server share (20261203000700_tasks.sql's lists). */
+export const TASK_PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
+
+export const PRIORITY_LABELS: Record<TaskPriority, string> = {
+	none: 'No priority',
+	low: 'Low',
+	medium: 'Medium',
+	high: 'High',
+	urgent: 'Urgent'
+};
+
+export const LABEL_COLORS = [
+	'gray',
+	'red',
+	'orange',
+	'yellow',
+	'green',
+	'blue',
+	'purple',
+	'pink'
+] as const;
