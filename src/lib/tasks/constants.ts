@@ -1,3 +1,5 @@
+import { formatDate, type DateOptions } from '../format';
+
 /** What the tasks pages and the server share (20261203000700_tasks.sql's lists). */
 export const TASK_PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
 export type TaskPriority = (typeof TASK_PRIORITIES)[number];
@@ -20,3 +22,8 @@ export const LABEL_COLORS = [
 	'purple',
 	'pink'
 ] as const;
+
+/** A due date (a calendar day, no zone) in the person's date format. */
+export function formatDueDate(day: string, options: DateOptions): string {
+	return formatDate(`${day}T12:00:00Z`, { ...options, timeZone: 'UTC' });
+}

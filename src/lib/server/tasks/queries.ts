@@ -6,6 +6,7 @@
  */
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
+import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 import type { TaskPriority } from '../../tasks/constants';
 import type { TaskFilters } from './schemas';
 import { renderMarkdown } from './markdown';
@@ -151,16 +152,21 @@ export async function listBoards(
 		.execute();
 }
 
-/**
- * The list view and the API: cards matching the filters, soonest due first (no date last), then
- * newest. `me` is the caller (auth.uid()).
- */
-export async function listTasks(
-	trx: Transaction<DB>,
-	tenantId: string,
-	filters: TaskFilters,
-	{ limit = 200, offset = 0 }: { limit?: number; offset?: number } = {}
-): Promise<TaskCard[]> {
+/** The list view's list: search by title, team and column; sort by due date, title or age. */
+export const TASK_LIST = defineList({
+	sorts: {
+		due: { column: 'dueOn', type: 'text' },
+		title: { column: 'title', type: 'text' },
+		created: { column: 'createdAt', type: 'timestamptz' }
+	},
+	defaultSort: 'due',
+	defaultDir: 'asc',
+	search: ['title', 'teamName', 'columnName'],
+	id: { column: 'id', type: 'uuid' }
+});
+
+/** The cards matching the filters (`assignee: 'me'` is the caller, auth.uid()). */
+function filteredCards(trx: Transaction<DB>, tenantId: string, filters: TaskFilters) {
 	let q = cards(trx, tenantId);
 	if (filters.team) q = q.where('t.team_id', '=', filters.team);
 	if (filters.priority) q = q.where('t.priority', '=', filters.priority);
@@ -193,14 +199,33 @@ export async function listTasks(
 			)
 		);
 	}
-	const rows = await q
+	return q;
+}
+
+/** The API's list: every matching card, soonest due first (no date last), then newest. */
+export async function listTasks(
+	trx: Transaction<DB>,
+	tenantId: string,
+	filters: TaskFilters
+): Promise<TaskCard[]> {
+	const rows = await filteredCards(trx, tenantId, filters)
 		.orderBy(sql`t.due_on asc nulls last`)
 		.orderBy('t.created_at', 'desc')
 		.orderBy('t.id')
-		.limit(limit)
-		.offset(offset)
+		.limit(5000)
 		.execute();
 	return rows.map(card);
+}
+
+/** One page of the list view, as `params` (readList) asks. */
+export async function pageTasks(
+	trx: Transaction<DB>,
+	tenantId: string,
+	filters: TaskFilters,
+	params: ListParams
+): Promise<ListPage<TaskCard>> {
+	const page = await listPage(trx, filteredCards(trx, tenantId, filters), TASK_LIST, params);
+	return { ...page, rows: page.rows.map(card) };
 }
 
 export interface TaskComment {

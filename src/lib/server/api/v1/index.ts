@@ -12,6 +12,7 @@ import * as invitations from './invitations';
 import * as members from './members';
 import * as projects from './projects';
 import * as roles from './roles';
+import * as tasks from './tasks';
 import * as teams from './teams';
 import * as tenant from './tenant';
 import * as usage from './usage';
@@ -35,6 +36,15 @@ export const ENDPOINTS: Endpoint[] = [
 	teams.listTeamMembersEndpoint,
 	teams.addTeamMemberEndpoint,
 	teams.removeTeamMemberEndpoint,
+	tasks.listTasksEndpoint,
+	tasks.createTaskEndpoint,
+	tasks.getTaskEndpoint,
+	tasks.updateTaskEndpoint,
+	tasks.deleteTaskEndpoint,
+	tasks.moveTaskEndpoint,
+	tasks.listTaskCommentsEndpoint,
+	tasks.addTaskCommentEndpoint,
+	tasks.listTaskActivitiesEndpoint,
 	roles.listRolesEndpoint,
 	projects.listProjectsEndpoint,
 	projects.createProjectEndpoint,
