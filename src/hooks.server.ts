@@ -17,11 +17,12 @@ export const init: ServerInit = async () => {
 };
 
 /**
- * Endpoints that serve no person, so never read (or refresh) the session: the health probe, and the
+ * Endpoints that serve no person, so never read (or refresh) the session: the health probe, the
  * host lookup the `reroute` hook fetches on the same request — refreshing there would spend the
- * single-use refresh token the request itself is about to use.
+ * single-use refresh token the request itself is about to use —, and signed file URLs (the
+ * signature is the permission; a page's images load them side by side).
  */
-const ANONYMOUS = /^\/api\/(health|hosts|bench-floor)(\/|$)/;
+const ANONYMOUS = /^\/(api\/(health|hosts|bench-floor)|files)(\/|$)/;
 
 /**
  * The signed-in person's claims for the request. The token is checked here (signature, expiry);

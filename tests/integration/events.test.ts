@@ -34,6 +34,7 @@ const AUDITOR = { sub: 'a0000000-0000-4000-8000-000000000015', email: 'auditor@a
 const GLOBEX_OWNER = { sub: 'a0000000-0000-4000-8000-000000000021', email: 'owner@globex.test' };
 const FINANCE = { sub: 'a0000000-0000-4000-8000-000000002302', email: 'finance@tenantry.test' };
 const BILLED = 'b0000000-0000-4000-8000-000000004200';
+const FILED = 'b0000000-0000-4000-8000-000000004300';
 const NEWCOMER = { sub: 'a0000000-0000-4000-8000-000000004201', email: 'newcomer42@example.test' };
 
 /**
@@ -228,6 +229,41 @@ describe.each(engineFactories)('domain events on %s', (_name, factory) => {
 		);
 		await sql`update public.subscriptions set status = 'cancelled', cancelled_at = now()
 			where tenant_id = ${BILLED} and status = 'active'`.execute(db);
+	});
+
+	it('publishes the storage types when a file is attached and deleted', async () => {
+		// An organisation of its own: the lifecycle runs above moved the seeded ones onto limits their
+		// seeded storage already passes.
+		const path = `${FILED}/billing/${FILED}/e0000000-0000-4000-8000-000000000001/receipt.pdf`;
+		await sql`insert into public.tenants (id, slug, name, status) values (${FILED}, 'events43', 'Files', 'active')`.execute(
+			db
+		);
+		await sql`insert into public.memberships (tenant_id, user_id, is_owner) values (${FILED}, ${GLOBEX_OWNER.sub}, true)`.execute(
+			db
+		);
+		await sql`insert into storage.objects (bucket_id, name, metadata)
+			values ('payment-proofs', ${path}, '{"size": 9}')`.execute(db);
+		await as(GLOBEX_OWNER, (trx) =>
+			sql`insert into public.attachments (tenant_id, bucket, object_path, owner_type, owner_id, file_name,
+				content_type, byte_size)
+				values (${FILED}, 'payment-proofs', ${path}, 'billing', ${FILED}, 'receipt.pdf', 'application/pdf', 9)`.execute(
+				trx
+			)
+		);
+		await as(GLOBEX_OWNER, (trx) =>
+			sql`delete from public.attachments where object_path = ${path}`.execute(trx)
+		);
+		const { rows } = await sql<{
+			type: string;
+			actor_id: string;
+		}>`select type, actor_id from public.events
+			where subject_type = 'attachment' and payload ->> 'file_name' = 'receipt.pdf' order by occurred_at, type`.execute(
+			db
+		);
+		expect(rows).toEqual([
+			{ type: 'attachment.added', actor_id: GLOBEX_OWNER.sub },
+			{ type: 'attachment.deleted', actor_id: GLOBEX_OWNER.sub }
+		]);
 	});
 
 	it("writes only events that parse with their type's schema, and every type the modules own", async () => {

@@ -10,3 +10,4 @@ import './billing/lifecycle-job';
 import './usage/rollup-job';
 import './webhook-delivery/wake-job';
 import './notifications/jobs';
+import './storage/sweep-job';

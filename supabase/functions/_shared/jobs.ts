@@ -21,6 +21,7 @@ export const SYSTEM_JOBS = [
 	'notifications.digest',
 	'notifications.fan_out',
 	'notifications.security',
+	'storage.sweep',
 	'stripe.webhook',
 	'usage.rollup',
 	'webhook.dispatch',

@@ -1,11 +1,11 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(74);
+select plan(77);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
-  'api_idempotency', 'api_keys', 'audit_log_seals', 'audit_logs', 'environments', 'event_types', 'events', 'invitations', 'memberships', 'permissions',
+  'api_idempotency', 'api_keys', 'attachment_owners', 'attachments', 'audit_log_seals', 'audit_logs', 'environments', 'event_types', 'events', 'invitation_teams', 'invitations', 'memberships', 'permissions',
   'platform_staff', 'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles',
   'system_settings', 'team_members', 'teams', 'tenant_domains', 'tenants',
   'billing_accounts', 'invoice_lines', 'invoices', 'payment_methods', 'payments', 'plan_limits', 'plans',
@@ -35,6 +35,7 @@ select policies_are('public', 'api_keys', array['api_keys_select_mfa', 'api_keys
 select policies_are('public', 'environments', array['environments_delete_api_key', 'environments_delete_mfa', 'environments_delete_permitted', 'environments_insert_api_key', 'environments_insert_mfa', 'environments_insert_permitted', 'environments_select_api_key', 'environments_select_mfa', 'environments_select_permitted', 'environments_select_staff', 'environments_update_api_key', 'environments_update_mfa', 'environments_update_permitted']);
 select policies_are('public', 'event_types', array['event_types_select_authenticated']);
 select policies_are('public', 'events', array['events_select_mfa', 'events_select_permitted']);
+select policies_are('public', 'invitation_teams', array['invitation_teams_select_invitee', 'invitation_teams_select_mfa', 'invitation_teams_select_permitted', 'invitation_teams_select_staff']);
 select policies_are('public', 'invitations', array['invitations_select_invitee', 'invitations_select_mfa', 'invitations_select_permitted', 'invitations_select_staff']);
 select policies_are('public', 'memberships', array['memberships_select_member', 'memberships_select_mfa', 'memberships_select_self', 'memberships_select_staff']);
 select policies_are('public', 'permissions', array['permissions_select_authenticated']);
@@ -73,6 +74,9 @@ select policies_are('public', 'webhook_endpoints', array['webhook_endpoints_sele
 select policies_are('public', 'webhook_endpoint_secrets', array[]::name[]);
 select policies_are('public', 'webhook_deliveries', array['webhook_deliveries_select_mfa', 'webhook_deliveries_select_permitted']);
 select policies_are('public', 'webhook_attempts', array['webhook_attempts_select_mfa', 'webhook_attempts_select_permitted']);
+-- Storage (20261203000400_storage.sql): the owner module decides who reads, adds and deletes files.
+select policies_are('public', 'attachment_owners', array['attachment_owners_select_authenticated']);
+select policies_are('public', 'attachments', array['attachments_delete_mfa', 'attachments_delete_permitted', 'attachments_insert_mfa', 'attachments_insert_permitted', 'attachments_select_mfa', 'attachments_select_permitted']);
 -- Tasks (20261203000700_tasks.sql): tasks.read reads, tasks.write works on tasks, tasks.manage owns columns, labels and deletes.
 select policies_are('public', 'task_columns', array['task_columns_delete_mfa', 'task_columns_delete_permitted', 'task_columns_insert_mfa', 'task_columns_insert_permitted', 'task_columns_select_mfa', 'task_columns_select_permitted', 'task_columns_update_mfa', 'task_columns_update_permitted']);
 select policies_are('public', 'tasks', array['tasks_delete_mfa', 'tasks_delete_permitted', 'tasks_insert_mfa', 'tasks_insert_permitted', 'tasks_select_mfa', 'tasks_select_permitted', 'tasks_update_mfa', 'tasks_update_permitted']);
@@ -166,6 +170,7 @@ select is(
         'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)', 'delete_webhook_endpoint(uuid)',
         'grantable_roles(uuid)',
         'has_staff_role(staff_role)', 'invitation_preview(text)', 'invite_member(uuid,text,uuid)',
+        'invite_to_team(uuid[],text,uuid)',
         'leave_tenant(uuid)', 'move_task(uuid,uuid,text,text)', 'move_task_column(uuid,integer)',
         'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',

@@ -70,6 +70,16 @@ const payment = z.object({
 		.meta({ description: 'What billing staff wrote (a rejection says why).' })
 });
 
+const attachment = z.object({
+	attachment_id: id,
+	owner_type: z
+		.string()
+		.meta({ description: 'What owns the file (attachment_owners): ticket, task, billing …' }),
+	owner_id: id,
+	file_name: z.string(),
+	byte_size: z.number().int()
+});
+
 export interface EventDefinition {
 	version: number;
 	/** The module that publishes it (event_types.module). */
@@ -327,6 +337,20 @@ export const EVENT_CATALOGUE = {
 			failing_since: at.nullable(),
 			error: z.string().nullable().meta({ description: 'The last attempt’s error or status.' })
 		})
+	),
+	'attachment.added': event(
+		'storage',
+		'attachment',
+		'A file was attached (to a ticket, a task, a payment proof …).',
+		attachment.extend({
+			content_type: z.string().meta({ description: 'The type its first bytes proved.' })
+		})
+	),
+	'attachment.deleted': event(
+		'storage',
+		'attachment',
+		'An attached file was deleted (by hand or with what owned it).',
+		attachment
 	),
 	'task.created': event(
 		'tasks',

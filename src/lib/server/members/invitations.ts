@@ -107,10 +107,28 @@ export async function inviteWithEmail(
 	trx: Transaction<DB>,
 	input: { tenantId: string; email: string; roleId: string | null; appUrl: string; inviter: string }
 ): Promise<{ invitationId: string; email: string }> {
-	const { rows } = await sql<{ invitationId: string; token: string; expiresAt: Date }>`
+	const { rows } = await sql<Invited>`
 		select invitation_id as "invitationId", token, expires_at as "expiresAt"
 		from public.invite_member(${input.tenantId}, ${input.email}, ${input.roleId})`.execute(trx);
-	const invited = rows[0]!;
+	return emailInvitation(trx, rows[0]!, input);
+}
+
+interface Invited {
+	invitationId: string;
+	token: string;
+	expiresAt: Date;
+}
+
+/**
+ * Queues the email of an invitation SQL just made (with its token, returned once): the rest of
+ * the caller's transaction runs as the `members.invitation_email` system job (the outbox is
+ * service_role only), so call it last. The email names the teams the invitation places them in.
+ */
+async function emailInvitation(
+	trx: Transaction<DB>,
+	invited: Invited,
+	input: { appUrl: string; inviter: string }
+): Promise<{ invitationId: string; email: string }> {
 	const about = await trx
 		.selectFrom('invitations as i')
 		.innerJoin('tenants as t', 't.id', 'i.tenant_id')
@@ -118,6 +136,13 @@ export async function inviteWithEmail(
 		.select(['i.email', 't.name as tenantName', 'r.name as roleName'])
 		.where('i.id', '=', invited.invitationId)
 		.executeTakeFirstOrThrow();
+	const teams = await trx
+		.selectFrom('invitation_teams as it')
+		.innerJoin('teams as t', 't.id', 'it.team_id')
+		.select('t.name')
+		.where('it.invitation_id', '=', invited.invitationId)
+		.orderBy('t.name')
+		.execute();
 	await elevateToSystemJob(trx, EMAIL_JOB);
 	await queueEmail(
 		trx,
@@ -126,11 +151,49 @@ export async function inviteWithEmail(
 			tenantName: about.tenantName,
 			inviter: input.inviter,
 			roleName: about.roleName ?? 'a member',
+			teams: teams.map((t) => t.name),
 			link: `${input.appUrl}/invite/${invited.token}`,
 			expiresAt: invited.expiresAt
 		})
 	);
 	return { invitationId: invited.invitationId, email: about.email };
+}
+
+export type TeamInvitation =
+	{ outcome: 'added'; email: string } | { outcome: 'invited'; email: string; invitationId: string };
+
+/**
+ * Invites an address to teams (public.invite_to_team decides and says which): a member of the
+ * organisation is added at once; anyone else is invited into it with the role, the invitation
+ * naming the teams, and emailed like every invitation (in the same transaction).
+ */
+export async function inviteToTeams(
+	trx: Transaction<DB>,
+	input: {
+		teamIds: string[];
+		email: string;
+		roleId: string | null;
+		appUrl: string;
+		inviter: string;
+	}
+): Promise<TeamInvitation> {
+	const { rows } = await sql<{
+		outcome: 'added' | 'invited';
+		invitationId: string | null;
+		token: string | null;
+		expiresAt: Date | null;
+	}>`select outcome, invitation_id as "invitationId", token, expires_at as "expiresAt"
+		from public.invite_to_team(${input.teamIds}::uuid[], ${input.email}, ${input.roleId})`.execute(trx);
+	const done = rows[0]!;
+	if (done.outcome === 'added' || !done.invitationId || !done.token || !done.expiresAt) {
+		return { outcome: 'added', email: input.email.trim().toLowerCase() };
+	}
+	const sent = await emailInvitation(
+		trx,
+		{ invitationId: done.invitationId, token: done.token, expiresAt: done.expiresAt },
+		input
+	);
+	return { outcome: 'invited', ...sent };
 }
 
 export async function revokeInvitation(trx: Transaction<DB>, invitationId: string): Promise<void> {

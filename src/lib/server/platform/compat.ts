@@ -263,6 +263,86 @@ $$;
 grant execute on function auth.uid(), auth.role(), auth.email(), auth.jwt()
   to ${OWNER_ROLE}, anon, authenticated, service_role;
 
+-- Supabase Storage's tables (storage-api's migrations), the columns Tenantry's policies and its
+-- embedded adapter use: buckets with their size limit and allowed types, objects named
+-- <bucket>/<path> with path_tokens and metadata ({"mimetype", "size"}), and the path helpers
+-- policies call. On Supabase they exist and storage-api writes objects; here the app writes the
+-- object rows in the caller's transaction, so the same policies decide. The owner role owns them
+-- (policies are written in migrations, which only a table's owner may do).
+create schema if not exists storage;
+grant usage on schema storage to ${OWNER_ROLE}, anon, authenticated, service_role;
+create table if not exists storage.buckets (
+  id text primary key,
+  name text not null,
+  owner uuid,
+  created_at timestamptz default now(),
+  updated_at timestamptz default now(),
+  public boolean default false,
+  avif_autodetection boolean default false,
+  file_size_limit bigint,
+  allowed_mime_types text[],
+  owner_id text
+);
+create unique index if not exists bname on storage.buckets (name);
+comment on table storage.buckets is 'Storage: buckets (Supabase Storage shape).';
+create table if not exists storage.objects (
+  id uuid primary key default gen_random_uuid(),
+  bucket_id text references storage.buckets (id),
+  name text,
+  owner uuid,
+  created_at timestamptz default now(),
+  updated_at timestamptz default now(),
+  last_accessed_at timestamptz default now(),
+  metadata jsonb,
+  path_tokens text[] generated always as (string_to_array(name, '/')) stored,
+  version text,
+  owner_id text,
+  user_metadata jsonb
+);
+create unique index if not exists bucketid_objname on storage.objects (bucket_id, name);
+create index if not exists name_prefix_search on storage.objects (name text_pattern_ops);
+comment on table storage.objects is 'Storage: objects, one per stored file (Supabase Storage shape).';
+alter table storage.buckets enable row level security;
+alter table storage.objects enable row level security;
+alter table storage.buckets owner to ${OWNER_ROLE};
+alter table storage.objects owner to ${OWNER_ROLE};
+grant select, insert, update, delete on storage.buckets, storage.objects to anon, authenticated, service_role;
+
+create or replace function storage.foldername(name text) returns text[]
+language plpgsql immutable
+as $$
+declare
+  _parts text[];
+begin
+  select string_to_array(name, '/') into _parts;
+  return _parts[1:array_length(_parts, 1) - 1];
+end
+$$;
+create or replace function storage.filename(name text) returns text
+language plpgsql immutable
+as $$
+declare
+  _parts text[];
+begin
+  select string_to_array(name, '/') into _parts;
+  return _parts[array_length(_parts, 1)];
+end
+$$;
+create or replace function storage.extension(name text) returns text
+language plpgsql immutable
+as $$
+declare
+  _parts text[];
+  _filename text;
+begin
+  select string_to_array(name, '/') into _parts;
+  select _parts[array_length(_parts, 1)] into _filename;
+  return reverse(split_part(reverse(_filename), '.', 1));
+end
+$$;
+grant execute on function storage.foldername(text), storage.filename(text), storage.extension(text)
+  to ${OWNER_ROLE}, anon, authenticated, service_role;
+
 alter default privileges for role ${OWNER_ROLE} in schema public
   grant all on tables to anon, authenticated, service_role;
 alter default privileges for role ${OWNER_ROLE} in schema public

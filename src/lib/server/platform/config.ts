@@ -145,6 +145,25 @@ const schema = z
 			.string()
 			.min(20, { error: "expected the project's anon (publishable) key" })
 			.optional(),
+		/**
+		 * Where uploaded files' bytes live (docs/storage.md): embedded (files under the data
+		 * directory, served by the app's signed URLs) or supabase (Supabase Storage at SUPABASE_URL,
+		 * with SUPABASE_SERVICE_ROLE_KEY).
+		 */
+		STORAGE_BACKEND: z
+			.enum(['embedded', 'supabase'], { error: 'expected "embedded" or "supabase"' })
+			.default('embedded'),
+		/** The project's service-role key, for Supabase Storage (STORAGE_BACKEND=supabase). */
+		SUPABASE_SERVICE_ROLE_KEY: z
+			.string()
+			.min(20, { error: "expected the project's service_role (secret) key" })
+			.optional(),
+		/** How often the storage.sweep job removes the bytes of deleted and orphaned files. */
+		STORAGE_SWEEP_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(60_000),
 		BILLING_LIFECYCLE_INTERVAL_MS: z.coerce
 			.number({ error: 'expected milliseconds' })
 			.int()
@@ -283,6 +302,17 @@ const schema = z
 				}
 			}
 		}
+		if (env.STORAGE_BACKEND === 'supabase') {
+			for (const key of ['SUPABASE_URL', 'SUPABASE_SERVICE_ROLE_KEY'] as const) {
+				if (!env[key]) {
+					ctx.addIssue({
+						code: 'custom',
+						path: [key],
+						message: 'is required when STORAGE_BACKEND=supabase (Project Settings → API)'
+					});
+				}
+			}
+		}
 		const trim = (url: string | undefined) => url?.replace(/\/+$/, '');
 		if (env.PUBLIC_URL && env.PUBLIC_APP_URL && trim(env.PUBLIC_URL) !== trim(env.PUBLIC_APP_URL)) {
 			ctx.addIssue({
@@ -318,7 +348,8 @@ const SECRET_KEYS = new Set([
 	'SECRETS_ENCRYPTION_KEY',
 	'SMTP_URL',
 	'STRIPE_SECRET_KEY',
-	'STRIPE_WEBHOOK_SIGNING_SECRET'
+	'STRIPE_WEBHOOK_SIGNING_SECRET',
+	'SUPABASE_SERVICE_ROLE_KEY'
 ]);
 
 export class ConfigError extends Error {

@@ -110,6 +110,27 @@ export interface ApiKeys {
   updated_at: Generated<Timestamp>;
 }
 
+export interface AttachmentOwners {
+  bucket: string;
+  description: string;
+  module: string;
+  owner_type: string;
+}
+
+export interface Attachments {
+  bucket: string;
+  byte_size: Int8;
+  content_type: string;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  file_name: string;
+  id: Generated<string>;
+  object_path: string;
+  owner_id: string;
+  owner_type: string;
+  tenant_id: string;
+}
+
 export interface AuditLogs {
   action: string;
   actor_id: string | null;
@@ -235,6 +256,14 @@ export interface Invitations {
   role_id: string | null;
   tenant_id: string;
   token_hash: Buffer;
+}
+
+export interface InvitationTeams {
+  added_by: Generated<string | null>;
+  created_at: Generated<Timestamp>;
+  invitation_id: string;
+  team_id: string;
+  tenant_id: string;
 }
 
 export interface InvoiceLines {
@@ -762,6 +791,8 @@ export interface WebhookEndpointSecrets {
 export interface DB {
   api_idempotency: ApiIdempotency;
   api_keys: ApiKeys;
+  attachment_owners: AttachmentOwners;
+  attachments: Attachments;
   audit_log_seals: AuditLogSeals;
   audit_logs: AuditLogs;
   "auth.users": AuthUsers;
@@ -769,6 +800,7 @@ export interface DB {
   environments: Environments;
   event_types: EventTypes;
   events: Events;
+  invitation_teams: InvitationTeams;
   invitations: Invitations;
   invoice_lines: InvoiceLines;
   invoices: Invoices;

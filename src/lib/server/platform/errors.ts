@@ -169,6 +169,18 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN292: { message: 'This notification has no daily digest: choose on or off.' },
 	TN293: { message: 'Security notices are personal: the organisation does not choose them.' },
 	TN294: { message: 'Unknown notification type.' },
+	TN381: { message: 'That file cannot be attached here: upload it again.' },
+	TN382: { message: 'The file is larger than this place takes.' },
+	TN383: { message: 'Files of this type cannot be attached here.' },
+	TN384: {
+		message:
+			'This file would take the organisation past its plan’s storage: delete files or upgrade.',
+		quota: true
+	},
+	TN385: { message: 'The file did not reach storage: upload it again.' },
+	TN390: { message: 'Choose at least one team, and at most 20.' },
+	TN391: { message: 'No such team, or you may not change it (teams.manage).' },
+	TN392: { field: 'email', message: 'Already in this team.' },
 	TN420: { message: 'No such task, or you may not see it (tasks.read).' },
 	TN421: { field: 'title', message: 'Give the task a title of at most 200 characters.' },
 	TN422: { field: 'description', message: 'Keep the description under 20,000 characters.' },

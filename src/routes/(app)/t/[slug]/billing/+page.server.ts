@@ -8,11 +8,11 @@ import {
 import { getStripe, StripeGatewayError, type PlanChangePreview } from '$lib/server/billing';
 import {
 	PROOF_BODY_MAX_BYTES,
-	PROOF_MAX_BYTES,
-	proofPath,
-	proofStore,
-	sniffProof
+	PROOF_BUCKET,
+	PROOF_KINDS,
+	PROOF_MAX_BYTES
 } from '$lib/server/billing/proofs';
+import { storageAdapter, storeUpload, UploadRefused } from '$lib/server/storage/service';
 import { withClaims } from '$lib/server/platform/db';
 import {
 	billingOverview,
@@ -279,38 +279,50 @@ export const actions: Actions = {
 		const values: Record<string, string> = {};
 		for (const [k, v] of data) if (typeof v === 'string') values[k] = v;
 		const parsed = paymentProofSchema.safeParse(values);
-		const file = data.get('proof');
 		const errors: Record<string, string[]> = {};
 		if (!parsed.success) {
 			for (const issue of parsed.error.issues)
 				(errors[String(issue.path[0])] ??= []).push(issue.message);
 		}
-		let bytes: Uint8Array | null = null;
+		const file = data.get('proof');
 		if (!(file instanceof File) || file.size === 0) {
 			errors.proof = ['Attach the transfer receipt (PDF, PNG or JPEG).'];
-		} else if (file.size > PROOF_MAX_BYTES) {
-			errors.proof = [`The file is too large (at most ${PROOF_MAX_BYTES / 1024 / 1024} MB).`];
-		} else {
-			bytes = new Uint8Array(await file.arrayBuffer());
 		}
-		const type = bytes && sniffProof(bytes);
-		if (bytes && !type) errors.proof = ['Attach a PDF, PNG or JPEG file.'];
-		if (!parsed.success || !bytes || !type) return fail(400, { errors, values });
+		if (!parsed.success || errors.proof) return fail(400, { errors, values });
 
 		const { config } = await ensureRuntime();
-		const path = proofPath(tenant.id, type);
-		// The file is written inside the transaction: if the RPC refuses, nothing is stored; if the
-		// write fails, the payment is rolled back.
+		const written: string[] = [];
+		// One transaction: the proof is stored as the tenant's billing attachment (the storage
+		// policies decide), then the payment recorded; a refusal of either keeps neither, and the
+		// bytes already written are removed at once (the storage.sweep job would otherwise).
 		const result = await inTransaction(claims, values, async (trx) => {
+			const upload = await storeUpload(trx, config, {
+				bucket: PROOF_BUCKET,
+				tenantId: tenant.id,
+				ownerType: 'billing',
+				ownerId: tenant.id,
+				file: file as File,
+				accept: PROOF_KINDS,
+				maxBytes: PROOF_MAX_BYTES
+			});
+			written.push(upload.objectPath);
 			await submitPaymentProof(trx, {
 				tenantId: tenant.id,
 				planCode: parsed.data.plan,
 				interval: parsed.data.interval,
 				amount: parsed.data.amount,
-				proofPath: path
+				proofPath: upload.objectPath
 			});
-			await proofStore(config.DATA_DIR).put(path, bytes);
+		}).catch((e: unknown) => {
+			if (e instanceof UploadRefused)
+				return fail(e.status, { errors: { proof: [e.message] }, values });
+			throw e;
 		});
+		if (refused(result) && written.length) {
+			await storageAdapter(config)
+				.remove(PROOF_BUCKET, written)
+				.catch(() => undefined);
+		}
 		if (refused(result)) return result;
 		return { ok: 'Payment proof received: it is pending verification by our billing team.' };
 	}

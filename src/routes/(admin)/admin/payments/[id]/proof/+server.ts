@@ -1,37 +1,32 @@
-import { error } from '@sveltejs/kit';
+import { error, redirect } from '@sveltejs/kit';
 import { z } from 'zod';
-import { PROOF_CONTENT_TYPES, proofStore, sniffProof } from '$lib/server/billing/proofs';
+import { PROOF_BUCKET } from '$lib/server/billing/proofs';
 import { ensureRuntime } from '$lib/server/platform/runtime';
+import { getAttachmentByPath, signedUrl } from '$lib/server/storage/service';
 import { NOT_FOUND, withStaff } from '$lib/server/admin/guard';
 import type { RequestHandler } from './$types';
 
 /**
- * The payment proof a tenant uploaded, for the billing staff deciding on it. The payment row is
- * read as the staff person (RLS: staff may read payments), so the path comes from the database,
- * never from the URL; the bytes are sent with the type their first bytes prove, as an attachment.
+ * The payment proof a tenant uploaded, for the billing staff deciding on it. The payment row and
+ * the proof's attachment are read as the staff person (RLS: billing staff may read payments, and
+ * the storage policies let them read payment proofs), so the path comes from the database, never
+ * from the URL; the answer is a short-lived signed URL of the file, served as a download with the
+ * type its bytes prove.
  */
 export const GET: RequestHandler = async ({ locals, params, url }) => {
 	const id = z.uuid().safeParse(params.id);
-	const payment = await withStaff(locals, url, 'billing_admin', async (trx) => {
+	const { config } = await ensureRuntime();
+	const link = await withStaff(locals, url, 'billing_admin', async (trx) => {
 		if (!id.success) error(404, NOT_FOUND);
-		return trx
+		const payment = await trx
 			.selectFrom('payments')
 			.select(['proof_path as proofPath'])
 			.where('id', '=', id.data)
 			.executeTakeFirst();
+		if (!payment?.proofPath) error(404, NOT_FOUND);
+		const proof = await getAttachmentByPath(trx, PROOF_BUCKET, payment.proofPath);
+		if (!proof) error(404, 'The proof file is not in this deployment’s storage.');
+		return signedUrl(trx, config, { attachmentId: proof.id, expiresInSeconds: 60 });
 	});
-	if (!id.success) error(404, NOT_FOUND);
-	if (!payment?.proofPath) error(404, NOT_FOUND);
-	const { config } = await ensureRuntime();
-	const bytes = await proofStore(config.DATA_DIR).get(payment.proofPath);
-	const type = bytes && sniffProof(bytes);
-	if (!bytes || !type) error(404, 'The proof file is not in this deployment’s storage.');
-	return new Response(Buffer.from(bytes), {
-		headers: {
-			'content-type': PROOF_CONTENT_TYPES[type],
-			'content-disposition': `attachment; filename="payment-${id.data}.${type}"`,
-			'cache-control': 'private, no-store',
-			'x-content-type-options': 'nosniff'
-		}
-	});
+	redirect(303, link);
 };

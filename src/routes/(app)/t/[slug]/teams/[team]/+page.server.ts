@@ -2,7 +2,10 @@ import { error } from '@sveltejs/kit';
 import { redirectWithToast } from '$lib/server/platform/web/flash';
 import { teamIdSchema, teamMemberSchema } from '$lib/server/teams/schemas';
 import { withClaims } from '$lib/server/platform/db';
-import { listMembers } from '$lib/server/members/queries';
+import { grantableRoles, listMembers } from '$lib/server/members/queries';
+import { inviteToTeams } from '$lib/server/members/invitations';
+import { inviteSchema } from '$lib/server/members/schemas';
+import { ensureRuntime } from '$lib/server/platform/runtime';
 import { readList } from '$lib/server/platform/list';
 import {
 	TEAM_MEMBER_LIST,
@@ -16,7 +19,7 @@ import {
 import { tenantAction } from '$lib/server/tenancy/actions';
 import { myPermissions } from '$lib/server/tenancy/tenants';
 import { DB_ERROR_MESSAGES } from '$lib/server/platform/errors';
-import { requireClaims } from '$lib/server/platform/web/actions';
+import { refused, requireClaims } from '$lib/server/platform/web/actions';
 import { fieldError, formError } from '$lib/server/platform/web/forms';
 import { can } from '$lib/tenancy/nav';
 import type { Actions, PageServerLoad } from './$types';
@@ -43,7 +46,12 @@ export const load: PageServerLoad = async ({ locals, parent, params, url }) => {
 				.filter((m) => !inTeam.has(m.userId))
 				.map((m) => ({ userId: m.userId, label: m.fullName ?? m.email }));
 		}
-		return { team, members, candidates, crumb: team.name };
+		// Inviting someone new to the team: the roles the inviter may hand out (members.invite too).
+		const roles =
+			can(permissions, 'teams.manage') && can(permissions, 'members.invite')
+				? await grantableRoles(trx, tenant.id)
+				: [];
+		return { team, members, candidates, roles, crumb: team.name };
 	});
 	if (!found) error(404, 'Not found');
 	return found;
@@ -73,6 +81,31 @@ export const actions: Actions = {
 			await addTeamMember(trx, tenant.id, team, input.user);
 			return { ok: 'Added to the team.' };
 		}),
+
+	/**
+	 * Invite to the team by address: a member of the organisation is added at once; anyone else is
+	 * invited into it with the role, and accepting puts them in this team (public.invite_to_team).
+	 */
+	invite: async (event) => {
+		if (!teamIdSchema.safeParse(event.params.team).success) error(404, 'Not found');
+		const { config } = await ensureRuntime();
+		const done = await tenantAction(event, inviteSchema, (trx, _tenant, { input }) =>
+			inviteToTeams(trx, {
+				teamIds: [event.params.team],
+				email: input.email,
+				roleId: input.role,
+				appUrl: config.PUBLIC_URL,
+				inviter: requireClaims(event.locals).email ?? 'A colleague'
+			})
+		);
+		if (refused(done)) return done;
+		return {
+			ok:
+				done.outcome === 'added'
+					? `${done.email} is a member already: added to the team.`
+					: `Invitation sent to ${done.email}: accepting it puts them in this team.`
+		};
+	},
 
 	remove: (event) =>
 		tenantAction(event, teamMemberSchema, async (trx, tenant, { input, values }) =>
