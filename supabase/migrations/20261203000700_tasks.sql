@@ -9,7 +9,8 @@
 -- task_comments; permission tasks.write; usage metric tasks (counted, never resets: a plan's
 -- limit on tasks is real when a plan sets one); event types task.created, task.updated,
 -- task.moved, task.assigned, task.commented, task.mentioned and their notification kinds;
--- private.fractional_key_between, private.task_position_after; the RPCs move_task,
+-- private.fractional_key_between, private.task_position_after_last, the attachments' owner type
+-- task (private.may_read_task, may_write_task); the RPCs move_task,
 -- move_task_column, task_activity. TN420–TN434 (TN435–TN439 kept for this module).
 --
 -- Who (docs/tasks.md): every holder of tasks.read in the tenant reads its boards; tasks.write
@@ -922,6 +923,62 @@ grant execute on function
   public.move_task(uuid, uuid, text, text), public.move_task_column(uuid, integer),
   public.task_activity(uuid, integer)
 to authenticated, service_role;
+
+-- ---------------------------------------------------------------------------------------------
+-- Attachments (docs/storage.md, "Plugging in an owner module"): a task's files are read by the
+-- readers of its tasks and added or deleted by those who work on them; they go with the task.
+-- ---------------------------------------------------------------------------------------------
+
+insert into public.attachment_owners (owner_type, bucket, module, description)
+values ('task', 'task-attachments', 'tasks', 'A task''s files.');
+
+create or replace function private.may_read_task(p_tenant_id uuid, p_owner_id uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select private.holds_permission('tasks.read', p_tenant_id)
+     and exists (select 1 from public.tasks t where t.tenant_id = p_tenant_id and t.id = p_owner_id)
+$$;
+
+create or replace function private.may_write_task(p_tenant_id uuid, p_owner_id uuid)
+returns boolean
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+  select private.holds_permission('tasks.write', p_tenant_id)
+     and exists (select 1 from public.tasks t where t.tenant_id = p_tenant_id and t.id = p_owner_id)
+$$;
+
+comment on function private.may_read_task(uuid, uuid) is
+  'Storage''s question for owner type task: a holder of tasks.read, for a task of that tenant. Security definer: '
+  'asked per attachment row by private.may_read_owner.';
+comment on function private.may_write_task(uuid, uuid) is
+  'Storage''s question for owner type task: a holder of tasks.write adds and deletes a task''s files.';
+
+create or replace function private.task_files_go()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  perform private.delete_owner_attachments('task', old.tenant_id, old.id);
+  return null;
+end
+$$;
+
+comment on function private.task_files_go() is 'AFTER DELETE on tasks: the task''s files go with it (no orphans).';
+
+create trigger tasks_files_go after delete on public.tasks
+  for each row execute function private.task_files_go();
+
+revoke all on function private.may_read_task(uuid, uuid), private.may_write_task(uuid, uuid), private.task_files_go()
+  from public, anon, authenticated, service_role;
 
 -- Every team there is gets its board.
 select private.create_default_task_columns(t.tenant_id, t.id) from public.teams t;

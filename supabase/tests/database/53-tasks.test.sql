@@ -7,7 +7,7 @@
 -- Fixture: tests.seed_fixture() (acme: alice owner, bob admin, carol viewer, dave auditor and
 -- project editor of web; globex: frank owner, gina developer; erin in no tenant; sue support staff).
 begin;
-select plan(326);
+select plan(336);
 
 select tests.seed_fixture();
 
@@ -326,6 +326,41 @@ select is(tests.try_as('dave', format($$select * from public.task_activity(%L)$$
   'someone without tasks.read reads no activity');
 select is(tests.try_as('frank', format($$select * from public.task_activity(%L)$$, pg_temp.task('T1'))), 'error:TN420',
   'nor does another tenant');
+
+-- ---------------------------------------------------------------------------------------------
+-- Attachments: a task's files follow the task's permissions and go with it
+-- ---------------------------------------------------------------------------------------------
+
+-- An object and its attachment, as whoever is signed in (the way storeUpload writes them).
+create function pg_temp.attach(p_task uuid, p_name text) returns text language plpgsql as $$
+declare
+  v_tenant uuid := (select tenant_id from public.tasks where id = p_task);
+  v_path text := v_tenant || '/task/' || p_task || '/' || gen_random_uuid() || '/' || p_name;
+begin
+  insert into storage.objects (bucket_id, name, owner, metadata)
+  values ('task-attachments', v_path, auth.uid(), '{"mimetype": "application/pdf", "size": 100}');
+  insert into public.attachments (tenant_id, bucket, object_path, owner_type, owner_id, file_name, content_type, byte_size)
+  values (v_tenant, 'task-attachments', v_path, 'task', p_task, p_name, 'application/pdf', 100);
+  return v_path;
+end $$;
+grant execute on function pg_temp.attach(uuid, text) to public;
+
+select is(tests.do_as('bob', format($$select pg_temp.attach(%L, 'spec.pdf')$$, pg_temp.task('T1'))), 'ok:1',
+  'bob (tasks.write) attaches a file to T1');
+select is(tests.try_as('carol', format($$select id from public.attachments where owner_type = 'task' and owner_id = %L$$, pg_temp.task('T1'))),
+  'rows:1', 'a viewer reads the task''s files');
+select is(tests.try_as('carol', format($$select pg_temp.attach(%L, 'mine.pdf')$$, pg_temp.task('T1'))), 'error:42501',
+  'but attaches none');
+select is(tests.try_as('dave', format($$select id from public.attachments where owner_type = 'task' and owner_id = %L$$, pg_temp.task('T1'))),
+  'rows:0', 'a member without tasks.read reads none');
+select is(tests.try_as('frank', format($$select id from public.attachments where owner_type = 'task' and owner_id = %L$$, pg_temp.task('T1'))),
+  'rows:0', 'nor does another tenant');
+select is(tests.try_as('frank', format($$select pg_temp.attach(%L, 'x.pdf')$$, pg_temp.task('T1'))), 'error:42501',
+  'who cannot attach to it either');
+select is(tests.do_as('alice', format($$delete from public.tasks where id = %L$$, pg_temp.task('T4'))), 'ok:1', 'alice deletes T4');
+select is(tests.do_as('bob', format($$select pg_temp.attach(%L, 'gone.pdf')$$, pg_temp.task('T3'))), 'ok:1', 'a file on T3');
+select is(tests.do_as('alice', format($$delete from public.tasks where id = %L$$, pg_temp.task('T3'))), 'ok:1', 'alice deletes T3');
+select is((select count(*)::int from public.attachments where file_name = 'gone.pdf'), 0, 'its file goes with it');
 
 -- ---------------------------------------------------------------------------------------------
 -- The plan's limit
