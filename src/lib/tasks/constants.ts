@@ -1,4 +1,5 @@
 import { formatDate, type DateOptions } from '../format';
+import type { FileKind } from '../storage/kinds';
 
 /** What the tasks pages and the server share (20261203000700_tasks.sql's lists). */
 export const TASK_PRIORITIES = ['none', 'low', 'medium', 'high', 'urgent'] as const;
@@ -27,3 +28,20 @@ export const LABEL_COLORS = [
 export function formatDueDate(day: string, options: DateOptions): string {
 	return formatDate(`${day}T12:00:00Z`, { ...options, timeZone: 'UTC' });
 }
+
+/** What a task takes as an attachment: the bucket task-attachments allows 10 MB. */
+export const TASK_FILE_KINDS: readonly FileKind[] = [
+	'pdf',
+	'png',
+	'jpeg',
+	'gif',
+	'webp',
+	'txt',
+	'markdown',
+	'csv',
+	'zip',
+	'docx',
+	'xlsx',
+	'pptx'
+];
+export const TASK_FILE_MAX_BYTES = 10 * 1024 * 1024;

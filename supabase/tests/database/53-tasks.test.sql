@@ -90,7 +90,7 @@ from (values
   ('task_labels', 'update', 'update public.task_labels set color = ''blue'' where tenant_id = any (:fixture::uuid[])'),
   ('task_labels', 'delete', 'delete from public.task_labels where tenant_id = any (:fixture::uuid[])'),
   ('task_label_links', 'select', 'select label_id from public.task_label_links where tenant_id = any (:fixture::uuid[])'),
-  ('task_label_links', 'insert', 'insert into public.task_label_links (tenant_id, task_id, label_id) select :acme, :t2, id from public.task_labels where name = ''Bug'''),
+  ('task_label_links', 'insert', 'insert into public.task_label_links (tenant_id, task_id, label_id) select :acme, :t2, id from public.task_labels where name = ''Bug'' and tenant_id = :acme'),
   ('task_label_links', 'update', 'update public.task_label_links set label_id = label_id where tenant_id = any (:fixture::uuid[])'),
   ('task_label_links', 'delete', 'delete from public.task_label_links where tenant_id = any (:fixture::uuid[])'),
   ('task_comments', 'select', 'select id from public.task_comments where tenant_id = any (:fixture::uuid[])'),

@@ -66,6 +66,7 @@ export const commentSchema = z.object({
 });
 
 export const commentIdSchema = z.object({ comment: id('No such comment.') });
+export const attachmentIdSchema = z.object({ attachmentId: id('No such file.') });
 
 export const columnSchema = z.object({
 	name: requiredText('column name', 50, 'Name the column.')
