@@ -56,7 +56,9 @@ const TABLES: Record<string, { noun: string; label?: string }> = {
 	task_assignees: { noun: 'task assignment' },
 	task_labels: { noun: 'task label', label: 'name' },
 	task_label_links: { noun: 'label of a task' },
-	task_comments: { noun: 'task comment' }
+	task_comments: { noun: 'task comment' },
+	attachments: { noun: 'file', label: 'file_name' },
+	invitation_teams: { noun: 'team of an invitation' }
 };
 
 /** Sentences of the RPCs' named events; `{key}` is the entry's after (then before) value. */
