@@ -31,6 +31,14 @@ import {
 	staffReply
 } from '../../src/lib/server/support/queries';
 import { addSecretVersion, createSecret, revealSecret } from '../../src/lib/server/secrets/service';
+import {
+	addComment,
+	createTask,
+	listColumns,
+	moveTask,
+	setAssignees,
+	updateTask
+} from '../../src/lib/server/tasks/queries';
 import { seeded } from '../support/database';
 import { engineFactories, type TestEngine } from './engines';
 
@@ -216,6 +224,18 @@ describe.each(engineFactories)('domain events on %s', (_name, factory) => {
 		const page = await as(VIEWER, (trx) => listEvents(trx, ACME, {}));
 		expect(page.rows).toEqual([]);
 	});
+	it('publishes the task types from the board and the task page', async () => {
+		const team = 'd0000000-0000-4000-8000-000000000001';
+		await as(OWNER, async (trx) => {
+			const id = await createTask(trx, { tenantId: ACME, teamId: team, title: 'Events task' });
+			await updateTask(trx, ACME, id, { priority: 'high', dueOn: '2027-01-31' });
+			const columns = await listColumns(trx, ACME, team);
+			await moveTask(trx, id, columns.at(-1)!.id, null, null);
+			await setAssignees(trx, ACME, id, [VIEWER.sub]);
+			await addComment(trx, ACME, id, 'Over to you @viewer@acme.test');
+		});
+	});
+
 	// Last: the lifecycle job it runs moves every tenant's subscription on by weeks.
 	it('publishes the billing and usage types from the lifecycle job, payments, metering and invoices', async () => {
 		// A trial that lapses and is suspended, paid by proof (verified), paid again (rejected),

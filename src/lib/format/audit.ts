@@ -56,7 +56,15 @@ const TABLES: Record<string, { noun: string; label?: string }> = {
 	support_macros: { noun: 'support macro', label: 'title' },
 	secrets: { noun: 'secret', label: 'name' },
 	secret_versions: { noun: 'secret version', label: 'version' },
-	secret_data_keys: { noun: 'secret data key' }
+	secret_data_keys: { noun: 'secret data key' },
+	task_columns: { noun: 'board column', label: 'name' },
+	tasks: { noun: 'task', label: 'title' },
+	task_assignees: { noun: 'task assignment' },
+	task_labels: { noun: 'task label', label: 'name' },
+	task_label_links: { noun: 'label of a task' },
+	task_comments: { noun: 'task comment' },
+	attachments: { noun: 'file', label: 'file_name' },
+	invitation_teams: { noun: 'team of an invitation' }
 };
 
 /** Sentences of the RPCs' named events; `{key}` is the entry's after (then before) value. */

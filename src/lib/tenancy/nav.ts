@@ -10,6 +10,7 @@ import ActivityIcon from '@lucide/svelte/icons/activity';
 import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
 import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
 import SettingsIcon from '@lucide/svelte/icons/settings';
+import SquareKanbanIcon from '@lucide/svelte/icons/square-kanban';
 import ShieldCheckIcon from '@lucide/svelte/icons/shield-check';
 import UsersIcon from '@lucide/svelte/icons/users';
 import UsersRoundIcon from '@lucide/svelte/icons/users-round';
@@ -40,6 +41,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/roles'
 	| '/(app)/t/[slug]/projects'
 	| '/(app)/t/[slug]/support'
+	| '/(app)/t/[slug]/tasks'
 	| '/(app)/t/[slug]/audit'
 	| '/(app)/t/[slug]/billing'
 	| '/(app)/t/[slug]/usage'
@@ -107,6 +109,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Workspace',
 		icon: WorkflowIcon,
 		anyOf: ['workflows.manage']
+	},
+	{
+		path: '/tasks',
+		route: '/(app)/t/[slug]/tasks',
+		label: 'Tasks',
+		group: 'Workspace',
+		icon: SquareKanbanIcon,
+		anyOf: ['tasks.read']
 	},
 	{
 		path: '/audit',

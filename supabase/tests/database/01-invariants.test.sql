@@ -4,6 +4,7 @@ begin;
 select plan(75);
 select plan(79);
 select plan(84);
+select plan(77);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -19,6 +20,7 @@ select tables_are('public', array[
   'github_repos', 'integration_events', 'integration_secrets', 'integration_types', 'integrations', 'slack_channels',
   'slack_workspaces',
   'workflow_approvals', 'workflow_runs', 'workflow_step_runs', 'workflow_versions', 'workflows'], 'the tables of schema public are the pinned list');
+  'task_assignees', 'task_columns', 'task_comments', 'task_label_links', 'task_labels', 'tasks'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(
@@ -108,6 +110,13 @@ select policies_are('public', 'workflow_versions', array['workflow_versions_sele
 select policies_are('public', 'workflow_runs', array['workflow_runs_select_mfa', 'workflow_runs_select_permitted']);
 select policies_are('public', 'workflow_step_runs', array['workflow_step_runs_select_mfa', 'workflow_step_runs_select_permitted']);
 select policies_are('public', 'workflow_approvals', array['workflow_approvals_select_mfa', 'workflow_approvals_select_permitted']);
+-- Tasks (20261203000700_tasks.sql): tasks.read reads, tasks.write works on tasks, tasks.manage owns columns, labels and deletes.
+select policies_are('public', 'task_columns', array['task_columns_delete_mfa', 'task_columns_delete_permitted', 'task_columns_insert_mfa', 'task_columns_insert_permitted', 'task_columns_select_mfa', 'task_columns_select_permitted', 'task_columns_update_mfa', 'task_columns_update_permitted']);
+select policies_are('public', 'tasks', array['tasks_delete_mfa', 'tasks_delete_permitted', 'tasks_insert_mfa', 'tasks_insert_permitted', 'tasks_select_mfa', 'tasks_select_permitted', 'tasks_update_mfa', 'tasks_update_permitted']);
+select policies_are('public', 'task_assignees', array['task_assignees_delete_mfa', 'task_assignees_delete_permitted', 'task_assignees_insert_mfa', 'task_assignees_insert_permitted', 'task_assignees_select_mfa', 'task_assignees_select_permitted']);
+select policies_are('public', 'task_labels', array['task_labels_delete_mfa', 'task_labels_delete_permitted', 'task_labels_insert_mfa', 'task_labels_insert_permitted', 'task_labels_select_mfa', 'task_labels_select_permitted', 'task_labels_update_mfa', 'task_labels_update_permitted']);
+select policies_are('public', 'task_label_links', array['task_label_links_delete_mfa', 'task_label_links_delete_permitted', 'task_label_links_insert_mfa', 'task_label_links_insert_permitted', 'task_label_links_select_mfa', 'task_label_links_select_permitted']);
+select policies_are('public', 'task_comments', array['task_comments_delete_mfa', 'task_comments_delete_permitted', 'task_comments_insert_mfa', 'task_comments_insert_permitted', 'task_comments_select_mfa', 'task_comments_select_permitted', 'task_comments_update_author', 'task_comments_update_mfa']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -208,6 +217,8 @@ select is(
         'has_staff_role(staff_role)', 'invitation_preview(text)', 'invite_member(uuid,text,uuid)',
         'invite_to_team(uuid[],text,uuid)',
         'leave_tenant(uuid)', 'merge_support_ticket(uuid,uuid)', 'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
+        'leave_tenant(uuid)', 'move_task(uuid,uuid,text,text)', 'move_task_column(uuid,integer)',
+        'my_permissions(uuid)', 'reactivate_tenant(uuid,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)', 'remove_member(uuid,uuid)',
         'replay_webhook_delivery(uuid)', 'reply_support_ticket(uuid,text)', 'retry_job(uuid)', 'reveal_webhook_secret(uuid)',
         'replay_webhook_delivery(uuid)', 'reveal_secret(uuid,integer)', 'reveal_webhook_secret(uuid)',
@@ -238,6 +249,11 @@ select is(
         'usage_summary(uuid)', 'use_secret(uuid)', 'verify_audit_chain(uuid)',
         'verify_payment(uuid,boolean,text,boolean,text)', 'webhook_event_types()',
         'workflow_notify(uuid,text,uuid,text)', 'workflow_send_email(uuid,text,uuid,text,text)'],
+        'set_project_role(uuid,uuid,uuid)', 'set_webhook_endpoint_enabled(uuid,boolean)',
+        'submit_payment_proof(uuid,text,billing_interval,bigint,text)', 'suspend_tenant(uuid,text)', 'task_activity(uuid,integer)',
+        'tenant_mfa_blocked(uuid)', 'tenantry_pre_request()', 'transfer_ownership(uuid,uuid)',
+        'update_webhook_endpoint(uuid,text,text,text[],integer)', 'usage_summary(uuid)', 'verify_audit_chain(uuid)', 'verify_payment(uuid,boolean,text,boolean,text)',
+        'webhook_event_types()'],
   'the RPCs authenticated may call are the pinned list');
 
 -- Privileges: no TRUNCATE for API roles anywhere; the audit tables and the event log are read-only for all of them.

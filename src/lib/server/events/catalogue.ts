@@ -16,6 +16,7 @@ const at = z.iso.datetime();
 const day = z.iso.date();
 const roles = z.array(z.string()).meta({ description: 'Tenant-wide role keys, sorted.' });
 
+const taskPriority = z.enum(['none', 'low', 'medium', 'high', 'urgent']);
 const member = z.object({
 	user_id: id,
 	membership_id: id
@@ -521,6 +522,85 @@ export const EVENT_CATALOGUE = {
 			run_id: id,
 			step_id: z.string(),
 			summary: z.string().meta({ description: 'The message.' })
+		})
+	),
+	'task.created': event(
+		'tasks',
+		'task',
+		"A task was created on a team's board.",
+		z.object({
+			task_id: id,
+			team_id: id,
+			project_id: id.nullable(),
+			column_id: id,
+			title: z.string(),
+			priority: taskPriority
+		})
+	),
+	'task.updated': event(
+		'tasks',
+		'task',
+		"A task's title, description, priority, due date or project changed.",
+		z.object({
+			task_id: id,
+			team_id: id,
+			title: z.string(),
+			priority: taskPriority,
+			due_on: day.nullable(),
+			project_id: id.nullable(),
+			previous: z
+				.record(z.string(), z.unknown())
+				.meta({ description: 'The old values of the fields that changed.' })
+		})
+	),
+	'task.moved': event(
+		'tasks',
+		'task',
+		'A task moved to another column, or to another place in its column.',
+		z.object({
+			task_id: id,
+			team_id: id,
+			title: z.string(),
+			from_column_id: id,
+			to_column_id: id,
+			position: z
+				.string()
+				.meta({ description: 'Its fractional key in the column (bytewise order).' })
+		})
+	),
+	'task.assigned': event(
+		'tasks',
+		'task',
+		'Someone was assigned to a task.',
+		z.object({ task_id: id, team_id: id, user_id: id, title: z.string(), summary: z.string() })
+	),
+	'task.commented': event(
+		'tasks',
+		'task',
+		'Someone commented on a task (or replied to a comment).',
+		z.object({
+			task_id: id,
+			team_id: id,
+			comment_id: id,
+			parent_id: id
+				.nullable()
+				.meta({ description: 'The comment answered; null for a new thread.' }),
+			author_id: id.nullable(),
+			title: z.string()
+		})
+	),
+	'task.mentioned': event(
+		'tasks',
+		'task',
+		'Someone was @mentioned in a comment on a task.',
+		z.object({
+			task_id: id,
+			team_id: id,
+			comment_id: id,
+			user_id: id,
+			author_id: id.nullable(),
+			title: z.string(),
+			summary: z.string()
 		})
 	)
 } satisfies Record<string, EventDefinition>;

@@ -669,6 +669,72 @@ export interface SystemSettings {
   value: Json;
 }
 
+export interface TaskAssignees {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  task_id: string;
+  tenant_id: string;
+  user_id: string;
+}
+
+export interface TaskColumns {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  id: Generated<string>;
+  is_done: Generated<boolean>;
+  name: string;
+  sort_order: Generated<number>;
+  team_id: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface TaskComments {
+  author_id: Generated<string | null>;
+  body: string;
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  parent_id: string | null;
+  task_id: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface TaskLabelLinks {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  label_id: string;
+  task_id: string;
+  tenant_id: string;
+}
+
+export interface TaskLabels {
+  color: Generated<string>;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  id: Generated<string>;
+  name: string;
+  team_id: string | null;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface Tasks {
+  column_id: string;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  description: Generated<string>;
+  due_on: Timestamp | null;
+  id: Generated<string>;
+  position: string;
+  priority: Generated<string>;
+  project_id: string | null;
+  team_id: string;
+  tenant_id: string;
+  title: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface TeamMembers {
   added_by: Generated<string | null>;
   created_at: Generated<Timestamp>;
@@ -964,6 +1030,12 @@ export interface DB {
   slack_workspaces: SlackWorkspaces;
   subscriptions: Subscriptions;
   system_settings: SystemSettings;
+  task_assignees: TaskAssignees;
+  task_columns: TaskColumns;
+  task_comments: TaskComments;
+  task_label_links: TaskLabelLinks;
+  task_labels: TaskLabels;
+  tasks: Tasks;
   team_members: TeamMembers;
   teams: Teams;
   tenant_domains: TenantDomains;

@@ -292,6 +292,25 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	},
 	TN373: { message: 'This organisation has the most workflows it may have: delete one first.' },
 	TN374: { message: 'This workflow has no owner (they left): save it to become its owner.' },
+	TN420: { message: 'No such task, or you may not see it (tasks.read).' },
+	TN421: { field: 'title', message: 'Give the task a title of at most 200 characters.' },
+	TN422: { field: 'description', message: 'Keep the description under 20,000 characters.' },
+	TN423: { field: 'column', message: "That column is not on this team's board." },
+	TN424: { message: 'The board changed while you moved the card: reload and try again.' },
+	TN425: { field: 'labels', message: "That label belongs to another team's board." },
+	TN426: { message: 'A reply answers a comment of the same task, one level deep.' },
+	TN427: { field: 'body', message: 'Write a comment of at most 10,000 characters.' },
+	TN428: {
+		message: 'A column with tasks cannot be deleted (move them first), nor a board’s last column.'
+	},
+	TN429: {
+		field: 'name',
+		message: 'Name the column in 1–50 characters, unlike the board’s other columns.'
+	},
+	TN430: { field: 'name', message: 'Name the label in 1–50 characters, unlike the other labels.' },
+	TN432: { field: 'assignees', message: 'Only members of the organisation can be assigned.' },
+	TN433: { message: 'No such column, or you may not see it (tasks.read).' },
+	TN434: { field: 'priority', message: 'Choose a priority: none, low, medium, high or urgent.' },
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

@@ -14,6 +14,7 @@ import * as members from './members';
 import * as projects from './projects';
 import * as roles from './roles';
 import * as secrets from './secrets';
+import * as tasks from './tasks';
 import * as teams from './teams';
 import * as tenant from './tenant';
 import * as tickets from './tickets';
@@ -39,6 +40,15 @@ export const ENDPOINTS: Endpoint[] = [
 	teams.listTeamMembersEndpoint,
 	teams.addTeamMemberEndpoint,
 	teams.removeTeamMemberEndpoint,
+	tasks.listTasksEndpoint,
+	tasks.createTaskEndpoint,
+	tasks.getTaskEndpoint,
+	tasks.updateTaskEndpoint,
+	tasks.deleteTaskEndpoint,
+	tasks.moveTaskEndpoint,
+	tasks.listTaskCommentsEndpoint,
+	tasks.addTaskCommentEndpoint,
+	tasks.listTaskActivitiesEndpoint,
 	roles.listRolesEndpoint,
 	projects.listProjectsEndpoint,
 	projects.createProjectEndpoint,
