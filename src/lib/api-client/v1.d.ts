@@ -705,6 +705,179 @@ export interface paths {
 		patch?: never;
 		trace?: never;
 	};
+	'/api/v1/tickets': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** Support tickets, by number; search and filter by status (tickets.read) */
+		get: operations['listTickets'];
+		put?: never;
+		/** Open a support ticket (tickets.manage) */
+		post: operations['createTicket'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/tickets/{number}': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** A support ticket (tickets.read) */
+		get: operations['getTicket'];
+		put?: never;
+		post?: never;
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/tickets/{number}/messages': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** A ticket’s replies, oldest first (tickets.read; internal notes are never listed) */
+		get: operations['listTicketMessages'];
+		put?: never;
+		post?: never;
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/tickets/{number}/replies': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		/** Reply on a ticket; a pending or resolved one opens again (tickets.manage) */
+		post: operations['replyToTicket'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/tickets/{number}/close': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		/** Close a ticket (tickets.manage) */
+		post: operations['closeTicket'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/tickets/{number}/reopen': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		/** Reopen a resolved or closed ticket (tickets.manage) */
+		post: operations['reopenTicket'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/secrets': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** Secrets, by name: metadata only (secrets.read) */
+		get: operations['listSecrets'];
+		put?: never;
+		/** Create a secret with its first version (secrets.manage) */
+		post: operations['createSecret'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/secrets/{secret}': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** A secret’s metadata and its versions, never a value (secrets.read) */
+		get: operations['getSecret'];
+		put?: never;
+		post?: never;
+		/** Delete a secret with every version (secrets.manage) */
+		delete: operations['deleteSecret'];
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/secrets/{secret}/versions': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		/** A new current version; the old ones are kept (secrets.manage) */
+		post: operations['addSecretVersion'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/secrets/{secret}/value': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** A secret’s value, the current version or another (secrets.reveal; every reveal is audited) */
+		get: operations['revealSecret'];
+		put?: never;
+		post?: never;
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
 	'/api/v1/integrations': {
 		parameters: {
 			query?: never;
@@ -1049,6 +1222,44 @@ export interface components {
 		WebhookSecretRotate: {
 			/** @default 86400 */
 			overlap_seconds?: number;
+		};
+		SupportTicketCreate: {
+			subject: string;
+			description: string;
+			/**
+			 * @default medium
+			 * @enum {string}
+			 */
+			priority?: 'low' | 'medium' | 'high' | 'urgent';
+			/**
+			 * @default general
+			 * @enum {string}
+			 */
+			category?: 'general' | 'technical' | 'billing' | 'account' | 'feature_request';
+			/** @default null */
+			project_id?: string | null;
+		};
+		SupportTicketReply: {
+			body: string;
+		};
+		SecretCreate: {
+			/** @description Letters, digits, _ . -, not starting with . or - (unique in the organisation or project). */
+			name: string;
+			/**
+			 * @default opaque
+			 * @enum {string}
+			 */
+			format?: 'opaque' | 'json' | 'pem' | 'jwt';
+			/** @description The value, checked against the format (at most 64 KB); never returned but by a reveal. */
+			value: string;
+			/** @default  */
+			description?: string;
+			/** @default null */
+			project_id?: string | null;
+		};
+		SecretVersionCreate: {
+			/** @description The value, checked against the format (at most 64 KB); never returned but by a reveal. */
+			value: string;
 		};
 		IntegrationCreate: {
 			/** @enum {string} */
@@ -1603,6 +1814,149 @@ export interface components {
 			version: number;
 			module: string;
 			description: string;
+		};
+		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
+		SupportTicketPage: {
+			data: components['schemas']['SupportTicket'][];
+			next_cursor: string | null;
+		};
+		SupportTicket: {
+			/** Format: uuid */
+			id: string;
+			/** @description The ticket’s number in the organisation: 1, 2, 3 … */
+			number: number;
+			subject: string;
+			description: string;
+			/** @enum {string} */
+			status: 'open' | 'in_progress' | 'pending' | 'resolved' | 'closed';
+			/** @enum {string} */
+			priority: 'low' | 'medium' | 'high' | 'urgent';
+			/** @enum {string} */
+			category: 'general' | 'technical' | 'billing' | 'account' | 'feature_request';
+			project_id: string | null;
+			requester_id: string | null;
+			/** @description Whether a support staff member has taken it. */
+			assigned: boolean;
+			/** Format: date-time */
+			first_response_due_at: string;
+			first_responded_at: string | null;
+			/** Format: date-time */
+			resolution_due_at: string;
+			resolved_at: string | null;
+			/** @description A clock passed its due time. */
+			sla_breached: boolean;
+			merged_into_number: number | null;
+			/** Format: date-time */
+			created_at: string;
+			/** Format: date-time */
+			updated_at: string;
+		};
+		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
+		SupportTicketMessagePage: {
+			data: components['schemas']['SupportTicketMessage'][];
+			next_cursor: string | null;
+		};
+		SupportTicketMessage: {
+			/** Format: uuid */
+			id: string;
+			/** @enum {string} */
+			author_side: 'customer' | 'staff';
+			/** @description A member’s name; null for support staff and API keys. */
+			author_name: string | null;
+			body: string;
+			/** Format: date-time */
+			created_at: string;
+		};
+		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
+		SecretPage: {
+			data: components['schemas']['Secret'][];
+			next_cursor: string | null;
+		};
+		Secret: {
+			/** Format: uuid */
+			id: string;
+			name: string;
+			/** @enum {string} */
+			format: 'opaque' | 'json' | 'pem' | 'jwt';
+			description: string;
+			project_id: string | null;
+			/** @description The module row it belongs to; null for a secret of its own. */
+			owner: {
+				/** @enum {string} */
+				type:
+					| 'integration'
+					| 'webhook_endpoint'
+					| 'sso_provider'
+					| 'data_source'
+					| 'model_provider'
+					| 'workflow';
+				/** Format: uuid */
+				id: string;
+			} | null;
+			/** @description The current version’s number (from 1). */
+			version: number;
+			/** @description What was read from the value when it was written (never the value): a JWT’s algorithm, issuer, subject and expiry; a certificate’s subject, issuer, validity and fingerprint; a key’s type; a JSON value’s type. */
+			metadata: {
+				[key: string]: string;
+			};
+			/** @description The current version’s expiry (a JWT’s exp, a certificate’s notAfter). */
+			expires_at: string | null;
+			/** Format: date-time */
+			created_at: string;
+			/** Format: date-time */
+			updated_at: string;
+		};
+		SecretDetail: {
+			/** Format: uuid */
+			id: string;
+			name: string;
+			/** @enum {string} */
+			format: 'opaque' | 'json' | 'pem' | 'jwt';
+			description: string;
+			project_id: string | null;
+			/** @description The module row it belongs to; null for a secret of its own. */
+			owner: {
+				/** @enum {string} */
+				type:
+					| 'integration'
+					| 'webhook_endpoint'
+					| 'sso_provider'
+					| 'data_source'
+					| 'model_provider'
+					| 'workflow';
+				/** Format: uuid */
+				id: string;
+			} | null;
+			/** @description The current version’s number (from 1). */
+			version: number;
+			/** @description What was read from the value when it was written (never the value): a JWT’s algorithm, issuer, subject and expiry; a certificate’s subject, issuer, validity and fingerprint; a key’s type; a JSON value’s type. */
+			metadata: {
+				[key: string]: string;
+			};
+			/** @description The current version’s expiry (a JWT’s exp, a certificate’s notAfter). */
+			expires_at: string | null;
+			/** Format: date-time */
+			created_at: string;
+			/** Format: date-time */
+			updated_at: string;
+			/** @description Every version, newest first. */
+			versions: components['schemas']['SecretVersion'][];
+		};
+		SecretVersion: {
+			/** Format: uuid */
+			id: string;
+			version: number;
+			/** @description What was read from the value when it was written (never the value): a JWT’s algorithm, issuer, subject and expiry; a certificate’s subject, issuer, validity and fingerprint; a key’s type; a JSON value’s type. */
+			metadata: {
+				[key: string]: string;
+			};
+			expires_at: string | null;
+			/** Format: date-time */
+			created_at: string;
+		};
+		SecretValue: {
+			version: number;
+			value: string;
 		};
 		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
 		IntegrationPage: {
@@ -5955,6 +6309,911 @@ export interface operations {
 				};
 				content: {
 					'application/json': components['schemas']['EventTypeList'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	listTickets: {
+		parameters: {
+			query?: {
+				/** @description Items per page, 1–100. */
+				limit?: number;
+				/** @description The `next_cursor` of the previous page. */
+				cursor?: string;
+				/** @description Full-text search (web search syntax) over subjects, descriptions and replies. */
+				q?: string;
+				status?: 'open' | 'in_progress' | 'pending' | 'resolved' | 'closed';
+			};
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path?: never;
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['SupportTicketPage'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	createTicket: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path?: never;
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['SupportTicketCreate'];
+			};
+		};
+		responses: {
+			/** @description OK. */
+			201: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['SupportTicket'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	getTicket: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The ticket’s number in the organisation. */
+				number: number;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['SupportTicket'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	listTicketMessages: {
+		parameters: {
+			query?: {
+				/** @description Items per page, 1–100. */
+				limit?: number;
+				/** @description The `next_cursor` of the previous page. */
+				cursor?: string;
+			};
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The ticket’s number in the organisation. */
+				number: number;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['SupportTicketMessagePage'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	replyToTicket: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The ticket’s number in the organisation. */
+				number: number;
+			};
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['SupportTicketReply'];
+			};
+		};
+		responses: {
+			/** @description OK. */
+			201: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['SupportTicketMessage'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	closeTicket: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The ticket’s number in the organisation. */
+				number: number;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['SupportTicket'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	reopenTicket: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The ticket’s number in the organisation. */
+				number: number;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['SupportTicket'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	listSecrets: {
+		parameters: {
+			query?: {
+				/** @description Items per page, 1–100. */
+				limit?: number;
+				/** @description The `next_cursor` of the previous page. */
+				cursor?: string;
+			};
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path?: never;
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['SecretPage'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	createSecret: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path?: never;
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['SecretCreate'];
+			};
+		};
+		responses: {
+			/** @description OK. */
+			201: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['Secret'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	getSecret: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The secret's id. */
+				secret: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['SecretDetail'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	deleteSecret: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The secret's id. */
+				secret: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description Done. */
+			204: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content?: never;
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	addSecretVersion: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The secret's id. */
+				secret: string;
+			};
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['SecretVersionCreate'];
+			};
+		};
+		responses: {
+			/** @description OK. */
+			201: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['Secret'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	revealSecret: {
+		parameters: {
+			query?: {
+				version?: number;
+			};
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The secret's id. */
+				secret: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['SecretValue'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */

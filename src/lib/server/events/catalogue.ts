@@ -401,6 +401,7 @@ export const EVENT_CATALOGUE = {
 		'support_ticket',
 		"A support ticket's status changed (opened again, pending, resolved, closed, merged).",
 		ticket.extend({ from: ticketStatus, to: ticketStatus })
+	),
 	'secret.created': event(
 		'secrets',
 		'secret',

@@ -55,6 +55,12 @@ export type StaffRole = "billing_admin" | "super_admin" | "support";
 
 export type SubscriptionStatus = "active" | "cancelled" | "expired" | "past_due" | "pending_verification" | "trialing";
 
+export type SupportMessageKind = "internal_note" | "reply";
+
+export type SupportPriority = "high" | "low" | "medium" | "urgent";
+
+export type SupportStatus = "closed" | "in_progress" | "open" | "pending" | "resolved";
+
 export type TenantStatus = "active" | "archived" | "pending" | "suspended";
 
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
@@ -108,6 +114,27 @@ export interface ApiKeys {
   scope: ApiKeyScope;
   tenant_id: string;
   updated_at: Generated<Timestamp>;
+}
+
+export interface AttachmentOwners {
+  bucket: string;
+  description: string;
+  module: string;
+  owner_type: string;
+}
+
+export interface Attachments {
+  bucket: string;
+  byte_size: Int8;
+  content_type: string;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  file_name: string;
+  id: Generated<string>;
+  object_path: string;
+  owner_id: string;
+  owner_type: string;
+  tenant_id: string;
 }
 
 export interface AuditLogs {
@@ -300,6 +327,14 @@ export interface Invitations {
   role_id: string | null;
   tenant_id: string;
   token_hash: Buffer;
+}
+
+export interface InvitationTeams {
+  added_by: Generated<string | null>;
+  created_at: Generated<Timestamp>;
+  invitation_id: string;
+  team_id: string;
+  tenant_id: string;
 }
 
 export interface InvoiceLines {
@@ -659,6 +694,52 @@ export interface Subscriptions {
   updated_at: Generated<Timestamp>;
 }
 
+export interface SupportMacros {
+  body: string;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  id: Generated<string>;
+  title: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface SupportMessages {
+  author_id: Generated<string | null>;
+  author_side: string;
+  body: string;
+  created_at: Generated<Timestamp>;
+  id: Generated<string>;
+  kind: Generated<SupportMessageKind>;
+  search: Generated<string | null>;
+  tenant_id: string;
+  ticket_id: string;
+}
+
+export interface SupportTickets {
+  assignee_id: string | null;
+  category: Generated<string>;
+  closed_at: Timestamp | null;
+  created_at: Generated<Timestamp>;
+  description: string;
+  first_responded_at: Timestamp | null;
+  first_response_breached: Generated<boolean>;
+  first_response_due_at: Timestamp;
+  id: Generated<string>;
+  merged_into_id: string | null;
+  number: number;
+  priority: Generated<SupportPriority>;
+  project_id: string | null;
+  requester_id: Generated<string | null>;
+  resolution_breached: Generated<boolean>;
+  resolution_due_at: Timestamp;
+  resolved_at: Timestamp | null;
+  search: Generated<string | null>;
+  status: Generated<SupportStatus>;
+  subject: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface SystemSettings {
   category: Generated<string>;
   description: Generated<string>;
@@ -992,6 +1073,8 @@ export interface WorkflowVersions {
 export interface DB {
   api_idempotency: ApiIdempotency;
   api_keys: ApiKeys;
+  attachment_owners: AttachmentOwners;
+  attachments: Attachments;
   audit_log_seals: AuditLogSeals;
   audit_logs: AuditLogs;
   "auth.users": AuthUsers;
@@ -1004,6 +1087,7 @@ export interface DB {
   integration_secrets: IntegrationSecrets;
   integration_types: IntegrationTypes;
   integrations: Integrations;
+  invitation_teams: InvitationTeams;
   invitations: Invitations;
   invoice_lines: InvoiceLines;
   invoices: Invoices;
@@ -1029,6 +1113,9 @@ export interface DB {
   slack_channels: SlackChannels;
   slack_workspaces: SlackWorkspaces;
   subscriptions: Subscriptions;
+  support_macros: SupportMacros;
+  support_messages: SupportMessages;
+  support_tickets: SupportTickets;
   system_settings: SystemSettings;
   task_assignees: TaskAssignees;
   task_columns: TaskColumns;
