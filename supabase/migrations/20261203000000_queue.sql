@@ -425,6 +425,26 @@ comment on function private.operated_job(uuid) is
   'The job retry_job or cancel_job acts on, locked for update: service_role or super_admin (TN061); TN354 if unknown.';
 revoke all on function private.operated_job(uuid) from public;
 
+-- The state change alone, for a module that cancels its own jobs after its own permission check
+-- (a workflow run cancelled by a member who manages workflows): no operator check, no audit row.
+create or replace function private.cancel_job(p_job_id uuid)
+returns void
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  update public.jobs j
+     set status = 'cancelled', claimed_by = null, claimed_until = null, completed_at = now(), updated_at = now()
+   where j.id = p_job_id and j.status not in ('succeeded', 'cancelled');
+end
+$$;
+
+comment on function private.cancel_job(uuid) is
+  'Cancels a job that has not succeeded or been cancelled: the state change of public.cancel_job without its '
+  'operator check or audit, for owner modules that checked their own permission first.';
+revoke all on function private.cancel_job(uuid) from public;
+
 create or replace function public.cancel_job(p_job_id uuid)
 returns void
 language plpgsql
@@ -438,9 +458,7 @@ begin
   if v_job.status in ('succeeded', 'cancelled') then
     raise exception 'Job % is % and cannot be cancelled', p_job_id, v_job.status using errcode = 'TN355';
   end if;
-  update public.jobs j
-     set status = 'cancelled', claimed_by = null, claimed_until = null, completed_at = now(), updated_at = now()
-   where j.id = p_job_id;
+  perform private.cancel_job(p_job_id);
   perform private.audit_event(v_job.tenant_id, 'job.cancel', 'jobs', v_job.id::text,
     jsonb_build_object('queue', v_job.queue, 'status', v_job.status), jsonb_build_object('status', 'cancelled'));
 end

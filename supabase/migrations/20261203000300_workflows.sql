@@ -831,7 +831,7 @@ begin
   where r.id = v_run.id;
   update public.workflow_step_runs s set status = 'cancelled', ended_at = now()
   where s.tenant_id = v_run.tenant_id and s.run_id = v_run.id and s.status in ('queued', 'running', 'waiting');
-  perform public.cancel_job(j.id) from public.workflow_step_runs s join public.jobs j on j.id = s.job_id
+  perform private.cancel_job(j.id) from public.workflow_step_runs s join public.jobs j on j.id = s.job_id
   where s.tenant_id = v_run.tenant_id and s.run_id = v_run.id and j.status = 'pending';
   perform private.audit_event(v_run.tenant_id, 'workflow.cancel', 'workflow_runs', v_run.id::text,
                               jsonb_build_object('status', v_run.status), jsonb_build_object('status', 'cancelled'));

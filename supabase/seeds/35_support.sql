@@ -69,3 +69,7 @@ insert into public.support_macros (id, title, body, created_by) values
    'Thanks for getting in touch: we are looking into it and will write again as soon as we know more.',
    'a0000000-0000-4000-8000-000000002301')
 on conflict (id) do nothing;
+
+-- The seeded history is not news: its events come off the fan-out's queue, as in
+-- 29_notifications.sql (the first start emails nobody).
+delete from private.notification_queue;

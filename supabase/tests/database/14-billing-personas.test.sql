@@ -195,16 +195,16 @@ insert into matrix_expected values
   ('usage_events',      'sue',           'rows:0', 'error:42501', 'error:42501', 'error:42501'),
   ('usage_events',      'bill',          'rows:3', 'error:42501', 'error:42501', 'error:42501'),
   ('usage_events',      'service_role',  'rows:3', 'ok:1', 'error:42501', 'error:42501'),
-  ('usage_metrics',     'anon',          'rows:5', 'error:42501', 'error:42501', 'error:42501'),
-  ('usage_metrics',     'erin',          'rows:5', 'error:42501', 'error:42501', 'error:42501'),
-  ('usage_metrics',     'carol',         'rows:5', 'error:42501', 'error:42501', 'error:42501'),
-  ('usage_metrics',     'dave',          'rows:5', 'error:42501', 'error:42501', 'error:42501'),
-  ('usage_metrics',     'bob',           'rows:5', 'error:42501', 'error:42501', 'error:42501'),
-  ('usage_metrics',     'alice',         'rows:5', 'error:42501', 'error:42501', 'error:42501'),
-  ('usage_metrics',     'sam',           'rows:5', 'error:42501', 'error:42501', 'error:42501'),
-  ('usage_metrics',     'sue',           'rows:5', 'error:42501', 'error:42501', 'error:42501'),
-  ('usage_metrics',     'bill',          'rows:5', 'error:42501', 'error:42501', 'error:42501'),
-  ('usage_metrics',     'service_role',  'rows:5', 'error:42501', 'error:42501', 'error:42501');
+  ('usage_metrics',     'anon',          tests.rows('select 1 from public.usage_metrics'), 'error:42501', 'error:42501', 'error:42501'),
+  ('usage_metrics',     'erin',          tests.rows('select 1 from public.usage_metrics'), 'error:42501', 'error:42501', 'error:42501'),
+  ('usage_metrics',     'carol',         tests.rows('select 1 from public.usage_metrics'), 'error:42501', 'error:42501', 'error:42501'),
+  ('usage_metrics',     'dave',          tests.rows('select 1 from public.usage_metrics'), 'error:42501', 'error:42501', 'error:42501'),
+  ('usage_metrics',     'bob',           tests.rows('select 1 from public.usage_metrics'), 'error:42501', 'error:42501', 'error:42501'),
+  ('usage_metrics',     'alice',         tests.rows('select 1 from public.usage_metrics'), 'error:42501', 'error:42501', 'error:42501'),
+  ('usage_metrics',     'sam',           tests.rows('select 1 from public.usage_metrics'), 'error:42501', 'error:42501', 'error:42501'),
+  ('usage_metrics',     'sue',           tests.rows('select 1 from public.usage_metrics'), 'error:42501', 'error:42501', 'error:42501'),
+  ('usage_metrics',     'bill',          tests.rows('select 1 from public.usage_metrics'), 'error:42501', 'error:42501', 'error:42501'),
+  ('usage_metrics',     'service_role',  tests.rows('select 1 from public.usage_metrics'), 'error:42501', 'error:42501', 'error:42501');
 
 select * from tests.persona_matrix();
 
