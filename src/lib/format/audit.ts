@@ -64,7 +64,11 @@ const TABLES: Record<string, { noun: string; label?: string }> = {
 	task_label_links: { noun: 'label of a task' },
 	task_comments: { noun: 'task comment' },
 	attachments: { noun: 'file', label: 'file_name' },
-	invitation_teams: { noun: 'team of an invitation' }
+	invitation_teams: { noun: 'team of an invitation' },
+	integrations: { noun: 'integration', label: 'name' },
+	integration_secrets: { noun: 'integration credential', label: 'name' },
+	workflows: { noun: 'workflow', label: 'name' },
+	workflow_approvals: { noun: 'workflow approval' }
 };
 
 /** Sentences of the RPCs' named events; `{key}` is the entry's after (then before) value. */
@@ -109,7 +113,11 @@ const EVENTS: Record<string, string> = {
 	'job.retry': '{actor} queued a failed {queue} job again',
 	'job.cancel': '{actor} cancelled a {queue} job',
 	'secret.reveal': '{actor} revealed version {version} of the secret {name}',
-	'secret.use': '{actor} used version {version} of the secret {name}'
+	'secret.use': '{actor} used version {version} of the secret {name}',
+	'integration.event_replay': '{actor} replayed an inbound integration event',
+	'workflow.run': '{actor} started a workflow run',
+	'workflow.rerun': '{actor} ran a workflow run again',
+	'workflow.cancel': '{actor} cancelled a workflow run'
 };
 
 const VERBS: Record<string, string> = { insert: 'created', update: 'changed', delete: 'deleted' };

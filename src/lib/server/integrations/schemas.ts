@@ -67,7 +67,7 @@ export const connectSchema = z
 	});
 
 /** The settings form of an existing integration: a secret left empty keeps its value. */
-export function settingsSchema(type: IntegrationType) {
+export function integrationSettingsFor(type: IntegrationType) {
 	const spec = INTEGRATION_TYPES[type];
 	return z.looseObject({ name: requiredText('name', 100) }).transform((form, ctx) => {
 		const config = check(

@@ -18,7 +18,7 @@ import {
 import {
 	eventIdSchema,
 	integrationIdSchema,
-	settingsSchema,
+	integrationSettingsFor,
 	withoutSecrets
 } from '$lib/server/integrations/schemas';
 import {
@@ -105,7 +105,7 @@ export const actions: Actions = {
 		if (!current) error(404, 'No such integration.');
 		const result = await tenantAction(
 			event,
-			settingsSchema(current.type),
+			integrationSettingsFor(current.type),
 			async (trx, tenant, { input }) => {
 				await updateIntegration(
 					trx,
