@@ -7,7 +7,7 @@
 -- gina developer) and devon, a developer of acme, added here; API keys of acme with and without
 -- webhooks.manage.
 begin;
-select plan(128);
+select plan(129);
 
 select tests.seed_fixture();
 select tests.create_user('devon');
@@ -269,6 +269,8 @@ select is(tests.do_as('alice', pg_temp.rotate_sql('orders', 'r3', 0)), 'ok:1', '
 select is(pg_temp.live('orders'), 1::bigint, 'leaves the new secret alone');
 select is((select row(version_count, current_version_id)::text from public.secrets where id = md5('owned:orders')::uuid),
   row(4, md5('secret:r3')::uuid)::text, 'each rotation is a new version of the owned secret, the newest current');
+select is((select count(*)::int from public.secret_data_keys_to_rewrap('0a1b2c3d', null, 1000) where secret_id = md5('owned:orders')::uuid),
+  4, 'every version''s data key is one the key rotation re-wraps (npm run secrets:rotate-key)');
 select is(tests.try_as('alice', format('select public.rotate_webhook_secret(%L, %s, 0)', pg_temp.endpoint('orders'),
   pg_temp.version_args(md5('owned:admin-made')::uuid, 'r4'))), 'error:TN265',
   'a version sealed for another secret than the endpoint''s is refused');
