@@ -40,6 +40,10 @@ try {
 				STRIPE_WEBHOOK_SIGNING_SECRET: secret,
 				// webhook-dispatch opens the sealed signing secrets with the app's key.
 				SECRETS_ENCRYPTION_KEY: secretsKeyText(config),
+				// …and, during a key rotation, the previous one (data keys not yet re-wrapped).
+				...(config.SECRETS_ENCRYPTION_KEY_PREVIOUS
+					? { SECRETS_ENCRYPTION_KEY_PREVIOUS: config.SECRETS_ENCRYPTION_KEY_PREVIOUS }
+					: {}),
 				WEBHOOK_ALLOW_LOOPBACK: String(config.WEBHOOK_ALLOW_LOOPBACK)
 			}
 		}

@@ -20,6 +20,8 @@ import {
 	startWebhookDelivery,
 	type WebhookDelivery
 } from '../../src/lib/server/webhook-delivery/delivery';
+import { sealSigningSecret } from '../../src/lib/server/webhooks/secrets';
+import { moveWebhookSecrets } from '../../src/lib/server/webhooks/move-job';
 import { seal } from '../../supabase/functions/_shared/secret-box';
 import { freePort, startApp } from '../support/app';
 import { servedEmbedded } from '../support/database';
@@ -28,6 +30,13 @@ import { startReceiver, type Receiver } from '../support/webhook-receiver';
 
 const KEY = randomBytes(32);
 const KEY_TEXT = KEY.toString('base64');
+/** The app's configuration as far as sealing goes: the same key the functions are given. */
+const CONFIG = {
+	SECRETS_ENCRYPTION_KEY: KEY_TEXT,
+	AUTH_JWT_SECRET: undefined,
+	DATA_DIR: 'memory://',
+	NODE_ENV: 'test' as const
+};
 const TIMEOUT_MS = 600;
 /** Names resolve only through this server, started here: never through the system's resolver. */
 let dns: DnsServer;
@@ -125,24 +134,46 @@ async function tenant(db: Queryable): Promise<string> {
 	return row!.id;
 }
 
-/** An endpoint for `types` with one sealed secret (the receiver verifies with it). */
+/**
+ * An endpoint for `types` with one signing secret (the receiver verifies with it): a version of
+ * its owned secret on the secrets store, as create does, or (`old`) a row of the form written
+ * before the secrets store, which the webhooks.move_secrets job moves.
+ */
 async function endpoint(
 	db: Queryable,
 	tenantId: string,
 	url: string,
 	types: string[],
-	secret: string
+	secret: string,
+	form: 'store' | 'old' = 'store'
 ) {
 	const [row] = await query<{ id: string }>(
 		db,
 		`insert into public.webhook_endpoints (tenant_id, url, event_types) values ($1, $2, $3) returning id`,
 		[tenantId, url, types]
 	);
-	const secretId = randomUUID();
+	if (form === 'old') {
+		const secretId = randomUUID();
+		await query(
+			db,
+			`insert into public.webhook_endpoint_secrets (id, tenant_id, endpoint_id, sealed) values ($1, $2, $3, $4)`,
+			[secretId, tenantId, row!.id, await seal(secret, KEY, `webhook_endpoint_secrets:${secretId}`)]
+		);
+		return row!.id;
+	}
+	const sealed = await sealSigningSecret(CONFIG, { tenantId }, secret);
 	await query(
 		db,
-		`insert into public.webhook_endpoint_secrets (id, tenant_id, endpoint_id, sealed) values ($1, $2, $3, $4)`,
-		[secretId, tenantId, row!.id, await seal(secret, KEY, `webhook_endpoint_secrets:${secretId}`)]
+		`select private.store_webhook_signing_secret(e, $2, $3, $4, $5, $6)
+		 from public.webhook_endpoints e where e.id = $1`,
+		[
+			row!.id,
+			sealed.secretId,
+			sealed.versionId,
+			sealed.dataKeyId,
+			sealed.wrappedKey,
+			sealed.ciphertext
+		]
 	);
 	return row!.id;
 }
@@ -288,6 +319,31 @@ describe.each([
 		expect(r.received.length).toBe(12);
 		for (const want of expected) expect(r.received.filter((x) => x.id === want).length).toBe(2);
 	}, 120_000);
+
+	it('a signing secret of the old form signs as before, and once webhooks.move_secrets moved it onto the secrets store, the same', async () => {
+		const secret = whsec();
+		const r = await receiver(secret);
+		const id = await endpoint(db, tenantId, r.url, ['team.updated'], secret, 'old');
+		const delivered = async (count: number) => {
+			const ds = await deliveries(db, id);
+			return ds.length === count && ds.every((d) => d.status === 'succeeded');
+		};
+		const before = await publish(db, tenantId, 'team.updated', 2);
+		await until('the two are delivered, signed with the old form', () => delivered(2));
+		expect(await moveWebhookSecrets(db.engine.db, CONFIG)).toEqual({ moved: 1, unopened: 0 });
+		const rows = await query<{ sealed: string | null; on_store: boolean; owner: string }>(
+			db,
+			`select w.sealed, w.secret_version_id = w.id as on_store, s.owner_type || ':' || s.owner_id as owner
+			 from public.webhook_endpoint_secrets w join public.secret_versions v on v.id = w.secret_version_id
+			 join public.secrets s on s.id = v.secret_id where w.endpoint_id = $1`,
+			[id]
+		);
+		expect(rows).toEqual([{ sealed: null, on_store: true, owner: `webhook_endpoint:${id}` }]);
+		const after = await publish(db, tenantId, 'team.updated', 2);
+		await until('the next two are delivered, signed from the secrets store', () => delivered(4));
+		expectDelivered(r, [...before, ...after]);
+		expect(await moveWebhookSecrets(db.engine.db, CONFIG)).toEqual({ moved: 0, unopened: 0 });
+	}, 60_000);
 
 	it('a receiver down, then 500, 429 with Retry-After, reset, slow: every event is delivered, under its own id', async () => {
 		const secret = whsec();

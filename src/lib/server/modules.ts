@@ -13,5 +13,6 @@ import './notifications/jobs';
 import './queue/worker-job';
 import './storage/sweep-job';
 import './secrets/seed-job';
+import './webhooks/move-job';
 import './integrations/jobs';
 import './workflows/jobs';

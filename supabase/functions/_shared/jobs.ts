@@ -31,6 +31,7 @@ export const SYSTEM_JOBS = [
 	'usage.rollup',
 	'webhook.dispatch',
 	'webhook.wake',
+	'webhooks.move_secrets',
 	'workflows.schedule',
 	'workflows.step',
 ] as const;

@@ -99,6 +99,23 @@ export async function open(
 	}
 }
 
+/**
+ * Opens what `seal` sealed with whichever of `keys` sealed it (its key id says which: the current
+ * key and, during a rotation, the previous one); otherwise the error names the key that sealed it.
+ */
+export async function openWithKeys(
+	sealed: string,
+	keys: readonly Uint8Array<ArrayBuffer>[],
+	context: string,
+): Promise<string> {
+	const kid = sealed.split('.')[1];
+	for (const key of keys) {
+		if ((await keyId(key)) === kid) return open(sealed, key, context);
+	}
+	if (!keys[0]) throw new Error('No key-encryption key is configured (SECRETS_ENCRYPTION_KEY).');
+	return open(sealed, keys[0], context);
+}
+
 /** A new random 256-bit data key. */
 export function generateDataKey(): Uint8Array<ArrayBuffer> {
 	return crypto.getRandomValues(new Uint8Array(32));

@@ -12,15 +12,20 @@
  * to that address (`proxy: { transport: 'tcp' }`), while the URL, Host header and TLS server name
  * stay the endpoint's. Redirects are not followed (a 3xx is a failure).
  *
+ * Signing secrets come sealed with the claim: each a version of the endpoint's owned secret on the
+ * secrets store (envelope encryption: its data key unwrapped by the key-encryption key, then the
+ * value opened), or, for a row the webhooks.move_secrets job has not moved yet, the old direct seal.
+ *
  * Environment: SUPABASE_DB_URL, SECRETS_ENCRYPTION_KEY (base64 of 32 bytes: opens the signing
- * secrets), WEBHOOK_ALLOW_LOOPBACK (true only in tests and the demo: loopback receivers, http),
+ * secrets), SECRETS_ENCRYPTION_KEY_PREVIOUS (during a key rotation: data keys still wrapped by the
+ * old key open too), WEBHOOK_ALLOW_LOOPBACK (true only in tests and the demo: loopback receivers, http),
  * WEBHOOK_DNS_SERVER (host:port of the resolver to ask; the system's by default),
  * WEBHOOK_TIMEOUT_MS (15000), WEBHOOK_DISPATCHERS (claim loops, 1), WEBHOOK_BATCH (deliveries per
  * claim, sent at once, 16), WEBHOOK_DRAIN_BUDGET_MS (50000: stop claiming after it).
  */
 import { asSystemJob, type TransactionSql } from '../_shared/db.ts';
 import { json } from '../_shared/http.ts';
-import { decodeKey, open } from '../_shared/secret-box.ts';
+import { decodeKey, openVersion, openWithKeys, type SealedVersion } from '../_shared/secret-box.ts';
 import { checkDestination } from '../_shared/ssrf.ts';
 import { signatureHeader } from '../_shared/standard-webhooks.ts';
 
@@ -30,7 +35,8 @@ export interface Claimed {
 	url: string;
 	body: string;
 	webhook_id: string;
-	secrets: { id: string; sealed: string }[];
+	/** The live signing secrets, current first: a sealed version, or the old form (`sealed`). */
+	secrets: ({ id: string; version: SealedVersion } | { id: string; sealed: string })[];
 }
 
 interface Outcome {
@@ -73,12 +79,23 @@ function options() {
 	};
 }
 
-function encryptionKey(): Uint8Array<ArrayBuffer> {
+/** The key-encryption keys: the current one first, then the previous one during a rotation. */
+function encryptionKeys(): Uint8Array<ArrayBuffer>[] {
 	const text = Deno.env.get('SECRETS_ENCRYPTION_KEY');
 	if (!text) {
 		throw new Error('SECRETS_ENCRYPTION_KEY is not set: the signing secrets cannot be opened.');
 	}
-	return decodeKey(text);
+	const previous = Deno.env.get('SECRETS_ENCRYPTION_KEY_PREVIOUS');
+	return previous ? [decodeKey(text), decodeKey(previous)] : [decodeKey(text)];
+}
+
+/** Opens one claimed signing secret with the key-encryption keys (the current one first). */
+function openSigningSecret(
+	secret: Claimed['secrets'][number],
+	keys: readonly Uint8Array<ArrayBuffer>[],
+): Promise<string> {
+	if ('version' in secret) return openVersion(secret.version, keys);
+	return openWithKeys(secret.sealed, keys, `webhook_endpoint_secrets:${secret.id}`);
 }
 
 /** The resolver WEBHOOK_DNS_SERVER names (host:port), else the system's. */
@@ -212,11 +229,11 @@ async function post(
 export async function attempt(
 	delivery: Claimed,
 	opts: {
-		key: Uint8Array<ArrayBuffer>;
+		keys: readonly Uint8Array<ArrayBuffer>[];
 		timeoutMs: number;
 		allowLoopback: boolean;
 		clients: PinnedClients;
-		/** Opened secrets by id and sealed text, for one drain. */
+		/** Opened secrets by id and sealed material, for one drain. */
 		secrets: Map<string, Promise<string>>;
 	},
 ): Promise<{ headers: Record<string, string>; outcome: Outcome }> {
@@ -235,10 +252,10 @@ export async function attempt(
 	let secrets: string[];
 	try {
 		secrets = await Promise.all(delivery.secrets.map((s) => {
-			const key = `${s.id}:${s.sealed}`;
+			const key = `${s.id}:${'version' in s ? s.version.wrapped_key : s.sealed}`;
 			let opened = opts.secrets.get(key);
 			if (!opened) {
-				opened = open(s.sealed, opts.key, `webhook_endpoint_secrets:${s.id}`);
+				opened = openSigningSecret(s, opts.keys);
 				opts.secrets.set(key, opened);
 			}
 			return opened;
@@ -271,7 +288,7 @@ export async function drain(worker = `dispatch-${crypto.randomUUID().slice(0, 8)
 	DrainStats
 > {
 	const opts = options();
-	const key = encryptionKey();
+	const keys = encryptionKeys();
 	const stats: DrainStats = { claimed: 0, succeeded: 0, retrying: 0, failed: 0, lost: 0 };
 	const deadline = Date.now() + opts.budgetMs;
 	const clients = new PinnedClients();
@@ -288,7 +305,7 @@ export async function drain(worker = `dispatch-${crypto.randomUUID().slice(0, 8)
 	async function tryOne(delivery: Claimed): Promise<Tried> {
 		const startedAt = new Date();
 		const started = performance.now();
-		const { headers, outcome } = await attempt(delivery, { ...opts, key, clients, secrets });
+		const { headers, outcome } = await attempt(delivery, { ...opts, keys, clients, secrets });
 		return {
 			delivery,
 			startedAt,

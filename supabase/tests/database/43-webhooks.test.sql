@@ -7,7 +7,7 @@
 -- gina developer) and devon, a developer of acme, added here; API keys of acme with and without
 -- webhooks.manage.
 begin;
-select plan(111);
+select plan(129);
 
 select tests.seed_fixture();
 select tests.create_user('devon');
@@ -15,17 +15,27 @@ insert into public.memberships (tenant_id, user_id) values (tests.tenant_id('tes
 insert into public.role_assignments (tenant_id, user_id, role_id)
 values (tests.tenant_id('test-acme'), tests.user_id('devon'), tests.role_id('developer'));
 
--- A sealed secret as the app's secret box writes it (SQL checks the form; only the app opens it).
-create function pg_temp.sealed(p_name text) returns text language sql as $$
+-- A signing secret sealed as the app's envelope writes it (SQL checks the form; only the app
+-- opens it): a wrapped data key and the value sealed under it, as version md5('secret:<name>') of
+-- the endpoint's owned secret.
+create function pg_temp.wrapped(p_name text) returns text language sql as $$
   select 'v1.0a1b2c3d.' || md5(p_name || 'iv') || '.' || md5(p_name) || md5(p_name || '!')
+$$;
+create function pg_temp.sealed(p_name text) returns text language sql as $$
+  select 'v1.' || md5(p_name || 'value-iv') || '.' || md5(p_name || 'value') || md5(p_name || 'value!')
+$$;
+-- The version's arguments (secret, version, data key ids, wrapped key, ciphertext) as SQL text.
+create function pg_temp.version_args(p_owned uuid, p_name text, p_sealed text default null) returns text language sql as $$
+  select format('%L, %L, %L, %L, %L', p_owned, md5('secret:' || p_name)::uuid, md5('key:' || p_name)::uuid,
+                pg_temp.wrapped(p_name), coalesce(p_sealed, pg_temp.sealed(p_name)))
 $$;
 create function pg_temp.create_sql(p_tenant text, p_name text, p_url text default 'https://hooks.example.com/in',
   p_types text default '{}', p_rate text default 'null', p_sealed text default null, p_secret_id uuid default null,
   p_description text default 'Orders')
 returns text language sql as $$
-  select format('select public.create_webhook_endpoint(%L, %L, %L, %L::text[], %s, %L, %L)',
+  select format('select public.create_webhook_endpoint(%L, %L, %L, %L::text[], %s, %s)',
                 tests.tenant_id(p_tenant), p_url, p_description, p_types, p_rate,
-                coalesce(p_secret_id, md5('secret:' || p_name)::uuid), coalesce(p_sealed, pg_temp.sealed(p_name)))
+                pg_temp.version_args(coalesce(p_secret_id, md5('owned:' || p_name)::uuid), p_name, p_sealed))
 $$;
 
 -- Endpoints the tests make, by name.
@@ -92,6 +102,17 @@ select is((select row(url, description, event_types, enabled, rate_limit_per_sec
 select is((select row(id, tenant_id, expires_at)::text from public.webhook_endpoint_secrets where endpoint_id = pg_temp.endpoint('orders')),
   row(md5('secret:orders')::uuid, tests.tenant_id('test-acme'), null::timestamptz)::text,
   'with its first secret, current, under the id the app chose');
+select is((select row(s.id, s.name, s.format, s.owner_id, s.version_count, s.current_version_id)::text from public.secrets s
+           where s.owner_type = 'webhook_endpoint' and s.owner_id = pg_temp.endpoint('orders')),
+  row(md5('owned:orders')::uuid, 'signing_secret', 'opaque', pg_temp.endpoint('orders'), 1, md5('secret:orders')::uuid)::text,
+  'which is version 1 of the endpoint''s owned secret on the secrets store');
+select is((select row(w.secret_version_id, w.sealed, k.wrapped_key, v.ciphertext)::text
+           from public.webhook_endpoint_secrets w
+           join public.secret_versions v on v.id = w.secret_version_id
+           join public.secret_data_keys k on k.id = v.data_key_id
+           where w.endpoint_id = pg_temp.endpoint('orders')),
+  row(md5('secret:orders')::uuid, null::text, pg_temp.wrapped('orders'), pg_temp.sealed('orders'))::text,
+  'sealed with envelope encryption (its data key wrapped by the key-encryption key), not in the old sealed column');
 select isnt(pg_temp.make('bob', 'admin-made'), null, 'an admin creates an endpoint');
 select isnt(pg_temp.make('devon', 'dev-made'), null, 'a developer creates an endpoint');
 select is(tests.try_as('carol', pg_temp.create_sql('test-acme', 'c')), 'error:TN002', 'a viewer cannot');
@@ -123,8 +144,10 @@ select is(tests.try_as('alice', pg_temp.create_sql('test-acme', 'x', p_descripti
   'a description of at most 500 characters');
 select is(tests.try_as('alice', pg_temp.create_sql('test-acme', 'x', p_sealed => 'whsec_plaintext')), 'error:TN265',
   'a secret in the clear is refused: only sealed ones are stored');
-select is(tests.try_as('alice', pg_temp.create_sql('test-acme', 'x', p_secret_id => md5('secret:orders')::uuid)), 'error:TN265',
+select is(tests.try_as('alice', pg_temp.create_sql('test-acme', 'x', p_secret_id => md5('owned:orders')::uuid)), 'error:TN265',
   'a secret id already in use is refused');
+select is(tests.try_as('alice', pg_temp.create_sql('test-acme', 'orders', p_secret_id => md5('owned:fresh')::uuid)), 'error:TN265',
+  'and so is a version id already in use');
 select is(tests.try_as('alice', pg_temp.create_sql('test-acme', 'x', p_types => '{project.created,member.added,project.created}')
                                 || ' as id'), 'rows:1', 'repeated event types are fine');
 select is((select count(*)::int from public.webhook_endpoints where tenant_id = tests.tenant_id('test-acme')), 3,
@@ -217,14 +240,16 @@ select is(pg_temp.try_key('reader', format('select public.delete_webhook_endpoin
 select is(tests.do_as('bob', format('select public.delete_webhook_endpoint(%L)', pg_temp.endpoint('dev-made'))), 'ok:1', 'an admin can');
 select is((select count(*)::int from public.webhook_endpoint_secrets where endpoint_id = pg_temp.endpoint('dev-made')), 0,
   'and its secrets go with it');
+select is((select count(*)::int from public.secrets where owner_type = 'webhook_endpoint' and owner_id = pg_temp.endpoint('dev-made')), 0,
+  'its owned secret too, with every version');
 
 -- ---------------------------------------------------------------------------------------------
 -- Secrets: rotate (overlap, at most two live) and reveal (audited)
 -- ---------------------------------------------------------------------------------------------
 
 create function pg_temp.rotate_sql(p_name text, p_secret text, p_overlap int) returns text language sql as $$
-  select format('select public.rotate_webhook_secret(%L, %L, %L, %s)', pg_temp.endpoint(p_name), md5('secret:' || p_secret)::uuid,
-                pg_temp.sealed(p_secret), p_overlap)
+  select format('select public.rotate_webhook_secret(%L, %s, %s)', pg_temp.endpoint(p_name),
+                pg_temp.version_args(md5('owned:' || p_name)::uuid, p_secret), p_overlap)
 $$;
 create function pg_temp.live(p_name text) returns bigint language sql as $$
   select count(*) from public.webhook_endpoint_secrets
@@ -242,10 +267,20 @@ select is(tests.do_as('alice', pg_temp.rotate_sql('orders', 'r2', 86400)), 'ok:1
 select is(pg_temp.live('orders'), 2::bigint, 'leaves two live: the oldest stops at once');
 select is(tests.do_as('alice', pg_temp.rotate_sql('orders', 'r3', 0)), 'ok:1', 'a rotation without overlap');
 select is(pg_temp.live('orders'), 1::bigint, 'leaves the new secret alone');
+select is((select row(version_count, current_version_id)::text from public.secrets where id = md5('owned:orders')::uuid),
+  row(4, md5('secret:r3')::uuid)::text, 'each rotation is a new version of the owned secret, the newest current');
+select is((select count(*)::int from public.secret_data_keys_to_rewrap('0a1b2c3d', null, 1000) where secret_id = md5('owned:orders')::uuid),
+  4, 'every version''s data key is one the key rotation re-wraps (npm run secrets:rotate-key)');
+select is(tests.try_as('alice', format('select public.rotate_webhook_secret(%L, %s, 0)', pg_temp.endpoint('orders'),
+  pg_temp.version_args(md5('owned:admin-made')::uuid, 'r4'))), 'error:TN265',
+  'a version sealed for another secret than the endpoint''s is refused');
 
-select is(tests.try_as('alice', format('select * from public.reveal_webhook_secret(%L) where secret_id = %L and sealed = %L',
-  pg_temp.endpoint('orders'), md5('secret:r3')::uuid, pg_temp.sealed('r3'))), 'rows:1',
-  'the owner is given the current sealed secret and its id (the app opens it)');
+select is(tests.try_as('alice', format('select * from public.reveal_webhook_secret(%L) where secret_id = %L and sealed is null '
+  'and version = %L::jsonb', pg_temp.endpoint('orders'), md5('secret:r3')::uuid,
+  jsonb_build_object('tenant_id', tests.tenant_id('test-acme'), 'secret_id', md5('owned:orders')::uuid,
+                     'version_id', md5('secret:r3')::uuid, 'data_key_id', md5('key:r3')::uuid,
+                     'wrapped_key', pg_temp.wrapped('r3'), 'ciphertext', pg_temp.sealed('r3')))), 'rows:1',
+  'the owner is given the current secret''s sealed version and its id (the app opens it)');
 select is((select count(*)::int from public.audit_logs where action = 'webhook.secret_reveal' and target_id = pg_temp.endpoint('orders')::text
              and actor_id = tests.user_id('alice')), 0, 'a probe that was rolled back left no record');
 select is(tests.do_as('bob', format('select public.reveal_webhook_secret(%L)', pg_temp.endpoint('orders'))), 'ok:1',
@@ -338,6 +373,49 @@ select is((select row(status, claimed_by)::text from pg_temp.delivery('test')), 
   'turning an endpoint off gives up what was waiting for it');
 select is(tests.try_as('alice', format('select public.replay_webhook_delivery(%L)', (pg_temp.delivery('test')).id)), 'error:TN269',
   'and nothing is replayed to an endpoint that is off');
+
+-- ---------------------------------------------------------------------------------------------
+-- Rows of the old form (before the secrets store): moved by the app's webhooks.move_secrets job
+-- ---------------------------------------------------------------------------------------------
+
+with made as (
+  insert into public.webhook_endpoints (tenant_id, url) values (tests.tenant_id('test-acme'), 'https://hooks.example.com/legacy')
+  returning id
+)
+insert into endpoints select 'legacy', id from made;
+insert into public.webhook_endpoint_secrets (id, tenant_id, endpoint_id, sealed, created_at, expires_at)
+values (md5('legacy:current')::uuid, tests.tenant_id('test-acme'), pg_temp.endpoint('legacy'), 'old-current', now() - interval '1 day', null),
+       (md5('legacy:rotated')::uuid, tests.tenant_id('test-acme'), pg_temp.endpoint('legacy'), 'old-rotated', now() - interval '2 days',
+        now() + interval '1 hour'),
+       (md5('legacy:expired')::uuid, tests.tenant_id('test-acme'), pg_temp.endpoint('legacy'), 'old-expired', now() - interval '3 days',
+        now() - interval '1 hour');
+create function pg_temp.move(p_row text, p_sealed text) returns boolean language sql as $$
+  select public.move_webhook_secret(md5('legacy:' || p_row)::uuid, p_sealed, md5('owned:legacy')::uuid,
+                                    md5('key:legacy-' || p_row)::uuid, pg_temp.wrapped('legacy-' || p_row),
+                                    pg_temp.sealed('legacy-' || p_row))
+$$;
+select is(tests.try_as('alice', 'select * from public.legacy_webhook_secrets(10)'), 'error:42501',
+  'only a system job lists the old rows');
+select is(tests.try_as('alice', 'select pg_temp.move(''current'', ''old-current'')'), 'error:42501', 'or moves them');
+select is(tests.try_as('alice', format('select * from public.reveal_webhook_secret(%L) where sealed = %L and version is null',
+  pg_temp.endpoint('legacy'), 'old-current')), 'rows:1', 'until moved, the reveal hands over the old form for the app to open');
+select is(array(select row(id, sealed, secret_id)::text from public.legacy_webhook_secrets(10)),
+  array[row(md5('legacy:rotated')::uuid, 'old-rotated', null::uuid)::text, row(md5('legacy:current')::uuid, 'old-current', null::uuid)::text],
+  'the live old rows, oldest first, with no owned secret yet');
+select is((select count(*)::int from public.webhook_endpoint_secrets where id = md5('legacy:expired')::uuid), 0,
+  'an expired old row is dropped rather than moved: it never signs again');
+
+select ok(pg_temp.move('current', 'old-current'), 'the current one moves (a rotation came in between, say)');
+select ok(pg_temp.move('rotated', 'old-rotated'), 'then the older one');
+select ok(not pg_temp.move('rotated', 'old-rotated'), 'a row already moved is not moved again');
+select is((select array_agg(row(id, sealed, secret_version_id = id, expires_at)::text order by created_at)
+           from public.webhook_endpoint_secrets where endpoint_id = pg_temp.endpoint('legacy')),
+  array[row(md5('legacy:rotated')::uuid, null::text, true, now() + interval '1 hour')::text,
+        row(md5('legacy:current')::uuid, null::text, true, null::timestamptz)::text],
+  'each keeps its id and expiry, now a version on the secrets store');
+select is((select row(version_count, current_version_id)::text from public.secrets where id = md5('owned:legacy')::uuid),
+  row(2, md5('legacy:current')::uuid)::text, 'the endpoint''s owned secret holds both, the current row''s version current');
+select is((select count(*)::int from public.legacy_webhook_secrets(10)), 0, 'nothing is left to move');
 
 select * from finish();
 rollback;

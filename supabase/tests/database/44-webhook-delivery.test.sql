@@ -5,7 +5,7 @@
 -- Claims racing across two sessions are proven on Postgres 15 by
 -- tests/integration/webhook-delivery.test.ts. Own fixtures, prefixed t44-.
 begin;
-select plan(51);
+select plan(52);
 
 select tests.create_tenant('t44-acme', 't44-owner');
 select tests.create_tenant('t44-other', 't44-other-owner');
@@ -30,6 +30,17 @@ from t44, (values ('sealed-current', interval '0', null::timestamptz),
                   ('sealed-rotated', interval '1 day', now() + interval '1 hour'),
                   ('sealed-expired', interval '2 days', now() - interval '1 hour')) v(sealed, age, expires)
 where name = 'all';
+-- The 'projects' endpoint's secret is on the secrets store (20261204000000): a version of its owned secret.
+insert into public.secrets (id, tenant_id, name, format, owner_type, owner_id)
+select md5('t44-owned')::uuid, tests.tenant_id('t44-acme'), 'signing_secret', 'opaque', 'webhook_endpoint', id
+from t44 where name = 'projects';
+insert into public.secret_data_keys (id, tenant_id, secret_id, wrapped_key)
+values (md5('t44-key')::uuid, tests.tenant_id('t44-acme'), md5('t44-owned')::uuid, 'v1.0a1b2c3d.aXY.d3JhcHBlZA');
+insert into public.secret_versions (id, tenant_id, secret_id, owner_type, version, data_key_id, ciphertext)
+values (md5('t44-version')::uuid, tests.tenant_id('t44-acme'), md5('t44-owned')::uuid, 'webhook_endpoint', 1, md5('t44-key')::uuid,
+        'v1.aXY.c2VhbGVk');
+insert into public.webhook_endpoint_secrets (id, tenant_id, endpoint_id, secret_version_id)
+select md5('t44-version')::uuid, tests.tenant_id('t44-acme'), id, md5('t44-version')::uuid from t44 where name = 'projects';
 
 -- Enqueue.
 insert into t44 select 'member_event', private.publish_event(tests.tenant_id('t44-acme'), 'member.added', 'membership', 'm1');
@@ -89,6 +100,12 @@ select is((select array_agg(s ->> 'sealed') from t44_claim c join public.webhook
            cross join jsonb_array_elements(c.secrets) s
            where d.event_id = (select id from t44 where name = 'member_event')),
   array['sealed-current', 'sealed-rotated'], 'the live secrets come with it, current first, the expired one not');
+select is((select c.secrets from t44_claim c join public.webhook_deliveries d on d.id = c.delivery_id
+           where d.endpoint_id = (select id from t44 where name = 'projects')),
+  jsonb_build_array(jsonb_build_object('id', md5('t44-version')::uuid, 'version', jsonb_build_object(
+    'tenant_id', tests.tenant_id('t44-acme'), 'secret_id', md5('t44-owned')::uuid, 'version_id', md5('t44-version')::uuid,
+    'data_key_id', md5('t44-key')::uuid, 'wrapped_key', 'v1.0a1b2c3d.aXY.d3JhcHBlZA', 'ciphertext', 'v1.aXY.c2VhbGVk'))),
+  'a secret on the secrets store comes as its sealed version: ids, wrapped data key and ciphertext (the dispatcher opens it)');
 select is((select count(*)::int from public.webhook_deliveries where claimed_by = 'worker-a' and claimed_until = now() + interval '60 seconds'),
   3, 'the claimed deliveries carry the worker and its lease');
 select tests.authenticate_as_service_role('webhook.dispatch');

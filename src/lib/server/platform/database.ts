@@ -982,7 +982,14 @@ export interface WebhookEndpointSecrets {
   endpoint_id: string;
   expires_at: Timestamp | null;
   id: Generated<string>;
-  sealed: string;
+  /**
+   * Rows written before the secrets store only: the old direct seal (secret-box.ts seal, bound to the row id), moved onto the secrets store by the webhooks.move_secrets job.
+   */
+  sealed: string | null;
+  /**
+   * The signing secret's version in secret_versions (the row's own id; owner webhook_endpoint). Null only for a row written before the secrets store, whose `sealed` the webhooks.move_secrets job moves there.
+   */
+  secret_version_id: string | null;
   tenant_id: string;
 }
 

@@ -44,13 +44,16 @@ export interface NewSealedVersion {
 	ciphertext: string;
 }
 
-/** Seals `value` as a new version of secret `secretId` of `tenantId`, under a new data key. */
+/**
+ * Seals `value` as a new version of secret `secretId` of `tenantId`, under a new data key; the
+ * version's id is new unless given (a webhook signing secret moved onto the store keeps its id).
+ */
 export async function sealVersion(
 	config: SecretsConfig,
 	ids: { tenantId: string; secretId: string },
-	value: string
+	value: string,
+	versionId: string = randomUUID()
 ): Promise<NewSealedVersion> {
-	const versionId = randomUUID();
 	const dataKeyId = randomUUID();
 	const dataKey = generateDataKey();
 	const [wrappedKey, ciphertext] = await Promise.all([

@@ -38,6 +38,10 @@ async function start(): Promise<WebhookDelivery> {
 		databaseUrl,
 		listenUrl: config.DATABASE_URL,
 		secretsKey: secretsKeyText(config),
+		// During a key rotation, data keys not yet re-wrapped open with the previous key.
+		env: config.SECRETS_ENCRYPTION_KEY_PREVIOUS
+			? { SECRETS_ENCRYPTION_KEY_PREVIOUS: config.SECRETS_ENCRYPTION_KEY_PREVIOUS }
+			: undefined,
 		host: config.FUNCTIONS_HOST,
 		port: config.FUNCTIONS_PORT,
 		allowLoopback: config.WEBHOOK_ALLOW_LOOPBACK,

@@ -1,8 +1,9 @@
 /**
  * Webhook endpoints, their deliveries and attempts, in the caller's request transaction. Reads are
  * RLS (webhooks.manage); every write is an RPC of supabase/migrations/20261202000100_webhooks.sql,
- * which decides who may (this file never checks a permission). Secrets reach SQL sealed
- * (secrets.ts) and come back sealed from the reveal RPC, which records the reveal.
+ * which decides who may (this file never checks a permission). Secrets reach SQL sealed as
+ * versions of the endpoint's owned secret (secrets.ts) and come back sealed from the reveal RPC,
+ * which records the reveal.
  */
 import { sql, type Transaction } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
@@ -10,7 +11,7 @@ import type { DB } from '../platform/database';
 import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 import type { DisabledReason } from '../../webhooks/options';
 import type { EndpointInput } from './schemas';
-import type { SealedSecret } from './secrets';
+import type { SealedSigningSecret, StoredSigningSecret } from './secrets';
 
 export interface WebhookEndpoint {
 	id: string;
@@ -132,13 +133,13 @@ export async function createEndpoint(
 	trx: Transaction<DB>,
 	tenantId: string,
 	input: EndpointInput,
-	secret: SealedSecret
+	secret: SealedSigningSecret
 ): Promise<string> {
 	const { rows } = await sql<{ id: string }>`
 		select public.create_webhook_endpoint(${tenantId}, ${input.url}, ${input.description},
-			${input.eventTypes}::text[], ${input.rateLimit}::integer, ${secret.id}::uuid, ${secret.sealed}) as id`.execute(
-		trx
-	);
+			${input.eventTypes}::text[], ${input.rateLimit}::integer, ${secret.secretId}::uuid,
+			${secret.versionId}::uuid, ${secret.dataKeyId}::uuid, ${secret.wrappedKey},
+			${secret.ciphertext}) as id`.execute(trx);
 	return rows[0]!.id;
 }
 
@@ -165,15 +166,32 @@ export async function deleteEndpoint(trx: Transaction<DB>, endpointId: string): 
 	await sql`select public.delete_webhook_endpoint(${endpointId}::uuid)`.execute(trx);
 }
 
+/**
+ * The tenant of an endpoint the caller sees and its owned secret on the secrets store (null until
+ * it has one); undefined when the caller does not see the endpoint.
+ */
+export async function signingSecretOf(
+	trx: Transaction<DB>,
+	endpointId: string
+): Promise<{ tenantId: string; secretId: string | null } | undefined> {
+	const { rows } = await sql<{ tenantId: string; secretId: string | null }>`
+		select e.tenant_id as "tenantId",
+			(select s.id from public.secrets s
+				where s.tenant_id = e.tenant_id and s.owner_type = 'webhook_endpoint' and s.owner_id = e.id) as "secretId"
+		from public.webhook_endpoints e where e.id = ${endpointId}::uuid`.execute(trx);
+	return rows[0];
+}
+
 /** A new current secret; returns when the old one stops signing. */
 export async function rotateSecret(
 	trx: Transaction<DB>,
 	endpointId: string,
-	secret: SealedSecret,
+	secret: SealedSigningSecret,
 	overlapSeconds: number
 ): Promise<Date> {
 	const { rows } = await sql<{ expires: Date }>`
-		select public.rotate_webhook_secret(${endpointId}::uuid, ${secret.id}::uuid, ${secret.sealed},
+		select public.rotate_webhook_secret(${endpointId}::uuid, ${secret.secretId}::uuid,
+			${secret.versionId}::uuid, ${secret.dataKeyId}::uuid, ${secret.wrappedKey}, ${secret.ciphertext},
 			${overlapSeconds}::integer) as expires`.execute(trx);
 	return rows[0]!.expires;
 }
@@ -182,9 +200,11 @@ export async function rotateSecret(
 export async function revealSecret(
 	trx: Transaction<DB>,
 	endpointId: string
-): Promise<SealedSecret> {
-	const { rows } = await sql<{ id: string; sealed: string }>`
-		select secret_id as id, sealed from public.reveal_webhook_secret(${endpointId}::uuid)`.execute(trx);
+): Promise<StoredSigningSecret> {
+	const { rows } = await sql<StoredSigningSecret>`
+		select secret_id as id, version, sealed from public.reveal_webhook_secret(${endpointId}::uuid)`.execute(
+		trx
+	);
 	return rows[0]!;
 }
 

@@ -8,11 +8,12 @@ import {
 	URL_NEEDS_HTTPS,
 	webhookUrl
 } from './schemas';
+import { sealSecret } from '../platform/secrets';
 import {
 	generateSigningSecret,
-	newSealedSecret,
+	legacySecretContext,
 	openSigningSecret,
-	secretContext
+	sealSigningSecret
 } from './secrets';
 
 const problem = (url: string, allowLoopback = false) => {
@@ -114,11 +115,59 @@ describe('signing secrets', () => {
 		expect(generateSigningSecret()).not.toBe(secret);
 	});
 
-	it('are sealed for their row and open only there', async () => {
-		const { id, sealed } = await newSealedSecret(config);
-		expect(sealed).toMatch(/^v1\.[0-9a-f]{8}\./);
-		expect(await openSigningSecret(config, id, sealed)).toMatch(/^whsec_/);
-		await expect(openSigningSecret(config, crypto.randomUUID(), sealed)).rejects.toThrow();
-		expect(secretContext(id)).toBe(`webhook_endpoint_secrets:${id}`);
+	it("are sealed as a version of the endpoint's owned secret and open only there", async () => {
+		const tenantId = crypto.randomUUID();
+		const sealed = await sealSigningSecret(config, { tenantId });
+		expect(sealed.wrappedKey).toMatch(/^v1\.[0-9a-f]{8}\./);
+		const version = {
+			tenant_id: tenantId,
+			secret_id: sealed.secretId,
+			version_id: sealed.versionId,
+			data_key_id: sealed.dataKeyId,
+			wrapped_key: sealed.wrappedKey,
+			ciphertext: sealed.ciphertext
+		};
+		const opened = await openSigningSecret(config, { id: sealed.versionId, version, sealed: null });
+		expect(opened).toMatch(/^whsec_/);
+		const next = await sealSigningSecret(config, { tenantId, secretId: sealed.secretId }, opened);
+		expect(next.secretId).toBe(sealed.secretId);
+		expect(next.versionId).not.toBe(sealed.versionId);
+		await expect(
+			openSigningSecret(config, {
+				id: sealed.versionId,
+				version: { ...version, version_id: crypto.randomUUID() },
+				sealed: null
+			})
+		).rejects.toThrow();
+		await expect(
+			openSigningSecret(config, {
+				id: sealed.versionId,
+				version: { ...version, tenant_id: crypto.randomUUID() },
+				sealed: null
+			})
+		).rejects.toThrow();
+	});
+
+	it('of the old form still open for their row, and only there', async () => {
+		const id = crypto.randomUUID();
+		const sealed = await sealSecret(config, 'whsec_old', legacySecretContext(id));
+		expect(await openSigningSecret(config, { id, version: null, sealed })).toBe('whsec_old');
+		await expect(
+			openSigningSecret(config, { id: crypto.randomUUID(), version: null, sealed })
+		).rejects.toThrow();
+		expect(legacySecretContext(id)).toBe(`webhook_endpoint_secrets:${id}`);
+		// After a key rotation the old form opens with the previous key, named as such.
+		const rotated = {
+			...config,
+			SECRETS_ENCRYPTION_KEY: Buffer.alloc(32, 9).toString('base64'),
+			SECRETS_ENCRYPTION_KEY_PREVIOUS: config.SECRETS_ENCRYPTION_KEY
+		};
+		expect(await openSigningSecret(rotated, { id, version: null, sealed })).toBe('whsec_old');
+		await expect(
+			openSigningSecret(
+				{ ...rotated, SECRETS_ENCRYPTION_KEY_PREVIOUS: undefined },
+				{ id, version: null, sealed }
+			)
+		).rejects.toThrow(/sealed with another key/);
 	});
 });

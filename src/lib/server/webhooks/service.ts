@@ -8,14 +8,15 @@ import type { DB } from '../platform/database';
 import type { Config } from '../platform/config';
 import { ensureRuntime } from '../platform/runtime';
 import { destinationProblem } from './destination';
-import { createEndpoint, revealSecret, rotateSecret } from './queries';
+import { createEndpoint, revealSecret, rotateSecret, signingSecretOf } from './queries';
 import { endpointFormSchema, urlProblem, type EndpointInput } from './schemas';
-import { newSealedSecret, openSigningSecret } from './secrets';
+import { openSigningSecret, sealSigningSecret } from './secrets';
 
 export type WebhookConfig = Pick<
 	Config,
 	'WEBHOOK_ALLOW_LOOPBACK' | 'SECRETS_ENCRYPTION_KEY' | 'AUTH_JWT_SECRET' | 'DATA_DIR' | 'NODE_ENV'
->;
+> &
+	Partial<Pick<Config, 'SECRETS_ENCRYPTION_KEY_PREVIOUS'>>;
 
 export async function webhookConfig(): Promise<WebhookConfig> {
 	return (await ensureRuntime()).config;
@@ -39,24 +40,30 @@ export async function endpointFormFor(request: Request, config: WebhookConfig) {
 	});
 }
 
-/** Creates an endpoint with a new sealed secret; returns its id. */
+/** Creates an endpoint with a new signing secret (its owned secret's first version); returns its id. */
 export async function createWithSecret(
 	trx: Transaction<DB>,
 	config: WebhookConfig,
 	tenantId: string,
 	input: EndpointInput
 ): Promise<string> {
-	return createEndpoint(trx, tenantId, input, await newSealedSecret(config));
+	return createEndpoint(trx, tenantId, input, await sealSigningSecret(config, { tenantId }));
 }
 
-/** Rotates to a new sealed secret; returns when the old one stops signing. */
+/** Rotates to a new signing secret (a new version); returns when the old one stops signing. */
 export async function rotate(
 	trx: Transaction<DB>,
 	config: WebhookConfig,
-	endpointId: string,
+	endpoint: { id: string; tenantId: string },
 	overlapSeconds: number
 ): Promise<Date> {
-	return rotateSecret(trx, endpointId, await newSealedSecret(config), overlapSeconds);
+	// Sealed for the endpoint's own tenant; one the caller does not see is refused by SQL (TN260).
+	const owned = (await signingSecretOf(trx, endpoint.id)) ?? {
+		tenantId: endpoint.tenantId,
+		secretId: null
+	};
+	const sealed = await sealSigningSecret(config, owned);
+	return rotateSecret(trx, endpoint.id, sealed, overlapSeconds);
 }
 
 /** The current signing secret in the clear (`whsec_…`); the reveal is audited by SQL. */
@@ -65,6 +72,5 @@ export async function reveal(
 	config: WebhookConfig,
 	endpointId: string
 ): Promise<string> {
-	const secret = await revealSecret(trx, endpointId);
-	return openSigningSecret(config, secret.id, secret.sealed);
+	return openSigningSecret(config, await revealSecret(trx, endpointId));
 }

@@ -307,7 +307,12 @@ export const rotateWebhookSecret = endpoint(
 	},
 	async ({ trx, tenant, params, body }) => {
 		const current = await visibleEndpoint(trx, tenant.id, params.endpoint);
-		const expires = await rotate(trx, await webhookConfig(), current.id, body.overlap_seconds);
+		const expires = await rotate(
+			trx,
+			await webhookConfig(),
+			{ id: current.id, tenantId: tenant.id },
+			body.overlap_seconds
+		);
 		return { previous_secret_expires_at: iso(expires) };
 	}
 );

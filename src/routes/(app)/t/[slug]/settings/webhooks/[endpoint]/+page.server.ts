@@ -86,8 +86,8 @@ export const actions: Actions = {
 	},
 	rotate: async (event) => {
 		const config = await webhookConfig();
-		return tenantAction(event, rotateSchema, async (trx, _t, { input }) => {
-			await rotate(trx, config, input.endpoint, input.overlap);
+		return tenantAction(event, rotateSchema, async (trx, tenant, { input }) => {
+			await rotate(trx, config, { id: input.endpoint, tenantId: tenant.id }, input.overlap);
 			return {
 				ok:
 					input.overlap === 0
