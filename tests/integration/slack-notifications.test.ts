@@ -9,6 +9,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectIntegration } from '../../src/lib/server/integrations/service';
+import {
+	removeSlackRoute,
+	saveTenantSettings,
+	setSlackRoute,
+	slackRoutes
+} from '../../src/lib/server/notifications/queries';
 import { loadConfig } from '../../src/lib/server/platform/config';
 import type { DB } from '../../src/lib/server/platform/database';
 import type { Engine } from '../../src/lib/server/platform/engine';
@@ -197,5 +203,49 @@ describe('Slack as a notification channel', () => {
 			`select count(*)::int as n from public.jobs where queue = 'notifications.slack'`
 		);
 		expect(after?.n).toBe(queued?.n);
+	});
+
+	it('keeps a kind’s Slack channel when the settings matrix goes back to its defaults', async () => {
+		await asOwner((trx) =>
+			setSlackRoute(trx, ACME, {
+				kind: 'team.deleted',
+				integrationId,
+				channel: '#alerts'
+			})
+		);
+		await asOwner((trx) =>
+			saveTenantSettings(trx, ACME, [{ kind: 'team.deleted', inApp: false, email: true }])
+		);
+		await asOwner((trx) =>
+			saveTenantSettings(trx, ACME, [{ kind: 'team.deleted', inApp: true, email: true }])
+		);
+		const routes = await asOwner((trx) => slackRoutes(trx, ACME));
+		expect(routes.find((r) => r.kind === 'team.deleted')).toEqual({
+			kind: 'team.deleted',
+			integrationId,
+			integrationName: 'Acme notifications',
+			channel: '#alerts'
+		});
+		expect(await asOwner((trx) => removeSlackRoute(trx, ACME, 'team.deleted'))).toBe(true);
+		const [left] = await rows<{ n: number }>(
+			`select count(*)::int as n from public.tenant_notification_settings
+			  where tenant_id = $1 and kind = 'team.deleted'`,
+			[ACME]
+		);
+		expect(left?.n).toBe(0);
+		expect(await asOwner((trx) => removeSlackRoute(trx, ACME, 'team.deleted'))).toBe(false);
+	});
+
+	it('refuses a channel of an integration that is not Slack (TN295)', async () => {
+		const [github] = await rows<{ id: string }>(
+			`insert into public.integrations (tenant_id, type, name, config, status)
+			 values ($1, 'github', 'Acme code', '{}', 'connected') returning id`,
+			[ACME]
+		);
+		await expect(
+			asOwner((trx) =>
+				setSlackRoute(trx, ACME, { kind: 'team.deleted', integrationId: github!.id, channel: '#x' })
+			)
+		).rejects.toMatchObject({ code: 'TN295' });
 	});
 });
