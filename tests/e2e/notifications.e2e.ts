@@ -193,6 +193,49 @@ describe('notifications', () => {
 		await owner.context().close();
 	}, 180_000);
 
+	it('posts a kind to a Slack channel of the organisation, and stops', async () => {
+		// A Slack integration without a bot token: nothing this file publishes is a kind posted to
+		// it, and a post could not reach any network (postSlackMessage refuses before a request).
+		await db.query(
+			`insert into public.integrations (tenant_id, type, name, config, status)
+			 values ($1, 'slack', 'Acme alerts', '{"default_channel": "C0GENERAL"}', 'connected')`,
+			[ACME]
+		);
+		const owner = await signIn(browser, app.url, 'owner@acme.test');
+		await open(owner, '/t/acme/settings/notifications');
+		const slack = owner.getByTestId('slack-form');
+		await slack.getByLabel('Notification').selectOption({ label: 'Webhook endpoint turned off' });
+		await slack.getByLabel('Channel').fill('not a channel!');
+		await slack.getByRole('button', { name: 'Post to Slack' }).click();
+		await slack
+			.getByText('Enter a channel id such as C0123ABCD or a name such as #alerts.')
+			.waitFor();
+		expect(await slack.getByLabel('Notification').inputValue()).toBe('webhook.endpoint_disabled');
+		await slack.getByLabel('Channel').fill('#alerts');
+		await slack.getByRole('button', { name: 'Post to Slack' }).click();
+		await toast(owner, 'Webhook endpoint turned off is posted to #alerts from now on.').waitFor();
+		await owner.getByTestId('slack-routes').getByText('→ #alerts (Acme alerts)').waitFor();
+		const { rows } = await db.query<{ slack_channel: string }>(
+			`select slack_channel from public.tenant_notification_settings where tenant_id = $1 and kind = 'webhook.endpoint_disabled'`,
+			[ACME]
+		);
+		expect(rows).toEqual([{ slack_channel: '#alerts' }]);
+		await owner.getByRole('button', { name: 'Stop posting' }).click();
+		await owner.getByRole('alertdialog').getByRole('button', { name: 'Stop posting' }).click();
+		await toast(owner, 'It is no longer posted to Slack.').waitFor();
+		const after = await db.query(
+			`select 1 from public.tenant_notification_settings where tenant_id = $1 and kind = 'webhook.endpoint_disabled'`,
+			[ACME]
+		);
+		expect(after.rows).toEqual([]);
+		// Posted again, so the design checks below see the list and the form.
+		await slack.getByLabel('Notification').selectOption({ label: 'Webhook endpoint turned off' });
+		await slack.getByLabel('Channel').fill('C0ALERTS');
+		await slack.getByRole('button', { name: 'Post to Slack' }).click();
+		await toast(owner, 'Webhook endpoint turned off is posted to C0ALERTS from now on.').waitFor();
+		await owner.context().close();
+	}, 180_000);
+
 	it('is axe-clean and fits a 390-px phone in both themes', async () => {
 		const problems: string[] = [];
 		for (const scheme of ['light', 'dark'] as const) {

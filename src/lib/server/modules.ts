@@ -10,6 +10,7 @@ import './billing/lifecycle-job';
 import './usage/rollup-job';
 import './webhook-delivery/wake-job';
 import './notifications/jobs';
+import './notifications/slack';
 import './queue/worker-job';
 import './storage/sweep-job';
 import './secrets/seed-job';

@@ -23,6 +23,7 @@ export const SYSTEM_JOBS = [
 	'notifications.digest',
 	'notifications.fan_out',
 	'notifications.security',
+	'notifications.slack',
 	'queue.work',
 	'secrets.rotate_key',
 	'secrets.seal_seeded',

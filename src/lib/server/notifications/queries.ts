@@ -249,9 +249,90 @@ export async function tenantSettings(
 		.execute();
 }
 
+/** A kind the organisation also posts to a Slack channel (tenant_notification_settings.slack_*). */
+export interface SlackRoute {
+	kind: string;
+	integrationId: string;
+	integrationName: string;
+	channel: string;
+}
+
+/** The kinds posted to Slack, with their integration's name (integrations.read decides that). */
+export async function slackRoutes(trx: Transaction<DB>, tenantId: string): Promise<SlackRoute[]> {
+	const routes = await trx
+		.selectFrom('tenant_notification_settings as s')
+		.leftJoin('integrations as i', (j) =>
+			j.onRef('i.tenant_id', '=', 's.tenant_id').onRef('i.id', '=', 's.slack_integration_id')
+		)
+		.select([
+			's.kind',
+			's.slack_integration_id as integrationId',
+			's.slack_channel as channel',
+			'i.name as integrationName'
+		])
+		.where('s.tenant_id', '=', tenantId)
+		.where('s.slack_channel', 'is not', null)
+		.orderBy('s.kind')
+		.execute();
+	return routes.map((r) => ({
+		kind: r.kind,
+		integrationId: r.integrationId!,
+		channel: r.channel!,
+		integrationName: r.integrationName ?? 'A Slack integration'
+	}));
+}
+
+/** Posts a kind to a Slack channel too (SQL: TN295 unless a Slack integration of the tenant). */
+export async function setSlackRoute(
+	trx: Transaction<DB>,
+	tenantId: string,
+	route: { kind: string; integrationId: string; channel: string }
+): Promise<void> {
+	await trx
+		.insertInto('tenant_notification_settings')
+		.values({
+			tenant_id: tenantId,
+			kind: route.kind,
+			slack_integration_id: route.integrationId,
+			slack_channel: route.channel
+		})
+		.onConflict((oc) =>
+			oc.columns(['tenant_id', 'kind']).doUpdateSet({
+				slack_integration_id: route.integrationId,
+				slack_channel: route.channel
+			})
+		)
+		.execute();
+}
+
+/** Stops posting a kind to Slack; a row left at the defaults goes. True when there was one. */
+export async function removeSlackRoute(
+	trx: Transaction<DB>,
+	tenantId: string,
+	kind: string
+): Promise<boolean> {
+	const cleared = await trx
+		.updateTable('tenant_notification_settings')
+		.set({ slack_integration_id: null, slack_channel: null })
+		.where('tenant_id', '=', tenantId)
+		.where('kind', '=', kind)
+		.where('slack_channel', 'is not', null)
+		.returning(['in_app', 'email'])
+		.executeTakeFirst();
+	if (cleared?.in_app && cleared.email) {
+		await trx
+			.deleteFrom('tenant_notification_settings')
+			.where('tenant_id', '=', tenantId)
+			.where('kind', '=', kind)
+			.execute();
+	}
+	return cleared !== undefined;
+}
+
 /**
- * Writes what changed: a kind back to the default (sent in the app and by email) loses its row, a
- * kind unchanged is not touched, so the audit log records only real changes.
+ * Writes what changed: a kind back to the default (sent in the app and by email) loses its row
+ * unless it also goes to Slack, a kind unchanged is not touched, so the audit log records only
+ * real changes.
  */
 export async function saveTenantSettings(
 	trx: Transaction<DB>,
@@ -259,9 +340,12 @@ export async function saveTenantSettings(
 	settings: TenantSetting[]
 ): Promise<number> {
 	const stored = new Map((await tenantSettings(trx, tenantId)).map((s) => [s.kind, s]));
+	const routed = new Set((await slackRoutes(trx, tenantId)).map((r) => r.kind));
 	const same = (a: TenantSetting, b: { inApp: boolean; email: boolean }) =>
 		a.inApp === b.inApp && a.email === b.email;
-	const back = settings.filter((s) => stored.has(s.kind) && same(s, { inApp: true, email: true }));
+	const back = settings.filter(
+		(s) => stored.has(s.kind) && !routed.has(s.kind) && same(s, { inApp: true, email: true })
+	);
 	const changed = settings
 		.filter((s) => !same(s, stored.get(s.kind) ?? { inApp: true, email: true }))
 		.filter((s) => !back.includes(s));

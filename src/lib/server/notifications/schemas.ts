@@ -55,3 +55,20 @@ export function tenantSettingChoices(
 			email: form[`${k.kind}:email`] === 'on'
 		}));
 }
+
+/** A kind sent to a Slack channel: the channel an id (C0123ABCD) or a name (#alerts), as SQL checks. */
+export const slackRouteSchema = z.object({
+	kind: z.string().min(1, 'Choose a notification.').max(100),
+	slack_integration_id: id('Choose a Slack integration.'),
+	channel: z
+		.string()
+		.trim()
+		.regex(
+			/^(#?[a-z0-9][a-z0-9._-]{0,79}|[CG][A-Z0-9]{2,20})$/,
+			'Enter a channel id such as C0123ABCD or a name such as #alerts.'
+		)
+});
+
+export const slackRemoveSchema = z.object({
+	kind: z.string().min(1, 'Choose a notification.').max(100)
+});

@@ -850,6 +850,14 @@ export interface TenantNotificationSettings {
   email: Generated<boolean>;
   in_app: Generated<boolean>;
   kind: string;
+  /**
+   * The Slack channel (an id such as C0123ABCD, or a name) each event of the kind is posted to; set with slack_integration_id or not at all.
+   */
+  slack_channel: string | null;
+  /**
+   * The Slack integration (of this tenant) the kind is posted through; null: not posted to Slack.
+   */
+  slack_integration_id: string | null;
   tenant_id: string;
   updated_at: Generated<Timestamp>;
 }

@@ -197,6 +197,10 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN292: { message: 'This notification has no daily digest: choose on or off.' },
 	TN293: { message: 'Security notices are personal: the organisation does not choose them.' },
 	TN294: { message: 'Unknown notification type.' },
+	TN295: {
+		field: 'slack_integration_id',
+		message: 'Choose a Slack integration of this organisation for the channel.'
+	},
 	TN330: { message: 'No such integration, or you may not manage it (integrations.manage).' },
 	TN331: { field: 'type', message: 'Choose an integration type from the list.' },
 	TN332: { field: 'name', message: 'Give the integration a name of at most 100 characters.' },
