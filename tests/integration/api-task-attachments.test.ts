@@ -6,7 +6,9 @@
  * multipart/form-data, lists it with a signed URL that serves the same bytes, and deletes it; a
  * file of a kind tasks do not take, a JSON body and a body past the limit (refused before it is
  * read) are refused in sentences with nothing written; a key with tasks.read only lists but cannot
- * attach; another tenant's owner does not find the task.
+ * attach; another tenant's owner does not find the task. The origin check that replaces
+ * SvelteKit's (hooks.server.ts) still refuses a page's form post that names no origin, and a
+ * foreign origin on the API.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../src/lib/api-client';
@@ -34,7 +36,7 @@ function expectProblem(error: unknown, status: number, code: string) {
 }
 
 /** The upload's multipart body: one `file` part. */
-function upload(name: string, bytes: Uint8Array, type: string) {
+function upload(name: string, bytes: Uint8Array<ArrayBuffer>, type: string) {
 	return {
 		body: { file: name },
 		bodySerializer: () => {
@@ -51,6 +53,7 @@ describe('REST API v1: task attachments', () => {
 	let writerKey: string;
 	let reader: ApiClient;
 	let globex: ApiClient;
+	let ownerCookie: string;
 	let taskId: string;
 
 	const list = (client: ApiClient) =>
@@ -58,8 +61,9 @@ describe('REST API v1: task attachments', () => {
 
 	beforeAll(async () => {
 		app = await startApp({ API_METER_FLUSH_MS: '0' });
+		ownerCookie = await signInCookies(app, 'owner@acme.test', PASSWORD);
 		const owner = checker.client(app.url, {
-			cookie: await signInCookies(app, 'owner@acme.test', PASSWORD),
+			cookie: ownerCookie,
 			'tenantry-tenant': 'acme'
 		});
 		const keyFor = async (permissions: string[]) => {
@@ -169,5 +173,34 @@ describe('REST API v1: task attachments', () => {
 		});
 		expectProblem(otherUpload.error, 404, 'TN230');
 		expect(checker.checked).toBeGreaterThan(10);
+	});
+
+	it('still refuses a form post that names no origin outside /api/v1, and a foreign origin anywhere', async () => {
+		const form = () => {
+			const body = new FormData();
+			body.set('full_name', 'Pwned by CSRF');
+			return body;
+		};
+		const page = await fetch(`${app.url}/account?/profile`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: { cookie: ownerCookie, accept: 'text/html' },
+			body: form()
+		});
+		expect(page.status).toBe(403);
+		expect(await page.text()).toBe('Cross-site POST form submissions are forbidden');
+
+		const foreign = await fetch(`${app.url}/api/v1/tasks/${taskId}/attachments`, {
+			method: 'POST',
+			headers: {
+				cookie: ownerCookie,
+				'tenantry-tenant': 'acme',
+				origin: 'http://localhost:1'
+			},
+			body: form()
+		});
+		expect(foreign.status).toBe(403);
+		expect(await foreign.text()).toBe('Cross-site POST form submissions are forbidden');
+		expect((await list(writer)).data!.data).toEqual([]);
 	});
 });
