@@ -39,8 +39,9 @@ async function main() {
 	// unless adapter-node is told otherwise (ORIGIN, or PROTOCOL_HEADER naming the proxy's header).
 	const ownProtocol = !process.env.ORIGIN && !process.env.PROTOCOL_HEADER;
 	if (ownProtocol) process.env.PROTOCOL_HEADER = PROTOCOL_HEADER;
-	// adapter-node's default (512 KB) is below the payment-proof limit (5 MB and the form around it).
-	process.env.BODY_SIZE_LIMIT ??= '6M';
+	// adapter-node's default (512 KB) is below the upload limits: a task's file is 10 MB and the form
+	// around it (the endpoints cap their own bodies first, so this is only the outer bound).
+	process.env.BODY_SIZE_LIMIT ??= '11M';
 	/** @type {{ handler: Handler }} */
 	const { handler } = await import(pathToFileURL(resolve(BUILD_DIR, 'handler.js')).href);
 	const started = /** @type {{ [key: symbol]: Promise<Runtime> | undefined }} */ (globalThis)[

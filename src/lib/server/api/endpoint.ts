@@ -15,6 +15,7 @@ import { json, type RequestEvent } from '@sveltejs/kit';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../platform/database';
+import { BodyTooLargeError, readFormDataCapped } from '../platform/web/body';
 import { findTenantById, findTenantBySlug, type TenantDetail } from '../tenancy/tenants';
 import { idempotent, IDEMPOTENCY_KEY, requestHash, type StoredResponse } from './idempotency';
 import { enforce } from './limits';
@@ -50,6 +51,11 @@ export interface EndpointSpec<
 	etag?: boolean;
 	/** Other representations of the success body (the audit export), by media type. */
 	media?: Record<string, string>;
+	/**
+	 * The body is multipart/form-data of at most `maxBytes` (refused from its Content-Length, or
+	 * as it streams past, before it is read: TN233); its parts, as an object, are `body`'s input.
+	 */
+	upload?: { maxBytes: number };
 }
 
 type Out<T> = T extends z.ZodType ? z.output<T> : undefined;
@@ -106,6 +112,32 @@ async function readBody(request: Request): Promise<{ text: string; value: unknow
 	}
 }
 
+/** A multipart body as an object of its parts, and a text naming them for the idempotency hash. */
+async function readUpload(
+	request: Request,
+	maxBytes: number
+): Promise<{ text: string; value: unknown }> {
+	const type = request.headers.get('content-type') ?? '';
+	if (!/^multipart\/form-data\b/i.test(type)) throw new ApiProblem('TN234');
+	let data: FormData;
+	try {
+		data = await readFormDataCapped(request, maxBytes);
+	} catch (e) {
+		if (e instanceof BodyTooLargeError) throw new ApiProblem('TN233', `At most ${maxBytes} bytes.`);
+		throw new ApiProblem('TN220', 'body: The body is not valid multipart/form-data.', {
+			errors: [{ field: 'body', message: 'The body is not valid multipart/form-data.' }]
+		});
+	}
+	const value: Record<string, FormDataEntryValue> = {};
+	const hash = createHash('sha256');
+	for (const [name, part] of data) {
+		value[name] = part;
+		hash.update(`${name}\0`);
+		hash.update(typeof part === 'string' ? part : new Uint8Array(await part.arrayBuffer()));
+	}
+	return { text: hash.digest('base64url'), value };
+}
+
 async function tenantOf(
 	trx: Transaction<DB>,
 	principal: Principal,
@@ -146,7 +178,11 @@ export function endpoint<
 			Object.assign(headers, enforce(await principal.limit()));
 			const params = parse(spec.params as P, event.params, 'path');
 			const query = parse(spec.query as Q, queryOf(event.url.searchParams), 'query');
-			const raw = spec.body ? await readBody(event.request) : undefined;
+			const raw = spec.upload
+				? await readUpload(event.request, spec.upload.maxBytes)
+				: spec.body
+					? await readBody(event.request)
+					: undefined;
 			const body = parse(spec.body as B, raw?.value, 'body');
 			const key = spec.method === 'POST' ? event.request.headers.get('idempotency-key') : null;
 			if (key !== null && !IDEMPOTENCY_KEY.test(key)) throw new ApiProblem('TN226');

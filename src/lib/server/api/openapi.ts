@@ -78,7 +78,14 @@ function operation(endpoint: Endpoint): ZodOpenApiOperationObject {
 			...(spec.query ? { query: spec.query } : {})
 		},
 		...(spec.body
-			? { requestBody: { required: true, content: { 'application/json': { schema: spec.body } } } }
+			? {
+					requestBody: {
+						required: true,
+						content: {
+							[spec.upload ? 'multipart/form-data' : 'application/json']: { schema: spec.body }
+						}
+					}
+				}
 			: {}),
 		responses: {
 			[success]: {

@@ -359,7 +359,12 @@ export const API_ERROR_MESSAGES = {
 	},
 	TN230: { status: 404, message: 'No such resource, or you may not see it.' },
 	TN231: { status: 415, message: 'Send the body as JSON (Content-Type: application/json).' },
-	TN232: { status: 500, message: 'Something went wrong on our side.' }
+	TN232: { status: 500, message: 'Something went wrong on our side.' },
+	TN233: { status: 413, message: 'The body is larger than this endpoint takes.' },
+	TN234: {
+		status: 415,
+		message: 'Send the file as multipart/form-data (Content-Type: multipart/form-data).'
+	}
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ApiErrorCode = keyof typeof API_ERROR_MESSAGES;

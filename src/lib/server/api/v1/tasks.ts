@@ -1,12 +1,21 @@
 /**
- * Tasks on the teams' boards (tasks.read reads; tasks.write creates, edits, moves and comments;
- * tasks.manage deletes), their comments and their activity, through tasks/queries.ts.
+ * Tasks on the teams' boards (tasks.read reads; tasks.write creates, edits, moves, comments and
+ * attaches files; tasks.manage deletes), their comments, files and activity, through
+ * tasks/queries.ts and tasks/attachments.ts.
  */
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import { TASK_PRIORITIES } from '../../../tasks/constants';
 import type { DB } from '../../platform/database';
+import { ensureRuntime } from '../../platform/runtime';
+import { UploadRefused } from '../../storage/service';
 import { taskActivity } from '../../tasks/activity';
+import {
+	attachTaskFile,
+	deleteTaskFile,
+	listTaskFiles,
+	TASK_UPLOAD_BODY_MAX_BYTES
+} from '../../tasks/attachments';
 import {
 	addComment,
 	createTask,
@@ -24,6 +33,7 @@ import {
 import { taskFilterSchema } from '../../tasks/schemas';
 import { endpoint } from '../endpoint';
 import { pageOf, pageQuery, paginate } from '../paging';
+import { ApiProblem } from '../problem';
 import { forbidden, iso, listEndpoint, notFound, timestamp, uuid } from './shared';
 
 const priority = z.enum(TASK_PRIORITIES);
@@ -69,6 +79,35 @@ export const taskCommentSchema = z
 export const taskActivitySchema = z
 	.object({ id: z.string(), at: timestamp, sentence: z.string() })
 	.meta({ id: 'TaskActivity' });
+
+export const taskAttachmentSchema = z
+	.object({
+		id: z.uuid(),
+		file_name: z.string(),
+		byte_size: z.int(),
+		is_image: z.boolean().meta({ description: 'An image a client may show inline.' }),
+		created_by_name: z.string().nullable(),
+		created_at: timestamp,
+		url: z.string().meta({
+			description:
+				'A signed URL of the bytes, valid for 5 minutes (relative to this origin in the embedded profile).'
+		})
+	})
+	.meta({ id: 'TaskAttachment' });
+
+type ListedFile = Awaited<ReturnType<typeof listTaskFiles>>[number];
+
+function attachmentJson(f: ListedFile): z.infer<typeof taskAttachmentSchema> {
+	return {
+		id: f.id,
+		file_name: f.fileName,
+		byte_size: f.byteSize,
+		is_image: f.isImage,
+		created_by_name: f.createdByName,
+		created_at: iso(f.createdAt),
+		url: f.url
+	};
+}
 
 function taskJson(t: TaskCard & { description?: string }): z.infer<typeof taskSchema> {
 	return {
@@ -339,4 +378,76 @@ export const listTaskActivitiesEndpoint = listEndpoint(
 			sentence: a.sentence
 		})),
 	(a) => a.id.padStart(20, '0')
+);
+
+export const listTaskAttachmentsEndpoint = listEndpoint(
+	{
+		path: '/tasks/{task}/attachments',
+		operationId: 'listTaskAttachments',
+		summary: 'A task’s files, each with a signed URL',
+		tag: 'Tasks',
+		params: taskParams,
+		item: taskAttachmentSchema,
+		pageId: 'TaskAttachmentPage'
+	},
+	async ({ trx, tenant, params }) => {
+		await task(trx, tenant.id, params.task);
+		const { config } = await ensureRuntime();
+		return (await listTaskFiles(trx, config, tenant.id, params.task)).map(attachmentJson);
+	},
+	(f) => `${f.created_at}/${f.id}`
+);
+
+export const addTaskAttachmentEndpoint = endpoint(
+	{
+		method: 'POST',
+		path: '/tasks/{task}/attachments',
+		operationId: 'addTaskAttachment',
+		summary: 'Attach a file to a task (tasks.write): multipart/form-data with a `file` part',
+		description:
+			'Images, PDFs, text, CSV and office documents of at most 10 MB, proven by their first bytes. A body past the limit is refused before it is read (TN233); the plan’s storage limit is TN384.',
+		tag: 'Tasks',
+		params: taskParams,
+		upload: { maxBytes: TASK_UPLOAD_BODY_MAX_BYTES },
+		body: z
+			.object({ file: z.file({ error: 'Attach a file in the `file` part.' }) })
+			.meta({ id: 'TaskAttachmentUpload' }),
+		response: taskAttachmentSchema,
+		status: 201
+	},
+	async ({ trx, tenant, params, body }) => {
+		await task(trx, tenant.id, params.task);
+		const { config } = await ensureRuntime();
+		let stored: { attachmentId: string };
+		try {
+			stored = await attachTaskFile(trx, config, tenant.id, params.task, body.file);
+		} catch (e) {
+			if (!(e instanceof UploadRefused)) throw e;
+			if (e.status === 413) throw new ApiProblem('TN233', e.message);
+			throw new ApiProblem('TN220', `body.file: ${e.message}`, {
+				errors: [{ field: 'body.file', message: e.message }]
+			});
+		}
+		const files = await listTaskFiles(trx, config, tenant.id, params.task);
+		const file = files.find((f) => f.id === stored.attachmentId);
+		return file ? attachmentJson(file) : notFound('attachment');
+	}
+);
+
+export const deleteTaskAttachmentEndpoint = endpoint(
+	{
+		method: 'DELETE',
+		path: '/tasks/{task}/attachments/{attachment}',
+		operationId: 'deleteTaskAttachment',
+		summary: 'Delete a task’s file (tasks.write); its bytes go with the storage sweep',
+		tag: 'Tasks',
+		params: taskParams.extend({ attachment: uuid('attachment') })
+	},
+	async ({ trx, tenant, params }) => {
+		await task(trx, tenant.id, params.task);
+		const { config } = await ensureRuntime();
+		const files = await listTaskFiles(trx, config, tenant.id, params.task);
+		if (!files.some((f) => f.id === params.attachment)) notFound('attachment');
+		if (!(await deleteTaskFile(trx, tenant.id, params.attachment))) forbidden('tasks.write');
+	}
 );
