@@ -1,10 +1,37 @@
 /**
  * Starting the app as `npm start` does (the production server; tests build it once first, in
  * tests/support/build-once.ts), for tests and benchmarks: on free ports, with an
- * in-memory database unless told otherwise.
+ * in-memory database unless told otherwise — or, under the test runners, a copy of the migrated
+ * and seeded data directory the global setup made once (`DATA_TEMPLATE_ENV`), so no app of a test
+ * file spends its start migrating and seeding again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** The environment variable naming the template data directory (set by tests/support/build-once.ts). */
+export const DATA_TEMPLATE_ENV = 'TENANTRY_TEST_DATA_TEMPLATE';
+
+/** Settings that change what a migrated, seeded database holds: an app given one starts from scratch. */
+const OWN_DATABASE = [
+	'DATA_DIR',
+	'DB_ENGINE',
+	'SEED_ON_FIRST_START',
+	'SUPABASE_COMPAT',
+	'MIGRATIONS_DIR',
+	'SEED_FILE'
+];
+
+/** A private copy of the template data directory for one app, or null to use memory. */
+function copyOfTemplate(env: Record<string, string>): string | null {
+	const template = process.env[DATA_TEMPLATE_ENV];
+	if (!template || OWN_DATABASE.some((name) => name in env)) return null;
+	const dir = mkdtempSync(join(tmpdir(), 'tenantry-app-'));
+	cpSync(template, dir, { recursive: true });
+	return dir;
+}
 
 export async function freePort(): Promise<number> {
 	return new Promise((resolve) => {
@@ -36,6 +63,7 @@ export async function startApp(
 	const mailPort = env.MAIL_CATCHER_PORT ? Number(env.MAIL_CATCHER_PORT) : await freePort();
 	const smtpPort = await freePort();
 	const args = dev ? ['--import', 'tsx', 'scripts/dev.ts'] : ['scripts/start.js'];
+	const dataDir = copyOfTemplate(env);
 	const child: ChildProcess = spawn(process.execPath, args, {
 		env: {
 			...process.env,
@@ -43,7 +71,7 @@ export async function startApp(
 			DB_SERVE_PORT: String(dbPort),
 			MAIL_CATCHER_PORT: String(mailPort),
 			MAIL_CATCHER_SMTP_PORT: String(smtpPort),
-			DATA_DIR: 'memory://',
+			DATA_DIR: dataDir ?? 'memory://',
 			...env
 		},
 		stdio: ['ignore', 'pipe', 'pipe']
@@ -55,6 +83,7 @@ export async function startApp(
 	while (!/ready in \d+ ms/.test(output)) {
 		if (child.exitCode !== null || Date.now() > deadline) {
 			child.kill('SIGKILL');
+			if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 			throw new Error(`the app did not start:\n${output}`);
 		}
 		await new Promise((r) => setTimeout(r, 100));
@@ -68,6 +97,7 @@ export async function startApp(
 			const exited = new Promise((r) => child.once('exit', r));
 			child.kill('SIGTERM');
 			await exited;
+			if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 		}
 	};
 }
