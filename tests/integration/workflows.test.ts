@@ -3,7 +3,7 @@
  * event (a project created through its query), the same event once, a step refused because its
  * owner may not do it (and allowed once an owner who may saves it), retries of a failing webhook,
  * an approval that times out, the SSRF guard refusing a name that resolves to loopback (nothing
- * dialled), and — on Postgres 15 (TEST_DATABASE_URL) — a run resumed after its worker was killed
+ * dialled), a schedule's ticks in the tenant's time zone (once per tick), and — on Postgres 15 (TEST_DATABASE_URL) — a run resumed after its worker was killed
  * mid-step (SIGKILL of the worker's process; another worker takes the step once the lease passes).
  */
 import { spawn } from 'node:child_process';
@@ -19,6 +19,7 @@ import { runWithClaims } from '../../src/lib/server/platform/rls';
 import { createProject } from '../../src/lib/server/projects/queries';
 import { createWorker, type Worker } from '../../src/lib/server/queue/worker';
 import { setEngineOptions, stepQueue } from '../../src/lib/server/workflows/engine';
+import { runDueSchedules } from '../../src/lib/server/workflows/jobs';
 import {
 	createWorkflow,
 	findRun,
@@ -291,6 +292,83 @@ function suite(name: string, factory: () => Promise<TestEngine>) {
 				['expired', 'succeeded']
 			]);
 			expect(run.output).toMatchObject({ ask: { decision: 'timed_out' } });
+		});
+
+		it('starts a scheduled run on each due tick, in the tenant’s time zone, once per tick', async () => {
+			await sql`update public.tenants set timezone = 'Europe/Paris' where id = ${ACME}`.execute(db);
+			const id = await as(OWNER, (trx) =>
+				createWorkflow(trx, ACME, {
+					name: 'Morning report',
+					description: '',
+					definition: {
+						trigger: { type: 'schedule', cron: '30 9 * * 1-5' },
+						steps: [
+							{
+								id: 'tell',
+								kind: 'notify',
+								to: VIEWER.sub,
+								text: 'Report of {{input.scheduled_at}}'
+							}
+						]
+					}
+				})
+			);
+			const nextRunAt = async () => {
+				const { rows } = await sql<{ next: Date | null }>`
+					select next_run_at as next from public.workflows where id = ${id}`.execute(db);
+				return rows[0]!.next?.toISOString() ?? null;
+			};
+			const runs = async () => {
+				const { rows } = await sql<{ id: string; kind: string; key: string; input: unknown }>`
+					select id, trigger_kind as kind, trigger_key as key, input from public.workflow_runs
+					where workflow_id = ${id} order by created_at`.execute(db);
+				return rows;
+			};
+			try {
+				// Turned off, a schedule is never due.
+				expect(await runDueSchedules(db, new Date('2026-11-23T06:00:00Z'))).toBe(0);
+				expect(await nextRunAt()).toBeNull();
+
+				await as(OWNER, (trx) => setWorkflowEnabled(trx, id, true));
+				// The first pass (Monday 07:00 in Paris) only computes the tick: 09:30 Paris is 08:30 UTC in winter.
+				expect(await runDueSchedules(db, new Date('2026-11-23T06:00:00Z'))).toBe(0);
+				expect(await nextRunAt()).toBe('2026-11-23T08:30:00.000Z');
+				expect(await runs()).toEqual([]);
+
+				// Past the tick: one run, and the next tick is Tuesday's.
+				expect(await runDueSchedules(db, new Date('2026-11-23T09:00:00Z'))).toBe(1);
+				expect(await nextRunAt()).toBe('2026-11-24T08:30:00.000Z');
+				const [first] = await runs();
+				expect(first).toMatchObject({
+					kind: 'schedule',
+					key: 'schedule:2026-11-23T08:30:00.000Z',
+					input: { scheduled_at: '2026-11-23T08:30:00.000Z' }
+				});
+				// A second scheduler holding the old tick starts nothing.
+				const { rows: late } = await sql<{ run: string | null }>`
+					select public.workflow_schedule_tick(${id}, '2026-11-23T08:30:00Z', '2026-11-24T08:30:00Z') as run`.execute(
+					db
+				);
+				expect(late[0]!.run).toBeNull();
+				expect(await runs()).toHaveLength(1);
+
+				// Friday's run is followed by Monday's tick (1-5: weekdays only).
+				await sql`update public.workflows set next_run_at = '2026-11-27T08:30:00Z' where id = ${id}`.execute(
+					db
+				);
+				expect(await runDueSchedules(db, new Date('2026-11-27T09:00:00Z'))).toBe(1);
+				expect(await nextRunAt()).toBe('2026-11-30T08:30:00.000Z');
+
+				const run = await settle(first!.id);
+				expect(run.status).toBe('succeeded');
+				const { rows: told } = await sql<{ summary: string }>`
+					select payload ->> 'summary' as summary from public.events
+					where type = 'workflow.notification' and payload ->> 'run_id' = ${run.id}`.execute(db);
+				expect(told).toEqual([{ summary: 'Report of 2026-11-23T08:30:00.000Z' }]);
+			} finally {
+				await as(OWNER, (trx) => setWorkflowEnabled(trx, id, false));
+				await sql`update public.tenants set timezone = 'UTC' where id = ${ACME}`.execute(db);
+			}
 		});
 
 		it('starts on an inbound integration event and posts to Slack as its owner', async () => {
