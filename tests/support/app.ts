@@ -24,13 +24,14 @@ const OWN_DATABASE = [
 	'SEED_FILE'
 ];
 
-/** A private copy of the template data directory for one app, or null to use memory. */
+/** A private root holding a copy of the template data directory for one app, or null to use memory. */
 function copyOfTemplate(env: Record<string, string>): string | null {
 	const template = process.env[DATA_TEMPLATE_ENV];
 	if (!template || OWN_DATABASE.some((name) => name in env)) return null;
-	const dir = mkdtempSync(join(tmpdir(), 'tenantry-app-'));
-	cpSync(template, dir, { recursive: true });
-	return dir;
+	// The app keeps its files beside the data directory (storage/), so both live in one root.
+	const root = mkdtempSync(join(tmpdir(), 'tenantry-app-'));
+	cpSync(template, join(root, 'pglite'), { recursive: true });
+	return root;
 }
 
 export async function freePort(): Promise<number> {
@@ -63,7 +64,7 @@ export async function startApp(
 	const mailPort = env.MAIL_CATCHER_PORT ? Number(env.MAIL_CATCHER_PORT) : await freePort();
 	const smtpPort = await freePort();
 	const args = dev ? ['--import', 'tsx', 'scripts/dev.ts'] : ['scripts/start.js'];
-	const dataDir = copyOfTemplate(env);
+	const appRoot = copyOfTemplate(env);
 	const child: ChildProcess = spawn(process.execPath, args, {
 		env: {
 			...process.env,
@@ -71,7 +72,7 @@ export async function startApp(
 			DB_SERVE_PORT: String(dbPort),
 			MAIL_CATCHER_PORT: String(mailPort),
 			MAIL_CATCHER_SMTP_PORT: String(smtpPort),
-			DATA_DIR: dataDir ?? 'memory://',
+			DATA_DIR: appRoot ? join(appRoot, 'pglite') : 'memory://',
 			...env
 		},
 		stdio: ['ignore', 'pipe', 'pipe']
@@ -83,7 +84,7 @@ export async function startApp(
 	while (!/ready in \d+ ms/.test(output)) {
 		if (child.exitCode !== null || Date.now() > deadline) {
 			child.kill('SIGKILL');
-			if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+			if (appRoot) rmSync(appRoot, { recursive: true, force: true });
 			throw new Error(`the app did not start:\n${output}`);
 		}
 		await new Promise((r) => setTimeout(r, 100));
@@ -97,7 +98,7 @@ export async function startApp(
 			const exited = new Promise((r) => child.once('exit', r));
 			child.kill('SIGTERM');
 			await exited;
-			if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+			if (appRoot) rmSync(appRoot, { recursive: true, force: true });
 		}
 	};
 }
