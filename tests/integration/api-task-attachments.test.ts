@@ -4,12 +4,14 @@
  * (tests/support/api.ts): a key holding tasks.read and tasks.write (and members.read, without
  * which a key sees no team and so no task) attaches a PNG as
  * multipart/form-data, lists it with a signed URL that serves the same bytes, and deletes it; a
+ * photo's thumbnail is served upright as WebP within 320 px, its flag part of the signature; a
  * file of a kind tasks do not take, a JSON body and a body past the limit (refused before it is
  * read) are refused in sentences with nothing written; a key with tasks.read only lists but cannot
  * attach; another tenant's owner does not find the task. The origin check that replaces
  * SvelteKit's (hooks.server.ts) still refuses a page's form post that names no origin, and a
  * foreign origin on the API.
  */
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApiClient } from '../../src/lib/api-client';
 import { API_ERROR_MESSAGES, DB_ERROR_MESSAGES } from '../../src/lib/server/platform/errors';
@@ -129,6 +131,52 @@ describe('REST API v1: task attachments', () => {
 			params: { path: { task: taskId, attachment: made.data!.id } }
 		});
 		expectProblem(again.error, 404, 'TN230');
+	});
+
+	it('serves an image’s thumbnail (WebP within 320 px, upright) and none for other files', async () => {
+		// A 1200 × 800 photo whose EXIF says "rotate 90°": upright it is 800 wide and 1200 tall.
+		const photo = await sharp({
+			create: { width: 1200, height: 800, channels: 3, background: '#3366cc' }
+		})
+			.jpeg()
+			.withMetadata({ orientation: 6 })
+			.toBuffer();
+		const made = await writer.POST('/api/v1/tasks/{task}/attachments', {
+			params: { path: { task: taskId } },
+			...upload('photo.jpg', new Uint8Array(photo), 'image/jpeg')
+		});
+		expect(made.response.status).toBe(201);
+		const text = await writer.POST('/api/v1/tasks/{task}/attachments', {
+			params: { path: { task: taskId } },
+			...upload('notes.txt', new TextEncoder().encode('plain notes\n'), 'text/plain')
+		});
+		expect(text.response.status).toBe(201);
+		const files = (await list(writer)).data!.data;
+		const image = files.find((f) => f.id === made.data!.id)!;
+		const other = files.find((f) => f.id === text.data!.id)!;
+		expect(other.thumbnail_url).toBeNull();
+		expect(image.thumbnail_url).toBeTruthy();
+
+		const served = await fetch(new URL(image.thumbnail_url!, app.url));
+		expect(served.status).toBe(200);
+		expect(served.headers.get('content-type')).toBe('image/webp');
+		expect(served.headers.get('x-content-type-options')).toBe('nosniff');
+		const thumb = await sharp(Buffer.from(await served.arrayBuffer())).metadata();
+		expect([thumb.format, thumb.width, thumb.height]).toEqual(['webp', 213, 320]);
+
+		// The flag is signed: the full image's URL does not become a thumbnail's, nor the reverse.
+		const forged = new URL(image.url, app.url);
+		forged.searchParams.set('thumbnail', '1');
+		expect((await fetch(forged)).status).toBe(403);
+		const unflagged = new URL(image.thumbnail_url!, app.url);
+		unflagged.searchParams.delete('thumbnail');
+		expect((await fetch(unflagged)).status).toBe(403);
+
+		for (const f of [made.data!, text.data!]) {
+			await writer.DELETE('/api/v1/tasks/{task}/attachments/{attachment}', {
+				params: { path: { task: taskId, attachment: f.id } }
+			});
+		}
 	});
 
 	it('refuses an unaccepted file, a JSON body and a body past the limit, writing nothing', async () => {

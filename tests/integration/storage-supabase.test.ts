@@ -1,8 +1,9 @@
 /**
  * The Supabase Storage adapter against a faithful local fake of storage-api's endpoints
  * (tests/support/storage-fake.ts): upload, download, signed URLs that serve until they expire and
- * download under a name, removal, and storage-api's refusals turned into errors that say so.
+ * download under a name, a thumbnail through storage-api's image transformation, removal, and storage-api's refusals turned into errors that say so.
  */
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { supabaseStorage, SupabaseStorageError } from '../../src/lib/server/storage/supabase';
 import { startStorageFake, type StorageFake } from '../support/storage-fake';
@@ -52,6 +53,25 @@ describe('the Supabase Storage adapter', () => {
 		const expired = await fetch(short);
 		expect(expired.status).toBe(400);
 		expect(await expired.text()).toContain('exp');
+	});
+
+	it('asks storage-api’s image transformation for a thumbnail', async () => {
+		const storage = supabaseStorage(fake.url, fake.serviceKey);
+		const photo = await sharp({
+			create: { width: 1000, height: 500, channels: 3, background: '#cc3366' }
+		})
+			.png()
+			.toBuffer();
+		const path = PATH.replace('report.pdf', 'photo.png');
+		await storage.put('support-attachments', path, photo, 'image/png');
+		const url = await storage.signedUrl('support-attachments', path, 60, { thumbnail: true });
+		expect(url.startsWith(`${fake.url}/storage/v1/render/image/sign/support-attachments/`)).toBe(
+			true
+		);
+		const res = await fetch(url);
+		expect(res.status).toBe(200);
+		const thumb = await sharp(Buffer.from(await res.arrayBuffer())).metadata();
+		expect([thumb.format, thumb.width, thumb.height]).toEqual(['webp', 320, 160]);
 	});
 
 	it('says what storage-api refused', async () => {

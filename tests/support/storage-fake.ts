@@ -3,12 +3,22 @@
  * without Docker: the few endpoints the adapter calls, with storage-api's paths, headers, JSON
  * shapes and error bodies (`{ statusCode, error, message }`, 400 with statusCode "404"/"409" as
  * storage-api answers them). Signed URLs carry an HS256 JWT `token` over `{ url, iat, exp }` as
- * storage-api's do; `download` asks for Content-Disposition: attachment. It keeps objects in memory
+ * storage-api's do; `download` asks for Content-Disposition: attachment; a `transform` in the sign
+ * request answers a `/render/image/sign/…` URL (image transformation) whose image is resized to it
+ * with sharp, as WebP. It keeps objects in memory
  * and refuses any request without the service key (as `apikey` and as the bearer token).
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import sharp from 'sharp';
+
+/** storage-api's TransformOptions (the subset Tenantry sends). */
+interface Transform {
+	width: number;
+	height: number;
+	resize?: 'cover' | 'contain' | 'fill';
+}
 
 export interface StorageFake {
 	/** The project URL (SUPABASE_URL); storage-api answers under `${url}/storage/v1`. */
@@ -32,11 +42,15 @@ export async function startStorageFake(): Promise<StorageFake> {
 		const head = `${b64(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${b64(JSON.stringify(payload))}`;
 		return `${head}.${createHmac('sha256', jwtSecret).update(head).digest('base64url')}`;
 	};
-	const verify = (token: string): { url: string; exp: number } | null => {
+	const verify = (token: string): { url: string; exp: number; transform?: Transform } | null => {
 		const [h, p, s] = token.split('.');
 		if (!h || !p || !s) return null;
 		if (createHmac('sha256', jwtSecret).update(`${h}.${p}`).digest('base64url') !== s) return null;
-		return JSON.parse(Buffer.from(p, 'base64url').toString()) as { url: string; exp: number };
+		return JSON.parse(Buffer.from(p, 'base64url').toString()) as {
+			url: string;
+			exp: number;
+			transform?: Transform;
+		};
 	};
 	const json = (res: ServerResponse, status: number, body: unknown) => {
 		res.writeHead(status, { 'content-type': 'application/json' });
@@ -56,6 +70,28 @@ export async function startStorageFake(): Promise<StorageFake> {
 		const path = decodeURIComponent(url.pathname);
 		requests.push(`${req.method} ${url.pathname}`);
 		const signed = path.match(/^\/storage\/v1\/object\/sign\/([^/]+)\/(.+)$/);
+		const rendered = path.match(/^\/storage\/v1\/render\/image\/sign\/([^/]+)\/(.+)$/);
+		if (req.method === 'GET' && rendered) {
+			// Image transformation (imgproxy behind storage-api): the token carries the transform;
+			// a client that accepts WebP gets WebP.
+			const claims = verify(url.searchParams.get('token') ?? '');
+			const key = `${rendered[1]}/${rendered[2]}`;
+			if (!claims || claims.url !== key || !claims.transform)
+				return storageError(res, '400', 'InvalidJWT', 'invalid signature');
+			if (claims.exp * 1000 < Date.now())
+				return storageError(res, '400', 'InvalidJWT', '"exp" claim timestamp check failed');
+			const object = objects.get(key);
+			if (!object) return storageError(res, '404', 'not_found', 'Object not found');
+			const { width, height, resize } = claims.transform;
+			const out = await sharp(object.bytes)
+				.resize(width, height, {
+					fit: resize === 'cover' ? 'cover' : resize === 'fill' ? 'fill' : 'inside'
+				})
+				.webp()
+				.toBuffer();
+			res.writeHead(200, { 'content-type': 'image/webp' });
+			return res.end(out);
+		}
 		if (req.method === 'GET' && signed) {
 			const claims = verify(url.searchParams.get('token') ?? '');
 			const key = `${signed[1]}/${signed[2]}`;
@@ -85,15 +121,22 @@ export async function startStorageFake(): Promise<StorageFake> {
 		if (req.method === 'POST' && signed) {
 			const key = `${signed[1]}/${signed[2]}`;
 			if (!objects.has(key)) return storageError(res, '404', 'not_found', 'Object not found');
-			const { expiresIn } = JSON.parse((await body(req)).toString() || '{}') as {
+			const { expiresIn, transform } = JSON.parse((await body(req)).toString() || '{}') as {
 				expiresIn?: number;
+				transform?: Transform;
 			};
 			if (!Number.isInteger(expiresIn) || expiresIn! < 1) {
 				return storageError(res, '400', 'Invalid Input', 'body/expiresIn must be >= 1');
 			}
 			const iat = Math.floor(Date.now() / 1000);
-			const token = sign({ url: key, iat, exp: iat + expiresIn! });
-			return json(res, 200, { signedURL: `/object/sign/${encodeURI(key)}?token=${token}` });
+			const token = sign({
+				url: key,
+				iat,
+				exp: iat + expiresIn!,
+				...(transform ? { transform } : {})
+			});
+			const route = transform ? '/render/image/sign' : '/object/sign';
+			return json(res, 200, { signedURL: `${route}/${encodeURI(key)}?token=${token}` });
 		}
 		if (req.method === 'GET' && download) {
 			const object = objects.get(`${download[1]}/${download[2]}`);

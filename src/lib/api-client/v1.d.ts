@@ -1536,6 +1536,8 @@ export interface components {
 			created_at: string;
 			/** @description A signed URL of the bytes, valid for 5 minutes (relative to this origin in the embedded profile). */
 			url: string;
+			/** @description For an image, a signed URL of its thumbnail (WebP within 320 × 320 px), valid as long as `url`; null otherwise. */
+			thumbnail_url: string | null;
 		};
 		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
 		RolePage: {

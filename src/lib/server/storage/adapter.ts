@@ -9,9 +9,14 @@
  *   and serves its own signed URLs.
  */
 
+/** The edge, in pixels, an image's thumbnail fits within (thumbnails.ts; Supabase's transform). */
+export const THUMBNAIL_SIZE = 320;
+
 export interface SignedUrlOptions {
 	/** Served as a download (Content-Disposition: attachment) under this name; unset: inline. */
 	download?: string;
+	/** An image's thumbnail instead of its bytes (thumbnails.ts: within 320 × 320 px). */
+	thumbnail?: boolean;
 }
 
 export interface StorageAdapter {

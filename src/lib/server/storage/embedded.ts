@@ -11,13 +11,23 @@ import { assertObjectPath, type SignedUrlOptions, type StorageAdapter } from './
 /** The route the embedded profile serves objects from (src/routes/files/[bucket]/[...path]). */
 export const FILES_ROUTE = '/files';
 
-function signature(key: string, bucket: string, path: string, expires: number, download: string) {
-	return createHmac('sha256', key)
-		.update(`${bucket}\n${path}\n${expires}\n${download}`)
-		.digest('base64url');
+/** The signed text: bucket, path, expiry, download name, and for a thumbnail's URL a last line. */
+function signature(
+	key: string,
+	bucket: string,
+	path: string,
+	expires: number,
+	download: string,
+	thumbnail: boolean
+) {
+	const signed = `${bucket}\n${path}\n${expires}\n${download}${thumbnail ? '\nthumbnail' : ''}`;
+	return createHmac('sha256', key).update(signed).digest('base64url');
 }
 
-/** The query of a signed URL: when it expires (Unix seconds), the download name, the signature. */
+/**
+ * The query of a signed URL: when it expires (Unix seconds), the download name, `thumbnail=1` for
+ * an image's thumbnail, the signature.
+ */
 export function signObjectUrl(
 	key: string,
 	bucket: string,
@@ -27,7 +37,11 @@ export function signObjectUrl(
 ): string {
 	const query = new URLSearchParams({ expires: String(expires) });
 	if (options.download) query.set('download', options.download);
-	query.set('signature', signature(key, bucket, path, expires, options.download ?? ''));
+	if (options.thumbnail) query.set('thumbnail', '1');
+	query.set(
+		'signature',
+		signature(key, bucket, path, expires, options.download ?? '', options.thumbnail === true)
+	);
 	return `${FILES_ROUTE}/${bucket}/${path}?${query}`;
 }
 
@@ -44,7 +58,14 @@ export function checkObjectUrl(
 	const expires = Number(query.get('expires'));
 	const given = Buffer.from(query.get('signature') ?? '', 'utf8');
 	const expected = Buffer.from(
-		signature(key, bucket, path, expires, query.get('download') ?? ''),
+		signature(
+			key,
+			bucket,
+			path,
+			expires,
+			query.get('download') ?? '',
+			query.get('thumbnail') === '1'
+		),
 		'utf8'
 	);
 	if (!Number.isSafeInteger(expires) || given.length !== expected.length) return 'invalid';

@@ -23,6 +23,7 @@ import {
 	type FileKind
 } from './sniff';
 import { supabaseStorage } from './supabase';
+import type { ListedAttachment } from '../../components/attachments/AttachmentList.svelte';
 
 export type { FileKind } from './sniff';
 
@@ -246,15 +247,50 @@ export async function getAttachmentByPath(
 export async function signedUrl(
 	trx: Transaction<DB>,
 	config: StorageConfig,
-	input: { attachmentId: string; expiresInSeconds?: number }
+	input: { attachmentId: string; expiresInSeconds?: number; thumbnail?: boolean }
 ): Promise<string> {
 	const attachment = await getAttachment(trx, input.attachmentId);
 	if (!attachment) throw new NoSuchAttachment();
+	return signedUrlOf(config, attachment, input.expiresInSeconds ?? 300, input.thumbnail === true);
+}
+
+function signedUrlOf(
+	config: StorageConfig,
+	attachment: Attachment,
+	expiresInSeconds: number,
+	thumbnail: boolean
+): Promise<string> {
+	if (thumbnail && !attachment.isImage) throw new NoSuchAttachment();
 	return storageAdapter(config).signedUrl(
 		attachment.bucket,
 		attachment.objectPath,
-		input.expiresInSeconds ?? 300,
-		attachment.isImage ? {} : { download: attachment.objectPath.split('/').pop() }
+		expiresInSeconds,
+		attachment.isImage ? { thumbnail } : { download: attachment.objectPath.split('/').pop() }
+	);
+}
+
+/**
+ * An owner's attachments the caller may read as the shared list shows them (AttachmentList.svelte):
+ * each with its signed URL and, for an image, its thumbnail's; oldest first.
+ */
+export async function listAttachmentsWithUrls(
+	trx: Transaction<DB>,
+	config: StorageConfig,
+	owner: { tenantId: string; ownerType: string; ownerId: string },
+	expiresInSeconds = 300
+): Promise<ListedAttachment[]> {
+	const files = await listAttachments(trx, owner);
+	return Promise.all(
+		files.map(async (f) => ({
+			id: f.id,
+			fileName: f.fileName,
+			byteSize: f.byteSize,
+			createdAt: f.createdAt,
+			createdByName: f.createdByName,
+			isImage: f.isImage,
+			url: await signedUrlOf(config, f, expiresInSeconds, false),
+			thumbnailUrl: f.isImage ? await signedUrlOf(config, f, expiresInSeconds, true) : null
+		}))
 	);
 }
 

@@ -127,6 +127,22 @@ describe('signed URLs of the embedded storage', () => {
 			)
 		).toBe('invalid');
 		expect(checkObjectUrl('o'.repeat(43), 'payment-proofs', path, query(url), now)).toBe('invalid');
+		// A thumbnail's URL is signed as one: adding or dropping the flag breaks the signature.
+		const thumb = signObjectUrl(key, 'payment-proofs', path, 2_000_000_000, { thumbnail: true });
+		expect(query(thumb).get('thumbnail')).toBe('1');
+		expect(checkObjectUrl(key, 'payment-proofs', path, query(thumb), now)).toBe('valid');
+		expect(
+			checkObjectUrl(
+				key,
+				'payment-proofs',
+				path,
+				tampered((q) => q.set('thumbnail', '1')),
+				now
+			)
+		).toBe('invalid');
+		const unflagged = query(thumb);
+		unflagged.delete('thumbnail');
+		expect(checkObjectUrl(key, 'payment-proofs', path, unflagged, now)).toBe('invalid');
 	});
 
 	it('are made by the adapter for its objects, which keeps to safe paths', async () => {

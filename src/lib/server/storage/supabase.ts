@@ -5,10 +5,11 @@
  *
  *   upload          POST   /storage/v1/object/<bucket>/<path>        body: the bytes
  *   download        GET    /storage/v1/object/authenticated/<bucket>/<path>
- *   createSignedUrl POST   /storage/v1/object/sign/<bucket>/<path>   {"expiresIn"} → {"signedURL"}
+ *   createSignedUrl POST   /storage/v1/object/sign/<bucket>/<path>   {"expiresIn", "transform"?} → {"signedURL"}
+ *                   (with a transform, signedURL is /render/image/sign/…: Supabase's image transformation)
  *   remove          DELETE /storage/v1/object/<bucket>               {"prefixes": [...]}
  */
-import { assertObjectPath, type StorageAdapter } from './adapter';
+import { assertObjectPath, THUMBNAIL_SIZE, type StorageAdapter } from './adapter';
 
 export class SupabaseStorageError extends Error {
 	constructor(
@@ -80,7 +81,13 @@ export function supabaseStorage(
 			const res = await fetcher(`${base}/object/sign/${bucket}/${encodePath(path)}`, {
 				method: 'POST',
 				headers: { ...headers, 'content-type': 'application/json' },
-				body: JSON.stringify({ expiresIn: expiresInSeconds })
+				// A thumbnail is Supabase's image transformation (signedURL /render/image/sign/…).
+				body: JSON.stringify({
+					expiresIn: expiresInSeconds,
+					...(options.thumbnail
+						? { transform: { width: THUMBNAIL_SIZE, height: THUMBNAIL_SIZE, resize: 'contain' } }
+						: {})
+				})
 			});
 			if (!res.ok) throw await fail('createSignedUrl', res);
 			const { signedURL } = (await res.json()) as { signedURL?: string };

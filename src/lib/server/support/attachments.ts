@@ -12,7 +12,8 @@ import { ensureRuntime } from '../platform/runtime';
 import { BodyTooLargeError, readFormDataCapped } from '../platform/web/body';
 import type { FormFailure } from '../../forms/failure';
 import { ATTACHMENT_MAX_BYTES } from '../../support/options';
-import { listAttachments, signedUrl, storeUpload, type FileKind } from '../storage/service';
+import type { ListedAttachment } from '../../components/attachments/AttachmentList.svelte';
+import { listAttachmentsWithUrls, storeUpload, type FileKind } from '../storage/service';
 import { sniffAccepted } from '../storage/sniff';
 import { describeKinds } from '../../storage/kinds';
 
@@ -94,34 +95,17 @@ export async function attachFile(
 	});
 }
 
-export interface ShownFile {
-	id: string;
-	fileName: string;
-	byteSize: number;
-	isImage: boolean;
-	url: string;
-}
-
 /** The files of each owner the caller may read (RLS), with short-lived signed URLs, by owner id. */
 export async function filesOf(
 	trx: Transaction<DB>,
 	tenantId: string,
 	owners: { ownerType: SupportOwner; ownerId: string }[]
-): Promise<Record<string, ShownFile[]>> {
+): Promise<Record<string, ListedAttachment[]>> {
 	const { config } = await ensureRuntime();
-	const byOwner: Record<string, ShownFile[]> = {};
+	const byOwner: Record<string, ListedAttachment[]> = {};
 	for (const owner of owners) {
-		const files = await listAttachments(trx, { tenantId, ...owner });
-		if (files.length === 0) continue;
-		byOwner[owner.ownerId] = await Promise.all(
-			files.map(async (f) => ({
-				id: f.id,
-				fileName: f.fileName,
-				byteSize: f.byteSize,
-				isImage: f.isImage,
-				url: await signedUrl(trx, config, { attachmentId: f.id, expiresInSeconds: 900 })
-			}))
-		);
+		const files = await listAttachmentsWithUrls(trx, config, { tenantId, ...owner }, 900);
+		if (files.length > 0) byOwner[owner.ownerId] = files;
 	}
 	return byOwner;
 }

@@ -8,30 +8,19 @@ import type { ListedAttachment } from '../../components/attachments/AttachmentLi
 import { TASK_FILE_KINDS, TASK_FILE_MAX_BYTES } from '../../tasks/constants';
 import type { DB } from '../platform/database';
 import type { Config } from '../platform/config';
-import { deleteAttachment, listAttachments, signedUrl, storeUpload } from '../storage/service';
+import { deleteAttachment, listAttachmentsWithUrls, storeUpload } from '../storage/service';
 
 export const TASK_BUCKET = 'task-attachments';
 /** The upload body's limit, checked before it is read: the file and the form's few fields. */
 export const TASK_UPLOAD_BODY_MAX_BYTES = TASK_FILE_MAX_BYTES + 64 * 1024;
 
-export async function listTaskFiles(
+export function listTaskFiles(
 	trx: Transaction<DB>,
 	config: Config,
 	tenantId: string,
 	taskId: string
 ): Promise<ListedAttachment[]> {
-	const files = await listAttachments(trx, { tenantId, ownerType: 'task', ownerId: taskId });
-	return Promise.all(
-		files.map(async (f) => ({
-			id: f.id,
-			fileName: f.fileName,
-			byteSize: f.byteSize,
-			createdAt: f.createdAt,
-			createdByName: f.createdByName,
-			isImage: f.isImage,
-			url: await signedUrl(trx, config, { attachmentId: f.id })
-		}))
-	);
+	return listAttachmentsWithUrls(trx, config, { tenantId, ownerType: 'task', ownerId: taskId });
 }
 
 export function attachTaskFile(

@@ -91,6 +91,10 @@ export const taskAttachmentSchema = z
 		url: z.string().meta({
 			description:
 				'A signed URL of the bytes, valid for 5 minutes (relative to this origin in the embedded profile).'
+		}),
+		thumbnail_url: z.string().nullable().meta({
+			description:
+				'For an image, a signed URL of its thumbnail (WebP within 320 × 320 px), valid as long as `url`; null otherwise.'
 		})
 	})
 	.meta({ id: 'TaskAttachment' });
@@ -105,7 +109,8 @@ function attachmentJson(f: ListedFile): z.infer<typeof taskAttachmentSchema> {
 		is_image: f.isImage,
 		created_by_name: f.createdByName,
 		created_at: iso(f.createdAt),
-		url: f.url
+		url: f.url,
+		thumbnail_url: f.thumbnailUrl
 	};
 }
 
