@@ -80,7 +80,7 @@ export async function startApp(
 	let output = '';
 	child.stdout!.on('data', (d) => (output += d));
 	child.stderr!.on('data', (d) => (output += d));
-	const deadline = Date.now() + 120_000;
+	const deadline = Date.now() + 240_000;
 	while (!/ready in \d+ ms/.test(output)) {
 		if (child.exitCode !== null || Date.now() > deadline) {
 			child.kill('SIGKILL');
