@@ -324,7 +324,10 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN504: { message: 'Only an active member of an active organisation can be viewed as.' },
 	TN505: { field: 'reason', message: 'Say why you view as this member (1–500 characters).' },
 	TN506: { field: 'minutes', message: 'A view-as session lasts 5 to 240 minutes.' },
-	TN507: { field: 'allowWrites', message: 'Only a super admin may view as a member with changes allowed.' },
+	TN507: {
+		field: 'allowWrites',
+		message: 'Only a super admin may view as a member with changes allowed.'
+	},
 	TN508: { message: 'Billing cannot be changed while a staff member views as a member.' },
 	TN509: { message: 'This view-as session has ended: start a new one from the console.' },
 	TN510: { field: 'dataClass', message: 'This kind of data has one platform-wide rule.' },
@@ -332,6 +335,8 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },
+	// A read-only "view as" transaction (private.assert_impersonation_active): Postgres refuses the write.
+	'25006': { message: 'You are viewing as this member, read-only: nothing can be changed.' },
 	'23505': { message: 'That name is already used here: choose another.' },
 	'23514': { message: 'One of the values is not allowed: check the fields.' }
 };
