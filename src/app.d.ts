@@ -11,6 +11,8 @@ declare global {
 		interface Locals {
 			/** The signed-in person's verified claims; null for anonymous requests. */
 			claims: AccessClaims | null;
+			/** The staff member's "view as" session this request runs under (hooks.server.ts), if any. */
+			viewAs: import('$lib/server/governance/view-as').ViewAs | null;
 			/** Theme, own time zone (null: the organisation's), date format and locale (hooks.server.ts). */
 			preferences: RequestPreferences;
 			/** Origins this page's forms are redirected to, for the CSP's form-action (hooks.server.ts). */

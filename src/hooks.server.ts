@@ -2,6 +2,7 @@ import type { Handle, HandleServerError, ServerInit } from '@sveltejs/kit';
 import { sequence } from '@sveltejs/kit/hooks';
 import '$lib/server/modules';
 import { readSession } from '$lib/server/auth/cookies';
+import { resolveViewAs } from '$lib/server/governance/view-as';
 import { withRequestCookies } from '$lib/server/auth/ended-session';
 import { themeClass } from '$lib/format/preferences';
 import { getStripe } from '$lib/server/billing';
@@ -25,15 +26,22 @@ export const init: ServerInit = async () => {
 const ANONYMOUS = /^\/(api\/(health|hosts|bench-floor)|files)(\/|$)/;
 
 /**
- * The signed-in person's claims for the request. The token is checked here (signature, expiry);
+ * The signed-in person's claims for the request — the member's, while a staff member views as
+ * them (governance/view-as.ts). The token is checked here (signature, expiry);
  * whether its session still exists is checked by the database at the start of every transaction
  * the request runs (rls.ts), and a refusal there signs the request out (auth/ended-session.ts).
  */
 const authenticate: Handle = async ({ event, resolve }) => {
 	const auth = await getAuth();
 	event.locals.claims = ANONYMOUS.test(event.url.pathname) ? null : await readSession(auth, event);
+	event.locals.viewAs = null;
 	const { locals, request } = event;
-	return withRequestCookies({ auth, event, locals, method: request.method }, () => resolve(event));
+	return withRequestCookies({ auth, event, locals, method: request.method }, async () => {
+		// Inside the request's cookie scope: an ended staff session signs the request out.
+		const viewing = locals.claims ? await resolveViewAs(event, locals.claims) : null;
+		if (viewing) [locals.claims, locals.viewAs] = [viewing.claims, viewing.viewAs];
+		return resolve(event);
+	});
 };
 
 /**

@@ -17,3 +17,4 @@ import './secrets/seed-job';
 import './webhooks/move-job';
 import './integrations/jobs';
 import './workflows/jobs';
+import './governance/jobs';

@@ -10,6 +10,7 @@ import ActivityIcon from '@lucide/svelte/icons/activity';
 import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
 import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
 import SettingsIcon from '@lucide/svelte/icons/settings';
+import ArchiveIcon from '@lucide/svelte/icons/archive';
 import SquareKanbanIcon from '@lucide/svelte/icons/square-kanban';
 import ShieldCheckIcon from '@lucide/svelte/icons/shield-check';
 import UsersIcon from '@lucide/svelte/icons/users';
@@ -47,6 +48,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/usage'
 	| '/(app)/t/[slug]/settings'
 	| '/(app)/t/[slug]/settings/api-keys'
+	| '/(app)/t/[slug]/settings/data-retention'
 	| '/(app)/t/[slug]/settings/events'
 	| '/(app)/t/[slug]/settings/integrations'
 	| '/(app)/t/[slug]/settings/notifications'
@@ -189,6 +191,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Organisation',
 		icon: BellIcon,
 		anyOf: ['notifications.manage']
+	},
+	{
+		path: '/settings/data-retention',
+		route: '/(app)/t/[slug]/settings/data-retention',
+		label: 'Data retention',
+		group: 'Organisation',
+		icon: ArchiveIcon,
+		anyOf: ['privacy.manage']
 	},
 	{
 		path: '/settings',

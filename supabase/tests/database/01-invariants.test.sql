@@ -6,7 +6,7 @@ select plan(96);
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
   'api_idempotency', 'api_keys', 'attachment_owners', 'attachments', 'audit_log_seals', 'audit_logs',
-  'billing_accounts', 'environments', 'event_types', 'events', 'github_repos', 'integration_events',
+  'billing_accounts', 'data_classes', 'data_policies', 'environments', 'event_types', 'events', 'github_repos', 'impersonation_sessions', 'integration_events',
   'integration_secrets', 'integration_types', 'integrations', 'invitation_teams', 'invitations',
   'invoice_lines', 'invoices', 'jobs', 'memberships', 'notification_kinds', 'notification_preferences',
   'notifications', 'payment_methods', 'payments', 'permissions', 'plan_limits', 'plans', 'platform_staff',
@@ -183,7 +183,9 @@ select is(
      and exists (select 1 from unnest(p.proargnames) a where a ~ 'user')
      and p.oid::regprocedure::text not in (
        'change_member_role(uuid,uuid,uuid)', 'transfer_ownership(uuid,uuid)', 'remove_member(uuid,uuid)',
-       'set_project_role(uuid,uuid,uuid)')),
+       'set_project_role(uuid,uuid,uuid)',
+       -- staff only (TN061): the member a support session views the tenant as
+       'start_impersonation(uuid,uuid,text,integer,boolean)')),
   null, 'no function callable by authenticated takes a user id, except the member RPCs that act on one');
 select ok(not has_function_privilege('authenticated', 'private.member_permissions(uuid, uuid)', 'execute'),
   'private.member_permissions (which names a user) is not callable by authenticated');
@@ -219,6 +221,10 @@ select is(
         'delete_webhook_endpoint(uuid)',
         'delete_workflow(uuid)',
         'disconnect_integration(uuid)',
+        'effective_data_policies(uuid)',
+        'end_impersonation(uuid)',
+        'enqueue_governance_job(text,boolean)',
+        'governance_reports(integer)',
         'grantable_roles(uuid)',
         'has_staff_role(staff_role)',
         'invitation_preview(text)',
@@ -230,6 +236,7 @@ select is(
         'move_task_column(uuid,integer)',
         'my_permissions(uuid)',
         'pending_workflow_approvals(uuid)',
+        'preview_retention(uuid)',
         'reactivate_tenant(uuid,text)',
         'record_integration_check(uuid,boolean,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)',
@@ -253,6 +260,7 @@ select is(
         'set_workflow_enabled(uuid,boolean)',
         'staff_reply_support_ticket(uuid,text,boolean,text)',
         'staff_update_support_ticket(uuid,text,text)',
+        'start_impersonation(uuid,uuid,text,integer,boolean)',
         'start_workflow_run(uuid,jsonb)',
         'submit_payment_proof(uuid,text,billing_interval,bigint,text)',
         'support_staff()',

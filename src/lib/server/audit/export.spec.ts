@@ -4,6 +4,8 @@ import { csvCell, csvHeader, csvLine, ndjsonLine } from './export';
 
 const row: AuditRow = {
 	id: '42',
+	tenantId: null,
+	tenantName: null,
 	at: '2026-11-22T06:43:10.123456Z',
 	createdAt: new Date('2026-11-22T06:43:10.123Z'),
 	actorType: 'user',

@@ -63,6 +63,7 @@ export function ndjsonLine(row: AuditRow): string {
 	return (
 		JSON.stringify({
 			id: row.id,
+			tenant_id: row.tenantId,
 			created_at: row.at,
 			actor_type: row.actorType,
 			actor_id: row.actorId,

@@ -11,6 +11,9 @@ export const AUDIT_PAGE_SIZE = 50;
 
 export interface AuditRow {
 	id: string;
+	/** The organisation it happened in (null: the platform's own rows: staff, settings). */
+	tenantId: string | null;
+	tenantName: string | null;
 	/** created_at to the microsecond in UTC: the row's cursor, with the id. */
 	at: string;
 	createdAt: Date;
@@ -48,13 +51,18 @@ function literal(text: string): string {
 	return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-/** The filter as SQL conditions on `l` (audit_logs); dates are whole days in the tenant's zone. */
+/**
+ * The filter as SQL conditions on `l` (audit_logs); dates are whole days in the tenant's zone. A
+ * null tenant is the console's platform-wide view: every row RLS lets the staff member read.
+ */
 function conditions(
-	tenantId: string,
+	tenantId: string | null,
 	timezone: string,
 	filter: AuditFilter
 ): RawBuilder<unknown>[] {
-	const where: RawBuilder<unknown>[] = [sql`l.tenant_id = ${tenantId}`];
+	const where: RawBuilder<unknown>[] = [
+		tenantId === null ? sql`true` : sql`l.tenant_id = ${tenantId}`
+	];
 	if (filter.actor) {
 		const pattern = `%${literal(filter.actor)}%`;
 		where.push(sql`(l.actor_id in (select p.id from public.profiles p where p.email::text ilike ${pattern})
@@ -74,6 +82,8 @@ function conditions(
 
 interface RawRow {
 	id: string;
+	tenant_id: string | null;
+	tenant_name: string | null;
 	at: string;
 	created_at: Date;
 	actor_type: AuditRow['actorType'];
@@ -97,18 +107,21 @@ async function select(
 ): Promise<AuditRow[]> {
 	const direction = order === 'asc' ? sql`asc` : sql`desc`;
 	const { rows } = await sql<RawRow>`
-		select l.id::text as id,
+		select l.id::text as id, l.tenant_id::text as tenant_id, t.name as tenant_name,
 		       to_char(l.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as at,
 		       l.created_at, l.actor_type::text as actor_type, l.actor_id, l.actor_job,
 		       p.email::text as actor_email, l.action, l.target_type, l.target_id, l.old_values,
 		       l.new_values, host(l.ip) as ip, l.user_agent
 		  from public.audit_logs l
 		  left join public.profiles p on p.id = l.actor_id
+		  left join public.tenants t on t.id = l.tenant_id
 		 where ${sql.join(where, sql` and `)}
 		 order by l.created_at ${direction}, l.id ${direction}
 		 limit ${limit}`.execute(trx);
 	return rows.map((r) => ({
 		id: r.id,
+		tenantId: r.tenant_id,
+		tenantName: r.tenant_name,
 		at: r.at,
 		createdAt: r.created_at,
 		actorType: r.actor_type,
@@ -136,7 +149,7 @@ const newer = (c: AuditCursor) =>
  */
 export async function listAuditLog(
 	trx: Transaction<DB>,
-	tenant: { id: string; timezone: string },
+	tenant: { id: string | null; timezone: string },
 	filter: AuditFilter,
 	page: { before?: AuditCursor; after?: AuditCursor; limit?: number } = {}
 ): Promise<AuditPage> {
@@ -154,7 +167,7 @@ export async function listAuditLog(
 /** The next `limit` rows of the export, oldest first, after `after` (keyset, like the page). */
 export function exportBatch(
 	trx: Transaction<DB>,
-	tenant: { id: string; timezone: string },
+	tenant: { id: string | null; timezone: string },
 	filter: AuditFilter,
 	after: AuditCursor | null,
 	limit: number
@@ -168,10 +181,14 @@ export function exportBatch(
  * Actions among the tenant's latest 2000 rows, for the filter's suggestions: a bounded walk of the
  * (tenant_id, created_at, id) index, whatever the size of the log.
  */
-export async function knownActions(trx: Transaction<DB>, tenantId: string): Promise<string[]> {
+export async function knownActions(
+	trx: Transaction<DB>,
+	tenantId: string | null
+): Promise<string[]> {
 	const { rows } = await sql<{ action: string }>`
 		select distinct r.action from (
-		  select l.action from public.audit_logs l where l.tenant_id = ${tenantId}
+		  select l.action from public.audit_logs l
+		   where ${tenantId === null ? sql`true` : sql`l.tenant_id = ${tenantId}`}
 		   order by l.created_at desc, l.id desc limit 2000) r
 		 order by r.action limit 200`.execute(trx);
 	return rows.map((r) => r.action);

@@ -238,6 +238,15 @@ const schema = z
 			.int()
 			.min(0, { error: 'expected 0 or more milliseconds' })
 			.default(30_000),
+		/**
+		 * How often the governance.schedule job looks whether today's retention and maintenance runs
+		 * are queued (once per UTC day; docs/governance.md); 0 turns the daily runs off.
+		 */
+		GOVERNANCE_SCHEDULE_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 or more milliseconds' })
+			.default(3_600_000),
 		/** npm run bench -- api only: the JSON file /api/bench-floor answers with (unset: 404). */
 		BENCH_FLOOR_FILE: z.string().min(1).optional(),
 		API_PERSON_RATE_LIMIT: z.coerce

@@ -218,6 +218,31 @@ export interface BillingAccounts {
   updated_at: Generated<Timestamp>;
 }
 
+export interface DataClasses {
+  actions: string[];
+  default_action: string;
+  default_days: number;
+  description: string;
+  enforced: Generated<boolean>;
+  key: string;
+  label: string;
+  max_days: number;
+  min_days: number;
+  per_tenant: Generated<boolean>;
+  updated_at: Generated<Timestamp>;
+  updated_by: Generated<string | null>;
+}
+
+export interface DataPolicies {
+  action: string;
+  created_at: Generated<Timestamp>;
+  data_class: string;
+  retention_days: number;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  updated_by: Generated<string | null>;
+}
+
 export interface Environments {
   created_at: Generated<Timestamp>;
   id: Generated<string>;
@@ -259,6 +284,19 @@ export interface GithubRepos {
   pushed_at: Timestamp | null;
   repo_id: Int8;
   synced_at: Generated<Timestamp>;
+  tenant_id: string;
+}
+
+export interface ImpersonationSessions {
+  allow_writes: Generated<boolean>;
+  ended_at: Timestamp | null;
+  expires_at: Timestamp;
+  id: Generated<string>;
+  reason: string;
+  staff_id: string;
+  staff_label: string;
+  started_at: Generated<Timestamp>;
+  target_user_id: string;
   tenant_id: string;
 }
 
@@ -741,13 +779,20 @@ export interface SupportTickets {
 }
 
 export interface SystemSettings {
+  allowed_values: Json | null;
   category: Generated<string>;
   description: Generated<string>;
   is_public: Generated<boolean>;
   key: string;
+  max_value: Numeric | null;
+  min_value: Numeric | null;
   updated_at: Generated<Timestamp>;
   updated_by: Generated<string | null>;
   value: Json;
+  /**
+   * What the value must be (boolean, integer, number, string, integer_list, object); set from the value when a module inserts a setting without one. min_value/max_value bound numbers and list items, allowed_values lists the values a string may take.
+   */
+  value_type: string | null;
 }
 
 export interface TaskAssignees {
@@ -1094,10 +1139,13 @@ export interface DB {
   audit_logs: AuditLogs;
   "auth.users": AuthUsers;
   billing_accounts: BillingAccounts;
+  data_classes: DataClasses;
+  data_policies: DataPolicies;
   environments: Environments;
   event_types: EventTypes;
   events: Events;
   github_repos: GithubRepos;
+  impersonation_sessions: ImpersonationSessions;
   integration_events: IntegrationEvents;
   integration_secrets: IntegrationSecrets;
   integration_types: IntegrationTypes;

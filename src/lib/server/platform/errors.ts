@@ -315,9 +315,32 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN432: { field: 'assignees', message: 'Only members of the organisation can be assigned.' },
 	TN433: { message: 'No such column, or you may not see it (tasks.read).' },
 	TN434: { field: 'priority', message: 'Choose a priority: none, low, medium, high or urgent.' },
+	TN500: {
+		field: 'retentionDays',
+		message: 'Keep this data for a number of days within the range shown.'
+	},
+	TN501: { field: 'action', message: 'Choose one of the actions this kind of data allows.' },
+	TN502: {
+		field: 'value',
+		message: 'That value is not of the setting’s type, or is outside its bounds.'
+	},
+	TN503: { message: 'Platform staff are never viewed as, not even when they are members.' },
+	TN504: { message: 'Only an active member of an active organisation can be viewed as.' },
+	TN505: { field: 'reason', message: 'Say why you view as this member (1–500 characters).' },
+	TN506: { field: 'minutes', message: 'A view-as session lasts 5 to 240 minutes.' },
+	TN507: {
+		field: 'allowWrites',
+		message: 'Only a super admin may view as a member with changes allowed.'
+	},
+	TN508: { message: 'Billing cannot be changed while a staff member views as a member.' },
+	TN509: { message: 'This view-as session has ended: start a new one from the console.' },
+	TN510: { field: 'dataClass', message: 'This kind of data has one platform-wide rule.' },
+	TN511: { message: 'A governance job is a retention run or a maintenance run.' },
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },
+	// A read-only "view as" transaction (private.assert_impersonation_active): Postgres refuses the write.
+	'25006': { message: 'You are viewing as this member, read-only: nothing can be changed.' },
 	'23505': { message: 'That name is already used here: choose another.' },
 	'23514': { message: 'One of the values is not allowed: check the fields.' }
 };

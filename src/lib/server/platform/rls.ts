@@ -138,9 +138,20 @@ export async function runWithClaims<T>(
 	trace('tx', parsed.role, context);
 	return db.transaction().execute(async (trx) => {
 		await setRequest(trx, parsed.role, parsed, context);
-		if ('session_id' in parsed && parsed.session_id !== undefined) await assertSessionActive(trx);
+		if ('impersonation_id' in parsed) await assertImpersonationActive(trx);
+		else if ('session_id' in parsed && parsed.session_id !== undefined)
+			await assertSessionActive(trx);
 		return fn(trx);
 	});
+}
+
+/**
+ * A staff member's "view as" transaction (claims from governance/view-as.ts: the member's `sub`,
+ * `impersonation_id`, `impersonator`, the staff member's own `session_id`): TN509 unless the view
+ * is open and the staff member's session live; a read-only view makes the transaction read only.
+ */
+async function assertImpersonationActive(trx: Transaction<DB>): Promise<void> {
+	await sql`select private.assert_impersonation_active()`.execute(trx);
 }
 
 /** Raises SESSION_ENDED unless the session of the transaction's claims is still live. */

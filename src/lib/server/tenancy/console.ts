@@ -72,6 +72,7 @@ export interface TenantAdminDetail {
 	};
 	members: {
 		id: string;
+		userId: string;
 		email: string;
 		fullName: string | null;
 		isOwner: boolean;
@@ -127,6 +128,7 @@ export async function getTenantDetail(
 		.innerJoin('profiles as p', 'p.id', 'm.user_id')
 		.select([
 			'm.id',
+			'm.user_id as userId',
 			'p.email',
 			'p.full_name as fullName',
 			'm.is_owner as isOwner',

@@ -6,6 +6,8 @@ import ListTodoIcon from '@lucide/svelte/icons/list-todo';
 import LifeBuoyIcon from '@lucide/svelte/icons/life-buoy';
 import PackageIcon from '@lucide/svelte/icons/package';
 import RepeatIcon from '@lucide/svelte/icons/repeat';
+import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
+import SettingsIcon from '@lucide/svelte/icons/settings';
 import TrendingUpIcon from '@lucide/svelte/icons/trending-up';
 import UserCogIcon from '@lucide/svelte/icons/user-cog';
 import type { StaffRole } from '$lib/admin/schemas';
@@ -15,6 +17,20 @@ export const ADMIN_SECTIONS = [
 	{ path: '/admin', label: 'Overview', group: 'Platform', icon: LayoutDashboardIcon, needs: null },
 	{ path: '/admin/tenants', label: 'Tenants', group: 'Platform', icon: Building2Icon, needs: null },
 	{ path: '/admin/staff', label: 'Staff', group: 'Platform', icon: UserCogIcon, needs: null },
+	{
+		path: '/admin/settings',
+		label: 'Settings',
+		group: 'Platform',
+		icon: SettingsIcon,
+		needs: null
+	},
+	{
+		path: '/admin/audit',
+		label: 'Audit log',
+		group: 'Platform',
+		icon: ScrollTextIcon,
+		needs: 'support'
+	},
 	{
 		path: '/admin/jobs',
 		label: 'Jobs',

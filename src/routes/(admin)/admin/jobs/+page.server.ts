@@ -9,6 +9,8 @@ import {
 	retryJob
 } from '$lib/server/queue/console';
 import { jobSchema } from '$lib/server/queue/schemas';
+import { listGovernanceReports, runGovernanceJob } from '$lib/server/governance/queries';
+import { runSchema } from '$lib/server/governance/schemas';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, parent, url }) => {
@@ -16,7 +18,8 @@ export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	const params = readList(url.searchParams, FAILED_JOB_LIST);
 	return withClaims(locals.claims, async (trx) => ({
 		queues: await listJobQueues(trx),
-		failed: await listFailedJobs(trx, params)
+		failed: await listFailedJobs(trx, params),
+		reports: await listGovernanceReports(trx)
 	}));
 };
 
@@ -31,5 +34,14 @@ export const actions: Actions = {
 		staffAction(event, 'super_admin', jobSchema, async (trx, { input }) => {
 			await cancelJob(trx, input.job);
 			return { ok: 'The job is cancelled: it will not run.' };
+		}),
+	/** A retention or maintenance run now (dry run unless unticked): governance's queues, audited. */
+	run: (event) =>
+		staffAction(event, 'super_admin', runSchema, async (trx, { input }) => {
+			const dryRun = input.dryRun === 'on';
+			await runGovernanceJob(trx, input.kind, dryRun);
+			return {
+				ok: `A ${dryRun ? 'dry run' : 'run'} of ${input.kind} is queued; its report appears below when it is done.`
+			};
 		})
 };

@@ -1,4 +1,5 @@
 import { error, redirect } from '@sveltejs/kit';
+import { openImpersonations } from '$lib/server/governance/queries';
 import { withClaims } from '$lib/server/platform/db';
 import { sidebarOpen } from '$lib/server/platform/web/shell';
 import { pagePreferences } from '$lib/server/preferences/service';
@@ -29,7 +30,8 @@ export const load: LayoutServerLoad = async ({ cookies, locals, params, url }) =
 			tenant,
 			permissions: await myPermissions(trx, tenant.id),
 			tenants: await listMyTenants(trx),
-			mfaBlocked: await tenantMfaBlocked(trx, tenant.id)
+			mfaBlocked: await tenantMfaBlocked(trx, tenant.id),
+			viewers: await openImpersonations(trx, tenant.id)
 		};
 	});
 	if (!found) error(404, 'Not found');
@@ -38,6 +40,7 @@ export const load: LayoutServerLoad = async ({ cookies, locals, params, url }) =
 		preferences: pagePreferences(locals.preferences, found.tenant.timezone),
 		email: locals.claims.email ?? '',
 		aal: locals.claims.aal,
+		viewAs: locals.viewAs?.tenantId === found.tenant.id ? locals.viewAs : null,
 		sidebarOpen: sidebarOpen(cookies)
 	};
 };
