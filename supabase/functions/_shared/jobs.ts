@@ -24,6 +24,7 @@ export const SYSTEM_JOBS = [
 	'notifications.fan_out',
 	'notifications.security',
 	'queue.work',
+	'scim.provision',
 	'secrets.rotate_key',
 	'secrets.seal_seeded',
 	'storage.sweep',
