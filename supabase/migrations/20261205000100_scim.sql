@@ -307,7 +307,7 @@ declare
 begin
   select * into v_user from public.scim_users u where u.tenant_id = p_tenant_id and u.id = p_scim_user_id;
   if v_user.user_id is null and v_user.email is not null then
-    select p.id into v_profile from public.profiles p where p.email = v_user.email
+    select p.id into v_profile from public.profiles p where p.email operator(extensions.=) v_user.email
       and not exists (select 1 from public.scim_users o where o.tenant_id = p_tenant_id and o.user_id = p.id);
     if v_profile is not null then
       update public.scim_users u set user_id = v_profile where u.id = v_user.id returning * into v_user;
@@ -349,7 +349,7 @@ declare
   v_user record;
 begin
   for v_user in
-    select u.tenant_id, u.id from public.scim_users u where u.user_id is null and u.email = new.email
+    select u.tenant_id, u.id from public.scim_users u where u.user_id is null and u.email operator(extensions.=) new.email
     order by u.tenant_id, u.created_at
   loop
     perform private.scim_link_user(v_user.tenant_id, v_user.id);
@@ -648,7 +648,7 @@ begin
       from jsonb_array_elements(coalesce(p_resource -> 'members', '[]')) with ordinality e(x, n)
       where x ->> 'value' is not null order by x ->> 'value', n) d), '[]'));
   if p_id is null then
-    if exists (select 1 from public.scim_groups g where g.tenant_id = v_tenant and g.display_name = v_name) then
+    if exists (select 1 from public.scim_groups g where g.tenant_id = v_tenant and g.display_name operator(extensions.=) v_name::extensions.citext) then
       raise exception 'a Group named % already exists', v_name using errcode = 'TN461';
     end if;
     select t.id into v_team from public.teams t where t.tenant_id = v_tenant and lower(t.name) = lower(v_name)

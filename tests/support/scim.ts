@@ -44,11 +44,16 @@ export async function serveFunctions(dbUrl: string): Promise<ServedFunctions> {
 }
 
 /** A new SCIM token of the tenant (as create_scim_token makes one), returned once. */
-export async function scimToken(engine: EmbeddedEngine, tenantSlug: string, name = 'tests'): Promise<string> {
+export async function scimToken(
+	engine: EmbeddedEngine,
+	tenantSlug: string,
+	name = 'tests'
+): Promise<string> {
 	const { rows } = await engine.pglite.query<{ token: string }>(
 		`select t.token from public.tenants x, private.scim_new_token(x.id, $2, null) t where x.slug = $1`,
 		[tenantSlug, name]
 	);
-	if (!rows[0]) throw new Error(`No tenant ${tenantSlug} to make a SCIM token for (is the seed loaded?)`);
+	if (!rows[0])
+		throw new Error(`No tenant ${tenantSlug} to make a SCIM token for (is the seed loaded?)`);
 	return rows[0].token;
 }
