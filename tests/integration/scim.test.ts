@@ -10,7 +10,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import newman from 'newman';
+import newman, { type NewmanRunSummary } from 'newman';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servedEmbedded } from '../support/database';
 import { scimToken, serveFunctions, type ServedFunctions } from '../support/scim';
@@ -60,7 +60,7 @@ describe('the Entra ID SCIM validator collection, by newman', () => {
 
 		const token = await scimToken(engine, 'globex', 'newman');
 		const url = new URL(functions.url);
-		const summary = await new Promise<newman.NewmanRunSummary>((done, fail) =>
+		const summary = await new Promise<NewmanRunSummary>((done, fail) =>
 			newman.run(
 				{
 					collection: collection as never,
