@@ -14,6 +14,7 @@ import newman, { type NewmanRunSummary } from 'newman';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servedEmbedded } from '../support/database';
 import { scimToken, serveFunctions, type ServedFunctions } from '../support/scim';
+import { EVENT_CATALOGUE, EVENT_TYPES, parsePayload } from '../../src/lib/server/events/catalogue';
 import type { EmbeddedEngine } from '../../src/lib/server/platform/embedded';
 import type { WireServer } from '../../src/lib/server/platform/wire';
 
@@ -532,5 +533,29 @@ describe('in the product', () => {
 			[umbrella, userName]
 		);
 		expect(rows).toHaveLength(1);
+	});
+});
+
+describe('the events SCIM publishes', () => {
+	it("parse with their types' schemas, and every scim.* type was published by the calls above", async () => {
+		const events = await sql<{
+			type: string;
+			version: number;
+			subject_type: string;
+			payload: unknown;
+		}>(`select type, version, subject_type, payload from public.events where type like 'scim.%'`);
+		const problems = events.flatMap((e) => {
+			const parsed = parsePayload(e.type, e.payload);
+			const def = EVENT_CATALOGUE[e.type as keyof typeof EVENT_CATALOGUE];
+			return [
+				...(parsed.success ? [] : [`${e.type}: ${parsed.error}`]),
+				...(def && e.subject_type !== def.subject ? [`${e.type}: subject ${e.subject_type}`] : [])
+			];
+		});
+		expect(problems).toEqual([]);
+		const published = new Set(events.map((e) => e.type));
+		const scimTypes = EVENT_TYPES.filter((t) => EVENT_CATALOGUE[t].module === 'scim');
+		expect(scimTypes).toHaveLength(6);
+		expect(scimTypes.filter((t) => !published.has(t))).toEqual([]);
 	});
 });
