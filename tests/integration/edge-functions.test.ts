@@ -38,7 +38,7 @@ describe('edge functions in Deno, against the served embedded database', () => {
 		await engine.close();
 	});
 
-	it('passes every Deno test (stripe-webhook: forged, duplicate, out of order, unknown types)', async () => {
+	it('passes every Deno test (stripe-webhook: forged, duplicate, out of order, unknown types; scim: filter grammar, routes, wire format)', async () => {
 		const { code, output } = await denoTest(wire.url);
 		expect(output, output).toMatch(/ok \| \d+ passed \(\d+ steps?\) \| 0 failed/);
 		expect(code, output).toBe(0);

@@ -380,10 +380,12 @@ describe.each(engineFactories)('domain events on %s', (_name, factory) => {
 		});
 		expect(problems).toEqual([]);
 		const published = new Set(events.map((e) => e.type));
-		// Webhooks', integrations' and workflows' own events come from their dispatcher, inbound
-		// pipeline and engine (tests/integration/workflows.test.ts parses every workflow.* event it causes).
+		// Webhooks', integrations', workflows' and SCIM's own events come from their dispatcher,
+		// inbound pipeline, engine and edge function (tests/integration/workflows.test.ts and
+		// scim.test.ts parse every workflow.* and scim.* event they cause).
 		const owned = EVENT_TYPES.filter(
-			(type) => !['webhooks', 'integrations', 'workflows'].includes(EVENT_CATALOGUE[type].module)
+			(type) =>
+				!['webhooks', 'integrations', 'workflows', 'scim'].includes(EVENT_CATALOGUE[type].module)
 		);
 		expect(owned.filter((type) => !published.has(type))).toEqual([]);
 	});

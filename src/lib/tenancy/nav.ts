@@ -2,6 +2,7 @@ import type { Component } from 'svelte';
 import BellIcon from '@lucide/svelte/icons/bell';
 import CreditCardIcon from '@lucide/svelte/icons/credit-card';
 import FolderKanbanIcon from '@lucide/svelte/icons/folder-kanban';
+import IdCardIcon from '@lucide/svelte/icons/id-card';
 import GaugeIcon from '@lucide/svelte/icons/gauge';
 import KeyRoundIcon from '@lucide/svelte/icons/key-round';
 import LifeBuoyIcon from '@lucide/svelte/icons/life-buoy';
@@ -52,6 +53,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/settings/events'
 	| '/(app)/t/[slug]/settings/integrations'
 	| '/(app)/t/[slug]/settings/notifications'
+	| '/(app)/t/[slug]/settings/scim'
 	| '/(app)/t/[slug]/settings/secrets'
 	| '/(app)/t/[slug]/settings/webhooks'
 	| '/(app)/t/[slug]/workflows';
@@ -199,6 +201,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Organisation',
 		icon: ArchiveIcon,
 		anyOf: ['privacy.manage']
+	},
+	{
+		path: '/settings/scim',
+		route: '/(app)/t/[slug]/settings/scim',
+		label: 'SCIM',
+		group: 'Organisation',
+		icon: IdCardIcon,
+		anyOf: ['scim.manage']
 	},
 	{
 		path: '/settings',

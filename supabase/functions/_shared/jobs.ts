@@ -28,6 +28,7 @@ export const SYSTEM_JOBS = [
 	'notifications.security',
 	'notifications.slack',
 	'queue.work',
+	'scim.provision',
 	'secrets.rotate_key',
 	'secrets.seal_seeded',
 	'storage.sweep',

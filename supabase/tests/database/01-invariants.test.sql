@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(96);
+select plan(100);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -10,7 +10,8 @@ select tables_are('public', array[
   'integration_secrets', 'integration_types', 'integrations', 'invitation_teams', 'invitations',
   'invoice_lines', 'invoices', 'jobs', 'memberships', 'notification_kinds', 'notification_preferences',
   'notifications', 'payment_methods', 'payments', 'permissions', 'plan_limits', 'plans', 'platform_staff',
-  'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles', 'secret_data_keys',
+  'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles', 'scim_groups', 'scim_operations',
+  'scim_tokens', 'scim_users', 'secret_data_keys',
   'secret_versions', 'secrets', 'slack_channels', 'slack_workspaces', 'subscriptions', 'support_macros',
   'support_messages', 'support_tickets', 'system_settings', 'task_assignees', 'task_columns', 'task_comments',
   'task_label_links', 'task_labels', 'tasks', 'team_members', 'teams', 'tenant_domains',
@@ -114,6 +115,12 @@ select policies_are('public', 'task_labels', array['task_labels_delete_mfa', 'ta
 select policies_are('public', 'task_label_links', array['task_label_links_delete_mfa', 'task_label_links_delete_permitted', 'task_label_links_insert_mfa', 'task_label_links_insert_permitted', 'task_label_links_select_mfa', 'task_label_links_select_permitted']);
 select policies_are('public', 'task_comments', array['task_comments_delete_mfa', 'task_comments_delete_permitted', 'task_comments_insert_mfa', 'task_comments_insert_permitted', 'task_comments_select_mfa', 'task_comments_select_permitted', 'task_comments_update_author', 'task_comments_update_mfa']);
 
+-- SCIM (20261205000100_scim.sql): scim.manage reads; every write goes through the RPCs.
+select policies_are('public', 'scim_tokens', array['scim_tokens_select_mfa', 'scim_tokens_select_permitted']);
+select policies_are('public', 'scim_users', array['scim_users_select_mfa', 'scim_users_select_permitted']);
+select policies_are('public', 'scim_groups', array['scim_groups_select_mfa', 'scim_groups_select_permitted']);
+select policies_are('public', 'scim_operations', array['scim_operations_select_mfa', 'scim_operations_select_permitted']);
+
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
 select is(
@@ -210,6 +217,7 @@ select is(
         'change_member_role(uuid,uuid,uuid)',
         'create_api_key(uuid,text,text,text[],uuid,uuid,timestamp with time zone,integer)',
         'create_integration(uuid,text,text,jsonb,uuid,uuid)',
+        'create_scim_token(uuid,text)',
         'create_secret(uuid,uuid,text,text,text,text,uuid,uuid,uuid,uuid,text,text,jsonb)',
         'create_support_ticket(uuid,text,text,text,text,uuid)',
         'create_tenant(text,text,text,text)',
@@ -231,6 +239,7 @@ select is(
         'invite_member(uuid,text,uuid)',
         'invite_to_team(uuid[],text,uuid)',
         'leave_tenant(uuid)',
+        'map_scim_group(uuid,uuid)',
         'merge_support_ticket(uuid,uuid)',
         'move_task(uuid,uuid,text,text)',
         'move_task_column(uuid,integer)',
@@ -250,7 +259,9 @@ select is(
         'reveal_webhook_secret(uuid)',
         'revoke_api_key(uuid)',
         'revoke_invitation(uuid)',
+        'revoke_scim_token(uuid)',
         'rotate_api_key(uuid,text,integer)',
+        'rotate_scim_token(uuid)',
         'rotate_webhook_secret(uuid,uuid,uuid,uuid,text,text,integer)',
         'send_webhook_test(uuid)',
         'set_integration_secret(uuid,text,uuid)',
@@ -357,7 +368,9 @@ select is(
                            -- inbound events are the providers' log (a replay is an audit event); the caches are
                            -- copies of what the providers list
                            'integration_events', 'github_repos', 'slack_workspaces', 'slack_channels',
-                           'workflow_versions', 'workflow_runs', 'workflow_step_runs')),
+                           'workflow_versions', 'workflow_runs', 'workflow_step_runs',
+                           -- the SCIM operation log is the function's own log of requests (their writes are audited)
+                           'scim_operations')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c

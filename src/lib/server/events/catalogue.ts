@@ -23,6 +23,8 @@ const member = z.object({
 });
 
 const team = z.object({ name: z.string(), description: z.string() });
+const scimUser = z.object({ scim_user_id: id, user_name: z.string(), active: z.boolean() });
+const scimGroup = z.object({ scim_group_id: id, display_name: z.string(), team_id: id });
 const project = z.object({ slug: z.string(), name: z.string(), description: z.string() });
 const environment = z.object({
 	project_id: id,
@@ -603,6 +605,46 @@ export const EVENT_CATALOGUE = {
 			title: z.string(),
 			summary: z.string()
 		})
+	),
+	'scim.user_created': event(
+		'scim',
+		'scim_user',
+		'An identity provider provisioned a person through SCIM.',
+		scimUser
+	),
+	'scim.user_updated': event(
+		'scim',
+		'scim_user',
+		'An identity provider changed a SCIM User (attributes, or active).',
+		scimUser.extend({ previous: z.object({ user_name: z.string(), active: z.boolean() }) })
+	),
+	'scim.user_deleted': event(
+		'scim',
+		'scim_user',
+		'An identity provider deleted a SCIM User; its membership is removed.',
+		z.object({
+			scim_user_id: id,
+			user_name: z.string(),
+			user_id: id.nullable().meta({ description: 'The linked account, if there was one.' })
+		})
+	),
+	'scim.group_created': event(
+		'scim',
+		'scim_group',
+		'An identity provider created a SCIM Group (a team).',
+		scimGroup
+	),
+	'scim.group_updated': event(
+		'scim',
+		'scim_group',
+		"An identity provider changed a SCIM Group's name or members.",
+		scimGroup.extend({ members: z.number().int().nonnegative() })
+	),
+	'scim.group_deleted': event(
+		'scim',
+		'scim_group',
+		'An identity provider deleted a SCIM Group; its members leave the team.',
+		scimGroup
 	)
 } satisfies Record<string, EventDefinition>;
 

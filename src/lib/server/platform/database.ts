@@ -644,6 +644,65 @@ export interface Roles {
   updated_at: Generated<Timestamp>;
 }
 
+export interface ScimGroups {
+  created_at: Generated<Timestamp>;
+  display_name: string;
+  external_id: string | null;
+  id: Generated<string>;
+  resource: Json;
+  role_id: string | null;
+  synced_role_id: string | null;
+  synced_user_ids: Generated<string[]>;
+  team_id: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  version: Generated<number>;
+}
+
+export interface ScimOperations {
+  created_at: Generated<Timestamp>;
+  detail: string | null;
+  id: Generated<Int8>;
+  method: string;
+  path: string;
+  resource_id: string | null;
+  resource_type: string | null;
+  status: number;
+  tenant_id: string;
+  token_id: string | null;
+}
+
+export interface ScimTokens {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  id: Generated<string>;
+  /**
+   * Updated at most once a minute per token.
+   */
+  last_used_at: Timestamp | null;
+  name: string;
+  prefix: string;
+  revoked_at: Timestamp | null;
+  revoked_by: string | null;
+  rotated_from: string | null;
+  tenant_id: string;
+  token_hash: Buffer;
+}
+
+export interface ScimUsers {
+  active: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+  email: string | null;
+  external_id: string | null;
+  id: Generated<string>;
+  resource: Json;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  user_id: string | null;
+  user_name: string;
+  version: Generated<number>;
+}
+
 export interface SecretDataKeys {
   created_at: Generated<Timestamp>;
   id: string;
@@ -1170,6 +1229,10 @@ export interface DB {
   role_assignments: RoleAssignments;
   role_permissions: RolePermissions;
   roles: Roles;
+  scim_groups: ScimGroups;
+  scim_operations: ScimOperations;
+  scim_tokens: ScimTokens;
+  scim_users: ScimUsers;
   secret_data_keys: SecretDataKeys;
   secret_versions: SecretVersions;
   secrets: Secrets;

@@ -315,6 +315,22 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN432: { field: 'assignees', message: 'Only members of the organisation can be assigned.' },
 	TN433: { message: 'No such column, or you may not see it (tasks.read).' },
 	TN434: { field: 'priority', message: 'Choose a priority: none, low, medium, high or urgent.' },
+	TN460: {
+		message: 'The SCIM token is not valid for this organisation (revoked, or another one’s).'
+	},
+	TN461: { message: 'A SCIM resource with that userName or displayName already exists.' },
+	TN462: { message: 'No such SCIM user or group, or you may not manage SCIM here (scim.manage).' },
+	TN463: { message: 'The SCIM resource changed while it was being changed: try again.' },
+	TN464: {
+		message: 'A SCIM user needs a userName, a group a displayName (at most 320 and 100 characters).'
+	},
+	TN465: { field: 'name', message: 'Name the token in 1–80 characters.' },
+	TN466: { message: 'You may not manage SCIM provisioning here (scim.manage).' },
+	TN467: { message: 'No such SCIM token, or it is revoked already.' },
+	TN468: {
+		field: 'role',
+		message: 'Map the group to a role of this organisation, other than Owner.'
+	},
 	TN500: {
 		field: 'retentionDays',
 		message: 'Keep this data for a number of days within the range shown.'
