@@ -19,6 +19,7 @@ import {
 	type AiConfig
 } from '../../src/lib/server/ai/gateway';
 import { registerLocalEmbedder } from '../../src/lib/server/ai/local';
+import { EVENT_CATALOGUE, parsePayload } from '../../src/lib/server/events/catalogue';
 import { loadConfig } from '../../src/lib/server/platform/config';
 import type { DB } from '../../src/lib/server/platform/database';
 import type { Engine } from '../../src/lib/server/platform/engine';
@@ -62,6 +63,10 @@ function expectedCost(input: number, output: number, inMicro: number, outMicro: 
 	return `${tenths.slice(0, -10)}.${tenths.slice(-10)}`;
 }
 
+function unexpected(): never {
+	throw new Error('expected the call to be refused');
+}
+
 async function tnCode(promise: Promise<unknown>): Promise<string | undefined> {
 	try {
 		await promise;
@@ -100,13 +105,23 @@ beforeAll(async () => {
 		models[m.key] = m.id;
 	await as(OWNER, (trx) =>
 		sql`insert into public.tenant_model_providers (tenant_id, provider_id, access)
-			select ${ACME}, p.id, 'platform' from public.model_providers p where p.key in ('openai', 'anthropic')`.execute(
-			trx
-		)
+			select ${ACME}, p.id, 'platform' from public.model_providers p where p.key in ('openai', 'anthropic')
+			on conflict (tenant_id, provider_id) do nothing`.execute(trx)
 	);
 });
 
 afterAll(async () => {
+	// Every AI event this file caused fits its catalogue entry (subject and payload).
+	const events = await rows<{ type: string; subject_type: string; payload: unknown }>(
+		`select type, subject_type, payload from public.events where type like 'prompt%'`
+	);
+	expect(new Set(events.map((e) => e.type))).toEqual(
+		new Set(['prompt_run.failed', 'prompt_template.versioned'])
+	);
+	for (const e of events) {
+		expect(parsePayload(e.type, e.payload).success, `${e.type} payload`).toBe(true);
+		expect(e.subject_type).toBe(EVENT_CATALOGUE[e.type as keyof typeof EVENT_CATALOGUE].subject);
+	}
 	await openai?.close();
 	await anthropic?.close();
 	await dispose?.();
@@ -262,7 +277,7 @@ describe('chat through OpenAI', () => {
 				modelId: models['openai/gpt-4o-mini']!,
 				messages: [{ role: 'user', content: 'hi' }]
 			})
-		).catch((e: unknown) => e as AiError);
+		).then(unexpected, (e: unknown) => e as AiError);
 		openai.apiKey = 'sk-fake-openai';
 		expect(refused.code).toBe('invalid_api_key');
 		expect(openai.requests).toHaveLength(1);
@@ -276,7 +291,7 @@ describe('chat through OpenAI', () => {
 				modelId: models['openai/gpt-4o-mini']!,
 				messages: [{ role: 'user', content: 'hi' }]
 			})
-		).catch((e: unknown) => e as AiError);
+		).then(unexpected, (e: unknown) => e as AiError);
 		openai.rateLimit = { next: 0, retryAfterSeconds: 1 };
 		expect(error.message).toMatch(/asks to wait 60 s; try again later/);
 		expect(error.code).toBe('rate_limit_exceeded');
@@ -395,9 +410,8 @@ describe('refusals before any request', () => {
 
 	it('TN552 when the worst case would pass the monthly budget; the transaction stays usable', async () => {
 		await as(OWNER, (trx) =>
-			sql`insert into public.tenant_ai_settings (tenant_id, monthly_budget_usd) values (${ACME}, 1.00)`.execute(
-				trx
-			)
+			sql`insert into public.tenant_ai_settings (tenant_id, monthly_budget_usd) values (${ACME}, 1.00)
+				on conflict (tenant_id) do update set monthly_budget_usd = excluded.monthly_budget_usd`.execute(trx)
 		);
 		openai.requests.length = 0;
 		const outcome = await as(DEV, async (trx) => {
@@ -511,7 +525,7 @@ describe('a tenant’s own key and endpoint', () => {
 				modelId: model!.id,
 				messages: [{ role: 'user', content: 'mine' }]
 			})
-		).catch((e: unknown) => e as AiError);
+		).then(unexpected, (e: unknown) => e as AiError);
 		expect(refused.code).toBe('ssrf');
 		expect(refused.message).toMatch(/The endpoint is refused/);
 		expect(openai.requests).toHaveLength(0);
@@ -526,7 +540,7 @@ describe('prompt templates', () => {
 			const {
 				rows: [t]
 			} = await sql<{ id: string }>`insert into public.prompt_templates (tenant_id, key, name)
-				values (${ACME}, 'support.summarise', 'Summarise a ticket') returning id`.execute(trx);
+				values (${ACME}, 'test.summarise', 'Summarise a ticket') returning id`.execute(trx);
 			await sql`insert into public.prompt_template_versions (tenant_id, template_id, instructions, body, variables, model_id, max_tokens)
 				values (${ACME}, ${t!.id}, ${instructions}, ${'Ticket ({{priority}}):\n{{ticket}}'},
 				${JSON.stringify([
@@ -540,7 +554,7 @@ describe('prompt templates', () => {
 		const out = await as(DEV, (trx) =>
 			runPrompt(trx, config, {
 				tenantId: ACME,
-				templateKey: 'support.summarise',
+				templateKey: 'test.summarise',
 				variables: { ticket: hostile, priority: 'high' }
 			})
 		);
@@ -566,17 +580,17 @@ describe('prompt templates', () => {
 		const error = await as(DEV, (trx) =>
 			runPrompt(trx, config, {
 				tenantId: ACME,
-				templateKey: 'support.summarise',
+				templateKey: 'test.summarise',
 				variables: { ticket: 'x'.repeat(2001), priority: 'urgent', extra: 1 }
 			})
-		).catch((e: unknown) => e as TemplateVariablesError);
+		).then(unexpected, (e: unknown) => e as TemplateVariablesError);
 		expect(error).toBeInstanceOf(TemplateVariablesError);
 		expect(error.issues.ticket).toBe('ticket is at most 2000 characters.');
 		expect(error.issues.priority).toBe('priority is one of low, high.');
 		expect(openai.requests).toHaveLength(0);
 		const missing = await as(DEV, (trx) =>
 			runPrompt(trx, config, { tenantId: ACME, templateKey: 'no.such', variables: {} })
-		).catch((e: unknown) => e as AiError);
+		).then(unexpected, (e: unknown) => e as AiError);
 		expect(missing.code).toBe('no_template');
 	});
 });

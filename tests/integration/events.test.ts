@@ -380,10 +380,12 @@ describe.each(engineFactories)('domain events on %s', (_name, factory) => {
 		});
 		expect(problems).toEqual([]);
 		const published = new Set(events.map((e) => e.type));
-		// Webhooks', integrations' and workflows' own events come from their dispatcher, inbound
-		// pipeline and engine (tests/integration/workflows.test.ts parses every workflow.* event it causes).
+		// Webhooks', integrations', workflows' and AI's own events come from their dispatcher, inbound
+		// pipeline, engine and gateway (tests/integration/workflows.test.ts and ai-gateway.test.ts
+		// parse every event they cause).
 		const owned = EVENT_TYPES.filter(
-			(type) => !['webhooks', 'integrations', 'workflows'].includes(EVENT_CATALOGUE[type].module)
+			(type) =>
+				!['webhooks', 'integrations', 'workflows', 'ai'].includes(EVENT_CATALOGUE[type].module)
 		);
 		expect(owned.filter((type) => !published.has(type))).toEqual([]);
 	});

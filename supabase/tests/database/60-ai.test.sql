@@ -169,7 +169,7 @@ select is(tests.try_as('alice', format($$insert into public.prompt_templates (te
   tests.tenant_id('test-acme'))), 'error:TN556', 'TN556: a key is lower-case letters, digits, . _ -');
 select is(tests.try_as('gina', format($$insert into public.prompt_templates (tenant_id, key, name) values (%L, 'ops.x', 'x')$$,
   tests.tenant_id('test-globex'))), 'error:42501', 'a developer (ai.use) does not write templates');
-create temp table tpl on commit drop as select id from public.prompt_templates where key = 'support.summarise';
+create temp table tpl on commit drop as select id from public.prompt_templates where key = 'support.summarise' and tenant_id = tests.tenant_id('test-acme');
 grant select on tpl to authenticated;
 select is(tests.try_as('alice', format($$insert into public.prompt_template_versions (tenant_id, template_id, instructions, body, variables)
   values (%L, %L, 'Summarise {{ticket}}', 'x', '[]')$$, tests.tenant_id('test-acme'), (select id from tpl))), 'error:TN557',

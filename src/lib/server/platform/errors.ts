@@ -398,7 +398,11 @@ export const API_ERROR_MESSAGES = {
 	},
 	TN230: { status: 404, message: 'No such resource, or you may not see it.' },
 	TN231: { status: 415, message: 'Send the body as JSON (Content-Type: application/json).' },
-	TN232: { status: 500, message: 'Something went wrong on our side.' }
+	TN232: { status: 500, message: 'Something went wrong on our side.' },
+	TN562: {
+		status: 502,
+		message: 'The model provider did not give an answer: the detail says why.'
+	}
 } as const satisfies Record<string, { status: number; message: string }>;
 
 export type ApiErrorCode = keyof typeof API_ERROR_MESSAGES;

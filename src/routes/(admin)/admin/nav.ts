@@ -6,6 +6,7 @@ import ListTodoIcon from '@lucide/svelte/icons/list-todo';
 import LifeBuoyIcon from '@lucide/svelte/icons/life-buoy';
 import PackageIcon from '@lucide/svelte/icons/package';
 import RepeatIcon from '@lucide/svelte/icons/repeat';
+import SparklesIcon from '@lucide/svelte/icons/sparkles';
 import TrendingUpIcon from '@lucide/svelte/icons/trending-up';
 import UserCogIcon from '@lucide/svelte/icons/user-cog';
 import type { StaffRole } from '$lib/admin/schemas';
@@ -20,6 +21,13 @@ export const ADMIN_SECTIONS = [
 		label: 'Jobs',
 		group: 'Platform',
 		icon: ListTodoIcon,
+		needs: 'super_admin'
+	},
+	{
+		path: '/admin/ai',
+		label: 'AI models',
+		group: 'Platform',
+		icon: SparklesIcon,
 		needs: 'super_admin'
 	},
 	{
