@@ -74,3 +74,6 @@ from public.prompt_runs r
 where r.id::text like 'f5100000-%' and r.input_tokens + r.output_tokens > 0
   and r.created_at >= date_trunc('month', now() at time zone 'utc') at time zone 'utc'
 on conflict do nothing;
+
+-- The daily rollup sees them now, as 24_billing's did for its own events (a second load finds the same rows).
+select private.rollup_usage_daily((now() at time zone 'UTC')::date - 31, null);
