@@ -380,12 +380,14 @@ describe.each(engineFactories)('domain events on %s', (_name, factory) => {
 		});
 		expect(problems).toEqual([]);
 		const published = new Set(events.map((e) => e.type));
-		// Webhooks', integrations', workflows' and SCIM's own events come from their dispatcher,
-		// inbound pipeline, engine and edge function (tests/integration/workflows.test.ts and
-		// scim.test.ts parse every workflow.* and scim.* event they cause).
+		// Webhooks', integrations', workflows', SCIM's and AI's own events come from their dispatcher,
+		// inbound pipeline, engine, edge function and gateway (tests/integration/workflows.test.ts,
+		// scim.test.ts and ai-gateway.test.ts parse every event they cause).
 		const owned = EVENT_TYPES.filter(
 			(type) =>
-				!['webhooks', 'integrations', 'workflows', 'scim'].includes(EVENT_CATALOGUE[type].module)
+				!['webhooks', 'integrations', 'workflows', 'scim', 'ai'].includes(
+					EVENT_CATALOGUE[type].module
+				)
 		);
 		expect(owned.filter((type) => !published.has(type))).toEqual([]);
 	});

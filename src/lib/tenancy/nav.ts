@@ -8,6 +8,7 @@ import KeyRoundIcon from '@lucide/svelte/icons/key-round';
 import LifeBuoyIcon from '@lucide/svelte/icons/life-buoy';
 import LockKeyholeIcon from '@lucide/svelte/icons/lock-keyhole';
 import ActivityIcon from '@lucide/svelte/icons/activity';
+import SparklesIcon from '@lucide/svelte/icons/sparkles';
 import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
 import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
 import SettingsIcon from '@lucide/svelte/icons/settings';
@@ -44,6 +45,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/projects'
 	| '/(app)/t/[slug]/support'
 	| '/(app)/t/[slug]/tasks'
+	| '/(app)/t/[slug]/ai'
 	| '/(app)/t/[slug]/audit'
 	| '/(app)/t/[slug]/billing'
 	| '/(app)/t/[slug]/usage'
@@ -121,6 +123,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Workspace',
 		icon: SquareKanbanIcon,
 		anyOf: ['tasks.read']
+	},
+	{
+		path: '/ai',
+		route: '/(app)/t/[slug]/ai',
+		label: 'AI',
+		group: 'Workspace',
+		icon: SparklesIcon,
+		anyOf: ['ai.use']
 	},
 	{
 		path: '/audit',

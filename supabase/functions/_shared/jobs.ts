@@ -7,6 +7,7 @@
  */
 export const SYSTEM_JOBS = [
 	'db.seed',
+	'ai.gateway',
 	'api.idempotency_purge',
 	'api.meter',
 	'api_keys.meter',

@@ -1,21 +1,21 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(100);
+select plan(107);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
   'api_idempotency', 'api_keys', 'attachment_owners', 'attachments', 'audit_log_seals', 'audit_logs',
   'billing_accounts', 'data_classes', 'data_policies', 'environments', 'event_types', 'events', 'github_repos', 'impersonation_sessions', 'integration_events',
   'integration_secrets', 'integration_types', 'integrations', 'invitation_teams', 'invitations',
-  'invoice_lines', 'invoices', 'jobs', 'memberships', 'notification_kinds', 'notification_preferences',
+  'invoice_lines', 'invoices', 'jobs', 'llm_models', 'memberships', 'model_providers', 'notification_kinds', 'notification_preferences',
   'notifications', 'payment_methods', 'payments', 'permissions', 'plan_limits', 'plans', 'platform_staff',
-  'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles', 'scim_groups', 'scim_operations',
-  'scim_tokens', 'scim_users', 'secret_data_keys',
+  'profiles', 'projects', 'prompt_runs', 'prompt_template_versions', 'prompt_templates', 'role_assignments',
+  'role_permissions', 'roles', 'scim_groups', 'scim_operations', 'scim_tokens', 'scim_users', 'secret_data_keys',
   'secret_versions', 'secrets', 'slack_channels', 'slack_workspaces', 'subscriptions', 'support_macros',
   'support_messages', 'support_tickets', 'system_settings', 'task_assignees', 'task_columns', 'task_comments',
   'task_label_links', 'task_labels', 'tasks', 'team_members', 'teams', 'tenant_domains',
-  'tenant_notification_settings', 'tenants', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics',
+  'tenant_ai_settings', 'tenant_model_providers', 'tenant_notification_settings', 'tenants', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics',
   'user_preferences', 'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints',
   'workflow_approvals', 'workflow_runs', 'workflow_step_runs', 'workflow_versions', 'workflows'], 'the tables of schema public are the pinned list');
 
@@ -114,6 +114,15 @@ select policies_are('public', 'task_assignees', array['task_assignees_delete_mfa
 select policies_are('public', 'task_labels', array['task_labels_delete_mfa', 'task_labels_delete_permitted', 'task_labels_insert_mfa', 'task_labels_insert_permitted', 'task_labels_select_mfa', 'task_labels_select_permitted', 'task_labels_update_mfa', 'task_labels_update_permitted']);
 select policies_are('public', 'task_label_links', array['task_label_links_delete_mfa', 'task_label_links_delete_permitted', 'task_label_links_insert_mfa', 'task_label_links_insert_permitted', 'task_label_links_select_mfa', 'task_label_links_select_permitted']);
 select policies_are('public', 'task_comments', array['task_comments_delete_mfa', 'task_comments_delete_permitted', 'task_comments_insert_mfa', 'task_comments_insert_permitted', 'task_comments_select_mfa', 'task_comments_select_permitted', 'task_comments_update_author', 'task_comments_update_mfa']);
+-- AI (20261205000500_ai.sql): the registry read by everyone signed in, written by super_admin staff; a tenant's
+-- access, settings and templates read with ai.use, written with ai.manage; runs written by no API role.
+select policies_are('public', 'model_providers', array['model_providers_delete_staff', 'model_providers_insert_staff', 'model_providers_select_authenticated', 'model_providers_select_staff', 'model_providers_update_staff']);
+select policies_are('public', 'llm_models', array['llm_models_delete_staff', 'llm_models_insert_staff', 'llm_models_select_authenticated', 'llm_models_select_staff', 'llm_models_update_staff']);
+select policies_are('public', 'tenant_model_providers', array['tenant_model_providers_delete_mfa', 'tenant_model_providers_delete_permitted', 'tenant_model_providers_insert_mfa', 'tenant_model_providers_insert_permitted', 'tenant_model_providers_select_mfa', 'tenant_model_providers_select_permitted', 'tenant_model_providers_update_mfa', 'tenant_model_providers_update_permitted']);
+select policies_are('public', 'tenant_ai_settings', array['tenant_ai_settings_insert_mfa', 'tenant_ai_settings_insert_permitted', 'tenant_ai_settings_select_mfa', 'tenant_ai_settings_select_permitted', 'tenant_ai_settings_update_mfa', 'tenant_ai_settings_update_permitted']);
+select policies_are('public', 'prompt_templates', array['prompt_templates_delete_mfa', 'prompt_templates_delete_permitted', 'prompt_templates_insert_mfa', 'prompt_templates_insert_permitted', 'prompt_templates_select_mfa', 'prompt_templates_select_permitted', 'prompt_templates_update_mfa', 'prompt_templates_update_permitted']);
+select policies_are('public', 'prompt_template_versions', array['prompt_template_versions_insert_mfa', 'prompt_template_versions_insert_permitted', 'prompt_template_versions_select_mfa', 'prompt_template_versions_select_permitted']);
+select policies_are('public', 'prompt_runs', array['prompt_runs_select_mfa', 'prompt_runs_select_permitted']);
 
 -- SCIM (20261205000100_scim.sql): scim.manage reads; every write goes through the RPCs.
 select policies_are('public', 'scim_tokens', array['scim_tokens_select_mfa', 'scim_tokens_select_permitted']);
@@ -205,6 +214,8 @@ select is(
         'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
         'admin_job_queues()',
         'admin_jobs(text)',
+        'ai_prepare_call(uuid,uuid,bigint,bigint)',
+        'ai_spend(uuid)',
         'api_key_grantable_permissions(uuid,uuid)',
         'approve_tenant(uuid)',
         'archive_tenant(uuid,text)',
@@ -370,7 +381,9 @@ select is(
                            'integration_events', 'github_repos', 'slack_workspaces', 'slack_channels',
                            'workflow_versions', 'workflow_runs', 'workflow_step_runs',
                            -- the SCIM operation log is the function's own log of requests (their writes are audited)
-                           'scim_operations')),
+                           'scim_operations',
+                           -- prompt runs are the AI gateway's own log, written only by private.record_model_call
+                           'prompt_runs')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c

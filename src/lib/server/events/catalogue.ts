@@ -645,6 +645,24 @@ export const EVENT_CATALOGUE = {
 		'scim_group',
 		'An identity provider deleted a SCIM Group; its members leave the team.',
 		scimGroup
+	),
+	'prompt_template.versioned': event(
+		'ai',
+		'prompt_template',
+		'A prompt template got a new version (its first included).',
+		z.object({ template_id: id, version: z.number().int().min(1), version_id: id })
+	),
+	'prompt_run.failed': event(
+		'ai',
+		'prompt_run',
+		'A model call failed (the provider refused or could not be reached).',
+		z.object({
+			run_id: id,
+			operation: z.enum(['chat', 'embedding', 'template']),
+			model: z.string().meta({ description: 'provider/model, e.g. openai/gpt-4o-mini.' }),
+			template_id: id.nullable(),
+			error: z.string()
+		})
 	)
 } satisfies Record<string, EventDefinition>;
 

@@ -100,6 +100,35 @@ const schema = z
 		 * every private range. Only tests and the local demo turn it on (docs/webhooks.md).
 		 */
 		WEBHOOK_ALLOW_LOOPBACK: booleanFlag.default(false),
+		/**
+		 * The platform's keys for the model providers a tenant uses with platform access
+		 * (docs/ai.md); unset: platform access to that provider fails with a sentence. A tenant's
+		 * own key is an owned secret instead.
+		 */
+		AI_OPENAI_API_KEY: z.string().min(1).optional(),
+		AI_ANTHROPIC_API_KEY: z.string().min(1).optional(),
+		AI_DEEPSEEK_API_KEY: z.string().min(1).optional(),
+		/** How long the AI gateway waits for a provider's answer (each attempt). */
+		AI_REQUEST_TIMEOUT_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(100, { error: 'expected at least 100 milliseconds' })
+			.max(600_000, { error: 'expected at most 600000 milliseconds' })
+			.default(60_000),
+		/** Retries of a call answered 429 or 5xx (or not answered), with backoff. */
+		AI_MAX_RETRIES: z.coerce
+			.number({ error: 'expected a number of retries' })
+			.int()
+			.min(0, { error: 'expected 0 or more retries' })
+			.max(10, { error: 'expected at most 10 retries' })
+			.default(3),
+		/** The first retry's wait when the provider names none (doubling, with jitter). */
+		AI_RETRY_BASE_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 or more milliseconds' })
+			.max(60_000, { error: 'expected at most 60000 milliseconds' })
+			.default(500),
 		PUBLIC_URL: publicUrl.optional(),
 		/** The earlier name of PUBLIC_URL, still read. */
 		PUBLIC_APP_URL: publicUrl.optional(),

@@ -433,6 +433,21 @@ export interface Jobs {
   updated_at: Generated<Timestamp>;
 }
 
+export interface LlmModels {
+  active: Generated<boolean>;
+  context_tokens: number;
+  created_at: Generated<Timestamp>;
+  dimensions: number | null;
+  id: Generated<string>;
+  input_usd_per_mtok: Generated<Numeric>;
+  key: string;
+  kind: string;
+  name: string;
+  output_usd_per_mtok: Generated<Numeric>;
+  provider_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Memberships {
   created_at: Generated<Timestamp>;
   id: Generated<string>;
@@ -442,6 +457,18 @@ export interface Memberships {
   tenant_id: string;
   updated_at: Generated<Timestamp>;
   user_id: string;
+}
+
+export interface ModelProviders {
+  active: Generated<boolean>;
+  api_style: string;
+  base_url: string | null;
+  created_at: Generated<Timestamp>;
+  description: Generated<string>;
+  id: Generated<string>;
+  key: string;
+  name: string;
+  updated_at: Generated<Timestamp>;
 }
 
 export interface NotificationKinds {
@@ -609,6 +636,57 @@ export interface Projects {
   slug: string;
   tenant_id: string;
   updated_at: Generated<Timestamp>;
+}
+
+export interface PromptRuns {
+  cost_usd: Numeric;
+  created_at: Generated<Timestamp>;
+  created_by: string | null;
+  error: string | null;
+  finish_reason: string | null;
+  id: Generated<string>;
+  input_tokens: Generated<number>;
+  input_usd_per_mtok: Numeric;
+  latency_ms: number;
+  metered: Generated<boolean>;
+  model_id: string | null;
+  model_key: string;
+  operation: string;
+  output_tokens: Generated<number>;
+  output_usd_per_mtok: Numeric;
+  provider_key: string;
+  status: string;
+  template_id: string | null;
+  template_version: number | null;
+  tenant_id: string;
+}
+
+export interface PromptTemplates {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  description: Generated<string>;
+  id: Generated<string>;
+  key: string;
+  latest_version: Generated<number>;
+  name: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface PromptTemplateVersions {
+  body: string;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  id: Generated<string>;
+  instructions: string;
+  max_tokens: number | null;
+  model_id: string | null;
+  note: Generated<string>;
+  temperature: Numeric | null;
+  template_id: string;
+  tenant_id: string;
+  variables: Generated<Json>;
+  version: number;
 }
 
 export interface RoleAssignments {
@@ -938,6 +1016,13 @@ export interface Teams {
   updated_at: Generated<Timestamp>;
 }
 
+export interface TenantAiSettings {
+  monthly_budget_usd: Numeric | null;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  updated_by: Generated<string | null>;
+}
+
 export interface TenantDomains {
   created_at: Generated<Timestamp>;
   created_by: Generated<string | null>;
@@ -948,6 +1033,19 @@ export interface TenantDomains {
   tenant_id: string;
   verification_token: Generated<string>;
   verified_at: Timestamp | null;
+}
+
+export interface TenantModelProviders {
+  access: string;
+  base_url: string | null;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  enabled: Generated<boolean>;
+  id: Generated<string>;
+  provider_id: string;
+  secret_id: string | null;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
 }
 
 export interface TenantNotificationSettings {
@@ -1214,7 +1312,9 @@ export interface DB {
   invoice_lines: InvoiceLines;
   invoices: Invoices;
   jobs: Jobs;
+  llm_models: LlmModels;
   memberships: Memberships;
+  model_providers: ModelProviders;
   notification_kinds: NotificationKinds;
   notification_preferences: NotificationPreferences;
   notifications: Notifications;
@@ -1226,6 +1326,9 @@ export interface DB {
   platform_staff: PlatformStaff;
   profiles: Profiles;
   projects: Projects;
+  prompt_runs: PromptRuns;
+  prompt_template_versions: PromptTemplateVersions;
+  prompt_templates: PromptTemplates;
   role_assignments: RoleAssignments;
   role_permissions: RolePermissions;
   roles: Roles;
@@ -1251,7 +1354,9 @@ export interface DB {
   tasks: Tasks;
   team_members: TeamMembers;
   teams: Teams;
+  tenant_ai_settings: TenantAiSettings;
   tenant_domains: TenantDomains;
+  tenant_model_providers: TenantModelProviders;
   tenant_notification_settings: TenantNotificationSettings;
   tenants: Tenants;
   usage_counters: UsageCounters;

@@ -352,6 +352,49 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN509: { message: 'This view-as session has ended: start a new one from the console.' },
 	TN510: { field: 'dataClass', message: 'This kind of data has one platform-wide rule.' },
 	TN511: { message: 'A governance job is a retention run or a maintenance run.' },
+	TN550: { field: 'model', message: 'That model is not offered now: choose another.' },
+	TN551: {
+		field: 'model',
+		message:
+			'This organisation has no access to that model’s provider (or its key is missing): set it up under AI → Providers.'
+	},
+	TN552: {
+		message:
+			'This call could pass the organisation’s monthly AI budget: raise the budget or ask for fewer tokens.',
+		quota: true
+	},
+	TN553: {
+		message:
+			'This call could pass the plan’s AI tokens for this month: upgrade the plan or wait for next month.',
+		quota: true
+	},
+	TN554: {
+		message: 'Using AI needs the “Use AI features” permission (ai.use) in this organisation.'
+	},
+	TN555: {
+		field: 'access',
+		message:
+			'Platform access uses the platform’s endpoint and key; an OpenAI-compatible endpoint needs your own URL and key.'
+	},
+	TN556: {
+		field: 'key',
+		message:
+			'Give the template a key of 2–64 lower-case letters, digits, . _ - that no other template has.'
+	},
+	TN557: {
+		field: 'instructions',
+		message: 'Instructions take no {{placeholders}}: put variables in the message.'
+	},
+	TN558: {
+		field: 'variables',
+		message: 'Declare every {{placeholder}} as a variable, each with a name and a type.'
+	},
+	TN559: { field: 'name', message: 'Name the template in 1–100 characters.' },
+	TN560: { field: 'budget', message: 'A budget is zero or more US dollars.' },
+	TN561: {
+		message:
+			'An embedding model has a vector size, a chat model none; a key is the provider’s model name.'
+	},
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },
@@ -403,6 +446,10 @@ export const API_ERROR_MESSAGES = {
 	TN234: {
 		status: 415,
 		message: 'Send the file as multipart/form-data (Content-Type: multipart/form-data).'
+	},
+	TN562: {
+		status: 502,
+		message: 'The model provider did not give an answer: the detail says why.'
 	}
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -8,6 +8,7 @@ import PackageIcon from '@lucide/svelte/icons/package';
 import RepeatIcon from '@lucide/svelte/icons/repeat';
 import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
 import SettingsIcon from '@lucide/svelte/icons/settings';
+import SparklesIcon from '@lucide/svelte/icons/sparkles';
 import TrendingUpIcon from '@lucide/svelte/icons/trending-up';
 import UserCogIcon from '@lucide/svelte/icons/user-cog';
 import type { StaffRole } from '$lib/admin/schemas';
@@ -36,6 +37,13 @@ export const ADMIN_SECTIONS = [
 		label: 'Jobs',
 		group: 'Platform',
 		icon: ListTodoIcon,
+		needs: 'super_admin'
+	},
+	{
+		path: '/admin/ai',
+		label: 'AI models',
+		group: 'Platform',
+		icon: SparklesIcon,
 		needs: 'super_admin'
 	},
 	{

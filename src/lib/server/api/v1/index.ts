@@ -4,6 +4,7 @@
  */
 import type { RequestHandler } from '@sveltejs/kit';
 import type { Endpoint, Method } from '../endpoint';
+import * as ai from './ai';
 import * as apiKeys from './api-keys';
 import * as audit from './audit';
 import * as billing from './billing';
@@ -113,7 +114,14 @@ export const ENDPOINTS: Endpoint[] = [
 	workflows.startWorkflowRunEndpoint,
 	workflows.getWorkflowRunEndpoint,
 	workflows.cancelWorkflowRunEndpoint,
-	workflows.decideWorkflowApprovalEndpoint
+	workflows.decideWorkflowApprovalEndpoint,
+	ai.listAiModels,
+	ai.getAiSpend,
+	ai.listPromptRuns,
+	ai.listPromptTemplates,
+	ai.createPromptTemplate,
+	ai.addPromptTemplateVersion,
+	ai.runPromptTemplate
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
