@@ -26,6 +26,7 @@ export const SYSTEM_JOBS = [
 	'queue.work',
 	'secrets.rotate_key',
 	'secrets.seal_seeded',
+	'sso.signin',
 	'storage.sweep',
 	'stripe.webhook',
 	'usage.rollup',
