@@ -304,7 +304,8 @@ grant update (enforce_sso, break_glass_user_ids) on public.sso_settings to authe
 grant select, delete on public.user_identities to authenticated, service_role;
 
 revoke all on private.sso_requests, private.sso_assertions from anon, authenticated, service_role;
-grant select, insert, delete on private.sso_requests to service_role;
+-- update: the ACS locks the request it answers (select … for update) while it checks the response.
+grant select, insert, delete, update (expires_at) on private.sso_requests to service_role;
 grant select, insert, delete on private.sso_assertions to service_role;
 
 -- ---------------------------------------------------------------------------------------------

@@ -100,6 +100,12 @@ const schema = z
 		 * every private range. Only tests and the local demo turn it on (docs/webhooks.md).
 		 */
 		WEBHOOK_ALLOW_LOOPBACK: booleanFlag.default(false),
+		/**
+		 * Lets SSO providers' metadata URLs, OIDC issuers and SAML SSO URLs be loopback hosts over
+		 * plain http (the tests' identity providers). Off by default: https and the SSRF guard
+		 * (docs/sso.md).
+		 */
+		SSO_ALLOW_LOOPBACK: booleanFlag.default(false),
 		PUBLIC_URL: publicUrl.optional(),
 		/** The earlier name of PUBLIC_URL, still read. */
 		PUBLIC_APP_URL: publicUrl.optional(),
