@@ -6,6 +6,9 @@ const config = {
 	preprocess: vitePreprocess(),
 	kit: {
 		adapter: adapter(),
+		// The Origin check is hooks.server.ts's (refuseCrossOrigin), for every content type and
+		// method; it lets the identity provider's page post to the SAML ACS, which this one cannot.
+		csrf: { trustedOrigins: ['*'] },
 		// SvelteKit adds nonces or hashes for its own inline scripts; nothing else may run.
 		csp: {
 			mode: 'auto',

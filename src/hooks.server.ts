@@ -59,10 +59,17 @@ const applyPreferences: Handle = async ({ event, resolve }) => {
  * only) covers form submissions; this one covers every content type, endpoints, and `npm run dev`.
  */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+/** The SAML ACS is posted by the identity provider's page, from its origin (docs/sso.md). */
+const IDP_POSTED = /^\/auth\/sso\/[0-9a-f-]{36}\/acs$/;
 
 const refuseCrossOrigin: Handle = async ({ event, resolve }) => {
 	const origin = event.request.headers.get('origin');
-	if (!SAFE_METHODS.has(event.request.method) && origin !== null && origin !== event.url.origin) {
+	if (
+		!SAFE_METHODS.has(event.request.method) &&
+		origin !== null &&
+		origin !== event.url.origin &&
+		!IDP_POSTED.test(event.url.pathname)
+	) {
 		return new Response(`Cross-site ${event.request.method} requests are forbidden`, {
 			status: 403,
 			headers: { 'content-type': 'text/plain; charset=utf-8' }

@@ -71,7 +71,8 @@ export async function startOidcProvider(options: { redirectUris: string[] }): Pr
 		},
 		features: { devInteractions: { enabled: false } },
 		interactions: {
-			url: (_ctx: KoaContextWithOIDC, interaction) => `/interaction/${interaction.uid}`
+			url: (_ctx: KoaContextWithOIDC, interaction: { uid: string }) =>
+				`/interaction/${interaction.uid}`
 		},
 		async findAccount(_ctx, sub) {
 			const user = users.get(sub) ?? op.nextUser;
