@@ -6,10 +6,6 @@ const config = {
 	preprocess: vitePreprocess(),
 	kit: {
 		adapter: adapter(),
-		// The Origin check is hooks.server.ts's (refuseCrossOrigin): SvelteKit's form check as it is,
-		// plus every other content type, and the one exemption this cannot make — the SAML ACS,
-		// posted by the identity provider's page.
-		csrf: { trustedOrigins: ['*'] },
 		// SvelteKit adds nonces or hashes for its own inline scripts; nothing else may run.
 		csp: {
 			mode: 'auto',
