@@ -67,7 +67,8 @@ const applyPreferences: Handle = async ({ event, resolve }) => {
  * production and in `npm run dev`. A form submission (the content types an HTML form can send)
  * that names no origin is refused too, as SvelteKit's own check did (svelte.config.js turns that
  * one off) — except under /api/v1, whose callers are REST clients uploading files: a cookie there
- * also needs the Tenantry-Tenant header, which no cross-site form can send.
+ * also needs the Tenantry-Tenant header, which no cross-site form can send. The SAML ACS takes the
+ * identity provider's cross-site post (decision 0012).
  */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const FORM_TYPES = new Set([
@@ -76,12 +77,19 @@ const FORM_TYPES = new Set([
 	'text/plain'
 ]);
 
+/**
+ * The SAML ACS is posted by the identity provider's page, from its origin (docs/sso.md): the
+ * signed assertion and the InResponseTo of a request we sent are its protection, not the origin.
+ */
+const IDP_POSTED = /^\/auth\/sso\/[0-9a-f-]{36}\/acs$/;
+
 function isForm(request: Request): boolean {
 	const type = request.headers.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
 	return type !== undefined && FORM_TYPES.has(type);
 }
 
 const refuseCrossOrigin: Handle = async ({ event, resolve }) => {
+	if (IDP_POSTED.test(event.url.pathname)) return resolve(event);
 	const origin = event.request.headers.get('origin');
 	const form = isForm(event.request);
 	const unnamed = origin === null && form && !event.url.pathname.startsWith('/api/v1/');

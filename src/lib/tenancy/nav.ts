@@ -57,6 +57,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/settings/notifications'
 	| '/(app)/t/[slug]/settings/scim'
 	| '/(app)/t/[slug]/settings/secrets'
+	| '/(app)/t/[slug]/settings/sso'
 	| '/(app)/t/[slug]/settings/webhooks'
 	| '/(app)/t/[slug]/workflows';
 
@@ -171,6 +172,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Organisation',
 		icon: LockKeyholeIcon,
 		anyOf: ['secrets.read', 'secrets.manage']
+	},
+	{
+		path: '/settings/sso',
+		route: '/(app)/t/[slug]/settings/sso',
+		label: 'Single sign-on',
+		group: 'Organisation',
+		icon: ShieldCheckIcon,
+		anyOf: ['sso.manage']
 	},
 	{
 		path: '/settings/events',

@@ -32,6 +32,7 @@ export const SYSTEM_JOBS = [
 	'scim.provision',
 	'secrets.rotate_key',
 	'secrets.seal_seeded',
+	'sso.signin',
 	'storage.sweep',
 	'stripe.webhook',
 	'usage.rollup',

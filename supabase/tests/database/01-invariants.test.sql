@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(107);
+select plan(111);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -11,12 +11,14 @@ select tables_are('public', array[
   'invoice_lines', 'invoices', 'jobs', 'llm_models', 'memberships', 'model_providers', 'notification_kinds', 'notification_preferences',
   'notifications', 'payment_methods', 'payments', 'permissions', 'plan_limits', 'plans', 'platform_staff',
   'profiles', 'projects', 'prompt_runs', 'prompt_template_versions', 'prompt_templates', 'role_assignments',
-  'role_permissions', 'roles', 'scim_groups', 'scim_operations', 'scim_tokens', 'scim_users', 'secret_data_keys',
-  'secret_versions', 'secrets', 'slack_channels', 'slack_workspaces', 'subscriptions', 'support_macros',
-  'support_messages', 'support_tickets', 'system_settings', 'task_assignees', 'task_columns', 'task_comments',
-  'task_label_links', 'task_labels', 'tasks', 'team_members', 'teams', 'tenant_domains',
-  'tenant_ai_settings', 'tenant_model_providers', 'tenant_notification_settings', 'tenants', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics',
-  'user_preferences', 'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints',
+  'role_permissions', 'roles', 'scim_groups', 'scim_operations', 'scim_tokens', 'scim_users',
+  'secret_data_keys', 'secret_versions', 'secrets', 'slack_channels', 'slack_workspaces', 'sso_domains',
+  'sso_providers', 'sso_settings', 'subscriptions', 'support_macros', 'support_messages', 'support_tickets',
+  'system_settings', 'task_assignees', 'task_columns', 'task_comments', 'task_label_links', 'task_labels',
+  'tasks', 'team_members', 'teams', 'tenant_ai_settings', 'tenant_domains', 'tenant_model_providers',
+  'tenant_notification_settings', 'tenants', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics',
+  'user_identities', 'user_preferences', 'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets',
+  'webhook_endpoints',
   'workflow_approvals', 'workflow_runs', 'workflow_step_runs', 'workflow_versions', 'workflows'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
@@ -113,6 +115,10 @@ select policies_are('public', 'tasks', array['tasks_delete_mfa', 'tasks_delete_p
 select policies_are('public', 'task_assignees', array['task_assignees_delete_mfa', 'task_assignees_delete_permitted', 'task_assignees_insert_mfa', 'task_assignees_insert_permitted', 'task_assignees_select_mfa', 'task_assignees_select_permitted']);
 select policies_are('public', 'task_labels', array['task_labels_delete_mfa', 'task_labels_delete_permitted', 'task_labels_insert_mfa', 'task_labels_insert_permitted', 'task_labels_select_mfa', 'task_labels_select_permitted', 'task_labels_update_mfa', 'task_labels_update_permitted']);
 select policies_are('public', 'task_label_links', array['task_label_links_delete_mfa', 'task_label_links_delete_permitted', 'task_label_links_insert_mfa', 'task_label_links_insert_permitted', 'task_label_links_select_mfa', 'task_label_links_select_permitted']);
+select policies_are('public', 'sso_domains', array['sso_domains_delete_mfa', 'sso_domains_delete_permitted', 'sso_domains_insert_mfa', 'sso_domains_insert_permitted', 'sso_domains_select_mfa', 'sso_domains_select_permitted', 'sso_domains_update_mfa', 'sso_domains_update_permitted']);
+select policies_are('public', 'sso_providers', array['sso_providers_delete_mfa', 'sso_providers_delete_permitted', 'sso_providers_insert_mfa', 'sso_providers_insert_permitted', 'sso_providers_select_mfa', 'sso_providers_select_permitted', 'sso_providers_update_mfa', 'sso_providers_update_permitted']);
+select policies_are('public', 'sso_settings', array['sso_settings_insert_mfa', 'sso_settings_insert_permitted', 'sso_settings_select_mfa', 'sso_settings_select_permitted', 'sso_settings_update_mfa', 'sso_settings_update_permitted']);
+select policies_are('public', 'user_identities', array['user_identities_delete_mfa', 'user_identities_delete_permitted', 'user_identities_select_mfa', 'user_identities_select_permitted', 'user_identities_select_self']);
 select policies_are('public', 'task_comments', array['task_comments_delete_mfa', 'task_comments_delete_permitted', 'task_comments_insert_mfa', 'task_comments_insert_permitted', 'task_comments_select_mfa', 'task_comments_select_permitted', 'task_comments_update_author', 'task_comments_update_mfa']);
 -- AI (20261205000500_ai.sql): the registry read by everyone signed in, written by super_admin staff; a tenant's
 -- access, settings and templates read with ai.use, written with ai.manage; runs written by no API role.

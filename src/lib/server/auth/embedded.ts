@@ -249,6 +249,36 @@ export class EmbeddedAuth implements AuthProvider {
 	}
 
 	/** Why this address may not try this account now, or null (see WINDOW_MINUTES). */
+	async signInWithIdentity(
+		userId: string,
+		options: { aal: Aal; method: 'sso/saml' | 'sso/oidc'; device?: DeviceInfo }
+	): Promise<AuthSession> {
+		const device = options.device ?? {};
+		const ip = validIp(device.ip) ?? '';
+		return this.run(async (trx) => {
+			const user = (
+				await sql<{ id: string; banned: boolean }>`
+					select u.id, coalesce(u.banned_until > now(), false) as banned
+					  from auth.users u where u.id = ${userId} and u.deleted_at is null for update`.execute(trx)
+			).rows[0];
+			if (!user || user.banned) return fail('invalid_credentials');
+			await sql`update auth.users set last_sign_in_at = now(), updated_at = now()
+			          where id = ${user.id}`.execute(trx);
+			const sessionId = (
+				await sql<{ id: string }>`
+					insert into auth.sessions (id, user_id, created_at, updated_at, refreshed_at, aal, not_after,
+					                           user_agent, ip, tag)
+					values (gen_random_uuid(), ${user.id}, now(), now(), now(), ${options.aal}::auth.aal_level,
+					        now() + make_interval(days => ${SESSION_DAYS}),
+					        ${device.userAgent?.slice(0, 512) ?? null}, ${ip || null}::inet,
+					        ${device.name?.trim().slice(0, 100) || null})
+					returning id`.execute(trx)
+			).rows[0]!.id;
+			await this.addAmr(trx, sessionId, options.method);
+			return this.issue(trx, sessionId, null);
+		});
+	}
+
 	private async throttled(trx: Trx, email: string, ip: string): Promise<CommitThenThrow | null> {
 		const rows = (
 			await sql<{ scope: string; wait_ms: number; familiar: boolean }>`

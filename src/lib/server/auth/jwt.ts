@@ -9,7 +9,8 @@ import { AuthError } from './errors';
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;
 
 export type Aal = 'aal1' | 'aal2';
-export type AmrMethod = 'password' | 'totp' | 'recovery';
+/** `sso/saml` and `sso/oidc` as Supabase Auth names single sign-on (docs/sso.md). */
+export type AmrMethod = 'password' | 'totp' | 'recovery' | 'sso/saml' | 'sso/oidc';
 
 export const accessClaimsSchema = z.object({
 	iss: z.string(),

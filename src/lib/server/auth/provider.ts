@@ -174,4 +174,13 @@ export interface AuthProvider {
 	unenrolTotp(claims: AccessClaims, factorId: string): Promise<void>;
 	/** Validates an access token: signature, issuer, audience, expiry and every claim's shape. */
 	verifyAccessToken(jwt: string): Promise<AccessClaims>;
+	/**
+	 * A session for an account the SSO module has just vouched for (src/lib/server/sso: the IdP's
+	 * answer checked, the account resolved in SQL). Embedded only: with Supabase Auth, Supabase's
+	 * own SAML SSO signs people in (docs/sso.md).
+	 */
+	signInWithIdentity?(
+		userId: string,
+		options: { aal: Aal; method: 'sso/saml' | 'sso/oidc'; device?: DeviceInfo }
+	): Promise<AuthSession>;
 }

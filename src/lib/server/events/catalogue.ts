@@ -663,6 +663,18 @@ export const EVENT_CATALOGUE = {
 			template_id: id.nullable(),
 			error: z.string()
 		})
+	),
+	'sso.signed_in': event(
+		'sso',
+		'sso_provider',
+		"Someone signed in through the organisation's identity provider.",
+		z.object({ provider_id: id, user_id: id, identity_id: id })
+	),
+	'sso.identity_linked': event(
+		'sso',
+		'sso_provider',
+		"An identity at the organisation's identity provider was linked to an account.",
+		z.object({ provider_id: id, user_id: id, identity_id: id })
 	)
 } satisfies Record<string, EventDefinition>;
 

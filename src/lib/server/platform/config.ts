@@ -129,6 +129,12 @@ const schema = z
 			.min(0, { error: 'expected 0 or more milliseconds' })
 			.max(60_000, { error: 'expected at most 60000 milliseconds' })
 			.default(500),
+		/**
+		 * Lets SSO providers' metadata URLs, OIDC issuers and SAML SSO URLs be loopback hosts over
+		 * plain http (the tests' identity providers). Off by default: https and the SSRF guard
+		 * (docs/sso.md).
+		 */
+		SSO_ALLOW_LOOPBACK: booleanFlag.default(false),
 		PUBLIC_URL: publicUrl.optional(),
 		/** The earlier name of PUBLIC_URL, still read. */
 		PUBLIC_APP_URL: publicUrl.optional(),

@@ -843,6 +843,49 @@ export interface SlackWorkspaces {
   url: string | null;
 }
 
+export interface SsoDomains {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  domain_id: string;
+  provider_id: string;
+  tenant_id: string;
+}
+
+export interface SsoProviders {
+  allow_idp_initiated: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  email_attribute: Generated<string>;
+  enabled: Generated<boolean>;
+  group_roles: Generated<Json>;
+  groups_attribute: Generated<string>;
+  id: Generated<string>;
+  idp_certificates: Generated<string[]>;
+  idp_entity_id: string | null;
+  idp_sso_url: string | null;
+  jit_enabled: Generated<boolean>;
+  kind: string;
+  metadata_url: string | null;
+  mfa_contexts: Generated<string[]>;
+  name: string;
+  name_attribute: Generated<string>;
+  oidc_client_id: string | null;
+  oidc_issuer: string | null;
+  role_id: string | null;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface SsoSettings {
+  break_glass_user_ids: Generated<string[]>;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  enforce_sso: Generated<boolean>;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  updated_by: Generated<string | null>;
+}
+
 export interface Subscriptions {
   billing_interval: Generated<BillingInterval>;
   cancel_at_period_end: Generated<boolean>;
@@ -1129,6 +1172,17 @@ export interface UsageMetrics {
   unit: string;
 }
 
+export interface UserIdentities {
+  created_at: Generated<Timestamp>;
+  email: string;
+  id: Generated<string>;
+  last_sign_in_at: Timestamp | null;
+  provider_id: string;
+  subject: string;
+  tenant_id: string;
+  user_id: string;
+}
+
 export interface UserPreferences {
   date_format: Generated<string>;
   language: Generated<string>;
@@ -1341,6 +1395,9 @@ export interface DB {
   secrets: Secrets;
   slack_channels: SlackChannels;
   slack_workspaces: SlackWorkspaces;
+  sso_domains: SsoDomains;
+  sso_providers: SsoProviders;
+  sso_settings: SsoSettings;
   subscriptions: Subscriptions;
   support_macros: SupportMacros;
   support_messages: SupportMessages;
@@ -1363,6 +1420,7 @@ export interface DB {
   usage_daily: UsageDaily;
   usage_events: UsageEvents;
   usage_metrics: UsageMetrics;
+  user_identities: UserIdentities;
   user_preferences: UserPreferences;
   webhook_attempts: WebhookAttempts;
   webhook_deliveries: WebhookDeliveries;

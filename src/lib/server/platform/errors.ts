@@ -315,6 +315,39 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN432: { field: 'assignees', message: 'Only members of the organisation can be assigned.' },
 	TN433: { message: 'No such column, or you may not see it (tasks.read).' },
 	TN434: { field: 'priority', message: 'Choose a priority: none, low, medium, high or urgent.' },
+	TN440: {
+		field: 'domain',
+		message: 'Verify the domain first: only a verified domain can be served.'
+	},
+	TN441: {
+		message:
+			'The identity provider vouched for an address outside the domains it serves, so you were not signed in.'
+	},
+	TN442: {
+		message:
+			'An account with this address exists already: sign in to it with your password, then link single sign-on from the organisation’s SSO page.'
+	},
+	TN443: {
+		field: 'break_glass',
+		message: 'Break-glass accounts must be owners of the organisation.'
+	},
+	TN444: {
+		field: 'group_roles',
+		message: 'Map each group to a role of the organisation (not owner).'
+	},
+	TN445: { message: 'This identity provider is turned off.' },
+	TN446: {
+		message: 'This identity provider does not create accounts: ask an administrator to invite you.'
+	},
+	TN447: { message: 'Your membership of this organisation is suspended.' },
+	TN448: {
+		field: 'email',
+		message:
+			'Your organisation signs you in through its identity provider: use “Continue with SSO”.'
+	},
+	TN449: {
+		message: 'The identity provider’s answer did not pass its checks, so you were not signed in.'
+	},
 	TN460: {
 		message: 'The SCIM token is not valid for this organisation (revoked, or another one’s).'
 	},

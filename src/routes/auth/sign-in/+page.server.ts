@@ -10,6 +10,8 @@ import {
 	safeRedirect
 } from '$lib/server/platform/web/forms';
 import { getAuth } from '$lib/server/platform/runtime';
+import { DB_ERROR_MESSAGES } from '$lib/server/platform/errors';
+import { passwordSignInRefused } from '$lib/server/sso/web';
 import type { Actions, PageServerLoad } from './$types';
 
 export const load: PageServerLoad = ({ locals, url }) => {
@@ -23,6 +25,10 @@ export const actions: Actions = {
 		if (!form.ok) return form.failure;
 		if (rateLimited(event, 'sign-in', form.data.email)) {
 			return formError(429, 'Too many attempts. Wait a moment and try again.', form.values);
+		}
+		// SSO enforced for the address's domain: its IdP only (break-glass owners excepted).
+		if (await passwordSignInRefused(form.data.email)) {
+			return formError(400, DB_ERROR_MESSAGES.TN448!.message, form.values);
 		}
 		const auth = await getAuth();
 		const target = safeRedirect(event.url.searchParams.get('redirectTo'));
