@@ -223,7 +223,7 @@ describe('REST API v1: task attachments', () => {
 		expect(checker.checked).toBeGreaterThan(10);
 	});
 
-	it('still refuses a form post that names no origin outside /api/v1, and a foreign origin anywhere', async () => {
+	it('still refuses a form post that names no origin outside /api/v1, and a foreign origin anywhere but the SAML ACS', async () => {
 		const form = () => {
 			const body = new FormData();
 			body.set('full_name', 'Pwned by CSRF');
@@ -250,5 +250,19 @@ describe('REST API v1: task attachments', () => {
 		expect(foreign.status).toBe(403);
 		expect(await foreign.text()).toBe('Cross-site POST form submissions are forbidden');
 		expect((await list(writer)).data!.data).toEqual([]);
+
+		// The SAML ACS is the one page that takes a cross-site form post (the IdP's): its signed
+		// assertion is checked instead (tests/integration/sso.test.ts), here one for no provider.
+		const acs = await fetch(`${app.url}/auth/sso/${crypto.randomUUID()}/acs`, {
+			method: 'POST',
+			redirect: 'manual',
+			headers: {
+				origin: 'https://idp.example',
+				'content-type': 'application/x-www-form-urlencoded'
+			},
+			body: 'SAMLResponse=PHNhbWxwOlJlc3BvbnNlLz4%3D'
+		});
+		expect(acs.status).not.toBe(403);
+		expect(await acs.text()).not.toContain('Cross-site');
 	});
 });
