@@ -142,7 +142,19 @@ export interface AuditLogs {
   actor_id: string | null;
   actor_job: string | null;
   actor_type: AuditActorType;
+  /**
+   * Set by erasure: the commitment to the content as it was, which the chain keeps hashing.
+   */
+  content_commitment: Buffer | null;
+  /**
+   * Random salt of the content commitment; forgotten when the row's personal data is erased.
+   */
+  content_salt: Generated<Buffer | null>;
   created_at: Generated<Timestamp>;
+  /**
+   * When a person's data in this row was erased ("a deleted member").
+   */
+  erased_at: Timestamp | null;
   id: Generated<Int8>;
   ip: string | null;
   new_values: Json | null;
@@ -218,6 +230,47 @@ export interface BillingAccounts {
   updated_at: Generated<Timestamp>;
 }
 
+export interface ConsentPurposes {
+  active: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+  description: Generated<string>;
+  id: Generated<string>;
+  key: string;
+  name: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  version: Generated<number>;
+}
+
+export interface Consents {
+  granted: boolean;
+  id: Generated<string>;
+  ip: Generated<string | null>;
+  purpose_id: string;
+  recorded_at: Generated<Timestamp>;
+  recorded_by: Generated<string | null>;
+  seq: Generated<Int8>;
+  source: string;
+  subject_id: string;
+  subject_type: Generated<string>;
+  tenant_id: string;
+  text_version: number;
+  user_agent: Generated<string | null>;
+}
+
+export interface ConsentStates {
+  granted: boolean | null;
+  outdated: boolean | null;
+  purpose_id: string | null;
+  purpose_key: string | null;
+  recorded_at: Timestamp | null;
+  source: string | null;
+  subject_id: string | null;
+  subject_type: string | null;
+  tenant_id: string | null;
+  text_version: number | null;
+}
+
 export interface Environments {
   created_at: Generated<Timestamp>;
   id: Generated<string>;
@@ -247,6 +300,25 @@ export interface EventTypes {
   module: string;
   type: string;
   version: Generated<number>;
+}
+
+export interface GdprRequests {
+  closed_at: Timestamp | null;
+  details: Generated<string>;
+  due_at: Generated<Timestamp>;
+  id: Generated<string>;
+  kind: string;
+  outcome: Json | null;
+  received_at: Generated<Timestamp>;
+  refused_reason: string | null;
+  reminded_at: Timestamp | null;
+  requested_by: Generated<string | null>;
+  started_at: Timestamp | null;
+  state: Generated<string>;
+  subject_user_id: string;
+  tenant_id: string | null;
+  verification_hash: Buffer | null;
+  verified_at: Timestamp | null;
 }
 
 export interface GithubRepos {
@@ -1079,9 +1151,13 @@ export interface DB {
   audit_logs: AuditLogs;
   "auth.users": AuthUsers;
   billing_accounts: BillingAccounts;
+  consent_purposes: ConsentPurposes;
+  consent_states: ConsentStates;
+  consents: Consents;
   environments: Environments;
   event_types: EventTypes;
   events: Events;
+  gdpr_requests: GdprRequests;
   github_repos: GithubRepos;
   integration_events: IntegrationEvents;
   integration_secrets: IntegrationSecrets;
