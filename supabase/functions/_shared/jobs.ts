@@ -23,6 +23,8 @@ export const SYSTEM_JOBS = [
 	'notifications.digest',
 	'notifications.fan_out',
 	'notifications.security',
+	'privacy.erase',
+	'privacy.reminders',
 	'queue.work',
 	'secrets.rotate_key',
 	'secrets.seal_seeded',

@@ -7,6 +7,7 @@ import type { Endpoint, Method } from '../endpoint';
 import * as apiKeys from './api-keys';
 import * as audit from './audit';
 import * as billing from './billing';
+import * as consents from './consents';
 import * as events from './events';
 import * as integrations from './integrations';
 import * as invitations from './invitations';
@@ -110,7 +111,11 @@ export const ENDPOINTS: Endpoint[] = [
 	workflows.startWorkflowRunEndpoint,
 	workflows.getWorkflowRunEndpoint,
 	workflows.cancelWorkflowRunEndpoint,
-	workflows.decideWorkflowApprovalEndpoint
+	workflows.decideWorkflowApprovalEndpoint,
+	consents.listConsentPurposesEndpoint,
+	consents.listConsentsEndpoint,
+	consents.getConsentStateEndpoint,
+	consents.recordConsentEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
