@@ -349,7 +349,7 @@ security definer
 set search_path = ''
 as $$
 begin
-  perform private.publish_event(new.tenant_id, 'consent.recorded', 'consents', new.id::text, jsonb_build_object(
+  perform private.publish_event(new.tenant_id, 'consent.recorded', 'consent', new.id::text, jsonb_build_object(
     'consent_id', new.id, 'purpose_key', (select p.key from public.consent_purposes p where p.id = new.purpose_id),
     'subject_type', new.subject_type, 'subject_id', new.subject_id, 'granted', new.granted,
     'text_version', new.text_version, 'source', new.source,
@@ -638,7 +638,7 @@ begin
       and g.due_at < now() + interval '7 days'
     returning g.*)
   select count(*) into v_count from (
-    select private.publish_event(d.tenant_id, 'gdpr_request.due_soon', 'gdpr_requests', d.id::text, jsonb_build_object(
+    select private.publish_event(d.tenant_id, 'gdpr_request.due_soon', 'gdpr_request', d.id::text, jsonb_build_object(
       'request_id', d.id, 'kind', d.kind, 'state', d.state, 'due_at', private.event_time(d.due_at),
       'summary', format('A %s request is due on %s.', d.kind, to_char(d.due_at at time zone 'UTC', 'YYYY-MM-DD'))))
     from due d where d.tenant_id is not null
@@ -659,7 +659,7 @@ language sql
 security definer
 set search_path = ''
 as $$
-  select private.publish_event(p_request.tenant_id, p_type, 'gdpr_requests', p_request.id::text, jsonb_build_object(
+  select private.publish_event(p_request.tenant_id, p_type, 'gdpr_request', p_request.id::text, jsonb_build_object(
     'request_id', p_request.id, 'kind', p_request.kind, 'state', p_request.state,
     'due_at', private.event_time(p_request.due_at),
     'summary', format('A %s request is %s.', p_request.kind, replace(p_request.state, '_', ' '))))
@@ -753,8 +753,8 @@ create policy consents_insert_mfa on public.consents
 -- ---------------------------------------------------------------------------------------------
 
 -- A request: a member's own (p_subject_user_id null), or one a holder of privacy.manage raises for
--- a member of their tenant, or (p_tenant_id null) one support staff raise for the platform. Returns
--- the request and the token of the confirmation email the app sends to the person's address.
+-- a member of their tenant, or (p_tenant_id null) one support staff raise for the platform. The
+-- person gets an email with the confirmation link (the token is returned to the person only).
 create or replace function public.create_gdpr_request(
   p_tenant_id uuid, p_kind text, p_details text default '', p_subject_user_id uuid default null,
   out request_id uuid, out verification_token text)
@@ -790,6 +790,17 @@ begin
   insert into public.gdpr_requests (tenant_id, subject_user_id, kind, details, verification_hash)
   values (p_tenant_id, v_subject, p_kind, coalesce(p_details, ''), sha256(convert_to(verification_token, 'UTF8')))
   returning * into v_request;
+  -- The person confirms it from their own mailbox (and signed in as themself).
+  insert into private.email_outbox (to_address, template, subject, body_text, payload)
+  select p.email::text, 'privacy_confirm', 'Confirm your privacy request',
+         format(E'A %s request about your account was received%s.\n\nIf you asked for it, confirm it by opening the '
+                'link below while signed in. If you did not, ignore this message: nothing happens without it.',
+                p_kind, coalesce(' by ' || (select t.name from public.tenants t where t.id = p_tenant_id), '')),
+         jsonb_build_object('request_id', v_request.id, 'path', '/account/privacy/confirm/' || verification_token)
+  from public.profiles p where p.id = v_subject;
+  if v_subject <> auth.uid() then
+    verification_token := null;
+  end if;
   perform private.publish_gdpr_request_event(v_request, 'gdpr_request.created');
   request_id := v_request.id;
 end
@@ -797,8 +808,8 @@ $$;
 
 comment on function public.create_gdpr_request(uuid, text, text, uuid) is
   'Receives a privacy request: one''s own, or (privacy.manage) a member''s, or (support staff, tenant null) a '
-  'platform one. TN486 not a member, TN491 unknown kind, TN492 one of that kind is open. Returns the id and the '
-  'confirmation token the app emails to the person.';
+  'platform one. TN486 not a member, TN491 unknown kind, TN492 one of that kind is open. Emails the person the '
+  'confirmation link; returns the id (and the token, to the person only).';
 grant execute on function public.create_gdpr_request(uuid, text, text, uuid) to authenticated;
 
 -- The person confirms their identity by the emailed token: received → verified.

@@ -126,7 +126,7 @@ describe.each(targets)('erasure (%s)', (_name, open) => {
 			},
 			HER_REQUEST
 		);
-		await runWithClaims(target.db, zelda, (trx) => verifyRequest(trx, token), HER_REQUEST);
+		await runWithClaims(target.db, zelda, (trx) => verifyRequest(trx, token!), HER_REQUEST);
 		const text = await dump(target);
 		expect(text).toContain(EMAIL);
 		expect(text).toContain(NAME);
@@ -153,9 +153,9 @@ describe.each(targets)('erasure (%s)', (_name, open) => {
 			result: { outcome: Record<string, number>; vacuumed: string[] };
 		}>`select status, result from public.jobs where queue = 'privacy.erase'`.execute(target.db);
 		expect(rows).toHaveLength(1);
-		expect(rows[0].status).toBe('succeeded');
-		expect(rows[0].result.outcome['public.audit_logs']).toBeGreaterThan(0);
-		expect(rows[0].result.vacuumed).toContain('public.audit_logs');
+		expect(rows[0]!.status).toBe('succeeded');
+		expect(rows[0]!.result.outcome['public.audit_logs']).toBeGreaterThan(0);
+		expect(rows[0]!.result.vacuumed).toContain('public.audit_logs');
 		const after = await runWithClaims(target.db, owner, async (trx) =>
 			(await listTenantRequests(trx, ACME)).find((r) => r.id === request)
 		);
@@ -180,7 +180,7 @@ describe.each(targets)('erasure (%s)', (_name, open) => {
 				select c.tenant_id as chain, v.problem, v.unsealed_rows::int as unsealed
 				from (select distinct tenant_id from public.audit_logs) c,
 				     lateral public.verify_audit_chain(c.tenant_id) v`.execute(trx);
-			return { exported: JSON.stringify(exported.rows[0].e), chains: chains.rows };
+			return { exported: JSON.stringify(exported.rows[0]!.e), chains: chains.rows };
 		});
 		expect(exported).not.toMatch(/zelda|198\.51\.100\.23/i);
 		expect(chains.length).toBeGreaterThan(3);

@@ -10,6 +10,7 @@ import ActivityIcon from '@lucide/svelte/icons/activity';
 import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
 import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
 import SettingsIcon from '@lucide/svelte/icons/settings';
+import UserLockIcon from '@lucide/svelte/icons/user-lock';
 import SquareKanbanIcon from '@lucide/svelte/icons/square-kanban';
 import ShieldCheckIcon from '@lucide/svelte/icons/shield-check';
 import UsersIcon from '@lucide/svelte/icons/users';
@@ -50,6 +51,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/settings/events'
 	| '/(app)/t/[slug]/settings/integrations'
 	| '/(app)/t/[slug]/settings/notifications'
+	| '/(app)/t/[slug]/settings/privacy'
 	| '/(app)/t/[slug]/settings/secrets'
 	| '/(app)/t/[slug]/settings/webhooks'
 	| '/(app)/t/[slug]/workflows';
@@ -189,6 +191,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Organisation',
 		icon: BellIcon,
 		anyOf: ['notifications.manage']
+	},
+	{
+		path: '/settings/privacy',
+		route: '/(app)/t/[slug]/settings/privacy',
+		label: 'Privacy',
+		group: 'Organisation',
+		icon: UserLockIcon,
+		anyOf: ['privacy.manage']
 	},
 	{
 		path: '/settings',

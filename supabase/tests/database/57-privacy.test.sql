@@ -8,7 +8,7 @@
 -- globex: frank owner, gina developer; erin in no tenant; sue support staff) and zelda, the person
 -- erased at the end.
 begin;
-select plan(219);
+select plan(221);
 
 select tests.seed_fixture();
 
@@ -207,6 +207,13 @@ insert into tokens select 'erin', r.verification_token from public.create_gdpr_r
 select tests.clear_authentication();
 select is((select count(*)::int from public.gdpr_requests where tenant_id is null and subject_user_id = tests.user_id('erin')), 1,
   'erin, in no tenant, asks the platform for her data');
+select is((select count(*)::int from private.email_outbox where to_address = 'erin@example.test' and template = 'privacy_confirm'
+            and payload ->> 'path' = '/account/privacy/confirm/' || (select token from tokens where who = 'erin')), 1,
+  'and is emailed the confirmation link');
+select is((select verification_token from tests.authenticate_as('frank') a,
+           public.create_gdpr_request(tests.tenant_id('test-globex'), 'objection', '', tests.user_id('gina'))), null,
+  'a handler raising a request for someone never sees its token');
+select tests.clear_authentication();
 select is(tests.try_as('bob', format($$select public.verify_gdpr_request(%L)$$, (select token from tokens where who = 'erin'))),
   'error:TN484', 'someone else cannot confirm her request with her token (TN484)');
 select is(tests.do_as('erin', format($$select public.verify_gdpr_request(%L)$$, (select token from tokens where who = 'erin'))),
@@ -233,7 +240,7 @@ select is(tests.do_as('frank', format($$select public.advance_gdpr_request(%L, '
 select is((select refused_reason from public.gdpr_requests where id = pg_temp.request('gina', 'rectification')),
   'The name is spelt as on her contract.', 'which is kept');
 select is((select count(*)::int from public.events where type = 'gdpr_request.created' and tenant_id in (tests.tenant_id('test-acme'), tests.tenant_id('test-globex'))),
-  2, 'each tenant request publishes gdpr_request.created once');
+  3, 'each tenant request publishes gdpr_request.created once');
 select is((select count(*)::int from public.events where type = 'gdpr_request.state_changed' and subject_id = pg_temp.request('gina', 'rectification')::text),
   1, 'and each step gdpr_request.state_changed');
 select is((select count(*)::int from public.audit_logs where target_type = 'gdpr_requests' and target_id = pg_temp.request('erin', 'access')::text),

@@ -46,7 +46,7 @@ registerQueue({
 			const { rows } = await sql<{
 				outcome: Record<string, number>;
 			}>`select private.run_gdpr_erasure(${job.payload.request_id}::uuid) as outcome`.execute(trx);
-			return rows[0].outcome;
+			return rows[0]!.outcome;
 		});
 		const vacuumed = await vacuumErased(ctx.db, outcome);
 		return { outcome, vacuumed };

@@ -62,15 +62,16 @@ export function listMyRequests(trx: Transaction<DB>): Promise<GdprRequest[]> {
 		.execute();
 }
 
-/** Receives a request; returns its id and the confirmation token to email to the person. */
+/** Receives a request (SQL emails the person the confirmation link); the token is returned to the person only. */
 export async function createRequest(
 	trx: Transaction<DB>,
 	input: { tenantId: string | null; kind: GdprRequestKind; details: string; subjectUserId?: string }
-): Promise<{ requestId: string; token: string }> {
-	const { rows } = await sql<{ request_id: string; verification_token: string }>`
+): Promise<{ requestId: string; token: string | null }> {
+	const { rows } = await sql<{ request_id: string; verification_token: string | null }>`
 		select * from public.create_gdpr_request(${input.tenantId}::uuid, ${input.kind}, ${input.details},
 		                                         ${input.subjectUserId ?? null}::uuid)`.execute(trx);
-	return { requestId: rows[0].request_id, token: rows[0].verification_token };
+	const row = rows[0]!;
+	return { requestId: row.request_id, token: row.verification_token };
 }
 
 /** The person confirms their request with the emailed token (TN484 when it is not theirs or used). */
@@ -78,7 +79,7 @@ export async function verifyRequest(trx: Transaction<DB>, token: string): Promis
 	const { rows } = await sql<{
 		id: string;
 	}>`select public.verify_gdpr_request(${token}) as id`.execute(trx);
-	return rows[0].id;
+	return rows[0]!.id;
 }
 
 /** A handler's step: in progress (an erasure queues its job), completed, or refused with a reason. */
