@@ -4,7 +4,7 @@
 -- Owns: tables gdpr_requests, consent_purposes, consents; view consent_states; the audit log's
 -- content commitment (columns content_salt, content_commitment, erased_at; private.audit_digest
 -- and the append-only trigger of audit_logs and events are replaced here — docs/decisions/
--- 0007-erasure-against-the-audit-chain.md); private.erase_subject, private.subject_export,
+-- 0012-erasure-against-the-audit-chain.md); private.erase_subject, private.subject_export,
 -- private.remind_gdpr_requests; the RPCs create_gdpr_request, verify_gdpr_request,
 -- advance_gdpr_request; job queue privacy.erase; event types gdpr_request.created,
 -- gdpr_request.state_changed, gdpr_request.due_soon, consent.recorded. TN480–TN493.

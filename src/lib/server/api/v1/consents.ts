@@ -17,11 +17,9 @@ import { pageOf, pageQuery, paginate } from '../paging';
 import { iso, notFound, timestamp } from './shared';
 
 const TAG = 'Consents';
-const subjectType = z
-	.enum(['member', 'end_user'])
-	.meta({
-		description: 'end_user: your product’s own id for its user; member: a member’s user id.'
-	});
+const subjectType = z.enum(['member', 'end_user']).meta({
+	description: 'end_user: your product’s own id for its user; member: a member’s user id.'
+});
 const subjectId = z.string().trim().min(1).max(200);
 
 export const consentPurposeSchema = z
