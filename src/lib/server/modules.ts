@@ -18,3 +18,4 @@ import './webhooks/move-job';
 import './integrations/jobs';
 import './workflows/jobs';
 import './governance/jobs';
+import './privacy/jobs';

@@ -13,6 +13,7 @@ import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
 import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
 import SettingsIcon from '@lucide/svelte/icons/settings';
 import ArchiveIcon from '@lucide/svelte/icons/archive';
+import UserLockIcon from '@lucide/svelte/icons/user-lock';
 import SquareKanbanIcon from '@lucide/svelte/icons/square-kanban';
 import ShieldCheckIcon from '@lucide/svelte/icons/shield-check';
 import UsersIcon from '@lucide/svelte/icons/users';
@@ -56,6 +57,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/settings/integrations'
 	| '/(app)/t/[slug]/settings/notifications'
 	| '/(app)/t/[slug]/settings/scim'
+	| '/(app)/t/[slug]/settings/privacy'
 	| '/(app)/t/[slug]/settings/secrets'
 	| '/(app)/t/[slug]/settings/sso'
 	| '/(app)/t/[slug]/settings/webhooks'
@@ -228,6 +230,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Organisation',
 		icon: IdCardIcon,
 		anyOf: ['scim.manage']
+	},
+	{
+		path: '/settings/privacy',
+		route: '/(app)/t/[slug]/settings/privacy',
+		label: 'Privacy',
+		group: 'Organisation',
+		icon: UserLockIcon,
+		anyOf: ['privacy.manage']
 	},
 	{
 		path: '/settings',

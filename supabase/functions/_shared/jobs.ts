@@ -28,6 +28,8 @@ export const SYSTEM_JOBS = [
 	'notifications.fan_out',
 	'notifications.security',
 	'notifications.slack',
+	'privacy.erase',
+	'privacy.reminders',
 	'queue.work',
 	'scim.provision',
 	'secrets.rotate_key',

@@ -1,12 +1,13 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(111);
+select plan(114);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
   'api_idempotency', 'api_keys', 'attachment_owners', 'attachments', 'audit_log_seals', 'audit_logs',
-  'billing_accounts', 'data_classes', 'data_policies', 'environments', 'event_types', 'events', 'github_repos', 'impersonation_sessions', 'integration_events',
+  'billing_accounts', 'consent_purposes', 'consents', 'data_classes', 'data_policies', 'environments',
+  'event_types', 'events', 'gdpr_requests', 'github_repos', 'impersonation_sessions', 'integration_events',
   'integration_secrets', 'integration_types', 'integrations', 'invitation_teams', 'invitations',
   'invoice_lines', 'invoices', 'jobs', 'llm_models', 'memberships', 'model_providers', 'notification_kinds', 'notification_preferences',
   'notifications', 'payment_methods', 'payments', 'permissions', 'plan_limits', 'plans', 'platform_staff',
@@ -86,6 +87,10 @@ select policies_are('public', 'attachment_owners', array['attachment_owners_sele
 select policies_are('public', 'attachments', array['attachments_delete_mfa', 'attachments_delete_permitted', 'attachments_insert_mfa', 'attachments_insert_permitted', 'attachments_select_mfa', 'attachments_select_permitted']);
 -- Support (20261203000600_support.sql): tickets and replies read with tickets.read and by support staff (internal
 -- notes by staff only); every ticket and message write is an RPC; macros are staff's.
+-- Privacy (20261205000200_privacy.sql): privacy.manage handles requests and consents; the person sees their own.
+select policies_are('public', 'gdpr_requests', array['gdpr_requests_select_mfa', 'gdpr_requests_select_permitted', 'gdpr_requests_select_staff', 'gdpr_requests_select_subject']);
+select policies_are('public', 'consent_purposes', array['consent_purposes_delete_mfa', 'consent_purposes_delete_permitted', 'consent_purposes_insert_mfa', 'consent_purposes_insert_permitted', 'consent_purposes_select_mfa', 'consent_purposes_select_permitted', 'consent_purposes_update_mfa', 'consent_purposes_update_permitted']);
+select policies_are('public', 'consents', array['consents_insert_mfa', 'consents_insert_own', 'consents_insert_permitted', 'consents_select_mfa', 'consents_select_own', 'consents_select_permitted']);
 select policies_are('public', 'support_tickets', array['support_tickets_select_mfa', 'support_tickets_select_permitted', 'support_tickets_select_staff']);
 select policies_are('public', 'support_messages', array['support_messages_select_mfa', 'support_messages_select_permitted', 'support_messages_select_staff']);
 select policies_are('public', 'support_macros', array['support_macros_delete_staff', 'support_macros_insert_staff', 'support_macros_select_staff', 'support_macros_update_staff']);
@@ -207,7 +212,9 @@ select is(
        'change_member_role(uuid,uuid,uuid)', 'transfer_ownership(uuid,uuid)', 'remove_member(uuid,uuid)',
        'set_project_role(uuid,uuid,uuid)',
        -- staff only (TN061): the member a support session views the tenant as
-       'start_impersonation(uuid,uuid,text,integer,boolean)')),
+       'start_impersonation(uuid,uuid,text,integer,boolean)',
+       -- a privacy handler raises a request for a member of their tenant (TN486 for anyone else)
+       'create_gdpr_request(uuid,text,text,uuid)')),
   null, 'no function callable by authenticated takes a user id, except the member RPCs that act on one');
 select ok(not has_function_privilege('authenticated', 'private.member_permissions(uuid, uuid)', 'execute'),
   'private.member_permissions (which names a user) is not callable by authenticated');
@@ -220,6 +227,7 @@ select is(
         'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
         'admin_job_queues()',
         'admin_jobs(text)',
+        'advance_gdpr_request(uuid,text,text)',
         'ai_prepare_call(uuid,uuid,bigint,bigint)',
         'ai_spend(uuid)',
         'api_key_grantable_permissions(uuid,uuid)',
@@ -233,6 +241,7 @@ select is(
         'cancel_workflow_run(uuid)',
         'change_member_role(uuid,uuid,uuid)',
         'create_api_key(uuid,text,text,text[],uuid,uuid,timestamp with time zone,integer)',
+        'create_gdpr_request(uuid,text,text,uuid)',
         'create_integration(uuid,text,text,jsonb,uuid,uuid)',
         'create_scim_token(uuid,text)',
         'create_secret(uuid,uuid,text,text,text,text,uuid,uuid,uuid,uuid,text,text,jsonb)',
@@ -303,6 +312,7 @@ select is(
         'usage_summary(uuid)',
         'use_secret(uuid)',
         'verify_audit_chain(uuid)',
+        'verify_gdpr_request(text)',
         'verify_payment(uuid,boolean,text,boolean,text)',
         'webhook_event_types()',
         'workflow_notify(uuid,text,uuid,text)',

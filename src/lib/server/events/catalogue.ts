@@ -17,6 +17,13 @@ const day = z.iso.date();
 const roles = z.array(z.string()).meta({ description: 'Tenant-wide role keys, sorted.' });
 
 const taskPriority = z.enum(['none', 'low', 'medium', 'high', 'urgent']);
+const gdprRequest = z.object({
+	request_id: id,
+	kind: z.enum(['access', 'rectification', 'erasure', 'restriction', 'objection']),
+	state: z.enum(['received', 'verified', 'in_progress', 'completed', 'refused']),
+	due_at: at,
+	summary: z.string()
+});
 const member = z.object({
 	user_id: id,
 	membership_id: id
@@ -675,6 +682,39 @@ export const EVENT_CATALOGUE = {
 		'sso_provider',
 		"An identity at the organisation's identity provider was linked to an account.",
 		z.object({ provider_id: id, user_id: id, identity_id: id })
+	),
+	'gdpr_request.created': event(
+		'privacy',
+		'gdpr_request',
+		'A privacy request (access, rectification, erasure, restriction, objection) was received.',
+		gdprRequest
+	),
+	'gdpr_request.state_changed': event(
+		'privacy',
+		'gdpr_request',
+		'A privacy request was verified, started, completed or refused.',
+		gdprRequest
+	),
+	'gdpr_request.due_soon': event(
+		'privacy',
+		'gdpr_request',
+		'An open privacy request reaches its legal deadline within seven days.',
+		gdprRequest
+	),
+	'consent.recorded': event(
+		'privacy',
+		'consent',
+		'A consent was granted or withdrawn.',
+		z.object({
+			consent_id: id,
+			purpose_key: z.string(),
+			subject_type: z.enum(['member', 'end_user']),
+			subject_id: z.string().meta({ description: 'A user id (member) or the product’s own id.' }),
+			granted: z.boolean(),
+			text_version: z.int(),
+			source: z.enum(['page', 'api', 'import']),
+			user_id: id.nullable().meta({ description: 'The member, for a member’s consent.' })
+		})
 	)
 } satisfies Record<string, EventDefinition>;
 

@@ -428,6 +428,32 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 		message:
 			'An embedding model has a vector size, a chat model none; a key is the provider’s model name.'
 	},
+	TN480: {
+		message: 'The consent ledger keeps every entry: record a new grant or withdrawal instead.'
+	},
+	TN481: { message: 'No such privacy request, or you may not handle it (privacy.manage).' },
+	TN482: { field: 'state', message: 'The request cannot take that step from where it is now.' },
+	TN483: { field: 'reason', message: 'Say why the request is refused.' },
+	TN484: {
+		message: 'This confirmation link is not valid: it was used already, or is for another account.'
+	},
+	TN485: {
+		message:
+			'This person is the last owner of an organisation: ownership must move to someone else first.'
+	},
+	TN486: { field: 'subject', message: 'That person is not a member of this organisation.' },
+	TN487: { field: 'purpose', message: 'There is no such active purpose in this organisation.' },
+	TN488: { field: 'text_version', message: "That version of the purpose's text was never shown." },
+	TN489: { field: 'subject_id', message: "A member's consent names the member's user id." },
+	TN490: { field: 'key', message: 'Another purpose already has this key.' },
+	TN491: {
+		field: 'kind',
+		message: 'Choose what is asked: access, rectification, erasure, restriction or objection.'
+	},
+	TN492: { field: 'kind', message: 'A request of this kind is already open for this person.' },
+	TN493: {
+		message: 'The erasure stopped before it was complete; nothing was erased. See the job log.'
+	},
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

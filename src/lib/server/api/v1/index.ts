@@ -8,6 +8,7 @@ import * as ai from './ai';
 import * as apiKeys from './api-keys';
 import * as audit from './audit';
 import * as billing from './billing';
+import * as consents from './consents';
 import * as events from './events';
 import * as integrations from './integrations';
 import * as invitations from './invitations';
@@ -121,7 +122,11 @@ export const ENDPOINTS: Endpoint[] = [
 	ai.listPromptTemplates,
 	ai.createPromptTemplate,
 	ai.addPromptTemplateVersion,
-	ai.runPromptTemplate
+	ai.runPromptTemplate,
+	consents.listConsentPurposesEndpoint,
+	consents.listConsentsEndpoint,
+	consents.getConsentStateEndpoint,
+	consents.recordConsentEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
