@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(96);
+select plan(100);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -9,8 +9,8 @@ select tables_are('public', array[
   'billing_accounts', 'environments', 'event_types', 'events', 'github_repos', 'integration_events',
   'integration_secrets', 'integration_types', 'integrations', 'invitation_teams', 'invitations',
   'invoice_lines', 'invoices', 'jobs', 'memberships', 'notification_kinds', 'notification_preferences',
-  'notifications', 'payment_methods', 'payments', 'permissions', 'plan_limits', 'plans', 'platform_staff',
-  'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles', 'secret_data_keys',
+  'notifications', 'ocr_jobs', 'ocr_pages', 'payment_methods', 'payments', 'permissions', 'plan_limits', 'plans', 'platform_staff',
+  'profiles', 'projects', 'rag_chunks', 'rag_documents', 'role_assignments', 'role_permissions', 'roles', 'secret_data_keys',
   'secret_versions', 'secrets', 'slack_channels', 'slack_workspaces', 'subscriptions', 'support_macros',
   'support_messages', 'support_tickets', 'system_settings', 'task_assignees', 'task_columns', 'task_comments',
   'task_label_links', 'task_labels', 'tasks', 'team_members', 'teams', 'tenant_domains',
@@ -114,6 +114,12 @@ select policies_are('public', 'task_labels', array['task_labels_delete_mfa', 'ta
 select policies_are('public', 'task_label_links', array['task_label_links_delete_mfa', 'task_label_links_delete_permitted', 'task_label_links_insert_mfa', 'task_label_links_insert_permitted', 'task_label_links_select_mfa', 'task_label_links_select_permitted']);
 select policies_are('public', 'task_comments', array['task_comments_delete_mfa', 'task_comments_delete_permitted', 'task_comments_insert_mfa', 'task_comments_insert_permitted', 'task_comments_select_mfa', 'task_comments_select_permitted', 'task_comments_update_author', 'task_comments_update_mfa']);
 
+-- RAG (20261205000600_rag.sql): ai.use reads, documents.manage writes documents and OCR jobs; chunks and pages only the jobs.
+select policies_are('public', 'rag_documents', array['rag_documents_delete_mfa', 'rag_documents_delete_permitted', 'rag_documents_insert_mfa', 'rag_documents_insert_permitted', 'rag_documents_select_mfa', 'rag_documents_select_permitted', 'rag_documents_update_mfa', 'rag_documents_update_permitted']);
+select policies_are('public', 'rag_chunks', array['rag_chunks_select_mfa', 'rag_chunks_select_permitted']);
+select policies_are('public', 'ocr_jobs', array['ocr_jobs_delete_mfa', 'ocr_jobs_delete_permitted', 'ocr_jobs_insert_mfa', 'ocr_jobs_insert_permitted', 'ocr_jobs_select_mfa', 'ocr_jobs_select_permitted']);
+select policies_are('public', 'ocr_pages', array['ocr_pages_select_mfa', 'ocr_pages_select_permitted']);
+
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
 select is(
@@ -203,6 +209,7 @@ select is(
         'billing_invoice(uuid,uuid)',
         'billing_overview(uuid)',
         'cancel_job(uuid)',
+        'cancel_ocr_job(uuid)',
         'cancel_subscription(uuid,boolean)',
         'cancel_workflow_run(uuid)',
         'change_member_role(uuid,uuid,uuid)',
@@ -233,6 +240,7 @@ select is(
         'reactivate_tenant(uuid,text)',
         'record_integration_check(uuid,boolean,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)',
+        'reindex_document(uuid)',
         'remove_member(uuid,uuid)',
         'replay_integration_event(uuid)',
         'replay_webhook_delivery(uuid)',
@@ -245,6 +253,7 @@ select is(
         'revoke_invitation(uuid)',
         'rotate_api_key(uuid,text,integer)',
         'rotate_webhook_secret(uuid,uuid,text,integer)',
+        'search_documents(uuid,text,vector,integer)',
         'send_webhook_test(uuid)',
         'set_integration_secret(uuid,text,uuid)',
         'set_project_role(uuid,uuid,uuid)',
@@ -349,7 +358,9 @@ select is(
                            -- inbound events are the providers' log (a replay is an audit event); the caches are
                            -- copies of what the providers list
                            'integration_events', 'github_repos', 'slack_workspaces', 'slack_channels',
-                           'workflow_versions', 'workflow_runs', 'workflow_step_runs')),
+                           'workflow_versions', 'workflow_runs', 'workflow_step_runs',
+                           -- chunks and OCR pages are derived from their (audited) document and job by the jobs
+                           'rag_chunks', 'ocr_pages')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c
