@@ -36,7 +36,7 @@ select private.register_job_queue('ocr.recognize',
 
 insert into storage.buckets (id, name, public, file_size_limit, allowed_mime_types) values
   ('rag-files', 'rag-files', false, 20971520,
-   array['application/pdf', 'text/plain', 'text/markdown', 'text/html', 'image/png', 'image/jpeg'])
+   array['application/pdf', 'text/plain', 'text/markdown', 'image/png', 'image/jpeg'])
 on conflict (id) do nothing;
 
 -- ---------------------------------------------------------------------------------------------

@@ -15,3 +15,4 @@ import './storage/sweep-job';
 import './secrets/seed-job';
 import './integrations/jobs';
 import './workflows/jobs';
+import './rag/jobs';

@@ -446,6 +446,35 @@ export interface Notifications {
   user_id: string;
 }
 
+export interface OcrJobs {
+  confidence: Numeric | null;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  document_id: string | null;
+  engine: Generated<string>;
+  error: string | null;
+  feed_rag: Generated<boolean>;
+  finished_at: Timestamp | null;
+  id: Generated<string>;
+  job_id: string | null;
+  language: Generated<string>;
+  page_count: number | null;
+  pages_done: Generated<number>;
+  status: Generated<string>;
+  tenant_id: string;
+  title: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface OcrPages {
+  confidence: Numeric;
+  created_at: Generated<Timestamp>;
+  ocr_job_id: string;
+  page: number;
+  tenant_id: string;
+  text: string;
+}
+
 export interface PaymentMethods {
   brand: Generated<string>;
   created_at: Generated<Timestamp>;
@@ -570,6 +599,42 @@ export interface Projects {
   name: string;
   slug: string;
   tenant_id: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface RagChunks {
+  char_end: number;
+  char_start: number;
+  content: string;
+  created_at: Generated<Timestamp>;
+  dimensions: number;
+  document_id: string;
+  embedding: string;
+  heading: Generated<string>;
+  page: number | null;
+  search: Generated<string | null>;
+  seq: number;
+  tenant_id: string;
+}
+
+export interface RagDocuments {
+  body: string | null;
+  char_count: number | null;
+  chunk_count: Generated<number>;
+  content_type: string | null;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  dimensions: Generated<number>;
+  embedder: Generated<string>;
+  failure_reason: string | null;
+  id: Generated<string>;
+  indexed_at: Timestamp | null;
+  page_count: number | null;
+  source: string;
+  source_url: string | null;
+  status: Generated<string>;
+  tenant_id: string;
+  title: string;
   updated_at: Generated<Timestamp>;
 }
 
@@ -1096,6 +1161,8 @@ export interface DB {
   notification_kinds: NotificationKinds;
   notification_preferences: NotificationPreferences;
   notifications: Notifications;
+  ocr_jobs: OcrJobs;
+  ocr_pages: OcrPages;
   payment_methods: PaymentMethods;
   payments: Payments;
   permissions: Permissions;
@@ -1104,6 +1171,8 @@ export interface DB {
   platform_staff: PlatformStaff;
   profiles: Profiles;
   projects: Projects;
+  rag_chunks: RagChunks;
+  rag_documents: RagDocuments;
   role_assignments: RoleAssignments;
   role_permissions: RolePermissions;
   roles: Roles;
