@@ -10,6 +10,7 @@ import ActivityIcon from '@lucide/svelte/icons/activity';
 import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
 import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
 import SettingsIcon from '@lucide/svelte/icons/settings';
+import FileTextIcon from '@lucide/svelte/icons/file-text';
 import SquareKanbanIcon from '@lucide/svelte/icons/square-kanban';
 import ShieldCheckIcon from '@lucide/svelte/icons/shield-check';
 import UsersIcon from '@lucide/svelte/icons/users';
@@ -42,6 +43,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/projects'
 	| '/(app)/t/[slug]/support'
 	| '/(app)/t/[slug]/tasks'
+	| '/(app)/t/[slug]/documents'
 	| '/(app)/t/[slug]/audit'
 	| '/(app)/t/[slug]/billing'
 	| '/(app)/t/[slug]/usage'
@@ -117,6 +119,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Workspace',
 		icon: SquareKanbanIcon,
 		anyOf: ['tasks.read']
+	},
+	{
+		path: '/documents',
+		route: '/(app)/t/[slug]/documents',
+		label: 'Documents',
+		group: 'Workspace',
+		icon: FileTextIcon,
+		anyOf: ['ai.use', 'documents.manage']
 	},
 	{
 		path: '/audit',

@@ -7,6 +7,7 @@ import type { Endpoint, Method } from '../endpoint';
 import * as apiKeys from './api-keys';
 import * as audit from './audit';
 import * as billing from './billing';
+import * as documents from './documents';
 import * as events from './events';
 import * as integrations from './integrations';
 import * as invitations from './invitations';
@@ -110,7 +111,13 @@ export const ENDPOINTS: Endpoint[] = [
 	workflows.startWorkflowRunEndpoint,
 	workflows.getWorkflowRunEndpoint,
 	workflows.cancelWorkflowRunEndpoint,
-	workflows.decideWorkflowApprovalEndpoint
+	workflows.decideWorkflowApprovalEndpoint,
+	documents.listDocumentsEndpoint,
+	documents.createDocumentEndpoint,
+	documents.getDocumentEndpoint,
+	documents.deleteDocumentEndpoint,
+	documents.reindexDocumentEndpoint,
+	documents.searchDocumentsEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
