@@ -2,7 +2,8 @@
 -- URL fetched through the SSRF guard, or pasted text), cut by structure into overlapping chunks,
 -- embedded and searched by vector similarity (HNSW, cosine, pgvector 0.8's iterative scans) and
 -- Postgres full-text together (reciprocal rank fusion), only ever inside the caller's tenant; and
--- OCR jobs (tesseract.js, English data shipped by @tesseract.js-data/eng) on the shared job queue.
+-- OCR jobs on the shared job queue (tesseract.js with @tesseract.js-data/eng is the engine; its
+-- recogniser is not written yet: docs/rag.md).
 --
 -- Owns: tables rag_documents, rag_chunks, ocr_jobs, ocr_pages; job queues rag.ingest and
 -- ocr.recognize; owner types rag_document and ocr_job of storage (bucket rag-files); the RPCs
