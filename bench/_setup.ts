@@ -14,17 +14,23 @@ import { openServer } from '../src/lib/server/platform/server';
 
 export type Trx = Transaction<DB>;
 
-/** Runs `fn` on each available engine, each migrated from scratch, one after the other. */
+/**
+ * Runs `fn` on each available engine, each migrated from scratch, one after the other (`embedded:
+ * false` skips PGlite, for a size only Postgres builds in reasonable time).
+ */
 export async function forEachEngine(
 	label: string,
-	fn: (engine: Engine, name: string, url?: string) => Promise<void>
+	fn: (engine: Engine, name: string, url?: string) => Promise<void>,
+	options: { embedded?: boolean } = {}
 ): Promise<void> {
-	const embedded = await openEmbedded(MEMORY);
-	try {
-		await migrate(embedded, { dir: 'supabase/migrations', compat: 'auto' });
-		await fn(embedded, 'embedded (PGlite)');
-	} finally {
-		await embedded.close();
+	if (options.embedded !== false) {
+		const embedded = await openEmbedded(MEMORY);
+		try {
+			await migrate(embedded, { dir: 'supabase/migrations', compat: 'auto' });
+			await fn(embedded, 'embedded (PGlite)');
+		} finally {
+			await embedded.close();
+		}
 	}
 	const url = process.env.TEST_DATABASE_URL;
 	if (!url) {

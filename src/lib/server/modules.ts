@@ -19,3 +19,4 @@ import './integrations/jobs';
 import './workflows/jobs';
 import './governance/jobs';
 import './privacy/jobs';
+import './rag/jobs';

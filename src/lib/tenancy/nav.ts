@@ -14,6 +14,7 @@ import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
 import SettingsIcon from '@lucide/svelte/icons/settings';
 import ArchiveIcon from '@lucide/svelte/icons/archive';
 import UserLockIcon from '@lucide/svelte/icons/user-lock';
+import FileTextIcon from '@lucide/svelte/icons/file-text';
 import SquareKanbanIcon from '@lucide/svelte/icons/square-kanban';
 import ShieldCheckIcon from '@lucide/svelte/icons/shield-check';
 import UsersIcon from '@lucide/svelte/icons/users';
@@ -47,6 +48,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/support'
 	| '/(app)/t/[slug]/tasks'
 	| '/(app)/t/[slug]/ai'
+	| '/(app)/t/[slug]/documents'
 	| '/(app)/t/[slug]/audit'
 	| '/(app)/t/[slug]/billing'
 	| '/(app)/t/[slug]/usage'
@@ -134,6 +136,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Workspace',
 		icon: SparklesIcon,
 		anyOf: ['ai.use']
+	},
+	{
+		path: '/documents',
+		route: '/(app)/t/[slug]/documents',
+		label: 'Documents',
+		group: 'Workspace',
+		icon: FileTextIcon,
+		anyOf: ['ai.use', 'documents.manage']
 	},
 	{
 		path: '/audit',

@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(114);
+select plan(118);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -9,9 +9,10 @@ select tables_are('public', array[
   'billing_accounts', 'consent_purposes', 'consents', 'data_classes', 'data_policies', 'environments',
   'event_types', 'events', 'gdpr_requests', 'github_repos', 'impersonation_sessions', 'integration_events',
   'integration_secrets', 'integration_types', 'integrations', 'invitation_teams', 'invitations',
-  'invoice_lines', 'invoices', 'jobs', 'llm_models', 'memberships', 'model_providers', 'notification_kinds', 'notification_preferences',
-  'notifications', 'payment_methods', 'payments', 'permissions', 'plan_limits', 'plans', 'platform_staff',
-  'profiles', 'projects', 'prompt_runs', 'prompt_template_versions', 'prompt_templates', 'role_assignments',
+  'invoice_lines', 'invoices', 'jobs', 'llm_models', 'memberships', 'model_providers', 'notification_kinds',
+  'notification_preferences', 'notifications', 'ocr_jobs', 'ocr_pages', 'payment_methods', 'payments',
+  'permissions', 'plan_limits', 'plans', 'platform_staff', 'profiles', 'projects', 'prompt_runs',
+  'prompt_template_versions', 'prompt_templates', 'rag_chunks', 'rag_documents', 'role_assignments',
   'role_permissions', 'roles', 'scim_groups', 'scim_operations', 'scim_tokens', 'scim_users',
   'secret_data_keys', 'secret_versions', 'secrets', 'slack_channels', 'slack_workspaces', 'sso_domains',
   'sso_providers', 'sso_settings', 'subscriptions', 'support_macros', 'support_messages', 'support_tickets',
@@ -141,6 +142,12 @@ select policies_are('public', 'scim_users', array['scim_users_select_mfa', 'scim
 select policies_are('public', 'scim_groups', array['scim_groups_select_mfa', 'scim_groups_select_permitted']);
 select policies_are('public', 'scim_operations', array['scim_operations_select_mfa', 'scim_operations_select_permitted']);
 
+-- RAG (20261205000600_rag.sql): ai.use reads, documents.manage writes documents and OCR jobs; chunks and pages only the jobs.
+select policies_are('public', 'rag_documents', array['rag_documents_delete_mfa', 'rag_documents_delete_permitted', 'rag_documents_insert_mfa', 'rag_documents_insert_permitted', 'rag_documents_select_mfa', 'rag_documents_select_permitted', 'rag_documents_update_mfa', 'rag_documents_update_permitted']);
+select policies_are('public', 'rag_chunks', array['rag_chunks_select_mfa', 'rag_chunks_select_permitted']);
+select policies_are('public', 'ocr_jobs', array['ocr_jobs_delete_mfa', 'ocr_jobs_delete_permitted', 'ocr_jobs_insert_mfa', 'ocr_jobs_insert_permitted', 'ocr_jobs_select_mfa', 'ocr_jobs_select_permitted']);
+select policies_are('public', 'ocr_pages', array['ocr_pages_select_mfa', 'ocr_pages_select_permitted']);
+
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
 select is(
@@ -237,6 +244,7 @@ select is(
         'billing_invoice(uuid,uuid)',
         'billing_overview(uuid)',
         'cancel_job(uuid)',
+        'cancel_ocr_job(uuid)',
         'cancel_subscription(uuid,boolean)',
         'cancel_workflow_run(uuid)',
         'change_member_role(uuid,uuid,uuid)',
@@ -275,6 +283,7 @@ select is(
         'reactivate_tenant(uuid,text)',
         'record_integration_check(uuid,boolean,text)',
         'record_usage(uuid,text,bigint,text,timestamp with time zone,jsonb)',
+        'reindex_document(uuid)',
         'remove_member(uuid,uuid)',
         'replay_integration_event(uuid)',
         'replay_webhook_delivery(uuid)',
@@ -289,6 +298,7 @@ select is(
         'rotate_api_key(uuid,text,integer)',
         'rotate_scim_token(uuid)',
         'rotate_webhook_secret(uuid,uuid,uuid,uuid,text,text,integer)',
+        'search_documents(uuid,text,vector,integer)',
         'send_webhook_test(uuid)',
         'set_integration_secret(uuid,text,uuid)',
         'set_project_role(uuid,uuid,uuid)',
@@ -399,7 +409,9 @@ select is(
                            -- the SCIM operation log is the function's own log of requests (their writes are audited)
                            'scim_operations',
                            -- prompt runs are the AI gateway's own log, written only by private.record_model_call
-                           'prompt_runs')),
+                           'prompt_runs',
+                           -- chunks and OCR pages are derived from their (audited) document and job by the jobs
+                           'rag_chunks', 'ocr_pages')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c

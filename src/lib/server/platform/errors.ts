@@ -454,6 +454,22 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN493: {
 		message: 'The erasure stopped before it was complete; nothing was erased. See the job log.'
 	},
+	TN570: { message: 'You may not search this organisation’s documents (ai.use).' },
+	TN571: {
+		message: 'The query embedding has a dimension no document is embedded in (384 or 1536).'
+	},
+	TN572: {
+		field: 'query',
+		message: 'Type a question of 1–2,000 characters (and ask for 1–50 results).'
+	},
+	TN573: {
+		field: 'source',
+		message: 'Give the document a URL (http or https), its text, or a file.'
+	},
+	TN574: { message: 'No such document, or you may not manage it (documents.manage).' },
+	TN575: { message: 'The document is being indexed already.' },
+	TN576: { message: 'No such OCR job, or you may not manage it (documents.manage).' },
+	TN577: { message: 'The OCR job has finished already.' },
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

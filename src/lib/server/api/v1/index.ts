@@ -9,6 +9,7 @@ import * as apiKeys from './api-keys';
 import * as audit from './audit';
 import * as billing from './billing';
 import * as consents from './consents';
+import * as documents from './documents';
 import * as events from './events';
 import * as integrations from './integrations';
 import * as invitations from './invitations';
@@ -126,7 +127,13 @@ export const ENDPOINTS: Endpoint[] = [
 	consents.listConsentPurposesEndpoint,
 	consents.listConsentsEndpoint,
 	consents.getConsentStateEndpoint,
-	consents.recordConsentEndpoint
+	consents.recordConsentEndpoint,
+	documents.listDocumentsEndpoint,
+	documents.createDocumentEndpoint,
+	documents.getDocumentEndpoint,
+	documents.deleteDocumentEndpoint,
+	documents.reindexDocumentEndpoint,
+	documents.searchDocumentsEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
