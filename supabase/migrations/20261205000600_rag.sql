@@ -13,7 +13,7 @@
 -- documents.manage adds, renames and deletes documents and runs OCR jobs. Status, chunks, text
 -- and confidence are written only by the jobs (service_role): a tenant cannot forge them.
 --
--- Index layout (docs/decisions/0013-rag-index-layout.md, from `npm run bench -- rag`): one HNSW
+-- Index layout (docs/decisions/0014-rag-index-layout.md, from `npm run bench -- rag`): one HNSW
 -- index per supported dimension over every tenant's chunks (partial on `dimensions`, over the
 -- embedding cast to that dimension); search_documents scans a small tenant (fewer chunks than
 -- setting rag.exact_scan_below_chunks) exactly, and a larger one through the index with
@@ -26,7 +26,7 @@
 insert into public.system_settings (key, value, category, description, is_public) values
   ('rag.exact_scan_below_chunks', '20000', 'rag',
    'A tenant with fewer chunks (of one dimension) than this is searched by an exact scan; a larger one through the '
-   'shared HNSW index with iterative scans (docs/decisions/0013-rag-index-layout.md).', false),
+   'shared HNSW index with iterative scans (docs/decisions/0014-rag-index-layout.md).', false),
   ('rag.ef_search', '100', 'rag', 'hnsw.ef_search for document search (candidates the index keeps per step).', false)
 on conflict (key) do nothing;
 
