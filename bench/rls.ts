@@ -4,26 +4,25 @@
  * What RLS costs. A tenant-scoped table of N rows (default 1,000,000) across 1,000 tenants, one
  * of them holding a tenth of the rows (100k by default); 2,000 users belonging to 1–3 tenants.
  * The table follows docs/adding-a-tenant-table.md: policy `private.tenant_in(tenant_id, (select
- * private.permitted_tenant_ids()))`, index (tenant_id, created_at).
+ * private.admitted_tenant_ids()))`, index (tenant_id, created_at).
  *
  * Each query is what the app issues — always with an explicit `tenant_id = $1` — and runs (a)
- * through runWithClaims as a member, under RLS, and (b) as the service role with the same query,
- * alternately on the same data; medians and a/b are printed. The reads run four times: under the
- * shipped policy form `private.tenant_in(tenant_id, (select private.permitted_tenant_ids()))` (the
- * one permission join called once a statement, its array compared per row in place), under the set
- * form shipped before it, `tenant_id in (select private.user_tenant_ids())` (a hashed sub-plan),
- * under that form with the helper as it was before issue 10 (`language sql security definer`,
- * re-planned on every call), and under the rejected index-condition form
- * `tenant_id = any (array(select private.user_tenant_ids()))`; each
- * is followed by the fixed cost per statement (RLS − service role on the small tenant's point
- * lookup), the page on the big tenant against a small one (it must not grow with the tenant) and
- * the plans of the pages and the count under RLS. Then the floors any policy form is held to: the
- * join alone (its once-a-statement read, against a constant), the same queries under two reference
- * policies that are not security forms — `(select true)`, a per-row filter that compares nothing,
- * and one tenant as a scalar, which joins the query's `tenant_id = $1` and so is neither a filter
- * nor a misestimated index condition but cannot express several tenants — and the shipped form
- * with the restrictive MFA policy every tenant table also carries. Then 10k-row writes under a
- * permission-checked WITH CHECK in a per-row helper form and a set-based form, against the service
+ * through runWithClaims as a member (an aal1 session, so the MFA test has work to do), under RLS,
+ * and (b) as the service role with the same query, alternately on the same data; medians and a/b
+ * are printed. The reads run three times: under the form every tenant table had before
+ * 20261205000900_rls_mfa.sql (the join compared in place, plus the restrictive MFA policy
+ * `tenant_id not in (select private.mfa_blocked_tenant_ids())` as it was written then), under the
+ * shipped form (the join leaving out MFA-blocked tenants: one helper, one comparison), and under the
+ * shipped form with the restrictive policy the tables that keep one now carry
+ * (`private.tenant_not_in(tenant_id, (select private.mfa_refused_tenant_ids()))`); each is followed
+ * by the fixed cost per statement (RLS − service role on the small tenant's point lookup), the page
+ * on the big tenant against a small one (it must not grow with the tenant) and the plans of the
+ * pages and the count under RLS. Then the floors any policy form is held to: the join alone (its
+ * once-a-statement read, against a constant), and the same queries under two reference policies
+ * that are not security forms — `(select true)`, a per-row filter that compares nothing, and one
+ * tenant as a scalar, which joins the query's `tenant_id = $1` and so is neither a filter nor a
+ * misestimated index condition but cannot express several tenants. Then 10k-row writes under a
+ * permission-checked WITH CHECK in a per-row helper form and the shipped form, against the service
  * role.
  */
 import { sql } from 'kysely';
@@ -46,42 +45,54 @@ export async function run(args: string[]): Promise<void> {
 		await load(engine, rows, big);
 		console.log(`loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 		for (const form of FORMS) {
-			await usePolicy(engine, form.using);
+			await usePolicy(engine, form);
 			await reads(engine, form.label);
 		}
 		await references(engine);
-		await usePolicy(engine, SHIPPED.using);
+		await usePolicy(engine, { using: SHIPPED });
 		await writes(engine);
 	});
 }
 
 /** The policy forms compared on bench_events; SHIPPED is the one the migrations ship. */
-const FORMS = [
+const SHIPPED = 'private.tenant_in(tenant_id, (select private.admitted_tenant_ids()))';
+
+interface Form {
+	label: string;
+	using: string;
+	/** A restrictive MFA policy beside the permissive one. */
+	mfa?: string;
+	bigOnly?: boolean;
+}
+
+const FORMS: Form[] = [
 	{
-		label: 'before issue 10: the same form over a language sql security definer helper',
-		using: 'tenant_id in (select private.bench_sql_user_tenant_ids())'
+		label:
+			'before 20261205000900: tenant_in over the join + restrictive tenant_id not in (select mfa_blocked_tenant_ids())',
+		using: 'private.tenant_in(tenant_id, (select private.permitted_tenant_ids()))',
+		mfa: 'tenant_id not in (select private.bench_mfa_blocked_tenant_ids())'
 	},
+	{ label: `shipped: ${SHIPPED} (MFA folded in)`, using: SHIPPED },
 	{
-		label: 'the set form: tenant_id in (select private.user_tenant_ids())',
-		using: 'tenant_id in (select private.user_tenant_ids())'
-	},
-	{
-		label: 'shipped: private.tenant_in(tenant_id, (select private.permitted_tenant_ids()))',
-		using: 'private.tenant_in(tenant_id, (select private.permitted_tenant_ids()))'
-	},
-	{
-		label: 'rejected: tenant_id = any (array(select private.user_tenant_ids()))',
-		using: 'tenant_id = any (array(select private.user_tenant_ids()))'
+		label:
+			'shipped, on a table keeping a restrictive MFA policy: + private.tenant_not_in(tenant_id, (select private.mfa_refused_tenant_ids()))',
+		using: SHIPPED,
+		mfa: 'private.tenant_not_in(tenant_id, (select private.mfa_refused_tenant_ids()))'
 	}
 ];
 
-const SHIPPED = FORMS[2]!;
-
-async function usePolicy(engine: Engine, using: string) {
+async function usePolicy(engine: Engine, form: Pick<Form, 'using' | 'mfa'>) {
 	await engine.session((s) =>
 		s.exec(`drop policy if exists bench_events_select_member on public.bench_events;
+			drop policy if exists bench_events_select_mfa on public.bench_events;
 			create policy bench_events_select_member on public.bench_events
-			  for select to authenticated using (${using})`)
+			  for select to authenticated using (${form.using});
+			${
+				form.mfa
+					? `create policy bench_events_select_mfa on public.bench_events as restrictive
+			  for select to authenticated using (${form.mfa});`
+					: ''
+			}`)
 	);
 }
 
@@ -122,17 +133,22 @@ export async function load(engine: Engine, rows: number, big: number) {
 			select ids.a[1 + g % ${TENANTS - 1}], now() - g * interval '1 second', (array['a', 'b', 'c', 'd'])[1 + g % 4], g % 1000
 			from generate_series(1, ${rows - big}) g,
 			     (select array_agg(id order by slug) as a from public.tenants where slug like 'bench-%' and slug <> 'bench-0') ids;
-			-- private.user_tenant_ids() as 20261122000400_tenancy.sql wrote it, for the comparison
-			create function private.bench_sql_user_tenant_ids() returns setof uuid
-			language sql stable security definer set search_path = '' rows 5 as $fn$
-			  select m.tenant_id from public.memberships m join public.tenants t on t.id = m.tenant_id
-			  where m.user_id = (select auth.uid()) and m.status = 'active' and t.status = 'active'
+			-- private.mfa_blocked_tenant_ids() as 20261130000300_tenancy.sql wrote it, for the comparison
+			create function private.bench_mfa_blocked_tenant_ids() returns setof uuid
+			language plpgsql stable security definer set search_path = '' rows 1 as $fn$
+			begin
+			  if coalesce(auth.jwt() ->> 'aal', 'aal1') = 'aal2' then
+			    return;
+			  end if;
+			  return query select m.tenant_id from public.memberships m join public.tenants t on t.id = m.tenant_id
+			  where m.user_id = auth.uid() and t.require_mfa;
+			end
 			$fn$;
-			grant execute on function private.bench_sql_user_tenant_ids() to authenticated;
+			grant execute on function private.bench_mfa_blocked_tenant_ids() to authenticated;
 			create index bench_events_tenant_created_idx on public.bench_events (tenant_id, created_at);
 			alter table public.bench_events enable row level security;
 			create policy bench_events_select_member on public.bench_events
-			  for select to authenticated using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids())));
+			  for select to authenticated using (${SHIPPED});
 			grant select on public.bench_events to authenticated, service_role;
 
 			create table public.bench_writes_per_row (
@@ -156,14 +172,14 @@ export async function load(engine: Engine, rows: number, big: number) {
 			  for update to authenticated using (private.user_has_permission('projects.update', tenant_id))
 			  with check (private.user_has_permission('projects.update', tenant_id));
 			create policy bench_writes_set_select_member on public.bench_writes_set
-			  for select to authenticated using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids())));
+			  for select to authenticated using (private.tenant_in(tenant_id, (select private.admitted_tenant_ids())));
 			create policy bench_writes_set_insert_permitted on public.bench_writes_set
 			  for insert to authenticated
-			  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('projects.update'))));
+			  with check (private.tenant_in(tenant_id, (select private.admitted_tenant_ids('projects.update'))));
 			create policy bench_writes_set_update_permitted on public.bench_writes_set
 			  for update to authenticated
-			  using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('projects.update'))))
-			  with check (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('projects.update'))));
+			  using (private.tenant_in(tenant_id, (select private.admitted_tenant_ids('projects.update'))))
+			  with check (private.tenant_in(tenant_id, (select private.admitted_tenant_ids('projects.update'))));
 			insert into public.bench_writes_per_row (tenant_id, amount)
 			select t.id, g from generate_series(1, 10000) g, public.tenants t where t.slug = 'bench-0';
 			insert into public.bench_writes_set (tenant_id, amount)
@@ -303,19 +319,13 @@ async function reads(engine: Engine, form: string) {
  * The reference policies of the floors. The scalar one admits the caller's first tenant only, so it
  * runs on the big tenant alone (user 0 belongs to it and nothing else).
  */
-const REFERENCES = [
-	{
-		label: 'reference: (select true), a filter comparing nothing',
-		using: '(select true)',
-		mfa: false
-	},
+const REFERENCES: Form[] = [
+	{ label: 'reference: (select true), a filter comparing nothing', using: '(select true)' },
 	{
 		label: 'reference: one tenant as a scalar, (select ids[1])',
-		using: 'tenant_id = (select (private.permitted_tenant_ids())[1])',
-		mfa: false,
+		using: 'tenant_id = (select (private.admitted_tenant_ids())[1])',
 		bigOnly: true
-	},
-	{ label: 'shipped + the MFA policy of tenant tables', using: SHIPPED.using, mfa: true }
+	}
 ];
 
 async function references(engine: Engine) {
@@ -325,11 +335,11 @@ async function references(engine: Engine) {
 	const join = await compare(
 		300,
 		() =>
-			runWithClaims(db, member, (trx) => sql`select private.permitted_tenant_ids()`.execute(trx)),
+			runWithClaims(db, member, (trx) => sql`select private.admitted_tenant_ids()`.execute(trx)),
 		() => runWithClaims(db, member, (trx) => sql`select '{}'::uuid[]`.execute(trx))
 	);
 	console.log(
-		`\nthe join alone, as a member: select private.permitted_tenant_ids() ${fmt(join.a)} ms, a constant ${fmt(join.b)} ms (+${(join.a - join.b).toFixed(3)} ms a statement)`
+		`\nthe join alone, as a member: select private.admitted_tenant_ids() ${fmt(join.a)} ms, a constant ${fmt(join.b)} ms (+${(join.a - join.b).toFixed(3)} ms a statement)`
 	);
 	const picked = [
 		['count', big!],
@@ -340,12 +350,7 @@ async function references(engine: Engine) {
 		['policy', 'query', 'tenant', 'a: RLS ms', 'b: service ms', 'a/b']
 	];
 	for (const reference of REFERENCES) {
-		await usePolicy(engine, reference.using);
-		if (reference.mfa)
-			await engine.session((s) =>
-				s.exec(`create policy bench_events_select_mfa on public.bench_events as restrictive
-					for select to authenticated using (tenant_id not in (select private.mfa_blocked_tenant_ids()))`)
-			);
+		await usePolicy(engine, reference);
 		for (const [name, s] of picked) {
 			if (reference.bigOnly && s !== big) continue;
 			const q = queries.find((x) => x.name === name)!;
@@ -364,10 +369,6 @@ async function references(engine: Engine) {
 				result.ratio.toFixed(2)
 			]);
 		}
-		if (reference.mfa)
-			await engine.session((s) =>
-				s.exec('drop policy bench_events_select_mfa on public.bench_events')
-			);
 	}
 	console.log('floors: (a) as a member through RLS vs (b) service role, same query; medians');
 	console.log(table(rows));
@@ -436,7 +437,7 @@ async function writes(engine: Engine) {
 		]);
 		rows.push([
 			label,
-			'set: tenant_in(tenant_id, (select permitted_tenant_ids(code)))',
+			'set: tenant_in(tenant_id, (select admitted_tenant_ids(code)))',
 			fmt(setBased.a),
 			fmt(setBased.b),
 			setBased.ratio.toFixed(2)

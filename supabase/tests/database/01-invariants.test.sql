@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(118);
+select plan(124);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -38,51 +38,51 @@ select is(
 
 -- Policies pinned per table.
 select policies_are('public', 'api_idempotency', array['api_idempotency_insert_mfa', 'api_idempotency_insert_own', 'api_idempotency_select_mfa', 'api_idempotency_select_own', 'api_idempotency_update_mfa', 'api_idempotency_update_own']);
-select policies_are('public', 'audit_log_seals', array['audit_log_seals_select_mfa', 'audit_log_seals_select_permitted', 'audit_log_seals_select_staff']);
-select policies_are('public', 'audit_logs', array['audit_logs_select_mfa', 'audit_logs_select_permitted', 'audit_logs_select_staff']);
+select policies_are('public', 'audit_log_seals', array['audit_log_seals_select_permitted', 'audit_log_seals_select_staff']);
+select policies_are('public', 'audit_logs', array['audit_logs_select_permitted', 'audit_logs_select_staff']);
 select policies_are('public', 'api_keys', array['api_keys_select_mfa', 'api_keys_select_permitted']);
 select policies_are('public', 'environments', array['environments_delete_api_key', 'environments_delete_mfa', 'environments_delete_permitted', 'environments_insert_api_key', 'environments_insert_mfa', 'environments_insert_permitted', 'environments_select_api_key', 'environments_select_mfa', 'environments_select_permitted', 'environments_select_staff', 'environments_update_api_key', 'environments_update_mfa', 'environments_update_permitted']);
 select policies_are('public', 'event_types', array['event_types_select_authenticated']);
-select policies_are('public', 'events', array['events_select_mfa', 'events_select_permitted']);
+select policies_are('public', 'events', array['events_select_permitted']);
 select policies_are('public', 'invitation_teams', array['invitation_teams_select_invitee', 'invitation_teams_select_mfa', 'invitation_teams_select_permitted', 'invitation_teams_select_staff']);
 select policies_are('public', 'invitations', array['invitations_select_invitee', 'invitations_select_mfa', 'invitations_select_permitted', 'invitations_select_staff']);
 select policies_are('public', 'memberships', array['memberships_select_member', 'memberships_select_mfa', 'memberships_select_self', 'memberships_select_staff']);
 select policies_are('public', 'permissions', array['permissions_select_authenticated']);
 select policies_are('public', 'platform_staff', array['platform_staff_delete_super_admin', 'platform_staff_insert_super_admin', 'platform_staff_select_self', 'platform_staff_select_staff', 'platform_staff_update_super_admin']);
 select policies_are('public', 'profiles', array['profiles_select_member', 'profiles_select_self', 'profiles_select_staff', 'profiles_update_self']);
-select policies_are('public', 'projects', array['projects_delete_mfa', 'projects_delete_permitted', 'projects_insert_mfa', 'projects_insert_permitted', 'projects_select_mfa', 'projects_select_permitted', 'projects_select_staff', 'projects_update_mfa', 'projects_update_permitted']);
+select policies_are('public', 'projects', array['projects_delete_mfa', 'projects_delete_permitted', 'projects_insert_permitted', 'projects_select_mfa', 'projects_select_permitted', 'projects_select_staff', 'projects_update_mfa', 'projects_update_permitted']);
 select policies_are('public', 'role_assignments', array['role_assignments_select_member', 'role_assignments_select_mfa', 'role_assignments_select_self', 'role_assignments_select_staff']);
-select policies_are('public', 'role_permissions', array['role_permissions_delete_mfa', 'role_permissions_delete_permitted', 'role_permissions_insert_mfa', 'role_permissions_insert_permitted', 'role_permissions_select_member', 'role_permissions_select_mfa', 'role_permissions_select_staff', 'role_permissions_select_system']);
-select policies_are('public', 'roles', array['roles_delete_mfa', 'roles_delete_permitted', 'roles_insert_mfa', 'roles_insert_permitted', 'roles_select_member', 'roles_select_mfa', 'roles_select_staff', 'roles_select_system', 'roles_update_mfa', 'roles_update_permitted']);
+select policies_are('public', 'role_permissions', array['role_permissions_delete_permitted', 'role_permissions_insert_permitted', 'role_permissions_select_member', 'role_permissions_select_mfa', 'role_permissions_select_staff', 'role_permissions_select_system']);
+select policies_are('public', 'roles', array['roles_delete_permitted', 'roles_insert_permitted', 'roles_select_member', 'roles_select_mfa', 'roles_select_staff', 'roles_select_system', 'roles_update_permitted']);
 select policies_are('public', 'system_settings', array['system_settings_select_public', 'system_settings_select_staff', 'system_settings_update_super_admin']);
-select policies_are('public', 'team_members', array['team_members_delete_mfa', 'team_members_delete_permitted', 'team_members_insert_mfa', 'team_members_insert_permitted', 'team_members_select_member', 'team_members_select_mfa', 'team_members_select_staff']);
-select policies_are('public', 'teams', array['teams_delete_mfa', 'teams_delete_permitted', 'teams_insert_mfa', 'teams_insert_permitted', 'teams_select_member', 'teams_select_mfa', 'teams_select_staff', 'teams_update_mfa', 'teams_update_permitted']);
-select policies_are('public', 'tenants', array['tenants_select_member', 'tenants_select_staff', 'tenants_update_mfa', 'tenants_update_permitted']);
+select policies_are('public', 'team_members', array['team_members_delete_permitted', 'team_members_insert_permitted', 'team_members_select_member', 'team_members_select_staff']);
+select policies_are('public', 'teams', array['teams_delete_permitted', 'teams_insert_permitted', 'teams_select_member', 'teams_select_staff', 'teams_update_permitted']);
+select policies_are('public', 'tenants', array['tenants_select_member', 'tenants_select_staff', 'tenants_update_permitted']);
 -- Billing, usage and Stripe (20261130001000…1200): catalogue public, tenant rows read with billing.read / usage.read,
 -- written only by RPCs, the lifecycle job and the Stripe ledger (billing accounts' details by billing.manage).
 select policies_are('public', 'plans', array['plans_insert_staff', 'plans_select_public', 'plans_select_staff', 'plans_update_staff']);
 select policies_are('public', 'plan_limits', array['plan_limits_delete_staff', 'plan_limits_insert_staff', 'plan_limits_select_public', 'plan_limits_update_staff']);
 select policies_are('public', 'usage_metrics', array['usage_metrics_select_public']);
-select policies_are('public', 'billing_accounts', array['billing_accounts_insert_mfa', 'billing_accounts_insert_permitted', 'billing_accounts_select_mfa', 'billing_accounts_select_permitted', 'billing_accounts_select_staff', 'billing_accounts_update_mfa', 'billing_accounts_update_permitted']);
-select policies_are('public', 'subscriptions', array['subscriptions_select_mfa', 'subscriptions_select_permitted', 'subscriptions_select_staff']);
-select policies_are('public', 'invoices', array['invoices_select_mfa', 'invoices_select_permitted', 'invoices_select_staff']);
-select policies_are('public', 'invoice_lines', array['invoice_lines_select_mfa', 'invoice_lines_select_permitted', 'invoice_lines_select_staff']);
-select policies_are('public', 'payments', array['payments_select_mfa', 'payments_select_permitted', 'payments_select_staff']);
-select policies_are('public', 'payment_methods', array['payment_methods_select_mfa', 'payment_methods_select_permitted', 'payment_methods_select_staff']);
-select policies_are('public', 'usage_events', array['usage_events_select_mfa', 'usage_events_select_permitted', 'usage_events_select_staff']);
-select policies_are('public', 'usage_counters', array['usage_counters_select_mfa', 'usage_counters_select_permitted', 'usage_counters_select_staff']);
-select policies_are('public', 'usage_daily', array['usage_daily_select_mfa', 'usage_daily_select_permitted', 'usage_daily_select_staff']);
+select policies_are('public', 'billing_accounts', array['billing_accounts_insert_permitted', 'billing_accounts_select_permitted', 'billing_accounts_select_staff', 'billing_accounts_update_permitted']);
+select policies_are('public', 'subscriptions', array['subscriptions_select_permitted', 'subscriptions_select_staff']);
+select policies_are('public', 'invoices', array['invoices_select_permitted', 'invoices_select_staff']);
+select policies_are('public', 'invoice_lines', array['invoice_lines_select_permitted', 'invoice_lines_select_staff']);
+select policies_are('public', 'payments', array['payments_select_permitted', 'payments_select_staff']);
+select policies_are('public', 'payment_methods', array['payment_methods_select_permitted', 'payment_methods_select_staff']);
+select policies_are('public', 'usage_events', array['usage_events_select_permitted', 'usage_events_select_staff']);
+select policies_are('public', 'usage_counters', array['usage_counters_select_permitted', 'usage_counters_select_staff']);
+select policies_are('public', 'usage_daily', array['usage_daily_select_permitted', 'usage_daily_select_staff']);
 -- Notifications (20261202000300): the inbox and preferences are the person's own; the organisation's settings notifications.manage's.
 select policies_are('public', 'notification_kinds', array['notification_kinds_select_authenticated']);
 select policies_are('public', 'notifications', array['notifications_select_mfa', 'notifications_select_self', 'notifications_update_mfa', 'notifications_update_self']);
 select policies_are('public', 'notification_preferences', array['notification_preferences_delete_self', 'notification_preferences_insert_self', 'notification_preferences_select_self', 'notification_preferences_update_self']);
-select policies_are('public', 'tenant_notification_settings', array['tenant_notification_settings_delete_mfa', 'tenant_notification_settings_delete_permitted', 'tenant_notification_settings_insert_mfa', 'tenant_notification_settings_insert_permitted', 'tenant_notification_settings_select_mfa', 'tenant_notification_settings_select_permitted', 'tenant_notification_settings_update_mfa', 'tenant_notification_settings_update_permitted']);
+select policies_are('public', 'tenant_notification_settings', array['tenant_notification_settings_delete_permitted', 'tenant_notification_settings_insert_permitted', 'tenant_notification_settings_select_permitted', 'tenant_notification_settings_update_permitted']);
 -- Webhooks (20261202000100_webhooks.sql): read by webhooks.manage holders; written only by the RPCs and the
 -- dispatcher; the sealed secrets read by no API role at all.
-select policies_are('public', 'webhook_endpoints', array['webhook_endpoints_select_mfa', 'webhook_endpoints_select_permitted']);
+select policies_are('public', 'webhook_endpoints', array['webhook_endpoints_select_permitted']);
 select policies_are('public', 'webhook_endpoint_secrets', array[]::name[]);
-select policies_are('public', 'webhook_deliveries', array['webhook_deliveries_select_mfa', 'webhook_deliveries_select_permitted']);
-select policies_are('public', 'webhook_attempts', array['webhook_attempts_select_mfa', 'webhook_attempts_select_permitted']);
+select policies_are('public', 'webhook_deliveries', array['webhook_deliveries_select_permitted']);
+select policies_are('public', 'webhook_attempts', array['webhook_attempts_select_permitted']);
 -- Storage (20261203000400_storage.sql): the owner module decides who reads, adds and deletes files.
 select policies_are('public', 'attachment_owners', array['attachment_owners_select_authenticated']);
 select policies_are('public', 'attachments', array['attachments_delete_mfa', 'attachments_delete_permitted', 'attachments_insert_mfa', 'attachments_insert_permitted', 'attachments_select_mfa', 'attachments_select_permitted']);
@@ -90,10 +90,10 @@ select policies_are('public', 'attachments', array['attachments_delete_mfa', 'at
 -- notes by staff only); every ticket and message write is an RPC; macros are staff's.
 -- Privacy (20261205000200_privacy.sql): privacy.manage handles requests and consents; the person sees their own.
 select policies_are('public', 'gdpr_requests', array['gdpr_requests_select_mfa', 'gdpr_requests_select_permitted', 'gdpr_requests_select_staff', 'gdpr_requests_select_subject']);
-select policies_are('public', 'consent_purposes', array['consent_purposes_delete_mfa', 'consent_purposes_delete_permitted', 'consent_purposes_insert_mfa', 'consent_purposes_insert_permitted', 'consent_purposes_select_mfa', 'consent_purposes_select_permitted', 'consent_purposes_update_mfa', 'consent_purposes_update_permitted']);
-select policies_are('public', 'consents', array['consents_insert_mfa', 'consents_insert_own', 'consents_insert_permitted', 'consents_select_mfa', 'consents_select_own', 'consents_select_permitted']);
-select policies_are('public', 'support_tickets', array['support_tickets_select_mfa', 'support_tickets_select_permitted', 'support_tickets_select_staff']);
-select policies_are('public', 'support_messages', array['support_messages_select_mfa', 'support_messages_select_permitted', 'support_messages_select_staff']);
+select policies_are('public', 'consent_purposes', array['consent_purposes_delete_permitted', 'consent_purposes_insert_permitted', 'consent_purposes_select_permitted', 'consent_purposes_update_permitted']);
+select policies_are('public', 'consents', array['consents_insert_own', 'consents_insert_permitted', 'consents_select_own', 'consents_select_permitted']);
+select policies_are('public', 'support_tickets', array['support_tickets_select_permitted', 'support_tickets_select_staff']);
+select policies_are('public', 'support_messages', array['support_messages_select_permitted', 'support_messages_select_staff']);
 select policies_are('public', 'support_macros', array['support_macros_delete_staff', 'support_macros_insert_staff', 'support_macros_select_staff', 'support_macros_update_staff']);
 -- Secrets (20261203000100_secrets.sql): metadata read with secrets.read or the owner module's permission; written
 -- only by the RPCs; the data keys read by no API role at all.
@@ -103,50 +103,50 @@ select policies_are('public', 'secret_data_keys', array[]::name[]);
 -- Integrations (20261203000200_integrations.sql): the type registry public, everything else read with
 -- integrations.read; written by the RPCs, the inbound endpoint and the sync job only.
 select policies_are('public', 'integration_types', array['integration_types_select_authenticated']);
-select policies_are('public', 'integrations', array['integrations_select_mfa', 'integrations_select_permitted']);
-select policies_are('public', 'integration_secrets', array['integration_secrets_select_mfa', 'integration_secrets_select_permitted']);
-select policies_are('public', 'integration_events', array['integration_events_select_mfa', 'integration_events_select_permitted']);
-select policies_are('public', 'github_repos', array['github_repos_select_mfa', 'github_repos_select_permitted']);
-select policies_are('public', 'slack_workspaces', array['slack_workspaces_select_mfa', 'slack_workspaces_select_permitted']);
-select policies_are('public', 'slack_channels', array['slack_channels_select_mfa', 'slack_channels_select_permitted']);
+select policies_are('public', 'integrations', array['integrations_select_permitted']);
+select policies_are('public', 'integration_secrets', array['integration_secrets_select_permitted']);
+select policies_are('public', 'integration_events', array['integration_events_select_permitted']);
+select policies_are('public', 'github_repos', array['github_repos_select_permitted']);
+select policies_are('public', 'slack_workspaces', array['slack_workspaces_select_permitted']);
+select policies_are('public', 'slack_channels', array['slack_channels_select_permitted']);
 -- Workflows (20261203000300_workflows.sql): read by workflows.manage holders; written only by the RPCs and the engine.
-select policies_are('public', 'workflows', array['workflows_select_mfa', 'workflows_select_permitted']);
-select policies_are('public', 'workflow_versions', array['workflow_versions_select_mfa', 'workflow_versions_select_permitted']);
-select policies_are('public', 'workflow_runs', array['workflow_runs_select_mfa', 'workflow_runs_select_permitted']);
-select policies_are('public', 'workflow_step_runs', array['workflow_step_runs_select_mfa', 'workflow_step_runs_select_permitted']);
-select policies_are('public', 'workflow_approvals', array['workflow_approvals_select_mfa', 'workflow_approvals_select_permitted']);
+select policies_are('public', 'workflows', array['workflows_select_permitted']);
+select policies_are('public', 'workflow_versions', array['workflow_versions_select_permitted']);
+select policies_are('public', 'workflow_runs', array['workflow_runs_select_permitted']);
+select policies_are('public', 'workflow_step_runs', array['workflow_step_runs_select_permitted']);
+select policies_are('public', 'workflow_approvals', array['workflow_approvals_select_permitted']);
 -- Tasks (20261203000700_tasks.sql): tasks.read reads, tasks.write works on tasks, tasks.manage owns columns, labels and deletes.
-select policies_are('public', 'task_columns', array['task_columns_delete_mfa', 'task_columns_delete_permitted', 'task_columns_insert_mfa', 'task_columns_insert_permitted', 'task_columns_select_mfa', 'task_columns_select_permitted', 'task_columns_update_mfa', 'task_columns_update_permitted']);
-select policies_are('public', 'tasks', array['tasks_delete_mfa', 'tasks_delete_permitted', 'tasks_insert_mfa', 'tasks_insert_permitted', 'tasks_select_mfa', 'tasks_select_permitted', 'tasks_update_mfa', 'tasks_update_permitted']);
-select policies_are('public', 'task_assignees', array['task_assignees_delete_mfa', 'task_assignees_delete_permitted', 'task_assignees_insert_mfa', 'task_assignees_insert_permitted', 'task_assignees_select_mfa', 'task_assignees_select_permitted']);
-select policies_are('public', 'task_labels', array['task_labels_delete_mfa', 'task_labels_delete_permitted', 'task_labels_insert_mfa', 'task_labels_insert_permitted', 'task_labels_select_mfa', 'task_labels_select_permitted', 'task_labels_update_mfa', 'task_labels_update_permitted']);
-select policies_are('public', 'task_label_links', array['task_label_links_delete_mfa', 'task_label_links_delete_permitted', 'task_label_links_insert_mfa', 'task_label_links_insert_permitted', 'task_label_links_select_mfa', 'task_label_links_select_permitted']);
-select policies_are('public', 'sso_domains', array['sso_domains_delete_mfa', 'sso_domains_delete_permitted', 'sso_domains_insert_mfa', 'sso_domains_insert_permitted', 'sso_domains_select_mfa', 'sso_domains_select_permitted', 'sso_domains_update_mfa', 'sso_domains_update_permitted']);
-select policies_are('public', 'sso_providers', array['sso_providers_delete_mfa', 'sso_providers_delete_permitted', 'sso_providers_insert_mfa', 'sso_providers_insert_permitted', 'sso_providers_select_mfa', 'sso_providers_select_permitted', 'sso_providers_update_mfa', 'sso_providers_update_permitted']);
-select policies_are('public', 'sso_settings', array['sso_settings_insert_mfa', 'sso_settings_insert_permitted', 'sso_settings_select_mfa', 'sso_settings_select_permitted', 'sso_settings_update_mfa', 'sso_settings_update_permitted']);
-select policies_are('public', 'user_identities', array['user_identities_delete_mfa', 'user_identities_delete_permitted', 'user_identities_select_mfa', 'user_identities_select_permitted', 'user_identities_select_self']);
-select policies_are('public', 'task_comments', array['task_comments_delete_mfa', 'task_comments_delete_permitted', 'task_comments_insert_mfa', 'task_comments_insert_permitted', 'task_comments_select_mfa', 'task_comments_select_permitted', 'task_comments_update_author', 'task_comments_update_mfa']);
+select policies_are('public', 'task_columns', array['task_columns_delete_permitted', 'task_columns_insert_permitted', 'task_columns_select_permitted', 'task_columns_update_permitted']);
+select policies_are('public', 'tasks', array['tasks_delete_permitted', 'tasks_insert_permitted', 'tasks_select_permitted', 'tasks_update_permitted']);
+select policies_are('public', 'task_assignees', array['task_assignees_delete_permitted', 'task_assignees_insert_permitted', 'task_assignees_select_permitted']);
+select policies_are('public', 'task_labels', array['task_labels_delete_permitted', 'task_labels_insert_permitted', 'task_labels_select_permitted', 'task_labels_update_permitted']);
+select policies_are('public', 'task_label_links', array['task_label_links_delete_permitted', 'task_label_links_insert_permitted', 'task_label_links_select_permitted']);
+select policies_are('public', 'task_comments', array['task_comments_delete_permitted', 'task_comments_insert_permitted', 'task_comments_select_permitted', 'task_comments_update_author']);
+select policies_are('public', 'sso_domains', array['sso_domains_delete_permitted', 'sso_domains_insert_permitted', 'sso_domains_select_permitted', 'sso_domains_update_permitted']);
+select policies_are('public', 'sso_providers', array['sso_providers_delete_permitted', 'sso_providers_insert_permitted', 'sso_providers_select_permitted', 'sso_providers_update_permitted']);
+select policies_are('public', 'sso_settings', array['sso_settings_insert_permitted', 'sso_settings_select_permitted', 'sso_settings_update_permitted']);
+select policies_are('public', 'user_identities', array['user_identities_delete_permitted', 'user_identities_select_mfa', 'user_identities_select_permitted', 'user_identities_select_self']);
 -- AI (20261205000500_ai.sql): the registry read by everyone signed in, written by super_admin staff; a tenant's
 -- access, settings and templates read with ai.use, written with ai.manage; runs written by no API role.
 select policies_are('public', 'model_providers', array['model_providers_delete_staff', 'model_providers_insert_staff', 'model_providers_select_authenticated', 'model_providers_select_staff', 'model_providers_update_staff']);
 select policies_are('public', 'llm_models', array['llm_models_delete_staff', 'llm_models_insert_staff', 'llm_models_select_authenticated', 'llm_models_select_staff', 'llm_models_update_staff']);
-select policies_are('public', 'tenant_model_providers', array['tenant_model_providers_delete_mfa', 'tenant_model_providers_delete_permitted', 'tenant_model_providers_insert_mfa', 'tenant_model_providers_insert_permitted', 'tenant_model_providers_select_mfa', 'tenant_model_providers_select_permitted', 'tenant_model_providers_update_mfa', 'tenant_model_providers_update_permitted']);
-select policies_are('public', 'tenant_ai_settings', array['tenant_ai_settings_insert_mfa', 'tenant_ai_settings_insert_permitted', 'tenant_ai_settings_select_mfa', 'tenant_ai_settings_select_permitted', 'tenant_ai_settings_update_mfa', 'tenant_ai_settings_update_permitted']);
-select policies_are('public', 'prompt_templates', array['prompt_templates_delete_mfa', 'prompt_templates_delete_permitted', 'prompt_templates_insert_mfa', 'prompt_templates_insert_permitted', 'prompt_templates_select_mfa', 'prompt_templates_select_permitted', 'prompt_templates_update_mfa', 'prompt_templates_update_permitted']);
-select policies_are('public', 'prompt_template_versions', array['prompt_template_versions_insert_mfa', 'prompt_template_versions_insert_permitted', 'prompt_template_versions_select_mfa', 'prompt_template_versions_select_permitted']);
-select policies_are('public', 'prompt_runs', array['prompt_runs_select_mfa', 'prompt_runs_select_permitted']);
+select policies_are('public', 'tenant_model_providers', array['tenant_model_providers_delete_permitted', 'tenant_model_providers_insert_permitted', 'tenant_model_providers_select_permitted', 'tenant_model_providers_update_permitted']);
+select policies_are('public', 'tenant_ai_settings', array['tenant_ai_settings_insert_permitted', 'tenant_ai_settings_select_permitted', 'tenant_ai_settings_update_permitted']);
+select policies_are('public', 'prompt_templates', array['prompt_templates_delete_permitted', 'prompt_templates_insert_permitted', 'prompt_templates_select_permitted', 'prompt_templates_update_permitted']);
+select policies_are('public', 'prompt_template_versions', array['prompt_template_versions_insert_permitted', 'prompt_template_versions_select_permitted']);
+select policies_are('public', 'prompt_runs', array['prompt_runs_select_permitted']);
 
 -- SCIM (20261205000100_scim.sql): scim.manage reads; every write goes through the RPCs.
-select policies_are('public', 'scim_tokens', array['scim_tokens_select_mfa', 'scim_tokens_select_permitted']);
-select policies_are('public', 'scim_users', array['scim_users_select_mfa', 'scim_users_select_permitted']);
-select policies_are('public', 'scim_groups', array['scim_groups_select_mfa', 'scim_groups_select_permitted']);
-select policies_are('public', 'scim_operations', array['scim_operations_select_mfa', 'scim_operations_select_permitted']);
+select policies_are('public', 'scim_tokens', array['scim_tokens_select_permitted']);
+select policies_are('public', 'scim_users', array['scim_users_select_permitted']);
+select policies_are('public', 'scim_groups', array['scim_groups_select_permitted']);
+select policies_are('public', 'scim_operations', array['scim_operations_select_permitted']);
 
 -- RAG (20261205000600_rag.sql): ai.use reads, documents.manage writes documents and OCR jobs; chunks and pages only the jobs.
-select policies_are('public', 'rag_documents', array['rag_documents_delete_mfa', 'rag_documents_delete_permitted', 'rag_documents_insert_mfa', 'rag_documents_insert_permitted', 'rag_documents_select_mfa', 'rag_documents_select_permitted', 'rag_documents_update_mfa', 'rag_documents_update_permitted']);
-select policies_are('public', 'rag_chunks', array['rag_chunks_select_mfa', 'rag_chunks_select_permitted']);
-select policies_are('public', 'ocr_jobs', array['ocr_jobs_delete_mfa', 'ocr_jobs_delete_permitted', 'ocr_jobs_insert_mfa', 'ocr_jobs_insert_permitted', 'ocr_jobs_select_mfa', 'ocr_jobs_select_permitted']);
-select policies_are('public', 'ocr_pages', array['ocr_pages_select_mfa', 'ocr_pages_select_permitted']);
+select policies_are('public', 'rag_documents', array['rag_documents_delete_permitted', 'rag_documents_insert_permitted', 'rag_documents_select_permitted', 'rag_documents_update_permitted']);
+select policies_are('public', 'rag_chunks', array['rag_chunks_select_permitted']);
+select policies_are('public', 'ocr_jobs', array['ocr_jobs_delete_permitted', 'ocr_jobs_insert_permitted', 'ocr_jobs_select_permitted']);
+select policies_are('public', 'ocr_pages', array['ocr_pages_select_permitted']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -158,9 +158,9 @@ select is(
 select is(
   (select array_agg(tablename || '.' || policyname) from pg_policies
    where schemaname = 'public'
-     and (coalesce(qual, '') ~ '(?<!SELECT )private\.(?!tenant_in\()'
-          or coalesce(with_check, '') ~ '(?<!SELECT )private\.(?!tenant_in\()')),
-  null, 'every helper call in a policy is wrapped in a sub-select (private.tenant_in, which reads nothing, compares)');
+     and (coalesce(qual, '') ~ '(?<!SELECT )private\.(?!tenant_(not_)?in\()'
+          or coalesce(with_check, '') ~ '(?<!SELECT )private\.(?!tenant_(not_)?in\()')),
+  null, 'every helper call in a policy is wrapped in a sub-select (private.tenant_in and tenant_not_in, which read nothing, compare)');
 -- The pinned policy form (docs/tenancy.md, "the page-order trap"): a tenant-scoped policy tests
 -- membership of the statement's set, `private.tenant_in(tenant_id, (select private.permitted_tenant_ids(…)))`
 -- or `tenant_id in (select private.helper())`, never a bare `= any (array(select …))` or
@@ -182,14 +182,37 @@ select is(
      and not (tablename = 'environments' and policyname ~ '_api_key$')),
   null, 'the only restrictive policies are the MFA requirement and the environment key''s');
 
--- Every table with a tenant_id column carries the MFA requirement for each operation it allows.
+-- MFA (20261205000900_rls_mfa.sql): no policy in the old form, and every operation allowed on a
+-- tenant table refuses the rows of tenants that require MFA while the session is aal1 — through its
+-- permissive policies themselves (tenant_in over admitted_tenant_ids, tenant_not_in over
+-- staff_refused_tenant_ids), or, only where one of them cannot, one restrictive policy in the new form.
+select is(
+  (select array_agg(tablename || '.' || policyname) from pg_policies
+   where (coalesce(qual, '') || ' ' || coalesce(with_check, '')) ~ 'mfa_blocked_tenant_ids|permitted_tenant_ids'),
+  null, 'no policy asks mfa_blocked_tenant_ids or permitted_tenant_ids (the forms before 20261205000900_rls_mfa.sql)');
+select is(
+  (select array_agg(tablename || '.' || policyname) from pg_policies
+   where schemaname = 'public' and permissive = 'RESTRICTIVE' and policyname ~ '_mfa$'
+     and coalesce(qual, with_check) !~ ('^(\(\(tenant_id IS NULL\) OR )?private\.tenant_not_in\((tenant_id|id|chain), '
+                                        '\( SELECT private\.mfa_refused_tenant_ids\(\) AS mfa_refused_tenant_ids\)\)\)?$')),
+  null, 'every restrictive MFA policy compares with mfa_refused_tenant_ids() through tenant_not_in');
 select is(
   (select array_agg(distinct p.tablename || '.' || p.cmd) from pg_policies p
    join information_schema.columns c on c.table_schema = 'public' and c.table_name = p.tablename and c.column_name = 'tenant_id'
    where p.schemaname = 'public' and p.permissive = 'PERMISSIVE'
      and not exists (select 1 from pg_policies r where r.schemaname = 'public' and r.tablename = p.tablename
-                     and r.cmd = p.cmd and r.permissive = 'RESTRICTIVE')),
-  null, 'every operation allowed on a tenant table has its restrictive MFA policy');
+                     and r.cmd = p.cmd and r.permissive = 'RESTRICTIVE' and r.policyname ~ '_mfa$')
+     and not ((p.qual is null or private.policy_refuses_mfa_blocked(p.qual, 'tenant_id'))
+              and (p.with_check is null or private.policy_refuses_mfa_blocked(p.with_check, 'tenant_id')))),
+  null, 'every operation allowed on a tenant table refuses MFA-blocked tenants: in each permissive policy, or by a restrictive one');
+select is(
+  (select array_agg(r.tablename || '.' || r.policyname) from pg_policies r
+   where r.schemaname = 'public' and r.permissive = 'RESTRICTIVE' and r.policyname ~ '_mfa$'
+     and not exists (select 1 from pg_policies p where p.schemaname = 'public' and p.tablename = r.tablename
+                     and p.cmd = r.cmd and p.permissive = 'PERMISSIVE'
+                     and not ((p.qual is null or private.policy_refuses_mfa_blocked(p.qual, 'tenant_id'))
+                              and (p.with_check is null or private.policy_refuses_mfa_blocked(p.with_check, 'tenant_id'))))),
+  null, 'a restrictive MFA policy remains only where a permissive policy of its operation does not refuse MFA-blocked tenants itself');
 
 -- Functions: definer rights always come with a pinned search_path; nothing in public or private
 -- runs for anon; nothing granted to an API role takes a user id (no oracle about others).
@@ -382,6 +405,36 @@ select is(
      and not (c.confrelid = 'public.roles'::regclass and c.conkey = array[(select attnum from pg_attribute
               where attrelid = c.conrelid and attname = 'role_id')])),
   null, 'every foreign key between tenant tables includes tenant_id (roles excepted, checked by trigger)');
+-- Distributable by tenant_id (issue 17 §7, docs/scale-out.md): a tenant table's rows can live on the
+-- node of their tenant when its key carries tenant_id; a global table is a reference table (copied to
+-- every node), and none points at a tenant table. The tables listed first predate the rule: new ones
+-- must not join them.
+select is(
+  (select array_agg(c.relname::text order by c.relname) from pg_class c
+   where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
+     and exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)
+     and not exists (select 1 from pg_index i join pg_attribute a on a.attrelid = i.indrelid and a.attname = 'tenant_id'
+                     where i.indrelid = c.oid and i.indisunique and a.attnum = any (i.indkey::int2[]))),
+  array['api_idempotency', 'audit_logs', 'github_repos', 'integration_secrets', 'invitation_teams', 'jobs', 'notifications',
+        'role_permissions', 'slack_channels', 'slack_workspaces', 'task_assignees', 'task_label_links', 'team_members',
+        'webhook_attempts'],
+  'every tenant table carries tenant_id in its primary key or a unique key, but the listed ones (docs/scale-out.md)');
+select is(
+  (select array_agg(c.relname::text order by c.relname) from pg_class c
+   where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
+     and not exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)),
+  array['attachment_owners', 'audit_log_seals', 'data_classes', 'event_types', 'integration_types', 'llm_models',
+        'model_providers', 'notification_kinds', 'notification_preferences', 'permissions', 'plan_limits', 'plans',
+        'platform_staff', 'profiles', 'support_macros', 'system_settings', 'tenants', 'usage_metrics', 'user_preferences'],
+  'the tables without tenant_id are tenants (distributed by id), audit_log_seals (by chain) and the reference tables of docs/scale-out.md');
+select is(
+  (select array_agg(c.conrelid::regclass::text || ' -> ' || c.confrelid::regclass::text) from pg_constraint c
+   where c.contype = 'f' and c.connamespace = 'public'::regnamespace
+     and not exists (select 1 from pg_attribute a where a.attrelid = c.conrelid and a.attname = 'tenant_id')
+     and c.conrelid not in ('public.tenants'::regclass, 'public.audit_log_seals'::regclass)
+     and (c.confrelid = 'public.tenants'::regclass
+          or exists (select 1 from pg_attribute a where a.attrelid = c.confrelid and a.attname = 'tenant_id'))),
+  null, 'no reference table has a foreign key to a tenant table');
 select is(
   (select array_agg(distinct a.attrelid::regclass::text) from pg_attribute a
    join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace

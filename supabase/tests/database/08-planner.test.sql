@@ -1,5 +1,5 @@
 -- Planner guard for the RLS page-order trap: with policies of the form
--- `private.tenant_in(tenant_id, (select private.permitted_tenant_ids()))` the helper runs once per
+-- `private.tenant_in(tenant_id, (select private.admitted_tenant_ids()))` the helper runs once per
 -- statement (an init plan) and the comparison is a per-row filter, so a page of a big tenant
 -- ordered by time walks the (tenant_id, created_at) index backwards and stops after 50 rows
 -- instead of sorting the whole tenant.
@@ -46,7 +46,7 @@ select matches((select plan from page_plan), 'InitPlan', 'the membership helper 
 select doesnt_match((select plan from page_plan), 'Index Cond: [^\n]*(ANY|InitPlan|\$0)',
   'the policy adds nothing to the index condition: the only index condition is the explicit tenant filter');
 select is((select pg_get_expr(p.polqual, p.polrelid) from pg_policy p where p.polname = 'teams_select_member'),
-  'private.tenant_in(tenant_id, ( SELECT private.permitted_tenant_ids() AS permitted_tenant_ids))',
+  'private.tenant_in(tenant_id, ( SELECT private.admitted_tenant_ids() AS admitted_tenant_ids))',
   'teams_select_member has the pinned set-membership form');
 
 create temp table count_plan as

@@ -1,14 +1,16 @@
--- The one permission helper (20261130000300_tenancy.sql): private.permitted_tenant_ids
--- is the only place the "caller holds X in tenant T" join is written; holds_permission is its point
--- form, tenants_with_permission its set form, and the older names (user_has_permission,
--- user_tenant_ids, user_permissions, can_manage_billing, can_read_billing) answer through it.
+-- The one permission helper: private.admitted_tenant_ids (20261205000900_rls_mfa.sql) is the only
+-- place the "caller holds X in tenant T" join is written; policies ask it as it is (MFA-blocked
+-- tenants left out), permitted_tenant_ids asks it with the MFA test off for the RPCs;
+-- holds_permission is its point form, tenants_with_permission its set form, and the older names
+-- (user_has_permission, user_tenant_ids, user_permissions, can_manage_billing, can_read_billing)
+-- answer through it.
 --
 -- Fixture (own tenants, slugs test-t32-…): t32-a owned by t32owner, where t32dev holds a custom
 -- role granting projects.read, t32plain is a member without roles and t32gone a suspended member
 -- holding the same role; t32-b owned by t32other; t32-mfa requires MFA, owned by t32owner, with
 -- t32dev holding its projects.read role; t32-paid was suspended by billing, owned by t32owner.
 begin;
-select plan(44);
+select plan(66);
 
 select tests.create_tenant('test-t32-a', 't32owner');
 select tests.create_tenant('test-t32-b', 't32other');
@@ -70,8 +72,10 @@ select is(tests.try_as('anon', format($$select * from private.holds_permission('
   'error:42501', 'anon cannot even ask');
 select is(tests.try_as('anon', $$select * from private.permitted_tenant_ids('projects.read')$$), 'error:42501',
   'anon cannot call the join');
+select is(tests.try_as('anon', $$select * from private.admitted_tenant_ids('projects.read')$$), 'error:42501',
+  'nor its policy form');
 
--- The policy comparison: private.tenant_in(tenant_id, (select private.permitted_tenant_ids(code)))
+-- The policy comparison: private.tenant_in(tenant_id, (select private.admitted_tenant_ids(code)))
 select ok(private.tenant_in(tests.tenant_id('test-t32-a'), array[tests.tenant_id('test-t32-b'), tests.tenant_id('test-t32-a')]),
   'tenant_in: a tenant of the set is in');
 select ok(not private.tenant_in(tests.tenant_id('test-t32-a'), array[tests.tenant_id('test-t32-b')]),
@@ -82,9 +86,25 @@ select ok(not private.tenant_in(null, array[tests.tenant_id('test-t32-a')]), 'te
 select is(
   (select array_agg(tablename || '.' || policyname) from pg_policies
    where schemaname = 'public'
-     and (coalesce(qual, '') ~ 'tenant_in\((?![a-z_]+, \( SELECT private\.permitted_tenant_ids\()'
-          or coalesce(with_check, '') ~ 'tenant_in\((?![a-z_]+, \( SELECT private\.permitted_tenant_ids\()')),
-  null, 'every tenant_in in a policy compares a column with the statement''s one call of the join');
+     and (coalesce(qual, '') || ' ' || coalesce(with_check, ''))
+         ~ 'tenant_in\((?![a-z_]+, \( SELECT private\.admitted_tenant_ids\((''[a-z_.]+''::text(, true)?)?\) AS admitted_tenant_ids\)\))'),
+  null, 'every tenant_in in a policy compares a column with the statement''s one call of the join, MFA honoured (no third argument)');
+select is(
+  (select array_agg(tablename || '.' || policyname) from pg_policies
+   where schemaname = 'public'
+     and (coalesce(qual, '') || ' ' || coalesce(with_check, ''))
+         ~ 'tenant_not_in\((?![a-z_]+, \( SELECT private\.(mfa_refused_tenant_ids\(\) AS mfa_refused_tenant_ids|staff_refused_tenant_ids\((''[a-z_]+''::text)?\) AS staff_refused_tenant_ids)\)\))'),
+  null, 'every tenant_not_in in a policy compares a column with mfa_refused_tenant_ids() or staff_refused_tenant_ids(role)');
+
+-- tenant_not_in is `not in` over an array, null tenant included
+select ok(private.tenant_not_in(tests.tenant_id('test-t32-a'), array[tests.tenant_id('test-t32-b')]),
+  'tenant_not_in: a tenant outside the set passes');
+select ok(not private.tenant_not_in(tests.tenant_id('test-t32-a'), array[tests.tenant_id('test-t32-a')]),
+  'tenant_not_in: a tenant of the set does not');
+select is(private.tenant_not_in(null, '{}'), true, 'tenant_not_in: a missing tenant passes an empty set, as `not in` does');
+select is(private.tenant_not_in(null, array[tests.tenant_id('test-t32-a')]), null::boolean,
+  'and is null (refused) against a set with members, as `not in` is');
+select is(private.tenant_not_in(tests.tenant_id('test-t32-a'), null), null::boolean, 'tenant_not_in: a missing set admits nothing');
 
 -- What a policy's init plan holds (20261203000800_rls_cost.sql): the caller's set with a 4-byte
 -- header (24 bytes of array header, 16 per uuid), which `= any` compares in place on every row; a
@@ -94,6 +114,8 @@ select is(pg_column_size((select private.permitted_tenant_ids())) - 16 * cardina
   'the membership set reaches the policy as a flat array with a 4-byte header (not re-copied per row)');
 select is(pg_column_size((select private.permitted_tenant_ids('projects.read'))) - 16 * cardinality(private.permitted_tenant_ids('projects.read')), 24,
   'and so does the set for a code');
+select is(pg_column_size((select private.admitted_tenant_ids('projects.read'))) - 16 * cardinality(private.admitted_tenant_ids('projects.read')), 24,
+  'and the policies'' set, MFA-blocked tenants left out');
 select tests.clear_authentication();
 create function pg_temp.plan_text(p_sql text) returns text language plpgsql as $$
 declare
@@ -144,6 +166,61 @@ select is(tests.try_as('t32owner', format($$select * from public.invite_member(%
   'error:TN004', 'the RPCs (through authorize()) refuse an aal1 owner where MFA is required');
 select is(tests.try_as('t32owner', format($$select * from public.billing_overview(%L)$$, tests.tenant_id('test-t32-mfa'))),
   'error:TN002', 'and billing_overview (through can_read_billing) refuses them too');
+
+-- The policies' set (20261205000900_rls_mfa.sql): the join, less the tenants that require MFA at aal1
+create function pg_temp.admitted(p_persona text, p_code text, p_aal text) returns uuid[] language plpgsql as $$
+declare
+  v uuid[];
+begin
+  perform tests.authenticate_as(p_persona, p_aal);
+  v := private.admitted_tenant_ids(p_code);
+  perform tests.clear_authentication();
+  return v;
+end $$;
+select is(pg_temp.admitted('t32dev', 'projects.read', 'aal1'), array[tests.tenant_id('test-t32-a')],
+  'admitted_tenant_ids at aal1: the tenant that requires MFA is left out');
+select is(pg_temp.admitted('t32dev', 'projects.read', 'aal2'),
+  array(select t.id from public.tenants t where t.slug in ('test-t32-a', 'test-t32-mfa') order by t.id),
+  'at aal2: it is in');
+select is(pg_temp.admitted('t32dev', null, 'aal1'), array[tests.tenant_id('test-t32-a')],
+  'membership alone at aal1: likewise');
+select tests.authenticate_as('t32dev');
+select is(array(select unnest(private.permitted_tenant_ids('projects.read')) order by 1),
+  array(select t.id from public.tenants t where t.slug in ('test-t32-a', 'test-t32-mfa') order by t.id),
+  'permitted_tenant_ids, what the RPCs ask, still answers what is held at aal1');
+select is(private.mfa_refused_tenant_ids(), array[tests.tenant_id('test-t32-mfa')], 'mfa_refused_tenant_ids at aal1: the tenant requiring MFA');
+select is(private.staff_refused_tenant_ids('support'), null::uuid[], 'staff_refused_tenant_ids: null (nothing) for someone who is not staff');
+select tests.clear_authentication();
+select tests.authenticate_as('t32dev', 'aal2');
+select is(private.mfa_refused_tenant_ids(), '{}'::uuid[], 'and nothing at aal2');
+select tests.clear_authentication();
+
+-- A staff member who is also an aal1 member of a tenant requiring MFA: their staff policy refuses that
+-- tenant's rows, as the restrictive policy did.
+insert into public.platform_staff (user_id, role) values (tests.user_id('t32dev'), 'support');
+select tests.authenticate_as('t32dev');
+select is(private.staff_refused_tenant_ids('support'), array[tests.tenant_id('test-t32-mfa')],
+  'staff_refused_tenant_ids for staff: their own MFA-blocked tenants');
+select tests.clear_authentication();
+select is(tests.try_as('t32dev', format('select id from public.teams where tenant_id = %L', tests.tenant_id('test-t32-b'))), 'rows:0',
+  'staff read through the staff policy (no team in t32-b yet: the query runs)');
+insert into public.teams (tenant_id, name) values (tests.tenant_id('test-t32-b'), 'B team'), (tests.tenant_id('test-t32-mfa'), 'MFA team');
+select is(tests.try_as('t32dev', format('select id from public.teams where tenant_id = %L', tests.tenant_id('test-t32-b'))), 'rows:1',
+  'staff see another tenant''s team through the staff policy');
+select is(tests.try_as('t32dev', format('select id from public.teams where tenant_id = %L', tests.tenant_id('test-t32-mfa'))), 'rows:0',
+  'but not, at aal1, the team of a tenant they belong to that requires MFA');
+select is(tests.try_as('t32dev', format('select id from public.teams where tenant_id = %L', tests.tenant_id('test-t32-mfa')), 'aal2'), 'rows:1',
+  'which aal2 shows');
+delete from public.platform_staff where user_id = tests.user_id('t32dev');
+
+-- One helper call a statement on a folded table, and no sub-plan per row
+select tests.authenticate_as('t32dev');
+select is((select count(*)::int from regexp_matches(pg_temp.plan_text(format('select id from public.tasks where tenant_id = %L',
+            tests.tenant_id('test-t32-a'))), '(^|\n) *InitPlan', 'g')), 1,
+  'a tenant table whose policies all fold (tasks) calls one helper a statement');
+select doesnt_match(pg_temp.plan_text(format('select id from public.tasks where tenant_id = %L', tests.tenant_id('test-t32-a'))),
+  'SubPlan|mfa', 'and tests no sub-plan and no MFA helper per row');
+select tests.clear_authentication();
 
 -- The set form, the point form and the older names agree, for every fixture persona and tenant
 create function pg_temp.disagreements() returns text[] language plpgsql as $$
