@@ -18,7 +18,7 @@ values (tests.tenant_id('test-acme'), 'pm_acme1', 'visa', '4242', 12, 2030);
 
 -- The catalogue is public; nothing else is.
 select is(tests.try_as('anon', 'select id from public.plans'), 'rows:3', 'anon reads the active plans');
-select is(tests.try_as('anon', 'select metric from public.plan_limits'), 'rows:15', 'anon reads the plan limits');
+select is(tests.try_as('anon', 'select metric from public.plan_limits'), tests.rows('select 1 from public.plan_limits'), 'anon reads the plan limits');
 select is(tests.try_as('anon', 'select key from public.usage_metrics'), tests.rows('select 1 from public.usage_metrics'), 'anon reads the usage metrics');
 select is(tests.try_as('anon', 'select id from public.subscriptions'), 'error:42501', 'anon reads no subscription');
 select is(tests.try_as('anon', 'select id from public.billing_accounts'), 'error:42501', 'anon reads no billing account');

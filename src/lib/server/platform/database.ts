@@ -142,7 +142,19 @@ export interface AuditLogs {
   actor_id: string | null;
   actor_job: string | null;
   actor_type: AuditActorType;
+  /**
+   * Set by erasure: the commitment to the content as it was, which the chain keeps hashing.
+   */
+  content_commitment: Buffer | null;
+  /**
+   * Random salt of the content commitment; forgotten when the row's personal data is erased.
+   */
+  content_salt: Generated<Buffer | null>;
   created_at: Generated<Timestamp>;
+  /**
+   * When a person's data in this row was erased ("a deleted member").
+   */
+  erased_at: Timestamp | null;
   id: Generated<Int8>;
   ip: string | null;
   new_values: Json | null;
@@ -218,6 +230,47 @@ export interface BillingAccounts {
   updated_at: Generated<Timestamp>;
 }
 
+export interface ConsentPurposes {
+  active: Generated<boolean>;
+  created_at: Generated<Timestamp>;
+  description: Generated<string>;
+  id: Generated<string>;
+  key: string;
+  name: string;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  version: Generated<number>;
+}
+
+export interface Consents {
+  granted: boolean;
+  id: Generated<string>;
+  ip: Generated<string | null>;
+  purpose_id: string;
+  recorded_at: Generated<Timestamp>;
+  recorded_by: Generated<string | null>;
+  seq: Generated<Int8>;
+  source: string;
+  subject_id: string;
+  subject_type: Generated<string>;
+  tenant_id: string;
+  text_version: number;
+  user_agent: Generated<string | null>;
+}
+
+export interface ConsentStates {
+  granted: boolean | null;
+  outdated: boolean | null;
+  purpose_id: string | null;
+  purpose_key: string | null;
+  recorded_at: Timestamp | null;
+  source: string | null;
+  subject_id: string | null;
+  subject_type: string | null;
+  tenant_id: string | null;
+  text_version: number | null;
+}
+
 export interface DataClasses {
   actions: string[];
   default_action: string;
@@ -272,6 +325,25 @@ export interface EventTypes {
   module: string;
   type: string;
   version: Generated<number>;
+}
+
+export interface GdprRequests {
+  closed_at: Timestamp | null;
+  details: Generated<string>;
+  due_at: Generated<Timestamp>;
+  id: Generated<string>;
+  kind: string;
+  outcome: Json | null;
+  received_at: Generated<Timestamp>;
+  refused_reason: string | null;
+  reminded_at: Timestamp | null;
+  requested_by: Generated<string | null>;
+  started_at: Timestamp | null;
+  state: Generated<string>;
+  subject_user_id: string;
+  tenant_id: string | null;
+  verification_hash: Buffer | null;
+  verified_at: Timestamp | null;
 }
 
 export interface GithubRepos {
@@ -511,6 +583,35 @@ export interface Notifications {
   user_id: string;
 }
 
+export interface OcrJobs {
+  confidence: Numeric | null;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  document_id: string | null;
+  engine: Generated<string>;
+  error: string | null;
+  feed_rag: Generated<boolean>;
+  finished_at: Timestamp | null;
+  id: Generated<string>;
+  job_id: string | null;
+  language: Generated<string>;
+  page_count: number | null;
+  pages_done: Generated<number>;
+  status: Generated<string>;
+  tenant_id: string;
+  title: string;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface OcrPages {
+  confidence: Numeric;
+  created_at: Generated<Timestamp>;
+  ocr_job_id: string;
+  page: number;
+  tenant_id: string;
+  text: string;
+}
+
 export interface PaymentMethods {
   brand: Generated<string>;
   created_at: Generated<Timestamp>;
@@ -687,6 +788,42 @@ export interface PromptTemplateVersions {
   tenant_id: string;
   variables: Generated<Json>;
   version: number;
+}
+
+export interface RagChunks {
+  char_end: number;
+  char_start: number;
+  content: string;
+  created_at: Generated<Timestamp>;
+  dimensions: number;
+  document_id: string;
+  embedding: string;
+  heading: Generated<string>;
+  page: number | null;
+  search: Generated<string | null>;
+  seq: number;
+  tenant_id: string;
+}
+
+export interface RagDocuments {
+  body: string | null;
+  char_count: number | null;
+  chunk_count: Generated<number>;
+  content_type: string | null;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  dimensions: Generated<number>;
+  embedder: Generated<string>;
+  failure_reason: string | null;
+  id: Generated<string>;
+  indexed_at: Timestamp | null;
+  page_count: number | null;
+  source: string;
+  source_url: string | null;
+  status: Generated<string>;
+  tenant_id: string;
+  title: string;
+  updated_at: Generated<Timestamp>;
 }
 
 export interface RoleAssignments {
@@ -1350,11 +1487,15 @@ export interface DB {
   audit_logs: AuditLogs;
   "auth.users": AuthUsers;
   billing_accounts: BillingAccounts;
+  consent_purposes: ConsentPurposes;
+  consent_states: ConsentStates;
+  consents: Consents;
   data_classes: DataClasses;
   data_policies: DataPolicies;
   environments: Environments;
   event_types: EventTypes;
   events: Events;
+  gdpr_requests: GdprRequests;
   github_repos: GithubRepos;
   impersonation_sessions: ImpersonationSessions;
   integration_events: IntegrationEvents;
@@ -1372,6 +1513,8 @@ export interface DB {
   notification_kinds: NotificationKinds;
   notification_preferences: NotificationPreferences;
   notifications: Notifications;
+  ocr_jobs: OcrJobs;
+  ocr_pages: OcrPages;
   payment_methods: PaymentMethods;
   payments: Payments;
   permissions: Permissions;
@@ -1383,6 +1526,8 @@ export interface DB {
   prompt_runs: PromptRuns;
   prompt_template_versions: PromptTemplateVersions;
   prompt_templates: PromptTemplates;
+  rag_chunks: RagChunks;
+  rag_documents: RagDocuments;
   role_assignments: RoleAssignments;
   role_permissions: RolePermissions;
   roles: Roles;
