@@ -68,7 +68,28 @@ const TABLES: Record<string, { noun: string; label?: string }> = {
 	integrations: { noun: 'integration', label: 'name' },
 	integration_secrets: { noun: 'integration credential', label: 'name' },
 	workflows: { noun: 'workflow', label: 'name' },
-	workflow_approvals: { noun: 'workflow approval' }
+	workflow_approvals: { noun: 'workflow approval' },
+	sso_providers: { noun: 'identity provider', label: 'name' },
+	sso_domains: { noun: 'single sign-on domain', label: 'domain' },
+	sso_settings: { noun: 'single sign-on setting' },
+	user_identities: { noun: 'linked identity', label: 'email' },
+	scim_tokens: { noun: 'SCIM token', label: 'name' },
+	scim_users: { noun: 'SCIM user', label: 'user_name' },
+	scim_groups: { noun: 'SCIM group', label: 'display_name' },
+	gdpr_requests: { noun: 'privacy request', label: 'kind' },
+	consent_purposes: { noun: 'consent purpose', label: 'name' },
+	consents: { noun: 'consent', label: 'purpose' },
+	data_classes: { noun: 'retention default', label: 'label' },
+	data_policies: { noun: 'retention policy', label: 'data_class' },
+	impersonation_sessions: { noun: '"view as" session' },
+	model_providers: { noun: 'model provider', label: 'name' },
+	llm_models: { noun: 'model', label: 'key' },
+	tenant_model_providers: { noun: 'model provider access' },
+	tenant_ai_settings: { noun: 'AI setting' },
+	prompt_templates: { noun: 'prompt template', label: 'key' },
+	prompt_template_versions: { noun: 'prompt template version', label: 'version' },
+	rag_documents: { noun: 'document', label: 'title' },
+	ocr_jobs: { noun: 'OCR job' }
 };
 
 /** Sentences of the RPCs' named events; `{key}` is the entry's after (then before) value. */
@@ -117,7 +138,12 @@ const EVENTS: Record<string, string> = {
 	'integration.event_replay': '{actor} replayed an inbound integration event',
 	'workflow.run': '{actor} started a workflow run',
 	'workflow.rerun': '{actor} ran a workflow run again',
-	'workflow.cancel': '{actor} cancelled a workflow run'
+	'workflow.cancel': '{actor} cancelled a workflow run',
+	'sso.sign_in': '{actor} signed in through the identity provider',
+	'privacy.erase': "{actor} erased a person's personal data",
+	'retention.apply': '{actor} applied the retention policy: {rows} rows ({action})',
+	'maintenance.run': '{actor} ran the maintenance jobs',
+	'governance.run': '{actor} queued a retention or maintenance run'
 };
 
 const VERBS: Record<string, string> = { insert: 'created', update: 'changed', delete: 'deleted' };
