@@ -380,13 +380,14 @@ describe.each(engineFactories)('domain events on %s', (_name, factory) => {
 		});
 		expect(problems).toEqual([]);
 		const published = new Set(events.map((e) => e.type));
-		// Webhooks', integrations', workflows', SCIM's and AI's own events come from their dispatcher,
-		// inbound pipeline, engine, edge function and gateway (tests/integration/workflows.test.ts,
-		// scim.test.ts and ai-gateway.test.ts parse every event they cause); privacy's gdpr_request.*
-		// come from its RPCs and reminder job (57-privacy.test.sql checks each).
+		// Webhooks', integrations', workflows', SCIM's, AI's and SSO's own events come from their
+		// dispatcher, inbound pipeline, engine, edge function, gateway and sign-ins
+		// (tests/integration/workflows.test.ts, scim.test.ts, ai-gateway.test.ts and sso.test.ts parse
+		// every event they cause); privacy's gdpr_request.* come from its RPCs and reminder job
+		// (57-privacy.test.sql checks each).
 		const owned = EVENT_TYPES.filter(
 			(type) =>
-				!['webhooks', 'integrations', 'workflows', 'scim', 'ai'].includes(
+				!['webhooks', 'integrations', 'workflows', 'scim', 'ai', 'sso'].includes(
 					EVENT_CATALOGUE[type].module
 				) && !type.startsWith('gdpr_request.')
 		);

@@ -12,6 +12,7 @@ import { inflateRawSync } from 'node:zlib';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
+import { parsePayload } from '../../src/lib/server/events/catalogue';
 import type { DB } from '../../src/lib/server/platform/database';
 import { runWithClaims } from '../../src/lib/server/platform/rls';
 import { createSecret } from '../../src/lib/server/secrets/service';
@@ -134,6 +135,17 @@ describe('single sign-on (embedded)', () => {
 		});
 	}, 60_000);
 	afterAll(async () => {
+		// Every sso.* event the sign-ins published parses with its catalogue schema, and both types occurred.
+		if (db) {
+			const { rows } = await sql<{ type: string; payload: unknown }>`
+				select type, payload from public.events where type like 'sso.%'`.execute(db);
+			expect(new Set(rows.map((r) => r.type))).toEqual(
+				new Set(['sso.signed_in', 'sso.identity_linked'])
+			);
+			expect(rows.map((r) => parsePayload(r.type, r.payload)).filter((p) => !p.success)).toEqual(
+				[]
+			);
+		}
 		await idp?.close();
 		await op?.close();
 		await t?.dispose();
