@@ -5,16 +5,16 @@ select plan(96);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
-  'api_idempotency', 'api_keys', 'attachment_owners', 'attachments', 'audit_log_seals', 'audit_logs',
-  'billing_accounts', 'environments', 'event_types', 'events', 'github_repos', 'integration_events',
+  'announcements', 'api_idempotency', 'api_keys', 'attachment_owners', 'attachments', 'audit_log_seals', 'audit_logs',
+  'billing_accounts', 'dashboard_shares', 'dashboard_widgets', 'dashboards', 'environments', 'event_types', 'events', 'github_repos', 'integration_events',
   'integration_secrets', 'integration_types', 'integrations', 'invitation_teams', 'invitations',
   'invoice_lines', 'invoices', 'jobs', 'memberships', 'notification_kinds', 'notification_preferences',
   'notifications', 'payment_methods', 'payments', 'permissions', 'plan_limits', 'plans', 'platform_staff',
-  'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles', 'secret_data_keys',
+  'profiles', 'projects', 'role_assignments', 'role_permissions', 'roles', 'saved_queries', 'secret_data_keys',
   'secret_versions', 'secrets', 'slack_channels', 'slack_workspaces', 'subscriptions', 'support_macros',
   'support_messages', 'support_tickets', 'system_settings', 'task_assignees', 'task_columns', 'task_comments',
   'task_label_links', 'task_labels', 'tasks', 'team_members', 'teams', 'tenant_domains',
-  'tenant_notification_settings', 'tenants', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics',
+  'tenant_notification_settings', 'tenant_usage_daily', 'tenants', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics',
   'user_preferences', 'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints',
   'workflow_approvals', 'workflow_runs', 'workflow_step_runs', 'workflow_versions', 'workflows'], 'the tables of schema public are the pinned list');
 
@@ -45,7 +45,7 @@ select policies_are('public', 'memberships', array['memberships_select_member', 
 select policies_are('public', 'permissions', array['permissions_select_authenticated']);
 select policies_are('public', 'platform_staff', array['platform_staff_delete_super_admin', 'platform_staff_insert_super_admin', 'platform_staff_select_self', 'platform_staff_select_staff', 'platform_staff_update_super_admin']);
 select policies_are('public', 'profiles', array['profiles_select_member', 'profiles_select_self', 'profiles_select_staff', 'profiles_update_self']);
-select policies_are('public', 'projects', array['projects_delete_mfa', 'projects_delete_permitted', 'projects_insert_mfa', 'projects_insert_permitted', 'projects_select_mfa', 'projects_select_permitted', 'projects_select_staff', 'projects_update_mfa', 'projects_update_permitted']);
+select policies_are('public', 'projects', array['projects_delete_mfa', 'projects_delete_permitted', 'projects_insert_mfa', 'projects_insert_permitted', 'projects_select_analytics', 'projects_select_analytics_mfa', 'projects_select_mfa', 'projects_select_permitted', 'projects_select_staff', 'projects_update_mfa', 'projects_update_permitted']);
 select policies_are('public', 'role_assignments', array['role_assignments_select_member', 'role_assignments_select_mfa', 'role_assignments_select_self', 'role_assignments_select_staff']);
 select policies_are('public', 'role_permissions', array['role_permissions_delete_mfa', 'role_permissions_delete_permitted', 'role_permissions_insert_mfa', 'role_permissions_insert_permitted', 'role_permissions_select_member', 'role_permissions_select_mfa', 'role_permissions_select_staff', 'role_permissions_select_system']);
 select policies_are('public', 'roles', array['roles_delete_mfa', 'roles_delete_permitted', 'roles_insert_mfa', 'roles_insert_permitted', 'roles_select_member', 'roles_select_mfa', 'roles_select_staff', 'roles_select_system', 'roles_update_mfa', 'roles_update_permitted']);
@@ -64,7 +64,7 @@ select policies_are('public', 'invoices', array['invoices_select_mfa', 'invoices
 select policies_are('public', 'invoice_lines', array['invoice_lines_select_mfa', 'invoice_lines_select_permitted', 'invoice_lines_select_staff']);
 select policies_are('public', 'payments', array['payments_select_mfa', 'payments_select_permitted', 'payments_select_staff']);
 select policies_are('public', 'payment_methods', array['payment_methods_select_mfa', 'payment_methods_select_permitted', 'payment_methods_select_staff']);
-select policies_are('public', 'usage_events', array['usage_events_select_mfa', 'usage_events_select_permitted', 'usage_events_select_staff']);
+select policies_are('public', 'usage_events', array['usage_events_select_analytics', 'usage_events_select_analytics_mfa', 'usage_events_select_mfa', 'usage_events_select_permitted', 'usage_events_select_staff']);
 select policies_are('public', 'usage_counters', array['usage_counters_select_mfa', 'usage_counters_select_permitted', 'usage_counters_select_staff']);
 select policies_are('public', 'usage_daily', array['usage_daily_select_mfa', 'usage_daily_select_permitted', 'usage_daily_select_staff']);
 -- Notifications (20261202000300): the inbox and preferences are the person's own; the organisation's settings notifications.manage's.
@@ -108,7 +108,7 @@ select policies_are('public', 'workflow_step_runs', array['workflow_step_runs_se
 select policies_are('public', 'workflow_approvals', array['workflow_approvals_select_mfa', 'workflow_approvals_select_permitted']);
 -- Tasks (20261203000700_tasks.sql): tasks.read reads, tasks.write works on tasks, tasks.manage owns columns, labels and deletes.
 select policies_are('public', 'task_columns', array['task_columns_delete_mfa', 'task_columns_delete_permitted', 'task_columns_insert_mfa', 'task_columns_insert_permitted', 'task_columns_select_mfa', 'task_columns_select_permitted', 'task_columns_update_mfa', 'task_columns_update_permitted']);
-select policies_are('public', 'tasks', array['tasks_delete_mfa', 'tasks_delete_permitted', 'tasks_insert_mfa', 'tasks_insert_permitted', 'tasks_select_mfa', 'tasks_select_permitted', 'tasks_update_mfa', 'tasks_update_permitted']);
+select policies_are('public', 'tasks', array['tasks_delete_mfa', 'tasks_delete_permitted', 'tasks_insert_mfa', 'tasks_insert_permitted', 'tasks_select_analytics', 'tasks_select_analytics_mfa', 'tasks_select_mfa', 'tasks_select_permitted', 'tasks_update_mfa', 'tasks_update_permitted']);
 select policies_are('public', 'task_assignees', array['task_assignees_delete_mfa', 'task_assignees_delete_permitted', 'task_assignees_insert_mfa', 'task_assignees_insert_permitted', 'task_assignees_select_mfa', 'task_assignees_select_permitted']);
 select policies_are('public', 'task_labels', array['task_labels_delete_mfa', 'task_labels_delete_permitted', 'task_labels_insert_mfa', 'task_labels_insert_permitted', 'task_labels_select_mfa', 'task_labels_select_permitted', 'task_labels_update_mfa', 'task_labels_update_permitted']);
 select policies_are('public', 'task_label_links', array['task_label_links_delete_mfa', 'task_label_links_delete_permitted', 'task_label_links_insert_mfa', 'task_label_links_insert_permitted', 'task_label_links_select_mfa', 'task_label_links_select_permitted']);
@@ -196,6 +196,7 @@ select is(
         'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
         'admin_job_queues()',
         'admin_jobs(text)',
+        'admin_platform_metrics(integer)',
         'api_key_grantable_permissions(uuid,uuid)',
         'approve_tenant(uuid)',
         'archive_tenant(uuid,text)',
@@ -258,6 +259,7 @@ select is(
         'support_staff()',
         'suspend_tenant(uuid,text)',
         'task_activity(uuid,integer)',
+        'tenant_announcements(uuid)',
         'tenant_mfa_blocked(uuid)',
         'tenantry_pre_request()',
         'transfer_ownership(uuid,uuid)',
@@ -349,7 +351,9 @@ select is(
                            -- inbound events are the providers' log (a replay is an audit event); the caches are
                            -- copies of what the providers list
                            'integration_events', 'github_repos', 'slack_workspaces', 'slack_channels',
-                           'workflow_versions', 'workflow_runs', 'workflow_step_runs')),
+                           'workflow_versions', 'workflow_runs', 'workflow_step_runs',
+                           -- the daily metrics are derived from the platform's records by the bi.rollup job
+                           'tenant_usage_daily')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c
