@@ -771,7 +771,7 @@ create policy tenant_usage_daily_select_permitted on public.tenant_usage_daily
   using (private.tenant_in(tenant_id, (select private.permitted_tenant_ids('usage.read'))));
 create policy tenant_usage_daily_select_staff on public.tenant_usage_daily
   for select to authenticated
-  using ((select private.is_platform_staff()));
+  using ((select private.is_platform_staff('billing_admin')));
 create policy tenant_usage_daily_select_mfa on public.tenant_usage_daily
   as restrictive for select to authenticated using (tenant_id not in (select private.mfa_blocked_tenant_ids()));
 

@@ -10,6 +10,7 @@ import ActivityIcon from '@lucide/svelte/icons/activity';
 import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
 import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
 import SettingsIcon from '@lucide/svelte/icons/settings';
+import ChartColumnIcon from '@lucide/svelte/icons/chart-column';
 import SquareKanbanIcon from '@lucide/svelte/icons/square-kanban';
 import ShieldCheckIcon from '@lucide/svelte/icons/shield-check';
 import UsersIcon from '@lucide/svelte/icons/users';
@@ -42,6 +43,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/projects'
 	| '/(app)/t/[slug]/support'
 	| '/(app)/t/[slug]/tasks'
+	| '/(app)/t/[slug]/dashboards'
 	| '/(app)/t/[slug]/audit'
 	| '/(app)/t/[slug]/billing'
 	| '/(app)/t/[slug]/usage'
@@ -117,6 +119,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Workspace',
 		icon: SquareKanbanIcon,
 		anyOf: ['tasks.read']
+	},
+	{
+		path: '/dashboards',
+		route: '/(app)/t/[slug]/dashboards',
+		label: 'Dashboards',
+		group: 'Workspace',
+		icon: ChartColumnIcon,
+		anyOf: ['dashboards.read']
 	},
 	{
 		path: '/audit',
