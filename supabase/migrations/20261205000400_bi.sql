@@ -8,7 +8,7 @@
 -- (created here on Supabase, by the compat layer elsewhere: migrations there cannot create roles);
 -- the analytics policies on usage_events, projects and tasks; private.rollup_tenant_usage_daily
 -- (the bi.rollup job), private.analytics_check, private.analytics_tenant_ids; the RPCs
--- admin_platform_metrics, tenant_announcements. TN520–TN534 (TN535–TN549 kept for this module:
+-- admin_platform_metrics, tenant_announcements, customize_home_dashboard. TN520–TN534 (TN535–TN549 kept for this module:
 -- data sources and alerts, issue 18 §4–5, are next session's — dashboard_widgets.source and
 -- saved_queries keep room for a `data_source_id`).
 --
@@ -476,9 +476,10 @@ comment on function private.rollup_tenant_usage_daily(date, date) is
 -- Triggers
 -- ---------------------------------------------------------------------------------------------
 
--- Every tenant has its home dashboard with the spec-000 widgets.
+-- A tenant's home dashboard is the app's default (src/lib/server/bi/home.ts: the spec-000 widgets)
+-- until someone customises it: this makes it a row, once, with those widgets.
 create or replace function private.create_default_dashboard(p_tenant_id uuid)
-returns void
+returns uuid
 language plpgsql
 volatile
 security definer
@@ -490,11 +491,12 @@ declare
   v_widget record;
   v_id uuid;
 begin
-  if exists (select 1 from public.dashboards d where d.tenant_id = p_tenant_id and d.is_default) then
-    return;
+  select d.id into v_dashboard from public.dashboards d where d.tenant_id = p_tenant_id and d.is_default;
+  if found then
+    return v_dashboard;
   end if;
   insert into public.dashboards (tenant_id, name, description, is_default, time_range, created_by)
-  values (p_tenant_id, 'Overview', 'The organisation at a glance.', true, '30d', null)
+  values (p_tenant_id, 'Overview', 'The organisation at a glance.', true, '30d', auth.uid())
   returning id into v_dashboard;
   for v_widget in
     select * from (values
@@ -506,37 +508,36 @@ begin
     order by n
   loop
     insert into public.dashboard_widgets (tenant_id, dashboard_id, kind, title, source, metric, created_by)
-    values (p_tenant_id, v_dashboard, v_widget.kind, v_widget.title, 'metric', v_widget.metric, null)
+    values (p_tenant_id, v_dashboard, v_widget.kind, v_widget.title, 'metric', v_widget.metric, auth.uid())
     returning id into v_id;
     v_layout := v_layout || jsonb_build_array(jsonb_build_object(
       'widget', v_id, 'x', v_widget.x, 'y', v_widget.y, 'w', v_widget.w, 'h', v_widget.h));
   end loop;
   update public.dashboards d set layout = v_layout where d.id = v_dashboard;
+  return v_dashboard;
 end
 $$;
 
 comment on function private.create_default_dashboard(uuid) is
-  'Gives a tenant without one its home dashboard (Overview: usage, billing, system health, active users, '
-  'announcements). Security definer: the tenant''s creator may not hold dashboards.manage yet.';
+  'Makes a tenant''s home dashboard a row (Overview: usage, billing, system health, active users, announcements) '
+  'unless it is one already; returns its id. Security definer: is_default is not writable by API roles.';
 
-create or replace function private.tenants_create_dashboard()
-returns trigger
+create or replace function public.customize_home_dashboard(p_tenant_id uuid)
+returns uuid
 language plpgsql
+volatile
 security definer
 set search_path = ''
 as $$
 begin
-  perform private.create_default_dashboard(new.id);
-  return null;
+  perform private.authorize('dashboards.manage', p_tenant_id);
+  return private.create_default_dashboard(p_tenant_id);
 end
 $$;
 
-comment on function private.tenants_create_dashboard() is 'AFTER INSERT on tenants: the new tenant''s home dashboard.';
-
-create trigger tenants_create_dashboard after insert on public.tenants
-  for each row execute function private.tenants_create_dashboard();
-
-select private.create_default_dashboard(t.id) from public.tenants t;
+comment on function public.customize_home_dashboard(uuid) is
+  'The home dashboard as a row the caller can edit (made from the default widgets the first time; audited as the '
+  'caller''s). Needs dashboards.manage (TN002).';
 
 -- A dashboard's rules in words: name (TN520), layout (TN521), the home one stays (TN533).
 create or replace function private.check_dashboard()
@@ -987,5 +988,7 @@ comment on function public.admin_platform_metrics(integer) is
   'Platform metrics for the console: per day DAU/WAU/MAU (sessions and audited actions), tenants created, archived and '
   'active; per month MRR, new and churned MRR in cents. Staff only (support, billing_admin or super_admin; TN061).';
 
-revoke all on function public.tenant_announcements(uuid), public.admin_platform_metrics(integer) from public, anon;
-grant execute on function public.tenant_announcements(uuid), public.admin_platform_metrics(integer) to authenticated;
+revoke all on function public.tenant_announcements(uuid), public.admin_platform_metrics(integer),
+  public.customize_home_dashboard(uuid) from public, anon;
+grant execute on function public.tenant_announcements(uuid), public.admin_platform_metrics(integer),
+  public.customize_home_dashboard(uuid) to authenticated;

@@ -214,6 +214,7 @@ select is(
         'create_tenant(text,text,text,text)',
         'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,text)',
         'create_workflow(uuid,uuid,text,text,jsonb)',
+        'customize_home_dashboard(uuid)',
         'decide_workflow_approval(uuid,boolean,text)',
         'delete_integration(uuid)',
         'delete_secret(uuid)',

@@ -8,7 +8,7 @@
 -- Fixture: tests.seed_fixture() (acme: alice owner, bob admin, carol viewer, dave auditor and
 -- project editor of web; globex: frank owner, gina developer; erin in no tenant; sue support staff).
 begin;
-select plan(264);
+select plan(269);
 
 select tests.seed_fixture();
 
@@ -29,9 +29,19 @@ insert into public.announcements (audience, audience_tenant_id, title) values ('
 -- Home dashboards
 -- ---------------------------------------------------------------------------------------------
 
-select is((select count(*)::int from public.tenants t
-           where not exists (select 1 from public.dashboards d where d.tenant_id = t.id and d.is_default)), 0,
-  'every tenant has its home dashboard');
+select is((select count(*)::int from public.dashboards d where d.is_default and d.tenant_id = any (tests.fixture_tenant_ids())),
+  0, 'a new tenant''s home dashboard is the app''s default until someone customises it (no row)');
+select is(tests.try_as('carol', format($$select public.customize_home_dashboard(%L)$$, tests.tenant_id('test-acme'))),
+  'error:TN002', 'customising it needs dashboards.manage (TN002)');
+select is(tests.do_as('alice', format($$select public.customize_home_dashboard(%L)$$, tests.tenant_id('test-acme'))),
+  'ok:1', 'alice customises acme''s home dashboard');
+select is(tests.do_as('frank', format($$select public.customize_home_dashboard(%L)$$, tests.tenant_id('test-globex'))),
+  'ok:1', 'frank customises globex''s');
+select is((select count(*)::int from public.dashboards d where d.is_default and d.tenant_id = tests.tenant_id('test-acme')),
+  1, 'which makes it a row, once');
+select is((select count(*)::int from public.audit_logs a where a.tenant_id = tests.tenant_id('test-acme')
+           and a.target_type = 'dashboards' and a.actor_id = tests.user_id('alice')), 2,
+  'audited as alice''s (the dashboard made and its layout set)');
 select results_eq(
   format($$select w.metric from public.dashboard_widgets w join public.dashboards d on d.id = w.dashboard_id
            where d.tenant_id = %L and d.is_default order by w.metric$$, tests.tenant_id('test-acme')),
@@ -274,7 +284,7 @@ select is(tests.do_as('alice', format($$select * from public.tenant_announcement
   'ok:1', 'acme sees the announcement to everyone');
 select is(tests.do_as('alice', format($$select * from public.tenant_announcements(%L) where title = 'Globex only'$$, tests.tenant_id('test-acme'))),
   'ok:0', 'but not globex''s');
-select is(tests.do_as('frank', format($$select * from public.tenant_announcements(%L)$$, tests.tenant_id('test-globex'))),
+select is(tests.do_as('frank', format($$select * from public.tenant_announcements(%L) where title in ('Maintenance on Sunday', 'Globex only')$$, tests.tenant_id('test-globex'))),
   'ok:2', 'globex sees both');
 select is(tests.try_as('erin', format($$select * from public.tenant_announcements(%L)$$, tests.tenant_id('test-acme'))),
   'error:TN002', 'someone outside the tenant sees none (TN002)');

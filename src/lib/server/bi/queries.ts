@@ -63,8 +63,66 @@ function toDashboard(r: Record<string, unknown>): Dashboard {
 		timeRange: r.time_range as TimeRange,
 		refreshSeconds: Number(r.refresh_seconds),
 		layout: r.layout as LayoutCell[],
-		updatedAt: iso(r.updated_at)
+		updatedAt: iso(r.updated_at),
+		virtual: false
 	};
+}
+
+/** The route's name of the home dashboard (a row or the default below). */
+export const HOME = 'home';
+
+/**
+ * The home dashboard until someone customises it: the spec-000 widgets, as
+ * private.create_default_dashboard makes them (keep the two alike).
+ */
+const HOME_WIDGETS: [WidgetKind, string, string, number, number, number, number][] = [
+	['table', 'Usage', 'usage_summary', 0, 0, 6, 4],
+	['kpi', 'Billing', 'billing_status', 6, 0, 3, 2],
+	['kpi', 'System health', 'system_health', 9, 0, 3, 2],
+	['line', 'Active users', 'active_users', 6, 2, 6, 4],
+	['table', 'Announcements', 'announcements', 0, 4, 6, 3]
+];
+
+function defaultHome(): { dashboard: Dashboard; widgets: Widget[] } {
+	const epoch = new Date(0).toISOString();
+	return {
+		dashboard: {
+			id: HOME,
+			name: 'Overview',
+			description: 'The organisation at a glance.',
+			isDefault: true,
+			timeRange: '30d',
+			refreshSeconds: 0,
+			layout: HOME_WIDGETS.map(([, , metric, x, y, w, h]) => ({
+				widget: `home-${metric}`,
+				x,
+				y,
+				w,
+				h
+			})),
+			updatedAt: epoch,
+			virtual: true
+		},
+		widgets: HOME_WIDGETS.map(([kind, title, metric]) => ({
+			id: `home-${metric}`,
+			kind,
+			title,
+			source: 'metric',
+			metric,
+			savedQueryId: null,
+			updatedAt: epoch
+		}))
+	};
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Makes the home dashboard a row the caller may edit (dashboards.manage, TN002); returns its id. */
+export async function customizeHome(trx: Transaction<DB>, tenantId: string): Promise<string> {
+	const { rows } = await sql<{
+		id: string;
+	}>`select public.customize_home_dashboard(${tenantId}) as id`.execute(trx);
+	return rows[0]!.id;
 }
 
 export async function listDashboards(trx: Transaction<DB>, tenantId: string): Promise<Dashboard[]> {
@@ -72,22 +130,24 @@ export async function listDashboards(trx: Transaction<DB>, tenantId: string): Pr
 		select * from public.dashboards where tenant_id = ${tenantId} order by is_default desc, lower(name)`.execute(
 		trx
 	);
-	return rows.map(toDashboard);
+	const list = rows.map(toDashboard);
+	return list.some((d) => d.isDefault) ? list : [defaultHome().dashboard, ...list];
 }
 
-/** A dashboard of the tenant by id, or its home one ('default'); null when RLS hides it. */
+/** A dashboard of the tenant by id, or its home one (HOME); null when RLS hides it. */
 export async function getDashboard(
 	trx: Transaction<DB>,
 	tenantId: string,
-	id: string | 'default'
+	id: string
 ): Promise<{ dashboard: Dashboard; widgets: Widget[] } | null> {
+	if (id !== HOME && !UUID.test(id)) return null;
 	const { rows } =
-		id === 'default'
+		id === HOME
 			? await sql<Record<string, unknown>>`
 				select * from public.dashboards where tenant_id = ${tenantId} and is_default`.execute(trx)
 			: await sql<Record<string, unknown>>`
 				select * from public.dashboards where tenant_id = ${tenantId} and id = ${id}::uuid`.execute(trx);
-	if (!rows[0]) return null;
+	if (!rows[0]) return id === HOME ? defaultHome() : null;
 	const dashboard = toDashboard(rows[0]);
 	const { rows: widgets } = await sql<Record<string, unknown>>`
 		select * from public.dashboard_widgets where tenant_id = ${tenantId} and dashboard_id = ${dashboard.id}
@@ -126,6 +186,7 @@ export async function updateDashboard(
 	id: string,
 	input: { name?: string; timeRange?: TimeRange; refreshSeconds?: number; layout?: LayoutCell[] }
 ): Promise<boolean> {
+	if (!UUID.test(id)) return false;
 	const result = await sql`
 		update public.dashboards set
 			name = coalesce(${input.name ?? null}, name),
@@ -141,6 +202,7 @@ export async function deleteDashboard(
 	tenantId: string,
 	id: string
 ): Promise<boolean> {
+	if (!UUID.test(id)) return false;
 	const result =
 		await sql`delete from public.dashboards where tenant_id = ${tenantId} and id = ${id}::uuid`.execute(
 			trx
@@ -156,7 +218,7 @@ export async function addWidget(
 	input: { kind: WidgetKind; title: string; metric?: string; savedQueryId?: string }
 ): Promise<string | null> {
 	const found = await getDashboard(trx, tenantId, dashboardId);
-	if (!found) return null;
+	if (!found || found.dashboard.virtual) return null;
 	const source = input.savedQueryId ? 'query' : 'metric';
 	const { rows } = await sql<{ id: string }>`
 		insert into public.dashboard_widgets (tenant_id, dashboard_id, kind, title, source, metric, saved_query_id)
@@ -176,7 +238,7 @@ export async function removeWidget(
 	widgetId: string
 ): Promise<boolean> {
 	const found = await getDashboard(trx, tenantId, dashboardId);
-	if (!found) return false;
+	if (!found || found.dashboard.virtual || !UUID.test(widgetId)) return false;
 	const result = await sql`delete from public.dashboard_widgets
 		where tenant_id = ${tenantId} and dashboard_id = ${dashboardId} and id = ${widgetId}::uuid`.execute(
 		trx

@@ -40,7 +40,9 @@ export function withFrameAncestors(policy: string, origins: readonly string[]): 
 	return policy
 		.split(';')
 		.map((directive) =>
-			directive.trim().split(/\s+/)[0] === 'frame-ancestors' ? ` frame-ancestors ${value}` : directive
+			directive.trim().split(/\s+/)[0] === 'frame-ancestors'
+				? ` frame-ancestors ${value}`
+				: directive
 		)
 		.join(';')
 		.trim();

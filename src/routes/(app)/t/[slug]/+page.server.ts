@@ -2,7 +2,7 @@ import { error } from '@sveltejs/kit';
 import { withClaims } from '$lib/server/platform/db';
 import { billingOverview } from '$lib/server/billing/queries';
 import { usageSummary } from '$lib/server/usage/queries';
-import { dashboardData, getDashboard } from '$lib/server/bi/queries';
+import { dashboardData, getDashboard, HOME } from '$lib/server/bi/queries';
 import { getTenantHome } from '$lib/server/tenancy/tenants';
 import { can } from '$lib/tenancy/nav';
 import type { PageServerLoad } from './$types';
@@ -27,7 +27,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 			: null;
 		const found =
 			tenant.status === 'active' && can(permissions, 'dashboards.read')
-				? await getDashboard(trx, tenant.id, 'default')
+				? await getDashboard(trx, tenant.id, HOME)
 				: null;
 		const dashboard = found && {
 			...found,

@@ -6,6 +6,7 @@ import { formError } from '$lib/server/platform/web/forms';
 import { tenantAction } from '$lib/server/tenancy/actions';
 import { myPermissions } from '$lib/server/tenancy/tenants';
 import {
+	customizeHome,
 	addWidget,
 	createShare,
 	dashboardData,
@@ -101,7 +102,7 @@ export const actions: Actions = {
 			if (!can(permissions, 'dashboards.manage'))
 				return formError(403, DB_ERROR_MESSAGES.TN002!.message, values);
 			const found = await getDashboard(trx, tenant.id, event.params.dashboard);
-			if (!found) return formError(404, NOT_CHANGED, values);
+			if (!found || found.dashboard.virtual) return formError(404, NOT_CHANGED, values);
 			const { dashboard, widgets } = found;
 			// The sharer's view now, under their rights: the link never runs a query.
 			const data = await dashboardData(trx, widgets, {
@@ -143,6 +144,14 @@ export const actions: Actions = {
 				? { ok: 'Link revoked.' }
 				: formError(404, 'No such link, or it was revoked already.', values)
 		),
+
+	customize: async (event) => {
+		const result = await tenantAction(event, null, async (trx, tenant) => ({
+			id: await customizeHome(trx, tenant.id)
+		}));
+		if (refused(result)) return result;
+		redirect(303, `/t/${event.params.slug}/dashboards/${result.id}?edit=1`);
+	},
 
 	delete: async (event) => {
 		const result = await tenantAction(event, null, async (trx, tenant) =>
