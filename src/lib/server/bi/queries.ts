@@ -28,6 +28,8 @@ export interface Dashboard {
 	refreshSeconds: number;
 	layout: LayoutCell[];
 	updatedAt: string;
+	/** The app's default home dashboard, not yet a row (customizeHome makes it one). */
+	virtual: boolean;
 }
 
 export interface Widget {
