@@ -17,6 +17,8 @@ declare global {
 			preferences: RequestPreferences;
 			/** Origins this page's forms are redirected to, for the CSP's form-action (hooks.server.ts). */
 			formActionOrigins: string[];
+			/** Origins that may frame this page (a shared dashboard's); null: none (the default). */
+			frameAncestors: string[] | null;
 		}
 		interface PageData {
 			/** What every page formats with (src/lib/format), the time zone settled (root and tenant layouts). */

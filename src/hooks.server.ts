@@ -11,7 +11,7 @@ import { requestPreferences } from '$lib/server/preferences/service';
 import { inRequest } from '$lib/server/platform/rls';
 import { ensureRuntime, getAuth } from '$lib/server/platform/runtime';
 import { describeRequest, trustedProxies } from '$lib/server/platform/web/client-address';
-import { withFormActionSources } from '$lib/server/platform/web/csp';
+import { withFormActionSources, withFrameAncestors } from '$lib/server/platform/web/csp';
 
 export const init: ServerInit = async () => {
 	await ensureRuntime();
@@ -128,8 +128,16 @@ const requestContext: Handle = async ({ event, resolve }) => {
  */
 const securityHeaders: Handle = async ({ event, resolve }) => {
 	event.locals.formActionOrigins = [];
+	event.locals.frameAncestors = null;
 	const response = await resolve(event);
-	const policy = response.headers.get('content-security-policy');
+	// Set by the page while resolving (the shared dashboard's origins), so read it back now.
+	const { frameAncestors } = event.locals as { frameAncestors: string[] | null };
+	let policy = response.headers.get('content-security-policy');
+	// A shared dashboard may be framed by the origins its tenant listed (docs/bi.md#sharing).
+	if (policy && frameAncestors) {
+		policy = withFrameAncestors(policy, frameAncestors);
+		response.headers.set('content-security-policy', policy);
+	}
 	// The API reference sets its own policy, with no forms that leave the site.
 	if (policy && !event.route.id?.startsWith('/docs/api')) {
 		const gateway = await getStripe();
@@ -138,7 +146,7 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 	}
 	response.headers.set('x-content-type-options', 'nosniff');
 	response.headers.set('referrer-policy', 'strict-origin-when-cross-origin');
-	response.headers.set('x-frame-options', 'DENY');
+	if (!frameAncestors?.length) response.headers.set('x-frame-options', 'DENY');
 	response.headers.set('permissions-policy', 'camera=(), microphone=(), geolocation=()');
 	response.headers.set('cross-origin-opener-policy', 'same-origin');
 	return response;

@@ -8,6 +8,7 @@ import './api/meter';
 import './audit/seal-job';
 import './billing/lifecycle-job';
 import './usage/rollup-job';
+import './bi/rollup-job';
 import './webhook-delivery/wake-job';
 import './notifications/jobs';
 import './notifications/slack';

@@ -15,6 +15,7 @@ import SettingsIcon from '@lucide/svelte/icons/settings';
 import ArchiveIcon from '@lucide/svelte/icons/archive';
 import UserLockIcon from '@lucide/svelte/icons/user-lock';
 import FileTextIcon from '@lucide/svelte/icons/file-text';
+import ChartColumnIcon from '@lucide/svelte/icons/chart-column';
 import SquareKanbanIcon from '@lucide/svelte/icons/square-kanban';
 import ShieldCheckIcon from '@lucide/svelte/icons/shield-check';
 import UsersIcon from '@lucide/svelte/icons/users';
@@ -49,6 +50,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/tasks'
 	| '/(app)/t/[slug]/ai'
 	| '/(app)/t/[slug]/documents'
+	| '/(app)/t/[slug]/dashboards'
 	| '/(app)/t/[slug]/audit'
 	| '/(app)/t/[slug]/billing'
 	| '/(app)/t/[slug]/usage'
@@ -144,6 +146,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Workspace',
 		icon: FileTextIcon,
 		anyOf: ['ai.use', 'documents.manage']
+	},
+	{
+		path: '/dashboards',
+		route: '/(app)/t/[slug]/dashboards',
+		label: 'Dashboards',
+		group: 'Workspace',
+		icon: ChartColumnIcon,
+		anyOf: ['dashboards.read']
 	},
 	{
 		path: '/audit',

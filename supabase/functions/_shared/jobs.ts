@@ -14,6 +14,8 @@ export const SYSTEM_JOBS = [
 	'api_keys.verify',
 	'audit.seal',
 	'auth.embedded',
+	'bi.rollup',
+	'bi.share',
 	'billing.lifecycle',
 	'domains.verify',
 	'domains.resolve',

@@ -1,27 +1,28 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(124);
+select plan(130);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
-  'api_idempotency', 'api_keys', 'attachment_owners', 'attachments', 'audit_log_seals', 'audit_logs',
-  'billing_accounts', 'consent_purposes', 'consents', 'data_classes', 'data_policies', 'environments',
-  'event_types', 'events', 'gdpr_requests', 'github_repos', 'impersonation_sessions', 'integration_events',
-  'integration_secrets', 'integration_types', 'integrations', 'invitation_teams', 'invitations',
-  'invoice_lines', 'invoices', 'jobs', 'llm_models', 'memberships', 'model_providers', 'notification_kinds',
-  'notification_preferences', 'notifications', 'ocr_jobs', 'ocr_pages', 'payment_methods', 'payments',
-  'permissions', 'plan_limits', 'plans', 'platform_staff', 'profiles', 'projects', 'prompt_runs',
-  'prompt_template_versions', 'prompt_templates', 'rag_chunks', 'rag_documents', 'role_assignments',
-  'role_permissions', 'roles', 'scim_groups', 'scim_operations', 'scim_tokens', 'scim_users',
-  'secret_data_keys', 'secret_versions', 'secrets', 'slack_channels', 'slack_workspaces', 'sso_domains',
-  'sso_providers', 'sso_settings', 'subscriptions', 'support_macros', 'support_messages', 'support_tickets',
-  'system_settings', 'task_assignees', 'task_columns', 'task_comments', 'task_label_links', 'task_labels',
-  'tasks', 'team_members', 'teams', 'tenant_ai_settings', 'tenant_domains', 'tenant_model_providers',
-  'tenant_notification_settings', 'tenants', 'usage_counters', 'usage_daily', 'usage_events', 'usage_metrics',
-  'user_identities', 'user_preferences', 'webhook_attempts', 'webhook_deliveries', 'webhook_endpoint_secrets',
-  'webhook_endpoints',
-  'workflow_approvals', 'workflow_runs', 'workflow_step_runs', 'workflow_versions', 'workflows'], 'the tables of schema public are the pinned list');
+  'announcements', 'api_idempotency', 'api_keys', 'attachment_owners', 'attachments', 'audit_log_seals',
+  'audit_logs', 'billing_accounts', 'consent_purposes', 'consents', 'dashboard_shares', 'dashboard_widgets',
+  'dashboards', 'data_classes', 'data_policies', 'environments', 'event_types', 'events', 'gdpr_requests',
+  'github_repos', 'impersonation_sessions', 'integration_events', 'integration_secrets', 'integration_types',
+  'integrations', 'invitation_teams', 'invitations', 'invoice_lines', 'invoices', 'jobs', 'llm_models',
+  'memberships', 'model_providers', 'notification_kinds', 'notification_preferences', 'notifications',
+  'ocr_jobs', 'ocr_pages', 'payment_methods', 'payments', 'permissions', 'plan_limits', 'plans',
+  'platform_staff', 'profiles', 'projects', 'prompt_runs', 'prompt_template_versions', 'prompt_templates',
+  'rag_chunks', 'rag_documents', 'role_assignments', 'role_permissions', 'roles', 'saved_queries',
+  'scim_groups', 'scim_operations', 'scim_tokens', 'scim_users', 'secret_data_keys', 'secret_versions',
+  'secrets', 'slack_channels', 'slack_workspaces', 'sso_domains', 'sso_providers', 'sso_settings',
+  'subscriptions', 'support_macros', 'support_messages', 'support_tickets', 'system_settings',
+  'task_assignees', 'task_columns', 'task_comments', 'task_label_links', 'task_labels', 'tasks',
+  'team_members', 'teams', 'tenant_ai_settings', 'tenant_domains', 'tenant_model_providers',
+  'tenant_notification_settings', 'tenant_usage_daily', 'tenants', 'usage_counters', 'usage_daily',
+  'usage_events', 'usage_metrics', 'user_identities', 'user_preferences', 'webhook_attempts',
+  'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints', 'workflow_approvals',
+  'workflow_runs', 'workflow_step_runs', 'workflow_versions', 'workflows'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(
@@ -50,7 +51,7 @@ select policies_are('public', 'memberships', array['memberships_select_member', 
 select policies_are('public', 'permissions', array['permissions_select_authenticated']);
 select policies_are('public', 'platform_staff', array['platform_staff_delete_super_admin', 'platform_staff_insert_super_admin', 'platform_staff_select_self', 'platform_staff_select_staff', 'platform_staff_update_super_admin']);
 select policies_are('public', 'profiles', array['profiles_select_member', 'profiles_select_self', 'profiles_select_staff', 'profiles_update_self']);
-select policies_are('public', 'projects', array['projects_delete_mfa', 'projects_delete_permitted', 'projects_insert_permitted', 'projects_select_mfa', 'projects_select_permitted', 'projects_select_staff', 'projects_update_mfa', 'projects_update_permitted']);
+select policies_are('public', 'projects', array['projects_delete_mfa', 'projects_delete_permitted', 'projects_insert_permitted', 'projects_select_analytics', 'projects_select_mfa', 'projects_select_permitted', 'projects_select_staff', 'projects_update_mfa', 'projects_update_permitted']);
 select policies_are('public', 'role_assignments', array['role_assignments_select_member', 'role_assignments_select_mfa', 'role_assignments_select_self', 'role_assignments_select_staff']);
 select policies_are('public', 'role_permissions', array['role_permissions_delete_permitted', 'role_permissions_insert_permitted', 'role_permissions_select_member', 'role_permissions_select_mfa', 'role_permissions_select_staff', 'role_permissions_select_system']);
 select policies_are('public', 'roles', array['roles_delete_permitted', 'roles_insert_permitted', 'roles_select_member', 'roles_select_mfa', 'roles_select_staff', 'roles_select_system', 'roles_update_permitted']);
@@ -69,7 +70,7 @@ select policies_are('public', 'invoices', array['invoices_select_permitted', 'in
 select policies_are('public', 'invoice_lines', array['invoice_lines_select_permitted', 'invoice_lines_select_staff']);
 select policies_are('public', 'payments', array['payments_select_permitted', 'payments_select_staff']);
 select policies_are('public', 'payment_methods', array['payment_methods_select_permitted', 'payment_methods_select_staff']);
-select policies_are('public', 'usage_events', array['usage_events_select_permitted', 'usage_events_select_staff']);
+select policies_are('public', 'usage_events', array['usage_events_select_analytics', 'usage_events_select_permitted', 'usage_events_select_staff']);
 select policies_are('public', 'usage_counters', array['usage_counters_select_permitted', 'usage_counters_select_staff']);
 select policies_are('public', 'usage_daily', array['usage_daily_select_permitted', 'usage_daily_select_staff']);
 -- Notifications (20261202000300): the inbox and preferences are the person's own; the organisation's settings notifications.manage's.
@@ -117,7 +118,7 @@ select policies_are('public', 'workflow_step_runs', array['workflow_step_runs_se
 select policies_are('public', 'workflow_approvals', array['workflow_approvals_select_permitted']);
 -- Tasks (20261203000700_tasks.sql): tasks.read reads, tasks.write works on tasks, tasks.manage owns columns, labels and deletes.
 select policies_are('public', 'task_columns', array['task_columns_delete_permitted', 'task_columns_insert_permitted', 'task_columns_select_permitted', 'task_columns_update_permitted']);
-select policies_are('public', 'tasks', array['tasks_delete_permitted', 'tasks_insert_permitted', 'tasks_select_permitted', 'tasks_update_permitted']);
+select policies_are('public', 'tasks', array['tasks_delete_permitted', 'tasks_insert_permitted', 'tasks_select_analytics', 'tasks_select_permitted', 'tasks_update_permitted']);
 select policies_are('public', 'task_assignees', array['task_assignees_delete_permitted', 'task_assignees_insert_permitted', 'task_assignees_select_permitted']);
 select policies_are('public', 'task_labels', array['task_labels_delete_permitted', 'task_labels_insert_permitted', 'task_labels_select_permitted', 'task_labels_update_permitted']);
 select policies_are('public', 'task_label_links', array['task_label_links_delete_permitted', 'task_label_links_insert_permitted', 'task_label_links_select_permitted']);
@@ -147,6 +148,15 @@ select policies_are('public', 'rag_documents', array['rag_documents_delete_permi
 select policies_are('public', 'rag_chunks', array['rag_chunks_select_permitted']);
 select policies_are('public', 'ocr_jobs', array['ocr_jobs_delete_permitted', 'ocr_jobs_insert_permitted', 'ocr_jobs_select_permitted']);
 select policies_are('public', 'ocr_pages', array['ocr_pages_select_permitted']);
+
+-- BI (20261206000000_bi.sql): dashboards.read reads, dashboards.manage and queries.manage write, staff announce;
+-- the daily metrics written only by the bi.rollup job, read also by tenantry_analytics in a run.
+select policies_are('public', 'announcements', array['announcements_delete_staff', 'announcements_insert_staff', 'announcements_select_staff', 'announcements_update_staff']);
+select policies_are('public', 'dashboard_shares', array['dashboard_shares_insert_permitted', 'dashboard_shares_select_permitted', 'dashboard_shares_update_permitted']);
+select policies_are('public', 'dashboard_widgets', array['dashboard_widgets_delete_permitted', 'dashboard_widgets_insert_permitted', 'dashboard_widgets_select_permitted', 'dashboard_widgets_update_permitted']);
+select policies_are('public', 'dashboards', array['dashboards_delete_permitted', 'dashboards_insert_permitted', 'dashboards_select_permitted', 'dashboards_update_permitted']);
+select policies_are('public', 'saved_queries', array['saved_queries_delete_permitted', 'saved_queries_insert_permitted', 'saved_queries_select_permitted', 'saved_queries_update_permitted']);
+select policies_are('public', 'tenant_usage_daily', array['tenant_usage_daily_select_analytics', 'tenant_usage_daily_select_permitted', 'tenant_usage_daily_select_staff']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -257,6 +267,7 @@ select is(
         'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
         'admin_job_queues()',
         'admin_jobs(text)',
+        'admin_platform_metrics(integer)',
         'advance_gdpr_request(uuid,text,text)',
         'ai_prepare_call(uuid,uuid,bigint,bigint)',
         'ai_spend(uuid)',
@@ -280,6 +291,7 @@ select is(
         'create_tenant(text,text,text,text)',
         'create_webhook_endpoint(uuid,text,text,text[],integer,uuid,uuid,uuid,text,text)',
         'create_workflow(uuid,uuid,text,text,jsonb)',
+        'customize_home_dashboard(uuid)',
         'decide_workflow_approval(uuid,boolean,text)',
         'delete_integration(uuid)',
         'delete_secret(uuid)',
@@ -336,6 +348,7 @@ select is(
         'support_staff()',
         'suspend_tenant(uuid,text)',
         'task_activity(uuid,integer)',
+        'tenant_announcements(uuid)',
         'tenant_mfa_blocked(uuid)',
         'tenantry_pre_request()',
         'transfer_ownership(uuid,uuid)',
@@ -423,7 +436,7 @@ select is(
   (select array_agg(c.relname::text order by c.relname) from pg_class c
    where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p')
      and not exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'tenant_id' and not a.attisdropped)),
-  array['attachment_owners', 'audit_log_seals', 'data_classes', 'event_types', 'integration_types', 'llm_models',
+  array['announcements', 'attachment_owners', 'audit_log_seals', 'data_classes', 'event_types', 'integration_types', 'llm_models',
         'model_providers', 'notification_kinds', 'notification_preferences', 'permissions', 'plan_limits', 'plans',
         'platform_staff', 'profiles', 'support_macros', 'system_settings', 'tenants', 'usage_metrics', 'user_preferences'],
   'the tables without tenant_id are tenants (distributed by id), audit_log_seals (by chain) and the reference tables of docs/scale-out.md');
@@ -464,7 +477,9 @@ select is(
                            -- prompt runs are the AI gateway's own log, written only by private.record_model_call
                            'prompt_runs',
                            -- chunks and OCR pages are derived from their (audited) document and job by the jobs
-                           'rag_chunks', 'ocr_pages')),
+                           'rag_chunks', 'ocr_pages',
+                           -- the daily metrics are derived from the platform's records by the bi.rollup job
+                           'tenant_usage_daily')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c

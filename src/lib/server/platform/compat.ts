@@ -26,6 +26,9 @@ begin
   if not exists (select 1 from pg_roles where rolname = 'service_role') then
     create role service_role nologin noinherit bypassrls;
   end if;
+  if not exists (select 1 from pg_roles where rolname = 'tenantry_analytics') then
+    create role tenantry_analytics nologin noinherit;
+  end if;
   if not exists (select 1 from pg_roles where rolname = 'authenticator') then
     create role authenticator login noinherit;
   end if;
@@ -37,8 +40,8 @@ begin
 end
 $compat$;
 
-grant anon, authenticated, service_role to authenticator;
-grant anon, authenticated, service_role to ${OWNER_ROLE};
+grant anon, authenticated, service_role, tenantry_analytics to authenticator;
+grant anon, authenticated, service_role, tenantry_analytics to ${OWNER_ROLE};
 
 create schema if not exists extensions;
 create schema if not exists auth;

@@ -69,6 +69,20 @@ export type UsageMetricKind = "counted" | "metered";
 
 export type UsageReset = "month" | "never";
 
+export interface Announcements {
+  audience: string;
+  audience_tenant_id: string | null;
+  body: Generated<string>;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  expires_at: Timestamp | null;
+  id: Generated<string>;
+  plan_id: string | null;
+  published_at: Generated<Timestamp>;
+  title: string;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface ApiIdempotency {
   body: string | null;
   created_at: Generated<Timestamp>;
@@ -269,6 +283,48 @@ export interface ConsentStates {
   subject_type: string | null;
   tenant_id: string | null;
   text_version: number | null;
+}
+
+export interface Dashboards {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  description: Generated<string>;
+  id: Generated<string>;
+  is_default: Generated<boolean>;
+  layout: Generated<Json>;
+  name: string;
+  refresh_seconds: Generated<number>;
+  tenant_id: string;
+  time_range: Generated<string>;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface DashboardShares {
+  allowed_origins: Generated<string[]>;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  dashboard_id: string;
+  id: Generated<string>;
+  revoked_at: Timestamp | null;
+  snapshot: Json;
+  snapshot_at: Generated<Timestamp>;
+  tenant_id: string;
+  token_hash: Buffer;
+}
+
+export interface DashboardWidgets {
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  dashboard_id: string;
+  id: Generated<string>;
+  kind: string;
+  metric: string | null;
+  options: Generated<Json>;
+  saved_query_id: string | null;
+  source: string;
+  tenant_id: string;
+  title: string;
+  updated_at: Generated<Timestamp>;
 }
 
 export interface DataClasses {
@@ -859,6 +915,22 @@ export interface Roles {
   updated_at: Generated<Timestamp>;
 }
 
+export interface SavedQueries {
+  builder: Json | null;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  description: Generated<string>;
+  id: Generated<string>;
+  mode: Generated<string>;
+  name: string;
+  parameters: Generated<Json>;
+  row_limit: Generated<number>;
+  sql: string;
+  tenant_id: string;
+  timeout_ms: Generated<number>;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface ScimGroups {
   created_at: Generated<Timestamp>;
   display_name: string;
@@ -1266,6 +1338,17 @@ export interface Tenants {
   updated_at: Generated<Timestamp>;
 }
 
+export interface TenantUsageDaily {
+  active_users: Generated<number>;
+  api_calls: Generated<Int8>;
+  computed_at: Generated<Timestamp>;
+  day: Timestamp;
+  emails_sent: Generated<number>;
+  meters: Generated<Json>;
+  storage_bytes: Generated<Int8>;
+  tenant_id: string;
+}
+
 export interface UsageCounters {
   metric: string;
   period_start: Timestamp;
@@ -1479,6 +1562,7 @@ export interface WorkflowVersions {
 }
 
 export interface DB {
+  announcements: Announcements;
   api_idempotency: ApiIdempotency;
   api_keys: ApiKeys;
   attachment_owners: AttachmentOwners;
@@ -1490,6 +1574,9 @@ export interface DB {
   consent_purposes: ConsentPurposes;
   consent_states: ConsentStates;
   consents: Consents;
+  dashboard_shares: DashboardShares;
+  dashboard_widgets: DashboardWidgets;
+  dashboards: Dashboards;
   data_classes: DataClasses;
   data_policies: DataPolicies;
   environments: Environments;
@@ -1531,6 +1618,7 @@ export interface DB {
   role_assignments: RoleAssignments;
   role_permissions: RolePermissions;
   roles: Roles;
+  saved_queries: SavedQueries;
   scim_groups: ScimGroups;
   scim_operations: ScimOperations;
   scim_tokens: ScimTokens;
@@ -1560,6 +1648,7 @@ export interface DB {
   tenant_domains: TenantDomains;
   tenant_model_providers: TenantModelProviders;
   tenant_notification_settings: TenantNotificationSettings;
+  tenant_usage_daily: TenantUsageDaily;
   tenants: Tenants;
   usage_counters: UsageCounters;
   usage_daily: UsageDaily;

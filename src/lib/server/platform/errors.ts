@@ -314,6 +314,46 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN430: { field: 'name', message: 'Name the label in 1–50 characters, unlike the other labels.' },
 	TN432: { field: 'assignees', message: 'Only members of the organisation can be assigned.' },
 	TN433: { message: 'No such column, or you may not see it (tasks.read).' },
+	TN520: { field: 'name', message: 'Give the dashboard a name of at most 100 characters.' },
+	TN521: {
+		field: 'layout',
+		message: 'The layout does not fit the 12-column grid: reload and try again.'
+	},
+	TN522: {
+		field: 'source',
+		message: 'Choose a widget kind and a metric or saved query of this organisation.'
+	},
+	TN523: {
+		field: 'name',
+		message: 'Name the query in 1–100 characters, unlike the other saved queries.'
+	},
+	TN524: {
+		field: 'sql',
+		message: 'A saved query is one SELECT statement with a distinct name for each column.'
+	},
+	TN525: {
+		field: 'sql',
+		message:
+			'A saved query reads only the analytics views (usage_daily, usage_events, projects, tasks).'
+	},
+	TN526: { field: 'sql', message: 'The query calls a function that saved queries may not use.' },
+	TN527: {
+		field: 'parameters',
+		message:
+			'A parameter is name:type, with type text, integer, numeric, date, timestamptz or boolean.'
+	},
+	TN528: { field: 'sql', message: 'The query ran past its time limit and was stopped.' },
+	TN529: { message: 'This link was revoked.' },
+	TN530: {
+		field: 'origins',
+		message: 'An embedding origin is scheme://host[:port], like https://intranet.example.com.'
+	},
+	TN531: {
+		field: 'title',
+		message: 'Give the announcement a title, an audience and an expiry after its publication.'
+	},
+	TN532: { field: 'timeRange', message: 'Choose a time range: today, 7, 30, 90 or 365 days.' },
+	TN533: { message: 'The home dashboard stays: it cannot be deleted.' },
 	TN434: { field: 'priority', message: 'Choose a priority: none, low, medium, high or urgent.' },
 	TN440: {
 		field: 'domain',

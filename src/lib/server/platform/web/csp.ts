@@ -29,3 +29,21 @@ export function withFormActionSources(policy: string, sources: readonly string[]
 		.join(';')
 		.trim();
 }
+
+/**
+ * The policy with its frame-ancestors directive set to `origins` (a shared dashboard's embedding
+ * list, docs/bi.md#sharing); 'none' when none of them is an http(s) origin.
+ */
+export function withFrameAncestors(policy: string, origins: readonly string[]): string {
+	const valid = [...new Set(origins.map(cspOrigin).filter((s): s is string => s !== null))];
+	const value = valid.length > 0 ? valid.join(' ') : "'none'";
+	return policy
+		.split(';')
+		.map((directive) =>
+			directive.trim().split(/\s+/)[0] === 'frame-ancestors'
+				? ` frame-ancestors ${value}`
+				: directive
+		)
+		.join(';')
+		.trim();
+}

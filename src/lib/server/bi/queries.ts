@@ -1,0 +1,620 @@
+/**
+ * Dashboards, widgets, saved queries and shares in the caller's transaction (RLS: dashboards.read
+ * reads, dashboards.manage and queries.manage write — docs/bi.md), and the data a widget shows.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { sql, type Transaction } from 'kysely';
+import type { DB } from '../platform/database';
+import { billingOverview } from '../billing/queries';
+import { usageSummary } from '../usage/queries';
+import { runQuery, QueryRefused } from './run';
+import type { QueryParameter } from '$lib/bi/parameters';
+import {
+	METRICS,
+	RANGE_DAYS,
+	nextCell,
+	type LayoutCell,
+	type TimeRange,
+	type WidgetKind
+} from '$lib/bi/metrics';
+import type { WidgetData } from '$lib/bi/data';
+
+export interface Dashboard {
+	id: string;
+	name: string;
+	description: string;
+	isDefault: boolean;
+	timeRange: TimeRange;
+	refreshSeconds: number;
+	layout: LayoutCell[];
+	updatedAt: string;
+	/** The app's default home dashboard, not yet a row (customizeHome makes it one). */
+	virtual: boolean;
+}
+
+export interface Widget {
+	id: string;
+	kind: WidgetKind;
+	title: string;
+	source: 'metric' | 'query';
+	metric: string | null;
+	savedQueryId: string | null;
+	updatedAt: string;
+}
+
+export interface SavedQuery {
+	id: string;
+	name: string;
+	description: string;
+	mode: 'sql' | 'builder';
+	sql: string;
+	parameters: QueryParameter[];
+	rowLimit: number;
+	timeoutMs: number;
+	updatedAt: string;
+}
+
+const iso = (v: unknown) => (v instanceof Date ? v.toISOString() : String(v));
+
+function toDashboard(r: Record<string, unknown>): Dashboard {
+	return {
+		id: String(r.id),
+		name: String(r.name),
+		description: String(r.description),
+		isDefault: Boolean(r.is_default),
+		timeRange: r.time_range as TimeRange,
+		refreshSeconds: Number(r.refresh_seconds),
+		layout: r.layout as LayoutCell[],
+		updatedAt: iso(r.updated_at),
+		virtual: false
+	};
+}
+
+/** The route's name of the home dashboard (a row or the default below). */
+export const HOME = 'home';
+
+/**
+ * The home dashboard until someone customises it: the spec-000 widgets, as
+ * private.create_default_dashboard makes them (keep the two alike).
+ */
+const HOME_WIDGETS: [WidgetKind, string, string, number, number, number, number][] = [
+	['table', 'Usage', 'usage_summary', 0, 0, 6, 4],
+	['kpi', 'Billing', 'billing_status', 6, 0, 3, 2],
+	['kpi', 'System health', 'system_health', 9, 0, 3, 2],
+	['line', 'Active users', 'active_users', 6, 2, 6, 4],
+	['table', 'Announcements', 'announcements', 0, 4, 6, 3]
+];
+
+function defaultHome(): { dashboard: Dashboard; widgets: Widget[] } {
+	const epoch = new Date(0).toISOString();
+	return {
+		dashboard: {
+			id: HOME,
+			name: 'Overview',
+			description: 'The organisation at a glance.',
+			isDefault: true,
+			timeRange: '30d',
+			refreshSeconds: 0,
+			layout: HOME_WIDGETS.map(([, , metric, x, y, w, h]) => ({
+				widget: `home-${metric}`,
+				x,
+				y,
+				w,
+				h
+			})),
+			updatedAt: epoch,
+			virtual: true
+		},
+		widgets: HOME_WIDGETS.map(([kind, title, metric]) => ({
+			id: `home-${metric}`,
+			kind,
+			title,
+			source: 'metric',
+			metric,
+			savedQueryId: null,
+			updatedAt: epoch
+		}))
+	};
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** Makes the home dashboard a row the caller may edit (dashboards.manage, TN002); returns its id. */
+export async function customizeHome(trx: Transaction<DB>, tenantId: string): Promise<string> {
+	const { rows } = await sql<{
+		id: string;
+	}>`select public.customize_home_dashboard(${tenantId}) as id`.execute(trx);
+	return rows[0]!.id;
+}
+
+export async function listDashboards(trx: Transaction<DB>, tenantId: string): Promise<Dashboard[]> {
+	const { rows } = await sql<Record<string, unknown>>`
+		select * from public.dashboards where tenant_id = ${tenantId} order by is_default desc, lower(name)`.execute(
+		trx
+	);
+	const list = rows.map(toDashboard);
+	return list.some((d) => d.isDefault) ? list : [defaultHome().dashboard, ...list];
+}
+
+/** A dashboard of the tenant by id, or its home one (HOME); null when RLS hides it. */
+export async function getDashboard(
+	trx: Transaction<DB>,
+	tenantId: string,
+	id: string
+): Promise<{ dashboard: Dashboard; widgets: Widget[] } | null> {
+	if (id !== HOME && !UUID.test(id)) return null;
+	const { rows } =
+		id === HOME
+			? await sql<Record<string, unknown>>`
+				select * from public.dashboards where tenant_id = ${tenantId} and is_default`.execute(trx)
+			: await sql<Record<string, unknown>>`
+				select * from public.dashboards where tenant_id = ${tenantId} and id = ${id}::uuid`.execute(trx);
+	if (!rows[0]) return id === HOME ? defaultHome() : null;
+	const dashboard = toDashboard(rows[0]);
+	const { rows: widgets } = await sql<Record<string, unknown>>`
+		select * from public.dashboard_widgets where tenant_id = ${tenantId} and dashboard_id = ${dashboard.id}
+		order by created_at`.execute(trx);
+	return {
+		dashboard,
+		widgets: widgets.map((w) => ({
+			id: String(w.id),
+			kind: w.kind as WidgetKind,
+			title: String(w.title),
+			source: w.source as Widget['source'],
+			metric: (w.metric as string | null) ?? null,
+			savedQueryId: (w.saved_query_id as string | null) ?? null,
+			updatedAt: iso(w.updated_at)
+		}))
+	};
+}
+
+export async function createDashboard(
+	trx: Transaction<DB>,
+	tenantId: string,
+	input: { name: string; description?: string; timeRange: TimeRange }
+): Promise<string> {
+	const { rows } = await sql<{ id: string }>`
+		insert into public.dashboards (tenant_id, name, description, time_range)
+		values (${tenantId}, ${input.name}, ${input.description ?? ''}, ${input.timeRange}) returning id`.execute(
+		trx
+	);
+	return rows[0]!.id;
+}
+
+/** False when RLS hid the dashboard (or it is not the tenant's). */
+export async function updateDashboard(
+	trx: Transaction<DB>,
+	tenantId: string,
+	id: string,
+	input: { name?: string; timeRange?: TimeRange; refreshSeconds?: number; layout?: LayoutCell[] }
+): Promise<boolean> {
+	if (!UUID.test(id)) return false;
+	const result = await sql`
+		update public.dashboards set
+			name = coalesce(${input.name ?? null}, name),
+			time_range = coalesce(${input.timeRange ?? null}, time_range),
+			refresh_seconds = coalesce(${input.refreshSeconds ?? null}::int, refresh_seconds),
+			layout = coalesce(${input.layout ? JSON.stringify(input.layout) : null}::jsonb, layout)
+		where tenant_id = ${tenantId} and id = ${id}::uuid`.execute(trx);
+	return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+export async function deleteDashboard(
+	trx: Transaction<DB>,
+	tenantId: string,
+	id: string
+): Promise<boolean> {
+	if (!UUID.test(id)) return false;
+	const result =
+		await sql`delete from public.dashboards where tenant_id = ${tenantId} and id = ${id}::uuid`.execute(
+			trx
+		);
+	return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+/** Adds a widget and its cell below the others; null when the dashboard is hidden. */
+export async function addWidget(
+	trx: Transaction<DB>,
+	tenantId: string,
+	dashboardId: string,
+	input: { kind: WidgetKind; title: string; metric?: string; savedQueryId?: string }
+): Promise<string | null> {
+	const found = await getDashboard(trx, tenantId, dashboardId);
+	if (!found || found.dashboard.virtual) return null;
+	const source = input.savedQueryId ? 'query' : 'metric';
+	const { rows } = await sql<{ id: string }>`
+		insert into public.dashboard_widgets (tenant_id, dashboard_id, kind, title, source, metric, saved_query_id)
+		values (${tenantId}, ${dashboardId}, ${input.kind}, ${input.title}, ${source},
+			${source === 'metric' ? (input.metric ?? null) : null}, ${input.savedQueryId ?? null}::uuid)
+		returning id`.execute(trx);
+	const id = rows[0]!.id;
+	const layout = [...found.dashboard.layout, nextCell(found.dashboard.layout, id)];
+	await updateDashboard(trx, tenantId, dashboardId, { layout });
+	return id;
+}
+
+export async function removeWidget(
+	trx: Transaction<DB>,
+	tenantId: string,
+	dashboardId: string,
+	widgetId: string
+): Promise<boolean> {
+	const found = await getDashboard(trx, tenantId, dashboardId);
+	if (!found || found.dashboard.virtual || !UUID.test(widgetId)) return false;
+	const result = await sql`delete from public.dashboard_widgets
+		where tenant_id = ${tenantId} and dashboard_id = ${dashboardId} and id = ${widgetId}::uuid`.execute(
+		trx
+	);
+	if (Number(result.numAffectedRows ?? 0) === 0) return false;
+	await updateDashboard(trx, tenantId, dashboardId, {
+		layout: found.dashboard.layout.filter((c) => c.widget !== widgetId)
+	});
+	return true;
+}
+
+function toSavedQuery(r: Record<string, unknown>): SavedQuery {
+	return {
+		id: String(r.id),
+		name: String(r.name),
+		description: String(r.description),
+		mode: r.mode as SavedQuery['mode'],
+		sql: String(r.sql),
+		parameters: r.parameters as QueryParameter[],
+		rowLimit: Number(r.row_limit),
+		timeoutMs: Number(r.timeout_ms),
+		updatedAt: iso(r.updated_at)
+	};
+}
+
+export async function listSavedQueries(
+	trx: Transaction<DB>,
+	tenantId: string
+): Promise<SavedQuery[]> {
+	const { rows } = await sql<Record<string, unknown>>`
+		select * from public.saved_queries where tenant_id = ${tenantId} order by lower(name)`.execute(trx);
+	return rows.map(toSavedQuery);
+}
+
+export async function getSavedQuery(
+	trx: Transaction<DB>,
+	tenantId: string,
+	id: string
+): Promise<SavedQuery | null> {
+	const { rows } = await sql<Record<string, unknown>>`
+		select * from public.saved_queries where tenant_id = ${tenantId} and id = ${id}::uuid`.execute(trx);
+	return rows[0] ? toSavedQuery(rows[0]) : null;
+}
+
+/** Saves a query after checking it (TN524–TN526); returns its id. */
+export async function createSavedQuery(
+	trx: Transaction<DB>,
+	tenantId: string,
+	input: {
+		name: string;
+		description?: string;
+		mode: SavedQuery['mode'];
+		sql: string;
+		builder?: unknown;
+		parameters: QueryParameter[];
+		rowLimit?: number;
+	}
+): Promise<string> {
+	await sql`select private.analytics_check(${tenantId}, ${input.sql})`.execute(trx);
+	const { rows } = await sql<{ id: string }>`
+		insert into public.saved_queries (tenant_id, name, description, mode, sql, builder, parameters, row_limit)
+		values (${tenantId}, ${input.name}, ${input.description ?? ''}, ${input.mode}, ${input.sql},
+			${input.builder ? JSON.stringify(input.builder) : null}::jsonb, ${JSON.stringify(input.parameters)}::jsonb,
+			${input.rowLimit ?? 1000}) returning id`.execute(trx);
+	return rows[0]!.id;
+}
+
+export async function deleteSavedQuery(
+	trx: Transaction<DB>,
+	tenantId: string,
+	id: string
+): Promise<boolean> {
+	const result =
+		await sql`delete from public.saved_queries where tenant_id = ${tenantId} and id = ${id}::uuid`.execute(
+			trx
+		);
+	return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+/** The time range as an instant interval: [the first day's start in UTC, now]. */
+export function rangeBounds(range: TimeRange, now = new Date()): { start: string; end: string } {
+	const start = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+	start.setUTCDate(start.getUTCDate() - (RANGE_DAYS[range] - 1));
+	return { start: start.toISOString(), end: now.toISOString() };
+}
+
+/**
+ * Query widgets' results for a minute, keyed by who asks (their rights decide the rows), the
+ * widget and the query as they are, and the time range: a dashboard reopened or refreshed within
+ * the minute reads no database rows for them.
+ */
+const cache = new Map<string, { at: number; data: WidgetData }>();
+const CACHE_MS = 60_000;
+const CACHE_SIZE = 1000;
+
+export function clearWidgetCache(): void {
+	cache.clear();
+}
+
+export interface WidgetContext {
+	tenantId: string;
+	/** Who the data is for (the cache key): the person's id. */
+	viewer: string;
+	range: TimeRange;
+	permissions: string[];
+}
+
+async function metricSeries(
+	trx: Transaction<DB>,
+	tenantId: string,
+	metric: string,
+	range: TimeRange,
+	shift = 0
+): Promise<{ day: string; value: number }[]> {
+	const days = RANGE_DAYS[range];
+	const column = ['active_users', 'api_calls', 'emails_sent', 'storage_bytes'].includes(metric)
+		? metric
+		: null;
+	const { rows } = await sql<{ day: string; value: string | null }>`
+		with bounds as (
+			select (now() at time zone 'UTC')::date - ${shift * days}::int as last
+		)
+		select to_char(g.day, 'YYYY-MM-DD') as day,
+			coalesce(${column ? sql`(to_jsonb(d) ->> ${column})::numeric` : sql`(d.meters ->> ${metric})::numeric`}, 0) as value
+		from bounds b
+		cross join generate_series(b.last - ${days - 1}::int, b.last, interval '1 day') g(day)
+		left join public.tenant_usage_daily d on d.tenant_id = ${tenantId} and d.day = g.day::date
+		order by g.day`.execute(trx);
+	return rows.map((r) => ({ day: r.day, value: Number(r.value ?? 0) }));
+}
+
+const aggregateOf = (values: number[], how: 'sum' | 'last' | 'panel') =>
+	how === 'sum' ? values.reduce((a, b) => a + b, 0) : (values.at(-1) ?? 0);
+
+async function panelData(
+	trx: Transaction<DB>,
+	widget: Widget,
+	ctx: WidgetContext
+): Promise<WidgetData> {
+	const can = (code: string) => ctx.permissions.includes(code);
+	switch (widget.metric) {
+		case 'usage_summary': {
+			if (!can('usage.read'))
+				return { type: 'denied', message: 'Shown to people who can read usage.' };
+			const usage = await usageSummary(trx, ctx.tenantId);
+			return {
+				type: 'table',
+				columns: ['Metric', 'Used', 'Limit'],
+				rows: usage.metrics.map((m) => ({
+					Metric: m.name,
+					Used: m.current,
+					Limit: m.hardLimit ?? 'none'
+				})),
+				truncated: false
+			};
+		}
+		case 'billing_status': {
+			if (!can('billing.read'))
+				return { type: 'denied', message: 'Shown to people who can read billing.' };
+			const subscription = (await billingOverview(trx, ctx.tenantId)).subscription;
+			return {
+				type: 'text',
+				value: subscription
+					? `${subscription.planName}: ${subscription.status.replace('_', ' ')}`
+					: 'No subscription',
+				detail: subscription?.currentPeriodEnd
+					? `Period ends ${subscription.currentPeriodEnd.slice(0, 10)}`
+					: null
+			};
+		}
+		case 'system_health': {
+			const { rows } = await sql<{ ok: boolean }>`select true as ok`.execute(trx);
+			return { type: 'text', value: rows[0]?.ok ? 'All systems normal' : 'Degraded', detail: null };
+		}
+		case 'announcements': {
+			const { rows } = await sql<{ title: string; body: string; published_at: Date }>`
+				select title, body, published_at from public.tenant_announcements(${ctx.tenantId})`.execute(trx);
+			return {
+				type: 'table',
+				columns: ['Announcement', 'Published'],
+				rows: rows.map((r) => ({
+					Announcement: r.body ? `${r.title} — ${r.body}` : r.title,
+					Published: iso(r.published_at).slice(0, 10)
+				})),
+				truncated: false
+			};
+		}
+		default:
+			return { type: 'error', message: `No metric ${widget.metric}.` };
+	}
+}
+
+function fromRows(
+	kind: WidgetKind,
+	columns: string[],
+	rows: Record<string, unknown>[],
+	truncated: boolean
+): WidgetData {
+	if (kind === 'table' || columns.length === 0) return { type: 'table', columns, rows, truncated };
+	if (kind === 'kpi') {
+		const value = Number(rows[0]?.[columns[0]!] ?? 0);
+		const previous = columns[1] !== undefined && rows[0] ? Number(rows[0][columns[1]]) : null;
+		return { type: 'kpi', value, previous, unit: 'count' };
+	}
+	const [x, ...ys] = columns;
+	if (kind === 'pie') {
+		return {
+			type: 'pie',
+			slices: rows.map((r) => ({ label: String(r[x!]), value: Number(r[ys[0] ?? x!] ?? 0) }))
+		};
+	}
+	return {
+		type: 'series',
+		kind,
+		unit: 'count',
+		series: ys.map((y) => ({
+			label: y,
+			points: rows.map((r) => ({ x: iso(r[x!]).slice(0, 10), y: Number(r[y] ?? 0) }))
+		}))
+	};
+}
+
+/** The data of one widget under the caller's rights; a refusal becomes the widget's message. */
+export async function widgetData(
+	trx: Transaction<DB>,
+	widget: Widget,
+	ctx: WidgetContext
+): Promise<WidgetData> {
+	if (widget.source === 'metric') {
+		const info = METRICS[widget.metric ?? ''];
+		if (!info) return { type: 'error', message: `No metric ${widget.metric}.` };
+		if (info.aggregate === 'panel') return panelData(trx, widget, ctx);
+		if (!ctx.permissions.includes('usage.read')) {
+			return { type: 'denied', message: 'Shown to people who can read usage.' };
+		}
+		const current = await metricSeries(trx, ctx.tenantId, widget.metric!, ctx.range);
+		if (widget.kind === 'kpi') {
+			const previous = await metricSeries(trx, ctx.tenantId, widget.metric!, ctx.range, 1);
+			return {
+				type: 'kpi',
+				value: aggregateOf(
+					current.map((p) => p.value),
+					info.aggregate
+				),
+				previous: aggregateOf(
+					previous.map((p) => p.value),
+					info.aggregate
+				),
+				unit: info.unit
+			};
+		}
+		const rows = current.map((p) => ({ day: p.day, [widget.metric!]: p.value }));
+		return fromRows(widget.kind, ['day', widget.metric!], rows, false);
+	}
+	const query = await getSavedQuery(trx, ctx.tenantId, widget.savedQueryId!);
+	if (!query) return { type: 'error', message: 'The saved query is gone.' };
+	const key = `${ctx.viewer}|${widget.id}|${widget.updatedAt}|${query.id}|${query.updatedAt}|${ctx.range}`;
+	const hit = cache.get(key);
+	if (hit && Date.now() - hit.at < CACHE_MS) return hit.data;
+	try {
+		const result = await runQuery(trx, {
+			tenantId: ctx.tenantId,
+			sql: query.sql,
+			parameters: query.parameters,
+			range: rangeBounds(ctx.range),
+			rowLimit: query.rowLimit,
+			timeoutMs: query.timeoutMs
+		});
+		const data = fromRows(widget.kind, result.columns, result.rows, result.truncated);
+		if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+		cache.set(key, { at: Date.now(), data });
+		return data;
+	} catch (error) {
+		if (error instanceof QueryRefused) return { type: 'error', message: error.message };
+		const code = (error as { code?: string }).code ?? '';
+		if (/^TN5[23]\d$/.test(code) || code === 'TN002') {
+			return { type: 'error', message: (error as Error).message };
+		}
+		throw error;
+	}
+}
+
+export async function dashboardData(
+	trx: Transaction<DB>,
+	widgets: Widget[],
+	ctx: WidgetContext
+): Promise<Record<string, WidgetData>> {
+	const data: Record<string, WidgetData> = {};
+	for (const widget of widgets) data[widget.id] = await widgetData(trx, widget, ctx);
+	return data;
+}
+
+export interface ShareSnapshot {
+	dashboard: { name: string; description: string; timeRange: TimeRange; layout: LayoutCell[] };
+	widgets: { id: string; kind: WidgetKind; title: string; data: WidgetData }[];
+	takenAt: string;
+}
+
+export interface Share {
+	id: string;
+	snapshotAt: string;
+	allowedOrigins: string[];
+	createdAt: string;
+	revokedAt: string | null;
+}
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest();
+
+/** Shares a dashboard: the snapshot of its data as the caller sees it now; returns the link's token (shown once). */
+export async function createShare(
+	trx: Transaction<DB>,
+	tenantId: string,
+	dashboardId: string,
+	snapshot: ShareSnapshot,
+	allowedOrigins: string[]
+): Promise<string> {
+	const token = randomBytes(32).toString('base64url');
+	await sql`insert into public.dashboard_shares (tenant_id, dashboard_id, token_hash, snapshot, allowed_origins)
+		values (${tenantId}, ${dashboardId}, ${hashToken(token)}, ${JSON.stringify(snapshot)}::jsonb,
+			${allowedOrigins}::text[])`.execute(trx);
+	return token;
+}
+
+export async function listShares(
+	trx: Transaction<DB>,
+	tenantId: string,
+	dashboardId: string
+): Promise<Share[]> {
+	const { rows } = await sql<Record<string, unknown>>`
+		select id, snapshot_at, allowed_origins, created_at, revoked_at from public.dashboard_shares
+		where tenant_id = ${tenantId} and dashboard_id = ${dashboardId} order by created_at desc`.execute(
+		trx
+	);
+	return rows.map((r) => ({
+		id: String(r.id),
+		snapshotAt: iso(r.snapshot_at),
+		allowedOrigins: r.allowed_origins as string[],
+		createdAt: iso(r.created_at),
+		revokedAt: r.revoked_at ? iso(r.revoked_at) : null
+	}));
+}
+
+export async function revokeShare(
+	trx: Transaction<DB>,
+	tenantId: string,
+	shareId: string
+): Promise<boolean> {
+	const result = await sql`update public.dashboard_shares set revoked_at = now()
+		where tenant_id = ${tenantId} and id = ${shareId}::uuid and revoked_at is null`.execute(trx);
+	return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+/**
+ * The snapshot behind a link, or null when the token is unknown or revoked; run as the bi.share
+ * system job (nobody is signed in). Only the stored snapshot is read — never a live query.
+ */
+export async function readShare(
+	trx: Transaction<DB>,
+	token: string
+): Promise<{ snapshot: ShareSnapshot; snapshotAt: string; allowedOrigins: string[] } | null> {
+	if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
+	const { rows } = await sql<{
+		snapshot: ShareSnapshot;
+		snapshot_at: Date;
+		allowed_origins: string[];
+	}>`
+		select snapshot, snapshot_at, allowed_origins from public.dashboard_shares
+		where token_hash = ${hashToken(token)} and revoked_at is null`.execute(trx);
+	const row = rows[0];
+	return row
+		? {
+				snapshot: row.snapshot,
+				snapshotAt: iso(row.snapshot_at),
+				allowedOrigins: row.allowed_origins
+			}
+		: null;
+}
