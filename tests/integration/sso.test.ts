@@ -407,14 +407,18 @@ describe('single sign-on (embedded)', () => {
 		});
 
 		it('signs in the account the tenant’s SCIM made (a verified path); no other tenant’s SCIM makes one', async () => {
-			const [{ token }] = await q<{ token: string }>(
-				`select t.token from private.scim_new_token($1, 'sso test', null) t`,
-				[ACME]
-			);
-			await q(
-				`select public.scim_put(extensions.digest($1, 'sha256'), 'acme', 'User', null, $2::jsonb, null)`,
-				[token, JSON.stringify({ userName: 'provisioned@acme.test' })]
-			);
+			/** A User provisioned through the SCIM RPC with a new token of the tenant, as the function calls it. */
+			const provision = async (tenant: string, slug: string, userName: string) => {
+				const [made] = await q<{ token: string }>(
+					`select t.token from private.scim_new_token($1, 'sso test', null) t`,
+					[tenant]
+				);
+				await q(
+					`select public.scim_put(extensions.digest($1, 'sha256'), $2, 'User', null, $3::jsonb, null)`,
+					[made!.token, slug, JSON.stringify({ userName })]
+				);
+			};
+			await provision(ACME, 'acme', 'provisioned@acme.test');
 			const [account] = await q<{ id: string }>(
 				`select id from auth.users where email = 'provisioned@acme.test' and encrypted_password = ''`
 			);
@@ -427,14 +431,7 @@ describe('single sign-on (embedded)', () => {
 			expect(await roleOf(ACME, 'provisioned@acme.test')).toEqual(['viewer']);
 
 			// Globex's SCIM makes no account of an address of Acme's verified domain.
-			const [{ token: other }] = await q<{ token: string }>(
-				`select t.token from private.scim_new_token($1, 'sso test', null) t`,
-				[GLOBEX]
-			);
-			await q(
-				`select public.scim_put(extensions.digest($1, 'sha256'), 'globex', 'User', null, $2::jsonb, null)`,
-				[other, JSON.stringify({ userName: 'elsewhere@acme.test' })]
-			);
+			await provision(GLOBEX, 'globex', 'elsewhere@acme.test');
 			expect(await q(`select 1 from auth.users where email = 'elsewhere@acme.test'`)).toEqual([]);
 		});
 
