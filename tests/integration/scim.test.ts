@@ -489,11 +489,44 @@ describe('in the product', () => {
 		]);
 	});
 
-	it('makes a User whose address has no account yet a member when that address signs up', async () => {
+	it('makes the account an active User’s address has none for: passwordless, a viewer member', async () => {
+		const address = `new.${Date.now().toString(36)}@example.com`;
+		const created = await scim('POST', '/Users', {
+			schemas: [CORE_USER],
+			userName: 'newcomer',
+			name: { givenName: 'New', familyName: 'Comer' },
+			emails: [{ value: address, primary: true }]
+		});
+		expect(created.status).toBe(201);
+		const [account] = await sql<{ id: string; password: string; provider: string; name: string }>(
+			`select a.id, a.encrypted_password as password, a.raw_app_meta_data ->> 'provider' as provider,
+			        p.full_name as name
+			   from public.scim_users u join auth.users a on a.id = u.user_id join public.profiles p on p.id = a.id
+			  where u.id = $1 and a.email = $2 and a.email_confirmed_at is not null`,
+			[created.body.id, address]
+		);
+		expect(account).toEqual({
+			id: expect.any(String),
+			password: '',
+			provider: `scim:${umbrella}`,
+			name: 'New Comer'
+		});
+		expect(await membership(account!.id)).toBe('active');
+		await scim('PATCH', `/Users/${created.body.id}`, {
+			schemas: [PATCH_OP],
+			Operations: [{ op: 'Replace', value: { active: 'False' } }]
+		});
+		expect(await membership(account!.id)).toBe('suspended');
+		expect((await scim('DELETE', `/Users/${created.body.id}`)).status).toBe(204);
+		expect(await membership(account!.id)).toBeUndefined();
+	});
+
+	it('makes no account for an inactive User: it becomes a member when its address signs up', async () => {
 		const address = `later.${Date.now().toString(36)}@example.com`;
 		const created = await scim('POST', '/Users', {
 			schemas: [CORE_USER],
 			userName: 'later',
+			active: false,
 			emails: [{ value: address, primary: true }]
 		});
 		expect(created.status).toBe(201);
@@ -504,13 +537,14 @@ describe('in the product', () => {
 				])
 			).length
 		).toBe(1);
+		expect(await sql(`select 1 from auth.users where email = $1`, [address])).toEqual([]);
 		const [account] = await sql<{ id: string }>(
 			`insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at, updated_at)
 			 values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated', $1, '{}', '{}', now(), now())
 			 returning id`,
 			[address]
 		);
-		expect(await membership(account!.id)).toBe('active');
+		expect(await membership(account!.id)).toBe('suspended');
 	});
 
 	it('never stores a token in plaintext', async () => {
@@ -533,6 +567,7 @@ describe('in the product', () => {
 			[umbrella, userName]
 		);
 		expect(rows).toHaveLength(1);
+		expect(await sql(`select 1 from auth.users where email = $1`, [userName])).toHaveLength(1);
 	});
 });
 

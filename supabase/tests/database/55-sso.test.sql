@@ -8,7 +8,7 @@
 -- Fixture: tests.seed_fixture() (acme: alice owner, bob admin, carol viewer, dave auditor;
 -- globex: frank owner, gina developer; erin in no tenant; sue support staff).
 begin;
-select plan(200);
+select plan(202);
 
 select tests.seed_fixture();
 
@@ -179,6 +179,23 @@ select is(private.sso_resolve_identity(pg_temp.provider('test-acme'), 'new-subje
   tests.user_id('alice'), 'but is when the signed-in account links it');
 select is(private.sso_resolve_identity(pg_temp.provider('test-acme'), 'newcomer', 'newcomer@acme.test'),
   null, 'an address without an account: null, to be created');
+
+-- An account the tenant's own SCIM made (no password) is the IdP's to link: the tenant vouched for it.
+-- Another tenant's SCIM makes no account for an address of this tenant's verified domain.
+select set_config('tests.scim_acme', (select token from private.scim_new_token(tests.tenant_id('test-acme'), 'sso', null)), false);
+select set_config('tests.scim_globex', (select token from private.scim_new_token(tests.tenant_id('test-globex'), 'sso', null)), false);
+select tests.authenticate_as_service_role('scim.provision');
+select public.scim_put(extensions.digest(current_setting('tests.scim_acme'), 'sha256'), 'test-acme', 'User', null,
+  '{"userName": "provisioned@acme.test"}'::jsonb, null) is not null as provisioned;
+select public.scim_put(extensions.digest(current_setting('tests.scim_globex'), 'sha256'), 'test-globex', 'User', null,
+  '{"userName": "elsewhere@acme.test"}'::jsonb, null) is not null as provisioned;
+select tests.clear_authentication();
+select is(private.sso_resolve_identity(pg_temp.provider('test-acme'), 'provisioned-at-idp', 'provisioned@acme.test'),
+  (select id from public.profiles where email = 'provisioned@acme.test'),
+  'the account acme''s SCIM made is linked by acme''s IdP');
+select is((select row(u.user_id, exists (select 1 from auth.users a where a.email = 'elsewhere@acme.test'))::text
+             from public.scim_users u where u.tenant_id = tests.tenant_id('test-globex') and u.user_name = 'elsewhere@acme.test'),
+  row(null::uuid, false)::text, 'globex''s SCIM makes no account of an acme.test address: its User waits');
 
 -- Just-in-time: erin (no tenant) arrives through acme's IdP in the engineers group.
 update public.profiles set email = 'erin@acme.test' where id = tests.user_id('erin');

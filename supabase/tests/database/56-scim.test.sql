@@ -8,7 +8,7 @@
 -- Fixture: tests.seed_fixture() (test-acme: alice owner, bob admin, carol viewer, dave project
 -- editor; test-globex: frank owner, gina developer; staff sam, sue, bill).
 begin;
-select plan(222);
+select plan(226);
 
 select tests.seed_fixture();
 
@@ -265,12 +265,28 @@ select pg_temp.scim(format('select public.scim_delete(%L, ''test-acme'', ''Group
 select ok(exists (select 1 from public.teams where tenant_id = tests.tenant_id('test-acme') and name = 'Provisioned renamed'),
   'a deleted Group leaves its team (with what people made in it)');
 
--- An address without an account: linked as soon as it signs up.
-insert into ids values ('later', (pg_temp.put('acme', 'test-acme', 'User', null, '{"userName": "later@example.test"}') ->> 'id')::uuid);
-select is((select user_id from public.scim_users where id = pg_temp.id('later')), null, 'a User without an account waits unlinked');
+-- An address without an account: an active User gets one (passwordless, through
+-- private.create_passwordless_account), an inactive one waits and is linked when it signs up.
+insert into ids values ('fresh', (pg_temp.put('acme', 'test-acme', 'User', null,
+  '{"userName": "fresh@example.test", "name": {"givenName": "Fresh", "familyName": "Face"}}') ->> 'id')::uuid);
+select is((select row(a.email::text, a.encrypted_password, a.raw_app_meta_data ->> 'provider', p.full_name, a.email_confirmed_at is not null)::text
+             from public.scim_users u join auth.users a on a.id = u.user_id join public.profiles p on p.id = a.id
+            where u.id = pg_temp.id('fresh')),
+  row('fresh@example.test', '', 'scim:' || tests.tenant_id('test-acme'), 'Fresh Face', true)::text,
+  'an active User without an account gets a confirmed one without a password, its name from the User');
+select is((select m.status::text from public.memberships m join public.scim_users u on u.user_id = m.user_id and u.tenant_id = m.tenant_id
+            where u.id = pg_temp.id('fresh')),
+  'active', 'and is a member');
+select pg_temp.put('acme', 'test-acme', 'User', pg_temp.id('fresh'), '{"userName": "fresh@example.test", "active": false}');
+select is((select m.status::text from public.memberships m join public.scim_users u on u.user_id = m.user_id and u.tenant_id = m.tenant_id
+            where u.id = pg_temp.id('fresh')),
+  'suspended', 'active=false suspends the membership of the account SCIM made');
+insert into ids values ('later', (pg_temp.put('acme', 'test-acme', 'User', null, '{"userName": "later@example.test", "active": false}') ->> 'id')::uuid);
+select is((select user_id from public.scim_users where id = pg_temp.id('later')), null, 'an inactive User without an account waits unlinked');
+select ok(not exists (select 1 from auth.users where email = 'later@example.test'), 'no account is made for it');
 select tests.create_user('later');
 select is((select status::text from public.memberships where tenant_id = tests.tenant_id('test-acme') and user_id = tests.user_id('later')),
-  'active', 'and becomes a member when the address signs up');
+  'suspended', 'and becomes a (suspended) member when the address signs up');
 
 -- ---------------------------------------------------------------------------------------------
 -- Audit, events, log

@@ -26,9 +26,17 @@ export interface OidcOp {
 	close(): Promise<void>;
 }
 
-export async function startOidcProvider(options: { redirectUris: string[] }): Promise<OidcOp> {
+/**
+ * `port` (default: any free one) lets a test name the issuer before it knows the redirect URI, as
+ * when the app's settings page is given the issuer and only then makes the provider (its id is in
+ * the redirect URI).
+ */
+export async function startOidcProvider(options: {
+	redirectUris: string[];
+	port?: number;
+}): Promise<OidcOp> {
 	const server = createServer();
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+	await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
 	const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 	const clientId = 'tenantry-test';
 	const clientSecret = 'test-client-secret-that-is-long-enough-0123456789';

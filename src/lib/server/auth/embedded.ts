@@ -231,24 +231,36 @@ export class EmbeddedAuth implements AuthProvider {
 				          values ('known', ${address}, ${ip}, now())
 				          on conflict (scope, email, ip) do update set window_started_at = now()`.execute(trx);
 			}
-			await sql`update auth.users set last_sign_in_at = now(), updated_at = now()
-			          where id = ${user.id}`.execute(trx);
-			const sessionId = (
-				await sql<{ id: string }>`
-					insert into auth.sessions (id, user_id, created_at, updated_at, refreshed_at, aal, not_after,
-					                           user_agent, ip, tag)
-					values (gen_random_uuid(), ${user.id}, now(), now(), now(), 'aal1',
-					        now() + make_interval(days => ${SESSION_DAYS}),
-					        ${device.userAgent?.slice(0, 512) ?? null}, ${ip || null}::inet,
-					        ${device.name?.trim().slice(0, 100) || null})
-					returning id`.execute(trx)
-			).rows[0]!.id;
-			await this.addAmr(trx, sessionId, 'password');
-			return this.issue(trx, sessionId, null);
+			return this.startSession(trx, user.id, 'aal1', 'password', device, ip);
 		});
 	}
 
-	/** Why this address may not try this account now, or null (see WINDOW_MINUTES). */
+	/** A new session of an account that just signed in: recorded, with its method, and issued. */
+	private async startSession(
+		trx: Trx,
+		userId: string,
+		aal: Aal,
+		method: AmrMethod,
+		device: DeviceInfo,
+		ip: string
+	): Promise<AuthSession> {
+		await sql`update auth.users set last_sign_in_at = now(), updated_at = now()
+		          where id = ${userId}`.execute(trx);
+		const sessionId = (
+			await sql<{ id: string }>`
+				insert into auth.sessions (id, user_id, created_at, updated_at, refreshed_at, aal, not_after,
+				                           user_agent, ip, tag)
+				values (gen_random_uuid(), ${userId}, now(), now(), now(), ${aal}::auth.aal_level,
+				        now() + make_interval(days => ${SESSION_DAYS}),
+				        ${device.userAgent?.slice(0, 512) ?? null}, ${ip || null}::inet,
+				        ${device.name?.trim().slice(0, 100) || null})
+				returning id`.execute(trx)
+		).rows[0]!.id;
+		await this.addAmr(trx, sessionId, method);
+		return this.issue(trx, sessionId, null);
+	}
+
+	/** A session for an account the SSO module has vouched for (AuthProvider.signInWithIdentity). */
 	async signInWithIdentity(
 		userId: string,
 		options: { aal: Aal; method: 'sso/saml' | 'sso/oidc'; device?: DeviceInfo }
@@ -262,23 +274,11 @@ export class EmbeddedAuth implements AuthProvider {
 					  from auth.users u where u.id = ${userId} and u.deleted_at is null for update`.execute(trx)
 			).rows[0];
 			if (!user || user.banned) return fail('invalid_credentials');
-			await sql`update auth.users set last_sign_in_at = now(), updated_at = now()
-			          where id = ${user.id}`.execute(trx);
-			const sessionId = (
-				await sql<{ id: string }>`
-					insert into auth.sessions (id, user_id, created_at, updated_at, refreshed_at, aal, not_after,
-					                           user_agent, ip, tag)
-					values (gen_random_uuid(), ${user.id}, now(), now(), now(), ${options.aal}::auth.aal_level,
-					        now() + make_interval(days => ${SESSION_DAYS}),
-					        ${device.userAgent?.slice(0, 512) ?? null}, ${ip || null}::inet,
-					        ${device.name?.trim().slice(0, 100) || null})
-					returning id`.execute(trx)
-			).rows[0]!.id;
-			await this.addAmr(trx, sessionId, options.method);
-			return this.issue(trx, sessionId, null);
+			return this.startSession(trx, user.id, options.aal, options.method, device, ip);
 		});
 	}
 
+	/** Why this address may not try this account now, or null (see WINDOW_MINUTES). */
 	private async throttled(trx: Trx, email: string, ip: string): Promise<CommitThenThrow | null> {
 		const rows = (
 			await sql<{ scope: string; wait_ms: number; familiar: boolean }>`
