@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { id, requiredText } from '../../../forms/messages';
-import { PARAMETER_TYPE_NAMES } from '$lib/bi/parameters';
+import { savedQuerySchema } from '../schemas';
 
 const name = requiredText('name', 100, 'Give the source a name.');
 const rowLimit = z.coerce
@@ -101,28 +101,11 @@ export type SourceInput = z.infer<typeof sourceSchema>;
 
 export const sourceIdSchema = z.object({ source: id('No such data source.') });
 
-const parameter = z.object({
-	name: z.string().regex(/^[a-z][a-z0-9_]{0,30}$/, 'A parameter name is a-z, 0-9 and _.'),
-	type: z.enum(PARAMETER_TYPE_NAMES)
-});
-
 /** A saved query over a source: SQL ($1 … in the parameters' order) or an HTTP records path. */
 export const sourceQuerySchema = z.object({
 	source: id('No such data source.'),
 	name: requiredText('name', 100, 'Give the query a name.'),
 	text: requiredText('query', 20000, 'Write the query (SQL, or a records path like $.items).'),
-	parameters: z
-		.string()
-		.max(2000)
-		.default('')
-		.transform((text) =>
-			text
-				.split(/[\s,]+/)
-				.filter(Boolean)
-				.map((p) => {
-					const [name, type = 'text'] = p.split(':');
-					return { name, type };
-				})
-		)
-		.pipe(z.array(parameter).max(20))
+	// name:type, as the queries page takes them.
+	parameters: savedQuerySchema.shape.parameters
 });
