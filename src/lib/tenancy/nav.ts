@@ -1,5 +1,6 @@
 import type { Component } from 'svelte';
 import BellIcon from '@lucide/svelte/icons/bell';
+import DatabaseIcon from '@lucide/svelte/icons/database';
 import CreditCardIcon from '@lucide/svelte/icons/credit-card';
 import FolderKanbanIcon from '@lucide/svelte/icons/folder-kanban';
 import IdCardIcon from '@lucide/svelte/icons/id-card';
@@ -57,6 +58,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/settings'
 	| '/(app)/t/[slug]/settings/api-keys'
 	| '/(app)/t/[slug]/settings/data-retention'
+	| '/(app)/t/[slug]/settings/data-sources'
 	| '/(app)/t/[slug]/settings/events'
 	| '/(app)/t/[slug]/settings/integrations'
 	| '/(app)/t/[slug]/settings/notifications'
@@ -226,6 +228,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		group: 'Organisation',
 		icon: WebhookIcon,
 		anyOf: ['webhooks.manage']
+	},
+	{
+		path: '/settings/data-sources',
+		route: '/(app)/t/[slug]/settings/data-sources',
+		label: 'Data sources',
+		group: 'Organisation',
+		icon: DatabaseIcon,
+		anyOf: ['data_sources.manage', 'dashboards.read']
 	},
 	{
 		path: '/settings/notifications',

@@ -14,6 +14,7 @@ export const SYSTEM_JOBS = [
 	'api_keys.verify',
 	'audit.seal',
 	'auth.embedded',
+	'bi.data_source',
 	'bi.rollup',
 	'bi.share',
 	'billing.lifecycle',

@@ -1,13 +1,13 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(130);
+select plan(131);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
   'announcements', 'api_idempotency', 'api_keys', 'attachment_owners', 'attachments', 'audit_log_seals',
   'audit_logs', 'billing_accounts', 'consent_purposes', 'consents', 'dashboard_shares', 'dashboard_widgets',
-  'dashboards', 'data_classes', 'data_policies', 'environments', 'event_types', 'events', 'gdpr_requests',
+  'dashboards', 'data_classes', 'data_policies', 'data_sources', 'environments', 'event_types', 'events', 'gdpr_requests',
   'github_repos', 'impersonation_sessions', 'integration_events', 'integration_secrets', 'integration_types',
   'integrations', 'invitation_teams', 'invitations', 'invoice_lines', 'invoices', 'jobs', 'llm_models',
   'memberships', 'model_providers', 'notification_kinds', 'notification_preferences', 'notifications',
@@ -157,6 +157,8 @@ select policies_are('public', 'dashboard_widgets', array['dashboard_widgets_dele
 select policies_are('public', 'dashboards', array['dashboards_delete_permitted', 'dashboards_insert_permitted', 'dashboards_select_permitted', 'dashboards_update_permitted']);
 select policies_are('public', 'saved_queries', array['saved_queries_delete_permitted', 'saved_queries_insert_permitted', 'saved_queries_select_permitted', 'saved_queries_update_permitted']);
 select policies_are('public', 'tenant_usage_daily', array['tenant_usage_daily_select_analytics', 'tenant_usage_daily_select_permitted', 'tenant_usage_daily_select_staff']);
+-- Data sources (20261206000200_data_sources.sql): dashboards.read and data_sources.manage read, data_sources.manage writes.
+select policies_are('public', 'data_sources', array['data_sources_delete_permitted', 'data_sources_insert_permitted', 'data_sources_select_permitted', 'data_sources_update_permitted']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.

@@ -7,7 +7,9 @@ import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
 import { billingOverview } from '../billing/queries';
 import { usageSummary } from '../usage/queries';
-import { runQuery, QueryRefused } from './run';
+import { QueryRefused } from './run';
+import { runSavedQuery } from './sources/dispatch';
+import { SourceError } from './sources/types';
 import type { QueryParameter } from '$lib/bi/parameters';
 import {
 	METRICS,
@@ -51,6 +53,8 @@ export interface SavedQuery {
 	parameters: QueryParameter[];
 	rowLimit: number;
 	timeoutMs: number;
+	/** The data source it reads; null: the built-in analytics views. */
+	dataSourceId: string | null;
 	updatedAt: string;
 }
 
@@ -262,6 +266,7 @@ function toSavedQuery(r: Record<string, unknown>): SavedQuery {
 		parameters: r.parameters as QueryParameter[],
 		rowLimit: Number(r.row_limit),
 		timeoutMs: Number(r.timeout_ms),
+		dataSourceId: (r.data_source_id as string | null) ?? null,
 		updatedAt: iso(r.updated_at)
 	};
 }
@@ -501,9 +506,8 @@ export async function widgetData(
 	const hit = cache.get(key);
 	if (hit && Date.now() - hit.at < CACHE_MS) return hit.data;
 	try {
-		const result = await runQuery(trx, {
+		const result = await runSavedQuery(trx, query, {
 			tenantId: ctx.tenantId,
-			sql: query.sql,
 			parameters: query.parameters,
 			range: rangeBounds(ctx.range),
 			rowLimit: query.rowLimit,
@@ -514,7 +518,8 @@ export async function widgetData(
 		cache.set(key, { at: Date.now(), data });
 		return data;
 	} catch (error) {
-		if (error instanceof QueryRefused) return { type: 'error', message: error.message };
+		if (error instanceof QueryRefused || error instanceof SourceError)
+			return { type: 'error', message: error.message };
 		const code = (error as { code?: string }).code ?? '';
 		if (/^TN5[23]\d$/.test(code) || code === 'TN002') {
 			return { type: 'error', message: (error as Error).message };

@@ -715,6 +715,18 @@ export const EVENT_CATALOGUE = {
 			source: z.enum(['page', 'api', 'import']),
 			user_id: id.nullable().meta({ description: 'The member, for a member’s consent.' })
 		})
+	),
+	'data_source.created': event(
+		'bi',
+		'data_source',
+		'A data source (external Postgres or HTTP JSON) was added.',
+		z.object({ name: z.string(), kind: z.enum(['postgres', 'http_json']) })
+	),
+	'data_source.deleted': event(
+		'bi',
+		'data_source',
+		'A data source was deleted (its saved queries and their widgets with it).',
+		z.object({ name: z.string(), kind: z.enum(['postgres', 'http_json']) })
 	)
 } satisfies Record<string, EventDefinition>;
 

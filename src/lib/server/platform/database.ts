@@ -352,6 +352,23 @@ export interface DataPolicies {
   updated_by: Generated<string | null>;
 }
 
+export interface DataSources {
+  config: Json;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  id: Generated<string>;
+  kind: string;
+  last_check_message: string | null;
+  last_check_ok: boolean | null;
+  last_checked_at: Timestamp | null;
+  name: string;
+  row_limit: Generated<number>;
+  secret_id: string | null;
+  tenant_id: string;
+  timeout_ms: Generated<number>;
+  updated_at: Generated<Timestamp>;
+}
+
 export interface Environments {
   created_at: Generated<Timestamp>;
   id: Generated<string>;
@@ -919,6 +936,10 @@ export interface SavedQueries {
   builder: Json | null;
   created_at: Generated<Timestamp>;
   created_by: Generated<string | null>;
+  /**
+   * The data source the query reads; null: the built-in analytics views (20261206000000_bi.sql).
+   */
+  data_source_id: string | null;
   description: Generated<string>;
   id: Generated<string>;
   mode: Generated<string>;
@@ -1579,6 +1600,7 @@ export interface DB {
   dashboards: Dashboards;
   data_classes: DataClasses;
   data_policies: DataPolicies;
+  data_sources: DataSources;
   environments: Environments;
   event_types: EventTypes;
   events: Events;

@@ -354,6 +354,23 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	},
 	TN532: { field: 'timeRange', message: 'Choose a time range: today, 7, 30, 90 or 365 days.' },
 	TN533: { message: 'The home dashboard stays: it cannot be deleted.' },
+	TN543: {
+		field: 'name',
+		message: 'Give the data source a name of up to 100 characters, not used by another.'
+	},
+	TN544: {
+		message:
+			'Check the data source: a host, port, database and user (Postgres), or an http(s) URL without a user, query or fragment and a records path like $.data.items (HTTP JSON).'
+	},
+	TN545: { message: 'The credential must be the data source’s own secret.' },
+	TN546: {
+		message: 'The data source’s address is refused: sources connect only to public addresses.'
+	},
+	TN547: { message: 'Could not connect to the data source: check its address and credential.' },
+	TN548: {
+		message: 'The data source stopped the query: it ran too long, tried to write, or failed.'
+	},
+	TN549: { field: 'text', message: 'The source did not answer records: check the records path.' },
 	TN434: { field: 'priority', message: 'Choose a priority: none, low, medium, high or urgent.' },
 	TN440: {
 		field: 'domain',

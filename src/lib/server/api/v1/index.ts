@@ -9,6 +9,7 @@ import * as apiKeys from './api-keys';
 import * as audit from './audit';
 import * as billing from './billing';
 import * as consents from './consents';
+import * as dataSources from './data-sources';
 import * as documents from './documents';
 import * as events from './events';
 import * as integrations from './integrations';
@@ -133,7 +134,12 @@ export const ENDPOINTS: Endpoint[] = [
 	documents.getDocumentEndpoint,
 	documents.deleteDocumentEndpoint,
 	documents.reindexDocumentEndpoint,
-	documents.searchDocumentsEndpoint
+	documents.searchDocumentsEndpoint,
+	dataSources.listDataSourcesEndpoint,
+	dataSources.createDataSourceEndpoint,
+	dataSources.getDataSourceEndpoint,
+	dataSources.deleteDataSourceEndpoint,
+	dataSources.testDataSourceEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */

@@ -12,7 +12,9 @@ import {
 	listSavedQueries,
 	rangeBounds
 } from '$lib/server/bi/queries';
-import { QueryRefused, runQuery } from '$lib/server/bi/run';
+import { QueryRefused } from '$lib/server/bi/run';
+import { runSavedQuery } from '$lib/server/bi/sources/dispatch';
+import { SourceError } from '$lib/server/bi/sources/types';
 import { builderSchema, queryIdSchema, savedQuerySchema } from '$lib/server/bi/schemas';
 import { buildQuery } from '$lib/bi/builder';
 import { can } from '$lib/tenancy/nav';
@@ -55,9 +57,8 @@ export const actions: Actions = {
 			const query = await getSavedQuery(trx, tenant.id, input.query);
 			if (!query) return formError(404, NOT_FOUND, values);
 			try {
-				const result = await runQuery(trx, {
+				const result = await runSavedQuery(trx, query, {
 					tenantId: tenant.id,
-					sql: query.sql,
 					parameters: query.parameters,
 					range: rangeBounds('30d'),
 					rowLimit: query.rowLimit,
@@ -68,7 +69,8 @@ export const actions: Actions = {
 					result: { id: query.id, ...result }
 				};
 			} catch (error) {
-				if (error instanceof QueryRefused) return formError(400, error.message, values);
+				if (error instanceof QueryRefused || error instanceof SourceError)
+					return formError(400, error.message, values);
 				throw error;
 			}
 		}),
