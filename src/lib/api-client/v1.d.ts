@@ -1341,43 +1341,47 @@ export interface paths {
 		patch?: never;
 		trace?: never;
 	};
-	'/api/v1/data-sources': {
+	'/api/v1/alerts': {
 		parameters: {
 			query?: never;
 			header?: never;
 			path?: never;
 			cookie?: never;
 		};
-		/** Data sources, by name, without credentials (dashboards.read or data_sources.manage) */
-		get: operations['listDataSources'];
+		/** Alerts on metrics, saved queries and widgets (dashboards.read) */
+		get: operations['listAlerts'];
 		put?: never;
-		/** Add an external Postgres or HTTP JSON source; its credential is write-only (data_sources.manage) */
-		post: operations['createDataSource'];
+		/**
+		 * Create an alert (alerts.manage)
+		 * @description A `threshold` (above / below `threshold` for `for_minutes`), an `anomaly` (robust z-score of a metric over the same hour of the last `anomaly_weeks` weeks, at `anomaly_threshold`) or a `schedule` (the value sent on `schedule_cron`). Channels: `in_app`, `email`, `slack` (with `slack_integration_id` and `slack_channel`), `webhook` (the `alert.fired` / `alert.resolved` events).
+		 */
+		post: operations['createAlert'];
 		delete?: never;
 		options?: never;
 		head?: never;
 		patch?: never;
 		trace?: never;
 	};
-	'/api/v1/data-sources/{source}': {
+	'/api/v1/alerts/{alert}': {
 		parameters: {
 			query?: never;
 			header?: never;
 			path?: never;
 			cookie?: never;
 		};
-		/** A data source, without its credential (dashboards.read or data_sources.manage) */
-		get: operations['getDataSource'];
+		/** One alert with its state */
+		get: operations['getAlert'];
 		put?: never;
 		post?: never;
-		/** Delete a source with its credential and the saved queries over it (data_sources.manage) */
-		delete: operations['deleteDataSource'];
+		/** Delete an alert with its channels and history (alerts.manage) */
+		delete: operations['deleteAlert'];
 		options?: never;
 		head?: never;
-		patch?: never;
+		/** Replace an alert’s settings and channels (alerts.manage) */
+		patch: operations['updateAlert'];
 		trace?: never;
 	};
-	'/api/v1/data-sources/{source}/test': {
+	'/api/v1/alerts/{alert}/mute': {
 		parameters: {
 			query?: never;
 			header?: never;
@@ -1386,8 +1390,48 @@ export interface paths {
 		};
 		get?: never;
 		put?: never;
-		/** Connect as a query would and record the result (data_sources.manage) */
-		post: operations['testDataSource'];
+		/**
+		 * Mute, snooze, wake or turn off an alert (alerts.manage)
+		 * @description Muted or snoozed (until `snoozed_until`, within 30 days), an alert still records its events but tells nobody. `enabled: false` stops its evaluation.
+		 */
+		post: operations['muteAlert'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/alerts/{alert}/evaluate': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		/**
+		 * Evaluate an alert now (alerts.manage)
+		 * @description Queues the evaluation on the job queue; the alert’s state and events show its outcome a moment later.
+		 */
+		post: operations['evaluateAlert'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/alerts/{alert}/events': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** An alert’s history: firings, resolutions and scheduled sends, oldest first */
+		get: operations['listAlertEvents'];
+		put?: never;
+		post?: never;
 		delete?: never;
 		options?: never;
 		head?: never;
@@ -1714,72 +1758,34 @@ export interface components {
 			/** @default 8 */
 			k?: number;
 		};
-		DataSourceCreate:
-			| components['schemas']['PostgresDataSourceCreate']
-			| components['schemas']['HttpJsonDataSourceCreate'];
-		PostgresDataSourceCreate: {
-			/**
-			 * @description discriminator enum property added by openapi-typescript
-			 * @enum {string}
-			 */
-			kind: 'postgres';
-			/** @description Unique in the organisation, whatever the case. */
+		AlertInput: {
 			name: string;
-			host: string;
-			/** @default 5432 */
-			port?: number;
-			database: string;
-			user: string;
-			/**
-			 * @default require
-			 * @enum {string}
-			 */
-			ssl?: 'disable' | 'require';
-			/** @description Write-only: stored encrypted as the source’s own secret, never returned. */
-			password?: string;
-			/**
-			 * @description At most this many rows per query.
-			 * @default 1000
-			 */
-			row_limit?: number;
-			/**
-			 * @description The connect and statement timeout, in milliseconds.
-			 * @default 5000
-			 */
-			timeout_ms?: number;
+			/** @enum {string} */
+			source: 'metric' | 'query' | 'widget';
+			metric?: string;
+			/** Format: uuid */
+			saved_query_id?: string;
+			/** Format: uuid */
+			widget_id?: string;
+			/** @enum {string} */
+			kind: 'threshold' | 'anomaly' | 'schedule';
+			/** @enum {string} */
+			comparison?: 'above' | 'below';
+			threshold?: number;
+			for_minutes?: number;
+			anomaly_threshold?: number;
+			anomaly_weeks?: number;
+			/** @description Five cron fields, in the tenant’s time zone. */
+			schedule_cron?: string;
+			channels?: ('in_app' | 'email' | 'slack' | 'webhook')[];
+			/** Format: uuid */
+			slack_integration_id?: string;
+			slack_channel?: string;
 		};
-		HttpJsonDataSourceCreate: {
-			/**
-			 * @description discriminator enum property added by openapi-typescript
-			 * @enum {string}
-			 */
-			kind: 'http_json';
-			/** @description Unique in the organisation, whatever the case. */
-			name: string;
-			/** @description http(s)://host/path, no user, query or fragment. */
-			url: string;
-			/**
-			 * @description Where the array of records is: $, $.data.items.
-			 * @default $
-			 */
-			records_path?: string;
-			/**
-			 * @description The header the token is sent in (e.g. Authorization); null: none.
-			 * @default null
-			 */
-			auth_header?: string | null;
-			/** @description Write-only: the header’s value, stored encrypted as the source’s own secret, never returned. */
-			token?: string;
-			/**
-			 * @description At most this many rows per query.
-			 * @default 1000
-			 */
-			row_limit?: number;
-			/**
-			 * @description The connect and statement timeout, in milliseconds.
-			 * @default 5000
-			 */
-			timeout_ms?: number;
+		AlertMute: {
+			muted?: boolean;
+			snoozed_until?: string | null;
+			enabled?: boolean;
 		};
 		Tenant: {
 			/** Format: uuid */
@@ -2809,37 +2815,70 @@ export interface components {
 			text_rank: number | null;
 		};
 		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
-		DataSourcePage: {
-			data: components['schemas']['DataSource'][];
+		AlertPage: {
+			data: components['schemas']['Alert'][];
 			next_cursor: string | null;
 		};
-		DataSource: {
+		Alert: {
 			/** Format: uuid */
 			id: string;
 			name: string;
 			/** @enum {string} */
-			kind: 'postgres' | 'http_json';
-			/** @description Where it connects, never a credential: postgres {host, port, database, user, ssl}; http_json {url, records_path, auth_header}. */
-			config: {
-				[key: string]: unknown;
-			};
-			/** @description Whether a password or token is stored (it is never returned). */
-			has_credential: boolean;
-			row_limit: number;
-			timeout_ms: number;
-			/** @description The last connection test. */
-			last_check: {
-				/** Format: date-time */
-				at: string;
-				ok: boolean;
-				message: string;
-			} | null;
+			source: 'metric' | 'query' | 'widget';
+			metric: string | null;
+			saved_query_id: string | null;
+			widget_id: string | null;
+			/** @enum {string} */
+			kind: 'threshold' | 'anomaly' | 'schedule';
+			comparison: ('above' | 'below') | null;
+			threshold: number | null;
+			for_minutes: number;
+			anomaly_threshold: number;
+			anomaly_weeks: number;
+			schedule_cron: string | null;
+			enabled: boolean;
+			muted: boolean;
+			snoozed_until: string | null;
+			/** @enum {string} */
+			state: 'ok' | 'pending' | 'firing';
+			last_value: number | null;
+			last_evaluated_at: string | null;
+			last_error: string | null;
+			next_run_at: string | null;
+			channels: ('in_app' | 'email' | 'slack' | 'webhook')[];
+			slack_integration_id: string | null;
+			slack_channel: string | null;
 			/** Format: date-time */
 			created_at: string;
+			/** Format: date-time */
+			updated_at: string;
 		};
-		DataSourceTest: {
-			ok: boolean;
-			message: string;
+		AlertEvaluation: {
+			/** Format: uuid */
+			job_id: string;
+		};
+		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
+		AlertEventPage: {
+			data: components['schemas']['AlertEvent'][];
+			next_cursor: string | null;
+		};
+		AlertEvent: {
+			/** Format: uuid */
+			id: string;
+			/** Format: uuid */
+			alert_id: string;
+			/** @enum {string} */
+			status: 'firing' | 'resolved' | 'sent';
+			value: number | null;
+			resolved_value: number | null;
+			/** Format: date-time */
+			started_at: string;
+			resolved_at: string | null;
+			/** @description False when the alert was muted or snoozed. */
+			notified: boolean;
+			detail: {
+				[key: string]: unknown;
+			};
 		};
 	};
 	responses: never;
@@ -10387,7 +10426,7 @@ export interface operations {
 			};
 		};
 	};
-	listDataSources: {
+	listAlerts: {
 		parameters: {
 			query?: {
 				/** @description Items per page, 1–100. */
@@ -10414,7 +10453,7 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['DataSourcePage'];
+					'application/json': components['schemas']['AlertPage'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
@@ -10456,7 +10495,7 @@ export interface operations {
 			};
 		};
 	};
-	createDataSource: {
+	createAlert: {
 		parameters: {
 			query?: never;
 			header?: {
@@ -10470,7 +10509,7 @@ export interface operations {
 		};
 		requestBody: {
 			content: {
-				'application/json': components['schemas']['DataSourceCreate'];
+				'application/json': components['schemas']['AlertInput'];
 			};
 		};
 		responses: {
@@ -10484,7 +10523,7 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['DataSource'];
+					'application/json': components['schemas']['Alert'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
@@ -10526,7 +10565,7 @@ export interface operations {
 			};
 		};
 	};
-	getDataSource: {
+	getAlert: {
 		parameters: {
 			query?: never;
 			header?: {
@@ -10534,8 +10573,8 @@ export interface operations {
 				'Tenantry-Tenant'?: string;
 			};
 			path: {
-				/** @description The data source's id. */
-				source: string;
+				/** @description The alert's id. */
+				alert: string;
 			};
 			cookie?: never;
 		};
@@ -10551,7 +10590,7 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['DataSource'];
+					'application/json': components['schemas']['Alert'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
@@ -10593,7 +10632,7 @@ export interface operations {
 			};
 		};
 	};
-	deleteDataSource: {
+	deleteAlert: {
 		parameters: {
 			query?: never;
 			header?: {
@@ -10601,8 +10640,8 @@ export interface operations {
 				'Tenantry-Tenant'?: string;
 			};
 			path: {
-				/** @description The data source's id. */
-				source: string;
+				/** @description The alert's id. */
+				alert: string;
 			};
 			cookie?: never;
 		};
@@ -10658,7 +10697,78 @@ export interface operations {
 			};
 		};
 	};
-	testDataSource: {
+	updateAlert: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The alert's id. */
+				alert: string;
+			};
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['AlertInput'];
+			};
+		};
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['Alert'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	muteAlert: {
 		parameters: {
 			query?: never;
 			header?: {
@@ -10668,8 +10778,81 @@ export interface operations {
 				'Idempotency-Key'?: string;
 			};
 			path: {
-				/** @description The data source's id. */
-				source: string;
+				/** @description The alert's id. */
+				alert: string;
+			};
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['AlertMute'];
+			};
+		};
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['Alert'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	evaluateAlert: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The alert's id. */
+				alert: string;
 			};
 			cookie?: never;
 		};
@@ -10685,7 +10868,79 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['DataSourceTest'];
+					'application/json': components['schemas']['AlertEvaluation'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	listAlertEvents: {
+		parameters: {
+			query?: {
+				/** @description Items per page, 1–100. */
+				limit?: number;
+				/** @description The `next_cursor` of the previous page. */
+				cursor?: string;
+			};
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
+			path: {
+				/** @description The alert's id. */
+				alert: string;
+			};
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['AlertEventPage'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */

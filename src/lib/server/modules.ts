@@ -9,6 +9,7 @@ import './audit/seal-job';
 import './billing/lifecycle-job';
 import './usage/rollup-job';
 import './bi/rollup-job';
+import './bi/alerts/jobs';
 import './webhook-delivery/wake-job';
 import './notifications/jobs';
 import './notifications/slack';

@@ -1,6 +1,8 @@
 import type { Component } from 'svelte';
+import { resolve } from '$app/paths';
 import BellIcon from '@lucide/svelte/icons/bell';
 import DatabaseIcon from '@lucide/svelte/icons/database';
+import BellRingIcon from '@lucide/svelte/icons/bell-ring';
 import CreditCardIcon from '@lucide/svelte/icons/credit-card';
 import FolderKanbanIcon from '@lucide/svelte/icons/folder-kanban';
 import IdCardIcon from '@lucide/svelte/icons/id-card';
@@ -52,6 +54,7 @@ type TenantRoute =
 	| '/(app)/t/[slug]/ai'
 	| '/(app)/t/[slug]/documents'
 	| '/(app)/t/[slug]/dashboards'
+	| '/(app)/t/[slug]/alerts'
 	| '/(app)/t/[slug]/audit'
 	| '/(app)/t/[slug]/billing'
 	| '/(app)/t/[slug]/usage'
@@ -68,6 +71,16 @@ type TenantRoute =
 	| '/(app)/t/[slug]/settings/sso'
 	| '/(app)/t/[slug]/settings/webhooks'
 	| '/(app)/t/[slug]/workflows';
+
+/**
+ * A section's link in a tenant. TypeScript checks a union argument against resolve's overloads
+ * only up to 25 routes, so the union is resolved here as the one-parameter route it is.
+ */
+export function sectionHref(route: TenantRoute, slug: string): string {
+	return (resolve as unknown as (route: string, params: { slug: string }) => string)(route, {
+		slug
+	});
+}
 
 export const TENANT_SECTIONS: TenantSection[] = [
 	{
@@ -155,6 +168,14 @@ export const TENANT_SECTIONS: TenantSection[] = [
 		label: 'Dashboards',
 		group: 'Workspace',
 		icon: ChartColumnIcon,
+		anyOf: ['dashboards.read']
+	},
+	{
+		path: '/alerts',
+		route: '/(app)/t/[slug]/alerts',
+		label: 'Alerts',
+		group: 'Workspace',
+		icon: BellRingIcon,
 		anyOf: ['dashboards.read']
 	},
 	{

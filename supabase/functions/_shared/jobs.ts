@@ -14,6 +14,8 @@ export const SYSTEM_JOBS = [
 	'api_keys.verify',
 	'audit.seal',
 	'auth.embedded',
+	'bi.alert_slack',
+	'bi.alerts',
 	'bi.data_source',
 	'bi.rollup',
 	'bi.share',

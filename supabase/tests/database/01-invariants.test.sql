@@ -1,11 +1,11 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(131);
+select plan(134);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
-  'announcements', 'api_idempotency', 'api_keys', 'attachment_owners', 'attachments', 'audit_log_seals',
+  'alert_channels', 'alert_events', 'alerts', 'announcements', 'api_idempotency', 'api_keys', 'attachment_owners', 'attachments', 'audit_log_seals',
   'audit_logs', 'billing_accounts', 'consent_purposes', 'consents', 'dashboard_shares', 'dashboard_widgets',
   'dashboards', 'data_classes', 'data_policies', 'data_sources', 'environments', 'event_types', 'events', 'gdpr_requests',
   'github_repos', 'impersonation_sessions', 'integration_events', 'integration_secrets', 'integration_types',
@@ -151,6 +151,9 @@ select policies_are('public', 'ocr_pages', array['ocr_pages_select_permitted']);
 
 -- BI (20261206000000_bi.sql): dashboards.read reads, dashboards.manage and queries.manage write, staff announce;
 -- the daily metrics written only by the bi.rollup job, read also by tenantry_analytics in a run.
+select policies_are('public', 'alerts', array['alerts_delete_permitted', 'alerts_insert_permitted', 'alerts_select_permitted', 'alerts_update_permitted']);
+select policies_are('public', 'alert_channels', array['alert_channels_delete_permitted', 'alert_channels_insert_permitted', 'alert_channels_select_permitted', 'alert_channels_update_permitted']);
+select policies_are('public', 'alert_events', array['alert_events_select_permitted']);
 select policies_are('public', 'announcements', array['announcements_delete_staff', 'announcements_insert_staff', 'announcements_select_staff', 'announcements_update_staff']);
 select policies_are('public', 'dashboard_shares', array['dashboard_shares_insert_permitted', 'dashboard_shares_select_permitted', 'dashboard_shares_update_permitted']);
 select policies_are('public', 'dashboard_widgets', array['dashboard_widgets_delete_permitted', 'dashboard_widgets_insert_permitted', 'dashboard_widgets_select_permitted', 'dashboard_widgets_update_permitted']);
@@ -303,6 +306,7 @@ select is(
         'effective_data_policies(uuid)',
         'end_impersonation(uuid)',
         'enqueue_governance_job(text,boolean)',
+        'evaluate_alert_now(uuid)',
         'governance_reports(integer)',
         'grantable_roles(uuid)',
         'has_staff_role(staff_role)',
@@ -481,7 +485,9 @@ select is(
                            -- chunks and OCR pages are derived from their (audited) document and job by the jobs
                            'rag_chunks', 'ocr_pages',
                            -- the daily metrics are derived from the platform's records by the bi.rollup job
-                           'tenant_usage_daily')),
+                           'tenant_usage_daily',
+                           -- an alert's history is the bi.alerts job's own log (the alert's changes are audited)
+                           'alert_events')),
   null, 'every tenant table is audited');
 select is(
   (select array_agg(c.relname::text) from pg_class c

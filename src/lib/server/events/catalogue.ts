@@ -120,6 +120,26 @@ const ticket = z.object({
 	summary: z.string()
 });
 
+/** Both alert.* payloads (bi_alerts.sql, private.notify_alert). */
+const alertPayload = z.object({
+	alert_id: id,
+	alert_event_id: id,
+	name: z.string(),
+	kind: z.enum(['threshold', 'anomaly', 'schedule']),
+	status: z.enum(['firing', 'resolved', 'sent']),
+	value: z
+		.number()
+		.nullable()
+		.meta({ description: 'The value when it fired, or when it resolved.' }),
+	started_at: at,
+	resolved_at: at.nullable(),
+	detail: z
+		.record(z.string(), z.unknown())
+		.meta({ description: 'The threshold and comparison, or the anomaly score, median and MAD.' }),
+	channels: z.array(z.enum(['email', 'in_app', 'slack', 'webhook'])),
+	summary: z.string()
+});
+
 /** A payload is strict (a field the schema does not name fails the catalogue test) unless loose. */
 function event(
 	module: string,
@@ -727,6 +747,18 @@ export const EVENT_CATALOGUE = {
 		'data_source',
 		'A data source was deleted (its saved queries and their widgets with it).',
 		z.object({ name: z.string(), kind: z.enum(['postgres', 'http_json']) })
+	),
+	'alert.fired': event(
+		'bi',
+		'alert',
+		'An alert fired: a threshold breached for its minutes, an anomaly, or a scheduled send.',
+		alertPayload
+	),
+	'alert.resolved': event(
+		'bi',
+		'alert',
+		'A firing alert resolved: its value is back within the threshold or no longer anomalous.',
+		alertPayload
 	)
 } satisfies Record<string, EventDefinition>;
 

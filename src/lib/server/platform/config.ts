@@ -216,6 +216,12 @@ const schema = z
 			.int()
 			.min(0, { error: 'expected 0 (off) or more milliseconds' })
 			.default(300_000),
+		/** The bi.alerts scheduler tick (queues the alerts due): docs/bi-alerts.md. */
+		ALERTS_TICK_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 (off) or more milliseconds' })
+			.default(60_000),
 		/** The notifications.fan_out job (events → inboxes and mail): docs/notifications.md. */
 		NOTIFICATIONS_FAN_OUT_INTERVAL_MS: z.coerce
 			.number({ error: 'expected milliseconds' })

@@ -69,6 +69,60 @@ export type UsageMetricKind = "counted" | "metered";
 
 export type UsageReset = "month" | "never";
 
+export interface AlertChannels {
+  alert_id: string;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  id: Generated<string>;
+  kind: string;
+  slack_channel: string | null;
+  slack_integration_id: string | null;
+  tenant_id: string;
+}
+
+export interface AlertEvents {
+  alert_id: string;
+  created_at: Generated<Timestamp>;
+  detail: Generated<Json>;
+  id: Generated<string>;
+  notified: Generated<boolean>;
+  resolved_at: Timestamp | null;
+  resolved_value: Numeric | null;
+  started_at: Timestamp;
+  status: string;
+  tenant_id: string;
+  value: Numeric | null;
+}
+
+export interface Alerts {
+  anomaly_threshold: Generated<Numeric>;
+  anomaly_weeks: Generated<number>;
+  breach_since: Timestamp | null;
+  comparison: string | null;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  enabled: Generated<boolean>;
+  for_minutes: Generated<number>;
+  id: Generated<string>;
+  kind: string;
+  last_error: string | null;
+  last_evaluated_at: Timestamp | null;
+  last_value: Numeric | null;
+  metric: string | null;
+  muted: Generated<boolean>;
+  name: string;
+  next_run_at: Timestamp | null;
+  saved_query_id: string | null;
+  schedule_cron: string | null;
+  snoozed_until: Timestamp | null;
+  source: string;
+  state: Generated<string>;
+  tenant_id: string;
+  threshold: Numeric | null;
+  updated_at: Generated<Timestamp>;
+  widget_id: string | null;
+}
+
 export interface Announcements {
   audience: string;
   audience_tenant_id: string | null;
@@ -1583,6 +1637,9 @@ export interface WorkflowVersions {
 }
 
 export interface DB {
+  alert_channels: AlertChannels;
+  alert_events: AlertEvents;
+  alerts: Alerts;
   announcements: Announcements;
   api_idempotency: ApiIdempotency;
   api_keys: ApiKeys;

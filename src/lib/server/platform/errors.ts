@@ -354,6 +354,33 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	},
 	TN532: { field: 'timeRange', message: 'Choose a time range: today, 7, 30, 90 or 365 days.' },
 	TN533: { message: 'The home dashboard stays: it cannot be deleted.' },
+	TN535: {
+		field: 'name',
+		message: 'Give the alert a name of 1 to 100 characters that no other alert has.'
+	},
+	TN536: {
+		field: 'source',
+		message: 'Choose a metric, a saved query or a widget of this organisation.'
+	},
+	TN537: {
+		field: 'threshold',
+		message: 'A threshold alert needs above or below, a value, and 0 to 1440 minutes.'
+	},
+	TN538: {
+		field: 'kind',
+		message:
+			'An anomaly alert watches a metric, with a threshold of 1 to 20 and a baseline of 2 to 12 weeks.'
+	},
+	TN539: {
+		field: 'schedule_cron',
+		message: 'A schedule has five cron fields, such as "0 9 * * 1-5".'
+	},
+	TN540: {
+		field: 'slack_channel',
+		message: 'Choose a Slack integration of this organisation and a channel such as #alerts.'
+	},
+	TN541: { message: 'Snooze until a time in the next 30 days.' },
+	TN542: { message: 'No such alert, or it is turned off: turn it on to evaluate it.' },
 	TN543: {
 		field: 'name',
 		message: 'Give the data source a name of up to 100 characters, not used by another.'

@@ -5,6 +5,7 @@
 import type { RequestHandler } from '@sveltejs/kit';
 import type { Endpoint, Method } from '../endpoint';
 import * as ai from './ai';
+import * as alerts from './alerts';
 import * as apiKeys from './api-keys';
 import * as audit from './audit';
 import * as billing from './billing';
@@ -139,7 +140,15 @@ export const ENDPOINTS: Endpoint[] = [
 	dataSources.createDataSourceEndpoint,
 	dataSources.getDataSourceEndpoint,
 	dataSources.deleteDataSourceEndpoint,
-	dataSources.testDataSourceEndpoint
+	dataSources.testDataSourceEndpoint,
+	alerts.listAlertsEndpoint,
+	alerts.createAlertEndpoint,
+	alerts.getAlertEndpoint,
+	alerts.updateAlertEndpoint,
+	alerts.deleteAlertEndpoint,
+	alerts.muteAlertEndpoint,
+	alerts.evaluateAlertEndpoint,
+	alerts.listAlertEventsEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
