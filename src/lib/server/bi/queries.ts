@@ -6,7 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
 import { billingOverview } from '../billing/queries';
+import { getTenantHome } from '../tenancy/tenants';
 import { usageSummary } from '../usage/queries';
+import { describeAudit, formatBytes, formatCount, formatMoney } from '$lib/format';
 import { runQuery, QueryRefused } from './run';
 import type { QueryParameter } from '$lib/bi/parameters';
 import {
@@ -78,11 +80,14 @@ export const HOME = 'home';
  * private.create_default_dashboard makes them (keep the two alike).
  */
 const HOME_WIDGETS: [WidgetKind, string, string, number, number, number, number][] = [
-	['table', 'Usage', 'usage_summary', 0, 0, 6, 4],
+	['kpi', 'Organisation', 'organisation', 0, 0, 6, 2],
 	['kpi', 'Billing', 'billing_status', 6, 0, 3, 2],
 	['kpi', 'System health', 'system_health', 9, 0, 3, 2],
+	['table', 'Usage', 'usage_summary', 0, 2, 6, 4],
 	['line', 'Active users', 'active_users', 6, 2, 6, 4],
-	['table', 'Announcements', 'announcements', 0, 4, 6, 3]
+	['table', 'Recent activity', 'recent_activity', 0, 6, 6, 4],
+	['table', 'Latest projects', 'latest_projects', 6, 6, 6, 2],
+	['table', 'Announcements', 'announcements', 6, 8, 6, 2]
 ];
 
 function defaultHome(): { dashboard: Dashboard; widgets: Widget[] } {
@@ -386,13 +391,16 @@ async function panelData(
 			if (!can('usage.read'))
 				return { type: 'denied', message: 'Shown to people who can read usage.' };
 			const usage = await usageSummary(trx, ctx.tenantId);
+			const amount = (n: number, unit: string) =>
+				unit === 'bytes' ? formatBytes(n) : `${formatCount(n)} ${unit}`;
 			return {
 				type: 'table',
-				columns: ['Metric', 'Used', 'Limit'],
+				columns: ['Metric', 'Used', 'Limit', 'Of the limit'],
 				rows: usage.metrics.map((m) => ({
 					Metric: m.name,
-					Used: m.current,
-					Limit: m.hardLimit ?? 'none'
+					Used: amount(m.current, m.unit),
+					Limit: m.hardLimit === null ? 'none' : amount(m.hardLimit, m.unit),
+					'Of the limit': m.hardLimit ? `${Math.round((m.current / m.hardLimit) * 100)}%` : '—'
 				})),
 				truncated: false
 			};
@@ -400,15 +408,66 @@ async function panelData(
 		case 'billing_status': {
 			if (!can('billing.read'))
 				return { type: 'denied', message: 'Shown to people who can read billing.' };
-			const subscription = (await billingOverview(trx, ctx.tenantId)).subscription;
+			const s = (await billingOverview(trx, ctx.tenantId)).subscription;
+			const end = s?.currentPeriodEnd?.slice(0, 10);
 			return {
 				type: 'text',
-				value: subscription
-					? `${subscription.planName}: ${subscription.status.replace('_', ' ')}`
-					: 'No subscription',
-				detail: subscription?.currentPeriodEnd
-					? `Period ends ${subscription.currentPeriodEnd.slice(0, 10)}`
-					: null
+				value: s ? `${s.planName}: ${s.status.replace('_', ' ')}` : 'No subscription',
+				detail: !s
+					? 'Choose a plan to go past the free limits.'
+					: s.cancelAtPeriodEnd && end
+						? `Ends on ${end}; no further invoices.`
+						: s.trialEnd && s.status === 'trialing'
+							? `Trial ends on ${s.trialEnd.slice(0, 10)}.`
+							: s.live && end
+								? `Next invoice ${formatMoney(s.price, s.currency)} on ${end}.`
+								: null
+			};
+		}
+		case 'organisation': {
+			const home = await getTenantHome(trx, ctx.tenantId);
+			return {
+				type: 'figures',
+				items: [
+					{ label: 'Members', value: home.counts.members, hint: null },
+					can('members.read')
+						? { label: 'Pending invitations', value: home.counts.invitations, hint: null }
+						: {
+								label: 'Pending invitations',
+								value: null,
+								hint: 'Shown to people who can read members.'
+							},
+					{ label: 'Projects', value: home.counts.projects, hint: null }
+				]
+			};
+		}
+		case 'recent_activity': {
+			if (!can('audit.read'))
+				return { type: 'denied', message: 'Shown to people who can read the audit log.' };
+			const { activity } = await getTenantHome(trx, ctx.tenantId);
+			return {
+				type: 'table',
+				columns: ['What happened', 'When (UTC)'],
+				rows: activity.map((e) => ({
+					'What happened': describeAudit({
+						action: e.action,
+						actor: e.actor,
+						actorType: e.actorType,
+						before: e.before ?? undefined,
+						after: e.after ?? undefined
+					}),
+					'When (UTC)': iso(e.createdAt).slice(0, 16).replace('T', ' ')
+				})),
+				truncated: false
+			};
+		}
+		case 'latest_projects': {
+			const { projects } = await getTenantHome(trx, ctx.tenantId);
+			return {
+				type: 'table',
+				columns: ['Project', 'Slug'],
+				rows: projects.map((p) => ({ Project: p.name, Slug: p.slug })),
+				truncated: false
 			};
 		}
 		case 'system_health': {
