@@ -8,7 +8,7 @@
 -- Fixture: tests.seed_fixture() (acme: alice owner, bob admin, carol viewer, dave auditor and
 -- project editor of web; globex: frank owner, gina developer; erin in no tenant; sue support staff).
 begin;
-select plan(272);
+select plan(277);
 
 select tests.seed_fixture();
 
@@ -217,6 +217,18 @@ select is(pg_temp.analytics('frank', 'test-globex', 'select * from analytics.usa
   'rows:1', 'frank reads globex''s daily metrics');
 select is(pg_temp.analytics('dave', 'test-acme', 'select * from analytics.usage_daily'),
   'rows:0', 'dave, without usage.read, reads no daily metrics');
+insert into public.usage_daily (tenant_id, metric, day, quantity, events) values
+  (tests.tenant_id('test-acme'), 'api_calls', current_date - 400, 11, 2), (tests.tenant_id('test-globex'), 'api_calls', current_date - 400, 13, 3);
+select is(pg_temp.analytics('alice', 'test-acme', 'select * from analytics.usage_by_day where day = current_date - 400'),
+  'rows:1', 'alice reads acme''s rollup of the meters (usage_by_day, 20261206000300_bi_finish.sql)');
+select is(pg_temp.analytics('alice', 'test-acme', format('select * from analytics.usage_by_day where tenant_id = %L', tests.tenant_id('test-globex'))),
+  'rows:0', 'never globex''s, even named');
+select is(pg_temp.analytics('frank', 'test-acme', 'select * from analytics.usage_by_day'),
+  'rows:0', 'frank running a query for acme reads none of its rollup');
+select is(pg_temp.analytics('dave', 'test-acme', 'select * from analytics.usage_by_day'),
+  'rows:0', 'dave, without usage.read, reads none');
+select is(pg_temp.analytics('alice', 'test-acme', 'select * from public.usage_daily'),
+  'error:42501', 'and the table behind it cannot be named');
 select is(pg_temp.analytics('alice', 'test-acme', 'select * from public.projects'),
   'error:42501', 'the role cannot name a table of schema public');
 select is(pg_temp.analytics('alice', 'test-acme', 'select * from private.email_outbox'),
@@ -241,8 +253,8 @@ select ok(not has_schema_privilege('tenantry_analytics', 'private', 'usage')
 select is((select array_agg(c.oid::regclass::text order by c.oid::regclass::text) from pg_class c
            where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
              and has_any_column_privilege('tenantry_analytics', c.oid, 'select')),
-  array['projects', 'tasks', 'tenant_usage_daily', 'usage_events'],
-  'the role reads columns of the four tables behind the views, nothing else of public');
+  array['projects', 'tasks', 'tenant_usage_daily', 'usage_daily', 'usage_events'],
+  'the role reads columns of the five tables behind the views, nothing else of public');
 select ok(not has_column_privilege('tenantry_analytics', 'public.usage_events', 'properties', 'select')
           and not has_column_privilege('tenantry_analytics', 'public.tasks', 'description', 'select'),
   'and only the columns the views show');

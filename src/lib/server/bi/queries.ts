@@ -333,9 +333,8 @@ export function rangeBounds(range: TimeRange, now = new Date()): { start: string
 }
 
 /**
- * Query widgets' results for a minute, keyed by who asks (their rights decide the rows), the
- * widget and the query as they are, and the time range: a dashboard reopened or refreshed within
- * the minute reads no database rows for them.
+ * Widgets' data for a minute (cacheKey): a dashboard reopened or refreshed within the minute reads
+ * no rows for its metric and query widgets.
  */
 const cache = new Map<string, { at: number; data: WidgetData }>();
 const CACHE_MS = 60_000;
@@ -522,16 +521,24 @@ function fromRows(
 	};
 }
 
-/** The data of one widget under the caller's rights; a refusal becomes the widget's message. */
-export async function widgetData(
+/**
+ * The cache key of a widget's data: who asks and with which permissions in which tenant (their
+ * rights decide the rows), the widget and its query as they are now, and the time range.
+ */
+function cacheKey(widget: Widget, ctx: WidgetContext, query: SavedQuery | null): string {
+	const rights = [...ctx.permissions].sort().join(',');
+	const source = query ? `${query.id}@${query.updatedAt}` : `metric:${widget.metric}`;
+	return `${ctx.tenantId}|${ctx.viewer}|${rights}|${widget.id}@${widget.updatedAt}|${source}|${ctx.range}`;
+}
+
+async function computeWidget(
 	trx: Transaction<DB>,
 	widget: Widget,
-	ctx: WidgetContext
+	ctx: WidgetContext,
+	query: SavedQuery | null
 ): Promise<WidgetData> {
 	if (widget.source === 'metric') {
-		const info = METRICS[widget.metric ?? ''];
-		if (!info) return { type: 'error', message: `No metric ${widget.metric}.` };
-		if (info.aggregate === 'panel') return panelData(trx, widget, ctx);
+		const info = METRICS[widget.metric ?? '']!;
 		if (!ctx.permissions.includes('usage.read')) {
 			return { type: 'denied', message: 'Shown to people who can read usage.' };
 		}
@@ -554,24 +561,16 @@ export async function widgetData(
 		const rows = current.map((p) => ({ day: p.day, [widget.metric!]: p.value }));
 		return fromRows(widget.kind, ['day', widget.metric!], rows, false);
 	}
-	const query = await getSavedQuery(trx, ctx.tenantId, widget.savedQueryId!);
-	if (!query) return { type: 'error', message: 'The saved query is gone.' };
-	const key = `${ctx.viewer}|${widget.id}|${widget.updatedAt}|${query.id}|${query.updatedAt}|${ctx.range}`;
-	const hit = cache.get(key);
-	if (hit && Date.now() - hit.at < CACHE_MS) return hit.data;
 	try {
 		const result = await runQuery(trx, {
 			tenantId: ctx.tenantId,
-			sql: query.sql,
-			parameters: query.parameters,
+			sql: query!.sql,
+			parameters: query!.parameters,
 			range: rangeBounds(ctx.range),
-			rowLimit: query.rowLimit,
-			timeoutMs: query.timeoutMs
+			rowLimit: query!.rowLimit,
+			timeoutMs: query!.timeoutMs
 		});
-		const data = fromRows(widget.kind, result.columns, result.rows, result.truncated);
-		if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
-		cache.set(key, { at: Date.now(), data });
-		return data;
+		return fromRows(widget.kind, result.columns, result.rows, result.truncated);
 	} catch (error) {
 		if (error instanceof QueryRefused) return { type: 'error', message: error.message };
 		const code = (error as { code?: string }).code ?? '';
@@ -582,13 +581,56 @@ export async function widgetData(
 	}
 }
 
+/**
+ * The data of one widget under the caller's rights; a refusal becomes the widget's message.
+ * Metric series and query results are cached (cacheKey); the panels, cheap and live, are not.
+ * `queries`: the widgets' saved queries read beforehand (dashboardData reads them in one go).
+ */
+export async function widgetData(
+	trx: Transaction<DB>,
+	widget: Widget,
+	ctx: WidgetContext,
+	queries?: Map<string, SavedQuery>
+): Promise<WidgetData> {
+	let query: SavedQuery | null = null;
+	if (widget.source === 'metric') {
+		const info = METRICS[widget.metric ?? ''];
+		if (!info) return { type: 'error', message: `No metric ${widget.metric}.` };
+		if (info.aggregate === 'panel') return panelData(trx, widget, ctx);
+	} else {
+		query =
+			(queries
+				? queries.get(widget.savedQueryId!)
+				: await getSavedQuery(trx, ctx.tenantId, widget.savedQueryId!)) ?? null;
+		if (!query) return { type: 'error', message: 'The saved query is gone.' };
+	}
+	const key = cacheKey(widget, ctx, query);
+	const hit = cache.get(key);
+	if (hit && Date.now() - hit.at < CACHE_MS) return hit.data;
+	const data = await computeWidget(trx, widget, ctx, query);
+	if (data.type !== 'error') {
+		if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+		cache.set(key, { at: Date.now(), data });
+	}
+	return data;
+}
+
 export async function dashboardData(
 	trx: Transaction<DB>,
 	widgets: Widget[],
 	ctx: WidgetContext
 ): Promise<Record<string, WidgetData>> {
+	const ids = widgets.flatMap((w) => (w.savedQueryId ? [w.savedQueryId] : []));
+	const queries = new Map<string, SavedQuery>();
+	if (ids.length > 0) {
+		const { rows } = await sql<Record<string, unknown>>`
+			select * from public.saved_queries where tenant_id = ${ctx.tenantId} and id = any (${ids}::uuid[])`.execute(
+			trx
+		);
+		for (const row of rows) queries.set(String(row.id), toSavedQuery(row));
+	}
 	const data: Record<string, WidgetData> = {};
-	for (const widget of widgets) data[widget.id] = await widgetData(trx, widget, ctx);
+	for (const widget of widgets) data[widget.id] = await widgetData(trx, widget, ctx, queries);
 	return data;
 }
 
