@@ -9,6 +9,7 @@ import * as apiKeys from './api-keys';
 import * as audit from './audit';
 import * as billing from './billing';
 import * as consents from './consents';
+import * as dashboards from './dashboards';
 import * as documents from './documents';
 import * as events from './events';
 import * as integrations from './integrations';
@@ -133,7 +134,18 @@ export const ENDPOINTS: Endpoint[] = [
 	documents.getDocumentEndpoint,
 	documents.deleteDocumentEndpoint,
 	documents.reindexDocumentEndpoint,
-	documents.searchDocumentsEndpoint
+	documents.searchDocumentsEndpoint,
+	dashboards.listDashboardsEndpoint,
+	dashboards.createDashboardEndpoint,
+	dashboards.getDashboardEndpoint,
+	dashboards.updateDashboardEndpoint,
+	dashboards.deleteDashboardEndpoint,
+	dashboards.addWidgetEndpoint,
+	dashboards.removeWidgetEndpoint,
+	dashboards.listSavedQueriesEndpoint,
+	dashboards.createSavedQueryEndpoint,
+	dashboards.getSavedQueryEndpoint,
+	dashboards.runSavedQueryEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
