@@ -1341,47 +1341,119 @@ export interface paths {
 		patch?: never;
 		trace?: never;
 	};
-	'/api/v1/alerts': {
+	'/api/v1/dashboards': {
 		parameters: {
 			query?: never;
 			header?: never;
 			path?: never;
 			cookie?: never;
 		};
-		/** Alerts on metrics, saved queries and widgets (dashboards.read) */
-		get: operations['listAlerts'];
+		/** The organisation’s dashboards, the home one first (dashboards.read) */
+		get: operations['listDashboards'];
 		put?: never;
-		/**
-		 * Create an alert (alerts.manage)
-		 * @description A `threshold` (above / below `threshold` for `for_minutes`), an `anomaly` (robust z-score of a metric over the same hour of the last `anomaly_weeks` weeks, at `anomaly_threshold`) or a `schedule` (the value sent on `schedule_cron`). Channels: `in_app`, `email`, `slack` (with `slack_integration_id` and `slack_channel`), `webhook` (the `alert.fired` / `alert.resolved` events).
-		 */
-		post: operations['createAlert'];
+		/** Create a dashboard (dashboards.manage) */
+		post: operations['createDashboard'];
 		delete?: never;
 		options?: never;
 		head?: never;
 		patch?: never;
 		trace?: never;
 	};
-	'/api/v1/alerts/{alert}': {
+	'/api/v1/dashboards/{dashboard}': {
 		parameters: {
 			query?: never;
 			header?: never;
 			path?: never;
 			cookie?: never;
 		};
-		/** One alert with its state */
-		get: operations['getAlert'];
+		/** A dashboard with its widgets and layout (dashboards.read) */
+		get: operations['getDashboard'];
 		put?: never;
 		post?: never;
-		/** Delete an alert with its channels and history (alerts.manage) */
-		delete: operations['deleteAlert'];
+		/** Delete a dashboard with its widgets and links; not the home one (dashboards.manage) */
+		delete: operations['deleteDashboard'];
 		options?: never;
 		head?: never;
-		/** Replace an alert’s settings and channels (alerts.manage) */
-		patch: operations['updateAlert'];
+		/**
+		 * Rename, set the default range, the auto refresh or the layout (dashboards.manage)
+		 * @description `refresh_seconds` is one of 0 (off), 30, 60, 300 or 900. A layout lists every widget’s cell on the 12-column grid (TN521).
+		 */
+		patch: operations['updateDashboard'];
 		trace?: never;
 	};
-	'/api/v1/alerts/{alert}/mute': {
+	'/api/v1/dashboards/{dashboard}/widgets': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		/** Add a widget over a metric or a saved query, below the others (dashboards.manage) */
+		post: operations['addWidget'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/dashboards/{dashboard}/widgets/{widget}': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		get?: never;
+		put?: never;
+		post?: never;
+		/** Remove a widget and its cell (dashboards.manage) */
+		delete: operations['removeWidget'];
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/saved-queries': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** The organisation’s saved queries (dashboards.read) */
+		get: operations['listSavedQueries'];
+		put?: never;
+		/**
+		 * Save a SQL query over the analytics views (queries.manage)
+		 * @description Checked before it is saved: one SELECT over schema analytics, allow-listed functions only (TN524–TN526). Parameters are read in the query with analytics.param_<type>('name').
+		 */
+		post: operations['createSavedQuery'];
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/saved-queries/{query}': {
+		parameters: {
+			query?: never;
+			header?: never;
+			path?: never;
+			cookie?: never;
+		};
+		/** A saved query (dashboards.read) */
+		get: operations['getSavedQuery'];
+		put?: never;
+		post?: never;
+		delete?: never;
+		options?: never;
+		head?: never;
+		patch?: never;
+		trace?: never;
+	};
+	'/api/v1/saved-queries/{query}/run': {
 		parameters: {
 			query?: never;
 			header?: never;
@@ -1391,47 +1463,10 @@ export interface paths {
 		get?: never;
 		put?: never;
 		/**
-		 * Mute, snooze, wake or turn off an alert (alerts.manage)
-		 * @description Muted or snoozed (until `snoozed_until`, within 30 days), an alert still records its events but tells nobody. `enabled: false` stops its evaluation.
+		 * Run a saved query with typed parameters, as JSON or CSV (dashboards.read)
+		 * @description Runs read-only as tenantry_analytics over the views, with the query’s timeout and row limit; `values` are checked against the declared types (TN527) and bound, never written into the text. `format=csv` answers text/csv.
 		 */
-		post: operations['muteAlert'];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	'/api/v1/alerts/{alert}/evaluate': {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		get?: never;
-		put?: never;
-		/**
-		 * Evaluate an alert now (alerts.manage)
-		 * @description Queues the evaluation on the job queue; the alert’s state and events show its outcome a moment later.
-		 */
-		post: operations['evaluateAlert'];
-		delete?: never;
-		options?: never;
-		head?: never;
-		patch?: never;
-		trace?: never;
-	};
-	'/api/v1/alerts/{alert}/events': {
-		parameters: {
-			query?: never;
-			header?: never;
-			path?: never;
-			cookie?: never;
-		};
-		/** An alert’s history: firings, resolutions and scheduled sends, oldest first */
-		get: operations['listAlertEvents'];
-		put?: never;
-		post?: never;
+		post: operations['runSavedQuery'];
 		delete?: never;
 		options?: never;
 		head?: never;
@@ -1758,34 +1793,61 @@ export interface components {
 			/** @default 8 */
 			k?: number;
 		};
-		AlertInput: {
+		DashboardInput: {
 			name: string;
-			/** @enum {string} */
-			source: 'metric' | 'query' | 'widget';
-			metric?: string;
-			/** Format: uuid */
-			saved_query_id?: string;
-			/** Format: uuid */
-			widget_id?: string;
-			/** @enum {string} */
-			kind: 'threshold' | 'anomaly' | 'schedule';
-			/** @enum {string} */
-			comparison?: 'above' | 'below';
-			threshold?: number;
-			for_minutes?: number;
-			anomaly_threshold?: number;
-			anomaly_weeks?: number;
-			/** @description Five cron fields, in the tenant’s time zone. */
-			schedule_cron?: string;
-			channels?: ('in_app' | 'email' | 'slack' | 'webhook')[];
-			/** Format: uuid */
-			slack_integration_id?: string;
-			slack_channel?: string;
+			description?: string;
+			/**
+			 * @default 30d
+			 * @enum {string}
+			 */
+			time_range?: '24h' | '7d' | '30d' | '90d' | '365d';
 		};
-		AlertMute: {
-			muted?: boolean;
-			snoozed_until?: string | null;
-			enabled?: boolean;
+		DashboardPatch: {
+			name?: string;
+			/** @enum {string} */
+			time_range?: '24h' | '7d' | '30d' | '90d' | '365d';
+			refresh_seconds?: number;
+			layout?: {
+				widget: string;
+				x: number;
+				y: number;
+				w: number;
+				h: number;
+			}[];
+		};
+		WidgetInput: {
+			title: string;
+			/** @enum {string} */
+			kind: 'line' | 'bar' | 'pie' | 'table' | 'kpi';
+			metric?: string;
+			/**
+			 * Format: uuid
+			 * @description The saved query's id.
+			 */
+			saved_query_id?: string;
+		};
+		SavedQueryInput: {
+			name: string;
+			description?: string;
+			sql: string;
+			/** @default [] */
+			parameters?: {
+				name: string;
+				/** @enum {string} */
+				type: 'text' | 'integer' | 'numeric' | 'date' | 'timestamptz' | 'boolean';
+			}[];
+			row_limit?: number;
+		};
+		SavedQueryRun: {
+			/** @default {} */
+			values?: {
+				[key: string]: string | number | boolean;
+			};
+			/**
+			 * @default 30d
+			 * @enum {string}
+			 */
+			time_range?: '24h' | '7d' | '30d' | '90d' | '365d';
 		};
 		Tenant: {
 			/** Format: uuid */
@@ -2815,70 +2877,89 @@ export interface components {
 			text_rank: number | null;
 		};
 		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
-		AlertPage: {
-			data: components['schemas']['Alert'][];
+		DashboardPage: {
+			data: components['schemas']['Dashboard'][];
 			next_cursor: string | null;
 		};
-		Alert: {
-			/** Format: uuid */
+		Dashboard: {
+			/** @description A UUID, or `home` for the default home not yet customised. */
 			id: string;
 			name: string;
+			description: string;
+			is_default: boolean;
 			/** @enum {string} */
-			source: 'metric' | 'query' | 'widget';
-			metric: string | null;
-			saved_query_id: string | null;
-			widget_id: string | null;
-			/** @enum {string} */
-			kind: 'threshold' | 'anomaly' | 'schedule';
-			comparison: ('above' | 'below') | null;
-			threshold: number | null;
-			for_minutes: number;
-			anomaly_threshold: number;
-			anomaly_weeks: number;
-			schedule_cron: string | null;
-			enabled: boolean;
-			muted: boolean;
-			snoozed_until: string | null;
-			/** @enum {string} */
-			state: 'ok' | 'pending' | 'firing';
-			last_value: number | null;
-			last_evaluated_at: string | null;
-			last_error: string | null;
-			next_run_at: string | null;
-			channels: ('in_app' | 'email' | 'slack' | 'webhook')[];
-			slack_integration_id: string | null;
-			slack_channel: string | null;
-			/** Format: date-time */
-			created_at: string;
+			time_range: '24h' | '7d' | '30d' | '90d' | '365d';
+			refresh_seconds: number;
+			layout: {
+				widget: string;
+				x: number;
+				y: number;
+				w: number;
+				h: number;
+			}[];
 			/** Format: date-time */
 			updated_at: string;
 		};
-		AlertEvaluation: {
-			/** Format: uuid */
-			job_id: string;
+		DashboardDetail: {
+			/** @description A UUID, or `home` for the default home not yet customised. */
+			id: string;
+			name: string;
+			description: string;
+			is_default: boolean;
+			/** @enum {string} */
+			time_range: '24h' | '7d' | '30d' | '90d' | '365d';
+			refresh_seconds: number;
+			layout: {
+				widget: string;
+				x: number;
+				y: number;
+				w: number;
+				h: number;
+			}[];
+			/** Format: date-time */
+			updated_at: string;
+			widgets: components['schemas']['Widget'][];
+		};
+		Widget: {
+			id: string;
+			/** @enum {string} */
+			kind: 'line' | 'bar' | 'pie' | 'table' | 'kpi';
+			title: string;
+			/** @enum {string} */
+			source: 'metric' | 'query';
+			metric: string | null;
+			saved_query_id: string | null;
 		};
 		/** @description One page; ask for the next with `?cursor=<next_cursor>`. */
-		AlertEventPage: {
-			data: components['schemas']['AlertEvent'][];
+		SavedQueryPage: {
+			data: components['schemas']['SavedQuery'][];
 			next_cursor: string | null;
 		};
-		AlertEvent: {
+		SavedQuery: {
 			/** Format: uuid */
 			id: string;
-			/** Format: uuid */
-			alert_id: string;
+			name: string;
+			description: string;
 			/** @enum {string} */
-			status: 'firing' | 'resolved' | 'sent';
-			value: number | null;
-			resolved_value: number | null;
+			mode: 'sql' | 'builder';
+			sql: string;
+			parameters: {
+				name: string;
+				/** @enum {string} */
+				type: 'text' | 'integer' | 'numeric' | 'date' | 'timestamptz' | 'boolean';
+			}[];
+			row_limit: number;
+			timeout_ms: number;
 			/** Format: date-time */
-			started_at: string;
-			resolved_at: string | null;
-			/** @description False when the alert was muted or snoozed. */
-			notified: boolean;
-			detail: {
+			updated_at: string;
+		};
+		SavedQueryResult: {
+			columns: string[];
+			rows: {
 				[key: string]: unknown;
-			};
+			}[];
+			truncated: boolean;
+			elapsed_ms: number;
 		};
 	};
 	responses: never;
@@ -10426,7 +10507,7 @@ export interface operations {
 			};
 		};
 	};
-	listAlerts: {
+	listDashboards: {
 		parameters: {
 			query?: {
 				/** @description Items per page, 1–100. */
@@ -10453,7 +10534,7 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['AlertPage'];
+					'application/json': components['schemas']['DashboardPage'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
@@ -10495,7 +10576,7 @@ export interface operations {
 			};
 		};
 	};
-	createAlert: {
+	createDashboard: {
 		parameters: {
 			query?: never;
 			header?: {
@@ -10509,7 +10590,7 @@ export interface operations {
 		};
 		requestBody: {
 			content: {
-				'application/json': components['schemas']['AlertInput'];
+				'application/json': components['schemas']['DashboardInput'];
 			};
 		};
 		responses: {
@@ -10523,7 +10604,7 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['Alert'];
+					'application/json': components['schemas']['DashboardDetail'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
@@ -10565,7 +10646,7 @@ export interface operations {
 			};
 		};
 	};
-	getAlert: {
+	getDashboard: {
 		parameters: {
 			query?: never;
 			header?: {
@@ -10573,8 +10654,8 @@ export interface operations {
 				'Tenantry-Tenant'?: string;
 			};
 			path: {
-				/** @description The alert's id. */
-				alert: string;
+				/** @description The dashboard’s id, or `home`. */
+				dashboard: string;
 			};
 			cookie?: never;
 		};
@@ -10590,7 +10671,7 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['Alert'];
+					'application/json': components['schemas']['DashboardDetail'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
@@ -10632,7 +10713,7 @@ export interface operations {
 			};
 		};
 	};
-	deleteAlert: {
+	deleteDashboard: {
 		parameters: {
 			query?: never;
 			header?: {
@@ -10640,8 +10721,8 @@ export interface operations {
 				'Tenantry-Tenant'?: string;
 			};
 			path: {
-				/** @description The alert's id. */
-				alert: string;
+				/** @description The dashboard’s id, or `home`. */
+				dashboard: string;
 			};
 			cookie?: never;
 		};
@@ -10697,7 +10778,7 @@ export interface operations {
 			};
 		};
 	};
-	updateAlert: {
+	updateDashboard: {
 		parameters: {
 			query?: never;
 			header?: {
@@ -10705,14 +10786,14 @@ export interface operations {
 				'Tenantry-Tenant'?: string;
 			};
 			path: {
-				/** @description The alert's id. */
-				alert: string;
+				/** @description The dashboard’s id, or `home`. */
+				dashboard: string;
 			};
 			cookie?: never;
 		};
 		requestBody: {
 			content: {
-				'application/json': components['schemas']['AlertInput'];
+				'application/json': components['schemas']['DashboardPatch'];
 			};
 		};
 		responses: {
@@ -10726,7 +10807,7 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['Alert'];
+					'application/json': components['schemas']['DashboardDetail'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
@@ -10768,7 +10849,7 @@ export interface operations {
 			};
 		};
 	};
-	muteAlert: {
+	addWidget: {
 		parameters: {
 			query?: never;
 			header?: {
@@ -10778,19 +10859,19 @@ export interface operations {
 				'Idempotency-Key'?: string;
 			};
 			path: {
-				/** @description The alert's id. */
-				alert: string;
+				/** @description The dashboard’s id, or `home`. */
+				dashboard: string;
 			};
 			cookie?: never;
 		};
 		requestBody: {
 			content: {
-				'application/json': components['schemas']['AlertMute'];
+				'application/json': components['schemas']['WidgetInput'];
 			};
 		};
 		responses: {
 			/** @description OK. */
-			200: {
+			201: {
 				headers: {
 					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
 					RateLimit?: string;
@@ -10799,7 +10880,7 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['Alert'];
+					'application/json': components['schemas']['Widget'];
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
@@ -10841,25 +10922,25 @@ export interface operations {
 			};
 		};
 	};
-	evaluateAlert: {
+	removeWidget: {
 		parameters: {
 			query?: never;
 			header?: {
 				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
 				'Tenantry-Tenant'?: string;
-				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
-				'Idempotency-Key'?: string;
 			};
 			path: {
-				/** @description The alert's id. */
-				alert: string;
+				/** @description The dashboard’s id, or `home`. */
+				dashboard: string;
+				/** @description The widget's id. */
+				widget: string;
 			};
 			cookie?: never;
 		};
 		requestBody?: never;
 		responses: {
-			/** @description OK. */
-			200: {
+			/** @description Done. */
+			204: {
 				headers: {
 					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
 					RateLimit?: string;
@@ -10867,9 +10948,7 @@ export interface operations {
 					'RateLimit-Policy'?: string;
 					[name: string]: unknown;
 				};
-				content: {
-					'application/json': components['schemas']['AlertEvaluation'];
-				};
+				content?: never;
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
 			401: {
@@ -10910,7 +10989,7 @@ export interface operations {
 			};
 		};
 	};
-	listAlertEvents: {
+	listSavedQueries: {
 		parameters: {
 			query?: {
 				/** @description Items per page, 1–100. */
@@ -10922,9 +11001,143 @@ export interface operations {
 				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
 				'Tenantry-Tenant'?: string;
 			};
+			path?: never;
+			cookie?: never;
+		};
+		requestBody?: never;
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['SavedQueryPage'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	createSavedQuery: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path?: never;
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['SavedQueryInput'];
+			};
+		};
+		responses: {
+			/** @description OK. */
+			201: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['SavedQuery'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	getSavedQuery: {
+		parameters: {
+			query?: never;
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+			};
 			path: {
-				/** @description The alert's id. */
-				alert: string;
+				/** @description The saved query's id. */
+				query: string;
 			};
 			cookie?: never;
 		};
@@ -10940,7 +11153,83 @@ export interface operations {
 					[name: string]: unknown;
 				};
 				content: {
-					'application/json': components['schemas']['AlertEventPage'];
+					'application/json': components['schemas']['SavedQuery'];
+				};
+			};
+			/** @description Not authenticated (TN221), or a bad token or key (TN222). */
+			401: {
+				headers: {
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description Rate limited (TN228) or the plan’s API calls used (TN229). */
+			429: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					/** @description Seconds to wait. */
+					'Retry-After'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+			/** @description A refusal: the TN code says which (docs/error-codes.md). */
+			default: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/problem+json': components['schemas']['Problem'];
+				};
+			};
+		};
+	};
+	runSavedQuery: {
+		parameters: {
+			query?: {
+				format?: 'json' | 'csv';
+			};
+			header?: {
+				/** @description The organisation’s address (slug). Required with a session or an access token; an API key knows its own. */
+				'Tenantry-Tenant'?: string;
+				/** @description Makes the POST safe to retry: the first response is replayed for 24 hours. */
+				'Idempotency-Key'?: string;
+			};
+			path: {
+				/** @description The saved query's id. */
+				query: string;
+			};
+			cookie?: never;
+		};
+		requestBody: {
+			content: {
+				'application/json': components['schemas']['SavedQueryRun'];
+			};
+		};
+		responses: {
+			/** @description OK. */
+			200: {
+				headers: {
+					/** @description "<policy>";r=<requests left>;t=<seconds until the window resets> */
+					RateLimit?: string;
+					/** @description "<policy>";q=<requests per window>;w=<window in seconds> */
+					'RateLimit-Policy'?: string;
+					[name: string]: unknown;
+				};
+				content: {
+					'application/json': components['schemas']['SavedQueryResult'];
+					'text/csv': string;
 				};
 			};
 			/** @description Not authenticated (TN221), or a bad token or key (TN222). */

@@ -7,6 +7,7 @@ export type WidgetData =
 	| { type: 'pie'; slices: { label: string; value: number }[] }
 	| { type: 'table'; columns: string[]; rows: Record<string, unknown>[]; truncated: boolean }
 	| { type: 'text'; value: string; detail: string | null }
+	| { type: 'figures'; items: { label: string; value: number | null; hint: string | null }[] }
 	| { type: 'denied'; message: string }
 	| { type: 'error'; message: string };
 

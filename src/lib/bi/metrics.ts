@@ -1,6 +1,7 @@
 /**
  * The platform metrics a widget can show (docs/bi.md#widgets): daily series from
- * tenant_usage_daily, and the home dashboard's panels (usage, billing, health, announcements).
+ * tenant_usage_daily, and the home dashboard's panels (organisation, usage, billing, health,
+ * activity, projects, announcements).
  */
 export const TIME_RANGES = ['24h', '7d', '30d', '90d', '365d'] as const;
 export type TimeRange = (typeof TIME_RANGES)[number];
@@ -39,7 +40,10 @@ export const METRICS: Record<string, MetricInfo> = {
 	usage_summary: { label: 'Usage against the plan', aggregate: 'panel', unit: 'count' },
 	billing_status: { label: 'Billing status', aggregate: 'panel', unit: 'count' },
 	system_health: { label: 'System health', aggregate: 'panel', unit: 'count' },
-	announcements: { label: 'Announcements', aggregate: 'panel', unit: 'count' }
+	announcements: { label: 'Announcements', aggregate: 'panel', unit: 'count' },
+	organisation: { label: 'Members, invitations and projects', aggregate: 'panel', unit: 'count' },
+	recent_activity: { label: 'Recent activity', aggregate: 'panel', unit: 'count' },
+	latest_projects: { label: 'Latest projects', aggregate: 'panel', unit: 'count' }
 };
 
 export interface LayoutCell {

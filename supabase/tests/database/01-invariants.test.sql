@@ -72,7 +72,7 @@ select policies_are('public', 'payments', array['payments_select_permitted', 'pa
 select policies_are('public', 'payment_methods', array['payment_methods_select_permitted', 'payment_methods_select_staff']);
 select policies_are('public', 'usage_events', array['usage_events_select_analytics', 'usage_events_select_permitted', 'usage_events_select_staff']);
 select policies_are('public', 'usage_counters', array['usage_counters_select_permitted', 'usage_counters_select_staff']);
-select policies_are('public', 'usage_daily', array['usage_daily_select_permitted', 'usage_daily_select_staff']);
+select policies_are('public', 'usage_daily', array['usage_daily_select_analytics', 'usage_daily_select_permitted', 'usage_daily_select_staff']);
 -- Notifications (20261202000300): the inbox and preferences are the person's own; the organisation's settings notifications.manage's.
 select policies_are('public', 'notification_kinds', array['notification_kinds_select_authenticated']);
 select policies_are('public', 'notifications', array['notifications_select_mfa', 'notifications_select_self', 'notifications_update_mfa', 'notifications_update_self']);

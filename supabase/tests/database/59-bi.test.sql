@@ -8,7 +8,7 @@
 -- Fixture: tests.seed_fixture() (acme: alice owner, bob admin, carol viewer, dave auditor and
 -- project editor of web; globex: frank owner, gina developer; erin in no tenant; sue support staff).
 begin;
-select plan(269);
+select plan(277);
 
 select tests.seed_fixture();
 
@@ -45,9 +45,10 @@ select is((select count(*)::int from public.audit_logs a where a.tenant_id = tes
 select results_eq(
   format($$select w.metric from public.dashboard_widgets w join public.dashboards d on d.id = w.dashboard_id
            where d.tenant_id = %L and d.is_default order by w.metric$$, tests.tenant_id('test-acme')),
-  $$values ('active_users'), ('announcements'), ('billing_status'), ('system_health'), ('usage_summary')$$,
-  'the home dashboard holds the spec-000 widgets');
-select ok((select private.is_valid_dashboard_layout(d.layout) and jsonb_array_length(d.layout) = 5
+  $$values ('active_users'), ('announcements'), ('billing_status'), ('latest_projects'), ('organisation'),
+           ('recent_activity'), ('system_health'), ('usage_summary')$$,
+  'the home dashboard holds the spec-000 widgets and what the old overview showed');
+select ok((select private.is_valid_dashboard_layout(d.layout) and jsonb_array_length(d.layout) = 8
            from public.dashboards d where d.tenant_id = tests.tenant_id('test-acme') and d.is_default),
   'and a layout cell for each');
 
@@ -100,13 +101,13 @@ insert into matrix_expected values
   ('dashboards', 'gina', 'rows:2', 'error:42501', 'ok:2', 'ok:1'),
   ('dashboards', 'sue', 'rows:0', 'error:42501', 'ok:0', 'ok:0'),
   ('dashboard_widgets', 'anon', 'error:42501', 'error:42501', 'error:42501', 'error:42501'),
-  ('dashboard_widgets', 'alice', 'rows:5', 'ok:1', 'ok:5', 'ok:5'),
-  ('dashboard_widgets', 'bob', 'rows:5', 'ok:1', 'ok:5', 'ok:5'),
-  ('dashboard_widgets', 'carol', 'rows:5', 'error:42501', 'ok:0', 'ok:0'),
+  ('dashboard_widgets', 'alice', 'rows:8', 'ok:1', 'ok:8', 'ok:8'),
+  ('dashboard_widgets', 'bob', 'rows:8', 'ok:1', 'ok:8', 'ok:8'),
+  ('dashboard_widgets', 'carol', 'rows:8', 'error:42501', 'ok:0', 'ok:0'),
   ('dashboard_widgets', 'dave', 'rows:0', 'error:42501', 'ok:0', 'ok:0'),
   ('dashboard_widgets', 'erin', 'rows:0', 'error:42501', 'ok:0', 'ok:0'),
-  ('dashboard_widgets', 'frank', 'rows:5', 'error:42501', 'ok:5', 'ok:5'),
-  ('dashboard_widgets', 'gina', 'rows:5', 'error:42501', 'ok:5', 'ok:5'),
+  ('dashboard_widgets', 'frank', 'rows:8', 'error:42501', 'ok:8', 'ok:8'),
+  ('dashboard_widgets', 'gina', 'rows:8', 'error:42501', 'ok:8', 'ok:8'),
   ('dashboard_widgets', 'sue', 'rows:0', 'error:42501', 'ok:0', 'ok:0'),
   ('saved_queries', 'anon', 'error:42501', 'error:42501', 'error:42501', 'error:42501'),
   ('saved_queries', 'alice', 'rows:1', 'ok:1', 'ok:1', 'ok:1'),
@@ -216,6 +217,18 @@ select is(pg_temp.analytics('frank', 'test-globex', 'select * from analytics.usa
   'rows:1', 'frank reads globex''s daily metrics');
 select is(pg_temp.analytics('dave', 'test-acme', 'select * from analytics.usage_daily'),
   'rows:0', 'dave, without usage.read, reads no daily metrics');
+insert into public.usage_daily (tenant_id, metric, day, quantity, events) values
+  (tests.tenant_id('test-acme'), 'api_calls', current_date - 400, 11, 2), (tests.tenant_id('test-globex'), 'api_calls', current_date - 400, 13, 3);
+select is(pg_temp.analytics('alice', 'test-acme', 'select * from analytics.usage_by_day where day = current_date - 400'),
+  'rows:1', 'alice reads acme''s rollup of the meters (usage_by_day, 20261206000300_bi_finish.sql)');
+select is(pg_temp.analytics('alice', 'test-acme', format('select * from analytics.usage_by_day where tenant_id = %L', tests.tenant_id('test-globex'))),
+  'rows:0', 'never globex''s, even named');
+select is(pg_temp.analytics('frank', 'test-acme', 'select * from analytics.usage_by_day'),
+  'rows:0', 'frank running a query for acme reads none of its rollup');
+select is(pg_temp.analytics('dave', 'test-acme', 'select * from analytics.usage_by_day'),
+  'rows:0', 'dave, without usage.read, reads none');
+select is(pg_temp.analytics('alice', 'test-acme', 'select * from public.usage_daily'),
+  'error:42501', 'and the table behind it cannot be named');
 select is(pg_temp.analytics('alice', 'test-acme', 'select * from public.projects'),
   'error:42501', 'the role cannot name a table of schema public');
 select is(pg_temp.analytics('alice', 'test-acme', 'select * from private.email_outbox'),
@@ -240,8 +253,8 @@ select ok(not has_schema_privilege('tenantry_analytics', 'private', 'usage')
 select is((select array_agg(c.oid::regclass::text order by c.oid::regclass::text) from pg_class c
            where c.relnamespace = 'public'::regnamespace and c.relkind = 'r'
              and has_any_column_privilege('tenantry_analytics', c.oid, 'select')),
-  array['projects', 'tasks', 'tenant_usage_daily', 'usage_events'],
-  'the role reads columns of the four tables behind the views, nothing else of public');
+  array['projects', 'tasks', 'tenant_usage_daily', 'usage_daily', 'usage_events'],
+  'the role reads columns of the five tables behind the views, nothing else of public');
 select ok(not has_column_privilege('tenantry_analytics', 'public.usage_events', 'properties', 'select')
           and not has_column_privilege('tenantry_analytics', 'public.tasks', 'description', 'select'),
   'and only the columns the views show');
@@ -292,6 +305,42 @@ select is(tests.do_as('sue', $$select jsonb_array_length(public.admin_platform_m
   'ok:1', 'staff read 30 days of platform metrics');
 select is(tests.try_as('alice', $$select m from (select public.admin_platform_metrics(30) as m) x where m is not null$$), 'error:TN061',
   'a tenant owner does not (TN061)');
+
+-- MRR movement (20261206000300_bi_finish.sql): four tenants on euro plans, subscribed two months
+-- ago; this month one moves up a plan, one down, one cancels, and a fourth tenant subscribes. The
+-- states at the month's start come back from the audit trail of the changes.
+select tests.create_user('t59-owner', 't59-owner@example.test');
+select tests.create_tenant(slug, 't59-owner') from unnest(array['t59-up', 't59-down', 't59-gone', 't59-new']) slug;
+insert into public.plans (code, name, currency, price_monthly, price_yearly) values
+  ('t59-small', 'Small', 'eur', 1000, 12000), ('t59-big', 'Big', 'eur', 3000, 36000);
+insert into public.subscriptions (tenant_id, plan_id, status, created_at)
+select tests.tenant_id(x.slug), p.id, 'active', date_trunc('month', now() - interval '2 months') + interval '3 days'
+from (values ('t59-up', 't59-small'), ('t59-down', 't59-big'), ('t59-gone', 't59-big')) x(slug, plan)
+join public.plans p on p.code = x.plan;
+update public.subscriptions set plan_id = (select id from public.plans where code = 't59-big')
+where tenant_id = tests.tenant_id('t59-up');
+update public.subscriptions set plan_id = (select id from public.plans where code = 't59-small')
+where tenant_id = tests.tenant_id('t59-down');
+update public.subscriptions set status = 'cancelled', cancelled_at = now(), ended_at = now()
+where tenant_id = tests.tenant_id('t59-gone');
+insert into public.subscriptions (tenant_id, plan_id, status)
+select tests.tenant_id('t59-new'), id, 'active' from public.plans where code = 't59-small';
+create temp table t59_months (m jsonb);
+grant insert on t59_months to authenticated;
+select tests.authenticate_as('sue');
+insert into t59_months
+select m from jsonb_array_elements(public.admin_platform_metrics(90) -> 'months') m where m ->> 'currency' = 'eur';
+select tests.clear_authentication();
+select is((select m - 'month' - 'currency' from t59_months where (m ->> 'month')::date = date_trunc('month', now() at time zone 'UTC')::date),
+  '{"mrr_start": 7000, "mrr": 5000, "new_mrr": 1000, "expansion_mrr": 2000, "contraction_mrr": 2000, "churned_mrr": 3000, "paying_tenants": 3}'::jsonb,
+  'this month: 70 € at the start, 10 new, 20 expansion, 20 contraction, 30 churned, 50 at the end');
+select is((select m - 'month' - 'currency' from t59_months
+           where (m ->> 'month')::date = date_trunc('month', (now() at time zone 'UTC') - interval '2 months')::date),
+  '{"mrr_start": 0, "mrr": 7000, "new_mrr": 7000, "expansion_mrr": 0, "contraction_mrr": 0, "churned_mrr": 0, "paying_tenants": 3}'::jsonb,
+  'two months ago: the three tenants new on the plans they had then (small, big, big), read back from the audit trail');
+select is((select m ->> 'mrr' from t59_months
+           where (m ->> 'month')::date = date_trunc('month', (now() at time zone 'UTC') - interval '1 month')::date),
+  '7000', 'last month: unchanged at 70 €');
 
 select * from finish();
 rollback;

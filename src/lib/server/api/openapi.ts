@@ -57,15 +57,18 @@ function operation(endpoint: Endpoint): ZodOpenApiOperationObject {
 		? { ...RATE_HEADERS, ETag: header('The version of the resource.') }
 		: RATE_HEADERS;
 	const success = spec.response || spec.media ? (spec.status ?? 200) : 204;
-	const content = spec.media
-		? Object.fromEntries(
-				Object.entries(spec.media).map(([type, description]) => [
-					type,
-					{ schema: z.string().meta({ description }) }
-				])
-			)
-		: spec.response
-			? { 'application/json': { schema: spec.response } }
+	// JSON (the response) and other representations of it (media) side by side.
+	const content =
+		spec.response || spec.media
+			? {
+					...(spec.response ? { 'application/json': { schema: spec.response } } : {}),
+					...Object.fromEntries(
+						Object.entries(spec.media ?? {}).map(([type, description]) => [
+							type,
+							{ schema: z.string().meta({ description }) }
+						])
+					)
+				}
 			: undefined;
 	return {
 		operationId: spec.operationId,

@@ -6,7 +6,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
 import { billingOverview } from '../billing/queries';
+import { getTenantHome } from '../tenancy/tenants';
 import { usageSummary } from '../usage/queries';
+import { describeAudit, formatBytes, formatCount, formatMoney } from '$lib/format';
 import { QueryRefused } from './run';
 import { runSavedQuery } from './sources/dispatch';
 import { SourceError } from './sources/types';
@@ -82,11 +84,14 @@ export const HOME = 'home';
  * private.create_default_dashboard makes them (keep the two alike).
  */
 const HOME_WIDGETS: [WidgetKind, string, string, number, number, number, number][] = [
-	['table', 'Usage', 'usage_summary', 0, 0, 6, 4],
+	['kpi', 'Organisation', 'organisation', 0, 0, 6, 2],
 	['kpi', 'Billing', 'billing_status', 6, 0, 3, 2],
 	['kpi', 'System health', 'system_health', 9, 0, 3, 2],
+	['table', 'Usage', 'usage_summary', 0, 2, 6, 4],
 	['line', 'Active users', 'active_users', 6, 2, 6, 4],
-	['table', 'Announcements', 'announcements', 0, 4, 6, 3]
+	['table', 'Recent activity', 'recent_activity', 0, 6, 6, 4],
+	['table', 'Latest projects', 'latest_projects', 6, 6, 6, 2],
+	['table', 'Announcements', 'announcements', 6, 8, 6, 2]
 ];
 
 function defaultHome(): { dashboard: Dashboard; widgets: Widget[] } {
@@ -333,9 +338,8 @@ export function rangeBounds(range: TimeRange, now = new Date()): { start: string
 }
 
 /**
- * Query widgets' results for a minute, keyed by who asks (their rights decide the rows), the
- * widget and the query as they are, and the time range: a dashboard reopened or refreshed within
- * the minute reads no database rows for them.
+ * Widgets' data for a minute (cacheKey): a dashboard reopened or refreshed within the minute reads
+ * no rows for its metric and query widgets.
  */
 const cache = new Map<string, { at: number; data: WidgetData }>();
 const CACHE_MS = 60_000;
@@ -391,13 +395,16 @@ async function panelData(
 			if (!can('usage.read'))
 				return { type: 'denied', message: 'Shown to people who can read usage.' };
 			const usage = await usageSummary(trx, ctx.tenantId);
+			const amount = (n: number, unit: string) =>
+				unit === 'bytes' ? formatBytes(n) : `${formatCount(n)} ${unit}`;
 			return {
 				type: 'table',
-				columns: ['Metric', 'Used', 'Limit'],
+				columns: ['Metric', 'Used', 'Limit', 'Of the limit'],
 				rows: usage.metrics.map((m) => ({
 					Metric: m.name,
-					Used: m.current,
-					Limit: m.hardLimit ?? 'none'
+					Used: amount(m.current, m.unit),
+					Limit: m.hardLimit === null ? 'none' : amount(m.hardLimit, m.unit),
+					'Of the limit': m.hardLimit ? `${Math.round((m.current / m.hardLimit) * 100)}%` : '—'
 				})),
 				truncated: false
 			};
@@ -405,15 +412,66 @@ async function panelData(
 		case 'billing_status': {
 			if (!can('billing.read'))
 				return { type: 'denied', message: 'Shown to people who can read billing.' };
-			const subscription = (await billingOverview(trx, ctx.tenantId)).subscription;
+			const s = (await billingOverview(trx, ctx.tenantId)).subscription;
+			const end = s?.currentPeriodEnd?.slice(0, 10);
 			return {
 				type: 'text',
-				value: subscription
-					? `${subscription.planName}: ${subscription.status.replace('_', ' ')}`
-					: 'No subscription',
-				detail: subscription?.currentPeriodEnd
-					? `Period ends ${subscription.currentPeriodEnd.slice(0, 10)}`
-					: null
+				value: s ? `${s.planName}: ${s.status.replace('_', ' ')}` : 'No subscription',
+				detail: !s
+					? 'Choose a plan to go past the free limits.'
+					: s.cancelAtPeriodEnd && end
+						? `Ends on ${end}; no further invoices.`
+						: s.trialEnd && s.status === 'trialing'
+							? `Trial ends on ${s.trialEnd.slice(0, 10)}.`
+							: s.live && end
+								? `Next invoice ${formatMoney(s.price, s.currency)} on ${end}.`
+								: null
+			};
+		}
+		case 'organisation': {
+			const home = await getTenantHome(trx, ctx.tenantId);
+			return {
+				type: 'figures',
+				items: [
+					{ label: 'Members', value: home.counts.members, hint: null },
+					can('members.read')
+						? { label: 'Pending invitations', value: home.counts.invitations, hint: null }
+						: {
+								label: 'Pending invitations',
+								value: null,
+								hint: 'Shown to people who can read members.'
+							},
+					{ label: 'Projects', value: home.counts.projects, hint: null }
+				]
+			};
+		}
+		case 'recent_activity': {
+			if (!can('audit.read'))
+				return { type: 'denied', message: 'Shown to people who can read the audit log.' };
+			const { activity } = await getTenantHome(trx, ctx.tenantId);
+			return {
+				type: 'table',
+				columns: ['What happened', 'When (UTC)'],
+				rows: activity.map((e) => ({
+					'What happened': describeAudit({
+						action: e.action,
+						actor: e.actor,
+						actorType: e.actorType,
+						before: e.before ?? undefined,
+						after: e.after ?? undefined
+					}),
+					'When (UTC)': iso(e.createdAt).slice(0, 16).replace('T', ' ')
+				})),
+				truncated: false
+			};
+		}
+		case 'latest_projects': {
+			const { projects } = await getTenantHome(trx, ctx.tenantId);
+			return {
+				type: 'table',
+				columns: ['Project', 'Slug'],
+				rows: projects.map((p) => ({ Project: p.name, Slug: p.slug })),
+				truncated: false
 			};
 		}
 		case 'system_health': {
@@ -468,16 +526,24 @@ function fromRows(
 	};
 }
 
-/** The data of one widget under the caller's rights; a refusal becomes the widget's message. */
-export async function widgetData(
+/**
+ * The cache key of a widget's data: who asks and with which permissions in which tenant (their
+ * rights decide the rows), the widget and its query as they are now, and the time range.
+ */
+function cacheKey(widget: Widget, ctx: WidgetContext, query: SavedQuery | null): string {
+	const rights = [...ctx.permissions].sort().join(',');
+	const source = query ? `${query.id}@${query.updatedAt}` : `metric:${widget.metric}`;
+	return `${ctx.tenantId}|${ctx.viewer}|${rights}|${widget.id}@${widget.updatedAt}|${source}|${ctx.range}`;
+}
+
+async function computeWidget(
 	trx: Transaction<DB>,
 	widget: Widget,
-	ctx: WidgetContext
+	ctx: WidgetContext,
+	query: SavedQuery | null
 ): Promise<WidgetData> {
 	if (widget.source === 'metric') {
-		const info = METRICS[widget.metric ?? ''];
-		if (!info) return { type: 'error', message: `No metric ${widget.metric}.` };
-		if (info.aggregate === 'panel') return panelData(trx, widget, ctx);
+		const info = METRICS[widget.metric ?? '']!;
 		if (!ctx.permissions.includes('usage.read')) {
 			return { type: 'denied', message: 'Shown to people who can read usage.' };
 		}
@@ -500,23 +566,15 @@ export async function widgetData(
 		const rows = current.map((p) => ({ day: p.day, [widget.metric!]: p.value }));
 		return fromRows(widget.kind, ['day', widget.metric!], rows, false);
 	}
-	const query = await getSavedQuery(trx, ctx.tenantId, widget.savedQueryId!);
-	if (!query) return { type: 'error', message: 'The saved query is gone.' };
-	const key = `${ctx.viewer}|${widget.id}|${widget.updatedAt}|${query.id}|${query.updatedAt}|${ctx.range}`;
-	const hit = cache.get(key);
-	if (hit && Date.now() - hit.at < CACHE_MS) return hit.data;
 	try {
-		const result = await runSavedQuery(trx, query, {
+		const result = await runSavedQuery(trx, query!, {
 			tenantId: ctx.tenantId,
-			parameters: query.parameters,
+			parameters: query!.parameters,
 			range: rangeBounds(ctx.range),
-			rowLimit: query.rowLimit,
-			timeoutMs: query.timeoutMs
+			rowLimit: query!.rowLimit,
+			timeoutMs: query!.timeoutMs
 		});
-		const data = fromRows(widget.kind, result.columns, result.rows, result.truncated);
-		if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
-		cache.set(key, { at: Date.now(), data });
-		return data;
+		return fromRows(widget.kind, result.columns, result.rows, result.truncated);
 	} catch (error) {
 		if (error instanceof QueryRefused || error instanceof SourceError)
 			return { type: 'error', message: error.message };
@@ -528,13 +586,56 @@ export async function widgetData(
 	}
 }
 
+/**
+ * The data of one widget under the caller's rights; a refusal becomes the widget's message.
+ * Metric series and query results are cached (cacheKey); the panels, cheap and live, are not.
+ * `queries`: the widgets' saved queries read beforehand (dashboardData reads them in one go).
+ */
+export async function widgetData(
+	trx: Transaction<DB>,
+	widget: Widget,
+	ctx: WidgetContext,
+	queries?: Map<string, SavedQuery>
+): Promise<WidgetData> {
+	let query: SavedQuery | null = null;
+	if (widget.source === 'metric') {
+		const info = METRICS[widget.metric ?? ''];
+		if (!info) return { type: 'error', message: `No metric ${widget.metric}.` };
+		if (info.aggregate === 'panel') return panelData(trx, widget, ctx);
+	} else {
+		query =
+			(queries
+				? queries.get(widget.savedQueryId!)
+				: await getSavedQuery(trx, ctx.tenantId, widget.savedQueryId!)) ?? null;
+		if (!query) return { type: 'error', message: 'The saved query is gone.' };
+	}
+	const key = cacheKey(widget, ctx, query);
+	const hit = cache.get(key);
+	if (hit && Date.now() - hit.at < CACHE_MS) return hit.data;
+	const data = await computeWidget(trx, widget, ctx, query);
+	if (data.type !== 'error') {
+		if (cache.size >= CACHE_SIZE) cache.delete(cache.keys().next().value!);
+		cache.set(key, { at: Date.now(), data });
+	}
+	return data;
+}
+
 export async function dashboardData(
 	trx: Transaction<DB>,
 	widgets: Widget[],
 	ctx: WidgetContext
 ): Promise<Record<string, WidgetData>> {
+	const ids = widgets.flatMap((w) => (w.savedQueryId ? [w.savedQueryId] : []));
+	const queries = new Map<string, SavedQuery>();
+	if (ids.length > 0) {
+		const { rows } = await sql<Record<string, unknown>>`
+			select * from public.saved_queries where tenant_id = ${ctx.tenantId} and id = any (${ids}::uuid[])`.execute(
+			trx
+		);
+		for (const row of rows) queries.set(String(row.id), toSavedQuery(row));
+	}
 	const data: Record<string, WidgetData> = {};
-	for (const widget of widgets) data[widget.id] = await widgetData(trx, widget, ctx);
+	for (const widget of widgets) data[widget.id] = await widgetData(trx, widget, ctx, queries);
 	return data;
 }
 

@@ -1,8 +1,12 @@
 import { withClaims } from '$lib/server/platform/db';
 import { getOverview } from '$lib/server/admin/staff';
+import { platformMetrics } from '$lib/server/bi/platform';
 import type { PageServerLoad } from './$types';
 
 export const load: PageServerLoad = async ({ locals, parent }) => {
 	await parent();
-	return { overview: await withClaims(locals.claims, getOverview) };
+	return withClaims(locals.claims, async (trx) => ({
+		overview: await getOverview(trx),
+		metrics: await platformMetrics(trx, 90)
+	}));
 };

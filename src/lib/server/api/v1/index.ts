@@ -11,6 +11,8 @@ import * as audit from './audit';
 import * as billing from './billing';
 import * as consents from './consents';
 import * as dataSources from './data-sources';
+,
+import * as dashboards from './dashboards';
 import * as documents from './documents';
 import * as events from './events';
 import * as integrations from './integrations';
@@ -149,6 +151,18 @@ export const ENDPOINTS: Endpoint[] = [
 	alerts.muteAlertEndpoint,
 	alerts.evaluateAlertEndpoint,
 	alerts.listAlertEventsEndpoint
+,
+	dashboards.listDashboardsEndpoint,
+	dashboards.createDashboardEndpoint,
+	dashboards.getDashboardEndpoint,
+	dashboards.updateDashboardEndpoint,
+	dashboards.deleteDashboardEndpoint,
+	dashboards.addWidgetEndpoint,
+	dashboards.removeWidgetEndpoint,
+	dashboards.listSavedQueriesEndpoint,
+	dashboards.createSavedQueryEndpoint,
+	dashboards.getSavedQueryEndpoint,
+	dashboards.runSavedQueryEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
