@@ -20,4 +20,5 @@ import './integrations/jobs';
 import './workflows/jobs';
 import './governance/jobs';
 import './privacy/jobs';
+import './privacy/export';
 import './rag/jobs';
