@@ -8,7 +8,7 @@
 -- globex: frank owner, gina developer; erin in no tenant; sue support staff) and zelda, the person
 -- erased at the end.
 begin;
-select plan(288);
+select plan(297);
 
 select tests.seed_fixture();
 
@@ -476,6 +476,28 @@ update public.gdpr_exports set downloaded_at = null, created_at = now() - interv
 alter table public.gdpr_exports enable trigger gdpr_exports_immutable_columns;
 select is(tests.try_as('dave', format('select request_id from public.claim_gdpr_export(%L)', (select token from export_tokens where name = 'download'))),
   'error:TN496', 'an expired link is refused (TN496)');
+
+-- The deadline's extension and the console's list (20261206000500_governance_more.sql)
+select is(tests.try_as('alice', format($$select public.extend_gdpr_request(%L, ' ')$$, pg_temp.request('carol', 'access'))),
+  'error:TN499', 'an extension says why (TN499)');
+select is(tests.try_as('carol', format($$select public.extend_gdpr_request(%L, 'Busy')$$, pg_temp.request('carol', 'access'))),
+  'error:TN481', 'the person cannot extend their own request''s deadline');
+create temp table due_before as select due_at from public.gdpr_requests where id = pg_temp.request('carol', 'access');
+select is(tests.do_as('alice', format($$select public.extend_gdpr_request(%L, 'Many records across systems')$$, pg_temp.request('carol', 'access'))),
+  'ok:1', 'alice extends carol''s request');
+select is((select due_at from public.gdpr_requests where id = pg_temp.request('carol', 'access')),
+  (select due_at + interval '2 months' from due_before), 'by two months');
+select is(tests.try_as('alice', format($$select public.extend_gdpr_request(%L, 'Again')$$, pg_temp.request('carol', 'access'))),
+  'error:TN498', 'once (TN498)');
+select is((select new_values ->> 'extension_reason' from public.audit_logs where action = 'gdpr_requests.update'
+  and target_id = pg_temp.request('carol', 'access')::text order by id desc limit 1), 'Many records across systems',
+  'the extension is audited with its reason');
+select is(tests.try_as('alice', 'select * from public.admin_gdpr_requests()'), 'error:TN061',
+  'the console''s list is for support staff (TN061)');
+select ok(tests.try_as('sue', 'select * from public.admin_gdpr_requests()') ~ '^rows:[1-9]',
+  'support staff list every tenant''s requests');
+select is(tests.try_as('sue', format($$select * from public.admin_gdpr_requests() where id = %L and tenant_slug = 'test-acme' and state = 'completed'$$,
+  (select token from export_tokens where name = 'request'))), 'rows:1', 'with their organisation and state');
 
 select * from finish();
 rollback;
