@@ -1,9 +1,13 @@
--- Governance, more (issue 17 §1): the subject-access export archive.
+-- Governance, more (issue 17 §1, §3, §5): the subject-access export archive; the console's list of
+-- requests and the deadline's extension; domain events for retention runs and "view as".
 --
 -- Owns: table gdpr_exports; bucket privacy-exports; job queues privacy.export and
 -- privacy.export_purge; notification kind security.data_export_ready; the trigger that queues an
 -- access request's export when it moves to in progress; private.gdpr_export_source,
--- private.record_gdpr_export, private.purge_gdpr_export; the RPC claim_gdpr_export. TN494–TN497.
+-- private.record_gdpr_export, private.purge_gdpr_export; the RPCs claim_gdpr_export,
+-- extend_gdpr_request, admin_gdpr_requests; gdpr_requests' extension columns; event types
+-- retention.applied, impersonation.started, impersonation.ended (apply_retention replaced to
+-- publish the first; a trigger on impersonation_sessions the others). TN494–TN499.
 --
 -- The archive (docs/privacy.md): the privacy.export job builds a zip of private.subject_export
 -- (JSON per module, CSV where tabular) and the person's files, seals it under a fresh data key
@@ -349,3 +353,93 @@ comment on function public.admin_gdpr_requests() is
   'Every privacy request across tenants (kind, state, deadline, overdue), without the person or their details: '
   'support staff only (TN061).';
 grant execute on function public.admin_gdpr_requests() to authenticated;
+
+-- ---------------------------------------------------------------------------------------------
+-- Domain events of governance: retention runs and "view as"
+-- ---------------------------------------------------------------------------------------------
+
+insert into public.event_types (type, module, description) values
+  ('retention.applied', 'governance', 'A retention run deleted or anonymised a tenant''s rows of one data class.'),
+  ('impersonation.started', 'governance', 'A support staff member started viewing the tenant as one of its members.'),
+  ('impersonation.ended', 'governance', 'A support staff member ended a "view as" session.');
+
+-- apply_retention as 20261205000300_governance.sql has it, publishing retention.applied for each
+-- tenant and class that lost rows (the platform-wide classes have no tenant log: audited only).
+create or replace function private.apply_retention(p_dry_run boolean, p_tenant_id uuid default null)
+returns table (tenant_id uuid, data_class text, action text, retention_days integer, rows bigint)
+language plpgsql
+security definer
+set search_path = ''
+as $$
+#variable_conflict use_column
+declare
+  v record;
+  v_rows bigint;
+begin
+  for v in
+    select t.id as tenant_id, e.data_class, e.action, e.retention_days
+      from public.tenants t
+     cross join lateral (
+       select c.key as data_class, coalesce(p.action, c.default_action) as action,
+              coalesce(p.retention_days, c.default_days) as retention_days
+         from public.data_classes c
+         left join public.data_policies p on p.tenant_id = t.id and p.data_class = c.key
+        where c.enforced and c.per_tenant) e
+     where p_tenant_id is null or t.id = p_tenant_id
+    union all
+    select null, c.key, c.default_action, c.default_days
+      from public.data_classes c
+     where c.enforced and not c.per_tenant and p_tenant_id is null
+     order by 1 nulls first, 2
+  loop
+    v_rows := private.retention_step(v.data_class, v.tenant_id, v.retention_days, v.action, p_dry_run);
+    if not p_dry_run and v_rows > 0 then
+      perform private.audit_event(v.tenant_id, 'retention.apply', 'data_class', v.data_class, null,
+        jsonb_build_object('rows', v_rows, 'action', v.action, 'retention_days', v.retention_days));
+      if v.tenant_id is not null then
+        perform private.publish_event(v.tenant_id, 'retention.applied', 'data_class', v.data_class,
+          jsonb_build_object('data_class', v.data_class, 'rows', v_rows, 'action', v.action,
+                             'retention_days', v.retention_days));
+      end if;
+    end if;
+    tenant_id := v.tenant_id; data_class := v.data_class; action := v.action;
+    retention_days := v.retention_days; rows := v_rows;
+    return next;
+  end loop;
+end
+$$;
+
+comment on function private.apply_retention(boolean, uuid) is
+  'Retention for every enforced data class of every tenant (or of p_tenant_id), then the platform-wide classes: '
+  'per tenant and class the action, the days and the rows past the cut-off — deleted or anonymised unless p_dry_run, '
+  'each real change a retention.apply audit event (and, for a tenant, a retention.applied event). Run by the '
+  'governance.retention queue as service_role.';
+revoke all on function private.apply_retention(boolean, uuid) from public;
+grant execute on function private.apply_retention(boolean, uuid) to service_role;
+
+create or replace function private.publish_impersonation_event()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' then
+    perform private.publish_event(new.tenant_id, 'impersonation.started', 'impersonation_session', new.id::text,
+      jsonb_build_object('session_id', new.id, 'user_id', new.target_user_id, 'staff', new.staff_label,
+                         'reason', new.reason, 'allow_writes', new.allow_writes, 'expires_at', private.event_time(new.expires_at)));
+  elsif new.ended_at is not null and old.ended_at is null then
+    perform private.publish_event(new.tenant_id, 'impersonation.ended', 'impersonation_session', new.id::text,
+      jsonb_build_object('session_id', new.id, 'user_id', new.target_user_id, 'staff', new.staff_label,
+                         'ended_at', private.event_time(new.ended_at)));
+  end if;
+  return null;
+end
+$$;
+
+comment on function private.publish_impersonation_event() is
+  'AFTER INSERT / UPDATE OF ended_at on impersonation_sessions: impersonation.started and impersonation.ended.';
+revoke all on function private.publish_impersonation_event() from public;
+
+create trigger impersonation_sessions_events after insert or update of ended_at on public.impersonation_sessions
+  for each row execute function private.publish_impersonation_event();
