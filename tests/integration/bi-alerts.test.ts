@@ -14,6 +14,7 @@ import { runAsServiceRole, runWithClaims } from '../../src/lib/server/platform/r
 import { DAY_MS, HOUR_MS, WEEK_MS, detectAnomaly } from '../../src/lib/server/bi/alerts/anomaly';
 import { evaluateAlert, type AlertRunner } from '../../src/lib/server/bi/alerts/evaluate';
 import { tickAlerts } from '../../src/lib/server/bi/alerts/jobs';
+import { parsePayload } from '../../src/lib/server/events/catalogue';
 import { seeded } from '../support/database';
 import { embeddedFactory, serverFactory, serverUrl, type TestEngine } from './engines';
 
@@ -143,12 +144,15 @@ async function events(db: Kysely<DB>, alertId: string) {
 	return rows;
 }
 
+/** How many `type` events the alert published; each must parse with the catalogue's schema. */
 async function published(db: Kysely<DB>, alertId: string, type: string): Promise<number> {
-	const { rows } = await sql<{ n: number }>`
-		select count(*)::int as n from public.events where subject_id = ${alertId} and type = ${type}`.execute(
-		db
-	);
-	return rows[0]!.n;
+	const { rows } = await sql<{ payload: unknown }>`
+		select payload from public.events where subject_id = ${alertId} and type = ${type}`.execute(db);
+	for (const row of rows) {
+		const parsed = parsePayload(type, row.payload);
+		expect(parsed.success, `${type}: ${parsed.success ? '' : parsed.error}`).toBe(true);
+	}
+	return rows.length;
 }
 
 function evaluatorTests(name: string, open: () => Promise<TestEngine>) {

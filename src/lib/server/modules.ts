@@ -21,4 +21,5 @@ import './integrations/jobs';
 import './workflows/jobs';
 import './governance/jobs';
 import './privacy/jobs';
+import './privacy/export';
 import './rag/jobs';

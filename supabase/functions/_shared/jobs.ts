@@ -35,6 +35,8 @@ export const SYSTEM_JOBS = [
 	'notifications.slack',
 	'ocr.recognize',
 	'privacy.erase',
+	'privacy.export',
+	'privacy.export_purge',
 	'privacy.reminders',
 	'queue.work',
 	'rag.ingest',

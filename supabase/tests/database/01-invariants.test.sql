@@ -1,13 +1,13 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(134);
+select plan(135);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
   'alert_channels', 'alert_events', 'alerts', 'announcements', 'api_idempotency', 'api_keys', 'attachment_owners', 'attachments', 'audit_log_seals',
   'audit_logs', 'billing_accounts', 'consent_purposes', 'consents', 'dashboard_shares', 'dashboard_widgets',
-  'dashboards', 'data_classes', 'data_policies', 'data_sources', 'environments', 'event_types', 'events', 'gdpr_requests',
+  'dashboards', 'data_classes', 'data_policies', 'data_sources', 'environments', 'event_types', 'events', 'gdpr_exports', 'gdpr_requests',
   'github_repos', 'impersonation_sessions', 'integration_events', 'integration_secrets', 'integration_types',
   'integrations', 'invitation_teams', 'invitations', 'invoice_lines', 'invoices', 'jobs', 'llm_models',
   'memberships', 'model_providers', 'notification_kinds', 'notification_preferences', 'notifications',
@@ -90,6 +90,7 @@ select policies_are('public', 'attachments', array['attachments_delete_mfa', 'at
 -- Support (20261203000600_support.sql): tickets and replies read with tickets.read and by support staff (internal
 -- notes by staff only); every ticket and message write is an RPC; macros are staff's.
 -- Privacy (20261205000200_privacy.sql): privacy.manage handles requests and consents; the person sees their own.
+select policies_are('public', 'gdpr_exports', array['gdpr_exports_select_mfa', 'gdpr_exports_select_permitted', 'gdpr_exports_select_staff', 'gdpr_exports_select_subject']);
 select policies_are('public', 'gdpr_requests', array['gdpr_requests_select_mfa', 'gdpr_requests_select_permitted', 'gdpr_requests_select_staff', 'gdpr_requests_select_subject']);
 select policies_are('public', 'consent_purposes', array['consent_purposes_delete_permitted', 'consent_purposes_insert_permitted', 'consent_purposes_select_permitted', 'consent_purposes_update_permitted']);
 select policies_are('public', 'consents', array['consents_insert_own', 'consents_insert_permitted', 'consents_select_own', 'consents_select_permitted']);
@@ -270,6 +271,7 @@ select is(
         'accept_invitation(text)',
         'add_secret_version(uuid,uuid,uuid,text,text,jsonb)',
         'admin_correct_usage(uuid,text,bigint,text,timestamp with time zone)',
+        'admin_gdpr_requests()',
         'admin_job_queues()',
         'admin_jobs(text)',
         'admin_platform_metrics(integer)',
@@ -287,6 +289,7 @@ select is(
         'cancel_subscription(uuid,boolean)',
         'cancel_workflow_run(uuid)',
         'change_member_role(uuid,uuid,uuid)',
+        'claim_gdpr_export(text)',
         'create_api_key(uuid,text,text,text[],uuid,uuid,timestamp with time zone,integer)',
         'create_gdpr_request(uuid,text,text,uuid)',
         'create_integration(uuid,text,text,jsonb,uuid,uuid)',
@@ -307,6 +310,7 @@ select is(
         'end_impersonation(uuid)',
         'enqueue_governance_job(text,boolean)',
         'evaluate_alert_now(uuid)',
+        'extend_gdpr_request(uuid,text)',
         'governance_reports(integer)',
         'grantable_roles(uuid)',
         'has_staff_role(staff_role)',

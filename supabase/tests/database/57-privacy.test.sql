@@ -8,7 +8,7 @@
 -- globex: frank owner, gina developer; erin in no tenant; sue support staff) and zelda, the person
 -- erased at the end.
 begin;
-select plan(221);
+select plan(297);
 
 select tests.seed_fixture();
 
@@ -368,6 +368,136 @@ select throws_ok($$update public.events set payload = '{}' where id = (select id
 select ok(not has_function_privilege('authenticated', 'private.erase_subject(uuid)', 'execute')
           and not has_function_privilege('service_role', 'private.erase_subject(uuid)', 'execute'),
   'erase_subject is no API role''s to call');
+
+-- ---------------------------------------------------------------------------------------------
+-- The access request's archive (20261206000500_governance_more.sql)
+-- ---------------------------------------------------------------------------------------------
+
+create temp table export_tokens (name text primary key, token text);
+grant all on export_tokens to public;
+select tests.authenticate_as('dave');
+insert into export_tokens select 'verify', r.verification_token
+  from public.create_gdpr_request(tests.tenant_id('test-acme'), 'access', 'My data') r;
+select tests.clear_authentication();
+select is(tests.do_as('dave', format('select public.verify_gdpr_request(%L)', (select token from export_tokens where name = 'verify'))),
+  'ok:1', 'dave confirms his access request');
+select is(tests.do_as('alice', format($$select public.advance_gdpr_request(%L, 'in_progress')$$, pg_temp.request('dave', 'access'))),
+  'ok:1', 'alice starts it');
+select results_eq(format($$select queue, payload ->> 'request_id', dedupe_key from public.jobs where queue = 'privacy.export'
+  and payload ->> 'request_id' = %L$$, pg_temp.request('dave', 'access')),
+  format($$values ('privacy.export', %L, 'privacy.export:' || %L)$$, pg_temp.request('dave', 'access'), pg_temp.request('dave', 'access')),
+  'starting an access request queues its privacy.export job, once');
+select is(tests.try_as('alice', format($$select private.record_gdpr_export(%L, 'x', 1, repeat('a', 64), 0, repeat('k', 40))$$,
+  pg_temp.request('dave', 'access'))), 'error:42501', 'only the job records an archive');
+select is(tests.try_as('service_role', format($$select private.record_gdpr_export(%L, %L, 1, repeat('a', 64), 0, repeat('k', 40))$$,
+  pg_temp.request('carol', 'access'), pg_temp.request('carol', 'access') || '/' || gen_random_uuid() || '.zip.enc')),
+  'error:TN497', 'an archive is recorded only for an access request in progress (TN497)');
+select ok((select (private.gdpr_export_source(pg_temp.request('dave', 'access')) -> 'export' -> 'profile' ->> 'id')::uuid = tests.user_id('dave')),
+  'the job''s source is the person''s export');
+insert into export_tokens values ('request', pg_temp.request('dave', 'access')::text);
+select tests.authenticate_as_service_role('privacy.export');
+insert into export_tokens select 'download', private.record_gdpr_export((select token::uuid from export_tokens where name = 'request'),
+  (select token::uuid from export_tokens where name = 'request') || '/' || gen_random_uuid() || '.zip.enc', 1234, repeat('b', 64), 2, repeat('k', 40));
+select throws_ok(format($$select private.record_gdpr_export(%L, %L, 1234, repeat('b', 64), 2, repeat('k', 40))$$,
+  (select token from export_tokens where name = 'request'), (select token from export_tokens where name = 'request') || '/' || gen_random_uuid() || '.zip.enc'),
+  'TN497', null, 'recording it again (the job run twice) is refused: the request is completed, with one archive');
+select tests.clear_authentication();
+select is((select state from public.gdpr_requests where id = pg_temp.request('dave', 'access')), 'completed',
+  'the archive completes the request');
+select is((select outcome from public.gdpr_requests where id = pg_temp.request('dave', 'access')),
+  '{"files": 2, "archive_bytes": 1234}'::jsonb, 'with what it holds');
+select is((select count(*)::int from private.email_outbox where template = 'privacy_export'
+  and payload ->> 'path' = '/account/privacy/export/' || (select token from export_tokens where name = 'download')), 1,
+  'the person is emailed the one-time link');
+select is((select count(*)::int from public.gdpr_exports where token_hash = sha256(convert_to((select token from export_tokens where name = 'download'), 'UTF8'))),
+  1, 'only the token''s hash is stored');
+select is((select count(*)::int from public.notifications where user_id = tests.user_id('dave') and kind = 'security.data_export_ready'
+  and strpos(body, (select token from export_tokens where name = 'download')) = 0), 1, 'and notified in their inbox, without the token');
+select is((select count(*)::int from public.jobs where queue = 'privacy.export_purge'
+  and payload ->> 'request_id' = pg_temp.request('dave', 'access')::text
+  and run_at = (select expires_at from public.gdpr_exports where request_id = pg_temp.request('dave', 'access'))), 1,
+  'the purge is queued for its expiry');
+select is((select count(*)::int from public.audit_logs where action = 'gdpr_exports.insert'
+  and target_id = pg_temp.request('dave', 'access')::text and not (new_values ? 'token_hash') and not (new_values ? 'wrapped_key')), 1,
+  'the archive is audited, without its token hash or key');
+
+delete from matrix_cases;
+delete from matrix_expected;
+insert into matrix_cases values
+  ('gdpr_exports', 'select', 'select request_id from public.gdpr_exports'),
+  ('gdpr_exports', 'insert', format($$insert into public.gdpr_exports (request_id, subject_user_id, object_path, byte_size, sha256, token_hash) values (%L, %L, 'p', 1, 'x', '\x00')$$, pg_temp.request('carol', 'access'), tests.user_id('carol'))),
+  ('gdpr_exports', 'update', 'update public.gdpr_exports set downloaded_at = now()'),
+  ('gdpr_exports', 'delete', 'delete from public.gdpr_exports');
+insert into matrix_expected values
+  ('gdpr_exports', 'anon',         'error:42501', 'error:42501', 'error:42501', 'error:42501'),
+  ('gdpr_exports', 'alice',        'rows:1', 'error:42501', 'error:42501', 'error:42501'),
+  ('gdpr_exports', 'bob',          'rows:1', 'error:42501', 'error:42501', 'error:42501'),
+  ('gdpr_exports', 'carol',        'rows:0', 'error:42501', 'error:42501', 'error:42501'),
+  ('gdpr_exports', 'dave',         'rows:1', 'error:42501', 'error:42501', 'error:42501'),
+  ('gdpr_exports', 'erin',         'rows:0', 'error:42501', 'error:42501', 'error:42501'),
+  ('gdpr_exports', 'frank',        'rows:0', 'error:42501', 'error:42501', 'error:42501'),
+  ('gdpr_exports', 'gina',         'rows:0', 'error:42501', 'error:42501', 'error:42501'),
+  ('gdpr_exports', 'sue',          'rows:0', 'error:42501', 'error:42501', 'error:42501'),
+  ('gdpr_exports', 'service_role', 'rows:1', 'error:42501', 'error:42501', 'error:42501');
+select * from tests.persona_matrix();
+select ok(not has_column_privilege('authenticated', 'public.gdpr_exports', 'token_hash', 'select')
+          and not has_column_privilege('authenticated', 'public.gdpr_exports', 'wrapped_key', 'select')
+          and not has_column_privilege('service_role', 'public.gdpr_exports', 'token_hash', 'select')
+          and not has_column_privilege('service_role', 'public.gdpr_exports', 'wrapped_key', 'select'),
+  'no API role reads an export''s token hash or wrapped key');
+
+select is(tests.try_as('frank', format('select request_id from public.claim_gdpr_export(%L)', (select token from export_tokens where name = 'download'))),
+  'error:TN494', 'another account cannot use the link (TN494)');
+select is(tests.try_as('dave', 'select request_id from public.claim_gdpr_export(''nope'')'), 'error:TN494', 'nor a made-up token');
+select is(tests.do_as('dave', format('select request_id from public.claim_gdpr_export(%L)', (select token from export_tokens where name = 'download'))),
+  'ok:1', 'the person downloads it');
+select is(tests.try_as('dave', format('select request_id from public.claim_gdpr_export(%L)', (select token from export_tokens where name = 'download'))),
+  'error:TN495', 'once (TN495)');
+select is((select count(*)::int from public.jobs where queue = 'privacy.export_purge'
+  and dedupe_key = 'privacy.export_purge:downloaded:' || pg_temp.request('dave', 'access')), 1,
+  'the download queues the purge');
+select is((select count(*)::int from public.audit_logs where action = 'gdpr_exports.update'
+  and target_id = pg_temp.request('dave', 'access')::text), 1, 'and is audited');
+select throws_ok(format($$update public.gdpr_exports set expires_at = now() + interval '1 year' where request_id = %L$$,
+  pg_temp.request('dave', 'access')), null, null, 'an export''s expiry cannot be moved');
+select tests.authenticate_as_service_role('privacy.export_purge');
+select ok((select private.purge_gdpr_export((select token::uuid from export_tokens where name = 'request')) like '%.zip.enc'),
+  'the purge deletes the downloaded archive (its object path returned)');
+select is(private.purge_gdpr_export((select token::uuid from export_tokens where name = 'request')), null, 'once');
+select tests.clear_authentication();
+select is((select wrapped_key is null and deleted_at is not null from public.gdpr_exports where request_id = pg_temp.request('dave', 'access')),
+  true, 'and forgets its key');
+select is(tests.try_as('dave', format('select request_id from public.claim_gdpr_export(%L)', (select token from export_tokens where name = 'download'))),
+  'error:TN495', 'a purged export stays refused');
+
+alter table public.gdpr_exports disable trigger gdpr_exports_immutable_columns;
+update public.gdpr_exports set downloaded_at = null, created_at = now() - interval '9 days', expires_at = now() - interval '2 days'
+  where request_id = pg_temp.request('dave', 'access');
+alter table public.gdpr_exports enable trigger gdpr_exports_immutable_columns;
+select is(tests.try_as('dave', format('select request_id from public.claim_gdpr_export(%L)', (select token from export_tokens where name = 'download'))),
+  'error:TN496', 'an expired link is refused (TN496)');
+
+-- The deadline's extension and the console's list (20261206000500_governance_more.sql)
+select is(tests.try_as('alice', format($$select public.extend_gdpr_request(%L, ' ')$$, pg_temp.request('carol', 'access'))),
+  'error:TN499', 'an extension says why (TN499)');
+select is(tests.try_as('carol', format($$select public.extend_gdpr_request(%L, 'Busy')$$, pg_temp.request('carol', 'access'))),
+  'error:TN481', 'the person cannot extend their own request''s deadline');
+create temp table due_before as select due_at from public.gdpr_requests where id = pg_temp.request('carol', 'access');
+select is(tests.do_as('alice', format($$select public.extend_gdpr_request(%L, 'Many records across systems')$$, pg_temp.request('carol', 'access'))),
+  'ok:1', 'alice extends carol''s request');
+select is((select due_at from public.gdpr_requests where id = pg_temp.request('carol', 'access')),
+  (select due_at + interval '2 months' from due_before), 'by two months');
+select is(tests.try_as('alice', format($$select public.extend_gdpr_request(%L, 'Again')$$, pg_temp.request('carol', 'access'))),
+  'error:TN498', 'once (TN498)');
+select is((select new_values ->> 'extension_reason' from public.audit_logs where action = 'gdpr_requests.update'
+  and target_id = pg_temp.request('carol', 'access')::text order by id desc limit 1), 'Many records across systems',
+  'the extension is audited with its reason');
+select is(tests.try_as('alice', 'select * from public.admin_gdpr_requests()'), 'error:TN061',
+  'the console''s list is for support staff (TN061)');
+select ok(tests.try_as('sue', 'select * from public.admin_gdpr_requests()') ~ '^rows:[1-9]',
+  'support staff list every tenant''s requests');
+select is(tests.try_as('sue', format($$select * from public.admin_gdpr_requests() where id = %L and tenant_slug = 'test-acme' and state = 'completed'$$,
+  (select token from export_tokens where name = 'request'))), 'rows:1', 'with their organisation and state');
 
 select * from finish();
 rollback;

@@ -9,7 +9,7 @@
 -- Fixture: tests.seed_fixture() (acme: alice owner, bob admin, carol viewer, dave auditor;
 -- globex: frank owner, gina developer; erin in no tenant; sam super_admin, sue support, bill billing_admin).
 begin;
-select plan(184);
+select plan(187);
 
 select tests.seed_fixture();
 
@@ -411,6 +411,18 @@ select is(pg_temp.as_viewer((select id from public.impersonation_sessions where 
   $$select 1$$), 'error:TN509', 'so is an expired one');
 select is(tests.try_as('sue', format($$update public.impersonation_sessions set expires_at = now() + interval '1 day' where id = %L$$,
   (select id from viewing))), 'error:42501', 'no one extends a session by hand');
+
+-- Domain events (20261206000500_governance_more.sql): retention runs and "view as"
+select results_eq(format($$select subject_id, (payload ->> 'rows')::int from public.events
+  where type = 'retention.applied' and tenant_id = %L order by 1$$, tests.tenant_id('test-acme')),
+  $$values ('support_tickets', 1), ('usage_events', 2)$$,
+  'the real run published retention.applied for each of acme''s classes that lost rows (the dry runs none)');
+select is((select count(*)::int from public.events where type = 'impersonation.started'
+  and subject_id = (select id from viewing)::text and payload ->> 'reason' = 'Ticket 42: the board looks empty'
+  and (payload ->> 'allow_writes')::boolean = false), 1, 'starting a view-as publishes impersonation.started in the tenant''s log');
+select is((select count(*)::int from public.events where type = 'impersonation.ended'
+  and subject_id = (select id from viewing)::text and payload ->> 'user_id' = tests.user_id('carol')::text), 1,
+  'ending it publishes impersonation.ended');
 
 select * from finish();
 rollback;

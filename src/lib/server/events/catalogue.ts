@@ -759,6 +759,36 @@ export const EVENT_CATALOGUE = {
 		'alert',
 		'A firing alert resolved: its value is back within the threshold or no longer anomalous.',
 		alertPayload
+	),
+	'retention.applied': event(
+		'governance',
+		'data_class',
+		"A retention run deleted or anonymised a tenant's rows of one data class.",
+		z.object({
+			data_class: z.string(),
+			rows: z.int().meta({ description: 'How many rows were deleted or anonymised.' }),
+			action: z.enum(['delete', 'anonymise']),
+			retention_days: z.int()
+		})
+	),
+	'impersonation.started': event(
+		'governance',
+		'impersonation_session',
+		'A support staff member started viewing the tenant as one of its members.',
+		z.object({
+			session_id: id,
+			user_id: id.meta({ description: 'The member the tenant is viewed as.' }),
+			staff: z.string().meta({ description: 'How the banner names the staff member.' }),
+			reason: z.string(),
+			allow_writes: z.boolean(),
+			expires_at: at
+		})
+	),
+	'impersonation.ended': event(
+		'governance',
+		'impersonation_session',
+		'A support staff member ended a "view as" session.',
+		z.object({ session_id: id, user_id: id, staff: z.string(), ended_at: at })
 	)
 } satisfies Record<string, EventDefinition>;
 

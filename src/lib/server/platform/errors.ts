@@ -538,6 +538,12 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN493: {
 		message: 'The erasure stopped before it was complete; nothing was erased. See the job log.'
 	},
+	TN494: { message: 'This download link is not valid, or it is for another account.' },
+	TN495: { message: 'This export was downloaded already: ask for a new one if you need it again.' },
+	TN496: { message: 'This download link has expired: ask for a new export.' },
+	TN497: { message: 'Only an access request in progress gets an export archive.' },
+	TN498: { message: 'Only an open request, and only once, has its deadline extended.' },
+	TN499: { field: 'reason', message: 'Say why the deadline is extended.' },
 	TN570: { message: 'You may not search this organisation’s documents (ai.use).' },
 	TN571: {
 		message: 'The query embedding has a dimension no document is embedded in (384 or 1536).'

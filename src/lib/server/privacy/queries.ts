@@ -23,6 +23,12 @@ export interface GdprRequest {
 	dueAt: Date;
 	closedAt: Date | null;
 	outcome: Record<string, number> | null;
+	/** An access request's archive: until when its link works, when it was downloaded or deleted. */
+	exportExpiresAt: Date | null;
+	exportDownloadedAt: Date | null;
+	exportDeletedAt: Date | null;
+	/** The deadline's one extension (two months), and why. */
+	extensionReason: string | null;
 }
 
 const subjectName = sql<string>`coalesce(nullif(p.full_name, ''), p.email::text, 'a deleted member')`;
@@ -31,6 +37,9 @@ function requests(trx: Transaction<DB>) {
 	return trx
 		.selectFrom('gdpr_requests as g')
 		.leftJoin('profiles as p', 'p.id', 'g.subject_user_id')
+		.leftJoin(sql<{ request_id: string }>`public.gdpr_exports`.as('e'), (j) =>
+			j.on(sql<boolean>`e.request_id = g.id`)
+		)
 		.select([
 			'g.id',
 			'g.tenant_id as tenantId',
@@ -43,7 +52,11 @@ function requests(trx: Transaction<DB>) {
 			'g.received_at as receivedAt',
 			'g.due_at as dueAt',
 			'g.closed_at as closedAt',
-			sql<Record<string, number> | null>`g.outcome`.as('outcome')
+			sql<Record<string, number> | null>`g.outcome`.as('outcome'),
+			sql<Date | null>`e.expires_at`.as('exportExpiresAt'),
+			sql<Date | null>`e.downloaded_at`.as('exportDownloadedAt'),
+			sql<Date | null>`e.deleted_at`.as('exportDeletedAt'),
+			sql<string | null>`g.extension_reason`.as('extensionReason')
 		])
 		.orderBy('g.received_at', 'desc')
 		.orderBy('g.id');

@@ -58,3 +58,8 @@ export const consentSchema = z.object({
 });
 
 export const consentSourceSchema = z.enum(CONSENT_SOURCES);
+
+export const extendSchema = z.object({
+	request: id('No such request.'),
+	reason: requiredText('reason', 1000)
+});

@@ -8,6 +8,7 @@ import PackageIcon from '@lucide/svelte/icons/package';
 import RepeatIcon from '@lucide/svelte/icons/repeat';
 import ScrollTextIcon from '@lucide/svelte/icons/scroll-text';
 import SettingsIcon from '@lucide/svelte/icons/settings';
+import ShieldCheckIcon from '@lucide/svelte/icons/shield-check';
 import SparklesIcon from '@lucide/svelte/icons/sparkles';
 import TrendingUpIcon from '@lucide/svelte/icons/trending-up';
 import UserCogIcon from '@lucide/svelte/icons/user-cog';
@@ -30,6 +31,13 @@ export const ADMIN_SECTIONS = [
 		label: 'Audit log',
 		group: 'Platform',
 		icon: ScrollTextIcon,
+		needs: 'support'
+	},
+	{
+		path: '/admin/privacy',
+		label: 'Privacy requests',
+		group: 'Platform',
+		icon: ShieldCheckIcon,
 		needs: 'support'
 	},
 	{
