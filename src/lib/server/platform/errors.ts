@@ -494,6 +494,7 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN493: {
 		message: 'The erasure stopped before it was complete; nothing was erased. See the job log.'
 	},
+	TN563: { message: 'You may not ask about this organisation’s documents (ai.use).' },
 	TN570: { message: 'You may not search this organisation’s documents (ai.use).' },
 	TN571: {
 		message: 'The query embedding has a dimension no document is embedded in (384 or 1536).'

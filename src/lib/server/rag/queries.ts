@@ -6,7 +6,10 @@
  * public.search_documents, which sees the caller's tenant only.
  */
 import { sql, type Transaction } from 'kysely';
+import { DOCUMENT_FILE_KINDS, DOCUMENT_MAX_BYTES } from '../../rag/options';
+import type { Config } from '../platform/config';
 import type { DB } from '../platform/database';
+import { storeUpload } from '../storage/service';
 import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 import { LOCAL_EMBEDDER, vectorLiteral } from './embedder';
 import { embedTexts } from './embeddings';
@@ -294,4 +297,31 @@ export async function listOcrPages(
 
 export async function cancelOcrJob(trx: Transaction<DB>, id: string): Promise<void> {
 	await sql`select public.cancel_ocr_job(${id}::uuid)`.execute(trx);
+}
+
+/**
+ * Adds a document from an uploaded file (PDF, Markdown, text, HTML): the row, queued, and its file
+ * as its attachment; UploadRefused (nothing written) for a file of another kind or too large.
+ */
+export async function uploadDocument(
+	trx: Transaction<DB>,
+	config: Config,
+	tenantId: string,
+	file: File,
+	title?: string
+): Promise<string> {
+	const id = await createDocument(trx, tenantId, {
+		title: (title?.trim() || file.name).slice(0, 200) || 'Document',
+		source: 'upload'
+	});
+	await storeUpload(trx, config, {
+		bucket: 'rag-files',
+		tenantId,
+		ownerType: 'rag_document',
+		ownerId: id,
+		file,
+		accept: DOCUMENT_FILE_KINDS,
+		maxBytes: DOCUMENT_MAX_BYTES
+	});
+	return id;
 }

@@ -133,7 +133,9 @@ export const ENDPOINTS: Endpoint[] = [
 	documents.getDocumentEndpoint,
 	documents.deleteDocumentEndpoint,
 	documents.reindexDocumentEndpoint,
-	documents.searchDocumentsEndpoint
+	documents.searchDocumentsEndpoint,
+	documents.uploadDocumentEndpoint,
+	documents.askDocumentsEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
