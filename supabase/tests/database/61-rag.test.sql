@@ -7,7 +7,7 @@
 -- Fixture: tests.seed_fixture() (acme: alice owner, bob admin, carol viewer, dave auditor and
 -- project editor of web; globex: frank owner, gina developer; erin in no tenant; sue support staff).
 begin;
-select plan(216);
+select plan(218);
 
 select tests.seed_fixture();
 
@@ -267,6 +267,15 @@ select is((select count(*)::int from public.prompt_templates t
 select is(tests.do_as('alice', format($$select 1 / (case when p.model_id is null then 1 else 0 end) from public.prepare_ask(%L) p$$,
   tests.tenant_id('test-acme'))), 'ok:1',
   'without chat provider access, no model is named (the page answers with passages)');
+
+-- ef_search by the tenant's size (20261206000600_ai_more.sql): the floor for a small tenant, the
+-- ceiling whatever the size.
+select is(tests.do_as('alice', format($$select 1 / (case when p.ef_search = '100' then 1 else 0 end) from private.rag_scan_plan(%L, 384) p$$,
+  tests.tenant_id('test-acme'))), 'ok:1', 'a small tenant searches with ef_search rag.ef_search (100)');
+update public.system_settings set value = '2' where key = 'rag.ef_search_max';
+select is(tests.do_as('alice', format($$select 1 / (case when p.ef_search = '2' then 1 else 0 end) from private.rag_scan_plan(%L, 384) p$$,
+  tests.tenant_id('test-acme'))), 'ok:1', 'and never above rag.ef_search_max');
+update public.system_settings set value = '400' where key = 'rag.ef_search_max';
 
 select * from finish();
 rollback;
