@@ -1,5 +1,5 @@
 /**
- * npm run bench -- rag [--chunks N] [--queries Q] [--postgres-only]
+ * npm run bench -- rag [--chunks N] [--queries Q] [--ef 200,300,400] [--postgres-only]
  *
  * Tenant-isolated vector search as search_documents runs it. N chunks (default 200,000) of 384
  * dimensions across 1,000 tenants with skewed sizes — one holding 30 % of the chunks, the rest
@@ -10,7 +10,9 @@
  * For every tenant-size bucket: recall@10 against the exact scan of the tenant's chunks, the
  * share of searches returning fewer than 10 rows (for tenants holding at least 10), p50 and p95
  * latency — with the shared HNSW index and iterative scans off, on (relaxed_order), and the
- * chosen layout (exact below rag.exact_scan_below_chunks, iterative HNSW above), side by side.
+ * chosen layout (exact below rag.exact_scan_below_chunks, iterative HNSW above with ef_search by
+ * the tenant's size, as private.rag_scan_plan sets it), side by side; `--ef` adds iterative scans
+ * at those ef_search values.
  * Then the index's build time and size, ingestion (chunks embedded and indexed per second by the
  * in-process embedder through the rag.ingest code), both engines.
  */
@@ -98,7 +100,12 @@ async function load(engine: Engine, sizes: number[]) {
 	return { loaded, build, indexBytes: Number(size!.bytes), tableBytes: Number(size!.table_bytes) };
 }
 
-type Mode = 'iterative off' | 'iterative on' | 'chosen layout';
+type Mode = 'iterative off' | 'iterative on' | 'chosen layout' | `iterative on, ef ${number}`;
+
+/** private.rag_scan_plan's ef_search for a tenant of `size` chunks (its default settings). */
+export function efSearchFor(size: number): number {
+	return Math.min(400, Math.max(100, Math.floor(size / 100)));
+}
 
 async function topK(
 	db: Kysely<DB>,
@@ -110,8 +117,14 @@ async function topK(
 ): Promise<string[]> {
 	return db.transaction().execute(async (trx) => {
 		const exact = mode === 'exact' || (mode === 'chosen layout' && size < exactBelow);
+		const ef =
+			mode === 'chosen layout'
+				? efSearchFor(size)
+				: mode.startsWith('iterative on, ef ')
+					? Number(mode.slice('iterative on, ef '.length))
+					: 100;
 		await sql`select set_config('hnsw.iterative_scan', ${mode === 'iterative off' ? 'off' : 'relaxed_order'}, true),
-			set_config('hnsw.ef_search', '100', true)`.execute(trx);
+			set_config('hnsw.ef_search', ${String(ef)}, true)`.execute(trx);
 		const distance = exact
 			? sql`c.embedding operator(extensions.<=>) ${query}::extensions.vector`
 			: sql`c.embedding::extensions.vector(384) operator(extensions.<=>) ${query}::extensions.vector(384)`;
@@ -136,7 +149,13 @@ async function queryVector(engine: Engine, k: number, i: number): Promise<string
 	return row!.v;
 }
 
-async function measure(engine: Engine, name: string, sizes: number[], queries: number) {
+async function measure(
+	engine: Engine,
+	name: string,
+	sizes: number[],
+	queries: number,
+	efs: number[]
+) {
 	const loaded = await load(engine, sizes);
 	console.log(
 		`\n## ${name}: ${sizes.reduce((a, b) => a + b, 0).toLocaleString('en')} chunks, ${TENANTS} tenants`
@@ -175,7 +194,13 @@ async function measure(engine: Engine, name: string, sizes: number[], queries: n
 				});
 			}
 		}
-		for (const mode of ['iterative off', 'iterative on', 'chosen layout'] as Mode[]) {
+		const modes: Mode[] = [
+			'iterative off',
+			'iterative on',
+			...efs.map((ef): Mode => `iterative on, ef ${ef}`),
+			'chosen layout'
+		];
+		for (const mode of modes) {
 			const times: number[] = [];
 			let hit = 0;
 			let total = 0;
@@ -246,11 +271,12 @@ async function ingestion(engine: Engine) {
 export async function run(args: string[]): Promise<void> {
 	const chunks = Number(argValue(args, '--chunks') ?? 200_000);
 	const queries = Number(argValue(args, '--queries') ?? 50);
+	const efs = (argValue(args, '--ef') ?? '').split(',').filter(Boolean).map(Number);
 	const sizes = tenantSizes(chunks);
 	console.log(
 		`# RAG search: tenant sizes ${Math.max(...sizes)} (largest) … ${Math.min(...sizes)}; ${sizes.filter((n) => n < 100).length} tenants under 100 chunks`
 	);
-	await forEachEngine('rag', (engine, name) => measure(engine, name, sizes, queries), {
+	await forEachEngine('rag', (engine, name) => measure(engine, name, sizes, queries, efs), {
 		embedded: !args.includes('--postgres-only')
 	});
 }

@@ -4,7 +4,11 @@
  * answered by the local fake: the owner lists the models (which Acme may call), reads the spend
  * and the seeded runs, creates a template and a second version, runs it (the run priced from the
  * model's prices and listed), has bad variables refused per field and a provider failure answered
- * 502; a viewer (no ai.use) and another tenant's owner get nothing of Acme's.
+ * 502; a viewer (no ai.use) and another tenant's owner get nothing of Acme's. With an API key,
+ * the knowledge base: a Markdown file uploaded (multipart), indexed by the app's queue worker,
+ * listed, searched, asked about (the answer through the rag.ask template, the passages fenced in
+ * what the fake received, its citation the document, the run listed with its cost), deleted; a
+ * key without ai.use is refused the ask (TN563), and another tenant never sees the document.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -56,6 +60,115 @@ describe('REST API v1: AI', () => {
 	afterAll(async () => {
 		await app?.stop();
 		await openai?.close();
+	});
+
+	it('uploads, indexes, lists, searches, asks about and deletes a document with an API key', async () => {
+		const ownerCookie = await signInCookies(app, 'owner@acme.test', PASSWORD);
+		const session = checker.client(app.url, { cookie: ownerCookie, 'tenantry-tenant': 'acme' });
+		const keyFor = async (permissions: string[]) => {
+			const key = await session.POST('/api/v1/api-keys', {
+				body: { name: permissions.join(' '), mode: 'test', permissions }
+			});
+			expect(key.response.status).toBe(201);
+			return checker.client(app.url, { authorization: `Bearer ${key.data!.key}` });
+		};
+		const key = await keyFor(['ai.use', 'documents.manage']);
+		const manageOnly = await keyFor(['documents.manage']);
+
+		const markdown =
+			'# Returns\n\n## Zeppelin courier\n\nRefunds sent by zeppelin courier reach the card within nineteen days.\n';
+		const uploaded = await key.POST('/api/v1/documents/upload', {
+			body: { file: 'returns.md' },
+			bodySerializer: () => {
+				const form = new FormData();
+				form.set('file', new File([markdown], 'returns.md', { type: 'text/markdown' }));
+				form.set('title', 'Returns handbook');
+				return form;
+			}
+		});
+		expect(uploaded.response.status).toBe(201);
+		expect(uploaded.data).toMatchObject({
+			title: 'Returns handbook',
+			source: 'upload',
+			status: 'queued'
+		});
+		const id = uploaded.data!.id;
+		await expect
+			.poll(
+				async () =>
+					(await key.GET('/api/v1/documents/{document}', { params: { path: { document: id } } }))
+						.data?.status,
+				{ timeout: 30_000, interval: 250 }
+			)
+			.toBe('ready');
+		const listed = await key.GET('/api/v1/documents');
+		expect(listed.data!.data.find((d) => d.id === id)).toMatchObject({ chunk_count: 1 });
+
+		const found = await key.POST('/api/v1/documents/search', {
+			body: { query: 'zeppelin courier refunds', k: 5 }
+		});
+		expect(found.data!.data[0]).toMatchObject({
+			document_id: id,
+			heading: 'Returns › Zeppelin courier'
+		});
+
+		openai.requests.length = 0;
+		const reply = openai.reply;
+		openai.reply = () => 'Zeppelin courier refunds take nineteen days [1].';
+		const asked = await key.POST('/api/v1/documents/ask', {
+			body: { question: 'How long do zeppelin courier refunds take?' }
+		});
+		expect(asked.response.status).toBe(200);
+		expect(asked.data).toMatchObject({
+			answer: 'Zeppelin courier refunds take nineteen days [1].',
+			mode: 'model',
+			citations: [
+				{
+					n: 1,
+					document_id: id,
+					seq: 0,
+					label: 'Returns handbook (Returns › Zeppelin courier, part 1)'
+				}
+			]
+		});
+		openai.reply = reply;
+		const sent = openai.requests.find((r) => r.path === '/v1/chat/completions')!;
+		const user = (sent.body.messages as { role: string; content: string }[])[1]!.content;
+		expect(user).toMatch(
+			/<data name="sources" boundary="([0-9a-f]{32})">\n\[1\] Returns handbook[^]*nineteen days\.[^]*<\/data boundary="\1">/
+		);
+		const runs = await session.GET('/api/v1/ai/runs', {
+			params: { query: { template: 'rag.ask' } }
+		});
+		expect(runs.data!.data[0]).toMatchObject({
+			id: asked.data!.run_id,
+			template: 'rag.ask',
+			template_version: 1,
+			cost_usd: asked.data!.cost_usd
+		});
+
+		const refused = await manageOnly.POST('/api/v1/documents/ask', {
+			body: { question: 'How long do refunds take?' }
+		});
+		expect(refused.response.status).toBe(403);
+		expect((refused.error as { code: string }).code).toBe('TN563');
+		const theirs = await globex.GET('/api/v1/documents/{document}', {
+			params: { path: { document: id } }
+		});
+		expect(theirs.response.status).toBe(404);
+		const theirSearch = await globex.POST('/api/v1/documents/search', {
+			body: { query: 'zeppelin courier refunds' }
+		});
+		expect(theirSearch.data!.data.every((h) => h.document_id !== id)).toBe(true);
+
+		const deleted = await key.DELETE('/api/v1/documents/{document}', {
+			params: { path: { document: id } }
+		});
+		expect(deleted.response.status).toBe(204);
+		const gone = await key.GET('/api/v1/documents/{document}', {
+			params: { path: { document: id } }
+		});
+		expect(gone.response.status).toBe(404);
 	});
 
 	it('lists models, spend and runs, creates, versions and runs a template, priced from the model', async () => {

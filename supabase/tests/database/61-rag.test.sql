@@ -7,7 +7,7 @@
 -- Fixture: tests.seed_fixture() (acme: alice owner, bob admin, carol viewer, dave auditor and
 -- project editor of web; globex: frank owner, gina developer; erin in no tenant; sue support staff).
 begin;
-select plan(208);
+select plan(218);
 
 select tests.seed_fixture();
 
@@ -243,6 +243,39 @@ select is(tests.try_as('alice', format($$select public.cancel_ocr_job(%L)$$, pg_
 select is(tests.do_as('alice', $$delete from public.rag_documents where title = 'A1'$$), 'ok:1', 'alice deletes A1');
 select is((select count(*)::int from public.rag_chunks where document_id not in (select id from public.rag_documents)),
   0, 'its chunks go with it');
+
+-- Asking (20261206000600_ai_more.sql): prepare_ask creates the tenant's rag.ask template once, for
+-- holders of ai.use only, and names no model while the tenant has no chat provider.
+select is(tests.try_as('frank', format($$select public.prepare_ask(%L)$$, tests.tenant_id('test-acme'))), 'error:TN563',
+  'frank cannot ask about acme''s documents (TN563)');
+select is(tests.try_as('carol', format($$select public.prepare_ask(%L)$$, tests.tenant_id('test-acme'))), 'error:TN563',
+  'nor can carol, without ai.use');
+select is(tests.do_as('alice', format($$select public.prepare_ask(%L)$$, tests.tenant_id('test-acme'))), 'ok:1',
+  'alice asks');
+select is(tests.do_as('bob', format($$select public.prepare_ask(%L)$$, tests.tenant_id('test-acme'))), 'ok:1',
+  'and bob after her');
+select is((select count(*)::int || '/' || max(t.latest_version) from public.prompt_templates t
+           where t.tenant_id = tests.tenant_id('test-acme') and t.key = 'rag.ask'), '1/1',
+  'acme has one rag.ask template, at version 1');
+select is((select v.variables @> '[{"name": "sources"}, {"name": "question"}]' and v.instructions !~ '\{\{'
+           from public.prompt_template_versions v join public.prompt_templates t on t.id = v.template_id
+           where t.tenant_id = tests.tenant_id('test-acme') and t.key = 'rag.ask'), true,
+  'its version takes the sources and the question as variables, never in the instructions');
+select is((select count(*)::int from public.prompt_templates t
+           where t.tenant_id = tests.tenant_id('test-globex') and t.key = 'rag.ask'), 0,
+  'globex has none: nobody there asked');
+select is(tests.do_as('alice', format($$select 1 / (case when p.model_id is null then 1 else 0 end) from public.prepare_ask(%L) p$$,
+  tests.tenant_id('test-acme'))), 'ok:1',
+  'without chat provider access, no model is named (the page answers with passages)');
+
+-- ef_search by the tenant's size (20261206000600_ai_more.sql): the floor for a small tenant, the
+-- ceiling whatever the size.
+select is(tests.do_as('alice', format($$select 1 / (case when p.ef_search = '100' then 1 else 0 end) from private.rag_scan_plan(%L, 384) p$$,
+  tests.tenant_id('test-acme'))), 'ok:1', 'a small tenant searches with ef_search rag.ef_search (100)');
+update public.system_settings set value = '2' where key = 'rag.ef_search_max';
+select is(tests.do_as('alice', format($$select 1 / (case when p.ef_search = '2' then 1 else 0 end) from private.rag_scan_plan(%L, 384) p$$,
+  tests.tenant_id('test-acme'))), 'ok:1', 'and never above rag.ef_search_max');
+update public.system_settings set value = '400' where key = 'rag.ef_search_max';
 
 select * from finish();
 rollback;

@@ -106,6 +106,7 @@ const DB_STATUS: Record<string, number> = {
 	TN552: 409,
 	TN553: 409,
 	TN554: 403,
+	TN563: 403,
 	'23505': 409,
 	'23503': 409
 };

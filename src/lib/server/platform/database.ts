@@ -454,10 +454,28 @@ export interface EventTypes {
   version: Generated<number>;
 }
 
+export interface GdprExports {
+  byte_size: Int8;
+  created_at: Generated<Timestamp>;
+  deleted_at: Timestamp | null;
+  downloaded_at: Timestamp | null;
+  expires_at: Generated<Timestamp>;
+  file_count: Generated<number>;
+  object_path: string;
+  request_id: string;
+  sha256: string;
+  subject_user_id: string;
+  tenant_id: string | null;
+  token_hash: Buffer;
+  wrapped_key: string | null;
+}
+
 export interface GdprRequests {
   closed_at: Timestamp | null;
   details: Generated<string>;
   due_at: Generated<Timestamp>;
+  extended_at: Timestamp | null;
+  extension_reason: string | null;
   id: Generated<string>;
   kind: string;
   outcome: Json | null;
@@ -1661,6 +1679,7 @@ export interface DB {
   environments: Environments;
   event_types: EventTypes;
   events: Events;
+  gdpr_exports: GdprExports;
   gdpr_requests: GdprRequests;
   github_repos: GithubRepos;
   impersonation_sessions: ImpersonationSessions;

@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { registerQueue } from '../queue/registry';
 import { ingestDocument } from './ingest';
+import { recognizeJob } from './ocr';
 
 registerQueue({
 	name: 'rag.ingest',
@@ -16,5 +17,20 @@ registerQueue({
 			final: job.attempt >= job.maxAttempts
 		});
 		return result;
+	}
+});
+
+registerQueue({
+	name: 'ocr.recognize',
+	job: 'ocr.recognize',
+	concurrency: 1,
+	leaseSeconds: 120,
+	payload: z.object({ ocr_job_id: z.uuid() }),
+	async handle(job, ctx) {
+		return recognizeJob(ctx.config, job.payload.ocr_job_id, {
+			asSystem: ctx.asSystem,
+			signal: ctx.signal,
+			final: job.attempt >= job.maxAttempts
+		});
 	}
 });

@@ -6,7 +6,10 @@
  * public.search_documents, which sees the caller's tenant only.
  */
 import { sql, type Transaction } from 'kysely';
+import { DOCUMENT_FILE_KINDS, DOCUMENT_MAX_BYTES } from '../../rag/options';
+import type { Config } from '../platform/config';
 import type { DB } from '../platform/database';
+import { storeUpload } from '../storage/service';
 import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 import { LOCAL_EMBEDDER, vectorLiteral } from './embedder';
 import { embedTexts } from './embeddings';
@@ -216,4 +219,109 @@ export async function searchDocuments(
 		vectorRank: r.vector_rank,
 		textRank: r.text_rank
 	}));
+}
+
+export type OcrStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface OcrJobRow {
+	id: string;
+	title: string;
+	status: OcrStatus;
+	feedRag: boolean;
+	pageCount: number | null;
+	pagesDone: number;
+	confidence: number | null;
+	error: string | null;
+	documentId: string | null;
+	createdAt: string;
+}
+
+/** Adds an OCR job (its ocr.recognize job is queued by its trigger); RLS: documents.manage. */
+export async function createOcrJob(
+	trx: Transaction<DB>,
+	tenantId: string,
+	input: { title: string; feedRag: boolean }
+): Promise<string> {
+	const row = await trx
+		.insertInto('ocr_jobs')
+		.values({ tenant_id: tenantId, title: input.title, feed_rag: input.feedRag })
+		.returning('id')
+		.executeTakeFirstOrThrow();
+	return row.id;
+}
+
+export async function listOcrJobs(
+	trx: Transaction<DB>,
+	tenantId: string,
+	limit = 20
+): Promise<OcrJobRow[]> {
+	const rows = await trx
+		.selectFrom('ocr_jobs')
+		.where('tenant_id', '=', tenantId)
+		.select([
+			'id',
+			'title',
+			sql<OcrStatus>`status`.as('status'),
+			'feed_rag as feedRag',
+			'page_count as pageCount',
+			'pages_done as pagesDone',
+			'confidence',
+			'error',
+			'document_id as documentId',
+			sql<string>`created_at`.as('createdAt')
+		])
+		.orderBy('created_at', 'desc')
+		.orderBy('id')
+		.limit(limit)
+		.execute();
+	return rows.map((r) => ({
+		...r,
+		confidence: r.confidence === null ? null : Number(r.confidence)
+	}));
+}
+
+export async function listOcrPages(
+	trx: Transaction<DB>,
+	tenantId: string,
+	ocrJobId: string
+): Promise<{ page: number; text: string; confidence: number }[]> {
+	const rows = await trx
+		.selectFrom('ocr_pages')
+		.select(['page', 'text', 'confidence'])
+		.where('tenant_id', '=', tenantId)
+		.where('ocr_job_id', '=', ocrJobId)
+		.orderBy('page')
+		.execute();
+	return rows.map((r) => ({ ...r, confidence: Number(r.confidence) }));
+}
+
+export async function cancelOcrJob(trx: Transaction<DB>, id: string): Promise<void> {
+	await sql`select public.cancel_ocr_job(${id}::uuid)`.execute(trx);
+}
+
+/**
+ * Adds a document from an uploaded file (PDF, Markdown, text, HTML): the row, queued, and its file
+ * as its attachment; UploadRefused (nothing written) for a file of another kind or too large.
+ */
+export async function uploadDocument(
+	trx: Transaction<DB>,
+	config: Config,
+	tenantId: string,
+	file: File,
+	title?: string
+): Promise<string> {
+	const id = await createDocument(trx, tenantId, {
+		title: (title?.trim() || file.name).slice(0, 200) || 'Document',
+		source: 'upload'
+	});
+	await storeUpload(trx, config, {
+		bucket: 'rag-files',
+		tenantId,
+		ownerType: 'rag_document',
+		ownerId: id,
+		file,
+		accept: DOCUMENT_FILE_KINDS,
+		maxBytes: DOCUMENT_MAX_BYTES
+	});
+	return id;
 }

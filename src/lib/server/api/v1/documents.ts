@@ -1,8 +1,8 @@
 /**
  * Knowledge-base documents and search (rag/queries.ts, docs/rag.md): list, add from a URL or
  * text, read, delete, reindex, and the hybrid search that cites document and position. ai.use
- * reads and searches, documents.manage writes; SQL decides (the search sees the caller's tenant
- * only, whatever the request says). File uploads go through the documents page.
+ * reads, searches and asks, documents.manage writes (uploads included); SQL decides (the search
+ * sees the caller's tenant only, whatever the request says).
  */
 import { z } from 'zod';
 import type { Transaction } from 'kysely';
@@ -14,9 +14,16 @@ import {
 	listDocuments,
 	reindexDocument,
 	searchDocuments,
+	uploadDocument,
 	type DocumentRow
 } from '../../rag/queries';
+import { DOCUMENT_MAX_BYTES } from '../../../rag/options';
+import { AiError } from '../../ai/gateway';
+import { ensureRuntime } from '../../platform/runtime';
+import { askDocuments } from '../../rag/ask';
+import { UploadRefused } from '../../storage/service';
 import { endpoint } from '../endpoint';
+import { ApiProblem } from '../problem';
 import { forbidden, iso, listEndpoint, notFound, timestamp, uuid } from './shared';
 
 const TAG = 'Documents';
@@ -199,4 +206,101 @@ export const searchDocumentsEndpoint = endpoint(
 			text_rank: h.textRank
 		}))
 	})
+);
+
+export const uploadDocumentEndpoint = endpoint(
+	{
+		method: 'POST',
+		path: '/documents/upload',
+		operationId: 'uploadDocument',
+		summary:
+			'Add a document from a file; it is queued for ingestion (documents.manage): multipart/form-data with a `file` part',
+		description:
+			'PDF, Markdown, text or HTML of at most 20 MB, proven by their first bytes; `title` (optional) names it, else the file’s name. A body past the limit is refused before it is read (TN233).',
+		tag: TAG,
+		upload: { maxBytes: DOCUMENT_MAX_BYTES + 64 * 1024 },
+		body: z
+			.object({
+				file: z.file({ error: 'Attach a file in the `file` part.' }),
+				title: z.string().trim().max(200).optional()
+			})
+			.meta({ id: 'DocumentUpload' }),
+		response: documentSchema,
+		status: 201
+	},
+	async ({ trx, tenant, body }) => {
+		const { config } = await ensureRuntime();
+		let id: string;
+		try {
+			id = await uploadDocument(trx, config, tenant.id, body.file, body.title);
+		} catch (e) {
+			if (!(e instanceof UploadRefused)) throw e;
+			if (e.status === 413) throw new ApiProblem('TN233', e.message);
+			throw new ApiProblem('TN220', `body.file: ${e.message}`, {
+				errors: [{ field: 'body.file', message: e.message }]
+			});
+		}
+		return documentJson(await visible(trx, tenant.id, id));
+	}
+);
+
+export const askDocumentsEndpoint = endpoint(
+	{
+		method: 'POST',
+		path: '/documents/ask',
+		operationId: 'askDocuments',
+		summary:
+			'Answer a question from the organisation’s documents with citations, through its rag.ask prompt template (ai.use)',
+		description:
+			'The best passages (hybrid search, this organisation only) go to the cheapest chat model the organisation may call, inside the template’s fenced data blocks; the run is recorded with its cost and the budget applies (TN552, TN553). Without a chat model, `mode` is `passages`: the answer is the passages themselves. TN563 without ai.use; a provider’s failure is TN562.',
+		tag: TAG,
+		body: z
+			.object({
+				question: z.string().trim().min(1).max(2000),
+				k: z.int().min(1).max(20).default(6)
+			})
+			.strict()
+			.meta({ id: 'DocumentQuestion' }),
+		response: z
+			.object({
+				answer: z.string(),
+				mode: z.enum(['model', 'passages']),
+				citations: z.array(
+					z.object({
+						n: z.int().meta({ description: 'The [n] the answer cites it by.' }),
+						label: z.string(),
+						document_id: z.uuid(),
+						seq: z.int()
+					})
+				),
+				run_id: z.uuid().nullable(),
+				cost_usd: z.string().nullable().meta({ description: 'USD, exact decimal.' })
+			})
+			.meta({ id: 'DocumentAnswer' })
+	},
+	async ({ trx, tenant, body }) => {
+		const { config } = await ensureRuntime();
+		try {
+			const out = await askDocuments(trx, config, {
+				tenantId: tenant.id,
+				question: body.question,
+				k: body.k
+			});
+			return {
+				answer: out.text,
+				mode: out.mode,
+				citations: out.citations.map((c) => ({
+					n: c.n,
+					label: c.label,
+					document_id: c.documentId,
+					seq: c.seq
+				})),
+				run_id: out.runId ?? null,
+				cost_usd: out.costUsd ?? null
+			};
+		} catch (error) {
+			if (error instanceof AiError) throw new ApiProblem('TN562', error.message);
+			throw error;
+		}
+	}
 );

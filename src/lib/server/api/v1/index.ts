@@ -10,9 +10,8 @@ import * as apiKeys from './api-keys';
 import * as audit from './audit';
 import * as billing from './billing';
 import * as consents from './consents';
-import * as dataSources from './data-sources';
-,
 import * as dashboards from './dashboards';
+import * as dataSources from './data-sources';
 import * as documents from './documents';
 import * as events from './events';
 import * as integrations from './integrations';
@@ -150,8 +149,7 @@ export const ENDPOINTS: Endpoint[] = [
 	alerts.deleteAlertEndpoint,
 	alerts.muteAlertEndpoint,
 	alerts.evaluateAlertEndpoint,
-	alerts.listAlertEventsEndpoint
-,
+	alerts.listAlertEventsEndpoint,
 	dashboards.listDashboardsEndpoint,
 	dashboards.createDashboardEndpoint,
 	dashboards.getDashboardEndpoint,
@@ -162,7 +160,9 @@ export const ENDPOINTS: Endpoint[] = [
 	dashboards.listSavedQueriesEndpoint,
 	dashboards.createSavedQueryEndpoint,
 	dashboards.getSavedQueryEndpoint,
-	dashboards.runSavedQueryEndpoint
+	dashboards.runSavedQueryEndpoint,
+	documents.uploadDocumentEndpoint,
+	documents.askDocumentsEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */

@@ -5,39 +5,33 @@ import { ensureRuntime } from '$lib/server/platform/runtime';
 import { BodyTooLargeError, readFormDataCapped } from '$lib/server/platform/web/body';
 import { formError } from '$lib/server/platform/web/forms';
 import { inTransaction, requireClaims } from '$lib/server/platform/web/actions';
-import { passagesAnswer } from '$lib/server/rag/ask';
 import {
 	DOCUMENT_LIST,
 	createDocument,
 	deleteDocument,
 	pageDocuments,
 	reindexDocument,
-	searchDocuments
+	uploadDocument
 } from '$lib/server/rag/queries';
-import { askSchema, documentIdSchema, urlDocumentSchema } from '$lib/server/rag/schemas';
-import { storeUpload, UploadRefused } from '$lib/server/storage/service';
+import { documentIdSchema, urlDocumentSchema } from '$lib/server/rag/schemas';
+import { UploadRefused } from '$lib/server/storage/service';
 import { tenantAction, tenantOf } from '$lib/server/tenancy/actions';
-import { DOCUMENT_FILE_KINDS, DOCUMENT_MAX_BYTES } from '$lib/rag/options';
+import { DOCUMENT_MAX_BYTES } from '$lib/rag/options';
 import { can } from '$lib/tenancy/nav';
 import type { Actions, PageServerLoad } from './$types';
 
 /**
  * The organisation's knowledge base (docs/rag.md): its documents with their ingestion status,
- * searched and paged in the URL, and the ask box (?ask=…) answering from the best passages with
- * citations. ai.use or documents.manage reads; documents.manage adds, reindexes and deletes.
+ * searched and paged in the URL, and the ask box (streamed from ./ask, the rag.ask template with
+ * citations). ai.use or documents.manage reads; documents.manage adds, reindexes and deletes.
  */
 export const load: PageServerLoad = async ({ locals, parent, url }) => {
 	const { tenant, permissions } = await parent();
 	if (!can(permissions, 'ai.use') && !can(permissions, 'documents.manage'))
 		error(403, 'Documents need the ai.use or documents.manage permission.');
 	const params = readList(url.searchParams, DOCUMENT_LIST);
-	const asked = askSchema.safeParse(url.searchParams.get('ask') ?? '');
 	return withClaims(requireClaims(locals), async (trx) => ({
 		documents: await pageDocuments(trx, tenant.id, params),
-		question: asked.success ? asked.data : '',
-		answer: asked.success
-			? passagesAnswer(await searchDocuments(trx, tenant.id, asked.data, 8))
-			: null,
 		mayManage: can(permissions, 'documents.manage')
 	}));
 };
@@ -68,19 +62,7 @@ export const actions: Actions = {
 		}
 		const { config } = await ensureRuntime();
 		return inTransaction(claims, {}, async (trx) => {
-			const id = await createDocument(trx, tenant.id, {
-				title: file.name.slice(0, 200) || 'Document',
-				source: 'upload'
-			});
-			await storeUpload(trx, config, {
-				bucket: 'rag-files',
-				tenantId: tenant.id,
-				ownerType: 'rag_document',
-				ownerId: id,
-				file,
-				accept: DOCUMENT_FILE_KINDS,
-				maxBytes: DOCUMENT_MAX_BYTES
-			});
+			await uploadDocument(trx, config, tenant.id, file);
 			return { ok: `${file.name} is queued for indexing.` };
 		}).catch((e: unknown) => {
 			if (e instanceof UploadRefused)
