@@ -205,10 +205,14 @@ describe('the access request archive', () => {
 			)
 		).toBe(false);
 		// A week on: the test moves the row's times back (the owner's connection, triggers aside).
-		await sql`alter table public.gdpr_exports disable trigger gdpr_exports_immutable_columns`.execute(db());
+		await sql`alter table public.gdpr_exports disable trigger gdpr_exports_immutable_columns`.execute(
+			db()
+		);
 		await sql`update public.gdpr_exports set created_at = now() - interval '8 days', expires_at = now() - interval '1 day'
 			where request_id = ${second.requestId}`.execute(db());
-		await sql`alter table public.gdpr_exports enable trigger gdpr_exports_immutable_columns`.execute(db());
+		await sql`alter table public.gdpr_exports enable trigger gdpr_exports_immutable_columns`.execute(
+			db()
+		);
 		const refused = await runWithClaims(db(), OWNER, (trx) =>
 			claimExport(trx, config, fresh)
 		).catch((e: unknown) => e);
