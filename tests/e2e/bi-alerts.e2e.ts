@@ -32,6 +32,8 @@ async function checkPage(page: Page, name: string): Promise<void> {
 		await page.setViewportSize({ width, height: 900 });
 		for (const theme of ['light', 'dark'] as const) {
 			await page.emulateMedia({ colorScheme: theme });
+			// Loaded afresh in the theme: a class flipped on a live page leaves badges mid-transition.
+			await page.reload({ waitUntil: 'networkidle' });
 			await page.evaluate(
 				(t) => document.documentElement.classList.toggle('dark', t === 'dark'),
 				theme
@@ -83,7 +85,7 @@ describe('alerts', () => {
 		await expect.poll(() => owner.getByTestId('alert-state').innerText()).toMatch(/ok/);
 
 		await evaluateAndWait(owner, /firing/);
-		await owner.getByTestId('alert-history').getByText('firing').waitFor();
+		await owner.getByTestId('alert-history').getByText('firing', { exact: true }).waitFor();
 
 		// A refused edit keeps what was typed.
 		const update = owner.getByTestId('update-form');
@@ -100,8 +102,8 @@ describe('alerts', () => {
 		await owner.getByRole('heading', { name: 'Quiet API calls', level: 1 }).waitFor();
 		await evaluateAndWait(owner, /ok/);
 		const history = owner.getByTestId('alert-history');
-		await history.getByText('resolved').waitFor();
-		expect(await history.getByText('firing').count()).toBe(0);
+		await history.getByText('resolved', { exact: true }).waitFor();
+		expect(await history.getByText('firing', { exact: true }).count()).toBe(0);
 
 		await owner.getByRole('button', { name: 'Mute' }).click();
 		await toast(owner, 'Muted').waitFor();
