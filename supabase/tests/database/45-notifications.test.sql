@@ -42,8 +42,8 @@ create or replace function pg_temp.mail(p_name text, p_kind text default null) r
 $$;
 
 -- The catalogue: readable when signed in, not by anon.
-select is(tests.try_as('t45-vi', $$select * from public.notification_kinds where locked$$), 'rows:3',
-  'a person reads the catalogue: three locked security kinds');
+select is(tests.try_as('t45-vi', $$select * from public.notification_kinds where locked$$), 'rows:4',
+  'a person reads the catalogue: four locked security kinds (sign-in, MFA removed, password changed, data export ready)');
 select is(tests.try_as('anon', $$select * from public.notification_kinds$$), 'error:42501',
   'anon cannot read the catalogue');
 
