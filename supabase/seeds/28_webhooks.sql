@@ -20,9 +20,10 @@ select e.id::uuid, 'b0000000-0000-4000-8000-000000000001', 'webhook.test', 'webh
        jsonb_build_object('endpoint_id', 'e1000000-0000-4000-8000-000000000001',
                           'message', 'A test event sent from Tenantry on request.'),
        'user', 'a0000000-0000-4000-8000-000000000011', now() - e.age
-from (values ('e2000000-0000-4000-8000-000000000001', interval '3 days 2 hours'),
-             ('e2000000-0000-4000-8000-000000000002', interval '2 days 5 hours'),
-             ('e2000000-0000-4000-8000-000000000003', interval '1 day 3 hours')) e(id, age)
+-- Whole days apart, so the three land on three calendar days whatever the hour and time zone.
+from (values ('e2000000-0000-4000-8000-000000000001', interval '3 days 1 hour'),
+             ('e2000000-0000-4000-8000-000000000002', interval '2 days 1 hour'),
+             ('e2000000-0000-4000-8000-000000000003', interval '1 day 1 hour')) e(id, age)
 on conflict (id) do nothing;
 
 insert into public.webhook_deliveries (id, tenant_id, endpoint_id, event_id, event_type, body, status, attempts,

@@ -54,10 +54,11 @@ describe('the access request archive', () => {
 		await worker.stop();
 	}
 
+	/** The newest export email's link (ids are random: newest by time). */
 	async function lastLinkToken(): Promise<string> {
 		const { rows } = await sql<{ path: string }>`
 			select payload->>'path' as path from private.email_outbox
-			where template = 'privacy_export' order by id desc limit 1`.execute(db());
+			where template = 'privacy_export' order by created_at desc limit 1`.execute(db());
 		expect(rows[0]?.path, 'the export email is in the outbox').toMatch(
 			/^\/account\/privacy\/export\/[0-9a-f]{64}$/
 		);
