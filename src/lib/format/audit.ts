@@ -89,7 +89,16 @@ const TABLES: Record<string, { noun: string; label?: string }> = {
 	prompt_templates: { noun: 'prompt template', label: 'key' },
 	prompt_template_versions: { noun: 'prompt template version', label: 'version' },
 	rag_documents: { noun: 'document', label: 'title' },
-	ocr_jobs: { noun: 'OCR job' }
+	ocr_jobs: { noun: 'OCR job' },
+	gdpr_exports: { noun: 'privacy export archive' },
+	saved_queries: { noun: 'saved query', label: 'name' },
+	dashboards: { noun: 'dashboard', label: 'name' },
+	dashboard_widgets: { noun: 'dashboard widget', label: 'title' },
+	dashboard_shares: { noun: 'dashboard share link' },
+	announcements: { noun: 'announcement', label: 'title' },
+	alerts: { noun: 'alert', label: 'name' },
+	alert_channels: { noun: 'alert channel', label: 'kind' },
+	data_sources: { noun: 'data source', label: 'name' }
 };
 
 /** Sentences of the RPCs' named events; `{key}` is the entry's after (then before) value. */
