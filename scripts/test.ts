@@ -1,10 +1,14 @@
 /**
- * npm test — every check, in order: lint and format, type check, pgTAP on the embedded engine,
- * migrations and pgTAP on a real Postgres server when TEST_DATABASE_URL is set, then vitest (whose
- * integration tests also cover the server when TEST_DATABASE_URL is set). Runs every step, prints a
- * summary, and exits non-zero if any step failed.
+ * npm test — every check: lint and format, type check, the edge functions' checks, pgTAP on the
+ * embedded engine, migrations and pgTAP on a real Postgres server when TEST_DATABASE_URL is set,
+ * then vitest (whose integration tests also cover the server when TEST_DATABASE_URL is set).
+ *
+ * The checks before vitest are independent and mostly single-threaded, so they run in two lanes at
+ * once (the embedded pgTAP run is the longest; the other lane takes the rest in turn). Each step's
+ * output is kept and printed whole when it ends, so two steps never interleave. vitest runs last,
+ * alone. Runs every step, prints a summary, and exits non-zero if any step failed.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
@@ -14,18 +18,54 @@ interface Step {
 	env?: Record<string, string | undefined>;
 }
 
+interface Result {
+	name: string;
+	ok: boolean;
+	seconds: number;
+}
+
 const serverUrl = process.env.TEST_DATABASE_URL;
 const embeddedEnv = { DATABASE_URL: undefined, DB_ENGINE: undefined };
 
-function run(step: Step): { name: string; ok: boolean; seconds: number } {
-	console.log(`\n━━ ${step.name}`);
-	const started = performance.now();
+function environment(step: Step) {
 	const env = { ...process.env, ...step.env };
 	for (const [key, value] of Object.entries(step.env ?? {}))
 		if (value === undefined) delete env[key];
-	const result = spawnSync(step.command[0]!, step.command.slice(1), { stdio: 'inherit', env });
-	const seconds = (performance.now() - started) / 1000;
-	return { name: step.name, ok: result.status === 0, seconds };
+	return env;
+}
+
+/** Runs a step with its output streamed (`live`) or kept and printed whole when it ends. */
+function run(step: Step, live = false): Promise<Result> {
+	const started = performance.now();
+	console.log(live ? `\n━━ ${step.name}` : `\n━━ started: ${step.name}`);
+	return new Promise((resolve) => {
+		const child = spawn(step.command[0]!, step.command.slice(1), {
+			stdio: live ? 'inherit' : ['ignore', 'pipe', 'pipe'],
+			env: environment(step)
+		});
+		const output: Buffer[] = [];
+		child.stdout?.on('data', (chunk: Buffer) => output.push(chunk));
+		child.stderr?.on('data', (chunk: Buffer) => output.push(chunk));
+		const finish = (ok: boolean, note = '') => {
+			const seconds = (performance.now() - started) / 1000;
+			if (!live) {
+				console.log(`\n━━ ${step.name}  (${seconds.toFixed(1)} s)`);
+				process.stdout.write(Buffer.concat(output));
+				if (note) console.log(note);
+			}
+			resolve({ name: step.name, ok, seconds });
+		};
+		child.on('error', (error) =>
+			finish(false, `could not start ${step.command[0]}: ${error.message}`)
+		);
+		child.on('close', (code) => finish(code === 0));
+	});
+}
+
+async function inTurn(steps: Step[]): Promise<Result[]> {
+	const results: Result[] = [];
+	for (const step of steps) results.push(await run(step));
+	return results;
 }
 
 async function admin(statement: string) {
@@ -40,10 +80,10 @@ async function admin(statement: string) {
 
 async function main() {
 	const tsx = [process.execPath, '--import', 'tsx'];
-	const results = [
-		run({ name: 'lint and format', command: ['npm', 'run', '--silent', 'lint'] }),
-		run({ name: 'type check (svelte-check)', command: ['npm', 'run', '--silent', 'check'] }),
-		run({
+	const checks: Step[] = [
+		{ name: 'lint and format', command: ['npm', 'run', '--silent', 'lint'] },
+		{ name: 'type check (svelte-check)', command: ['npm', 'run', '--silent', 'check'] },
+		{
 			name: 'edge functions: deno fmt, lint and check',
 			command: [
 				'bash',
@@ -51,40 +91,48 @@ async function main() {
 				'shopt -s globstar && cd supabase/functions && deno fmt --check && deno lint && deno check **/*.ts'
 			],
 			env: { PATH: `${process.cwd()}/node_modules/.bin:${process.env.PATH}` }
-		}),
-		run({
-			name: 'pgTAP, embedded engine (empty and seeded database)',
-			command: [...tsx, 'scripts/test-db.ts'],
-			env: embeddedEnv
-		})
-	];
-	if (serverUrl) {
-		const name = `tenantry_pgtap_${randomBytes(4).toString('hex')}`;
-		const url = new URL(serverUrl);
-		url.pathname = `/${name}`;
-		await admin(`create database ${name}`);
-		try {
-			results.push(
-				run({
-					name: `migrations and pgTAP (empty, then seeded and run by psql), Postgres server (${url.host}, fresh database ${name})`,
-					command: [...tsx, 'scripts/test-db.ts'],
-					env: { DATABASE_URL: url.toString(), DB_ENGINE: 'server' }
-				})
-			);
-		} finally {
-			await admin(`drop database if exists ${name} with (force)`);
 		}
+	];
+	const embedded: Step = {
+		name: 'pgTAP, embedded engine (empty and seeded database)',
+		command: [...tsx, 'scripts/test-db.ts'],
+		env: embeddedEnv
+	};
+
+	let database: string | undefined;
+	if (serverUrl) {
+		database = `tenantry_pgtap_${randomBytes(4).toString('hex')}`;
+		const url = new URL(serverUrl);
+		url.pathname = `/${database}`;
+		await admin(`create database ${database}`);
+		checks.unshift({
+			name: `migrations and pgTAP (empty, then seeded and run by psql), Postgres server (${url.host}, fresh database ${database})`,
+			command: [...tsx, 'scripts/test-db.ts'],
+			env: { DATABASE_URL: url.toString(), DB_ENGINE: 'server' }
+		});
 	} else {
 		console.log(
 			'\n━━ server profile NOT exercised: set TEST_DATABASE_URL to a Postgres ≥ 15 superuser URL to run migrations, pgTAP and integration tests on it'
 		);
 	}
+
+	console.log(`\n━━ running ${checks.length + 1} checks in two lanes; each prints when it ends`);
+	let lanes: Result[][];
+	try {
+		lanes = await Promise.all([run(embedded).then((r) => [r]), inTurn(checks)]);
+	} finally {
+		if (database) await admin(`drop database if exists ${database} with (force)`);
+	}
+	const results = [...lanes[1]!, ...lanes[0]!];
 	results.push(
-		run({
-			name: 'vitest (unit and integration)',
-			command: ['npx', 'vitest', 'run'],
-			env: embeddedEnv
-		})
+		await run(
+			{
+				name: 'vitest (unit and integration)',
+				command: ['npx', 'vitest', 'run'],
+				env: embeddedEnv
+			},
+			true
+		)
 	);
 
 	console.log('\n━━ summary');
