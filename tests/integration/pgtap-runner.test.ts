@@ -32,7 +32,8 @@ function runner(dir: string, ...args: string[]): Promise<{ code: number | null; 
 	});
 }
 
-describe('npm run test:db', () => {
+// Each test starts the runner as a process that migrates a whole database: slow on a loaded machine.
+describe('npm run test:db', { timeout: 180_000 }, () => {
 	const dir = mkdtempSync(join(tmpdir(), 'pgtap-'));
 	afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
