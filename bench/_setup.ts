@@ -4,6 +4,7 @@
  * throw-away database created beside it and dropped afterwards) — plus timing helpers that run
  * two variants alternately and compare medians.
  */
+import { readFileSync } from 'node:fs';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { DB } from '../src/lib/server/platform/database';
@@ -78,6 +79,45 @@ export async function asServiceRole<T>(
 			set_config('role', 'service_role', true)`.execute(trx);
 		return fn(trx);
 	});
+}
+
+const PARALLEL_MIGRATION = 'supabase/migrations/20261207000500_rls_parallel.sql';
+
+/**
+ * Puts back (serial: true) or re-applies (false) what 20261207000500_rls_parallel.sql changed, so
+ * a bench measures the forms before and after it in one run on the same data: the functions that
+ * migration marks PARALLEL SAFE (read from its list, so the two cannot drift) become PARALLEL
+ * UNSAFE again, and the analytics policies compare `tenant_id in (select analytics_tenant())`.
+ */
+export async function useSerialHelpers(engine: Engine, serial: boolean): Promise<void> {
+	const text = readFileSync(PARALLEL_MIGRATION, 'utf8');
+	const list = /foreach v_fn in array array\[([\s\S]*?)\]::regprocedure\[\]/.exec(text)?.[1];
+	const functions = [...(list ?? '').matchAll(/'([a-z_]+\.[a-z_]+\([^)]*\))'/g)].map((m) => m[1]!);
+	if (functions.length === 0) throw new Error(`no function list found in ${PARALLEL_MIGRATION}`);
+	const [from, to] = serial
+		? [
+				'tenant_id = \\( SELECT private\\.analytics_tenant\\(\\) AS analytics_tenant\\)',
+				'tenant_id in (select private.analytics_tenant())'
+			]
+		: [
+				'tenant_id IN \\( SELECT private\\.analytics_tenant\\(\\) AS analytics_tenant\\)',
+				'tenant_id = (select private.analytics_tenant())'
+			];
+	await engine.session((s) =>
+		s.exec(`
+			${functions.map((f) => `alter function ${f} parallel ${serial ? 'unsafe' : 'safe'};`).join('\n')}
+			do $$
+			declare
+			  v record;
+			begin
+			  for v in select p.polname, p.polrelid::regclass as tbl, pg_catalog.pg_get_expr(p.polqual, p.polrelid) as qual
+			           from pg_catalog.pg_policy p where pg_catalog.pg_get_expr(p.polqual, p.polrelid) ~ '${from}' loop
+			    execute format('alter policy %I on %s using (%s)', v.polname, v.tbl,
+			      regexp_replace(v.qual, '${from}', '${to}', 'g'));
+			  end loop;
+			end
+			$$;`)
+	);
 }
 
 /** The p-th percentile (nearest rank) of the values. */

@@ -12,7 +12,9 @@
  * cached (the same dashboard again within the cache's minute). Then the price of the analytics
  * views: each saved query run as the owner through runQuery (read-only savepoint, role
  * tenantry_analytics, security-invoker views, their policies) against the same query as the
- * service role over the base table with `tenant_id = $1` — alternately, medians, one run.
+ * service role over the base table with `tenant_id = $1` — alternately, medians, one run — under
+ * the helpers as they were before 20261207000500_rls_parallel.sql (parallel unsafe, the run's tenant
+ * as `in (select …)`) and as shipped, on the same data.
  */
 import { sql } from 'kysely';
 import type { Engine } from '../src/lib/server/platform/engine';
@@ -25,7 +27,16 @@ import {
 } from '../src/lib/server/bi/queries';
 import { runChecked, runQuery } from '../src/lib/server/bi/run';
 import { myPermissions } from '../src/lib/server/tenancy/tenants';
-import { argValue, asServiceRole, compare, fmt, forEachEngine, median, table } from './_setup';
+import {
+	argValue,
+	asServiceRole,
+	compare,
+	fmt,
+	forEachEngine,
+	median,
+	table,
+	useSerialHelpers
+} from './_setup';
 
 const OWNER = '00000000-0000-4000-8000-00000000b100';
 const OTHERS = 4;
@@ -228,6 +239,7 @@ async function measure(engine: Engine, tenant: string, dashboardId: string) {
 	const rows: (string | number)[][] = [
 		[
 			'saved query',
+			'helpers',
 			'analytics views ms',
 			'service role ms',
 			'views ratio (≤ 1.2)',
@@ -253,24 +265,42 @@ async function measure(engine: Engine, tenant: string, dashboardId: string) {
 					)
 					.execute(trx)
 			);
-		const views = await compare(
-			9,
-			() => runWithClaims(engine.db, claims, (trx) => runChecked(trx, columns, new Map(), options)),
-			service
-		);
-		const whole = await compare(
-			5,
-			() => runWithClaims(engine.db, claims, (trx) => runQuery(trx, options)),
-			service
-		);
-		rows.push([
-			title,
-			fmt(views.a),
-			fmt(views.b),
-			views.ratio.toFixed(2),
-			fmt(whole.a),
-			whole.ratio.toFixed(2)
-		]);
+		// Before and after 20261207000500_rls_parallel.sql, on the same data in this run.
+		for (const serial of [true, false]) {
+			await useSerialHelpers(engine, serial);
+			const views = await compare(
+				9,
+				() =>
+					runWithClaims(engine.db, claims, (trx) => runChecked(trx, columns, new Map(), options)),
+				service
+			);
+			const whole = await compare(
+				5,
+				() => runWithClaims(engine.db, claims, (trx) => runQuery(trx, options)),
+				service
+			);
+			rows.push([
+				title,
+				serial ? 'before 20261207000500 (parallel unsafe, in (select …))' : 'shipped',
+				fmt(views.a),
+				fmt(views.b),
+				views.ratio.toFixed(2),
+				fmt(whole.a),
+				whole.ratio.toFixed(2)
+			]);
+		}
 	}
 	console.log(`\n${table(rows)}`);
+	const [last] = QUERIES.slice(-1);
+	const plan = await runWithClaims(engine.db, claims, async (trx) => {
+		await sql`select set_config('tenantry.analytics_tenant', ${tenant}, true),
+			set_config('tenantry.analytics_range_start', ${range.start}, true),
+			set_config('tenantry.analytics_range_end', ${range.end}, true),
+			set_config('search_path', 'analytics', true),
+			set_config('role', 'tenantry_analytics', true)`.execute(trx);
+		return sql<{ 'QUERY PLAN': string }>`explain (costs off) ${sql.raw(last![2])}`.execute(trx);
+	});
+	console.log(
+		`plan of "${last![0]}" through the views (shipped):\n    ${plan.rows.map((r) => r['QUERY PLAN']).join('\n    ')}`
+	);
 }

@@ -1,5 +1,5 @@
 /**
- * npm run bench -- rls [--rows N]
+ * npm run bench -- rls [--rows N] [--postgres-only]
  *
  * What RLS costs. A tenant-scoped table of N rows (default 1,000,000) across 1,000 tenants, one
  * of them holding a tenth of the rows (100k by default); 2,000 users belonging to 1–3 tenants.
@@ -12,7 +12,9 @@
  * are printed. The reads run three times: under the form every tenant table had before
  * 20261205000900_rls_mfa.sql (the join compared in place, plus the restrictive MFA policy
  * `tenant_id not in (select private.mfa_blocked_tenant_ids())` as it was written then), under the
- * shipped form (the join leaving out MFA-blocked tenants: one helper, one comparison), and under the
+ * shipped form with the helpers parallel unsafe, as they were before 20261207000500_rls_parallel.sql
+ * (no statement under RLS could get a parallel plan), under the shipped form (the join leaving out
+ * MFA-blocked tenants: one helper, one comparison; the helpers parallel safe), and under the
  * shipped form with the restrictive policy the tables that keep one now carry
  * (`private.tenant_not_in(tenant_id, (select private.mfa_refused_tenant_ids()))`); each is followed
  * by the fixed cost per statement (RLS − service role on the small tenant's point lookup), the page
@@ -28,7 +30,16 @@
 import { sql } from 'kysely';
 import { runWithClaims } from '../src/lib/server/platform/rls';
 import type { Engine } from '../src/lib/server/platform/engine';
-import { argValue, asServiceRole, compare, fmt, forEachEngine, table, type Trx } from './_setup';
+import {
+	argValue,
+	asServiceRole,
+	compare,
+	fmt,
+	forEachEngine,
+	table,
+	useSerialHelpers,
+	type Trx
+} from './_setup';
 
 const TENANTS = 1000;
 const USERS = 2000;
@@ -39,19 +50,24 @@ export async function run(args: string[]): Promise<void> {
 	console.log(
 		`bench rls: ${rows.toLocaleString('en')} rows, ${TENANTS} tenants (one with ${big.toLocaleString('en')}), ${USERS} users`
 	);
-	await forEachEngine('rls', async (engine, name) => {
-		console.log(`\n=== ${name} ===`);
-		const started = performance.now();
-		await load(engine, rows, big);
-		console.log(`loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-		for (const form of FORMS) {
-			await usePolicy(engine, form);
-			await reads(engine, form.label);
-		}
-		await references(engine);
-		await usePolicy(engine, { using: SHIPPED });
-		await writes(engine);
-	});
+	await forEachEngine(
+		'rls',
+		async (engine, name) => {
+			console.log(`\n=== ${name} ===`);
+			const started = performance.now();
+			await load(engine, rows, big);
+			console.log(`loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+			for (const form of FORMS) {
+				await useSerialHelpers(engine, form.serial === true);
+				await usePolicy(engine, form);
+				await reads(engine, form.label);
+			}
+			await references(engine);
+			await usePolicy(engine, { using: SHIPPED });
+			await writes(engine);
+		},
+		{ embedded: !args.includes('--postgres-only') }
+	);
 }
 
 /** The policy forms compared on bench_events; SHIPPED is the one the migrations ship. */
@@ -63,6 +79,8 @@ interface Form {
 	/** A restrictive MFA policy beside the permissive one. */
 	mfa?: string;
 	bigOnly?: boolean;
+	/** The helpers as before 20261207000500_rls_parallel.sql: parallel unsafe. */
+	serial?: boolean;
 }
 
 const FORMS: Form[] = [
@@ -72,7 +90,12 @@ const FORMS: Form[] = [
 		using: 'private.tenant_in(tenant_id, (select private.permitted_tenant_ids()))',
 		mfa: 'tenant_id not in (select private.bench_mfa_blocked_tenant_ids())'
 	},
-	{ label: `shipped: ${SHIPPED} (MFA folded in)`, using: SHIPPED },
+	{
+		label: `before 20261207000500: ${SHIPPED}, the helpers parallel unsafe`,
+		using: SHIPPED,
+		serial: true
+	},
+	{ label: `shipped: ${SHIPPED} (MFA folded in, the helpers parallel safe)`, using: SHIPPED },
 	{
 		label:
 			'shipped, on a table keeping a restrictive MFA policy: + private.tenant_not_in(tenant_id, (select private.mfa_refused_tenant_ids()))',
