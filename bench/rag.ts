@@ -1,5 +1,6 @@
 /**
  * npm run bench -- rag [--chunks N] [--queries Q] [--ef 200,300,400] [--postgres-only]
+ *                       [--data FILE] [--no-ocr | --ocr-only] [--ocr-pages P]
  *
  * Tenant-isolated vector search as search_documents runs it. N chunks (default 200,000) of 384
  * dimensions across 1,000 tenants with skewed sizes — one holding 30 % of the chunks, the rest
@@ -14,14 +15,25 @@
  * the tenant's size, as private.rag_scan_plan sets it), side by side; `--ef` adds iterative scans
  * at those ef_search values.
  * Then the index's build time and size, ingestion (chunks embedded and indexed per second by the
- * in-process embedder through the rag.ingest code), both engines.
+ * in-process embedder through the rag.ingest code), both engines; last, OCR pages per second
+ * (tesseract through ocr.ts's recognizeImage) on demo pages rendered here.
+ *
+ * `--data FILE` measures on a data set the project has not seen instead of the generated one:
+ * JSON lines, one chunk a line, `{"tenant": "<any id>", "vector": [numbers], "text": "…"}`
+ * (`text` optional). Lines with `"query": true` are queries of their tenant, not stored; without
+ * any, the first line of every tenant holding two or more is held out as its query. All vectors
+ * have one dimension, at most 1536; shorter ones are zero-padded to 384 or 1536, which leaves
+ * every cosine distance unchanged.
  */
+import { readFileSync } from 'node:fs';
+import sharp from 'sharp';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../src/lib/server/platform/database';
 import type { Engine } from '../src/lib/server/platform/engine';
 import { loadConfig } from '../src/lib/server/platform/config';
 import { runAsServiceRole } from '../src/lib/server/platform/rls';
 import { ingestDocument } from '../src/lib/server/rag/ingest';
+import { recognizeImage, terminateOcrWorker } from '../src/lib/server/rag/ocr';
 import { argValue, fmt, forEachEngine, percentile, table } from './_setup';
 
 const TENANTS = 1000;
@@ -48,27 +60,113 @@ function bucketOf(size: number): string {
 	return '≥ 10k';
 }
 
-async function load(engine: Engine, sizes: number[]) {
-	const started = performance.now();
+/** One line of a `--data` file. */
+interface DataLine {
+	tenant: string;
+	vector: number[];
+	text?: string;
+	query?: boolean;
+}
+
+/** An external data set: its tenants' chunks and queries, the dimension stored (384 or 1536). */
+export interface DataSet {
+	dims: number;
+	sourceDims: number;
+	tenants: { name: string; chunks: { vector: number[]; text: string }[]; queries: number[][] }[];
+}
+
+/** Reads a `--data` file (see the header); throws a sentence naming the line that is wrong. */
+export function readDataSet(text: string): DataSet {
+	const byTenant = new Map<string, DataSet['tenants'][number]>();
+	let sourceDims = 0;
+	let anyQuery = false;
+	text.split('\n').forEach((raw, i) => {
+		if (!raw.trim()) return;
+		let line: DataLine;
+		try {
+			line = JSON.parse(raw) as DataLine;
+		} catch {
+			throw new Error(`Line ${i + 1} of the data file is not JSON.`);
+		}
+		if (typeof line.tenant !== 'string' && typeof line.tenant !== 'number')
+			throw new Error(`Line ${i + 1} has no "tenant" (a string or number).`);
+		if (!Array.isArray(line.vector) || !line.vector.every((x) => Number.isFinite(x)))
+			throw new Error(`Line ${i + 1} has no "vector" of numbers.`);
+		sourceDims ||= line.vector.length;
+		if (line.vector.length !== sourceDims)
+			throw new Error(
+				`Line ${i + 1}'s vector has ${line.vector.length} numbers; the first line's has ${sourceDims}.`
+			);
+		const name = String(line.tenant);
+		const entry = byTenant.get(name) ?? { name, chunks: [], queries: [] };
+		byTenant.set(name, entry);
+		if (line.query) {
+			anyQuery = true;
+			entry.queries.push(line.vector);
+		} else entry.chunks.push({ vector: line.vector, text: line.text ?? '' });
+	});
+	if (sourceDims === 0) throw new Error('The data file holds no lines.');
+	if (sourceDims > 1536)
+		throw new Error(`The vectors have ${sourceDims} dimensions; rag_chunks stores at most 1536.`);
+	const tenants = [...byTenant.values()];
+	if (!anyQuery)
+		for (const t of tenants) if (t.chunks.length >= 2) t.queries.push(t.chunks.shift()!.vector);
+	return { dims: sourceDims <= 384 ? 384 : 1536, sourceDims, tenants };
+}
+
+function vectorText(v: number[], dims: number): string {
+	return `[${[...v, ...new Array<number>(dims - v.length).fill(0)].join(',')}]`;
+}
+
+async function buildIndex(engine: Engine, dims: number) {
+	const buildStarted = performance.now();
+	await engine.session((s) =>
+		s.exec(`set maintenance_work_mem = '512MB';
+			create index rag_chunks_embedding_${dims}_idx on public.rag_chunks
+			using hnsw ((embedding::extensions.vector(${dims})) extensions.vector_cosine_ops) where dimensions = ${dims};
+			analyze public.rag_chunks;`)
+	);
+	const build = performance.now() - buildStarted;
+	const [size] = await engine.session((s) =>
+		s.query<{ bytes: string; table_bytes: string }>(
+			`select pg_relation_size('public.rag_chunks_embedding_${dims}_idx')::text as bytes,
+			        pg_total_relation_size('public.rag_chunks')::text as table_bytes`
+		)
+	);
+	return { build, indexBytes: Number(size!.bytes), tableBytes: Number(size!.table_bytes) };
+}
+
+/** Tenants rag-bench-0 … n-1 with one document each, listed in rag_bench_sizes with their sizes. */
+async function createTenants(engine: Engine, sizes: number[], dims: number) {
 	await engine.session((s) =>
 		s.exec(`
 			insert into public.tenants (slug, name, status)
-			select 'rag-bench-' || g, 'RAG bench ' || g, 'active' from generate_series(0, ${TENANTS - 1}) g;
+			select 'rag-bench-' || g, 'RAG bench ' || g, 'active' from generate_series(0, ${sizes.length - 1}) g;
 			create table public.rag_bench_sizes (k integer primary key, n integer, tenant_id uuid, document_id uuid);
 			insert into public.rag_bench_sizes (k, n, tenant_id)
 			select s.k - 1, s.n, t.id from unnest('{${sizes.join(',')}}'::integer[]) with ordinality s (n, k)
 			join public.tenants t on t.slug = 'rag-bench-' || (s.k - 1);
-			insert into public.rag_documents (tenant_id, title, source, body, status, chunk_count)
-			select tenant_id, 'Bench', 'text', 'x', 'ready', n from public.rag_bench_sizes;
+			insert into public.rag_documents (tenant_id, title, source, body, status, chunk_count, dimensions)
+			select tenant_id, 'Bench', 'text', 'x', 'ready', n, ${dims} from public.rag_bench_sizes;
 			update public.rag_bench_sizes b set document_id = d.id from public.rag_documents d where d.tenant_id = b.tenant_id;
+			drop index public.rag_chunks_embedding_${dims}_idx;
+		`)
+	);
+}
+
+/** The generated data set: topics from one pool shared by every tenant, noisy copies per chunk. */
+async function loadGenerated(engine: Engine, sizes: number[]) {
+	const started = performance.now();
+	await createTenants(engine, sizes, DIMS);
+	await engine.session((s) =>
+		s.exec(`
 			create table public.rag_bench_pool (j integer primary key, v real[]);
 			insert into public.rag_bench_pool
 			select j, array(select (random() - 0.5)::real from generate_series(1, ${DIMS}) d where j >= 0) from generate_series(0, ${POOL - 1}) j;
-			drop index public.rag_chunks_embedding_384_idx;
 		`)
 	);
 	// One tenant a statement, so no statement holds all the vectors at once.
-	for (let k = 0; k < TENANTS; k++) {
+	for (let k = 0; k < sizes.length; k++) {
 		await engine.session((s) =>
 			s.exec(`
 				insert into public.rag_chunks (tenant_id, document_id, seq, content, char_start, char_end, dimensions, embedding)
@@ -82,22 +180,43 @@ async function load(engine: Engine, sizes: number[]) {
 		);
 	}
 	const loaded = performance.now() - started;
-	await engine.session((s) => s.exec(`set maintenance_work_mem = '512MB'`));
-	const buildStarted = performance.now();
-	await engine.session((s) =>
-		s.exec(`set maintenance_work_mem = '512MB';
-			create index rag_chunks_embedding_384_idx on public.rag_chunks
-			using hnsw ((embedding::extensions.vector(384)) extensions.vector_cosine_ops) where dimensions = 384;
-			analyze public.rag_chunks;`)
+	return { loaded, ...(await buildIndex(engine, DIMS)) };
+}
+
+/** A `--data` set: its chunks inserted 500 a statement, zero-padded to the stored dimension. */
+async function loadExternal(engine: Engine, data: DataSet) {
+	const started = performance.now();
+	await createTenants(
+		engine,
+		data.tenants.map((t) => t.chunks.length),
+		data.dims
 	);
-	const build = performance.now() - buildStarted;
-	const [size] = await engine.session((s) =>
-		s.query<{ bytes: string; table_bytes: string }>(
-			`select pg_relation_size('public.rag_chunks_embedding_384_idx')::text as bytes,
-			        pg_total_relation_size('public.rag_chunks')::text as table_bytes`
+	const ids = await engine.session((s) =>
+		s.query<{ k: number; tenant_id: string; document_id: string }>(
+			`select k, tenant_id::text, document_id::text from public.rag_bench_sizes order by k`
 		)
 	);
-	return { loaded, build, indexBytes: Number(size!.bytes), tableBytes: Number(size!.table_bytes) };
+	for (const [k, t] of data.tenants.entries()) {
+		for (let from = 0; from < t.chunks.length; from += 500) {
+			const batch = t.chunks.slice(from, from + 500);
+			await engine.session((s) =>
+				s.query(
+					`insert into public.rag_chunks (tenant_id, document_id, seq, content, char_start, char_end, dimensions, embedding)
+					 select $1::uuid, $2::uuid, $3::integer + c.i - 1, c.content, 0, 1, ${data.dims}, c.v::extensions.vector
+					 from unnest($4::text[], $5::text[]) with ordinality c (content, v, i)`,
+					[
+						ids[k]!.tenant_id,
+						ids[k]!.document_id,
+						from,
+						batch.map((c) => c.text || `chunk ${from} of ${t.name}`),
+						batch.map((c) => vectorText(c.vector, data.dims))
+					]
+				)
+			);
+		}
+	}
+	const loaded = performance.now() - started;
+	return { loaded, ...(await buildIndex(engine, data.dims)) };
 }
 
 type Mode = 'iterative off' | 'iterative on' | 'chosen layout' | `iterative on, ef ${number}`;
@@ -113,7 +232,8 @@ async function topK(
 	query: string,
 	mode: Mode | 'exact',
 	exactBelow: number,
-	size: number
+	size: number,
+	dims: number
 ): Promise<string[]> {
 	return db.transaction().execute(async (trx) => {
 		const exact = mode === 'exact' || (mode === 'chosen layout' && size < exactBelow);
@@ -127,11 +247,11 @@ async function topK(
 			set_config('hnsw.ef_search', ${String(ef)}, true)`.execute(trx);
 		const distance = exact
 			? sql`c.embedding operator(extensions.<=>) ${query}::extensions.vector`
-			: sql`c.embedding::extensions.vector(384) operator(extensions.<=>) ${query}::extensions.vector(384)`;
+			: sql`c.embedding::extensions.vector(${sql.raw(String(dims))}) operator(extensions.<=>) ${query}::extensions.vector(${sql.raw(String(dims))})`;
 		const { rows } = await sql<{ seq: number }>`
 			with nearest as materialized (
 				select c.seq, ${distance} as distance from public.rag_chunks c
-				where c.tenant_id = ${tenantId}::uuid and c.dimensions = 384
+				where c.tenant_id = ${tenantId}::uuid and c.dimensions = ${dims}
 				order by ${distance} limit ${K})
 			select seq from nearest order by distance`.execute(trx);
 		return rows.map((r) => String(r.seq));
@@ -152,25 +272,30 @@ async function queryVector(engine: Engine, k: number, i: number): Promise<string
 async function measure(
 	engine: Engine,
 	name: string,
-	sizes: number[],
+	source: { sizes: number[] } | { data: DataSet },
 	queries: number,
 	efs: number[]
 ) {
-	const loaded = await load(engine, sizes);
-	console.log(
-		`\n## ${name}: ${sizes.reduce((a, b) => a + b, 0).toLocaleString('en')} chunks, ${TENANTS} tenants`
-	);
-	console.log(
-		`load ${fmt(loaded.loaded / 1000)} s · HNSW build ${fmt(loaded.build / 1000)} s · index ${(loaded.indexBytes / 2 ** 20).toFixed(1)} MiB · table with indexes ${(loaded.tableBytes / 2 ** 20).toFixed(1)} MiB`
-	);
+	const dims = 'data' in source ? source.data.dims : DIMS;
+	const loaded =
+		'data' in source
+			? await loadExternal(engine, source.data)
+			: await loadGenerated(engine, source.sizes);
 	const tenants = await engine.session((s) =>
 		s.query<{ k: number; n: number; tenant_id: string }>(
 			`select k, n, tenant_id::text from public.rag_bench_sizes order by k`
 		)
 	);
+	console.log(
+		`\n## ${name}: ${tenants.reduce((a, t) => a + t.n, 0).toLocaleString('en')} chunks of ${dims} dimensions${'data' in source && source.data.sourceDims !== dims ? ` (${source.data.sourceDims} zero-padded)` : ''}, ${tenants.length} tenants`
+	);
+	console.log(
+		`load ${fmt(loaded.loaded / 1000)} s · HNSW build ${fmt(loaded.build / 1000)} s · index ${(loaded.indexBytes / 2 ** 20).toFixed(1)} MiB · table with indexes ${(loaded.tableBytes / 2 ** 20).toFixed(1)} MiB`
+	);
 	const exactBelow = 20000;
 	const byBucket = new Map<string, typeof tenants>();
 	for (const t of tenants) {
+		if ('data' in source && source.data.tenants[t.k]!.queries.length === 0) continue;
 		const b = bucketOf(t.n);
 		byBucket.set(b, [...(byBucket.get(b) ?? []), t]);
 	}
@@ -185,12 +310,14 @@ async function measure(
 			.slice(0, 10);
 		const cases: { t: (typeof tenants)[number]; q: string; truth: string[] }[] = [];
 		for (const t of sample) {
-			for (let i = 0; i < Math.max(1, Math.ceil(queries / sample.length)); i++) {
-				const q = await queryVector(engine, t.k, i);
+			const own = 'data' in source ? source.data.tenants[t.k]!.queries : null;
+			const count = Math.max(1, Math.ceil(queries / sample.length));
+			for (let i = 0; i < (own ? Math.min(count, own.length) : count); i++) {
+				const q = own ? vectorText(own[i]!, dims) : await queryVector(engine, t.k, i);
 				cases.push({
 					t,
 					q,
-					truth: await topK(engine.db, t.tenant_id, q, 'exact', exactBelow, t.n)
+					truth: await topK(engine.db, t.tenant_id, q, 'exact', exactBelow, t.n, dims)
 				});
 			}
 		}
@@ -205,27 +332,32 @@ async function measure(
 			let hit = 0;
 			let total = 0;
 			let short = 0;
+			let full = 0;
 			for (const c of cases) {
 				const started = performance.now();
-				const got = await topK(engine.db, c.t.tenant_id, c.q, mode, exactBelow, c.t.n);
+				const got = await topK(engine.db, c.t.tenant_id, c.q, mode, exactBelow, c.t.n, dims);
 				times.push(performance.now() - started);
 				const truth = new Set(c.truth);
 				hit += got.filter((s) => truth.has(s)).length;
 				total += c.truth.length;
-				if (c.t.n >= K && got.length < K) short++;
+				if (got.length < Math.min(K, c.t.n)) short++;
+				else full++;
 			}
 			rows.push([
 				bucket,
 				members.length,
 				mode,
 				(hit / total).toFixed(3),
-				`${short}/${cases.length}`,
+				`${short}/${full + short}`,
 				fmt(percentile(times, 50)),
 				fmt(percentile(times, 95))
 			]);
 		}
 	}
 	console.log(table(rows));
+	console.log(
+		'short = searches returning fewer than min(10, the tenant’s chunks) rows (0 means always k results).'
+	);
 	await ingestion(engine);
 }
 
@@ -268,15 +400,66 @@ async function ingestion(engine: Engine) {
 	);
 }
 
+/** A demo page as the seeds' scanned letters look: a heading and lines of body text, as PNG. */
+export async function demoPage(n: number): Promise<Buffer> {
+	const lines = [
+		`Invoice ${1000 + n} from Northwind Traders`,
+		'Delivery of twelve boxes of printer paper',
+		'Payment is due within thirty days of receipt',
+		'Questions go to the accounts team by email',
+		`Reference ${n * 7919} for order number ${n * 31}`
+	];
+	const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1240" height="700">
+		<rect width="100%" height="100%" fill="#ffffff"/>
+		${lines.map((l, i) => `<text x="60" y="${100 + i * 110}" font-family="DejaVu Sans, sans-serif" font-size="${i === 0 ? 44 : 34}" fill="#111111">${l}</text>`).join('')}
+	</svg>`;
+	return sharp(Buffer.from(svg)).flatten({ background: '#ffffff' }).png().toBuffer();
+}
+
+/** OCR pages per second: tesseract's start, then `pages` demo pages one after the other. */
+async function ocr(pages: number) {
+	const images = await Promise.all(Array.from({ length: pages }, (_, i) => demoPage(i + 1)));
+	const first = performance.now();
+	const warm = await recognizeImage(images[0]!);
+	const startup = performance.now() - first;
+	const started = performance.now();
+	let words = 0;
+	let confidence = 0;
+	for (const image of images) {
+		const r = await recognizeImage(image);
+		words += r.text.split(/\s+/).filter(Boolean).length;
+		confidence += r.confidence;
+	}
+	const seconds = (performance.now() - started) / 1000;
+	await terminateOcrWorker();
+	console.log(
+		`\n## OCR (tesseract.js, eng 4.0.0_best_int, one worker): first page with the worker's start ${fmt(startup / 1000)} s (${warm.text.split(/\s+/).length} words); then ${pages} pages of 1240×700 px in ${seconds.toFixed(1)} s = ${(pages / seconds).toFixed(2)} pages/s, ${words} words, mean confidence ${(confidence / pages).toFixed(1)}`
+	);
+}
+
 export async function run(args: string[]): Promise<void> {
 	const chunks = Number(argValue(args, '--chunks') ?? 200_000);
 	const queries = Number(argValue(args, '--queries') ?? 50);
 	const efs = (argValue(args, '--ef') ?? '').split(',').filter(Boolean).map(Number);
-	const sizes = tenantSizes(chunks);
-	console.log(
-		`# RAG search: tenant sizes ${Math.max(...sizes)} (largest) … ${Math.min(...sizes)}; ${sizes.filter((n) => n < 100).length} tenants under 100 chunks`
-	);
-	await forEachEngine('rag', (engine, name) => measure(engine, name, sizes, queries, efs), {
-		embedded: !args.includes('--postgres-only')
-	});
+	const file = argValue(args, '--data');
+	let source: { sizes: number[] } | { data: DataSet };
+	if (file) {
+		const data = readDataSet(readFileSync(file, 'utf8'));
+		const sizes = data.tenants.map((t) => t.chunks.length);
+		console.log(
+			`# RAG search on ${file}: ${data.tenants.length} tenants, sizes ${Math.max(...sizes)} (largest) … ${Math.min(...sizes)}, ${data.tenants.reduce((a, t) => a + t.queries.length, 0)} queries`
+		);
+		source = { data };
+	} else {
+		const sizes = tenantSizes(chunks);
+		console.log(
+			`# RAG search: tenant sizes ${Math.max(...sizes)} (largest) … ${Math.min(...sizes)}; ${sizes.filter((n) => n < 100).length} tenants under 100 chunks`
+		);
+		source = { sizes };
+	}
+	if (!args.includes('--ocr-only'))
+		await forEachEngine('rag', (engine, name) => measure(engine, name, source, queries, efs), {
+			embedded: !args.includes('--postgres-only')
+		});
+	if (!args.includes('--no-ocr')) await ocr(Number(argValue(args, '--ocr-pages') ?? 10));
 }

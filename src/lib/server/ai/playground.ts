@@ -6,10 +6,10 @@
  */
 import { z } from 'zod';
 import { withClaims } from '../platform/db';
-import { describeDbError } from '../platform/errors';
 import type { Principal } from '../platform/rls';
 import { ensureRuntime } from '../platform/runtime';
 import { AiError, TemplateVariablesError, chatComplete, runPrompt } from './gateway';
+import { eventStream } from './sse';
 
 export const playgroundRequest = z.discriminatedUnion('mode', [
 	z.object({
@@ -27,90 +27,50 @@ export const playgroundRequest = z.discriminatedUnion('mode', [
 ]);
 export type PlaygroundRequest = z.output<typeof playgroundRequest>;
 
-const encoder = new TextEncoder();
-const frame = (event: string, data: unknown) =>
-	encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-
 export function playgroundStream(
 	claims: Principal,
 	tenantId: string,
 	request: PlaygroundRequest,
 	signal: AbortSignal
 ): Response {
-	const stream = new ReadableStream<Uint8Array>({
-		async start(controller) {
-			const send = (event: string, data: unknown) => {
-				try {
-					controller.enqueue(frame(event, data));
-				} catch {
-					// The page went away: the call is cancelled through `signal`.
-				}
-			};
+	return eventStream(async (send) => {
+		const config = (await ensureRuntime()).config;
+		const outcome = await withClaims(claims, async (trx) => {
+			const onDelta = (text: string) => send('delta', { text });
 			try {
-				const config = (await ensureRuntime()).config;
-				const outcome = await withClaims(claims, async (trx) => {
-					const onDelta = (text: string) => send('delta', { text });
-					try {
-						if (request.mode === 'template') {
-							const out = await runPrompt(trx, config, {
-								tenantId,
-								templateKey: request.templateKey,
-								modelId: request.modelId,
-								variables: request.variables,
-								signal,
-								onDelta
-							});
-							return {
-								ok: true as const,
-								runId: out.runId,
-								costUsd: out.costUsd,
-								usage: out.usage
-							};
-						}
-						const messages = [
-							...(request.system.trim()
-								? [{ role: 'system' as const, content: request.system }]
-								: []),
-							{ role: 'user' as const, content: request.message }
-						];
-						const out = await chatComplete(trx, config, {
-							tenantId,
-							modelId: request.modelId,
-							messages,
-							signal,
-							onDelta
-						});
-						return { ok: true as const, runId: out.runId, costUsd: out.costUsd, usage: out.usage };
-					} catch (error) {
-						if (error instanceof AiError || error instanceof TemplateVariablesError)
-							return {
-								ok: false as const,
-								message: error.message,
-								runId: error instanceof AiError ? error.runId : undefined
-							};
-						throw error;
-					}
-				});
-				if (outcome.ok) send('done', outcome);
-				else send('error', outcome);
-			} catch (error) {
-				send('error', {
-					message: describeDbError(error)?.message ?? 'Something went wrong on our side.'
-				});
-			} finally {
-				try {
-					controller.close();
-				} catch {
-					// already closed
+				if (request.mode === 'template') {
+					const out = await runPrompt(trx, config, {
+						tenantId,
+						templateKey: request.templateKey,
+						modelId: request.modelId,
+						variables: request.variables,
+						signal,
+						onDelta
+					});
+					return { ok: true as const, runId: out.runId, costUsd: out.costUsd, usage: out.usage };
 				}
+				const messages = [
+					...(request.system.trim() ? [{ role: 'system' as const, content: request.system }] : []),
+					{ role: 'user' as const, content: request.message }
+				];
+				const out = await chatComplete(trx, config, {
+					tenantId,
+					modelId: request.modelId,
+					messages,
+					signal,
+					onDelta
+				});
+				return { ok: true as const, runId: out.runId, costUsd: out.costUsd, usage: out.usage };
+			} catch (error) {
+				if (error instanceof AiError || error instanceof TemplateVariablesError)
+					return {
+						ok: false as const,
+						message: error.message,
+						runId: error instanceof AiError ? error.runId : undefined
+					};
+				throw error;
 			}
-		}
-	});
-	return new Response(stream, {
-		headers: {
-			'content-type': 'text/event-stream',
-			'cache-control': 'no-cache',
-			'x-accel-buffering': 'no'
-		}
+		});
+		send(outcome.ok ? 'done' : 'error', outcome);
 	});
 }

@@ -6,8 +6,8 @@
  */
 import { z } from 'zod';
 import { AiError } from '../ai/gateway';
+import { eventStream } from '../ai/sse';
 import { withClaims } from '../platform/db';
-import { describeDbError } from '../platform/errors';
 import type { Principal } from '../platform/rls';
 import { ensureRuntime } from '../platform/runtime';
 import { askDocuments } from './ask';
@@ -20,64 +20,34 @@ export const askRequest = z.object({
 		.max(2000, { error: 'Keep the question under 2,000 characters.' })
 });
 
-const encoder = new TextEncoder();
-
 export function askStream(
 	claims: Principal,
 	tenantId: string,
 	question: string,
 	signal: AbortSignal
 ): Response {
-	const stream = new ReadableStream<Uint8Array>({
-		async start(controller) {
-			const send = (event: string, data: unknown) => {
-				try {
-					controller.enqueue(encoder.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`));
-				} catch {
-					// The page went away: the call is cancelled through `signal`.
-				}
-			};
+	return eventStream(async (send) => {
+		const config = (await ensureRuntime()).config;
+		const outcome = await withClaims(claims, async (trx) => {
 			try {
-				const config = (await ensureRuntime()).config;
-				const outcome = await withClaims(claims, async (trx) => {
-					try {
-						const answer = await askDocuments(trx, config, {
-							tenantId,
-							question,
-							signal,
-							onDelta: (text) => send('delta', { text })
-						});
-						if (answer.mode === 'passages') send('delta', { text: answer.text });
-						return {
-							ok: true as const,
-							mode: answer.mode,
-							citations: answer.citations,
-							costUsd: answer.costUsd ?? null
-						};
-					} catch (error) {
-						if (error instanceof AiError) return { ok: false as const, message: error.message };
-						throw error;
-					}
+				const answer = await askDocuments(trx, config, {
+					tenantId,
+					question,
+					signal,
+					onDelta: (text) => send('delta', { text })
 				});
-				send(outcome.ok ? 'done' : 'error', outcome);
+				if (answer.mode === 'passages') send('delta', { text: answer.text });
+				return {
+					ok: true as const,
+					mode: answer.mode,
+					citations: answer.citations,
+					costUsd: answer.costUsd ?? null
+				};
 			} catch (error) {
-				send('error', {
-					message: describeDbError(error)?.message ?? 'Something went wrong on our side.'
-				});
-			} finally {
-				try {
-					controller.close();
-				} catch {
-					// already closed
-				}
+				if (error instanceof AiError) return { ok: false as const, message: error.message };
+				throw error;
 			}
-		}
-	});
-	return new Response(stream, {
-		headers: {
-			'content-type': 'text/event-stream',
-			'cache-control': 'no-cache',
-			'x-accel-buffering': 'no'
-		}
+		});
+		send(outcome.ok ? 'done' : 'error', outcome);
 	});
 }
