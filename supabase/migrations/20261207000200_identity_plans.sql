@@ -357,7 +357,7 @@ declare
   v_user record;
 begin
   for v_user in
-    select u.tenant_id, u.id from public.scim_users u where u.user_id is null and u.email operator(extensions.=) new.email
+    select u.tenant_id, u.id from public.scim_users u where u.user_id is null and u.email operator(extensions.=) new.email::extensions.citext
     order by u.tenant_id, u.created_at
   loop
     perform private.scim_link_user(v_user.tenant_id, v_user.id);
