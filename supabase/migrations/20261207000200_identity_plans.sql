@@ -66,6 +66,33 @@ comment on function private.require_plan_feature(uuid, text) is
   'Raises TN584 (sso) or TN585 (scim) with a sentence naming the plan needed and the tenant''s, unless the '
   'tenant''s plan has the feature.';
 
+-- For the settings pages' upgrade prompt: whether the tenant's plan has the feature, its plan and
+-- the cheapest one that has it. sso.manage or scim.manage holders only (TN002 otherwise).
+create or replace function public.plan_feature(p_tenant_id uuid, p_feature text)
+returns jsonb
+language plpgsql
+stable
+security definer
+set search_path = ''
+as $$
+begin
+  if p_feature not in ('sso', 'scim')
+     or not (private.holds_permission('sso.manage', p_tenant_id) or private.holds_permission('scim.manage', p_tenant_id)) then
+    raise exception 'permission sso.manage or scim.manage needed' using errcode = 'TN002';
+  end if;
+  return jsonb_build_object(
+    'allowed', private.tenant_has_feature(p_tenant_id, p_feature),
+    'plan', (select p.name from public.plans p where p.id = private.tenant_plan_id(p_tenant_id)),
+    'needed_plan', (select p.name from public.plans p where p.is_active and (p.features ->> p_feature) = 'true'
+                     order by p.sort_order, p.price_monthly limit 1));
+end
+$$;
+comment on function public.plan_feature(uuid, text) is
+  'Does the tenant''s plan have sso or scim: {allowed, plan, needed_plan} for the settings pages. sso.manage or '
+  'scim.manage in the tenant (TN002 otherwise).';
+revoke all on function public.plan_feature(uuid, text) from public, anon;
+grant execute on function public.plan_feature(uuid, text) to authenticated, service_role;
+
 -- Requests only (request claims set); an operator's session at the database is not a plan customer.
 create or replace function private.in_request()
 returns boolean

@@ -7,9 +7,11 @@
  * dark (screenshots in test-results/screenshots/scim/).
  */
 import { AxeBuilder } from '@axe-core/playwright';
+import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
+import { putOnPlan } from '../support/plans';
 import { serveFunctions, type ServedFunctions } from '../support/scim';
 import { launchBrowser, screenshot, signIn } from './harness';
 
@@ -23,6 +25,11 @@ describe('SCIM settings', () => {
 
 	beforeAll(async () => {
 		app = await startApp();
+		// SCIM needs the Business plan; the seed puts Acme on Pro.
+		const db = new pg.Client({ connectionString: app.databaseUrl });
+		await db.connect();
+		await putOnPlan((text, params) => db.query(text, params), 'acme');
+		await db.end();
 		functions = await serveFunctions(app.databaseUrl);
 		browser = await launchBrowser();
 		owner = await signIn(browser, app.url, 'owner@acme.test');

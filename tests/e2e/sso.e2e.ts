@@ -12,6 +12,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oidcRedirectUrl } from '../../src/lib/server/sso/urls';
 import { freePort, startApp, type App } from '../support/app';
+import { putOnPlan } from '../support/plans';
 import { startOidcProvider, type OidcOp } from '../support/idp/oidc';
 import { certificateBody, startSamlIdp, type SamlIdp } from '../support/idp/saml';
 import { launchBrowser, open, signIn, toast } from './harness';
@@ -36,6 +37,8 @@ describe('single sign-on in the browser', () => {
 		app = await startApp({ SSO_ALLOW_LOOPBACK: 'true' });
 		db = new pg.Client({ connectionString: app.databaseUrl });
 		await db.connect();
+		// SSO needs the Business plan; the seed puts Acme on Pro.
+		await putOnPlan((text, params) => db.query(text, params), 'acme');
 		await db.query(
 			`insert into public.tenant_domains (tenant_id, domain, verified_at)
 			 values ($1, 'saml.acme.test', now()), ($1, 'oidc.acme.test', now())`,

@@ -12,8 +12,8 @@ export async function putOnPlan(query: Query, tenantSlug: string, planCode = 'bu
 		  where p.code = $2 and t.slug = $1 and s.tenant_id = t.id and private.is_live_subscription(s.status)
 		  returning s.id`,
 		[tenantSlug, planCode]
-	)) as { rows?: unknown[]; rowCount?: number | null };
-	const count = result.rows?.length ?? result.rowCount ?? 0;
+	)) as unknown[] | { rows?: unknown[]; rowCount?: number | null };
+	const count = Array.isArray(result) ? result.length : (result.rows?.length ?? result.rowCount ?? 0);
 	if (count !== 1)
 		throw new Error(
 			`Tenant ${tenantSlug} has no live subscription to put on the ${planCode} plan (is the seed loaded?)`

@@ -8,7 +8,7 @@
 -- Fixture: tests.seed_fixture() (test-acme: alice owner; test-globex: frank owner), test-acme on
 -- Pro, test-globex on Business, test-umbra (uma owner) unbilled.
 begin;
-select plan(48);
+select plan(52);
 
 select tests.seed_fixture();
 select tests.subscribe('test-acme', 'pro');
@@ -53,6 +53,15 @@ select throws_ok($$ select private.require_plan_feature(tests.tenant_id('test-ac
 select throws_ok($$ select private.require_plan_feature(tests.tenant_id('test-acme'), 'scim') $$, 'TN585',
   'SCIM provisioning needs the Business plan and this organisation is on the Pro plan: upgrade it on the billing page',
   'and for SCIM');
+select is(tests.try_as('alice', format('select 1 from public.plan_feature(%L, ''sso'') f where f = '
+  '''{"allowed": false, "plan": "Pro", "needed_plan": "Business"}''', tests.tenant_id('test-acme'))), 'rows:1',
+  'the settings page learns the tenant''s plan and the one needed');
+select is(tests.try_as('frank', format('select 1 from public.plan_feature(%L, ''scim'') f where (f ->> ''allowed'')::boolean',
+  tests.tenant_id('test-globex'))), 'rows:1', 'and that Business has SCIM');
+select is(tests.try_as('carol', format('select 1 from public.plan_feature(%L, ''sso'')', tests.tenant_id('test-acme'))),
+  'error:TN002', 'a viewer may not ask');
+select is(tests.try_as('frank', format('select 1 from public.plan_feature(%L, ''sso'')', tests.tenant_id('test-acme'))),
+  'error:TN002', 'nor another tenant''s owner');
 
 -- ---------------------------------------------------------------------------------------------
 -- SSO: providers, enforcement, sign-in
@@ -118,7 +127,7 @@ select is(tests.try_as('alice', format('select * from public.create_scim_token(%
   'error:TN585', 'a Pro owner cannot make a SCIM token');
 select is(tests.try_as('alice', format('select * from public.rotate_scim_token(%L)', (select id from tokens where name = 'acme'))),
   'error:TN585', 'nor rotate the one the tenant kept');
-select is(tests.try_as('alice', format('select public.revoke_scim_token(%L)', (select id from tokens where name = 'acme'))),
+select is(tests.try_as('alice', format('select 1 from public.revoke_scim_token(%L)', (select id from tokens where name = 'acme'))),
   'rows:1', 'but may revoke it');
 select is(tests.try_as('frank', format('select * from public.create_scim_token(%L, ''New'')', tests.tenant_id('test-globex'))),
   'rows:1', 'a Business owner makes one');
