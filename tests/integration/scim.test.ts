@@ -291,9 +291,16 @@ describe("Okta's SCIM 2.0 spec test expectations", () => {
 		expect(refused.status).toBe(403);
 		expect(refused.type).toContain(SCIM_JSON);
 		expect(refused.body.schemas).toEqual([ERROR]);
-		expect(refused.body.detail).toContain('needs the Business plan and this organisation is on the Pro plan');
-		expect((await acme('POST', '/Users', { schemas: [CORE_USER], userName: `pro-${run}@acme.test` })).status).toBe(403);
-		expect(await sql(`select 1 from public.scim_users where user_name = $1`, [`pro-${run}@acme.test`])).toEqual([]);
+		expect(refused.body.detail).toContain(
+			'needs the Business plan and this organisation is on the Pro plan'
+		);
+		expect(
+			(await acme('POST', '/Users', { schemas: [CORE_USER], userName: `pro-${run}@acme.test` }))
+				.status
+		).toBe(403);
+		expect(
+			await sql(`select 1 from public.scim_users where user_name = $1`, [`pro-${run}@acme.test`])
+		).toEqual([]);
 	});
 });
 

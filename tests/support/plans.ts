@@ -13,7 +13,9 @@ export async function putOnPlan(query: Query, tenantSlug: string, planCode = 'bu
 		  returning s.id`,
 		[tenantSlug, planCode]
 	)) as unknown[] | { rows?: unknown[]; rowCount?: number | null };
-	const count = Array.isArray(result) ? result.length : (result.rows?.length ?? result.rowCount ?? 0);
+	const count = Array.isArray(result)
+		? result.length
+		: (result.rows?.length ?? result.rowCount ?? 0);
 	if (count !== 1)
 		throw new Error(
 			`Tenant ${tenantSlug} has no live subscription to put on the ${planCode} plan (is the seed loaded?)`
