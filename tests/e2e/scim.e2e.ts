@@ -167,7 +167,7 @@ describe('SCIM settings', () => {
 			const seeded = await db.query<{ token: string }>(
 				`select t.token from public.tenants x, private.scim_new_token(x.id, 'kept', null) t where x.slug = 'acme'`
 			);
-			expect((await scim(seeded.rows[0].token, 'GET', '/Users')).status).toBe(403);
+			expect((await scim(seeded.rows[0]!.token, 'GET', '/Users')).status).toBe(403);
 		} finally {
 			await putOnPlan(query, 'acme', 'business');
 			await db.end();

@@ -308,6 +308,7 @@ export async function planFeature(
 	const { rows } = await sql<{
 		feature: { allowed: boolean; plan: string | null; needed_plan: string | null };
 	}>`select public.plan_feature(${tenantId}, ${feature}) as feature`.execute(trx);
-	const row = rows[0].feature;
+	const row = rows[0]?.feature;
+	if (!row) throw new Error(`public.plan_feature answered nothing for tenant ${tenantId}.`);
 	return { allowed: row.allowed, plan: row.plan, neededPlan: row.needed_plan };
 }
