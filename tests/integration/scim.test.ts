@@ -542,7 +542,7 @@ describe('in the product', () => {
 		expect(await membership(account!.id)).toBeUndefined();
 	});
 
-	it('makes no account for an inactive User: it becomes a member when its address signs up', async () => {
+	it('makes no account for an inactive User: it becomes a member when its address signs up and is confirmed', async () => {
 		const address = `later.${Date.now().toString(36)}@example.com`;
 		const created = await scim('POST', '/Users', {
 			schemas: [CORE_USER],
@@ -565,6 +565,9 @@ describe('in the product', () => {
 			 returning id`,
 			[address]
 		);
+		// Unconfirmed, the address is not verified by its holder: the User keeps waiting.
+		expect(await membership(account!.id)).toBeUndefined();
+		await sql(`update auth.users set email_confirmed_at = now() where id = $1`, [account!.id]);
 		expect(await membership(account!.id)).toBe('suspended');
 	});
 
