@@ -7,9 +7,11 @@
  * dark (screenshots in test-results/screenshots/scim/).
  */
 import { AxeBuilder } from '@axe-core/playwright';
+import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
+import { putOnPlan } from '../support/plans';
 import { serveFunctions, type ServedFunctions } from '../support/scim';
 import { launchBrowser, screenshot, signIn } from './harness';
 
@@ -23,6 +25,11 @@ describe('SCIM settings', () => {
 
 	beforeAll(async () => {
 		app = await startApp();
+		// SCIM needs the Business plan; the seed puts Acme on Pro.
+		const db = new pg.Client({ connectionString: app.databaseUrl });
+		await db.connect();
+		await putOnPlan((text, params) => db.query(text, params), 'acme');
+		await db.end();
 		functions = await serveFunctions(app.databaseUrl);
 		browser = await launchBrowser();
 		owner = await signIn(browser, app.url, 'owner@acme.test');
@@ -115,6 +122,55 @@ describe('SCIM settings', () => {
 			);
 			expect(overflow, 'the page does not scroll sideways').toBeLessThanOrEqual(0);
 			await screenshot(owner, `scim/settings-${theme}-390`);
+		}
+	});
+
+	it('on the Pro plan: an upgrade prompt, a token refused with the sentence, the endpoint 403 (390 px, light and dark)', async () => {
+		const db = new pg.Client({ connectionString: app.databaseUrl });
+		await db.connect();
+		const query = (text: string, params: unknown[]) => db.query(text, params);
+		try {
+			await putOnPlan(query, 'acme', 'pro');
+			await owner.setViewportSize({ width: 390, height: 844 });
+			for (const theme of ['light', 'dark'] as const) {
+				await owner.emulateMedia({ colorScheme: theme });
+				await owner.goto(PAGE, { waitUntil: 'networkidle' });
+				await owner.evaluate(
+					(t) => document.documentElement.classList.toggle('dark', t === 'dark'),
+					theme
+				);
+				const prompt = owner.getByTestId('upgrade-prompt');
+				await prompt.getByText('SCIM provisioning needs the Business plan').waitFor();
+				expect(await prompt.textContent()).toContain('This organisation is on the Pro plan.');
+				expect(
+					await prompt.getByRole('link', { name: 'Upgrade to Business' }).getAttribute('href')
+				).toBe('/t/acme/billing');
+				const { violations } = await new AxeBuilder({ page: owner }).analyze();
+				const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+				expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual(
+					[]
+				);
+				const overflow = await owner.evaluate(
+					() => document.documentElement.scrollWidth - document.documentElement.clientWidth
+				);
+				expect(overflow, 'the page does not scroll sideways').toBeLessThanOrEqual(0);
+				await screenshot(owner, `scim/upgrade-${theme}-390`);
+			}
+			await owner.getByLabel("New token's name").fill('On Pro');
+			await owner.getByRole('button', { name: 'Create token' }).click();
+			await owner
+				.getByText('SCIM provisioning needs the Business plan: upgrade the organisation')
+				.first()
+				.waitFor();
+			const { rows } = await db.query(`select 1 from public.scim_tokens where name = 'On Pro'`);
+			expect(rows).toEqual([]);
+			const seeded = await db.query<{ token: string }>(
+				`select t.token from public.tenants x, private.scim_new_token(x.id, 'kept', null) t where x.slug = 'acme'`
+			);
+			expect((await scim(seeded.rows[0]!.token, 'GET', '/Users')).status).toBe(403);
+		} finally {
+			await putOnPlan(query, 'acme', 'business');
+			await db.end();
 		}
 	});
 });

@@ -7,14 +7,16 @@
  * back; the OP's login is automatic), and comes back signed in to Acme, provisioned. Refusals are
  * sentences: an OP asserting an address outside its domains (TN441), and a provider turned off.
  */
+import { AxeBuilder } from '@axe-core/playwright';
 import pg from 'pg';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { oidcRedirectUrl } from '../../src/lib/server/sso/urls';
 import { freePort, startApp, type App } from '../support/app';
+import { putOnPlan } from '../support/plans';
 import { startOidcProvider, type OidcOp } from '../support/idp/oidc';
 import { certificateBody, startSamlIdp, type SamlIdp } from '../support/idp/saml';
-import { launchBrowser, open, signIn, toast } from './harness';
+import { launchBrowser, open, screenshot, signIn, toast } from './harness';
 
 const ACME = 'b0000000-0000-4000-8000-000000000001';
 const PAGE = '/t/acme/settings/sso';
@@ -36,6 +38,8 @@ describe('single sign-on in the browser', () => {
 		app = await startApp({ SSO_ALLOW_LOOPBACK: 'true' });
 		db = new pg.Client({ connectionString: app.databaseUrl });
 		await db.connect();
+		// SSO needs the Business plan; the seed puts Acme on Pro.
+		await putOnPlan((text, params) => db.query(text, params), 'acme');
 		await db.query(
 			`insert into public.tenant_domains (tenant_id, domain, verified_at)
 			 values ($1, 'saml.acme.test', now()), ($1, 'oidc.acme.test', now())`,
@@ -177,5 +181,53 @@ describe('single sign-on in the browser', () => {
 			)
 			.waitFor();
 		expect(await page.getByLabel('Work email').inputValue()).toBe('olive@oidc.acme.test');
+	});
+
+	it('on the Pro plan: an upgrade prompt, adding refused with the sentence, nobody routed (390 px, light and dark)', async () => {
+		const query = (text: string, params: unknown[]) => db.query(text, params);
+		await putOnPlan(query, 'acme', 'pro');
+		try {
+			// The sign-ins above left this context signed in as someone else.
+			page = await signIn(browser, app.url, 'owner@acme.test');
+			await page.setViewportSize({ width: 390, height: 844 });
+			for (const theme of ['light', 'dark'] as const) {
+				await page.emulateMedia({ colorScheme: theme });
+				await open(page, PAGE);
+				await page.evaluate(
+					(t) => document.documentElement.classList.toggle('dark', t === 'dark'),
+					theme
+				);
+				const prompt = page.getByTestId('upgrade-prompt');
+				await prompt.getByText('Single sign-on needs the Business plan').waitFor();
+				expect(await prompt.textContent()).toContain('This organisation is on the Pro plan.');
+				const { violations } = await new AxeBuilder({ page }).analyze();
+				const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+				expect(serious.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`)).toEqual(
+					[]
+				);
+				const overflow = await page.evaluate(
+					() => document.documentElement.scrollWidth - document.documentElement.clientWidth
+				);
+				expect(overflow, 'the page does not scroll sideways').toBeLessThanOrEqual(0);
+				await screenshot(page, `sso/upgrade-${theme}-390`);
+			}
+			const oidc = page.locator('form', {
+				has: page.getByRole('button', { name: 'Add OIDC provider' })
+			});
+			await oidc.getByLabel('Name', { exact: true }).fill('On Pro');
+			await oidc.getByLabel('Issuer').fill('https://op.example.test');
+			await oidc.getByLabel('Client id').fill('tenantry');
+			await oidc
+				.getByLabel('Client secret')
+				.fill('test-client-secret-that-is-long-enough-0123456789');
+			await oidc.getByRole('button', { name: 'Add OIDC provider' }).click();
+			await page.getByText('Single sign-on needs the Business plan: upgrade').first().waitFor();
+			const { rows } = await db.query(`select 1 from public.sso_providers where name = 'On Pro'`);
+			expect(rows).toEqual([]);
+			const routed = await db.query(`select * from private.sso_route_email('sam@saml.acme.test')`);
+			expect(routed.rows).toEqual([]);
+		} finally {
+			await putOnPlan(query, 'acme', 'business');
+		}
 	});
 });

@@ -13,6 +13,7 @@ import { resolve } from 'node:path';
 import newman, { type NewmanRunSummary } from 'newman';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { servedEmbedded } from '../support/database';
+import { putOnPlan } from '../support/plans';
 import { scimToken, serveFunctions, type ServedFunctions } from '../support/scim';
 import { EVENT_CATALOGUE, EVENT_TYPES, parsePayload } from '../../src/lib/server/events/catalogue';
 import type { EmbeddedEngine } from '../../src/lib/server/platform/embedded';
@@ -36,6 +37,8 @@ let functions: ServedFunctions;
 
 beforeAll(async () => {
 	({ engine, wire } = await servedEmbedded({ seed: true, maxConnections: 16 }));
+	// SCIM needs the Business plan: Globex is on it, the seed puts Umbrella on Pro.
+	await putOnPlan((text, params) => engine.pglite.query(text, params), 'umbrella');
 	functions = await serveFunctions(wire.url);
 }, 180_000);
 afterAll(async () => {
@@ -281,6 +284,24 @@ describe("Okta's SCIM 2.0 spec test expectations", () => {
 		expect((await client('globex', globexToken)('DELETE', `/Users/${id}`)).status).toBe(404);
 		expect((await scim('GET', `/Users/${id}`)).status).toBe(200);
 	});
+
+	it('answers 403 naming the plan to a valid token of a tenant whose plan has no SCIM', async () => {
+		const acme = client('acme', await scimToken(engine, 'acme', 'kept from Business'));
+		const refused = await acme('GET', '/Users');
+		expect(refused.status).toBe(403);
+		expect(refused.type).toContain(SCIM_JSON);
+		expect(refused.body.schemas).toEqual([ERROR]);
+		expect(refused.body.detail).toContain(
+			'needs the Business plan and this organisation is on the Pro plan'
+		);
+		expect(
+			(await acme('POST', '/Users', { schemas: [CORE_USER], userName: `pro-${run}@acme.test` }))
+				.status
+		).toBe(403);
+		expect(
+			await sql(`select 1 from public.scim_users where user_name = $1`, [`pro-${run}@acme.test`])
+		).toEqual([]);
+	});
 });
 
 const tokens = new Map<string, string>();
@@ -521,7 +542,7 @@ describe('in the product', () => {
 		expect(await membership(account!.id)).toBeUndefined();
 	});
 
-	it('makes no account for an inactive User: it becomes a member when its address signs up', async () => {
+	it('makes no account for an inactive User: it becomes a member when its address signs up and is confirmed', async () => {
 		const address = `later.${Date.now().toString(36)}@example.com`;
 		const created = await scim('POST', '/Users', {
 			schemas: [CORE_USER],
@@ -544,6 +565,9 @@ describe('in the product', () => {
 			 returning id`,
 			[address]
 		);
+		// Unconfirmed, the address is not verified by its holder: the User keeps waiting.
+		expect(await membership(account!.id)).toBeUndefined();
+		await sql(`update auth.users set email_confirmed_at = now() where id = $1`, [account!.id]);
 		expect(await membership(account!.id)).toBe('suspended');
 	});
 

@@ -26,6 +26,7 @@ import {
 } from '../../src/lib/server/sso/service';
 import { acsUrl, oidcRedirectUrl, spEntityId } from '../../src/lib/server/sso/urls';
 import { seeded } from '../support/database';
+import { putOnPlan } from '../support/plans';
 import {
 	certificateBody,
 	startSamlIdp,
@@ -64,6 +65,8 @@ describe('single sign-on (embedded)', () => {
 
 	beforeAll(async () => {
 		t = await seeded(embeddedFactory);
+		// SSO needs the Business plan; the seed puts Acme on Pro (Globex is on Business).
+		await putOnPlan(q, 'acme');
 		db = t.engine.db;
 		auth = new EmbeddedAuth({ db, secret: 'x'.repeat(40), appUrl: PUBLIC_URL });
 		idp = await startSamlIdp();

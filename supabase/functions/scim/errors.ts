@@ -58,6 +58,8 @@ export function fromDatabase(error: { code?: string; message?: string }): ScimEr
 			);
 		case 'TN464':
 			return new ScimError(400, 'invalidValue', message);
+		case 'TN585':
+			return new ScimError(403, undefined, `SCIM is refused: ${message}.`);
 		case '22P02':
 		case '22023':
 		case '2201B':

@@ -329,6 +329,7 @@ select is(
         'move_task_column(uuid,integer)',
         'my_permissions(uuid)',
         'pending_workflow_approvals(uuid)',
+        'plan_feature(uuid,text)',
         'prepare_ask(uuid)',
         'preview_retention(uuid)',
         'reactivate_tenant(uuid,text)',

@@ -290,3 +290,25 @@ export async function invoicePage(
 		}))
 	};
 }
+
+/** Whether the tenant's plan has a feature, for an upgrade prompt (public.plan_feature; sso.manage or scim.manage). */
+export interface PlanFeature {
+	allowed: boolean;
+	/** The tenant's plan (null: never billed, every feature). */
+	plan: string | null;
+	/** The cheapest plan that has the feature. */
+	neededPlan: string | null;
+}
+
+export async function planFeature(
+	trx: Transaction<DB>,
+	tenantId: string,
+	feature: 'sso' | 'scim'
+): Promise<PlanFeature> {
+	const { rows } = await sql<{
+		feature: { allowed: boolean; plan: string | null; needed_plan: string | null };
+	}>`select public.plan_feature(${tenantId}, ${feature}) as feature`.execute(trx);
+	const row = rows[0]?.feature;
+	if (!row) throw new Error(`public.plan_feature answered nothing for tenant ${tenantId}.`);
+	return { allowed: row.allowed, plan: row.plan, neededPlan: row.needed_plan };
+}

@@ -561,6 +561,14 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN575: { message: 'The document is being indexed already.' },
 	TN576: { message: 'No such OCR job, or you may not manage it (documents.manage).' },
 	TN577: { message: 'The OCR job has finished already.' },
+	TN584: {
+		message:
+			'Single sign-on needs the Business plan: upgrade the organisation on its billing page (providers already set up are kept).'
+	},
+	TN585: {
+		message:
+			'SCIM provisioning needs the Business plan: upgrade the organisation on its billing page (tokens already made are kept).'
+	},
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

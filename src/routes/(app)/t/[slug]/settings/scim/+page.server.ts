@@ -1,4 +1,5 @@
 import { error } from '@sveltejs/kit';
+import { planFeature } from '$lib/server/billing/queries';
 import { withClaims } from '$lib/server/platform/db';
 import { ensureRuntime } from '$lib/server/platform/runtime';
 import { requireClaims } from '$lib/server/platform/web/actions';
@@ -35,6 +36,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	const config = (await ensureRuntime()).config;
 	return withClaims(requireClaims(locals), async (trx) => ({
 		baseUrl: scimBaseUrl(config, tenant.slug),
+		plan: await planFeature(trx, tenant.id, 'scim'),
 		tokens: await listScimTokens(trx, tenant.id),
 		groups: await listScimGroups(trx, tenant.id),
 		users: await countScimUsers(trx, tenant.id),

@@ -1,4 +1,5 @@
 import { error } from '@sveltejs/kit';
+import { planFeature } from '$lib/server/billing/queries';
 import { withClaims } from '$lib/server/platform/db';
 import { ensureRuntime } from '$lib/server/platform/runtime';
 import { refused, requireClaims } from '$lib/server/platform/web/actions';
@@ -43,9 +44,10 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	if (!can(permissions, 'sso.manage'))
 		error(403, 'Configuring single sign-on needs the sso.manage permission.');
 	const { config } = await ensureRuntime();
-	const { providers, domains, owners, enforced } = await withClaims(
+	const { providers, domains, owners, enforced, plan } = await withClaims(
 		requireClaims(locals),
 		async (trx) => ({
+			plan: await planFeature(trx, tenant.id, 'sso'),
 			providers: await listProviders(trx, tenant.id),
 			domains: await listVerifiedDomains(trx, tenant.id),
 			owners: await listOwners(trx, tenant.id),
@@ -53,6 +55,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 		})
 	);
 	return {
+		plan,
 		providers: providers.map((p) => ({
 			id: p.id,
 			kind: p.kind,
