@@ -15,7 +15,7 @@ import { json, type RequestEvent } from '@sveltejs/kit';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../platform/database';
-import { noteRequestTenant } from '../platform/rls';
+import { noteRequestTenant } from '../platform/observability/context';
 import { BodyTooLargeError, readFormDataCapped } from '../platform/web/body';
 import { findTenantById, findTenantBySlug, type TenantDetail } from '../tenancy/tenants';
 import { idempotent, IDEMPOTENCY_KEY, requestHash, type StoredResponse } from './idempotency';

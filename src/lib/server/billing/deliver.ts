@@ -6,7 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import Stripe from 'stripe';
 import type { DB } from '../platform/database';
-import { requestIdHeaders } from '../platform/observability/outgoing';
+import { requestIdHeaders } from '../platform/observability/context';
 import { runAsServiceRole } from '../platform/rls';
 import type { Deliver, StripeEvent } from './fake';
 

@@ -81,7 +81,7 @@ export interface RequestContext {
 	 * `application_name`, so pg_stat_activity and a slow-query log tie a statement to its request.
 	 */
 	requestId?: string;
-	/** The tenant the request turned out to serve, once known (noteRequestTenant): for its log line. */
+	/** The tenant the request turned out to serve, once known (observability/context.ts): for its log line. */
 	tenantId?: string;
 }
 
@@ -95,12 +95,6 @@ export function inRequest<T>(context: RequestContext, fn: () => T): T {
 /** The web request being served, if any. */
 export function currentRequestContext(): RequestContext | undefined {
 	return currentRequest.getStore();
-}
-
-/** Records the tenant the current web request serves (its log line names it); no-op outside one. */
-export function noteRequestTenant(tenantId: string): void {
-	const context = currentRequest.getStore();
-	if (context) context.tenantId = tenantId;
 }
 
 /**

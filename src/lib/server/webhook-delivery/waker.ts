@@ -10,7 +10,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../platform/database';
 import type { Engine } from '../platform/engine';
 import { listen } from '../platform/listen';
-import { requestIdHeaders } from '../platform/observability/outgoing';
+import { requestIdHeaders } from '../platform/observability/context';
 import { runAsServiceRole } from '../platform/rls';
 
 export const CHANNEL = 'webhook_deliveries';

@@ -151,9 +151,11 @@ describe('the exposition', () => {
 		expect(() => parsePrometheus(good.replace('tenantry_jobs_pending{', 'tenantry-jobs{'))).toThrow(
 			/not a metric name/
 		);
-		expect(() => parsePrometheus(good.replace(/# TYPE tenantry_jobs_pending gauge\n/, ''))).toThrow(
-			/no TYPE before it/
-		);
+		expect(() =>
+			parsePrometheus(
+				good.replace(/# HELP tenantry_jobs_pending .*\n# TYPE tenantry_jobs_pending gauge\n/, '')
+			)
+		).toThrow(/no TYPE before it/);
 		expect(() => parsePrometheus(good.replace('\\"', '\\q'))).toThrow(/unknown escape/);
 		expect(() =>
 			parsePrometheus(

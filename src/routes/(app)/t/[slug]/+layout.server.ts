@@ -1,7 +1,7 @@
 import { error, redirect } from '@sveltejs/kit';
 import { openImpersonations } from '$lib/server/governance/queries';
 import { withClaims } from '$lib/server/platform/db';
-import { noteRequestTenant } from '$lib/server/platform/rls';
+import { noteRequestTenant } from '$lib/server/platform/observability/context';
 import { sidebarOpen } from '$lib/server/platform/web/shell';
 import { pagePreferences } from '$lib/server/preferences/service';
 import {
