@@ -8,10 +8,13 @@ import { themeClass } from '$lib/format/preferences';
 import { getStripe } from '$lib/server/billing';
 import { NOT_FOUND } from '$lib/server/platform/errors';
 import { requestPreferences } from '$lib/server/preferences/service';
-import { inRequest } from '$lib/server/platform/rls';
+import { currentRequestContext, inRequest } from '$lib/server/platform/rls';
 import { ensureRuntime, getAuth } from '$lib/server/platform/runtime';
 import { describeRequest, trustedProxies } from '$lib/server/platform/web/client-address';
 import { withFormActionSources, withFrameAncestors } from '$lib/server/platform/web/csp';
+import { requestLogEnabled, requestLogLine } from '$lib/server/platform/observability/log';
+import { recordRequest } from '$lib/server/platform/observability/metrics';
+import { REQUEST_ID_HEADER } from '$lib/server/platform/observability/request-id';
 
 export const init: ServerInit = async () => {
 	await ensureRuntime();
@@ -21,9 +24,10 @@ export const init: ServerInit = async () => {
  * Endpoints that serve no person, so never read (or refresh) the session: the health probe, the
  * host lookup the `reroute` hook fetches on the same request — refreshing there would spend the
  * single-use refresh token the request itself is about to use —, and signed file URLs (the
- * signature is the permission; a page's images load them side by side).
+ * signature is the permission; a page's images load them side by side), and /metrics (its bearer
+ * token is the permission).
  */
-const ANONYMOUS = /^\/(api\/(health|hosts|bench-floor)|files)(\/|$)/;
+const ANONYMOUS = /^\/(api\/(health|hosts|bench-floor)|files|metrics)(\/|$)/;
 
 /**
  * The signed-in person's claims for the request — the member's, while a staff member views as
@@ -108,18 +112,48 @@ const refuseCrossOrigin: Handle = async ({ event, resolve }) => {
 
 /** An unexpected error is logged here and shown as the error page's generic sentence: no paths, no stack. */
 export const handleError: HandleServerError = ({ error, event, status }) => {
-	if (status !== 404)
-		console.error(`[tenantry] ${event.request.method} ${event.url.pathname}:`, error);
+	if (status !== 404) {
+		const id = currentRequestContext()?.requestId ?? '-';
+		console.error(
+			`[tenantry] ${event.request.method} ${event.url.pathname} (request ${id}):`,
+			error
+		);
+	}
 	return { message: status === 404 ? NOT_FOUND : 'Something went wrong on our side.' };
 };
 
 let proxies: ReturnType<typeof trustedProxies> | undefined;
 
-/** Every transaction the request opens records its client address and user agent (rls.ts). */
+/**
+ * Every transaction the request opens records its client address, user agent and request id
+ * (rls.ts); the response carries the id in `x-request-id`; and when it is done the request is
+ * counted for /metrics and written as one JSON log line (observability/log.ts: no headers, cookies
+ * or bodies). First in the sequence, so every response is counted, refusals too.
+ */
 const requestContext: Handle = async ({ event, resolve }) => {
+	const started = performance.now();
 	proxies ??= trustedProxies((await ensureRuntime()).config.TRUSTED_PROXIES);
-	return inRequest(describeRequest(event, proxies), () => resolve(event));
+	const context = describeRequest(event, proxies);
+	let status = 500;
+	try {
+		const response = await inRequest(context, () => resolve(event));
+		status = response.status;
+		response.headers.set(REQUEST_ID_HEADER, context.requestId!);
+		return response;
+	} finally {
+		const durationMs = performance.now() - started;
+		const { method } = event.request;
+		recordRequest(method, event.route.id, status, durationMs / 1000);
+		if (LOG_REQUESTS) {
+			const line = { method, route: event.route.id, status, durationMs };
+			console.log(
+				requestLogLine({ ...line, requestId: context.requestId!, tenantId: context.tenantId })
+			);
+		}
+	}
 };
+
+const LOG_REQUESTS = requestLogEnabled();
 
 /**
  * A page's forms may be redirected to the payment gateway's hosted pages (checkout, the customer
@@ -153,9 +187,9 @@ const securityHeaders: Handle = async ({ event, resolve }) => {
 };
 
 export const handle = sequence(
+	requestContext,
 	securityHeaders,
 	refuseCrossOrigin,
-	requestContext,
 	authenticate,
 	applyPreferences
 );

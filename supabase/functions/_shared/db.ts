@@ -37,11 +37,17 @@ export async function closeDatabase(): Promise<void> {
 export function asSystemJob<T>(
 	job: SystemJob,
 	fn: (trx: TransactionSql) => Promise<T>,
+	requestId: string | null = null,
 ): Promise<T> {
 	assertSystemJob(job);
 	return database().begin(async (trx) => {
+		// The app's request id (requestIdOf in http.ts), as the app's own transactions set it.
 		await trx`select
 			set_config('request.jwt.claims', ${JSON.stringify({ role: 'service_role', job })}, true),
+			set_config('tenantry.request_id', ${requestId ?? ''}, true),
+			set_config('application_name', ${
+			requestId ? `tenantry ${requestId}`.slice(0, 63) : 'tenantry'
+		}, true),
 			set_config('role', 'service_role', true)`;
 		return fn(trx);
 	}) as Promise<T>;

@@ -8,7 +8,7 @@
 import Stripe from 'npm:stripe@23.1.0';
 import { z } from 'npm:zod@4.6.7';
 import { asSystemJob } from '../_shared/db.ts';
-import { json } from '../_shared/http.ts';
+import { json, requestIdOf } from '../_shared/http.ts';
 
 const eventSchema = z.object({
 	id: z.string().startsWith('evt_'),
@@ -32,6 +32,7 @@ export async function handler(req: Request): Promise<Response> {
 	const signature = req.headers.get('stripe-signature');
 	if (!signature) return json(400, { error: 'Missing the Stripe-Signature header.' });
 
+	const requestId = requestIdOf(req);
 	const body = await req.text();
 	let verified: unknown;
 	try {
@@ -55,12 +56,14 @@ export async function handler(req: Request): Promise<Response> {
 			const [row] = await trx<{ outcome: string }[]>`
 				select public.apply_stripe_event(${trx.json(parsed.data as never)}) as outcome`;
 			return row?.outcome ?? 'unknown';
-		});
+		}, requestId);
 		return json(200, { received: true, id: parsed.data.id, outcome });
 	} catch (error) {
 		// A 5xx makes Stripe retry; the ledger makes the retry safe.
 		console.error(
-			`stripe-webhook: ${parsed.data.id} ${parsed.data.type}: ${(error as Error).message}`,
+			`stripe-webhook: ${parsed.data.id} ${parsed.data.type} (request ${requestId ?? '-'}): ${
+				(error as Error).message
+			}`,
 		);
 		return json(500, { error: 'The event could not be recorded; Stripe will retry.' });
 	}

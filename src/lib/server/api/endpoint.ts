@@ -15,6 +15,7 @@ import { json, type RequestEvent } from '@sveltejs/kit';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../platform/database';
+import { noteRequestTenant } from '../platform/observability/context';
 import { BodyTooLargeError, readFormDataCapped } from '../platform/web/body';
 import { findTenantById, findTenantBySlug, type TenantDetail } from '../tenancy/tenants';
 import { idempotent, IDEMPOTENCY_KEY, requestHash, type StoredResponse } from './idempotency';
@@ -190,6 +191,7 @@ export function endpoint<
 			const result = await principal.run(async (trx) => {
 				const tenant = await tenantOf(trx, principal, event.request.headers.get(TENANT_HEADER));
 				apiMeter().count(tenant.id);
+				noteRequestTenant(tenant.id);
 				const ctx: Context<P, Q, B> = {
 					trx,
 					tenant,

@@ -6,6 +6,7 @@
 import { sql, type Kysely } from 'kysely';
 import Stripe from 'stripe';
 import type { DB } from '../platform/database';
+import { requestIdHeaders } from '../platform/observability/context';
 import { runAsServiceRole } from '../platform/rls';
 import type { Deliver, StripeEvent } from './fake';
 
@@ -28,7 +29,11 @@ export function forwardSigned(url: string, secret: string): Deliver {
 		const signature = await signer.webhooks.generateTestHeaderStringAsync({ payload, secret });
 		const response = await fetch(url, {
 			method: 'POST',
-			headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+			headers: {
+				'content-type': 'application/json',
+				'stripe-signature': signature,
+				...requestIdHeaders()
+			},
 			body: payload
 		});
 		const answer = (await response.json().catch(() => ({}))) as {

@@ -336,6 +336,16 @@ const schema = z
 				error: 'expected comma-separated proxy addresses or CIDR blocks like 10.0.0.0/8,::1'
 			})
 			.default([]),
+		/**
+		 * The bearer token Prometheus scrapes /metrics with (docs/operations.md); unset: /metrics is
+		 * not served (404).
+		 */
+		METRICS_TOKEN: z
+			.string()
+			.regex(/^[\x21-\x7e]{24,256}$/, {
+				error: 'expected 24 to 256 printable characters without spaces (openssl rand -hex 24)'
+			})
+			.optional(),
 		MIGRATIONS_DIR: z.string().min(1).default('supabase/migrations'),
 		SEED_FILE: z.string().min(1).default('supabase/seed.sql')
 	})

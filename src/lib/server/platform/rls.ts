@@ -12,6 +12,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
 import { assertSystemJob, type SystemJob } from '../../../../supabase/functions/_shared/jobs';
 import type { DB } from './database';
+import { applicationName } from './observability/request-id';
 
 /** The JWT claims of Supabase Auth that SQL reads through auth.uid(), auth.jwt() and friends. */
 export const claimsSchema = z
@@ -75,6 +76,13 @@ export interface RequestContext {
 	 * `tenantry.client_ip`, which private.request_ip() prefers to the headers.
 	 */
 	clientIp?: string;
+	/**
+	 * The request's id (observability/request-id.ts), set as `tenantry.request_id` and in
+	 * `application_name`, so pg_stat_activity and a slow-query log tie a statement to its request.
+	 */
+	requestId?: string;
+	/** The tenant the request turned out to serve, once known (observability/context.ts): for its log line. */
+	tenantId?: string;
 }
 
 const currentRequest = new AsyncLocalStorage<RequestContext>();
@@ -167,9 +175,12 @@ export async function runAsServiceRole<T>(
 	fn: (trx: Transaction<DB>) => Promise<T>
 ): Promise<T> {
 	assertSystemJob(job);
-	trace('tx', `job:${job}`, currentRequest.getStore() ?? {});
+	const request = currentRequest.getStore();
+	trace('tx', `job:${job}`, request ?? {});
 	return db.transaction().execute(async (trx) => {
-		await setRequest(trx, 'service_role', { role: 'service_role', job }, {});
+		// No headers or address of the request: only its id, so its SQL is still tied to it.
+		const context = request?.requestId ? { requestId: request.requestId } : {};
+		await setRequest(trx, 'service_role', { role: 'service_role', job }, context);
 		return fn(trx);
 	});
 }
@@ -200,5 +211,7 @@ async function setRequest(
 		set_config('request.method', ${context.method ?? ''}, true),
 		set_config('request.path', ${context.path ?? ''}, true),
 		set_config('tenantry.client_ip', ${context.clientIp ?? ''}, true),
+		set_config('tenantry.request_id', ${context.requestId ?? ''}, true),
+		set_config('application_name', ${context.requestId ? applicationName(context.requestId) : 'tenantry'}, true),
 		set_config('role', ${role}, true)`.execute(trx);
 }

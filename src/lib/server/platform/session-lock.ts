@@ -7,6 +7,7 @@
 export class SessionLock {
 	#tail: Promise<void> = Promise.resolve();
 	#waiting = 0;
+	#held = false;
 
 	/** Resolves when the lock is held; call the returned function exactly once to release it. */
 	acquire(): Promise<() => void> {
@@ -17,13 +18,20 @@ export class SessionLock {
 		this.#waiting++;
 		return previous.then(() => {
 			this.#waiting--;
+			this.#held = true;
 			let released = false;
 			return () => {
 				if (released) return;
 				released = true;
+				this.#held = this.#waiting > 0;
 				release();
 			};
 		});
+	}
+
+	/** Whether a unit of work holds the session now (the metrics' pool use). */
+	get held(): boolean {
+		return this.#held;
 	}
 
 	/** How many units of work are queued behind the current holder. */

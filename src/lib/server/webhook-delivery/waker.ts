@@ -10,6 +10,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../platform/database';
 import type { Engine } from '../platform/engine';
 import { listen } from '../platform/listen';
+import { requestIdHeaders } from '../platform/observability/context';
 import { runAsServiceRole } from '../platform/rls';
 
 export const CHANNEL = 'webhook_deliveries';
@@ -73,7 +74,7 @@ export function createWaker(options: {
 			}
 			clearTimeout(timer);
 			timerAt = Infinity;
-			inFlight = fetch(options.dispatchUrl, { method: 'POST' })
+			inFlight = fetch(options.dispatchUrl, { method: 'POST', headers: requestIdHeaders() })
 				.then(async (response) => {
 					await response.body?.cancel();
 					if (response.status >= 500)

@@ -7,6 +7,7 @@
 import { BlockList, isIP } from 'node:net';
 import type { RequestEvent } from '@sveltejs/kit';
 import type { RequestContext } from '$lib/server/platform/rls';
+import { REQUEST_ID_HEADER, requestIdFor } from '$lib/server/platform/observability/request-id';
 
 /** `10.0.0.0/8`, `192.168.1.7`, `fd00::/8`, `::1`: an address or a CIDR block. */
 export function parseProxyEntry(entry: string): { address: string; prefix?: number } | null {
@@ -67,7 +68,10 @@ export function clientAddress(
 	return current;
 }
 
-/** What a request's transaction records about it (rls.ts sets it as PostgREST would). */
+/**
+ * What a request's transaction records about it (rls.ts sets it as PostgREST would), and its id:
+ * a trusted proxy's `x-request-id`, else a new one (observability/request-id.ts).
+ */
 export function describeRequest(event: RequestEvent, trusted: BlockList): RequestContext {
 	let peer: string | undefined;
 	try {
@@ -76,7 +80,10 @@ export function describeRequest(event: RequestEvent, trusted: BlockList): Reques
 		peer = undefined;
 	}
 	const userAgent = event.request.headers.get('user-agent');
+	const direct = peer === undefined ? null : normalizeAddress(peer);
+	const fromProxy = direct !== null && isTrusted(trusted, direct);
 	return {
+		requestId: requestIdFor(event.request.headers.get(REQUEST_ID_HEADER), fromProxy),
 		clientIp: clientAddress(peer, event.request.headers.get('x-forwarded-for'), trusted),
 		headers: userAgent ? { 'user-agent': userAgent } : {},
 		method: event.request.method,

@@ -1,6 +1,7 @@
 import { error, redirect } from '@sveltejs/kit';
 import { openImpersonations } from '$lib/server/governance/queries';
 import { withClaims } from '$lib/server/platform/db';
+import { noteRequestTenant } from '$lib/server/platform/observability/context';
 import { sidebarOpen } from '$lib/server/platform/web/shell';
 import { pagePreferences } from '$lib/server/preferences/service';
 import {
@@ -35,6 +36,7 @@ export const load: LayoutServerLoad = async ({ cookies, locals, params, url }) =
 		};
 	});
 	if (!found) error(404, 'Not found');
+	noteRequestTenant(found.tenant.id);
 	return {
 		...found,
 		preferences: pagePreferences(locals.preferences, found.tenant.timezone),
