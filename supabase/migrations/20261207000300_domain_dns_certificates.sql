@@ -46,8 +46,6 @@ insert into public.notification_kinds
   ('certificate.expiring', 'domains', 'TLS certificate expiring', 'People who manage custom domains',
    '{domains.manage}', false, '/t/{slug}/settings/domains', false, false, true, true);
 
-select private.register_job_queue('domains.dns_check',
-  'Checks the DNS records of an organisation''s custom domains through the resolver and records what it found.', 3);
 
 -- ---------------------------------------------------------------------------------------------
 -- Tables
