@@ -103,7 +103,12 @@ describe('record statuses', () => {
 		const before = dns.queries.length;
 		const checks = await checkRecords(
 			[
-				{ id: 'c', recordType: 'CAA', host: 'caa.example.test', value: '0 issue "letsencrypt.org"' },
+				{
+					id: 'c',
+					recordType: 'CAA',
+					host: 'caa.example.test',
+					value: '0 issue "letsencrypt.org"'
+				},
 				{ id: 'a1', recordType: 'A', host: 'caa.example.test', value: '192.0.2.10' },
 				{ id: 'a2', recordType: 'A', host: 'caa.example.test', value: '192.0.2.11' }
 			],
@@ -128,10 +133,11 @@ describe('the domains.dns_check job', () => {
 	}
 
 	it('checks every record of a new domain and records what it found', async () => {
-		const [{ id, verification_token: token }] = await q<{ id: string; verification_token: string }>(
+		const [row] = await q<{ id: string; verification_token: string }>(
 			`insert into public.tenant_domains (tenant_id, domain) values ($1, $2) returning id, verification_token`,
 			[ACME, DOMAIN]
 		);
+		const { id, verification_token: token } = row!;
 		dns.records.set(`_tenantry.${DOMAIN}`, [`tenantry-verification=${token}`]);
 		dns.cnames.set(DOMAIN, 'tenants.tenantry.localhost');
 		const report = await runDnsCheck(engine.db, resolver, id);

@@ -29,7 +29,15 @@ export function certFactory(): CertFactory {
 	let n = 0;
 	const run = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
 	const key = (name: string) => {
-		run('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', `${name}.key`);
+		run(
+			'genpkey',
+			'-algorithm',
+			'EC',
+			'-pkeyopt',
+			'ec_paramgen_curve:P-256',
+			'-out',
+			`${name}.key`
+		);
 		return readFileSync(join(dir, `${name}.key`), 'utf8');
 	};
 	const sign = (

@@ -25,8 +25,7 @@ export interface CertificateInfo {
 }
 
 export type CertificateValidation =
-	| { ok: true; certificate: CertificateInfo }
-	| { ok: false; problems: string[] };
+	{ ok: true; certificate: CertificateInfo } | { ok: false; problems: string[] };
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 

@@ -31,9 +31,7 @@ export async function runDnsCheck(
 			recordDnsChecks(trx, domain.id, checks)
 		);
 		records += checks.length;
-		failing += checks.filter(
-			(c, i) => c.status !== 'ok' && domain.records[i]!.required
-		).length;
+		failing += checks.filter((c, i) => c.status !== 'ok' && domain.records[i]!.required).length;
 	}
 	return { domains: domains.length, records, failing };
 }
@@ -47,6 +45,5 @@ registerJob({
 registerJob({
 	name: 'domains.certificates',
 	intervalMs: (config) => config.DOMAIN_CERTIFICATE_INTERVAL_MS,
-	run: (db) =>
-		runAsServiceRole(db, 'domains.certificates', (trx) => sendCertificateNotices(trx))
+	run: (db) => runAsServiceRole(db, 'domains.certificates', (trx) => sendCertificateNotices(trx))
 });

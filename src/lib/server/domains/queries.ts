@@ -1,6 +1,7 @@
 /** Custom domain queries. Claims and listings run as the person (RLS); checks as the job. */
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
+import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 import type { DnsRecord, RecordCheck } from './records';
 
 export interface TenantDomain {
@@ -119,7 +120,10 @@ export function listDnsRecords(
 	tenantId: string,
 	domainId?: string
 ): Promise<DnsRecord[]> {
-	let query = trx.selectFrom('dns_records').select(RECORD_COLUMNS).where('tenant_id', '=', tenantId);
+	let query = trx
+		.selectFrom('dns_records')
+		.select(RECORD_COLUMNS)
+		.where('tenant_id', '=', tenantId);
 	if (domainId) query = query.where('domain_id', '=', domainId);
 	return query
 		.orderBy(sql`array_position(array['routing', 'verification', 'advice'], purpose)`)
@@ -139,7 +143,11 @@ export async function domainsToCheck(
 	const out = [];
 	for (const row of rows) {
 		await sql`select private.sync_dns_records(${row.id})`.execute(trx);
-		out.push({ id: row.id, domain: row.domain, records: await listDnsRecords(trx, row.tenant_id, row.id) });
+		out.push({
+			id: row.id,
+			domain: row.domain,
+			records: await listDnsRecords(trx, row.tenant_id, row.id)
+		});
 	}
 	return out;
 }
@@ -150,5 +158,49 @@ export async function recordDnsChecks(
 	domainId: string,
 	checks: RecordCheck[]
 ): Promise<void> {
-	await sql`select private.record_dns_checks(${domainId}, ${JSON.stringify(checks)}::jsonb)`.execute(trx);
+	await sql`select private.record_dns_checks(${domainId}, ${JSON.stringify(checks)}::jsonb)`.execute(
+		trx
+	);
+}
+
+/** The page's table of records to publish: every domain's, searchable by domain, host and value. */
+export const DNS_RECORD_LIST = defineList({
+	prefix: 'rec',
+	sorts: {
+		domain: { column: 'domain', type: 'text' },
+		type: { column: 'recordType', type: 'text' },
+		status: { column: 'status', type: 'text' }
+	},
+	defaultSort: 'domain',
+	defaultDir: 'asc',
+	search: ['domain', 'host', 'value', 'recordType'],
+	id: { column: 'id', type: 'uuid' },
+	limit: 50
+});
+
+export type DnsRecordRow = DnsRecord & { domain: string };
+
+export async function pageDnsRecords(
+	trx: Transaction<DB>,
+	tenantId: string,
+	params: ListParams
+): Promise<ListPage<DnsRecordRow>> {
+	const query = trx
+		.selectFrom('dns_records as r')
+		.innerJoin('tenant_domains as d', 'd.id', 'r.domain_id')
+		.select([
+			'r.id',
+			'r.domain_id as domainId',
+			'd.domain',
+			sql<DnsRecord['recordType']>`r.record_type`.as('recordType'),
+			'r.host',
+			'r.value',
+			sql<DnsRecord['purpose']>`r.purpose`.as('purpose'),
+			'r.required',
+			sql<DnsRecord['status']>`r.status`.as('status'),
+			'r.found',
+			'r.last_checked_at as lastCheckedAt'
+		])
+		.where('r.tenant_id', '=', tenantId);
+	return listPage(trx, query, DNS_RECORD_LIST, params);
 }

@@ -12,9 +12,7 @@ export const DNS_RECORD_TYPES = ['CNAME', 'TXT', 'CAA', 'A', 'AAAA'] as const;
 export type DnsRecordType = (typeof DNS_RECORD_TYPES)[number];
 
 export type Lookup =
-	| { kind: 'found'; values: string[] }
-	| { kind: 'none' }
-	| { kind: 'error'; code: string };
+	{ kind: 'found'; values: string[] } | { kind: 'none' } | { kind: 'error'; code: string };
 
 export interface DnsResolver {
 	lookup(type: DnsRecordType, name: string): Promise<Lookup>;
@@ -54,7 +52,9 @@ export function createResolver(
 				return values.length ? { kind: 'found', values } : { kind: 'none' };
 			} catch (e) {
 				const code = (e as { code?: string }).code ?? 'error';
-				return code === 'ENOTFOUND' || code === 'ENODATA' ? { kind: 'none' } : { kind: 'error', code };
+				return code === 'ENOTFOUND' || code === 'ENODATA'
+					? { kind: 'none' }
+					: { kind: 'error', code };
 			}
 		}
 	};
