@@ -98,7 +98,9 @@ const TABLES: Record<string, { noun: string; label?: string }> = {
 	announcements: { noun: 'announcement', label: 'title' },
 	alerts: { noun: 'alert', label: 'name' },
 	alert_channels: { noun: 'alert channel', label: 'kind' },
-	data_sources: { noun: 'data source', label: 'name' }
+	data_sources: { noun: 'data source', label: 'name' },
+	dns_records: { noun: 'DNS record', label: 'host' },
+	certificates: { noun: 'TLS certificate', label: 'subject' }
 };
 
 /** Sentences of the RPCs' named events; `{key}` is the entry's after (then before) value. */
@@ -152,7 +154,8 @@ const EVENTS: Record<string, string> = {
 	'privacy.erase': "{actor} erased a person's personal data",
 	'retention.apply': '{actor} applied the retention policy: {rows} rows ({action})',
 	'maintenance.run': '{actor} ran the maintenance jobs',
-	'governance.run': '{actor} queued a retention or maintenance run'
+	'governance.run': '{actor} queued a retention or maintenance run',
+	'domain.primary': '{actor} made {domain} the primary domain'
 };
 
 const VERBS: Record<string, string> = { insert: 'created', update: 'changed', delete: 'deleted' };

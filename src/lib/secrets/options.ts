@@ -18,7 +18,8 @@ export const SECRET_OWNER_TYPES = [
 	'sso_provider',
 	'data_source',
 	'model_provider',
-	'workflow'
+	'workflow',
+	'certificate'
 ] as const;
 export type SecretOwnerType = (typeof SECRET_OWNER_TYPES)[number];
 
@@ -28,7 +29,8 @@ export const SECRET_OWNER_LABELS: Record<SecretOwnerType, string> = {
 	sso_provider: 'SSO provider',
 	data_source: 'Data source',
 	model_provider: 'Model provider',
-	workflow: 'Workflow'
+	workflow: 'Workflow',
+	certificate: 'TLS certificate'
 };
 
 /** Letters, digits, _ . -, not starting with . or -, at most 100 (SQL: TN311). */

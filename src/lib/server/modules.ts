@@ -20,6 +20,7 @@ import './webhooks/move-job';
 import './integrations/jobs';
 import './workflows/jobs';
 import './governance/jobs';
+import './domains/jobs';
 import './privacy/jobs';
 import './privacy/export';
 import './rag/jobs';

@@ -22,6 +22,8 @@ export const SYSTEM_JOBS = [
 	'billing.lifecycle',
 	'domains.verify',
 	'domains.resolve',
+	'domains.dns_check',
+	'domains.certificates',
 	'email.send',
 	'governance.maintenance',
 	'governance.retention',

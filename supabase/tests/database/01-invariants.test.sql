@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(135);
+select plan(137);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -22,7 +22,8 @@ select tables_are('public', array[
   'tenant_notification_settings', 'tenant_usage_daily', 'tenants', 'usage_counters', 'usage_daily',
   'usage_events', 'usage_metrics', 'user_identities', 'user_preferences', 'webhook_attempts',
   'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints', 'workflow_approvals',
-  'workflow_runs', 'workflow_step_runs', 'workflow_versions', 'workflows'], 'the tables of schema public are the pinned list');
+  'workflow_runs', 'workflow_step_runs', 'workflow_versions', 'workflows',
+  'dns_records', 'certificates'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(
@@ -163,6 +164,9 @@ select policies_are('public', 'saved_queries', array['saved_queries_delete_permi
 select policies_are('public', 'tenant_usage_daily', array['tenant_usage_daily_select_analytics', 'tenant_usage_daily_select_permitted', 'tenant_usage_daily_select_staff']);
 -- Data sources (20261206000200_data_sources.sql): dashboards.read and data_sources.manage read, data_sources.manage writes.
 select policies_are('public', 'data_sources', array['data_sources_delete_permitted', 'data_sources_insert_permitted', 'data_sources_select_permitted', 'data_sources_update_permitted']);
+-- Domain DNS records and certificates (20261207000300_domain_dns_certificates.sql): domains.manage and support read; the job writes records; domains.manage uploads and deletes certificates.
+select policies_are('public', 'dns_records', array['dns_records_select_permitted', 'dns_records_select_staff']);
+select policies_are('public', 'certificates', array['certificates_delete_permitted', 'certificates_insert_permitted', 'certificates_select_permitted', 'certificates_select_staff']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -353,6 +357,7 @@ select is(
         'search_documents(uuid,text,vector,integer)',
         'send_webhook_test(uuid)',
         'set_integration_secret(uuid,text,uuid)',
+        'set_primary_domain(uuid)',
         'set_project_role(uuid,uuid,uuid)',
         'set_support_ticket_status(uuid,text)',
         'set_webhook_endpoint_enabled(uuid,boolean)',

@@ -22,3 +22,18 @@ export const addDomainSchema = z.object({
 });
 
 export const domainIdSchema = z.object({ id: z.uuid({ error: 'Unknown domain.' }) });
+
+/** An uploaded certificate: the PEM chain (leaf first) and its private key, for one domain. */
+export const certificateUploadSchema = z.object({
+	domainId: z.uuid({ error: 'Choose one of the organisation’s domains.' }),
+	chain: z
+		.string({ error: 'Paste the certificate chain (PEM).' })
+		.trim()
+		.min(1, { error: 'Paste the certificate chain (PEM), the domain’s certificate first.' })
+		.max(65536, { error: 'A chain is at most 64 KiB of PEM: leave out the root certificate.' }),
+	privateKey: z
+		.string({ error: 'Paste the private key (PEM).' })
+		.trim()
+		.min(1, { error: 'Paste the private key (PEM) the certificate was requested with.' })
+		.max(16384, { error: 'A private key is at most 16 KiB of PEM.' })
+});

@@ -789,6 +789,59 @@ export const EVENT_CATALOGUE = {
 		'impersonation_session',
 		'A support staff member ended a "view as" session.',
 		z.object({ session_id: id, user_id: id, staff: z.string(), ended_at: at })
+	),
+	'domain.dns_checked': event(
+		'domains',
+		'domain',
+		"A custom domain's DNS records were checked.",
+		z.object({
+			domain: z.string(),
+			ok: z.int().meta({ description: 'Required records in place.' }),
+			missing: z.int().meta({ description: 'Required records not published.' }),
+			wrong: z.int().meta({ description: 'Required records with another value, or not checkable.' }),
+			routing_ok: z.boolean().meta({ description: 'The CNAME (or A/AAAA) points at the platform.' }),
+			checked_at: at
+		})
+	),
+	'domain.dns_lost': event(
+		'domains',
+		'domain',
+		'A verified custom domain no longer points at the platform.',
+		z.object({
+			domain: z.string(),
+			record_type: z.enum(['CNAME', 'A', 'AAAA']),
+			status: z.enum(['missing', 'wrong', 'error']),
+			found: z.string().nullable().meta({ description: 'What DNS answered instead, if anything.' })
+		})
+	),
+	'domain.primary_changed': event(
+		'domains',
+		'domain',
+		'The organisation chose its primary custom domain.',
+		z.object({ domain: z.string() })
+	),
+	'certificate.uploaded': event(
+		'domains',
+		'certificate',
+		'A TLS certificate was uploaded for a custom domain.',
+		z.object({
+			domain_id: id,
+			domain: z.string(),
+			names: z.array(z.string()),
+			fingerprint_sha256: z.string(),
+			not_after: at
+		})
+	),
+	'certificate.expiring': event(
+		'domains',
+		'certificate',
+		"A custom domain's TLS certificate expires within 30, 7 or 1 days.",
+		z.object({
+			domain_id: id,
+			domain: z.string(),
+			threshold_days: z.union([z.literal(30), z.literal(7), z.literal(1)]),
+			not_after: at
+		})
 	)
 } satisfies Record<string, EventDefinition>;
 

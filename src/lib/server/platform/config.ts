@@ -312,6 +312,18 @@ const schema = z
 					'expected the URL of the stripe-webhook function, like http://127.0.0.1:54321/functions/v1/stripe-webhook'
 			})
 			.optional(),
+		/** How often domains.dns_check checks every custom domain's records; 0 turns it off. */
+		DOMAIN_DNS_CHECK_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 or more milliseconds' })
+			.default(21_600_000),
+		/** How often domains.certificates looks for expiring certificates (idempotent); 0: off. */
+		DOMAIN_CERTIFICATE_INTERVAL_MS: z.coerce
+			.number({ error: 'expected milliseconds' })
+			.int()
+			.min(0, { error: 'expected 0 or more milliseconds' })
+			.default(3_600_000),
 		DOMAIN_DNS_SERVERS: z
 			.string()
 			.regex(/^[\w.:[\]-]+(,[\w.:[\]-]+)*$/, {

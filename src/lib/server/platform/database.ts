@@ -298,6 +298,23 @@ export interface BillingAccounts {
   updated_at: Generated<Timestamp>;
 }
 
+export interface Certificates {
+  chain_pem: string;
+  created_at: Generated<Timestamp>;
+  created_by: Generated<string | null>;
+  domain_id: string;
+  fingerprint_sha256: string;
+  id: string;
+  issuer: string;
+  key_secret_id: string;
+  names: string[];
+  not_after: Timestamp;
+  not_before: Timestamp;
+  notified_days: Generated<number[]>;
+  subject: string;
+  tenant_id: string;
+}
+
 export interface ConsentPurposes {
   active: Generated<boolean>;
   created_at: Generated<Timestamp>;
@@ -421,6 +438,21 @@ export interface DataSources {
   tenant_id: string;
   timeout_ms: Generated<number>;
   updated_at: Generated<Timestamp>;
+}
+
+export interface DnsRecords {
+  created_at: Generated<Timestamp>;
+  domain_id: string;
+  found: string | null;
+  host: string;
+  id: Generated<string>;
+  last_checked_at: Timestamp | null;
+  purpose: string;
+  record_type: string;
+  required: boolean;
+  status: Generated<string>;
+  tenant_id: string;
+  value: string;
 }
 
 export interface Environments {
@@ -1371,10 +1403,13 @@ export interface TenantAiSettings {
 export interface TenantDomains {
   created_at: Generated<Timestamp>;
   created_by: Generated<string | null>;
+  dns_lost_at: Timestamp | null;
   domain: string;
   id: Generated<string>;
+  is_primary: Generated<boolean>;
   last_check_error: string | null;
   last_checked_at: Timestamp | null;
+  ssl_status: Generated<string>;
   tenant_id: string;
   verification_token: Generated<string>;
   verified_at: Timestamp | null;
@@ -1667,6 +1702,7 @@ export interface DB {
   audit_logs: AuditLogs;
   "auth.users": AuthUsers;
   billing_accounts: BillingAccounts;
+  certificates: Certificates;
   consent_purposes: ConsentPurposes;
   consent_states: ConsentStates;
   consents: Consents;
@@ -1676,6 +1712,7 @@ export interface DB {
   data_classes: DataClasses;
   data_policies: DataPolicies;
   data_sources: DataSources;
+  dns_records: DnsRecords;
   environments: Environments;
   event_types: EventTypes;
   events: Events;

@@ -569,6 +569,15 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 		message:
 			'SCIM provisioning needs the Business plan: upgrade the organisation on its billing page (tokens already made are kept).'
 	},
+	TN590: { message: 'Each DNS check result names a record of the domain and a known status.' },
+	TN591: { message: 'The certificate’s private key must be its own secret: upload them together.' },
+	TN592: {
+		message: 'That certificate is not valid now: upload one that has started and not expired.'
+	},
+	TN593: {
+		message:
+			'Only a verified domain can be the primary one: publish its TXT record and check it first.'
+	},
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

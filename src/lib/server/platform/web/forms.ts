@@ -10,7 +10,7 @@ import { currentRequestContext } from '../rls';
 
 export type { FieldErrors, FormFailure };
 
-const SECRET_FIELDS = new Set(['password', 'code', 'secretValue']);
+const SECRET_FIELDS = new Set(['password', 'code', 'secretValue', 'privateKey']);
 
 export async function parseForm<S extends z.ZodType>(
 	request: Request,
