@@ -561,6 +561,10 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN575: { message: 'The document is being indexed already.' },
 	TN576: { message: 'No such OCR job, or you may not manage it (documents.manage).' },
 	TN577: { message: 'The OCR job has finished already.' },
+	TN564: {
+		field: 'refresh',
+		message: 'Choose frozen, or a refresh every 1, 6, 12 or 24 hours.'
+	},
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },
