@@ -101,3 +101,51 @@ grant execute on function private.share_refreshes_due(timestamptz, integer), pri
 grant select (refresh_hours, next_refresh_at, refresh_stopped_at, refresh_stopped_reason)
   on public.dashboard_shares to authenticated;
 grant insert (refresh_hours) on public.dashboard_shares to authenticated;
+
+-- ---------------------------------------------------------------------------------------------
+-- Domain events of dashboards, their links and saved queries (src/lib/server/events/catalogue.ts)
+-- ---------------------------------------------------------------------------------------------
+
+insert into public.event_types (type, module, description) values
+  ('dashboard.created', 'bi', 'A dashboard was created.'),
+  ('dashboard.updated', 'bi', 'A dashboard was renamed, or its description or default time range changed.'),
+  ('dashboard.deleted', 'bi', 'A dashboard was deleted (its widgets and links with it).'),
+  ('dashboard.shared', 'bi', 'A read-only link to a dashboard was created.'),
+  ('dashboard.share_revoked', 'bi', 'A dashboard''s link was revoked.'),
+  ('saved_query.created', 'bi', 'A saved query was created.'),
+  ('saved_query.updated', 'bi', 'A saved query was renamed, or its description or mode changed.'),
+  ('saved_query.deleted', 'bi', 'A saved query was deleted (its widgets with it).');
+
+create trigger dashboards_publish after insert or update or delete on public.dashboards
+  for each row execute function private.publish_change_event('dashboard', 'name,description,time_range', 'name');
+create trigger saved_queries_publish after insert or update or delete on public.saved_queries
+  for each row execute function private.publish_change_event('saved_query', 'name,description,mode', 'name');
+
+-- dashboard.shared on a new link, dashboard.share_revoked when it is revoked; the subject is the
+-- dashboard; never the token or its hash.
+create or replace function private.publish_share_event()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+begin
+  if tg_op = 'INSERT' then
+    perform private.publish_event(new.tenant_id, 'dashboard.shared', 'dashboard', new.dashboard_id::text,
+      jsonb_build_object('share_id', new.id, 'allowed_origins', to_jsonb(new.allowed_origins),
+                         'refresh_hours', new.refresh_hours));
+  elsif old.revoked_at is null and new.revoked_at is not null then
+    perform private.publish_event(new.tenant_id, 'dashboard.share_revoked', 'dashboard', new.dashboard_id::text,
+      jsonb_build_object('share_id', new.id));
+  end if;
+  return null;
+end
+$$;
+
+comment on function private.publish_share_event() is
+  'AFTER INSERT / UPDATE OF revoked_at on dashboard_shares: publishes dashboard.shared and dashboard.share_revoked.';
+
+revoke all on function private.publish_share_event() from public, anon, authenticated;
+
+create trigger dashboard_shares_publish after insert or update of revoked_at on public.dashboard_shares
+  for each row execute function private.publish_share_event();

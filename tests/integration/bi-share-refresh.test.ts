@@ -3,7 +3,8 @@
  * bi.share_refresh job recomputes a link's snapshot as its sharer — their rights, not the service
  * role's (a widget the sharer may not see stays refused in the link, though the owner sees it) —
  * and stops, keeping the last snapshot and saying why, when the sharer left the tenant or may no
- * longer manage dashboards (the shared page reads why). The tick queues only the links due.
+ * longer manage dashboards (the shared page reads why). The tick queues only the links due. And
+ * the domain events of dashboards, their links and saved queries, each payload parsed by the catalogue.
  */
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +16,7 @@ import {
 	dashboardData,
 	getDashboard,
 	readShare,
+	revokeShare,
 	takeSnapshot,
 	type ShareSnapshot
 } from '../../src/lib/server/bi/queries';
@@ -25,6 +27,7 @@ import {
 	refreshShare,
 	type ShareRunner
 } from '../../src/lib/server/bi/share-refresh';
+import { parsePayload } from '../../src/lib/server/events/catalogue';
 import { myPermissions } from '../../src/lib/server/tenancy/tenants';
 import type { WidgetData } from '../../src/lib/bi/data';
 import { seeded } from '../support/database';
@@ -50,7 +53,7 @@ const as = <T>(db: Kysely<DB>, sub: string, fn: Parameters<typeof runWithClaims<
 async function shareAs(
 	db: Kysely<DB>,
 	sub: string,
-	refresh: 1 | null
+	refresh: 1 | 6 | null
 ): Promise<{ id: string; token: string }> {
 	return as(db, sub, async (trx) => {
 		const { rows } = await sql<{ id: string }>`
@@ -168,7 +171,7 @@ function refreshTests(name: string, open: () => Promise<TestEngine>) {
 			// Grace becomes a viewer: no dashboards.manage, so her link stops at its next refresh.
 			await sql`update public.role_assignments set role_id =
 					(select id from public.roles where tenant_id is null and key = 'viewer')
-				where tenant_id = ${ACME} and user_id = ${GRACE_DEVELOPER}`.execute(db);
+				where tenant_id = ${ACME} and user_id = ${GRACE_DEVELOPER} and project_id is null`.execute(db);
 			const later = new Date(due.getTime() + HOUR);
 			expect(await refreshShare(runner, grace, later)).toBe('stopped');
 			const lost = await shareRow(db, grace);
@@ -176,6 +179,55 @@ function refreshTests(name: string, open: () => Promise<TestEngine>) {
 			expect(lost.snapshot).toEqual(refreshed.snapshot);
 			expect(await enqueueDueShares(db, new Date(later.getTime() + 24 * HOUR))).toBe(0);
 			expect(await refreshShare(runner, grace, later)).toBe('not_due');
+		});
+
+		it('publishes the dashboards, links and saved queries events, each payload parsing', async () => {
+			const share = await shareAs(db, ADA_OWNER, 6);
+			await as(db, ADA_OWNER, async (trx) => {
+				await revokeShare(trx, ACME, share.id);
+				const dashboardId = await dashboardOf(trx, share.id);
+				await sql`update public.dashboards set name = 'Renamed', time_range = '7d' where id = ${dashboardId}::uuid`.execute(
+					trx
+				);
+				await sql`delete from public.dashboards where id = ${dashboardId}::uuid`.execute(trx);
+				const { rows } = await sql<{ id: string }>`
+					insert into public.saved_queries (tenant_id, name, sql) values (${ACME}, 'Calls', 'select 1 as one')
+					returning id`.execute(trx);
+				await sql`update public.saved_queries set description = 'Ones' where id = ${rows[0]!.id}::uuid`.execute(
+					trx
+				);
+				await sql`delete from public.saved_queries where id = ${rows[0]!.id}::uuid`.execute(trx);
+			});
+			const { rows } = await sql<{ type: string; payload: unknown }>`
+				select type, payload from public.events
+				where tenant_id = ${ACME} and (type like 'dashboard.%' or type like 'saved_query.%')
+				order by occurred_at, id`.execute(db);
+			for (const row of rows) {
+				const parsed = parsePayload(row.type, row.payload);
+				expect(parsed.success, `${row.type}: ${parsed.success ? '' : parsed.error}`).toBe(true);
+			}
+			const types = new Set(rows.map((r) => r.type));
+			for (const type of [
+				'dashboard.created',
+				'dashboard.updated',
+				'dashboard.deleted',
+				'dashboard.shared',
+				'dashboard.share_revoked',
+				'saved_query.created',
+				'saved_query.updated',
+				'saved_query.deleted'
+			])
+				expect(types, type).toContain(type);
+			const shared = rows.find(
+				(r) =>
+					r.type === 'dashboard.shared' && (r.payload as { share_id: string }).share_id === share.id
+			);
+			expect(shared?.payload).toEqual({
+				share_id: share.id,
+				allowed_origins: [],
+				refresh_hours: 6
+			});
+			expect(JSON.stringify(rows)).not.toContain(share.token);
 		});
 	});
 }
