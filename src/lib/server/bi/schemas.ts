@@ -86,7 +86,10 @@ export const shareSchema = z.object({
 		.transform((text) => text.split(/[\s,]+/).filter(Boolean))
 		.pipe(z.array(origin).max(10, 'List at most 10 origins.')),
 	refresh: z
-		.enum(['frozen', '1', '6', '12', '24'], 'Choose frozen or a refresh every 1, 6, 12 or 24 hours.')
+		.enum(
+			['frozen', '1', '6', '12', '24'],
+			'Choose frozen or a refresh every 1, 6, 12 or 24 hours.'
+		)
 		.default('frozen')
 		.transform((v) => (v === 'frozen' ? null : (Number(v) as ShareRefreshHours)))
 });

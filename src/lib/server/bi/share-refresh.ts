@@ -39,7 +39,11 @@ export async function refreshShare(
 	now = new Date()
 ): Promise<RefreshOutcome> {
 	const share = await runner.asSystem('bi.share_refresh', async (trx) => {
-		const { rows } = await sql<{ tenant_id: string; dashboard_id: string; created_by: string | null }>`
+		const { rows } = await sql<{
+			tenant_id: string;
+			dashboard_id: string;
+			created_by: string | null;
+		}>`
 			select tenant_id, dashboard_id, created_by from public.dashboard_shares
 			where id = ${shareId}::uuid and next_refresh_at is not null`.execute(trx);
 		return rows[0] ?? null;
