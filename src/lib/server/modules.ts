@@ -10,6 +10,7 @@ import './billing/lifecycle-job';
 import './usage/rollup-job';
 import './bi/rollup-job';
 import './bi/alerts/jobs';
+import './bi/share-refresh';
 import './webhook-delivery/wake-job';
 import './notifications/jobs';
 import './notifications/slack';

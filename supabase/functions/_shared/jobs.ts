@@ -19,6 +19,7 @@ export const SYSTEM_JOBS = [
 	'bi.data_source',
 	'bi.rollup',
 	'bi.share',
+	'bi.share_refresh',
 	'billing.lifecycle',
 	'domains.verify',
 	'domains.resolve',

@@ -645,12 +645,51 @@ export interface ShareSnapshot {
 	takenAt: string;
 }
 
+/** Hours between a shared snapshot's refreshes; null: frozen at the time of sharing. */
+export const SHARE_REFRESH_HOURS = [1, 6, 12, 24] as const;
+export type ShareRefreshHours = (typeof SHARE_REFRESH_HOURS)[number];
+
 export interface Share {
 	id: string;
 	snapshotAt: string;
 	allowedOrigins: string[];
 	createdAt: string;
 	revokedAt: string | null;
+	refreshHours: ShareRefreshHours | null;
+	nextRefreshAt: string | null;
+	/** Why refreshing stopped (the sharer lost the right or left), or null. */
+	refreshStopped: string | null;
+}
+
+/** The refresh state a shared page shows under its "as of" time. */
+export interface ShareRefresh {
+	hours: ShareRefreshHours | null;
+	stoppedAt: string | null;
+	stoppedReason: string | null;
+}
+
+/**
+ * A dashboard's data as the caller sees it now, under their rights (their transaction, RLS and
+ * their permissions deciding): what a link shows, taken when sharing and at each refresh.
+ */
+export async function takeSnapshot(
+	trx: Transaction<DB>,
+	found: { dashboard: Dashboard; widgets: Widget[] },
+	ctx: WidgetContext,
+	now = new Date()
+): Promise<ShareSnapshot> {
+	const { dashboard, widgets } = found;
+	const data = await dashboardData(trx, widgets, { ...ctx, range: dashboard.timeRange });
+	return {
+		dashboard: {
+			name: dashboard.name,
+			description: dashboard.description,
+			timeRange: dashboard.timeRange,
+			layout: dashboard.layout
+		},
+		widgets: widgets.map((w) => ({ id: w.id, kind: w.kind, title: w.title, data: data[w.id]! })),
+		takenAt: now.toISOString()
+	};
 }
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest();
@@ -661,12 +700,14 @@ export async function createShare(
 	tenantId: string,
 	dashboardId: string,
 	snapshot: ShareSnapshot,
-	allowedOrigins: string[]
+	allowedOrigins: string[],
+	refreshHours: ShareRefreshHours | null = null
 ): Promise<string> {
 	const token = randomBytes(32).toString('base64url');
-	await sql`insert into public.dashboard_shares (tenant_id, dashboard_id, token_hash, snapshot, allowed_origins)
+	await sql`insert into public.dashboard_shares (tenant_id, dashboard_id, token_hash, snapshot, allowed_origins,
+			refresh_hours)
 		values (${tenantId}, ${dashboardId}, ${hashToken(token)}, ${JSON.stringify(snapshot)}::jsonb,
-			${allowedOrigins}::text[])`.execute(trx);
+			${allowedOrigins}::text[], ${refreshHours})`.execute(trx);
 	return token;
 }
 
@@ -676,7 +717,9 @@ export async function listShares(
 	dashboardId: string
 ): Promise<Share[]> {
 	const { rows } = await sql<Record<string, unknown>>`
-		select id, snapshot_at, allowed_origins, created_at, revoked_at from public.dashboard_shares
+		select id, snapshot_at, allowed_origins, created_at, revoked_at, refresh_hours, next_refresh_at,
+			refresh_stopped_reason
+		from public.dashboard_shares
 		where tenant_id = ${tenantId} and dashboard_id = ${dashboardId} order by created_at desc`.execute(
 		trx
 	);
@@ -685,7 +728,10 @@ export async function listShares(
 		snapshotAt: iso(r.snapshot_at),
 		allowedOrigins: r.allowed_origins as string[],
 		createdAt: iso(r.created_at),
-		revokedAt: r.revoked_at ? iso(r.revoked_at) : null
+		revokedAt: r.revoked_at ? iso(r.revoked_at) : null,
+		refreshHours: (r.refresh_hours as ShareRefreshHours | null) ?? null,
+		nextRefreshAt: r.next_refresh_at ? iso(r.next_refresh_at) : null,
+		refreshStopped: (r.refresh_stopped_reason as string | null) ?? null
 	}));
 }
 
@@ -706,21 +752,35 @@ export async function revokeShare(
 export async function readShare(
 	trx: Transaction<DB>,
 	token: string
-): Promise<{ snapshot: ShareSnapshot; snapshotAt: string; allowedOrigins: string[] } | null> {
+): Promise<{
+	snapshot: ShareSnapshot;
+	snapshotAt: string;
+	allowedOrigins: string[];
+	refresh: ShareRefresh;
+} | null> {
 	if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
 	const { rows } = await sql<{
 		snapshot: ShareSnapshot;
 		snapshot_at: Date;
 		allowed_origins: string[];
+		refresh_hours: ShareRefreshHours | null;
+		refresh_stopped_at: Date | null;
+		refresh_stopped_reason: string | null;
 	}>`
-		select snapshot, snapshot_at, allowed_origins from public.dashboard_shares
+		select snapshot, snapshot_at, allowed_origins, refresh_hours, refresh_stopped_at, refresh_stopped_reason
+		from public.dashboard_shares
 		where token_hash = ${hashToken(token)} and revoked_at is null`.execute(trx);
 	const row = rows[0];
 	return row
 		? {
 				snapshot: row.snapshot,
 				snapshotAt: iso(row.snapshot_at),
-				allowedOrigins: row.allowed_origins
+				allowedOrigins: row.allowed_origins,
+				refresh: {
+					hours: row.refresh_hours,
+					stoppedAt: row.refresh_stopped_at ? iso(row.refresh_stopped_at) : null,
+					stoppedReason: row.refresh_stopped_reason
+				}
 			}
 		: null;
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { id, optionalText, requiredText } from '../../forms/messages';
 import { PARAMETER_TYPE_NAMES } from '$lib/bi/parameters';
 import { METRICS, REFRESH_CHOICES, TIME_RANGES, WIDGET_KINDS } from '$lib/bi/metrics';
+import type { ShareRefreshHours } from './queries';
 
 const timeRange = z.enum(TIME_RANGES, { error: 'Choose a time range.' });
 
@@ -83,7 +84,14 @@ export const shareSchema = z.object({
 		.max(2000)
 		.default('')
 		.transform((text) => text.split(/[\s,]+/).filter(Boolean))
-		.pipe(z.array(origin).max(10, 'List at most 10 origins.'))
+		.pipe(z.array(origin).max(10, 'List at most 10 origins.')),
+	refresh: z
+		.enum(
+			['frozen', '1', '6', '12', '24'],
+			'Choose frozen or a refresh every 1, 6, 12 or 24 hours.'
+		)
+		.default('frozen')
+		.transform((v) => (v === 'frozen' ? null : (Number(v) as ShareRefreshHours)))
 });
 
 export const revokeShareSchema = z.object({ share: id('No such link.') });

@@ -120,6 +120,17 @@ const ticket = z.object({
 	summary: z.string()
 });
 
+const dashboard = z.object({
+	name: z.string(),
+	description: z.string(),
+	time_range: z.enum(['24h', '7d', '30d', '90d', '365d'])
+});
+const savedQuery = z.object({
+	name: z.string(),
+	description: z.string(),
+	mode: z.enum(['sql', 'builder'])
+});
+
 /** Both alert.* payloads (bi_alerts.sql, private.notify_alert). */
 const alertPayload = z.object({
 	alert_id: id,
@@ -759,6 +770,57 @@ export const EVENT_CATALOGUE = {
 		'alert',
 		'A firing alert resolved: its value is back within the threshold or no longer anomalous.',
 		alertPayload
+	),
+	'dashboard.created': event('bi', 'dashboard', 'A dashboard was created.', dashboard),
+	'dashboard.updated': event(
+		'bi',
+		'dashboard',
+		'A dashboard was renamed, or its description or default time range changed.',
+		dashboard.extend({
+			previous: dashboard.partial().meta({ description: 'The fields that changed.' })
+		})
+	),
+	'dashboard.deleted': event(
+		'bi',
+		'dashboard',
+		'A dashboard was deleted (its widgets and links with it).',
+		z.object({ name: z.string() })
+	),
+	'dashboard.shared': event(
+		'bi',
+		'dashboard',
+		'A read-only link to a dashboard was created.',
+		z.object({
+			share_id: id,
+			allowed_origins: z
+				.array(z.string())
+				.meta({ description: 'The origins that may embed it (CSP frame-ancestors).' }),
+			refresh_hours: z
+				.union([z.literal(1), z.literal(6), z.literal(12), z.literal(24)])
+				.nullable()
+				.meta({ description: 'Hours between refreshes as the sharer; null: frozen.' })
+		})
+	),
+	'dashboard.share_revoked': event(
+		'bi',
+		'dashboard',
+		"A dashboard's link was revoked.",
+		z.object({ share_id: id })
+	),
+	'saved_query.created': event('bi', 'saved_query', 'A saved query was created.', savedQuery),
+	'saved_query.updated': event(
+		'bi',
+		'saved_query',
+		'A saved query was renamed, or its description or mode changed.',
+		savedQuery.extend({
+			previous: savedQuery.partial().meta({ description: 'The fields that changed.' })
+		})
+	),
+	'saved_query.deleted': event(
+		'bi',
+		'saved_query',
+		'A saved query was deleted (its widgets with it).',
+		z.object({ name: z.string() })
 	),
 	'retention.applied': event(
 		'governance',

@@ -545,6 +545,10 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN498: { message: 'Only an open request, and only once, has its deadline extended.' },
 	TN499: { field: 'reason', message: 'Say why the deadline is extended.' },
 	TN563: { message: 'You may not ask about this organisation’s documents (ai.use).' },
+	TN564: {
+		field: 'refresh',
+		message: 'Choose frozen, or a refresh every 1, 6, 12 or 24 hours.'
+	},
 	TN570: { message: 'You may not search this organisation’s documents (ai.use).' },
 	TN571: {
 		message: 'The query embedding has a dimension no document is embedded in (384 or 1536).'

@@ -16,6 +16,7 @@ import {
 	listShares,
 	removeWidget,
 	revokeShare,
+	takeSnapshot,
 	updateDashboard
 } from '$lib/server/bi/queries';
 import {
@@ -103,34 +104,20 @@ export const actions: Actions = {
 				return formError(403, DB_ERROR_MESSAGES.TN002!.message, values);
 			const found = await getDashboard(trx, tenant.id, event.params.dashboard);
 			if (!found || found.dashboard.virtual) return formError(404, NOT_CHANGED, values);
-			const { dashboard, widgets } = found;
 			// The sharer's view now, under their rights: the link never runs a query.
-			const data = await dashboardData(trx, widgets, {
+			const snapshot = await takeSnapshot(trx, found, {
 				tenantId: tenant.id,
 				viewer: event.locals.claims!.sub,
-				range: dashboard.timeRange,
+				range: found.dashboard.timeRange,
 				permissions
 			});
 			const token = await createShare(
 				trx,
 				tenant.id,
-				dashboard.id,
-				{
-					dashboard: {
-						name: dashboard.name,
-						description: dashboard.description,
-						timeRange: dashboard.timeRange,
-						layout: dashboard.layout
-					},
-					widgets: widgets.map((w) => ({
-						id: w.id,
-						kind: w.kind,
-						title: w.title,
-						data: data[w.id]!
-					})),
-					takenAt: new Date().toISOString()
-				},
-				input.origins
+				found.dashboard.id,
+				snapshot,
+				input.origins,
+				input.refresh
 			);
 			return {
 				ok: 'Link created. Copy it now: it is shown once.',
