@@ -860,8 +860,12 @@ export const EVENT_CATALOGUE = {
 			domain: z.string(),
 			ok: z.int().meta({ description: 'Required records in place.' }),
 			missing: z.int().meta({ description: 'Required records not published.' }),
-			wrong: z.int().meta({ description: 'Required records with another value, or not checkable.' }),
-			routing_ok: z.boolean().meta({ description: 'The CNAME (or A/AAAA) points at the platform.' }),
+			wrong: z
+				.int()
+				.meta({ description: 'Required records with another value, or not checkable.' }),
+			routing_ok: z
+				.boolean()
+				.meta({ description: 'The CNAME (or A/AAAA) points at the platform.' }),
 			checked_at: at
 		})
 	),
