@@ -376,6 +376,19 @@ export interface DashboardShares {
   created_by: Generated<string | null>;
   dashboard_id: string;
   id: Generated<string>;
+  /**
+   * When the bi.share_refresh job next recomputes the snapshot (snapshot_at + refresh_hours); null when frozen or stopped.
+   */
+  next_refresh_at: Timestamp | null;
+  /**
+   * Hours between refreshes of the snapshot (1, 6, 12 or 24), as the sharer; null: frozen at the time of sharing.
+   */
+  refresh_hours: number | null;
+  /**
+   * When refreshing stopped because the sharer lost the right to manage dashboards here or left the tenant.
+   */
+  refresh_stopped_at: Timestamp | null;
+  refresh_stopped_reason: string | null;
   revoked_at: Timestamp | null;
   snapshot: Json;
   snapshot_at: Generated<Timestamp>;
@@ -1403,12 +1416,21 @@ export interface TenantAiSettings {
 export interface TenantDomains {
   created_at: Generated<Timestamp>;
   created_by: Generated<string | null>;
+  /**
+   * Set when a verified domain's routing record (CNAME or A/AAAA) stopped checking out; cleared when it does again.
+   */
   dns_lost_at: Timestamp | null;
   domain: string;
   id: Generated<string>;
+  /**
+   * The organisation's main custom domain (at most one per tenant, a verified one): public.set_primary_domain().
+   */
   is_primary: Generated<boolean>;
   last_check_error: string | null;
   last_checked_at: Timestamp | null;
+  /**
+   * none: no certificate uploaded; active; expiring: within 30 days; expired. Kept by the certificate triggers and job.
+   */
   ssl_status: Generated<string>;
   tenant_id: string;
   verification_token: Generated<string>;
