@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../src/lib/server/platform/engine';
 import { runDnsCheck } from '../../src/lib/server/domains/jobs';
+import { parsePayload } from '../../src/lib/server/events/catalogue';
 import { checkRecords, evaluateRecord } from '../../src/lib/server/domains/records';
 import { createResolver, type DnsResolver } from '../../src/lib/server/domains/resolver';
 import { startDnsServer, type DnsServer } from '../support/dns-server';
@@ -180,5 +181,19 @@ describe('the domains.dns_check job', () => {
 			[DOMAIN]
 		);
 		expect(domain!.dns_lost_at).toBeNull();
+	});
+
+	it("publishes the checks' events with payloads their schemas accept", async () => {
+		const events = await q<{ type: string; payload: unknown }>(
+			`select type, payload from public.events where type like 'domain.dns_%'`
+		);
+		expect(new Set(events.map((e) => e.type))).toEqual(
+			new Set(['domain.dns_checked', 'domain.dns_lost'])
+		);
+		const problems = events.flatMap((e) => {
+			const parsed = parsePayload(e.type, e.payload);
+			return parsed.success ? [] : [`${e.type}: ${parsed.error}`];
+		});
+		expect(problems).toEqual([]);
 	});
 });
