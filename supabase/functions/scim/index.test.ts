@@ -9,6 +9,16 @@ import { closeDatabase, database } from '../_shared/db.ts';
 import { handler } from './index.ts';
 
 const run = crypto.randomUUID().slice(0, 8);
+// SCIM needs the Business plan (TN585) and the seed puts Umbrella on Pro: move it, in this database
+// only, as tests/support/plans.ts does for the integration tests.
+const moved = await database()`
+	update public.subscriptions s set plan_id = p.id
+	  from public.plans p, public.tenants t
+	 where p.code = 'business' and t.slug = 'umbrella' and s.tenant_id = t.id
+	   and private.is_live_subscription(s.status)`;
+if (moved.count !== 1) {
+	throw new Error('Umbrella has no live subscription to put on Business (is the seed loaded?)');
+}
 const [{ token }] = await database()<{ token: string }[]>`
 	select t.token from public.tenants x, private.scim_new_token(x.id, 'deno tests', null) t
 	where x.slug = 'umbrella'`;
