@@ -2749,7 +2749,8 @@ export interface components {
 					| 'sso_provider'
 					| 'data_source'
 					| 'model_provider'
-					| 'workflow';
+					| 'workflow'
+					| 'certificate';
 				/** Format: uuid */
 				id: string;
 			} | null;
@@ -2783,7 +2784,8 @@ export interface components {
 					| 'sso_provider'
 					| 'data_source'
 					| 'model_provider'
-					| 'workflow';
+					| 'workflow'
+					| 'certificate';
 				/** Format: uuid */
 				id: string;
 			} | null;
