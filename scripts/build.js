@@ -20,7 +20,8 @@ import { pathToFileURL } from 'node:url';
 
 export const BUILD_DIR = 'build';
 const STAMP = join(BUILD_DIR, '.sources');
-const LOCK = join('node_modules', '.tenantry-build.lock');
+// In the checkout, not node_modules: worktrees sharing one node_modules build side by side.
+const LOCK = '.tenantry-build.lock';
 
 /** Everything the build reads besides node_modules (covered by package-lock.json). */
 export const BUILD_INPUTS = [
