@@ -52,7 +52,7 @@ begin
   begin
     perform pg_temp.as_key(p_name);
     if p_sql ~* '^\s*select' then
-      execute format('select count(*) from (%s) probe', p_sql) into v_count;
+      v_count := tests.row_count(p_sql);
       v_result := 'rows:' || v_count;
     else
       execute p_sql;
@@ -303,7 +303,7 @@ begin
     perform set_config('request.jwt.claims', '{"role":"anon"}', true);
     perform set_config('role', 'anon', true);
     perform public.tenantry_pre_request();
-    execute format('select count(*) from (%s) probe', p_sql) into v_count;
+    v_count := tests.row_count(p_sql);
     raise exception using errcode = 'TNTST', message = current_setting('role') || ' rows:' || v_count;
   exception when others then
     v_result := case when sqlstate = 'TNTST' then sqlerrm else 'error:' || sqlstate end;

@@ -260,7 +260,7 @@ declare
   v_count bigint;
 begin
   perform pg_temp.as_key(p_name);
-  execute format('select count(*) from (%s) probe', p_sql) into v_count;
+  v_count := tests.row_count(p_sql);
   perform tests.clear_authentication();
   return 'rows:' || v_count;
 exception when others then

@@ -75,7 +75,7 @@ begin
                        'api_key_id', (select id from keys where name = p_name))::text, true);
     perform set_config('role', 'authenticated', true);
     if p_sql ~* '^\s*select' then
-      execute format('select count(*) from (%s) probe', p_sql) into v_count;
+      v_count := tests.row_count(p_sql);
       v_result := 'rows:' || v_count;
     else
       execute p_sql;

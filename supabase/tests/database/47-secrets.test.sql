@@ -76,7 +76,7 @@ begin
     perform set_config('request.jwt.claims', jsonb_build_object('role', 'authenticated',
                        'api_key_id', (select id from keys where name = p_name))::text, true);
     perform set_config('role', 'authenticated', true);
-    execute format('select count(*) from (%s) probe', p_sql) into v_count;
+    v_count := tests.row_count(p_sql);
     v_result := 'rows:' || v_count;
     raise exception using errcode = 'TNTST', message = v_result;
   exception when others then

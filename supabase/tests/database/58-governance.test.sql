@@ -345,7 +345,7 @@ begin
     perform set_config('role', 'authenticated', true);
     perform private.assert_impersonation_active();
     if p_sql ~* '^\s*select\M' then
-      execute format('select count(*) from (%s) probe', p_sql) into v_count;
+      v_count := tests.row_count(p_sql);
       v_result := 'rows:' || v_count;
     else
       execute p_sql;

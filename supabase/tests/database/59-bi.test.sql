@@ -189,13 +189,17 @@ select is(tests.try_as('sue', $$insert into public.announcements (audience, titl
 
 create function pg_temp.analytics(p_persona text, p_tenant text, p_sql text) returns text language plpgsql as $$
 declare
-  v_count bigint;
+  v_count bigint := 0;
+  v_row record;
 begin
   begin
     perform tests.authenticate_as(p_persona);
     perform set_config('tenantry.analytics_tenant', tests.tenant_id(p_tenant)::text, true);
     perform set_config('role', 'tenantry_analytics', true);
-    execute format('select count(*) from (%s) q', p_sql) into v_count;
+    -- Each row fetched whole, as tests.row_count does (the analytics role has no use of schema tests).
+    for v_row in execute p_sql loop
+      v_count := v_count + 1;
+    end loop;
     raise exception using errcode = 'TT000', message = 'rows:' || v_count;
   exception
     when sqlstate 'TT000' then return sqlerrm;
