@@ -35,15 +35,21 @@ export async function applyRetention(
 	return { dry_run: dryRun, rows: rows.reduce((sum, line) => sum + line.rows, 0), lines: rows };
 }
 
-/** One maintenance pass; its report (what each sweep removed or queued, or would). */
+/**
+ * One maintenance pass; its report (what each sweep removed or queued, or would), with the audit
+ * log's step under `audit_log`: the monthly partitions created ahead and the ended months closed
+ * (checkpoints, private.audit_maintenance).
+ */
 export async function runMaintenance(
 	trx: Transaction<DB>,
 	dryRun: boolean
 ): Promise<Record<string, unknown>> {
 	const { rows } = await sql<{
 		report: Record<string, unknown>;
-	}>`select private.run_maintenance(${dryRun}) as report`.execute(trx);
-	return rows[0]!.report;
+		audit_log: { partitions_created: string[]; months_closed: string[] };
+	}>`select private.run_maintenance(${dryRun}) as report,
+		private.audit_maintenance(${dryRun}) as audit_log`.execute(trx);
+	return { ...rows[0]!.report, audit_log: rows[0]!.audit_log };
 }
 
 registerQueue({
