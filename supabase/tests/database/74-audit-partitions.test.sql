@@ -3,7 +3,7 @@
 -- verify_audit_chain starting from the checkpoint of a dropped month while catching a removed
 -- checkpoint or a row removed from a live partition.
 begin;
-select plan(24);
+select plan(31);
 select tests.seed_fixture();
 select private.seal_audit_chain();
 
@@ -85,15 +85,36 @@ select results_eq(format('select first_broken_seq, problem from public.verify_au
   $$values (4::bigint, 'seal missing before this row')$$, 'removing the starting checkpoint is found');
 insert into private.audit_chain_checkpoints select * from start_checkpoint;
 select is((select problem from public.verify_audit_chain((select tenant_id from chain_x))), null, 'putting it back restores the chain');
+create temp table later_checkpoint as
+select * from private.audit_chain_checkpoints where chain = (select tenant_id from chain_x) and month = '2025-02-01 00:00+00';
 delete from private.audit_chain_checkpoints where chain = (select tenant_id from chain_x) and month = '2025-02-01 00:00+00';
 select is((select problem from public.verify_audit_chain((select tenant_id from chain_x))), 'checkpoint removed or altered',
   'removing a later checkpoint is found by its month''s audit.checkpoint event');
+insert into private.audit_chain_checkpoints select * from later_checkpoint;
 alter table private.audit_chain_checkpoints enable trigger audit_chain_checkpoints_append_only;
 select throws_ok($$update private.audit_chain_checkpoints set seq = seq + 1$$, 'TN050', null, 'checkpoints are append-only');
 
+-- Retention by month: only a closed month past the longest retention in force, seals and partition together.
+select is((select count(*)::int from private.audit_retention_plan()), 0, 'nothing is past the default retention of 730 days');
+select throws_ok($$select private.drop_audit_partition('2025-02', repeat('a', 64), 'x')$$, 'P0001', null,
+  'a month not due cannot be dropped');
+update public.data_classes set default_days = 365 where key = 'audit_logs';
+select results_eq(
+  $$select rows, tenants -> (select tenant_id::text from chain_x), starts_from -> (select tenant_id::text from chain_x) -> 'seq'
+    from private.audit_retention_plan() where month = '2025-02'$$,
+  $$values (2::bigint, '2'::jsonb, '5'::jsonb)$$,
+  'at 365 days February 2025 is due: the dry run gives its rows per tenant and the checkpoint the chain will start from');
+select throws_ok($$delete from public.audit_log_seals where log_created_at < '2025-03-01 00:00+00'$$, 'TN050', null,
+  'its seals cannot be deleted but by the drop');
+select is(private.drop_audit_partition('2025-02', repeat('a', 64), '2025-02.ndjson.gz'), 2::bigint, 'the drop removes its rows');
+select results_eq(format('select problem, sealed_rows from public.verify_audit_chain(%L)', (select tenant_id from chain_x)),
+  $$values (null::text, 2::bigint)$$, 'the chain verifies from February''s checkpoint');
+select is((select count(*)::int from public.audit_logs where action = 'audit.partition_dropped' and target_id = '2025-02'), 1,
+  'the drop is audited');
+
 alter table public.audit_logs disable trigger audit_logs_append_only;
 create temp table victim as
-select id from public.audit_logs where tenant_id = (select tenant_id from chain_x) and created_at < '2025-03-01 00:00+00' order by id limit 1;
+select id from public.audit_logs where tenant_id = (select tenant_id from chain_x) and created_at > '2026-01-01 00:00+00' order by id limit 1;
 delete from public.audit_logs where id = (select id from victim);
 alter table public.audit_logs enable trigger audit_logs_append_only;
 select results_eq(format('select first_broken_log_id, problem from public.verify_audit_chain(%L)', (select tenant_id from chain_x)),
