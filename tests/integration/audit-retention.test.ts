@@ -27,7 +27,11 @@ import { seeded } from '../support/database';
 import { embeddedFactory, type TestEngine } from './engines';
 
 const CHAIN = 'a0d17000-0000-4000-8000-000000000017';
-const config = loadConfig({ NODE_ENV: 'test' });
+// The archives go to a storage directory of this run's own.
+const config = loadConfig({
+	NODE_ENV: 'test',
+	DATA_DIR: join(mkdtempSync(join(tmpdir(), 'audit-retention-')), 'data')
+});
 
 let t: TestEngine;
 let engine: Engine;

@@ -291,6 +291,8 @@ export async function applyAuditRetention(
 				await sql`insert into storage.objects (bucket_id, name, metadata)
 					values (${ARCHIVE_BUCKET}, ${name}, ${JSON.stringify({ mimetype: type, size: bytes.byteLength })}::jsonb)
 					on conflict (bucket_id, name) do update set metadata = excluded.metadata`.execute(trx);
+			// An archive a failed run left behind (its month is still here) is written again.
+			await adapter.remove(ARCHIVE_BUCKET, [name]);
 			await adapter.put(ARCHIVE_BUCKET, name, bytes, type);
 		}
 		await sql`select private.drop_audit_partition(${line.month}, ${check.sha256}, ${path})`.execute(
