@@ -1,6 +1,7 @@
 /**
  * The governance module's jobs, on the shared queue: `governance.retention` (the data policies'
- * deletes and anonymisations, private.apply_retention) and `governance.maintenance` (expired
+ * deletes and anonymisations, private.apply_retention; then the audit log's whole months past the
+ * longest retention, archived and dropped: audit/archive.ts) and `governance.maintenance` (expired
  * sessions and refresh tokens, expired invitations, old idempotency keys, orphaned files:
  * private.run_maintenance). Each job's result is its report — counts only — which the console's
  * Jobs page shows. The scheduled `governance.schedule` queues one real run of each per UTC day
@@ -9,6 +10,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { z } from 'zod';
+import { applyAuditRetention } from '../audit/archive';
 import type { DB } from '../platform/database';
 import { runAsServiceRole } from '../platform/rls';
 import { registerJob } from '../platform/scheduler';
@@ -35,15 +37,21 @@ export async function applyRetention(
 	return { dry_run: dryRun, rows: rows.reduce((sum, line) => sum + line.rows, 0), lines: rows };
 }
 
-/** One maintenance pass; its report (what each sweep removed or queued, or would). */
+/**
+ * One maintenance pass; its report (what each sweep removed or queued, or would), with the audit
+ * log's step under `audit_log`: the monthly partitions created ahead and the ended months closed
+ * (checkpoints, private.audit_maintenance).
+ */
 export async function runMaintenance(
 	trx: Transaction<DB>,
 	dryRun: boolean
 ): Promise<Record<string, unknown>> {
 	const { rows } = await sql<{
 		report: Record<string, unknown>;
-	}>`select private.run_maintenance(${dryRun}) as report`.execute(trx);
-	return rows[0]!.report;
+		audit_log: { partitions_created: string[]; months_closed: string[] };
+	}>`select private.run_maintenance(${dryRun}) as report,
+		private.audit_maintenance(${dryRun}) as audit_log`.execute(trx);
+	return { ...rows[0]!.report, audit_log: rows[0]!.audit_log };
 }
 
 registerQueue({
@@ -52,7 +60,10 @@ registerQueue({
 	leaseSeconds: 300,
 	payload,
 	handle: (job, ctx) =>
-		ctx.asSystem('governance.retention', (trx) => applyRetention(trx, job.payload.dry_run))
+		ctx.asSystem('governance.retention', async (trx) => ({
+			...(await applyRetention(trx, job.payload.dry_run)),
+			audit_log: await applyAuditRetention(trx, ctx.config, job.payload.dry_run)
+		}))
 });
 
 registerQueue({

@@ -240,6 +240,10 @@ export interface AuditLogs {
 export interface AuditLogSeals {
   chain: string;
   hash: Buffer;
+  /**
+   * The sealed row's created_at: names its partition of audit_logs.
+   */
+  log_created_at: Timestamp;
   log_id: Int8;
   prev_hash: Buffer;
   sealed_at: Generated<Timestamp>;
