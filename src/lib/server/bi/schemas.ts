@@ -135,3 +135,13 @@ export const builderSchema = z.object({
 });
 
 export const queryIdSchema = z.object({ query: id('No such query.') });
+
+/**
+ * Running a saved query from its page (the Run button and the CSV download): the query, the time
+ * range, and each declared parameter's value as a field `p.<name>` (checked against its type by
+ * the runner, TN527).
+ */
+export const queryRunSchema = z.object({
+	query: id('No such query.'),
+	range: z.enum(TIME_RANGES, { error: 'Choose a time range.' }).default('30d')
+});

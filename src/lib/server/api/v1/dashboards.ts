@@ -4,7 +4,6 @@
  * dashboards and widgets, queries.manage writes saved queries; RLS and the runner decide.
  */
 import { z } from 'zod';
-import { csvCell } from '../../audit/export';
 import {
 	addWidget,
 	createDashboard,
@@ -21,6 +20,7 @@ import {
 	type SavedQuery,
 	type Widget
 } from '../../bi/queries';
+import { resultCsv } from '../../bi/export';
 import { runQuery } from '../../bi/run';
 import { endpoint } from '../endpoint';
 import { iso, listEndpoint, notFound, timestamp, uuid } from './shared';
@@ -361,25 +361,6 @@ export const getSavedQueryEndpoint = endpoint(
 		savedQueryJson((await getSavedQuery(trx, tenant.id, params.query)) ?? notFound('saved query'))
 );
 
-const csv = (columns: string[], rows: Record<string, unknown>[]) =>
-	[columns, ...rows.map((r) => columns.map((c) => r[c]))]
-		.map((line) =>
-			line
-				.map((v) =>
-					csvCell(
-						v === null || v === undefined
-							? null
-							: v instanceof Date
-								? v.toISOString()
-								: typeof v === 'object'
-									? JSON.stringify(v)
-									: String(v)
-					)
-				)
-				.join(',')
-		)
-		.join('\r\n') + '\r\n';
-
 export const runSavedQueryEndpoint = endpoint(
 	{
 		method: 'POST',
@@ -421,7 +402,7 @@ export const runSavedQueryEndpoint = endpoint(
 			timeoutMs: saved.timeoutMs
 		});
 		if (query.format === 'csv') {
-			return new Response(csv(result.columns, result.rows), {
+			return new Response(resultCsv(result.columns, result.rows), {
 				headers: {
 					'content-type': 'text/csv; charset=utf-8',
 					'content-disposition': `attachment; filename="query-${saved.id}.csv"`

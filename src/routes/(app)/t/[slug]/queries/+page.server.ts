@@ -5,17 +5,16 @@ import { requireClaims } from '$lib/server/platform/web/actions';
 import { fieldError, formError } from '$lib/server/platform/web/forms';
 import { tenantAction } from '$lib/server/tenancy/actions';
 import { myPermissions } from '$lib/server/tenancy/tenants';
-import {
-	createSavedQuery,
-	deleteSavedQuery,
-	getSavedQuery,
-	listSavedQueries,
-	rangeBounds
-} from '$lib/server/bi/queries';
+import { runForPage } from '$lib/server/bi/export';
+import { createSavedQuery, deleteSavedQuery, listSavedQueries } from '$lib/server/bi/queries';
 import { QueryRefused } from '$lib/server/bi/run';
-import { runSavedQuery } from '$lib/server/bi/sources/dispatch';
 import { SourceError } from '$lib/server/bi/sources/types';
-import { builderSchema, queryIdSchema, savedQuerySchema } from '$lib/server/bi/schemas';
+import {
+	builderSchema,
+	queryIdSchema,
+	queryRunSchema,
+	savedQuerySchema
+} from '$lib/server/bi/schemas';
 import { buildQuery } from '$lib/bi/builder';
 import { can } from '$lib/tenancy/nav';
 import type { Actions, PageServerLoad } from './$types';
@@ -53,20 +52,13 @@ export const actions: Actions = {
 		}),
 
 	run: (event) =>
-		tenantAction(event, queryIdSchema, async (trx, tenant, { input, values }) => {
-			const query = await getSavedQuery(trx, tenant.id, input.query);
-			if (!query) return formError(404, NOT_FOUND, values);
+		tenantAction(event, queryRunSchema, async (trx, tenant, { input, values }) => {
 			try {
-				const result = await runSavedQuery(trx, query, {
-					tenantId: tenant.id,
-					parameters: query.parameters,
-					range: rangeBounds('30d'),
-					rowLimit: query.rowLimit,
-					timeoutMs: query.timeoutMs
-				});
+				const ran = await runForPage(trx, tenant.id, input.query, input.range, values);
+				if (!ran) return formError(404, NOT_FOUND, values);
 				return {
-					ok: `Ran “${query.name}” in ${result.elapsedMs} ms.`,
-					result: { id: query.id, ...result }
+					ok: `Ran “${ran.query.name}” in ${ran.result.elapsedMs} ms.`,
+					result: { id: ran.query.id, ...ran.result }
 				};
 			} catch (error) {
 				if (error instanceof QueryRefused || error instanceof SourceError)
