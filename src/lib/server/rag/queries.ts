@@ -324,8 +324,7 @@ export async function findOcrJob(
 	id: string
 ): Promise<OcrJobRow | undefined> {
 	return (await ocrJobsOf(trx, tenantId).where('o.id', '=', id).executeTakeFirst()) as
-		| OcrJobRow
-		| undefined;
+		OcrJobRow | undefined;
 }
 
 /** Adds an OCR job (its ocr.recognize job is queued by its trigger); RLS: documents.manage. */
@@ -394,7 +393,9 @@ async function attachmentFile(
 		.executeTakeFirst();
 	if (!row) return null;
 	const bytes = await storageAdapter(config).get(row.bucket, row.object_path);
-	return bytes ? new File([new Uint8Array(bytes)], row.file_name, { type: row.content_type }) : null;
+	return bytes
+		? new File([new Uint8Array(bytes)], row.file_name, { type: row.content_type })
+		: null;
 }
 
 /**

@@ -63,9 +63,7 @@ export const ocrJobSchema = z
 
 const ocrJobDetailSchema = ocrJobSchema
 	.extend({
-		pages: z.array(
-			z.object({ page: z.int(), text: z.string(), confidence: z.number() })
-		)
+		pages: z.array(z.object({ page: z.int(), text: z.string(), confidence: z.number() }))
 	})
 	.meta({ id: 'OcrJobDetail' });
 
@@ -126,7 +124,8 @@ export const createOcrJobEndpoint = endpoint(
 		method: 'POST',
 		path: '/ocr/jobs',
 		operationId: 'createOcrJob',
-		summary: 'OCR an uploaded document’s file (a scanned PDF or an image); queued (documents.manage)',
+		summary:
+			'OCR an uploaded document’s file (a scanned PDF or an image); queued (documents.manage)',
 		description:
 			'`document` names a document made by an upload; its file is read again by OCR, page by page. TN610 (422, `body.document`) when that document has no file OCR reads.',
 		tag: TAG,
