@@ -50,7 +50,7 @@ describe('documents and AI pages', () => {
 
 	it('uploads a Markdown file, waits for it to be indexed, and asks about it with a cited, streamed answer', async () => {
 		await open(page, '/t/acme/documents');
-		await page.locator('input[type="file"][name="file"]').setInputFiles({
+		await page.locator('#field-file').setInputFiles({
 			name: 'returns-handbook.md',
 			mimeType: 'text/markdown',
 			buffer: Buffer.from(
