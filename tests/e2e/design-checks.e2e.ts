@@ -58,6 +58,10 @@ const PERSONAS: { email: string | null; visits: Visit[] }[] = [
 			{ path: '/t/acme/settings' },
 			{ path: '/t/acme/settings/domains' },
 			{ path: '/t/acme/settings/api-keys' },
+			{ path: '/t/acme/ai' },
+			{ path: '/t/acme/ai/playground' },
+			{ path: '/t/acme/ai/settings' },
+			{ path: '/t/acme/documents' },
 			{ path: '/t/acme/no-such-page' }
 		]
 	},

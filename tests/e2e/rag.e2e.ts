@@ -2,7 +2,9 @@
  * The knowledge base and the AI pages in Chromium, on an app started as npm start runs it (its
  * queue worker indexes documents), with OpenAI answered by the local fake: the owner uploads a
  * Markdown file on the documents page, watches it become Ready, asks about it on the AI page and
- * sees the answer stream in with a citation linking to the document. The AI pages, the documents
+ * sees the answer stream in with a citation linking to the document; then submits a demo scan for
+ * OCR with "add the text to the knowledge base", watches its progress reach Done without reloading
+ * (the page polls), reads the recognised text, and finds it cited by the ask box. The AI pages, the documents
  * page and /admin/ai pass axe and fit a 390-px phone in light and dark (screenshots in
  * test-results/screenshots/rag/). Two sign-ins, each in its own context: the owner's, then the
  * platform admin's for /admin/ai.
@@ -10,6 +12,7 @@
 import { AxeBuilder } from '@axe-core/playwright';
 import pg from 'pg';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApp, type App } from '../support/app';
 import { startOpenAiFake, type OpenAiFake } from '../support/fakes/openai';
@@ -47,7 +50,7 @@ describe('documents and AI pages', () => {
 
 	it('uploads a Markdown file, waits for it to be indexed, and asks about it with a cited, streamed answer', async () => {
 		await open(page, '/t/acme/documents');
-		await page.locator('input[type="file"][name="file"]').setInputFiles({
+		await page.locator('#field-file').setInputFiles({
 			name: 'returns-handbook.md',
 			mimeType: 'text/markdown',
 			buffer: Buffer.from(
@@ -87,6 +90,57 @@ describe('documents and AI pages', () => {
 		await source.click();
 		await page.waitForURL(/\/t\/acme\/documents\?q=returns-handbook\.md$/);
 		await page.getByRole('row', { name: /returns-handbook\.md/ }).waitFor();
+	});
+
+	it('reads a demo scan by OCR with live progress, shows its text, and adds it to the knowledge base', async () => {
+		const lines = ['Hovercraft depot memo', 'The hovercraft depot opens at seven', 'on weekdays'];
+		const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="1000" height="280">
+			<rect width="100%" height="100%" fill="white"/>
+			${lines.map((l, i) => `<text x="30" y="${80 + i * 70}" font-family="DejaVu Sans, sans-serif" font-size="40" fill="black">${l}</text>`).join('')}
+		</svg>`;
+		const png = await sharp(Buffer.from(svg)).flatten({ background: '#ffffff' }).png().toBuffer();
+
+		await open(page, '/t/acme/documents');
+		await page.getByLabel('PNG or JPEG image, or scanned PDF').setInputFiles({
+			name: 'depot-memo.png',
+			mimeType: 'image/png',
+			buffer: png
+		});
+		await page.locator('#field-ocr-title').fill('Depot memo scan');
+		await page.getByLabel('Add the text to the knowledge base').check();
+		await page.getByRole('button', { name: 'Read the text' }).click();
+		await page.getByText('Depot memo scan is queued for OCR.').first().waitFor();
+
+		const jobs = page.getByRole('table', { name: 'OCR jobs' });
+		const row = jobs.getByRole('row', { name: /Depot memo scan/ });
+		await row.waitFor();
+		// No reload: the page reads the job again while it is queued or running.
+		await row.getByText('Done').waitFor({ timeout: 90_000 });
+		expect(await row.getByTestId('ocr-progress').textContent()).toMatch(/1 of 1\s+page/);
+		expect(await row.getByText(/^\d+\.\d %$/).textContent()).toMatch(/%/);
+		await row.getByText('Recognised text').click();
+		const text = (await row.getByTestId('ocr-text').textContent()) ?? '';
+		expect(text.toLowerCase()).toContain('hovercraft depot');
+
+		// The text is a document of the knowledge base: indexed, then cited by the ask box.
+		const docs = page.getByRole('table', { name: 'Documents', exact: true });
+		const docRow = docs.getByRole('row', { name: /Depot memo scan/ });
+		await expect
+			.poll(
+				async () => {
+					if (await docRow.getByText('Ready').isVisible()) return 'ready';
+					await page.reload({ waitUntil: 'networkidle' });
+					return 'waiting';
+				},
+				{ timeout: 60_000, interval: 500 }
+			)
+			.toBe('ready');
+		await page.getByLabel('Question').fill('When does the hovercraft depot open?');
+		await page.getByRole('button', { name: 'Ask' }).click();
+		await page
+			.getByTestId('answer')
+			.getByRole('link', { name: /^\[1\] Depot memo scan/ })
+			.waitFor();
 	});
 
 	it('passes axe and fits a 390-px phone in light and dark', async () => {

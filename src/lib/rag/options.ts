@@ -29,3 +29,31 @@ export const DOCUMENT_MAX_BYTES = 20 * 1024 * 1024;
 /** What the in-process embedder is, in the page's words. */
 export const LOCAL_EMBEDDER_NOTE =
 	'Documents are embedded in-process by a lexical embedder (hashed words and word pairs, not a neural model): search matches shared words, not synonyms.';
+
+/** OCR jobs (docs/rag.md, "OCR jobs"): what they read, their engines and their statuses. */
+export const OCR_FILE_KINDS: readonly FileKind[] = ['png', 'jpeg', 'pdf'];
+export const OCR_MAX_BYTES = 20 * 1024 * 1024;
+
+/** The engines ocr_jobs.engine allows, in the page's words (the table's check lists the same). */
+export const OCR_ENGINES = { tesseract: 'Tesseract (in-process, English)' } as const;
+export type OcrEngine = keyof typeof OCR_ENGINES;
+
+export const OCR_STATUS_LABELS = {
+	queued: 'Queued',
+	running: 'Running',
+	succeeded: 'Done',
+	failed: 'Failed',
+	cancelled: 'Cancelled'
+} as const;
+
+export type OcrStatus = keyof typeof OCR_STATUS_LABELS;
+
+export function ocrBadge(status: OcrStatus): string {
+	return {
+		queued: 'pending',
+		running: 'active',
+		succeeded: 'succeeded',
+		failed: 'failed',
+		cancelled: 'cancelled'
+	}[status];
+}

@@ -5,6 +5,7 @@
  */
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
+import { defineList, listPage, type ListPage, type ListParams } from '../platform/list';
 import type { SecretsConfig } from '../secrets/envelope';
 import { addSecretVersion, createSecret } from '../secrets/service';
 
@@ -226,6 +227,77 @@ export async function listRuns(
 		order by r.created_at desc, r.id
 		limit ${limit}`.execute(trx);
 	return rows;
+}
+
+/** The AI page's runs list: sorted, searched and paged in the URL (platform/list.ts). */
+export const RUN_LIST = defineList({
+	sorts: {
+		created: { column: 'createdAt', type: 'timestamptz' },
+		model: { column: 'model', type: 'text' },
+		cost: { column: 'costUsd', type: 'numeric' },
+		tokens: { column: 'tokens', type: 'integer' },
+		latency: { column: 'latencyMs', type: 'integer' },
+		status: { column: 'status', type: 'text' }
+	},
+	defaultSort: 'created',
+	defaultDir: 'desc',
+	search: ['model', 'operation', 'templateKey', 'error'],
+	id: { column: 'id', type: 'uuid' }
+});
+
+export interface RunPageFilters extends Omit<RunFilters, 'days'> {
+	/** First day (UTC, inclusive), `YYYY-MM-DD`. */
+	from?: string;
+	/** Last day (UTC, inclusive), `YYYY-MM-DD`. */
+	to?: string;
+}
+
+export type RunListRow = Omit<RunRow, 'createdAt' | 'createdBy' | 'templateId'> & {
+	createdAt: string;
+	tokens: number;
+};
+
+/** A page of the tenant's runs, filtered by status, kind, model, template and days (ai.use). */
+export async function pageRuns(
+	trx: Transaction<DB>,
+	tenantId: string,
+	filters: RunPageFilters,
+	params: ListParams
+): Promise<ListPage<RunListRow>> {
+	let query = trx
+		.selectFrom('prompt_runs as r')
+		.leftJoin('prompt_templates as t', (join) =>
+			join.onRef('t.tenant_id', '=', 'r.tenant_id').onRef('t.id', '=', 'r.template_id')
+		)
+		.where('r.tenant_id', '=', tenantId)
+		.select([
+			'r.id',
+			sql<RunRow['operation']>`r.operation`.as('operation'),
+			't.key as templateKey',
+			'r.template_version as templateVersion',
+			sql<string>`r.provider_key || '/' || r.model_key`.as('model'),
+			'r.input_tokens as inputTokens',
+			'r.output_tokens as outputTokens',
+			sql<number>`r.input_tokens + r.output_tokens`.as('tokens'),
+			sql<string>`r.cost_usd::text`.as('costUsd'),
+			'r.latency_ms as latencyMs',
+			sql<RunRow['status']>`r.status`.as('status'),
+			'r.error',
+			'r.finish_reason as finishReason',
+			sql<string>`r.created_at`.as('createdAt')
+		]);
+	if (filters.status) query = query.where('r.status', '=', filters.status);
+	if (filters.operation) query = query.where('r.operation', '=', filters.operation);
+	if (filters.model)
+		query = query.where(sql<boolean>`r.provider_key || '/' || r.model_key = ${filters.model}`);
+	if (filters.template) query = query.where('t.key', '=', filters.template);
+	if (filters.from)
+		query = query.where(sql<boolean>`r.created_at >= (${filters.from}::date at time zone 'utc')`);
+	if (filters.to)
+		query = query.where(
+			sql<boolean>`r.created_at < ((${filters.to}::date + 1) at time zone 'utc')`
+		);
+	return listPage(trx, query, RUN_LIST, params) as Promise<ListPage<RunListRow>>;
 }
 
 export interface DailyCost {

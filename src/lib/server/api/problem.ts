@@ -107,6 +107,8 @@ const DB_STATUS: Record<string, number> = {
 	TN553: 409,
 	TN554: 403,
 	TN563: 403,
+	TN577: 409,
+	TN612: 409,
 	'23505': 409,
 	'23503': 409
 };

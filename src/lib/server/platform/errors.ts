@@ -565,6 +565,16 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 	TN575: { message: 'The document is being indexed already.' },
 	TN576: { message: 'No such OCR job, or you may not manage it (documents.manage).' },
 	TN577: { message: 'The OCR job has finished already.' },
+	TN610: {
+		field: 'document',
+		message:
+			'OCR reads a PNG or JPEG image or a scanned PDF: name a document uploaded as one of those.'
+	},
+	TN611: {
+		field: 'file',
+		message: 'OCR reads PNG and JPEG images and scanned PDFs: attach one in the file part.'
+	},
+	TN612: { message: 'Only a failed or cancelled OCR job can be retried.' },
 	TN584: {
 		message:
 			'Single sign-on needs the Business plan: upgrade the organisation on its billing page (providers already set up are kept).'

@@ -13,6 +13,7 @@ import * as consents from './consents';
 import * as dashboards from './dashboards';
 import * as dataSources from './data-sources';
 import * as documents from './documents';
+import * as ocr from './ocr';
 import * as events from './events';
 import * as integrations from './integrations';
 import * as invitations from './invitations';
@@ -162,7 +163,13 @@ export const ENDPOINTS: Endpoint[] = [
 	dashboards.getSavedQueryEndpoint,
 	dashboards.runSavedQueryEndpoint,
 	documents.uploadDocumentEndpoint,
-	documents.askDocumentsEndpoint
+	documents.askDocumentsEndpoint,
+	ocr.listOcrJobsEndpoint,
+	ocr.createOcrJobEndpoint,
+	ocr.uploadOcrJobEndpoint,
+	ocr.getOcrJobEndpoint,
+	ocr.cancelOcrJobEndpoint,
+	ocr.retryOcrJobEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
