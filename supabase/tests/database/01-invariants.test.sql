@@ -286,6 +286,7 @@ select is(
         'admin_job_queues()',
         'admin_jobs(text)',
         'admin_platform_metrics(integer)',
+        'admin_system_health(integer)',
         'advance_gdpr_request(uuid,text,text)',
         'ai_prepare_call(uuid,uuid,bigint,bigint)',
         'ai_spend(uuid)',

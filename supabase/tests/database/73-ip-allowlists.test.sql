@@ -7,7 +7,7 @@
 -- persona's statement. Personas (supabase/tests/setup.sql): sam super_admin, sue support; test-globex
 -- (frank owner, gina developer) on Business; test-acme (alice owner) on Pro; test-umbra (uma) unbilled.
 begin;
-select plan(45);
+select plan(53);
 
 select tests.seed_fixture();
 select tests.subscribe('test-acme', 'pro');
@@ -136,6 +136,34 @@ select is(tests.do_as('uma', format($$insert into public.tenant_ip_allowlists (t
   tests.tenant_id('test-umbra'))), 'ok:1', 'an unbilled organisation has the feature');
 select is(tests.do_as('frank', format($$delete from public.tenant_ip_allowlists where tenant_id = %L$$, tests.tenant_id('test-globex'))),
   'ok:1', 'the owner removes the list');
+
+-- ---------------------------------------------------------------------------------------------
+-- The system health page's database figures (20261208000410_system_health.sql)
+-- ---------------------------------------------------------------------------------------------
+
+select pg_temp.from_ip('');
+insert into public.payments (tenant_id, provider, amount, currency, status, failure_reason)
+values (tests.tenant_id('test-acme'), 'stripe', 4900, 'usd', 'failed', 'card_declined');
+insert into public.scim_operations (tenant_id, method, path, status, detail)
+values (tests.tenant_id('test-globex'), 'POST', '/Users', 403, 'plan');
+insert into auth.sign_in_attempts (scope, email, ip, failures, window_started_at, blocked_until)
+values ('account', 'victim@example.test', '', 4, now(), null),
+       ('account_address', 'victim@example.test', '198.51.100.9', 5, now(), now() + interval '10 minutes');
+select is(tests.do_as('sue', 'select public.admin_system_health(24)'), 'error:TN061', 'support staff may not read the health figures');
+select is(tests.do_as('alice', 'select public.admin_system_health(24)'), 'error:TN061', 'nor a tenant owner');
+select is(tests.do_as('sam', 'select public.admin_system_health(0)'), 'error:TN626', 'the window is 1 to 720 hours');
+select tests.authenticate_as('sam');
+create temporary table health as select public.admin_system_health(24) as h;
+select tests.clear_authentication();
+select is((select (h -> 'failed_payments' ->> 'count')::int >= 1 from health), true, 'a failed payment is counted');
+select ok((select h -> 'failed_payments' -> 'latest' @> '[{"tenant": "Acme", "amount": 4900, "reason": "card_declined"}]' from health),
+  'and listed with its organisation and reason');
+select ok((select (h ->> 'scim_refused')::int >= 1 and h -> 'events' @> '[{"kind": "scim_refused", "tenant": "Globex"}]' from health),
+  'a refused SCIM call is counted and listed');
+select ok((select (h -> 'sign_ins' ->> 'failures')::int >= 4 and (h -> 'sign_ins' ->> 'blocked_addresses')::int >= 1
+                  and h -> 'events' @> '[{"kind": "sign_in_blocked", "subject": "victim@example.test", "address": "198.51.100.9"}]' from health),
+  'failed sign-ins and a blocked address are counted and listed');
+select ok((select jsonb_typeof(h -> 'storage') = 'array' from health), 'storage use is listed per bucket');
 
 select * from finish();
 rollback;
