@@ -3,8 +3,8 @@
  * SENTRY_DSN pointing at a loopback receiver that speaks Sentry's envelope endpoint
  * (`POST /api/<project>/envelope/`): a request that fails unexpectedly produces one event with the
  * error and the request's id as a tag, and none of the request's cookies, authorization header or
- * body. The failure is real: the test renames a table every tenant request's first statement
- * reads (public.tenant_ip_allowlists, through public.assert_client_admitted).
+ * body. The failure is real: the test renames the function the IP allowlist page's load calls
+ * (public.plan_feature), and posts the page's form, so the failing render has a body.
  */
 import { createServer, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
@@ -73,7 +73,7 @@ describe('error reporting to Sentry', () => {
 		const cookies = await signInCookies(app, 'owner@acme.test', 'password123!');
 		const sessionValue = cookies.split('; ')[0]!.split('=').slice(1).join('=');
 		expect(sessionValue.length).toBeGreaterThan(10);
-		await db.query('alter table public.tenant_ip_allowlists rename to tenant_ip_allowlists_away');
+		await db.query('alter function public.plan_feature(uuid, text) rename to plan_feature_away');
 		let response: Response;
 		try {
 			response = await fetch(`${app.url}/t/acme/settings/network?/save&search=${SECRET_BODY}`, {
@@ -89,7 +89,7 @@ describe('error reporting to Sentry', () => {
 				body: new URLSearchParams({ networks: '198.51.100.0/24', note: SECRET_BODY }).toString()
 			});
 		} finally {
-			await db.query('alter table public.tenant_ip_allowlists_away rename to tenant_ip_allowlists');
+			await db.query('alter function public.plan_feature_away(uuid, text) rename to plan_feature');
 		}
 		expect(response.status).toBe(500);
 		const requestId = response.headers.get('x-request-id');
@@ -114,7 +114,7 @@ describe('error reporting to Sentry', () => {
 				url?: string;
 			};
 		};
-		expect(event.exception?.values?.[0]?.value).toContain('tenant_ip_allowlists');
+		expect(event.exception?.values?.[0]?.value).toContain('plan_feature');
 		expect(event.tags).toMatchObject({
 			request_id: requestId,
 			route: '/(app)/t/[slug]/settings/network',

@@ -13,8 +13,8 @@ function addressBits(address: string): bigint {
 	if (isIP(address) === 4) {
 		return address.split('.').reduce((n, part) => (n << 8n) | BigInt(Number(part)), 0n);
 	}
-	let [head = '', tail = ''] = address.split('::') as [string, string?];
-	if (!address.includes('::')) tail = '';
+	const [head = '', rest = ''] = address.split('::') as [string, string?];
+	const tail = address.includes('::') ? rest : '';
 	const embedded = (groups: string[]) =>
 		groups.flatMap((g) => {
 			if (!g.includes('.')) return [g];

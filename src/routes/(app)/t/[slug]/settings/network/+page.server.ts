@@ -2,7 +2,7 @@ import { error } from '@sveltejs/kit';
 import { z } from 'zod';
 import { planFeature } from '$lib/server/billing/queries';
 import { withClaims } from '$lib/server/platform/db';
-import { currentRequestContext } from '$lib/server/platform/rls';
+import { requestClientIp } from '$lib/server/platform/observability/context';
 import { requireClaims } from '$lib/server/platform/web/actions';
 import { fieldError, formError } from '$lib/server/platform/web/forms';
 import { parseNetworks } from '$lib/server/platform/web/networks';
@@ -23,7 +23,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	return withClaims(requireClaims(locals), async (trx) => ({
 		plan: await planFeature(trx, tenant.id, 'ip_allowlist'),
 		allowlist: await getIpAllowlist(trx, tenant.id),
-		clientIp: currentRequestContext()?.clientIp ?? null
+		clientIp: requestClientIp()
 	}));
 };
 
