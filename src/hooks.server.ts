@@ -14,10 +14,11 @@ import { describeRequest, trustedProxies } from '$lib/server/platform/web/client
 import { withFormActionSources, withFrameAncestors } from '$lib/server/platform/web/csp';
 import { requestLogEnabled, requestLogLine } from '$lib/server/platform/observability/log';
 import { recordRequest } from '$lib/server/platform/observability/metrics';
+import { reportError, startErrorReporting } from '$lib/server/platform/observability/sentry';
 import { REQUEST_ID_HEADER } from '$lib/server/platform/observability/request-id';
 
 export const init: ServerInit = async () => {
-	await ensureRuntime();
+	await startErrorReporting((await ensureRuntime()).config);
 };
 
 /**
@@ -110,14 +111,18 @@ const refuseCrossOrigin: Handle = async ({ event, resolve }) => {
 	return resolve(event);
 };
 
-/** An unexpected error is logged here and shown as the error page's generic sentence: no paths, no stack. */
+/**
+ * An unexpected error is logged here (and reported to Sentry when SENTRY_DSN is set:
+ * observability/sentry.ts) and shown as the error page's generic sentence: no paths, no stack.
+ */
 export const handleError: HandleServerError = ({ error, event, status }) => {
 	if (status !== 404) {
-		const id = currentRequestContext()?.requestId ?? '-';
+		const requestId = currentRequestContext()?.requestId;
 		console.error(
-			`[tenantry] ${event.request.method} ${event.url.pathname} (request ${id}):`,
+			`[tenantry] ${event.request.method} ${event.url.pathname} (request ${requestId ?? '-'}):`,
 			error
 		);
+		reportError(error, { method: event.request.method, route: event.route.id, requestId });
 	}
 	return { message: status === 404 ? NOT_FOUND : 'Something went wrong on our side.' };
 };

@@ -57,6 +57,7 @@ const PERSONAS: { email: string | null; visits: Visit[] }[] = [
 			{ path: '/t/acme/usage' },
 			{ path: '/t/acme/settings' },
 			{ path: '/t/acme/settings/domains' },
+			{ path: '/t/acme/settings/network' },
 			{ path: '/t/acme/settings/api-keys' },
 			{ path: '/t/acme/ai' },
 			{ path: '/t/acme/ai/playground' },
@@ -79,7 +80,8 @@ const PERSONAS: { email: string | null; visits: Visit[] }[] = [
 			{ path: 'plan', from: { list: '/admin/plans', link: /^\/admin\/plans\/[^/]+$/ } },
 			{ path: '/admin/payments' },
 			{ path: '/admin/subscriptions' },
-			{ path: '/admin/revenue' }
+			{ path: '/admin/revenue' },
+			{ path: '/admin/health' }
 		]
 	}
 ];

@@ -1,7 +1,7 @@
 -- Schema-wide invariants. Every check is over the catalog, so a table, policy or function added
 -- later without following docs/adding-a-tenant-table.md makes this file fail.
 begin;
-select plan(137);
+select plan(138);
 
 -- The tables of the exposed schema are pinned: a new one must be added here, on purpose.
 select tables_are('public', array[
@@ -23,7 +23,7 @@ select tables_are('public', array[
   'usage_events', 'usage_metrics', 'user_identities', 'user_preferences', 'webhook_attempts',
   'webhook_deliveries', 'webhook_endpoint_secrets', 'webhook_endpoints', 'workflow_approvals',
   'workflow_runs', 'workflow_step_runs', 'workflow_versions', 'workflows',
-  'dns_records', 'certificates'], 'the tables of schema public are the pinned list');
+  'dns_records', 'certificates', 'tenant_ip_allowlists'], 'the tables of schema public are the pinned list');
 
 -- RLS on every table of the exposed schema (and of private, which API roles can USE).
 select is(
@@ -167,6 +167,8 @@ select policies_are('public', 'data_sources', array['data_sources_delete_permitt
 -- Domain DNS records and certificates (20261207000300_domain_dns_certificates.sql): domains.manage and support read; the job writes records; domains.manage uploads and deletes certificates.
 select policies_are('public', 'dns_records', array['dns_records_select_permitted', 'dns_records_select_staff']);
 select policies_are('public', 'certificates', array['certificates_delete_permitted', 'certificates_insert_permitted', 'certificates_select_permitted', 'certificates_select_staff']);
+-- IP allowlists (20261208000400_ip_allowlists.sql): tenant.update reads and writes; support reads.
+select policies_are('public', 'tenant_ip_allowlists', array['tenant_ip_allowlists_delete_permitted', 'tenant_ip_allowlists_insert_permitted', 'tenant_ip_allowlists_select_permitted', 'tenant_ip_allowlists_select_staff', 'tenant_ip_allowlists_update_permitted']);
 
 -- Policy shape: one operation each (no FOR ALL), for a named role (never PUBLIC), named
 -- <table>_<op>_<who>, and helpers only inside a sub-select so they run once per statement.
@@ -284,12 +286,15 @@ select is(
         'admin_job_queues()',
         'admin_jobs(text)',
         'admin_platform_metrics(integer)',
+        'admin_system_health(integer)',
         'advance_gdpr_request(uuid,text,text)',
         'ai_prepare_call(uuid,uuid,bigint,bigint)',
         'ai_spend(uuid)',
         'api_key_grantable_permissions(uuid,uuid)',
         'approve_tenant(uuid)',
         'archive_tenant(uuid,text)',
+        'assert_client_admitted(text)',
+        'assert_console_admitted()',
         'assign_support_ticket(uuid,uuid)',
         'billing_invoice(uuid,uuid)',
         'billing_overview(uuid)',

@@ -6,7 +6,7 @@
  */
 import { basename } from 'node:path';
 import { error, redirect, type RequestEvent } from '@sveltejs/kit';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { z } from 'zod';
 import type { AccessClaims } from '../auth';
 import type { DB } from '../platform/database';
@@ -115,8 +115,9 @@ async function beforeGate(
 }
 
 /**
- * Inside the request's transaction: a 404 unless SQL says the caller is staff, then the
- * second-factor redirect (to /account/security and back), then a 403 unless they hold `needed`.
+ * Inside the request's transaction: a 404 unless SQL says the caller is staff, then a 403 from
+ * outside the console's IP allowlist, then the second-factor redirect (to /account/security and
+ * back), then a 403 unless they hold `needed`.
  */
 async function gate(
 	trx: Transaction<DB>,
@@ -128,6 +129,8 @@ async function gate(
 	const role = await myStaffRole(trx);
 	const holds = await staffRolesHeld(trx);
 	if (!role) error(404, NOT_FOUND);
+	// The console's IP allowlist (admin.ip_allowlist): TN622, a 403 (platform/db.ts), from elsewhere.
+	await sql`select public.assert_console_admitted()`.execute(trx);
 	if (stepUp) {
 		redirect(303, `/account/security?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
 	}

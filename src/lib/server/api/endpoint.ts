@@ -12,10 +12,12 @@
  */
 import { createHash } from 'node:crypto';
 import { json, type RequestEvent } from '@sveltejs/kit';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { z } from 'zod';
 import type { DB } from '../platform/database';
 import { noteRequestTenant } from '../platform/observability/context';
+import { reportError } from '../platform/observability/sentry';
+import { currentRequestContext } from '../platform/rls';
 import { BodyTooLargeError, readFormDataCapped } from '../platform/web/body';
 import { findTenantById, findTenantBySlug, type TenantDetail } from '../tenancy/tenants';
 import { idempotent, IDEMPOTENCY_KEY, requestHash, type StoredResponse } from './idempotency';
@@ -139,7 +141,18 @@ async function readUpload(
 	return { text: hash.digest('base64url'), value };
 }
 
+/** The tenant of the request (found under RLS), once SQL says its IP allowlist admits the client (TN620). */
 async function tenantOf(
+	trx: Transaction<DB>,
+	principal: Principal,
+	named: string | null
+): Promise<TenantDetail> {
+	const tenant = await findTenant(trx, principal, named);
+	await sql`select public.assert_client_admitted(${tenant.id})`.execute(trx);
+	return tenant;
+}
+
+async function findTenant(
 	trx: Transaction<DB>,
 	principal: Principal,
 	named: string | null
@@ -234,6 +247,11 @@ export function endpoint<
 			let problem = toProblem(error, event.url.pathname);
 			if (!problem) {
 				console.error(`[tenantry] ${event.request.method} ${event.url.pathname}:`, error);
+				reportError(error, {
+					method: event.request.method,
+					route: event.route.id,
+					requestId: currentRequestContext()?.requestId
+				});
 				problem = toProblem(new ApiProblem('TN232'), event.url.pathname)!;
 			}
 			const extra = error instanceof ApiProblem ? (error.extra.headers ?? {}) : {};

@@ -303,7 +303,7 @@ export interface PlanFeature {
 export async function planFeature(
 	trx: Transaction<DB>,
 	tenantId: string,
-	feature: 'sso' | 'scim'
+	feature: 'sso' | 'scim' | 'ip_allowlist'
 ): Promise<PlanFeature> {
 	const { rows } = await sql<{
 		feature: { allowed: boolean; plan: string | null; needed_plan: string | null };

@@ -127,7 +127,8 @@ export async function updateDataClass(
 	return result.numUpdatedRows > 0n;
 }
 
-export type SettingType = 'boolean' | 'integer' | 'number' | 'string' | 'integer_list' | 'object';
+export type SettingType =
+	'boolean' | 'integer' | 'number' | 'string' | 'integer_list' | 'object' | 'cidr_list';
 
 export interface SettingRow {
 	key: string;

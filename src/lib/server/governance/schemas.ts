@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { id, requiredText } from '../../forms/messages';
+import { parseNetworks } from '../platform/web/networks';
 import type { SettingRow, SettingType } from './queries';
 
 const days = z.coerce
@@ -85,6 +86,10 @@ export function parseSettingValue(
 				return { ok: false, message: `Choose one of: ${setting.allowedValues.join(', ')}.` };
 			if (trimmed === '') return { ok: false, message: 'Enter a value.' };
 			return { ok: true, value: trimmed };
+		case 'cidr_list': {
+			const parsed = parseNetworks(trimmed);
+			return parsed.ok ? { ok: true, value: parsed.networks } : parsed;
+		}
 		case 'object':
 			try {
 				const value: unknown = JSON.parse(trimmed);
@@ -110,6 +115,8 @@ export function describeBounds(setting: Pick<SettingRow, 'minValue' | 'maxValue'
 export function settingText(setting: Pick<SettingRow, 'valueType' | 'value'>): string {
 	if (setting.valueType === 'integer_list' && Array.isArray(setting.value))
 		return setting.value.join(', ');
+	if (setting.valueType === 'cidr_list' && Array.isArray(setting.value))
+		return setting.value.join('\n');
 	if (setting.valueType === 'object') return JSON.stringify(setting.value, null, 2);
 	if (typeof setting.value === 'string') return setting.value;
 	return JSON.stringify(setting.value);

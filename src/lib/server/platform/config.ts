@@ -358,6 +358,15 @@ const schema = z
 				error: 'expected 24 to 256 printable characters without spaces (openssl rand -hex 24)'
 			})
 			.optional(),
+		/**
+		 * Unexpected server errors go to Sentry (observability/sentry.ts, docs/operations.md) when set:
+		 * the project's DSN, `https://<key>@<host>/<project>`. Unset: nothing is loaded or sent.
+		 */
+		SENTRY_DSN: z
+			.url({ protocol: /^https?$/, error: 'expected a Sentry DSN: https://<key>@<host>/<project>' })
+			.optional(),
+		/** The environment Sentry files the errors under (production, staging …). */
+		SENTRY_ENVIRONMENT: z.string().min(1).max(64).default('production'),
 		MIGRATIONS_DIR: z.string().min(1).default('supabase/migrations'),
 		SEED_FILE: z.string().min(1).default('supabase/seed.sql')
 	})

@@ -1321,7 +1321,7 @@ export interface SystemSettings {
   updated_by: Generated<string | null>;
   value: Json;
   /**
-   * What the value must be (boolean, integer, number, string, integer_list, object); set from the value when a module inserts a setting without one. min_value/max_value bound numbers and list items, allowed_values lists the values a string may take.
+   * What the value must be (boolean, integer, number, string, integer_list, object, cidr_list: a JSON array of networks such as "10.0.0.0/8" or "192.0.2.7", at most max_value of them); set from the value when a module inserts a setting without one. min_value/max_value bound numbers and list items, allowed_values lists the values a string may take.
    */
   value_type: string | null;
 }
@@ -1439,6 +1439,13 @@ export interface TenantDomains {
   tenant_id: string;
   verification_token: Generated<string>;
   verified_at: Timestamp | null;
+}
+
+export interface TenantIpAllowlists {
+  networks: Generated<string[]>;
+  tenant_id: string;
+  updated_at: Generated<Timestamp>;
+  updated_by: Generated<string | null>;
 }
 
 export interface TenantModelProviders {
@@ -1807,6 +1814,7 @@ export interface DB {
   teams: Teams;
   tenant_ai_settings: TenantAiSettings;
   tenant_domains: TenantDomains;
+  tenant_ip_allowlists: TenantIpAllowlists;
   tenant_model_providers: TenantModelProviders;
   tenant_notification_settings: TenantNotificationSettings;
   tenant_usage_daily: TenantUsageDaily;

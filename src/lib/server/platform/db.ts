@@ -2,8 +2,10 @@
  * The database of this process: opened, migrated, seeded and (embedded) served once, shared by
  * the start script and the SvelteKit server through a global, so both use the same PGlite.
  */
-import type { Transaction } from 'kysely';
+import { error } from '@sveltejs/kit';
+import { sql, type Transaction } from 'kysely';
 import type { Config } from './config';
+import { DB_ERROR_MESSAGES } from './errors';
 import type { DB } from './database';
 import { redactUrl, type Engine } from './engine';
 import { openEmbedded, MEMORY, type EmbeddedEngine } from './embedded';
@@ -11,6 +13,7 @@ import { migrate, migrationVersions, prepare, seed, type CompatMode } from './mi
 import { signOutEndedSession } from '../auth/ended-session';
 import { installApiKeySecret } from '../api-keys/hashing';
 import {
+	currentRequestContext,
 	isSessionEnded,
 	runAsServiceRole,
 	runWithClaims,
@@ -172,11 +175,33 @@ export async function withClaims<T>(
 	context?: RequestContext
 ): Promise<T> {
 	const db = (await runtime()).engine.db;
+	const slug = (context ?? currentRequestContext())?.tenantSlug;
+	const admitted: typeof fn =
+		slug && claims && 'sub' in claims
+			? async (trx) => {
+					await sql`select public.assert_client_admitted(${slug})`.execute(trx);
+					return fn(trx);
+				}
+			: fn;
 	try {
-		return await runWithClaims(db, claims, fn, context);
-	} catch (error) {
-		if (isSessionEnded(error)) await signOutEndedSession(error);
-		throw error;
+		return await runWithClaims(db, claims, admitted, context);
+	} catch (e) {
+		if (isSessionEnded(e)) await signOutEndedSession(e);
+		throw allowlistRefusal(e) ?? e;
+	}
+}
+
+/**
+ * A request from outside an IP allowlist (TN620 a tenant's, TN622 the console's) is a 403 page with
+ * the catalogue's sentence, for pages and actions alike (an action's form cannot help).
+ */
+function allowlistRefusal(e: unknown): unknown {
+	const code = (e as { code?: unknown } | null)?.code;
+	if (code !== 'TN620' && code !== 'TN622') return null;
+	try {
+		error(403, DB_ERROR_MESSAGES[code]!.message);
+	} catch (refusal) {
+		return refusal;
 	}
 }
 

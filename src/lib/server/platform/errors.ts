@@ -592,6 +592,31 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 		message:
 			'Only a verified domain can be the primary one: publish its TXT record and check it first.'
 	},
+	TN620: {
+		message:
+			'This organisation answers only the networks on its IP allowlist, and your address is not on it: connect from a listed network, or ask an owner to add yours.'
+	},
+	TN621: {
+		message:
+			'That list would shut out the address you are using now: add it (or a network that holds it) and save again.'
+	},
+	TN622: {
+		message:
+			'The admin console answers only the networks on its IP allowlist, and your address is not on it: connect from a listed network.'
+	},
+	TN623: {
+		message:
+			'That list would shut the console to the address you are using now: add it (or a network that holds it) and save again.'
+	},
+	TN624: {
+		message:
+			'IP allowlists need the Business plan: upgrade the organisation on its billing page (an empty list needs no plan).'
+	},
+	TN625: {
+		message:
+			'Each entry must be a network, such as 192.0.2.0/24 or 2001:db8::/32, without host bits, and at most 100 of them.'
+	},
+	TN626: { message: 'Choose a window of 1 to 720 hours.' },
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

@@ -83,6 +83,12 @@ export interface RequestContext {
 	requestId?: string;
 	/** The tenant the request turned out to serve, once known (observability/context.ts): for its log line. */
 	tenantId?: string;
+	/**
+	 * The slug of the tenant whose page the request is for (a `/t/[slug]` route): every person's
+	 * transaction the request runs first asks SQL whether its IP allowlist admits the client
+	 * (platform/db.ts, public.assert_client_admitted).
+	 */
+	tenantSlug?: string;
 }
 
 const currentRequest = new AsyncLocalStorage<RequestContext>();

@@ -3,6 +3,7 @@ import BanknoteIcon from '@lucide/svelte/icons/banknote';
 import Building2Icon from '@lucide/svelte/icons/building-2';
 import LayoutDashboardIcon from '@lucide/svelte/icons/layout-dashboard';
 import ListTodoIcon from '@lucide/svelte/icons/list-todo';
+import HeartPulseIcon from '@lucide/svelte/icons/heart-pulse';
 import LifeBuoyIcon from '@lucide/svelte/icons/life-buoy';
 import PackageIcon from '@lucide/svelte/icons/package';
 import RepeatIcon from '@lucide/svelte/icons/repeat';
@@ -45,6 +46,13 @@ export const ADMIN_SECTIONS = [
 		label: 'Jobs',
 		group: 'Platform',
 		icon: ListTodoIcon,
+		needs: 'super_admin'
+	},
+	{
+		path: '/admin/health',
+		label: 'System health',
+		group: 'Platform',
+		icon: HeartPulseIcon,
 		needs: 'super_admin'
 	},
 	{

@@ -17,3 +17,8 @@ export function noteRequestTenant(tenantId: string): void {
 	const context = currentRequestContext();
 	if (context) context.tenantId = tenantId;
 }
+
+/** The client address the request is served for (TRUSTED_PROXIES applied), null outside one. */
+export function requestClientIp(): string | null {
+	return currentRequestContext()?.clientIp ?? null;
+}

@@ -294,3 +294,40 @@ export function poolUse(engine: Engine): PoolUse {
 	const held = embedded.lock?.held ?? false;
 	return { max: 1, inUse: held ? 1 : 0, idle: held ? 0 : 1, waiting: embedded.lock?.waiting ?? 0 };
 }
+
+/** One route's requests as the system health page shows them (the same counters /metrics serves). */
+export interface RouteSummary {
+	method: string;
+	route: string;
+	requests: number;
+	/** Responses with a 5xx status. */
+	errors: number;
+	meanSeconds: number;
+	/** The upper bound of the histogram bucket the 95th percentile falls in; null: above 10 s. */
+	p95Seconds: number | null;
+}
+
+/** The request counters and latency histograms of this process, per method and route, busiest first. */
+export function requestSummary(): RouteSummary[] {
+	const { requests, latency } = store();
+	const rows: RouteSummary[] = [];
+	for (const histogram of latency.values()) {
+		const { method, route } = histogram.labels as { method: string; route: string };
+		let errors = 0;
+		for (const { labels, value } of requests.values()) {
+			if (labels.method === method && labels.route === route && labels.status!.startsWith('5'))
+				errors += value;
+		}
+		const rank = Math.ceil(histogram.count * 0.95);
+		const bucket = histogram.counts.findIndex((count) => count >= rank);
+		rows.push({
+			method,
+			route,
+			requests: histogram.count,
+			errors,
+			meanSeconds: histogram.count ? histogram.sum / histogram.count : 0,
+			p95Seconds: bucket === -1 ? null : LATENCY_BUCKETS[bucket]!
+		});
+	}
+	return rows.sort((a, b) => b.requests - a.requests || a.route.localeCompare(b.route));
+}

@@ -68,9 +68,13 @@ export function clientAddress(
 	return current;
 }
 
+/** A tenant's pages (and their actions): the routes whose IP allowlist is the tenant's. */
+const TENANT_ROUTE = /^\/\(app\)\/t\/\[slug\](\/|$)/;
+
 /**
  * What a request's transaction records about it (rls.ts sets it as PostgREST would), and its id:
- * a trusted proxy's `x-request-id`, else a new one (observability/request-id.ts).
+ * a trusted proxy's `x-request-id`, else a new one (observability/request-id.ts); and the tenant
+ * slug of a tenant page, whose IP allowlist its transactions check (platform/db.ts).
  */
 export function describeRequest(event: RequestEvent, trusted: BlockList): RequestContext {
 	let peer: string | undefined;
@@ -87,6 +91,7 @@ export function describeRequest(event: RequestEvent, trusted: BlockList): Reques
 		clientIp: clientAddress(peer, event.request.headers.get('x-forwarded-for'), trusted),
 		headers: userAgent ? { 'user-agent': userAgent } : {},
 		method: event.request.method,
-		path: event.url.pathname
+		path: event.url.pathname,
+		tenantSlug: TENANT_ROUTE.test(event.route.id ?? '') ? event.params.slug : undefined
 	};
 }

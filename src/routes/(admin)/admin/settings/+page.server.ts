@@ -14,6 +14,7 @@ import {
 	settingText
 } from '$lib/server/governance/schemas';
 import { withClaims } from '$lib/server/platform/db';
+import { requestClientIp } from '$lib/server/platform/observability/context';
 import { fieldError, formError } from '$lib/server/platform/web/forms';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -27,6 +28,7 @@ export const load: PageServerLoad = async ({ locals, parent }) => {
 	await parent();
 	return withClaims(locals.claims, async (trx) => ({
 		settings: (await listSettings(trx)).map((s) => ({ ...s, text: settingText(s) })),
+		clientIp: requestClientIp(),
 		dataClasses: await listDataClasses(trx)
 	}));
 };
