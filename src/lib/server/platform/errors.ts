@@ -582,6 +582,10 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 		message:
 			'Only a verified domain can be the primary one: publish its TXT record and check it first.'
 	},
+	TN594: {
+		message:
+			'A certificate’s private key is never shown again: upload a new certificate and key to replace it.'
+	},
 	// Row-level security refusing a write (WITH CHECK), or a missing grant: for instance any write
 	// in an organisation that requires two-factor authentication, from an aal1 session.
 	'42501': { message: 'You do not have permission to do that.' },

@@ -1,4 +1,4 @@
-import { error } from '@sveltejs/kit';
+import { error, fail } from '@sveltejs/kit';
 import {
 	addDomainSchema,
 	certificateUploadSchema,
@@ -171,7 +171,7 @@ export const actions: Actions = {
 				keyPem: input.privateKey,
 				domain: domain.domain
 			});
-			if (!result.ok) return fieldError('chain', result.problems.join(' '), values);
+			if (!result.ok) return fail(400, { errors: result.errors, values });
 			await storeCertificate(trx, config, {
 				tenantId: tenant.id,
 				domainId: domain.id,
