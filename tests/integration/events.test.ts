@@ -388,7 +388,7 @@ describe.each(engineFactories)('domain events on %s', (_name, factory) => {
 		// "view as" (58-governance.test.sql checks each); data sources' data_source.* are parsed by
 		// data-sources.test.ts, alerts' alert.* by bi-alerts.test.ts; dashboards' and saved queries'
 		// by bi-share-refresh.test.ts; the DNS check's domain.dns_* by domain-records.test.ts, and
-		// 67-domain-dns-certificates.test.sql checks that each domain and certificate event is published.
+		// certificate.* and domain.primary_changed by certificate-upload.test.ts.
 		const owned = EVENT_TYPES.filter(
 			(type) =>
 				!['webhooks', 'integrations', 'workflows', 'scim', 'ai', 'sso', 'governance'].includes(

@@ -67,6 +67,7 @@ const DB_STATUS: Record<string, number> = {
 	TN033: 403,
 	TN034: 403,
 	TN061: 403,
+	TN594: 403,
 	TN620: 403,
 	TN622: 403,
 	'42501': 403,

@@ -59,13 +59,11 @@ describe('certificate validation (certificates made by openssl at test time)', (
 			keyPem: leaf.key,
 			domain: 'portal.acme.test'
 		});
-		expect(result).toEqual({
-			ok: false,
-			problems: [
-				'Certificate 1 (portal.acme.test) is not signed by certificate 2 (Tenantry Test Root): put the domain’s certificate first, then each issuer in order.',
-				'Certificate 2 (Tenantry Test Root) is not signed by certificate 3 (Tenantry Test Intermediate): put the domain’s certificate first, then each issuer in order.'
-			]
-		});
+		const problems = [
+			'Certificate 1 (portal.acme.test) is not signed by certificate 2 (Tenantry Test Root): put the domain’s certificate first, then each issuer in order.',
+			'Certificate 2 (Tenantry Test Root) is not signed by certificate 3 (Tenantry Test Intermediate): put the domain’s certificate first, then each issuer in order.'
+		];
+		expect(result).toEqual({ ok: false, problems, errors: { chain: problems } });
 	});
 
 	it('refuses a key that is not the leaf’s', () => {
@@ -76,12 +74,10 @@ describe('certificate validation (certificates made by openssl at test time)', (
 			keyPem: other.key,
 			domain: 'portal.acme.test'
 		});
-		expect(result).toEqual({
-			ok: false,
-			problems: [
-				'The private key does not belong to certificate 1 (portal.acme.test): upload the key its request was made with.'
-			]
-		});
+		const problems = [
+			'The private key does not belong to certificate 1 (portal.acme.test): upload the key its request was made with.'
+		];
+		expect(result).toEqual({ ok: false, problems, errors: { privateKey: problems } });
 	});
 
 	it('refuses names that do not cover the domain, wildcards per RFC 6125 included', () => {
@@ -91,12 +87,10 @@ describe('certificate validation (certificates made by openssl at test time)', (
 			keyPem: leaf.key,
 			domain: 'a.portal.acme.test'
 		});
-		expect(result).toEqual({
-			ok: false,
-			problems: [
-				'The certificate is for *.acme.test, not a.portal.acme.test: upload one whose names include a.portal.acme.test (or a wildcard over its parent).'
-			]
-		});
+		const problems = [
+			'The certificate is for *.acme.test, not a.portal.acme.test: upload one whose names include a.portal.acme.test (or a wildcard over its parent).'
+		];
+		expect(result).toEqual({ ok: false, problems, errors: { chain: problems } });
 	});
 
 	it('refuses a certificate with no DNS names', () => {
@@ -133,11 +127,13 @@ describe('certificate validation (certificates made by openssl at test time)', (
 	});
 
 	it('refuses text that is no PEM, and an encrypted key, each with what to do', () => {
+		const notPem = [
+			'Paste the certificate chain as PEM: blocks starting with -----BEGIN CERTIFICATE-----, the domain’s certificate first.'
+		];
 		expect(validateCertificate({ chainPem: 'hello', keyPem: 'x', domain: 'a.test' })).toEqual({
 			ok: false,
-			problems: [
-				'Paste the certificate chain as PEM: blocks starting with -----BEGIN CERTIFICATE-----, the domain’s certificate first.'
-			]
+			problems: notPem,
+			errors: { chain: notPem }
 		});
 		const leaf = certs.leaf({ names: ['a.test'] });
 		const encrypted = validateCertificate({
@@ -145,16 +141,18 @@ describe('certificate validation (certificates made by openssl at test time)', (
 			keyPem: '-----BEGIN ENCRYPTED PRIVATE KEY-----\nabc\n-----END ENCRYPTED PRIVATE KEY-----',
 			domain: 'a.test'
 		});
-		expect(encrypted.ok ? [] : encrypted.problems).toEqual([
-			'The private key is encrypted: upload it without a passphrase (openssl pkey -in key.pem -out plain.pem).'
-		]);
+		expect(encrypted.ok ? {} : encrypted.errors).toEqual({
+			privateKey: [
+				'The private key is encrypted: upload it without a passphrase (openssl pkey -in key.pem -out plain.pem).'
+			]
+		});
 		const truncated = validateCertificate({
 			chainPem: leaf.cert,
 			keyPem: leaf.key.slice(0, 60) + '\n-----END PRIVATE KEY-----',
 			domain: 'a.test'
 		});
-		expect(truncated.ok ? [] : truncated.problems).toEqual([
-			'The private key could not be read: paste the whole PEM block, unchanged.'
-		]);
+		expect(truncated.ok ? {} : truncated.errors).toEqual({
+			privateKey: ['The private key could not be read: paste the whole PEM block, unchanged.']
+		});
 	});
 });

@@ -24,8 +24,18 @@ export interface CertificateInfo {
 	keyPem: string;
 }
 
+/** The upload form's fields a problem belongs to: the key's own problems go under the key. */
+export type CertificateField = 'chain' | 'privateKey';
+
 export type CertificateValidation =
-	{ ok: true; certificate: CertificateInfo } | { ok: false; problems: string[] };
+	| { ok: true; certificate: CertificateInfo }
+	| {
+			ok: false;
+			/** Every problem, in the order found. */
+			problems: string[];
+			/** The same sentences by the field that has to change. */
+			errors: Partial<Record<CertificateField, string[]>>;
+	  };
 
 const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
@@ -88,50 +98,57 @@ export function validateCertificate(input: {
 	now?: Date;
 }): CertificateValidation {
 	const now = input.now ?? new Date();
+	const problems: string[] = [];
+	const errors: Partial<Record<CertificateField, string[]>> = {};
+	const refuse = (field: CertificateField, problem: string) => {
+		problems.push(problem);
+		(errors[field] ??= []).push(problem);
+	};
+	const refused = (): CertificateValidation => ({ ok: false, problems, errors });
 	const blocks = input.chainPem.match(PEM_BLOCK) ?? [];
 	if (!blocks.length) {
-		return {
-			ok: false,
-			problems: [
-				'Paste the certificate chain as PEM: blocks starting with -----BEGIN CERTIFICATE-----, the domain’s certificate first.'
-			]
-		};
+		refuse(
+			'chain',
+			'Paste the certificate chain as PEM: blocks starting with -----BEGIN CERTIFICATE-----, the domain’s certificate first.'
+		);
+		return refused();
 	}
 	const chain: X509Certificate[] = [];
 	for (const [i, block] of blocks.entries()) {
 		try {
 			chain.push(new X509Certificate(block));
 		} catch {
-			return {
-				ok: false,
-				problems: [`Certificate ${i + 1} of the chain could not be read: paste it unchanged.`]
-			};
+			refuse('chain', `Certificate ${i + 1} of the chain could not be read: paste it unchanged.`);
+			return refused();
 		}
 	}
-	const problems: string[] = [];
 	const key = readKey(input.keyPem);
 	const leaf = chain[0]!;
-	if (typeof key === 'string') problems.push(key);
+	if (typeof key === 'string') refuse('privateKey', key);
 	else if (!leaf.checkPrivateKey(key)) {
-		problems.push(
+		refuse(
+			'privateKey',
 			`The private key does not belong to ${label(leaf, 0)}: upload the key its request was made with.`
 		);
 	}
 	for (let i = 0; i + 1 < chain.length; i++) {
 		const [cert, issuer] = [chain[i]!, chain[i + 1]!];
 		if (!cert.checkIssued(issuer) || !cert.verify(issuer.publicKey)) {
-			problems.push(
+			refuse(
+				'chain',
 				`${label(cert, i, true)} is not signed by ${label(issuer, i + 1)}: put the domain’s certificate first, then each issuer in order.`
 			);
 		}
 	}
 	const names = certificateNames(leaf);
 	if (!names.length) {
-		problems.push(
+		refuse(
+			'chain',
 			`${label(leaf, 0, true)} names no DNS host (subjectAltName): request one with ${input.domain} as a DNS name.`
 		);
 	} else if (!names.some((name) => nameCovers(name, input.domain))) {
-		problems.push(
+		refuse(
+			'chain',
 			`The certificate is for ${names.join(', ')}, not ${input.domain}: upload one whose names include ${input.domain} (or a wildcard over its parent).`
 		);
 	}
@@ -139,12 +156,15 @@ export function validateCertificate(input: {
 		const what = i === 0 ? 'The certificate' : label(cert, i, true);
 		const { from, to } = windowOf(cert);
 		if (to <= now) {
-			problems.push(`${what} expired on ${day(to)}: renew it and upload the new one.`);
+			refuse('chain', `${what} expired on ${day(to)}: renew it and upload the new one.`);
 		} else if (from > now) {
-			problems.push(`${what} is not valid before ${day(from)}: upload it then, or one valid now.`);
+			refuse(
+				'chain',
+				`${what} is not valid before ${day(from)}: upload it then, or one valid now.`
+			);
 		}
 	}
-	if (problems.length || typeof key === 'string') return { ok: false, problems };
+	if (problems.length || typeof key === 'string') return refused();
 	return {
 		ok: true,
 		certificate: {

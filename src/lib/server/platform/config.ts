@@ -367,6 +367,13 @@ const schema = z
 			.optional(),
 		/** The environment Sentry files the errors under (production, staging …). */
 		SENTRY_ENVIRONMENT: z.string().min(1).max(64).default('production'),
+		/** The bearer token of GET /api/backup (embedded snapshots, docs/operations.md); unset: 404. */
+		BACKUP_TOKEN: z
+			.string()
+			.regex(/^[\x21-\x7e]{24,256}$/, {
+				error: 'expected 24 to 256 printable characters without spaces (openssl rand -hex 24)'
+			})
+			.optional(),
 		MIGRATIONS_DIR: z.string().min(1).default('supabase/migrations'),
 		SEED_FILE: z.string().min(1).default('supabase/seed.sql')
 	})

@@ -40,11 +40,18 @@ export interface EmbeddedEngine extends Engine {
 	clone(): Promise<EmbeddedEngine>;
 }
 
-/** Opens PGlite with the extensions Tenantry's schema and tests use. `memory` keeps no files. */
-export async function openEmbedded(dataDir: string): Promise<EmbeddedEngine> {
+/**
+ * Opens PGlite with the extensions Tenantry's schema and tests use. `memory` keeps no files.
+ * `loadDataDir` fills an empty directory from a snapshot (`dumpDataDir`, scripts/db.ts restore).
+ */
+export async function openEmbedded(
+	dataDir: string,
+	{ loadDataDir }: { loadDataDir?: Blob } = {}
+): Promise<EmbeddedEngine> {
 	if (dataDir !== MEMORY) mkdirSync(dataDir, { recursive: true });
 	const pglite = await PGlite.create({
 		dataDir: dataDir === MEMORY ? undefined : dataDir,
+		loadDataDir,
 		extensions,
 		parsers
 	});

@@ -592,6 +592,10 @@ export const DB_ERROR_MESSAGES: Record<string, Explained> = {
 		message:
 			'Only a verified domain can be the primary one: publish its TXT record and check it first.'
 	},
+	TN594: {
+		message:
+			'A certificate’s private key is never shown again: upload a new certificate and key to replace it.'
+	},
 	TN620: {
 		message:
 			'This organisation answers only the networks on its IP allowlist, and your address is not on it: connect from a listed network, or ask an owner to add yours.'

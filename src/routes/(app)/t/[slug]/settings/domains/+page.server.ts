@@ -1,4 +1,4 @@
-import { error } from '@sveltejs/kit';
+import { error, fail } from '@sveltejs/kit';
 import {
 	addDomainSchema,
 	certificateUploadSchema,
@@ -26,7 +26,7 @@ import { runDnsCheck } from '$lib/server/domains/jobs';
 import { configuredServers, createResolver } from '$lib/server/domains/resolver';
 import { describeCheck } from '$lib/server/domains/records';
 import { readList } from '$lib/server/platform/list';
-import { fieldError } from '$lib/server/platform/web/forms';
+import { fieldError, type FieldErrors } from '$lib/server/platform/web/forms';
 import { tenantAction } from '$lib/server/tenancy/actions';
 import { forgetHost } from '$lib/server/domains/hosts';
 import { ensureRuntime } from '$lib/server/platform/runtime';
@@ -171,7 +171,7 @@ export const actions: Actions = {
 				keyPem: input.privateKey,
 				domain: domain.domain
 			});
-			if (!result.ok) return fieldError('chain', result.problems.join(' '), values);
+			if (!result.ok) return fail(400, { errors: result.errors as FieldErrors, values });
 			await storeCertificate(trx, config, {
 				tenantId: tenant.id,
 				domainId: domain.id,
