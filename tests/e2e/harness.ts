@@ -53,6 +53,9 @@ export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> 
 
 export async function screenshot(page: Page, name: string): Promise<void> {
 	mkdirSync(SCREENSHOTS, { recursive: true });
+	// A full-page shot draws the shell's sticky top bar where the page is scrolled to: from the top,
+	// it sits above the content instead of over it.
+	await page.evaluate(() => window.scrollTo(0, 0));
 	await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
 }
 

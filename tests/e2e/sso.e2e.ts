@@ -138,6 +138,13 @@ describe('single sign-on in the browser', () => {
 	});
 
 	it('signs a new person in through the SAML IdP (SP-initiated, HTTP-POST back)', async () => {
+		// The IdP wants signed AuthnRequests, checked against the SP metadata we publish.
+		const { rows } = await db.query<{ id: string }>(
+			`select id from public.sso_providers where name = 'Test SAML IdP'`
+		);
+		const metadata = await (await fetch(`${app.url}/auth/sso/${rows[0]!.id}/metadata`)).text();
+		expect(metadata).toContain('AuthnRequestsSigned="true"');
+		idp.requireSignedRequests([metadata]);
 		idp.nextUser = {
 			nameId: 'sam-1',
 			email: 'sam@saml.acme.test',

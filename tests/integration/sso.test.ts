@@ -7,8 +7,8 @@
  * attribute, wrong InResponseTo, wrong Destination / Recipient, a key not configured, an IdP of
  * another tenant asserting this tenant's domain, an existing account never linked silently).
  */
-import { randomBytes } from 'node:crypto';
-import { inflateRawSync } from 'node:zlib';
+import { createVerify, randomBytes, X509Certificate } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedAuth } from '../../src/lib/server/auth/embedded';
@@ -21,6 +21,7 @@ import {
 	finishSaml,
 	passwordRefused,
 	routeEmail,
+	samlSpMetadata,
 	startSso,
 	type SsoOutcome
 } from '../../src/lib/server/sso/service';
@@ -448,6 +449,75 @@ describe('single sign-on (embedded)', () => {
 			expect(outcome.identity.checks).toContain('replay');
 			expect(outcome.account).toMatch(/new account/);
 			expect(await q(`select 1 from public.profiles where email = 'tester@acme.test'`)).toEqual([]);
+		});
+
+		it('signs its AuthnRequests with the SP key it advertises; the IdP refuses tampered and unsigned ones', async () => {
+			const metadata = (await samlSpMetadata(db, config, saml))!;
+			expect(metadata).toMatch(/AuthnRequestsSigned="true"/);
+			const cert = /<KeyDescriptor use="signing">[\s\S]*?<(?:ds:)?X509Certificate>([^<]+)</.exec(
+				metadata
+			)?.[1];
+			expect(cert, 'the SP metadata carries its signing certificate').toBeTruthy();
+			const pem = `-----BEGIN CERTIFICATE-----\n${cert!.replace(/\s+/g, '').replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
+			// The key is the provider's owned secret, encrypted, the same on every use.
+			expect(await samlSpMetadata(db, config, saml)).toContain(cert!);
+			const stored = await q<{ n: number }>(
+				`select count(*)::int as n from public.secrets
+				  where owner_type = 'sso_provider' and owner_id = $1 and name = 'sp_signing_key'`,
+				[saml]
+			);
+			expect(stored[0]!.n).toBe(1);
+			const plain = await q<{ n: number }>(
+				`select count(*)::int as n from public.secret_versions v join public.secrets s on s.id = v.secret_id
+				  where s.owner_id = $1 and v.ciphertext like '%PRIVATE KEY%'`,
+				[saml]
+			);
+			expect(plain[0]!.n).toBe(0);
+
+			const url = (await startSso(db, config, saml, { purpose: 'signin' }))!;
+			const sent = new URL(url);
+			expect(sent.searchParams.get('SigAlg')).toBe(
+				'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256'
+			);
+			expect(
+				createVerify('RSA-SHA256')
+					.update(sent.search.slice(1).replace(/&Signature=[^&]*/, ''))
+					.verify(new X509Certificate(pem).publicKey, sent.searchParams.get('Signature')!, 'base64')
+			).toBe(true);
+
+			idp.requireSignedRequests([metadata]);
+			try {
+				expect(await idp.checkRequest(url)).toBeNull();
+				expect((await fetch(url)).status).toBe(200);
+
+				const unsigned = new URL(url);
+				unsigned.searchParams.delete('Signature');
+				unsigned.searchParams.delete('SigAlg');
+				expect(await idp.checkRequest(unsigned.href)).toMatch(/ERR_MISSING_SIG_ALG/);
+				expect((await fetch(unsigned)).status).toBe(403);
+
+				const xml = inflateRawSync(Buffer.from(sent.searchParams.get('SAMLRequest')!, 'base64'))
+					.toString()
+					.replace(
+						/AssertionConsumerServiceURL="[^"]+"/,
+						'AssertionConsumerServiceURL="http://evil.test/acs"'
+					);
+				const tampered = url.replace(
+					/SAMLRequest=[^&]+/,
+					`SAMLRequest=${encodeURIComponent(deflateRawSync(Buffer.from(xml)).toString('base64'))}`
+				);
+				expect(await idp.checkRequest(tampered)).toMatch(
+					/ERR_FAILED_MESSAGE_SIGNATURE_VERIFICATION/
+				);
+				expect((await fetch(tampered)).status).toBe(403);
+
+				// Another provider's key does not sign for this one.
+				const other = (await startSso(db, config, globexSaml, { purpose: 'test' }))!;
+				const forged = url.replace(/&Signature=[^&]*/, /&Signature=[^&]*/.exec(other)![0]);
+				expect((await fetch(forged)).status).toBe(403);
+			} finally {
+				idp.requireSignedRequests([]);
+			}
 		});
 	});
 

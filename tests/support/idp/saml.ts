@@ -4,7 +4,8 @@
  * the bad answers the attack tests need — unsigned, for another audience, expired, altered after
  * signing, wrapped. Its HTTP server plays the browser part: GET /sso with an AuthnRequest
  * (HTTP-Redirect) answers with a page that POSTs the response to the request's ACS URL, for the
- * person `nextUser` names.
+ * person `nextUser` names; told to (`requireSignedRequests`), it refuses AuthnRequests not signed
+ * by the SP key of the metadata it was given, as an IdP with WantAuthnRequestsSigned does.
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -75,6 +76,13 @@ export interface SamlIdp {
 	response(options: ResponseOptions): Promise<string>;
 	/** The last AuthnRequest GET /sso received: its id and ACS URL. */
 	lastRequest: { id: string; acs: string; issuer: string } | null;
+	/**
+	 * WantAuthnRequestsSigned: from now on GET /sso answers 403 to an AuthnRequest that is not
+	 * signed (HTTP-Redirect signature) by the key in one of these SP metadata documents.
+	 */
+	requireSignedRequests(spMetadata: string[]): void;
+	/** Why GET /sso would refuse this AuthnRequest URL (samlify's check), or null when it passes. */
+	checkRequest(url: string): Promise<string | null>;
 	close(): Promise<void>;
 }
 
@@ -158,6 +166,43 @@ export async function startSamlIdp(): Promise<SamlIdp> {
 		return made.context;
 	}
 
+	// WantAuthnRequestsSigned, verified by samlify against the SP's metadata (its signing certificate).
+	let trusted: samlify.ServiceProviderInstance[] | null = null;
+	const verifier = samlify.IdentityProvider({
+		entityID: entityId,
+		privateKey: pem('idp-a.key'),
+		signingCert: pem('idp-a.crt'),
+		singleSignOnService: [
+			{ Binding: samlify.Constants.namespace.binding.redirect, Location: ssoUrl }
+		],
+		wantAuthnRequestsSigned: true
+	});
+	async function checkRequest(raw: string): Promise<string | null> {
+		if (!trusted) return null;
+		const reqUrl = new URL(raw, url);
+		const xml = inflateRawSync(
+			Buffer.from(reqUrl.searchParams.get('SAMLRequest') ?? '', 'base64')
+		).toString('utf8');
+		const issuer = /<(?:saml:)?Issuer[^>]*>([^<]+)</.exec(xml)?.[1] ?? '';
+		const sp = trusted.find((t) => t.entityMeta.getEntityID() === issuer);
+		if (!sp) return `no SP metadata for ${issuer}`;
+		// The signed octets are the query as sent, without its Signature.
+		const octetString = reqUrl.search
+			.slice(1)
+			.split('&')
+			.filter((part) => !part.startsWith('Signature='))
+			.join('&');
+		try {
+			await verifier.parseLoginRequest(sp, 'redirect', {
+				query: Object.fromEntries(reqUrl.searchParams),
+				octetString
+			});
+			return null;
+		} catch (error) {
+			return error instanceof Error ? error.message : String(error);
+		}
+	}
+
 	const idp: SamlIdp = {
 		url,
 		entityId,
@@ -165,6 +210,10 @@ export async function startSamlIdp(): Promise<SamlIdp> {
 		nextUser: { nameId: 'nobody@example.invalid', email: 'nobody@example.invalid' },
 		response,
 		lastRequest: null,
+		requireSignedRequests(spMetadata) {
+			trusted = spMetadata.map((metadata) => samlify.ServiceProvider({ metadata }));
+		},
+		checkRequest,
 		close: () => new Promise<void>((resolve) => server.close(() => resolve()))
 	};
 
@@ -173,6 +222,13 @@ export async function startSamlIdp(): Promise<SamlIdp> {
 			const reqUrl = new URL(req.url ?? '/', url);
 			if (reqUrl.pathname !== '/sso') {
 				res.writeHead(404).end();
+				return;
+			}
+			const refused = await checkRequest(req.url ?? '/');
+			if (refused) {
+				res
+					.writeHead(403, { 'content-type': 'text/plain' })
+					.end(`AuthnRequest refused: ${refused}`);
 				return;
 			}
 			const xml = inflateRawSync(

@@ -33,6 +33,7 @@ export async function listProviders(
 		.select('owner_id')
 		.where('tenant_id', '=', tenantId)
 		.where('owner_type', '=', 'sso_provider')
+		.where('name', '=', 'client_secret')
 		.execute();
 	const owned = new Set(secrets.map((s) => s.owner_id));
 	return providers.map((p) => ({
@@ -161,6 +162,7 @@ export async function rotateClientSecret(
 		.where('tenant_id', '=', tenantId)
 		.where('owner_type', '=', 'sso_provider')
 		.where('owner_id', '=', providerId)
+		.where('name', '=', 'client_secret')
 		.executeTakeFirst();
 	if (secret) await addSecretVersion(trx, config, { tenantId, secretId: secret.id, value });
 	else

@@ -4,7 +4,8 @@
  * InResponseTo against the request we sent). What node-saml leaves to the caller is checked here
  * on the XML it verified: the response's Destination and the subject confirmation's Recipient are
  * our ACS URL, and the assertion's id has not been accepted before (private.sso_assertions, until
- * the assertion expires). No XML signature is checked by hand anywhere.
+ * the assertion expires). Our AuthnRequests are signed by node-saml with the provider's SP key
+ * (sp-key.ts). No XML signature is made or checked by hand anywhere.
  */
 import {
 	generateServiceProviderMetadata,
@@ -16,6 +17,7 @@ import {
 import { parseDomFromString, xpath } from '@node-saml/node-saml/lib/xml';
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../platform/database';
+import type { SpKeyPair } from './sp-key';
 import { SsoCheckError, type CheckedIdentity, type SsoProviderRow } from './types';
 import { acsUrl, spEntityId } from './urls';
 
@@ -71,7 +73,8 @@ function samlFor(
 	provider: SsoProviderRow,
 	publicUrl: string,
 	cache: CacheProvider,
-	validateInResponseTo: ValidateInResponseTo
+	validateInResponseTo: ValidateInResponseTo,
+	signing?: SpKeyPair
 ): SAML {
 	if (!provider.idp_sso_url || !provider.idp_entity_id || provider.idp_certificates.length === 0) {
 		throw new Error(`SSO provider ${provider.id} is not a complete SAML provider.`);
@@ -93,30 +96,42 @@ function samlFor(
 		cacheProvider: cache,
 		identifierFormat: null,
 		disableRequestedAuthnContext: true,
-		generateUniqueId: () => `_${crypto.randomUUID().replaceAll('-', '')}`
+		generateUniqueId: () => `_${crypto.randomUUID().replaceAll('-', '')}`,
+		// Our AuthnRequests are signed (HTTP-Redirect: SigAlg and Signature over the query, by node-saml).
+		...(signing ? { privateKey: signing.privateKey, signatureAlgorithm: 'sha256' as const } : {})
 	});
 }
 
-/** The IdP's sign-in URL carrying a new AuthnRequest (HTTP-Redirect), its id remembered. */
+/**
+ * The IdP's sign-in URL carrying a new AuthnRequest (HTTP-Redirect) signed with the provider's SP
+ * key (sp-key.ts), its id remembered.
+ */
 export async function samlAuthorizeUrl(
 	trx: Transaction<DB>,
 	provider: SsoProviderRow,
 	publicUrl: string,
 	start: Omit<SamlRequestRow, 'id'>,
-	relayState: string
+	relayState: string,
+	signing: SpKeyPair
 ): Promise<string> {
 	const cache = new RequestCache(trx, provider, start);
-	const saml = samlFor(provider, publicUrl, cache, ValidateInResponseTo.always);
+	const saml = samlFor(provider, publicUrl, cache, ValidateInResponseTo.always, signing);
 	return saml.getAuthorizeUrlAsync(relayState, undefined, {});
 }
 
-/** Our SP metadata for the IdP's administrator (entity id, ACS URL, NameID format). */
-export function spMetadata(providerId: string, publicUrl: string): string {
+/**
+ * Our SP metadata for the IdP's administrator (entity id, ACS URL, NameID format), with
+ * AuthnRequestsSigned="true" and the signing certificate.
+ */
+export function spMetadata(providerId: string, publicUrl: string, signing: SpKeyPair): string {
 	return generateServiceProviderMetadata({
 		issuer: spEntityId(publicUrl, providerId),
 		callbackUrl: acsUrl(publicUrl, providerId),
 		identifierFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
-		wantAssertionsSigned: true
+		wantAssertionsSigned: true,
+		privateKey: signing.privateKey,
+		publicCerts: signing.certificate,
+		signatureAlgorithm: 'sha256'
 	});
 }
 

@@ -14,7 +14,9 @@ import type { DB } from '../platform/database';
 import { runAsServiceRole } from '../platform/rls';
 import { useSecret } from '../secrets/service';
 import { checkOidcCallback, oidcAuthorizeUrl, type OidcContext } from './oidc';
-import { checkSamlResponse, samlAuthorizeUrl } from './saml';
+import { checkSamlResponse, samlAuthorizeUrl, spMetadata } from './saml';
+import { spKeyPair } from './sp-key';
+import { spEntityId } from './urls';
 import { SsoCheckError, type CheckedIdentity, type SsoProviderRow } from './types';
 
 export type SsoConfig = Pick<Config, 'PUBLIC_URL' | 'SSO_ALLOW_LOOPBACK'> &
@@ -61,6 +63,7 @@ async function clientSecret(
 		.where('owner_type', '=', 'sso_provider')
 		.where('owner_id', '=', provider.id)
 		.where('tenant_id', '=', provider.tenant_id)
+		.where('name', '=', 'client_secret')
 		.executeTakeFirst();
 	return secret
 		? useSecret(trx, config, { tenantId: provider.tenant_id, secretId: secret.id })
@@ -101,6 +104,27 @@ export async function passwordRefused(db: Kysely<DB>, email: string): Promise<bo
 	});
 }
 
+/**
+ * Our SP metadata for a SAML provider, with the certificate of its signing key (made on first
+ * use); null for no such SAML provider.
+ */
+export async function samlSpMetadata(
+	db: Kysely<DB>,
+	config: SsoConfig,
+	providerId: string
+): Promise<string | null> {
+	return runAsServiceRole(db, 'sso.signin', async (trx) => {
+		const provider = await providerRow(trx, providerId);
+		if (!provider || provider.kind !== 'saml') return null;
+		const entityId = spEntityId(config.PUBLIC_URL, provider.id);
+		return spMetadata(
+			provider.id,
+			config.PUBLIC_URL,
+			await spKeyPair(trx, config, provider, entityId)
+		);
+	});
+}
+
 /** The IdP URL to send the browser to, for an enabled provider; null when there is none. */
 export async function startSso(
 	db: Kysely<DB>,
@@ -118,7 +142,13 @@ export async function startSso(
 			return_to: safeReturn(start.returnTo)
 		};
 		if (provider.kind === 'saml') {
-			return samlAuthorizeUrl(trx, provider, config.PUBLIC_URL, row, '');
+			const signing = await spKeyPair(
+				trx,
+				config,
+				provider,
+				spEntityId(config.PUBLIC_URL, provider.id)
+			);
+			return samlAuthorizeUrl(trx, provider, config.PUBLIC_URL, row, '', signing);
 		}
 		const secret = await clientSecret(trx, config, provider);
 		return oidcAuthorizeUrl(trx, provider, oidcContext(config, secret), row);

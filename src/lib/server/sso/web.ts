@@ -13,10 +13,10 @@ import {
 	finishSaml,
 	passwordRefused,
 	routeEmail,
+	samlSpMetadata,
 	startSso,
 	type SsoOutcome
 } from './service';
-import { spMetadata } from './saml';
 
 async function runtime() {
 	const { engine, config } = await ensureRuntime();
@@ -104,8 +104,10 @@ export async function handleCallback(event: RequestEvent, providerId: string): P
 }
 
 export async function metadataResponse(providerId: string): Promise<Response> {
-	const { config } = await runtime();
-	return new Response(spMetadata(providerId, config.PUBLIC_URL), {
+	const { db, config } = await runtime();
+	const xml = await samlSpMetadata(db, config, providerId);
+	if (xml === null) return new Response('No such SAML identity provider.', { status: 404 });
+	return new Response(xml, {
 		headers: { 'content-type': 'application/samlmetadata+xml; charset=utf-8' }
 	});
 }

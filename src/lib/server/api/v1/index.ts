@@ -20,7 +20,9 @@ import * as invitations from './invitations';
 import * as members from './members';
 import * as projects from './projects';
 import * as roles from './roles';
+import * as scim from './scim';
 import * as secrets from './secrets';
+import * as sso from './sso';
 import * as tasks from './tasks';
 import * as teams from './teams';
 import * as tenant from './tenant';
@@ -169,7 +171,22 @@ export const ENDPOINTS: Endpoint[] = [
 	ocr.uploadOcrJobEndpoint,
 	ocr.getOcrJobEndpoint,
 	ocr.cancelOcrJobEndpoint,
-	ocr.retryOcrJobEndpoint
+	ocr.retryOcrJobEndpoint,
+	sso.listSsoProvidersEndpoint,
+	sso.createSsoProviderEndpoint,
+	sso.getSsoProviderEndpoint,
+	sso.updateSsoProviderEndpoint,
+	sso.deleteSsoProviderEndpoint,
+	sso.enableSsoProviderEndpoint,
+	sso.disableSsoProviderEndpoint,
+	sso.updateSsoMappingEndpoint,
+	sso.serveSsoDomainEndpoint,
+	sso.unserveSsoDomainEndpoint,
+	scim.listScimTokensEndpoint,
+	scim.createScimTokenEndpoint,
+	scim.rotateScimTokenEndpoint,
+	scim.revokeScimTokenEndpoint,
+	scim.listScimOperationsEndpoint
 ];
 
 /** The handlers of one path (as the OpenAPI document writes it: `/projects/{project}`). */
