@@ -83,7 +83,7 @@ describe('the system health page', () => {
 		await expect.poll(() => routes.getByText('/(admin)/admin/health').count()).toBeGreaterThan(0);
 		const security = page.getByTestId('health-security');
 		await expect.poll(() => security.textContent()).toMatch(/Failed sign-ins\s*[1-9]/);
-		const events = page.getByRole('region', { name: 'Security events' });
+		const events = page.getByRole('table', { name: 'Security events' });
 		await expect.poll(() => events.getByText('viewer@acme.test').count()).toBeGreaterThan(0);
 
 		await page
