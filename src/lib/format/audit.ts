@@ -100,7 +100,8 @@ const TABLES: Record<string, { noun: string; label?: string }> = {
 	alert_channels: { noun: 'alert channel', label: 'kind' },
 	data_sources: { noun: 'data source', label: 'name' },
 	dns_records: { noun: 'DNS record', label: 'host' },
-	certificates: { noun: 'TLS certificate', label: 'subject' }
+	certificates: { noun: 'TLS certificate', label: 'subject' },
+	tenant_ip_allowlists: { noun: 'IP allowlist' }
 };
 
 /** Sentences of the RPCs' named events; `{key}` is the entry's after (then before) value. */
@@ -155,7 +156,10 @@ const EVENTS: Record<string, string> = {
 	'retention.apply': '{actor} applied the retention policy: {rows} rows ({action})',
 	'maintenance.run': '{actor} ran the maintenance jobs',
 	'governance.run': '{actor} queued a retention or maintenance run',
-	'domain.primary': '{actor} made {domain} the primary domain'
+	'domain.primary': '{actor} made {domain} the primary domain',
+	'audit.checkpoint': "{actor} closed the audit log's month {month}: {chains} chains checkpointed",
+	'audit.partition_dropped':
+		"{actor} archived and dropped the audit log's month {month}: {rows} rows"
 };
 
 const VERBS: Record<string, string> = { insert: 'created', update: 'changed', delete: 'deleted' };
